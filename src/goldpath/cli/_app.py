@@ -1,0 +1,46 @@
+"""The root Typer app: one sub-app per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from goldpath import __version__
+from goldpath.cli._config import config_app
+from goldpath.cli._context import CliContext
+from goldpath.cli._serve import serve
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="goldpath",
+    help="goldpath: catalog, golden-path scaffolder and GitOps for your platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"goldpath {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="goldpath.yaml to read (default: ./goldpath.yaml)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Settings come from goldpath.yaml, its goldpath.<env>.yaml overlay and GOLDPATH_* env."""
+    ctx.obj = CliContext(config_file=config)
+
+
+app.add_typer(config_app, name="config")
+app.command("serve")(serve)

@@ -1,0 +1,39 @@
+"""Settings: goldpath.yaml + overlay + GOLDPATH_* environment, and the start-up validator."""
+
+from goldpath.config._check import ConfigProblem, check_settings
+from goldpath.config._loader import load_settings, substitute_env
+from goldpath.config._models import (
+    AuthSettings,
+    CatalogLocationSettings,
+    CatalogSettings,
+    Environment,
+    GitHubAuthSettings,
+    GitIntegration,
+    IntegrationsSettings,
+    PlatformSettings,
+    ScaffolderSettings,
+    ServerSettings,
+    ServiceEndpoint,
+    Settings,
+)
+from goldpath.config.errors import ConfigError
+
+__all__ = [
+    "AuthSettings",
+    "CatalogLocationSettings",
+    "CatalogSettings",
+    "ConfigError",
+    "ConfigProblem",
+    "Environment",
+    "GitHubAuthSettings",
+    "GitIntegration",
+    "IntegrationsSettings",
+    "PlatformSettings",
+    "ScaffolderSettings",
+    "ServerSettings",
+    "ServiceEndpoint",
+    "Settings",
+    "check_settings",
+    "load_settings",
+    "substitute_env",
+]

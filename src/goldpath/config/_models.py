@@ -1,0 +1,238 @@
+"""Typed settings: one model per section of ``goldpath.yaml``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+__all__ = [
+    "AuthSettings",
+    "CatalogLocationSettings",
+    "CatalogSettings",
+    "Environment",
+    "GitHubAuthSettings",
+    "GitIntegration",
+    "IntegrationsSettings",
+    "PlatformSettings",
+    "ScaffolderSettings",
+    "ServerSettings",
+    "ServiceEndpoint",
+    "Settings",
+]
+
+Environment = Literal["development", "production"]
+
+ENV_PREFIX = "GOLDPATH_"
+NESTED_DELIMITER = "__"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(_Section):
+    """Where the portal listens and the URL users reach it at."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=7007, ge=0, le=65535)
+    base_url: str | None = Field(
+        default=None, description="Public URL of the portal; defaults to http://host:port."
+    )
+
+    @property
+    def public_url(self) -> str:
+        """The portal's public base URL, without a trailing slash."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+
+class GitHubAuthSettings(_Section):
+    """GitHub OAuth application used for sign-in in production."""
+
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    authorize_url: str = "https://github.com/login/oauth/authorize"
+    access_token_url: str = "https://github.com/login/oauth/access_token"
+    api_base_url: str = "https://api.github.com/"
+
+
+class AuthSettings(_Section):
+    """Sign-in: guest (development only), GitHub OAuth, signed-cookie sessions."""
+
+    guest: bool | None = Field(
+        default=None, description="Allow guest sign-in; defaults to on in development only."
+    )
+    github: GitHubAuthSettings = GitHubAuthSettings()
+    session_secret: SecretStr | None = None
+    session_max_age_seconds: int = Field(default=8 * 3600, ge=60)
+
+
+class CatalogLocationSettings(_Section):
+    """A catalog location registered from configuration."""
+
+    type: Literal["file", "url"] = "file"
+    target: str
+
+
+class CatalogSettings(_Section):
+    """Catalog ingestion: static locations and the refresh loop."""
+
+    locations: list[CatalogLocationSettings] = []
+    refresh_interval_seconds: float = Field(default=120.0, gt=0)
+    refresh_enabled: bool = True
+
+
+class ScaffolderSettings(_Section):
+    """Task workers."""
+
+    workers: int = Field(default=2, ge=0, le=64)
+    heartbeat_seconds: float = Field(default=2.0, gt=0)
+    heartbeat_timeout_seconds: float = Field(default=30.0, gt=0)
+    poll_seconds: float = Field(default=0.2, gt=0)
+
+
+class GitIntegration(_Section):
+    """A remote git host goldpath may publish to (GitLab or GitHub)."""
+
+    host: str
+    token: SecretStr | None = None
+    api_base_url: str | None = None
+
+
+class IntegrationsSettings(_Section):
+    """Remote git hosts; a repoUrl host without one publishes to the local host in development."""
+
+    gitlab: list[GitIntegration] = []
+    github: list[GitIntegration] = []
+
+
+class ServiceEndpoint(_Section):
+    """An HTTP API goldpath talks to (Argo CD, Grafana, Prometheus)."""
+
+    url: str | None = None
+    token: SecretStr | None = None
+
+
+class PlatformSettings(_Section):
+    """Facts about the platform that templates and GitOps renderers need.
+
+    Development defaults are obviously example values (example.com, account 111122223333).
+    """
+
+    domain: str = "apps.example.com"
+    certificate_arn: str = (
+        "arn:aws:acm:us-east-2:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+    )
+    alb_group: str = "goldpath-shared"
+    aws_account_id: str = Field(default="111122223333", pattern=r"^[0-9]{12}$")
+    aws_region: str = Field(default="us-east-2", pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+    ecr_registry_override: str | None = Field(default=None, alias="ecr_registry")
+    cluster_name: str = "goldpath-poc"
+    kubernetes_version: str = Field(default="1.30", pattern=r"^1\.[0-9]{2}$")
+    service_cidr: str = "172.20.0.0/16"
+    vpc_cidr: str = "10.0.0.0/16"
+    egress_https_cidrs: list[str] = []
+    secrets_prefix: str = "goldpath/apps"
+    git_host: str = "gitlab.example.com"
+    app_group: str = "apps"
+    gitops_group: str = "gitops"
+    grafana_url: str = "https://grafana.example.com"
+    argocd_url: str = "https://argocd.example.com"
+    aws_endpoint_url: str | None = Field(
+        default=None, description="Override for AWS API calls (a moto server in tests)."
+    )
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @property
+    def ecr_registry(self) -> str:
+        """The ECR registry host for the account and region."""
+        if self.ecr_registry_override:
+            return self.ecr_registry_override
+        return f"{self.aws_account_id}.dkr.ecr.{self.aws_region}.amazonaws.com"
+
+
+class Settings(BaseSettings):
+    """Every setting of goldpath, built once at start-up and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    env: Environment = "development"
+    home: Path = Path(".goldpath")
+    database_url: str | None = None
+    allow_sqlite_in_production: bool = False
+    log_level: str = "INFO"
+    server: ServerSettings = ServerSettings()
+    auth: AuthSettings = AuthSettings()
+    catalog: CatalogSettings = CatalogSettings()
+    scaffolder: ScaffolderSettings = ScaffolderSettings()
+    integrations: IntegrationsSettings = IntegrationsSettings()
+    platform: PlatformSettings = PlatformSettings()
+    argocd: ServiceEndpoint = ServiceEndpoint()
+    grafana: ServiceEndpoint = ServiceEndpoint()
+    prometheus: ServiceEndpoint = ServiceEndpoint()
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Settings:
+        self.home = Path(os.path.abspath(self.home))
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # goldpath.yaml is passed in as init values by load_settings, so the order is:
+        # explicit values < environment variables (GOLDPATH_*) override the files.
+        return (env_settings, init_settings)
+
+    @property
+    def is_production(self) -> bool:
+        """True when running with ``GOLDPATH_ENV=production``."""
+        return self.env == "production"
+
+    @property
+    def guest_enabled(self) -> bool:
+        """Whether guest sign-in is on (explicit setting, else development only)."""
+        if self.auth.guest is not None:
+            return self.auth.guest
+        return not self.is_production
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under ``home``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'goldpath.db'}"
+
+    @property
+    def git_root(self) -> Path:
+        """Where the embedded git host keeps its bare repositories."""
+        return self.home / "git"
+
+    @property
+    def workspace_root(self) -> Path:
+        """Where scaffolder tasks get their working directories."""
+        return self.home / "workspaces"
+
+    def env_var_for(self, key: str) -> str:
+        """The environment variable that sets a dotted key (``auth.github.client_id``)."""
+        return ENV_PREFIX + key.replace(".", NESTED_DELIMITER).upper()
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings as plain data with every secret masked."""
+        return self.model_dump(mode="json")

@@ -1,0 +1,72 @@
+"""Runtime: the services built once from Settings, shared by the web app and the CLI.
+
+Each package contributes its service as a cached property here, so there is exactly
+one place that decides how the parts are wired together.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import Protocol
+
+from goldpath.config import Settings
+from goldpath.db import Database
+
+__all__ = ["BackgroundService", "Runtime"]
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundService(Protocol):
+    """Something with a loop that runs while the portal runs (refresh, task workers)."""
+
+    def start(self) -> None:
+        """Start the loop in the background."""
+
+    def stop(self) -> None:
+        """Stop the loop and wait for it."""
+
+
+class Runtime:
+    """Owns the database and every service; ``start()`` migrates and starts loops."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._background: list[BackgroundService] = []
+        self._started = False
+
+    @cached_property
+    def database(self) -> Database:
+        """The one database of this process."""
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        return Database(self.settings.resolved_database_url)
+
+    def prepare(self) -> None:
+        """Create the home folder and apply migrations; safe to call more than once."""
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        self.database.migrate()
+
+    def add_background(self, service: BackgroundService) -> None:
+        """Register a loop to start with ``start()`` and stop with ``stop()``."""
+        self._background.append(service)
+        if self._started:
+            service.start()
+
+    def start(self) -> None:
+        """Prepare the database and start every background loop."""
+        self.prepare()
+        self._started = True
+        for service in self._background:
+            service.start()
+
+    def stop(self) -> None:
+        """Stop background loops (in reverse order) and close the database."""
+        for service in reversed(self._background):
+            try:
+                service.stop()
+            except Exception:  # one loop failing to stop must not keep others running
+                log.exception("background service %r failed to stop", service)
+        self._started = False
+        if "database" in self.__dict__:
+            self.database.dispose()
