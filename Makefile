@@ -1,0 +1,92 @@
+# goldpath: two commands for a newcomer (`make demo`, `make test`); the rest are steps.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools
+CHECKOV_VENV := .venv-checkov
+GITLAB_CI_LOCAL_VERSION := 4.73.0
+PYTEST_WORKERS ?= 3
+HOST ?= 127.0.0.1
+PORT ?= 7007
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
+export npm_config_cache := $(CURDIR)/$(TOOLS)/npm-cache
+export npm_config_update_notifier := false
+export npm_config_fund := false
+
+.PHONY: help install demo serve seed test test-deps system-deps node-tools checkov lint typecheck bench clean
+
+help:
+	@echo "make demo   - install, seed demo data, serve the portal on http://$(HOST):$(PORT)"
+	@echo "make test   - install everything the tests need and run the whole suite"
+	@echo "make bench  - run the benchmarks in bench/ (prints figures)"
+
+# Idempotent: re-installs only when pyproject.toml changed.
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+seed: install
+	$(BIN)/goldpath demo seed
+
+demo: seed
+	@echo "goldpath is starting on http://$(HOST):$(PORT) (guest sign-in; Ctrl-C stops it)"
+	$(BIN)/goldpath serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/goldpath serve --host $(HOST) --port $(PORT)
+
+# Debian packages the tests drive for real: chromium (Playwright), promtool (prometheus),
+# rsync (gitlab-ci-local), PostgreSQL server binaries, git, kubectl's kustomize is built in.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	command -v rsync >/dev/null || missing="$$missing rsync"; \
+	command -v git >/dev/null || missing="$$missing git"; \
+	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages (run as root to install):$$missing"; \
+	  fi; \
+	fi
+
+# Node tools for the generated apps' checks, in a project-local prefix with a shared cache.
+node-tools: $(TOOLS)/.node-installed
+
+$(TOOLS)/.node-installed: Makefile
+	@mkdir -p $(TOOLS)
+	npm install --silent --no-audit --prefix $(TOOLS) gitlab-ci-local@$(GITLAB_CI_LOCAL_VERSION)
+	@touch $@
+
+# checkov pins an old boto3, so it lives in its own virtualenv.
+checkov: $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_VENV)/.installed:
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov
+	@touch $@
+
+test-deps: install system-deps node-tools checkov
+
+test: test-deps
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+
+bench: install
+	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/scaffold.py
+	$(BIN)/python bench/gitops.py
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) $(TOOLS) .goldpath .pytest_cache .hypothesis
