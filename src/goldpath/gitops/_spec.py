@@ -72,101 +72,6 @@ class AlertThresholds(BaseModel):
     for_minutes: int = Field(default=5, ge=1, le=1440)
 
 
-class AppSpec(BaseModel):
-    """Everything the platform needs to know about one app to render its GitOps repo."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(min_length=1, max_length=MAX_APP_NAME_LENGTH, pattern=_DNS_LABEL)
-    owner: str = Field(
-        min_length=1,
-        description="Owning team: a catalog Group name or ref (group:default/team-a).",
-    )
-    gitops_repo_url: str = Field(min_length=5, description="Clone URL of the GitOps repo (.git)")
-    description: str = Field(default="", max_length=1000)
-    system: str | None = Field(default=None, max_length=63, pattern=_LABEL_VALUE)
-    cost_center: str | None = Field(default=None, max_length=63, pattern=_LABEL_VALUE)
-    image_tag: str = Field(default="initial", pattern=_IMAGE_TAG)
-    port: PortNumber = 3000
-    metrics_port: PortNumber | None = Field(
-        default=None, description="Port serving /metrics; the app port when unset."
-    )
-    metrics_path: str = Field(default="/metrics", pattern=r"^/[-A-Za-z0-9_./]*$")
-    replicas: int = Field(default=2, ge=1, le=50)
-    resources: Resources = Resources()
-    env: dict[str, str] = Field(default_factory=dict)
-    secret_keys: tuple[str, ...] = ()
-    environments: tuple[EnvironmentName, ...] = ()
-    shutdown_seconds: int = Field(default=10, ge=1, le=600)
-    run_as_user: int = Field(default=1000, ge=1, le=2**31 - 1)
-    egress_to_services: bool = Field(
-        default=True, description="Allow egress to the cluster's service CIDR."
-    )
-    alerts: AlertThresholds = AlertThresholds()
-
-    @field_validator("owner")
-    @classmethod
-    def _owner_is_group(cls, value: str) -> str:
-        team = value.split("/")[-1].split(":")[-1]
-        if not re.fullmatch(_DNS_LABEL, team) or len(team) > 63:
-            raise ValueError("the team name must be a DNS label (lower-case, digits, '-')")
-        kind = value.split(":")[0] if ":" in value else "group"
-        if kind.lower() != "group":
-            raise ValueError("the owner must be a Group")
-        return value
-
-    @field_validator("gitops_repo_url")
-    @classmethod
-    def _repo_url_ends_in_git(cls, value: str) -> str:
-        if not value.endswith(".git"):
-            raise ValueError("the GitOps repository URL must end with .git")
-        if any(ch.isspace() for ch in value) or "@" in value.split("://")[-1].split("/")[0]:
-            raise ValueError("the GitOps repository URL must not hold spaces or credentials")
-        return value
-
-    @field_validator("env")
-    @classmethod
-    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
-            if not re.fullmatch(_ENV_NAME, key):
-                raise ValueError(f"environment variable name {key!r} is not a C identifier")
-        return dict(sorted(value.items()))
-
-    @field_validator("secret_keys")
-    @classmethod
-    def _secret_keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for key in value:
-            if not re.fullmatch(_ENV_NAME, key):
-                raise ValueError(f"secret key {key!r} is not a C identifier")
-        if len(set(value)) != len(value):
-            raise ValueError("secret keys must be unique")
-        return tuple(sorted(value))
-
-    @field_validator("environments")
-    @classmethod
-    def _environments(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if len(set(value)) != len(value):
-            raise ValueError("environments must be unique")
-        return tuple(env for env in ENVIRONMENTS if env in value)
-
-    @model_validator(mode="after")
-    def _no_secret_in_plain_env(self) -> AppSpec:
-        clash = sorted(set(self.env) & set(self.secret_keys))
-        if clash:
-            raise ValueError(f"{', '.join(clash)} set both as a plain variable and a secret")
-        return self
-
-    @property
-    def team(self) -> str:
-        """The owning team's name (the Group's name without kind or namespace)."""
-        return self.owner.split("/")[-1].split(":")[-1]
-
-    @property
-    def scrape_port(self) -> int:
-        """The port Prometheus scrapes."""
-        return self.metrics_port if self.metrics_port is not None else self.port
-
-
 class PlatformNamespace(BaseModel):
     """A namespace the platform itself runs in, and its role."""
 
@@ -174,18 +79,21 @@ class PlatformNamespace(BaseModel):
 
     name: str = Field(max_length=63, pattern=_DNS_LABEL)
     role: Literal["platform", "monitoring", "ingress"]
-    alb_ports: tuple[PortNumber | Annotated[int, Field(ge=1, le=1023)], ...] = Field(
-        default=(), description="Ports the shared ALB reaches in this namespace."
+    vpc_ingress_ports: tuple[Annotated[int, Field(ge=1, le=65535)], ...] = Field(
+        default=(),
+        description="Ports reachable from the VPC: the shared ALB, the API server's webhooks.",
     )
 
 
 def _default_platform_namespaces() -> tuple[PlatformNamespace, ...]:
     return (
-        PlatformNamespace(name="argocd", role="platform", alb_ports=(8080,)),
-        PlatformNamespace(name="aws-load-balancer-controller", role="ingress"),
+        PlatformNamespace(name="argocd", role="platform", vpc_ingress_ports=(8080,)),
+        PlatformNamespace(
+            name="aws-load-balancer-controller", role="ingress", vpc_ingress_ports=(9443,)
+        ),
         PlatformNamespace(name="external-secrets", role="platform"),
-        PlatformNamespace(name="goldpath", role="platform", alb_ports=(7007,)),
-        PlatformNamespace(name="monitoring", role="monitoring", alb_ports=(3000,)),
+        PlatformNamespace(name="goldpath", role="platform", vpc_ingress_ports=(7007,)),
+        PlatformNamespace(name="monitoring", role="monitoring", vpc_ingress_ports=(3000,)),
     )
 
 
@@ -261,3 +169,99 @@ class PlatformSpec(BaseModel):
             secrets_prefix=platform.secrets_prefix,
             grafana_url=platform.grafana_url,
         )
+
+
+class AppSpec(BaseModel):
+    """Everything the platform needs to know about one app to render its GitOps repo."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=MAX_APP_NAME_LENGTH, pattern=_DNS_LABEL)
+    owner: str = Field(
+        min_length=1,
+        description="Owning team: a catalog Group name or ref (group:default/team-a).",
+    )
+    gitops_repo_url: str = Field(min_length=5, description="Clone URL of the GitOps repo (.git)")
+    description: str = Field(default="", max_length=1000)
+    system: str | None = Field(default=None, max_length=63, pattern=_LABEL_VALUE)
+    cost_center: str | None = Field(default=None, max_length=63, pattern=_LABEL_VALUE)
+    image_tag: str = Field(default="initial", pattern=_IMAGE_TAG)
+    port: PortNumber = 3000
+    metrics_port: PortNumber | None = Field(
+        default=None, description="Port serving /metrics; the app port when unset."
+    )
+    metrics_path: str = Field(default="/metrics", pattern=r"^/[-A-Za-z0-9_./]*$")
+    replicas: int = Field(default=2, ge=1, le=50)
+    resources: Resources = Resources()
+    env: dict[str, str] = Field(default_factory=dict)
+    secret_keys: tuple[str, ...] = ()
+    environments: tuple[EnvironmentName, ...] = ()
+    shutdown_seconds: int = Field(default=10, ge=1, le=600)
+    run_as_user: int = Field(default=1000, ge=1, le=2**31 - 1)
+    egress_to_services: bool = Field(
+        default=True, description="Allow egress to the cluster's service CIDR."
+    )
+    alerts: AlertThresholds = AlertThresholds()
+    platform: PlatformSpec = Field(default_factory=lambda: PlatformSpec())
+
+    @field_validator("owner")
+    @classmethod
+    def _owner_is_group(cls, value: str) -> str:
+        team = value.split("/")[-1].split(":")[-1]
+        if not re.fullmatch(_DNS_LABEL, team) or len(team) > 63:
+            raise ValueError("the team name must be a DNS label (lower-case, digits, '-')")
+        kind = value.split(":")[0] if ":" in value else "group"
+        if kind.lower() != "group":
+            raise ValueError("the owner must be a Group")
+        return value
+
+    @field_validator("gitops_repo_url")
+    @classmethod
+    def _repo_url_ends_in_git(cls, value: str) -> str:
+        if not value.endswith(".git"):
+            raise ValueError("the GitOps repository URL must end with .git")
+        if any(ch.isspace() for ch in value) or "@" in value.split("://")[-1].split("/")[0]:
+            raise ValueError("the GitOps repository URL must not hold spaces or credentials")
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not re.fullmatch(_ENV_NAME, key):
+                raise ValueError(f"environment variable name {key!r} is not a C identifier")
+        return dict(sorted(value.items()))
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _secret_keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for key in value:
+            if not re.fullmatch(_ENV_NAME, key):
+                raise ValueError(f"secret key {key!r} is not a C identifier")
+        if len(set(value)) != len(value):
+            raise ValueError("secret keys must be unique")
+        return tuple(sorted(value))
+
+    @field_validator("environments")
+    @classmethod
+    def _environments(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("environments must be unique")
+        return tuple(env for env in ENVIRONMENTS if env in value)
+
+    @model_validator(mode="after")
+    def _no_secret_in_plain_env(self) -> AppSpec:
+        clash = sorted(set(self.env) & set(self.secret_keys))
+        if clash:
+            raise ValueError(f"{', '.join(clash)} set both as a plain variable and a secret")
+        return self
+
+    @property
+    def team(self) -> str:
+        """The owning team's name (the Group's name without kind or namespace)."""
+        return self.owner.split("/")[-1].split(":")[-1]
+
+    @property
+    def scrape_port(self) -> int:
+        """The port Prometheus scrapes."""
+        return self.metrics_port if self.metrics_port is not None else self.port
