@@ -21,6 +21,10 @@ from goldpath.errors import (
 from goldpath.web._errors import install_error_handlers
 
 
+class Body(BaseModel):
+    count: int
+
+
 def _app(exc: Exception) -> TestClient:
     app = FastAPI()
     install_error_handlers(app)
@@ -28,9 +32,6 @@ def _app(exc: Exception) -> TestClient:
     @app.get("/api/boom")
     def boom() -> None:
         raise exc
-
-    class Body(BaseModel):
-        count: int
 
     @app.post("/api/body")
     def body(payload: Body) -> dict[str, int]:
