@@ -1,0 +1,14 @@
+'use strict';
+
+/** Jest settings: coverage and a JUnit report for GitLab; local CI runs stay out of the way. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testPathIgnorePatterns: ['/node_modules/', '/.gitlab-ci-local/'],
+  modulePathIgnorePatterns: ['<rootDir>/.gitlab-ci-local/', '<rootDir>/.npm/'],
+  collectCoverageFrom: ['src/**/*.js'],
+  coverageDirectory: 'coverage',
+  coverageReporters: ['text', 'text-summary', 'cobertura', 'lcov'],
+  coverageThreshold: { global: { lines: 80, branches: 70 } },
+  reporters: ['default', ['jest-junit', { outputDirectory: 'reports', outputName: 'junit.xml' }]],
+};
