@@ -1,0 +1,18 @@
+terraform {
+  required_version = ">= 1.6.0"
+
+  required_providers {
+    helm = {
+      source  = "hashicorp/helm"
+      version = ">= 2.17, < 3.0"
+    }
+    http = {
+      source  = "hashicorp/http"
+      version = ">= 3.4, < 4.0"
+    }
+    kubectl = {
+      source  = "alekc/kubectl"
+      version = ">= 2.1, < 3.0"
+    }
+  }
+}
