@@ -1,0 +1,126 @@
+"""``catalog:register`` and ``catalog:write`` with Backstage's input and output names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from goldpath.errors import FieldError, GoldpathError
+from goldpath.scaffolder._actions import Action, ActionContext, ActionInput, UndoEnv
+from goldpath.scaffolder._paths import resolve_inside
+from goldpath.scaffolder.errors import ActionInputError, ScaffolderError
+
+__all__ = ["catalog_register", "catalog_write"]
+
+
+class CatalogRegisterInput(ActionInput):
+    """Either ``catalogInfoUrl`` or ``repoContentsUrl`` (+ ``catalogInfoPath``)."""
+
+    catalog_info_url: str | None = Field(default=None, alias="catalogInfoUrl", description="URL of the catalog-info.yaml to register.")
+    repo_contents_url: str | None = Field(default=None, alias="repoContentsUrl", description="Contents URL of a repository (publish:* output repoContentsUrl).")
+    catalog_info_path: str = Field(default="/catalog-info.yaml", alias="catalogInfoPath", description="Path of the file inside repoContentsUrl.")
+    optional: bool = Field(default=False, description="Carry on when registration fails.")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> CatalogRegisterInput:
+        if not self.catalog_info_url and not self.repo_contents_url:
+            raise ValueError("give catalogInfoUrl, or repoContentsUrl with catalogInfoPath")
+        return self
+
+    @property
+    def url(self) -> str:
+        """The URL to register, whichever form was used."""
+        if self.catalog_info_url:
+            return self.catalog_info_url
+        assert self.repo_contents_url is not None
+        return self.repo_contents_url.rstrip("/") + "/" + self.catalog_info_path.lstrip("/")
+
+
+class CatalogRegisterOutput(BaseModel):
+    """Outputs of catalog:register."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    entity_ref: str = Field(alias="entityRef", description="Ref of the registered entity.")
+    catalog_info_url: str = Field(alias="catalogInfoUrl", description="URL that was registered.")
+
+
+class CatalogWriteInput(ActionInput):
+    """Backstage's catalog:write input."""
+
+    file_path: str = Field(default="catalog-info.yaml", alias="filePath")
+    entity: dict[str, Any]
+
+
+def _ref_of(entity: dict[str, Any]) -> str:
+    meta = entity.get("metadata", {})
+    return f"{entity.get('kind', '')}:{meta.get('namespace') or 'default'}/{meta.get('name')}".lower()
+
+
+def _register(ctx: ActionContext, params: CatalogRegisterInput) -> None:
+    if ctx.runtime is None:
+        raise ScaffolderError("catalog:register needs the runtime's catalog")
+    catalog = ctx.runtime.catalog
+    url = params.url
+    ctx.log(f"Registering {url} in the catalog")
+    try:
+        location, entities = catalog.add_location("url", url)
+    except GoldpathError as exc:
+        if params.optional:
+            ctx.log(f"Registration of {url} failed and is optional: {exc.message}")
+            return
+        raise
+    ctx.on_rollback(
+        f"remove catalog location {url} and its entities",
+        kind="remove-location",
+        params={"locationId": str(location.id), "target": url},
+    )
+    if not entities:
+        if params.optional:
+            return
+        raise ScaffolderError(f"the location {url} holds no entities")
+    preferred = next((e for e in entities if e.get("kind") != "Location"), entities[0])
+    ref = _ref_of(preferred)
+    ctx.output("entityRef", ref)
+    ctx.output("catalogInfoUrl", url)
+    ctx.log(f"Registered {ref}")
+
+
+def _undo_remove_location(env: UndoEnv, params: dict[str, Any]) -> None:
+    if env.runtime is None:
+        raise ScaffolderError("cannot remove a catalog location without the runtime")
+    env.runtime.catalog.remove_location(params["locationId"])
+    env.log(f"Removed catalog location {params.get('target', params['locationId'])}")
+
+
+def _write(ctx: ActionContext, params: CatalogWriteInput) -> None:
+    target = resolve_inside(ctx.workspace, params.file_path, field="input.filePath")
+    if "kind" not in params.entity or "metadata" not in params.entity:
+        raise ActionInputError(
+            "catalog:write needs an entity with kind and metadata",
+            errors=[FieldError("input.entity", "required", "needs kind and metadata")],
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(params.entity, sort_keys=False), encoding="utf-8")
+    ctx.log(f"Wrote {params.file_path}")
+
+
+catalog_register = Action(
+    id="catalog:register",
+    description="Registers a catalog-info.yaml URL as a catalog location.",
+    input=CatalogRegisterInput,
+    output=CatalogRegisterOutput,
+    handler=_register,
+    supports_dry_run=False,
+    undo={"remove-location": _undo_remove_location},
+)
+
+catalog_write = Action(
+    id="catalog:write",
+    description="Writes a catalog entity as YAML into the workspace.",
+    input=CatalogWriteInput,
+    handler=_write,
+    supports_dry_run=True,
+)
