@@ -9,6 +9,6 @@ module.exports = {
   collectCoverageFrom: ['src/**/*.js'],
   coverageDirectory: 'coverage',
   coverageReporters: ['text', 'text-summary', 'cobertura', 'lcov'],
-  coverageThreshold: { global: { lines: 80, branches: 70 } },
+  coverageThreshold: { global: { lines: 80, branches: 65 } },
   reporters: ['default', ['jest-junit', { outputDirectory: 'reports', outputName: 'junit.xml' }]],
 };

@@ -57,13 +57,27 @@ async function main() {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
-  const service = await start({ config, logger });
-  const onSignal = async (signal) => {
-    const code = await service.shutdown(signal);
+  // Handlers go in before the server listens, so an early SIGTERM is never fatal.
+  const running = { service: undefined, signal: undefined };
+  const stop = async () => {
+    const code = await running.service.shutdown(running.signal);
     process.exit(code);
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const onSignal = (signal) => {
+    if (running.signal) {
+      return;
+    }
+    running.signal = signal;
+    if (running.service) {
+      stop();
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  running.service = await start({ config, logger });
+  if (running.signal) {
+    await stop();
+  }
 }
 
 if (require.main === module) {

@@ -65,6 +65,23 @@ describe('graceful shutdown', () => {
     agent.destroy();
   });
 
+  test('requests still running after the timeout are cut off and shutdown completes', async () => {
+    let arrived;
+    const slowArrived = new Promise((resolve) => {
+      arrived = resolve;
+    });
+    const router = express.Router();
+    router.get('/stuck', () => {
+      arrived();
+    });
+    const config = { ...loadConfig({}), port: 0, shutdownTimeoutMs: 50 };
+    const service = await start({ config, logger: silentLogger(config), router });
+    const stuck = get(service.port, '/stuck');
+    await slowArrived;
+    await expect(service.shutdown('test')).resolves.toBe(0);
+    await expect(stuck).rejects.toThrow(/socket hang up/);
+  });
+
   test('SIGTERM stops the real process with exit code 0', async () => {
     const child = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'server.js')], {
       env: { ...process.env, PORT: '0', LOG_LEVEL: 'info' },
