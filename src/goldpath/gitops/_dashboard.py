@@ -183,8 +183,11 @@ def dashboard_json(spec: AppSpec) -> str:
     return json.dumps(dashboard_model(spec), indent=2, sort_keys=True) + "\n"
 
 
-def dashboard_config_map(spec: AppSpec) -> dict[str, Any]:
-    """The dashboard shipped as a ConfigMap for Grafana's sidecar (``grafana_dashboard: "1"``)."""
+def dashboard_config_map(spec: AppSpec, model_json: str | None = None) -> dict[str, Any]:
+    """The dashboard shipped as a ConfigMap for Grafana's sidecar (``grafana_dashboard: "1"``).
+
+    ``model_json`` is `dashboard_json` of the same spec when the caller already has it.
+    """
     meta = metadata(spec, f"{spec.name}-dashboard")
     meta["labels"] = dict(sorted({**meta["labels"], "grafana_dashboard": "1"}.items()))
     meta["annotations"] = {"grafana_folder": spec.team}
@@ -192,5 +195,5 @@ def dashboard_config_map(spec: AppSpec) -> dict[str, Any]:
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": meta,
-        "data": {f"{spec.name}.json": dashboard_json(spec)},
+        "data": {f"{spec.name}.json": model_json or dashboard_json(spec)},
     }

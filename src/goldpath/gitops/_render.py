@@ -68,7 +68,7 @@ def _images(spec: AppSpec) -> list[dict[str, str]]:
     return [{"name": container_image(spec), "newTag": spec.image_tag}]
 
 
-def app_manifests(spec: AppSpec) -> dict[str, list[Manifest]]:
+def app_manifests(spec: AppSpec, dashboard: str | None = None) -> dict[str, list[Manifest]]:
     """The base manifests of the app, grouped by file name (without ``base/``)."""
     files: dict[str, list[Manifest]] = {
         "namespace.yaml": [namespace(spec)],
@@ -85,7 +85,7 @@ def app_manifests(spec: AppSpec) -> dict[str, list[Manifest]]:
     if not spec.environments:
         # Per-namespace objects that must exist once per environment live in overlays.
         files["prometheusrule.yaml"] = [prometheus_rule(spec)]
-        files["dashboard-configmap.yaml"] = [dashboard_config_map(spec)]
+        files["dashboard-configmap.yaml"] = [dashboard_config_map(spec, dashboard)]
     return files
 
 
@@ -94,12 +94,12 @@ def _json_patch(operations: list[dict[str, Any]]) -> str:
     return json.dumps(operations, sort_keys=True)
 
 
-def _overlay(spec: AppSpec, environment: str, *, dashboard_here: bool) -> Files:
+def _overlay(spec: AppSpec, environment: str, *, dashboard: str | None) -> Files:
     root = PurePosixPath("overlays", environment)
     files: Files = {root / "prometheusrule.yaml": dump_yaml(prometheus_rule(spec, environment))}
     resources = ["../../base", "prometheusrule.yaml"]
-    if dashboard_here:
-        files[root / "dashboard-configmap.yaml"] = dump_yaml(dashboard_config_map(spec))
+    if dashboard is not None:
+        files[root / "dashboard-configmap.yaml"] = dump_yaml(dashboard_config_map(spec, dashboard))
         resources.append("dashboard-configmap.yaml")
     patches = [
         {
@@ -163,7 +163,8 @@ def render_app(spec: AppSpec) -> Files:
     """Every file of the app's GitOps repo: base, overlays, Argo CD, dashboard, IAM, spec."""
     files: Files = {}
     base = PurePosixPath("base")
-    manifests = app_manifests(spec)
+    dashboard = dashboard_json(spec)
+    manifests = app_manifests(spec, dashboard)
     for name, docs in manifests.items():
         files[base / name] = dump_yaml(docs[0]) if len(docs) == 1 else dump_yaml_all(docs)
     files[base / "kustomization.yaml"] = dump_yaml(
@@ -171,9 +172,9 @@ def render_app(spec: AppSpec) -> Files:
     )
     for index, environment in enumerate(spec.environments):
         last = index == len(spec.environments) - 1
-        files.update(_overlay(spec, environment, dashboard_here=last))
+        files.update(_overlay(spec, environment, dashboard=dashboard if last else None))
     files.update(_argocd(spec))
-    files[PurePosixPath("dashboards", f"{spec.name}.json")] = dashboard_json(spec)
+    files[PurePosixPath("dashboards", f"{spec.name}.json")] = dashboard
     files[PurePosixPath("iam", "ecr-policy.json")] = dump_json(ecr_policy(spec))
     files[APP_SPEC_FILE] = dump_yaml(spec.model_dump(mode="json", exclude={"platform"}))
     return dict(sorted(files.items()))

@@ -1,0 +1,197 @@
+"""``goldpath gitops ...`` and ``goldpath validate PATH``: render, validate, deploy via git."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from goldpath.cli._context import cli_context
+from goldpath.cli._errors import run_guarded
+from goldpath.gitops import (
+    PlatformSpec,
+    ValidationReport,
+    list_local_repos,
+    promote,
+    read_tree,
+    render_platform,
+    rerender,
+    set_image,
+    validate_tree,
+)
+from goldpath.gitops._repo import gitops_workspace
+from goldpath.gitops.errors import GitopsRepoNotFoundError
+
+__all__ = ["gitops_app", "validate_command"]
+
+gitops_app = typer.Typer(
+    help="Render, validate and deploy through the GitOps repositories.", no_args_is_help=True
+)
+console = Console(highlight=False, soft_wrap=True)
+
+
+def _print_report(title: str, report: ValidationReport) -> None:
+    if report.ok:
+        console.print(f"[green]ok[/] {title}: {report.objects} objects, {', '.join(report.checked)}")
+    else:
+        console.print(f"[bold red]FAILED[/] {title}: {len(report.findings)} finding(s)")
+        for finding in report.failures:
+            console.print(f"  [red]-[/] {finding}", markup=False)
+    for skipped in report.skipped:
+        console.print(f"  [yellow]skipped[/] {skipped}")
+
+
+def _app_repo(ctx: typer.Context, app: str, repo: str | None) -> str:
+    if repo:
+        return repo
+    settings = cli_context(ctx).settings
+    path = settings.git_root / settings.platform.gitops_group / f"{app}.git"
+    if not path.exists():
+        raise GitopsRepoNotFoundError(
+            f"no GitOps repository for {app!r} at {path}; pass --repo", app=app
+        )
+    return str(path)
+
+
+@gitops_app.command("platform")
+def platform_command(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="Folder to write the platform manifests into."),
+) -> None:
+    """Render the platform-wide manifests (cluster roles, namespaces, policies, secret store)."""
+
+    def run() -> None:
+        platform = PlatformSpec.from_settings(cli_context(ctx).settings)
+        files = render_platform(platform)
+        report = validate_tree(files, kubernetes_version=platform.kubernetes_version)
+        report.raise_for_failures("the platform manifests")
+        for path, text in files.items():
+            target = out.joinpath(*path.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        console.print(f"[green]wrote[/] {len(files)} files under {out}")
+
+    run_guarded(run)
+
+
+@gitops_app.command("set-image")
+def set_image_command(
+    ctx: typer.Context,
+    app: str = typer.Argument(..., help="The app's name."),
+    tag: str = typer.Argument(..., help="The image tag to deploy (e.g. the commit SHA)."),
+    repo: str | None = typer.Option(
+        None, "--repo", help="GitOps repo: a working tree, a bare repo or a clone URL."
+    ),
+    env: str | None = typer.Option(
+        None, "--env", help="Overlay to change (default: the first, or base)."
+    ),
+) -> None:
+    """Set the app's image tag, validate and commit with [skip ci]; nothing when unchanged."""
+
+    def run() -> None:
+        sha = set_image(_app_repo(ctx, app, repo), app, tag, environment=env)
+        if sha is None:
+            console.print(f"{app} already deploys {tag}; nothing to commit")
+        else:
+            console.print(f"[green]committed[/] {sha[:12]}: {app} -> {tag}")
+
+    run_guarded(run)
+
+
+@gitops_app.command("promote")
+def promote_command(
+    ctx: typer.Context,
+    app: str = typer.Argument(..., help="The app's name."),
+    source: str = typer.Option(..., "--from", help="Overlay to take the tag from."),
+    target: str = typer.Option(..., "--to", help="Overlay to deploy it to."),
+    repo: str | None = typer.Option(None, "--repo", help="GitOps repo (path or URL)."),
+) -> None:
+    """Copy the image tag from one overlay to another, as one commit."""
+
+    def run() -> None:
+        tag, sha = promote(_app_repo(ctx, app, repo), app, source=source, target=target)
+        if sha is None:
+            console.print(f"{target} already runs {tag}; nothing to commit")
+        else:
+            console.print(f"[green]committed[/] {sha[:12]}: {app} {tag} {source} -> {target}")
+
+    run_guarded(run)
+
+
+def _repos(ctx: typer.Context) -> list[Path]:
+    settings = cli_context(ctx).settings
+    return list_local_repos(settings.git_root, settings.platform.gitops_group)
+
+
+@gitops_app.command("render-all")
+def render_all_command(
+    ctx: typer.Context,
+    check: bool = typer.Option(False, "--check", help="Report only; commit nothing."),
+) -> None:
+    """Re-render every app's GitOps repo with today's renderer; commit what changed."""
+
+    def run() -> None:
+        platform = PlatformSpec.from_settings(cli_context(ctx).settings)
+        failed = 0
+        repos = _repos(ctx)
+        for path in repos:
+            app, report, changed = rerender(path, platform, commit=not check)
+            _print_report(app, report)
+            failed += 0 if report.ok else 1
+            if changed:
+                console.print(f"  [cyan]updated[/] {app}")
+        console.print(f"{len(repos)} repo(s), {failed} failing")
+        if failed:
+            raise typer.Exit(1)
+
+    run_guarded(run)
+
+
+@gitops_app.command("validate-all")
+def validate_all_command(ctx: typer.Context) -> None:
+    """Validate every app's GitOps repo; exit 1 when any fails."""
+
+    def run() -> None:
+        version = cli_context(ctx).settings.platform.kubernetes_version
+        failed = 0
+        repos = _repos(ctx)
+        for path in repos:
+            with gitops_workspace(path) as ws:
+                report = validate_tree(read_tree(ws.path), kubernetes_version=version)
+            _print_report(path.name.removesuffix(".git"), report)
+            failed += 0 if report.ok else 1
+        console.print(f"{len(repos)} repo(s), {failed} failing")
+        if failed:
+            raise typer.Exit(1)
+
+    run_guarded(run)
+
+
+def validate_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="A GitOps tree (folder) or one manifest file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Validate manifests: Kubernetes schemas, CRD schemas, policies, promtool, kustomize."""
+
+    def run() -> None:
+        if not path.exists():
+            raise GitopsRepoNotFoundError(f"{path} does not exist", path=str(path))
+        if path.is_dir():
+            files = read_tree(path)
+        else:
+            from pathlib import PurePosixPath
+
+            files = {PurePosixPath(path.name): path.read_text(encoding="utf-8")}
+        version = cli_context(ctx).settings.platform.kubernetes_version
+        report = validate_tree(files, kubernetes_version=version)
+        if as_json:
+            typer.echo(json.dumps(report.as_dict(), indent=2))
+        else:
+            _print_report(str(path), report)
+        if not report.ok:
+            raise typer.Exit(1)
+
+    run_guarded(run)

@@ -1,0 +1,152 @@
+"""`validate_tree`: schemas, policies and (optionally) promtool and kustomize over a tree."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+
+from goldpath.gitops._policies import POLICIES, Document, Tree, object_ref
+from goldpath.gitops._render import APP_SPEC_FILE
+from goldpath.gitops._report import ValidationReport
+from goldpath.gitops._yaml import load_yaml_all
+from goldpath.gitops._schemas import (
+    core_schema_problems,
+    custom_schema_problems,
+    is_custom_kind,
+)
+
+__all__ = ["parse_tree", "validate_manifests", "validate_tree"]
+
+_YAML_SUFFIXES = {".yaml", ".yml"}
+_KUSTOMIZATION_NAMES = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+
+def _as_paths(files: Mapping[PurePosixPath | str, str]) -> dict[PurePosixPath, str]:
+    return {PurePosixPath(path): text for path, text in files.items()}
+
+
+def parse_tree(
+    files: Mapping[PurePosixPath | str, str], report: ValidationReport
+) -> Tree:
+    """Parse every YAML and JSON file; parse failures go into the report."""
+    documents: list[Document] = []
+    kustomizations: list[Document] = []
+    json_files: list[tuple[PurePosixPath, Any]] = []
+    for path, text in sorted(_as_paths(files).items()):
+        if path == APP_SPEC_FILE:
+            continue
+        if path.suffix == ".json":
+            try:
+                json_files.append((path, json.loads(text)))
+            except ValueError as exc:
+                report.add(check="yaml", rule="json", message=f"not valid JSON: {exc}", file=path)
+            continue
+        if path.suffix not in _YAML_SUFFIXES:
+            continue
+        try:
+            loaded = load_yaml_all(text)
+        except yaml.YAMLError as exc:
+            report.add(check="yaml", rule="parse", message=f"not valid YAML: {exc}", file=path)
+            continue
+        for index, doc in enumerate(loaded):
+            if not isinstance(doc, dict):
+                report.add(check="yaml", rule="mapping",
+                           message=f"document {index} is not a mapping", file=path)
+            elif path.name in _KUSTOMIZATION_NAMES or doc.get("kind") == "Kustomization":
+                kustomizations.append(Document(file=path, body=doc))
+            else:
+                documents.append(Document(file=path, body=doc))
+    return Tree(
+        documents=tuple(documents),
+        kustomizations=tuple(kustomizations),
+        json_files=tuple(json_files),
+    )
+
+
+def _check_kustomization_resources(
+    tree: Tree, paths: set[PurePosixPath], report: ValidationReport
+) -> None:
+    dirs = {parent for path in paths for parent in path.parents}
+    for kust in tree.kustomizations:
+        for resource in kust.body.get("resources") or []:
+            target = PurePosixPath(*_normal_parts(kust.file.parent / str(resource)))
+            if target not in paths and target not in dirs:
+                report.add(check="kustomize", rule="missing-resource",
+                           message=f"lists {resource!r}, which is not in the tree", file=kust.file)
+
+
+def _normal_parts(path: PurePosixPath) -> list[str]:
+    parts: list[str] = []
+    for part in path.parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return parts
+
+
+def validate_manifests(
+    tree: Tree, report: ValidationReport, *, kubernetes_version: str
+) -> None:
+    """Schema checks of every manifest (core kinds strict, custom kinds with shipped schemas)."""
+    for doc in tree.documents:
+        report.objects += 1
+        body = doc.body
+        ref = object_ref(body)
+        if not body.get("apiVersion") or not body.get("kind"):
+            report.add(check="schema", rule="type-meta", message="apiVersion and kind are required",
+                       file=doc.file, object=ref)
+            continue
+        if is_custom_kind(str(body["apiVersion"]), str(body["kind"])):
+            problems = custom_schema_problems(body)
+            check = "schema"
+        else:
+            found = core_schema_problems(body, kubernetes_version)
+            check = "kubernetes"
+            if found is None:
+                report.add(check="schema", rule="unknown-kind",
+                           message=f"no schema for {body['apiVersion']} {body['kind']}; "
+                           "goldpath cannot vouch for it", file=doc.file, object=ref)
+                continue
+            problems = found
+        for problem in problems:
+            report.add(check=check, rule=f"{body['apiVersion']}/{body['kind']}",
+                       message=str(problem), file=doc.file, object=ref)
+
+
+def validate_tree(
+    files: Mapping[PurePosixPath | str, str],
+    *,
+    kubernetes_version: str = "1.30",
+    tools: bool = True,
+) -> ValidationReport:
+    """Validate a GitOps tree (relative path -> text) and report every finding at once.
+
+    Core kinds are checked with kubernetes-validate's strict schemas at
+    ``kubernetes_version``, custom kinds with goldpath's shipped CRD schemas, then every
+    policy in `POLICIES`. With ``tools``, alert rules go through ``promtool check rules``
+    and every kustomization through ``kubectl kustomize``, when those are installed
+    (otherwise the report lists them as skipped).
+    """
+    report = ValidationReport()
+    paths = _as_paths(files)
+    tree = parse_tree(paths, report)
+    validate_manifests(tree, report, kubernetes_version=kubernetes_version)
+    report.checked.append(f"kubernetes-validate (strict, {kubernetes_version})")
+    report.checked.append("goldpath CRD schemas")
+    _check_kustomization_resources(tree, set(paths), report)
+    for policy in POLICIES:
+        for violation in policy.check(tree):
+            report.add(check="policy", rule=policy.id, message=violation.message,
+                       file=violation.file, object=violation.object)
+    report.checked.append(f"{len(POLICIES)} policies")
+    if tools:
+        from goldpath.gitops._tools import run_tool_checks
+
+        run_tool_checks(paths, tree, report)
+    return report
