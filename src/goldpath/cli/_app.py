@@ -9,6 +9,7 @@ import typer
 from goldpath import __version__
 from goldpath.cli._config import config_app
 from goldpath.cli._context import CliContext
+from goldpath.cli._gitops import gitops_app, validate_command
 from goldpath.cli._serve import serve
 
 __all__ = ["app"]
@@ -44,3 +45,5 @@ def root(
 
 app.add_typer(config_app, name="config")
 app.command("serve")(serve)
+app.add_typer(gitops_app, name="gitops")
+app.command("validate")(validate_command)
