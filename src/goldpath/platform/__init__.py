@@ -1,5 +1,6 @@
 """Operator commands: Terraform backend bootstrap, portal deploy, phase gates, cost, split."""
 
+from goldpath.platform._backend import BackendReport, bootstrap_backend
 from goldpath.platform._terraform import (
     ModuleCall,
     TerraformVariable,
@@ -12,7 +13,36 @@ from goldpath.platform._terraform import (
     unassigned_variables,
 )
 
+from goldpath.platform.errors import (
+    AppBranchNotFoundError,
+    AppRepoNotFoundError,
+    BucketOwnedElsewhereError,
+    CommandFailedError,
+    InvalidRegionError,
+    KubeContextError,
+    PlatformError,
+    RolloutTimeoutError,
+    SmokeCheckError,
+    SplitTargetNotEmptyError,
+    TerraformFileError,
+    ToolMissingError,
+)
+
 __all__ = [
+    "AppBranchNotFoundError",
+    "AppRepoNotFoundError",
+    "BackendReport",
+    "BucketOwnedElsewhereError",
+    "CommandFailedError",
+    "InvalidRegionError",
+    "KubeContextError",
+    "PlatformError",
+    "RolloutTimeoutError",
+    "SmokeCheckError",
+    "SplitTargetNotEmptyError",
+    "TerraformFileError",
+    "ToolMissingError",
+    "bootstrap_backend",
     "ModuleCall",
     "TerraformVariable",
     "check_module_call",
