@@ -1,0 +1,58 @@
+"""Git hosts behind one Protocol: local bare repositories, GitLab and GitHub."""
+
+from goldpath.providers.git._cli import GitAuthor, clean_git_env, redact, run_git
+from goldpath.providers.git._github import GitHubHost
+from goldpath.providers.git._gitlab import GitLabHost
+from goldpath.providers.git._hosts import GitHosts, RemoteKind
+from goldpath.providers.git._local import LocalFileRef, LocalGitHost
+from goldpath.providers.git._protocol import GitHost, GitHostKind, RepoInfo, Visibility
+from goldpath.providers.git._smart_http import SmartHttpResponse, serve_git_http
+from goldpath.providers.git._url import (
+    RepoUrl,
+    check_owner,
+    check_repo_name,
+    normalise_repo_name,
+    parse_repo_url,
+)
+from goldpath.providers.git.errors import (
+    GitCommandError,
+    GitHostError,
+    GitHostUnavailableError,
+    GitPathNotFoundError,
+    InvalidRepoUrlError,
+    NoGitIntegrationError,
+    RepoExistsError,
+    RepoNotFoundError,
+)
+
+__all__ = [
+    "GitAuthor",
+    "GitCommandError",
+    "GitHost",
+    "GitHostError",
+    "GitHostKind",
+    "GitHostUnavailableError",
+    "GitHosts",
+    "GitHubHost",
+    "GitLabHost",
+    "GitPathNotFoundError",
+    "InvalidRepoUrlError",
+    "LocalFileRef",
+    "LocalGitHost",
+    "NoGitIntegrationError",
+    "RemoteKind",
+    "RepoExistsError",
+    "RepoInfo",
+    "RepoNotFoundError",
+    "RepoUrl",
+    "SmartHttpResponse",
+    "Visibility",
+    "check_owner",
+    "check_repo_name",
+    "clean_git_env",
+    "normalise_repo_name",
+    "parse_repo_url",
+    "redact",
+    "run_git",
+    "serve_git_http",
+]

@@ -1,0 +1,182 @@
+"""The git CLI, run with a clean environment and with secrets kept out of argv and errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from goldpath.providers.git.errors import GitCommandError
+
+__all__ = [
+    "EMPTY_SHA",
+    "GitAuthor",
+    "check_branch_name",
+    "clean_git_env",
+    "commit_directory",
+    "redact",
+    "run_git",
+]
+
+EMPTY_SHA = "0" * 40
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
+_BRANCH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$")
+_TIMEOUT_SECONDS = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class GitAuthor:
+    """Who a commit is by (author and committer)."""
+
+    name: str
+    email: str
+
+
+@cache
+def _empty_home() -> str:
+    # One empty HOME per process: git must never read the user's own configuration.
+    return tempfile.mkdtemp(prefix="goldpath-git-home-")
+
+
+def clean_git_env(
+    extra: Mapping[str, str] | None = None, *, config: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """An environment for git that depends on no user or system configuration.
+
+    ``config`` entries are passed as ``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` so values
+    such as an Authorization header never appear in a process's argument list.
+    """
+    home = _empty_home()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HOME": home,
+        "XDG_CONFIG_HOME": home,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": "",
+        "SSH_ASKPASS": "",
+        "LC_ALL": "C",
+        "LANG": "C",
+    }
+    pairs = {"core.autocrlf": "false", "init.defaultBranch": "main", **(config or {})}
+    env["GIT_CONFIG_COUNT"] = str(len(pairs))
+    for index, (key, value) in enumerate(pairs.items()):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    env.update(extra or {})
+    return env
+
+
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """``text`` with every secret and any ``user:password@`` in URLs replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _URL_USERINFO.sub(r"\g<scheme>***@", text)
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("--git-dir", "--work-tree", "-C", "-c"):
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return "(no command)"
+
+
+def run_git(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    config: Mapping[str, str] | None = None,
+    input_bytes: bytes | None = None,
+    secrets: Sequence[str] = (),
+) -> bytes:
+    """Run ``git *args`` and return its standard output; raise GitCommandError on failure."""
+    command = ["git", *(os.fspath(a) for a in args)]
+    shown = "git " + _subcommand(command[1:])
+    try:
+        completed = subprocess.run(
+            command,
+            cwd=cwd,
+            env=clean_git_env(env, config=config),
+            input=input_bytes,
+            capture_output=True,
+            check=False,
+            timeout=_TIMEOUT_SECONDS,
+        )
+    except FileNotFoundError as exc:
+        raise GitCommandError("the git command is not installed", command=shown) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise GitCommandError(f"{shown} timed out", command=shown) from exc
+    if completed.returncode != 0:
+        stderr = redact(completed.stderr.decode("utf-8", "replace").strip(), secrets)
+        raise GitCommandError(
+            f"{shown} failed (exit {completed.returncode}): {stderr}",
+            command=shown,
+            exit_code=completed.returncode,
+            stderr=stderr,
+        )
+    return completed.stdout
+
+
+def check_branch_name(branch: str) -> str | None:
+    """Why ``branch`` is not an acceptable branch name, or None when it is."""
+    if not _BRANCH.match(branch):
+        return (
+            "may hold only letters, digits, '_', '-', '.' and '/', must not start with "
+            "'.', '-' or '/', and is at most 200 characters"
+        )
+    if (
+        ".." in branch
+        or "//" in branch
+        or branch.endswith("/")
+        or branch.endswith(".")
+        or branch.endswith(".lock")
+        or "/." in branch
+        or branch == "HEAD"
+    ):
+        return f"{branch!r} is not a valid git branch name"
+    return None
+
+
+def commit_directory(
+    source_dir: Path,
+    *,
+    git_dir: Path,
+    message: str,
+    author: GitAuthor,
+    parent: str | None,
+) -> str:
+    """Commit every file of ``source_dir`` (honouring its .gitignore) into ``git_dir``.
+
+    The tree is written with a private index straight into ``git_dir`` (bare or not), so
+    the source directory gains no ``.git``. Returns the new commit's sha; no ref moves.
+    """
+    identity = {
+        "GIT_AUTHOR_NAME": author.name,
+        "GIT_AUTHOR_EMAIL": author.email,
+        "GIT_COMMITTER_NAME": author.name,
+        "GIT_COMMITTER_EMAIL": author.email,
+    }
+    source_dir, git_dir = source_dir.absolute(), git_dir.absolute()
+    with tempfile.TemporaryDirectory(prefix="goldpath-index-") as scratch:
+        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index"), **identity}
+        base = ["--git-dir", str(git_dir), "--work-tree", str(source_dir)]
+        run_git([*base, "add", "--all", "."], cwd=source_dir, env=env)
+        tree = run_git(["--git-dir", str(git_dir), "write-tree"], env=env).decode().strip()
+        args: list[str] = ["--git-dir", str(git_dir), "commit-tree", tree]
+        if parent is not None:
+            args += ["-p", parent]
+        sha = run_git([*args, "-F", "-"], env=env, input_bytes=message.encode("utf-8"))
+    return sha.decode().strip()

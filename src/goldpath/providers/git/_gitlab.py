@@ -1,0 +1,246 @@
+"""GitLab through python-gitlab (REST) and git over HTTPS; errors converted at this boundary."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import gitlab
+import gitlab.exceptions
+import requests
+
+from goldpath.config import GitIntegration
+from goldpath.providers.git._cli import GitAuthor, redact
+from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
+from goldpath.providers.git._remote import push_over_https
+from goldpath.providers.git._url import check_owner, check_repo_name, normalise_repo_name
+from goldpath.providers.git.errors import (
+    GitHostError,
+    GitHostUnavailableError,
+    InvalidRepoUrlError,
+    RepoExistsError,
+    RepoNotFoundError,
+)
+
+__all__ = ["GitLabHost"]
+
+log = logging.getLogger(__name__)
+
+_TIMEOUT_SECONDS = 30.0
+
+
+def _names(owner: str, repo: str) -> str:
+    repo = normalise_repo_name(repo)
+    errors = check_owner(owner) + check_repo_name(repo)
+    if errors:
+        raise InvalidRepoUrlError(
+            f"{owner}/{repo} is not a valid GitLab project path: "
+            + "; ".join(e.message for e in errors),
+            errors=errors,
+        )
+    return repo
+
+
+class GitLabHost:
+    """A GitLab instance: projects through its REST API, content pushed over HTTPS."""
+
+    def __init__(
+        self,
+        integration: GitIntegration,
+        *,
+        session_factory: Callable[[], requests.Session] = requests.Session,
+    ) -> None:
+        self._host = integration.host.lower()
+        api = (integration.api_base_url or f"https://{self._host}/api/v4").rstrip("/")
+        self._base_url = api.removesuffix("/api/v4")
+        self._token = integration.token.get_secret_value() if integration.token else ""
+        self._client = gitlab.Gitlab(
+            url=self._base_url,
+            private_token=self._token or None,
+            timeout=_TIMEOUT_SECONDS,
+            session=session_factory(),
+        )
+
+    @property
+    def kind(self) -> GitHostKind:
+        """Always ``gitlab``."""
+        return "gitlab"
+
+    @property
+    def host(self) -> str:
+        """The host name repoUrls use for this instance."""
+        return self._host
+
+    def clone_url(self, owner: str, repo: str) -> str:
+        """``<base>/<owner>/<repo>.git``."""
+        return f"{self._base_url}/{owner}/{_names(owner, repo)}.git"
+
+    def web_url(self, owner: str, repo: str) -> str:
+        """``<base>/<owner>/<repo>``."""
+        return f"{self._base_url}/{owner}/{_names(owner, repo)}"
+
+    def contents_url(self, owner: str, repo: str, branch: str) -> str:
+        """``<base>/<owner>/<repo>/-/blob/<branch>``."""
+        return f"{self.web_url(owner, repo)}/-/blob/{quote(branch, safe='/')}"
+
+    def _convert(self, exc: Exception, doing: str) -> Exception:
+        """A goldpath error for a python-gitlab or requests failure, without the token."""
+        if isinstance(exc, gitlab.exceptions.GitlabAuthenticationError):
+            return GitHostError(
+                f"GitLab {self._host} refused the token while {doing} "
+                f"({exc.response_code}); check integrations.gitlab's token",
+                host=self._host,
+            )
+        if isinstance(exc, gitlab.exceptions.GitlabError):
+            message = redact(str(exc.error_message), [self._token])
+            return GitHostError(
+                f"GitLab {self._host} failed while {doing} ({exc.response_code}): {message}",
+                host=self._host,
+                status=exc.response_code,
+            )
+        if isinstance(exc, requests.RequestException):
+            return GitHostUnavailableError(
+                f"GitLab {self._host} could not be reached while {doing}: "
+                + redact(f"{type(exc).__name__}: {exc}", [self._token]),
+                host=self._host,
+            )
+        return exc
+
+    def _info(self, project: Any, owner: str, repo: str) -> RepoInfo:
+        return RepoInfo(
+            host=self._host,
+            owner=owner,
+            name=repo,
+            id=str(project.id),
+            clone_url=str(getattr(project, "http_url_to_repo", "") or self.clone_url(owner, repo)),
+            web_url=str(getattr(project, "web_url", "") or self.web_url(owner, repo)),
+            default_branch=str(getattr(project, "default_branch", None) or "main"),
+        )
+
+    def get_repo(self, owner: str, repo: str) -> RepoInfo:
+        """The project ``owner/repo``; RepoNotFoundError when GitLab has none."""
+        repo = _names(owner, repo)
+        try:
+            project = self._client.projects.get(f"{owner}/{repo}")
+        except gitlab.exceptions.GitlabGetError as exc:
+            if exc.response_code == 404:
+                raise RepoNotFoundError(
+                    f"GitLab {self._host} has no project {owner}/{repo}", owner=owner, repo=repo
+                ) from None
+            raise self._convert(exc, f"reading project {owner}/{repo}") from exc
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            raise self._convert(exc, f"reading project {owner}/{repo}") from exc
+        return self._info(project, owner, repo)
+
+    def repo_exists(self, owner: str, repo: str) -> bool:
+        """Whether the project exists."""
+        try:
+            self.get_repo(owner, repo)
+        except RepoNotFoundError:
+            return False
+        return True
+
+    def create_repo(
+        self,
+        owner: str,
+        repo: str,
+        *,
+        description: str = "",
+        default_branch: str = "main",
+        visibility: Visibility = "private",
+    ) -> RepoInfo:
+        """Create an empty project in the namespace ``owner``; RepoExistsError if taken."""
+        repo = _names(owner, repo)
+        try:
+            namespace = self._client.namespaces.get(owner)
+        except gitlab.exceptions.GitlabGetError as exc:
+            if exc.response_code == 404:
+                raise RepoNotFoundError(
+                    f"GitLab {self._host} has no group or user {owner!r} to create {repo} in",
+                    owner=owner,
+                ) from None
+            raise self._convert(exc, f"looking up namespace {owner}") from exc
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            raise self._convert(exc, f"looking up namespace {owner}") from exc
+        data = {
+            "name": repo,
+            "path": repo,
+            "namespace_id": namespace.id,
+            "description": description,
+            "visibility": visibility,
+        }
+        try:
+            project = self._client.projects.create(data)
+        except gitlab.exceptions.GitlabCreateError as exc:
+            if exc.response_code in (400, 409) and "has already been taken" in str(
+                exc.error_message
+            ):
+                raise RepoExistsError(
+                    f"GitLab {self._host} already has a project {owner}/{repo}",
+                    owner=owner,
+                    repo=repo,
+                ) from None
+            raise self._convert(exc, f"creating project {owner}/{repo}") from exc
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            raise self._convert(exc, f"creating project {owner}/{repo}") from exc
+        log.info("created GitLab project %s/%s on %s", owner, repo, self._host)
+        info = self._info(project, owner, repo)
+        return RepoInfo(
+            host=info.host,
+            owner=info.owner,
+            name=info.name,
+            id=info.id,
+            clone_url=info.clone_url,
+            web_url=info.web_url,
+            default_branch=default_branch,
+        )
+
+    def delete_repo(self, owner: str, repo: str, *, repo_id: str | None = None) -> None:
+        """Delete the project; with ``repo_id`` it deletes that project id and nothing else."""
+        repo = _names(owner, repo)
+        target: str | int = repo_id if repo_id is not None else f"{owner}/{repo}"
+        if repo_id is not None:
+            current = self.get_repo(owner, repo)
+            if current.id != repo_id:
+                raise RepoNotFoundError(
+                    f"GitLab project {owner}/{repo} is no longer the one created "
+                    f"(id {repo_id}); left untouched",
+                    owner=owner,
+                    repo=repo,
+                )
+            target = int(repo_id)
+        try:
+            self._client.projects.delete(target)
+        except gitlab.exceptions.GitlabDeleteError as exc:
+            if exc.response_code == 404:
+                raise RepoNotFoundError(
+                    f"GitLab {self._host} has no project {owner}/{repo}", owner=owner, repo=repo
+                ) from None
+            raise self._convert(exc, f"deleting project {owner}/{repo}") from exc
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            raise self._convert(exc, f"deleting project {owner}/{repo}") from exc
+        log.info("deleted GitLab project %s/%s on %s", owner, repo, self._host)
+
+    def push(
+        self,
+        source_dir: Path,
+        repo: RepoInfo,
+        *,
+        branch: str,
+        message: str,
+        author_name: str,
+        author_email: str,
+    ) -> str:
+        """Commit ``source_dir`` on ``branch`` and push it over HTTPS with the token."""
+        return push_over_https(
+            source_dir,
+            clone_url=repo.clone_url,
+            branch=branch,
+            message=message,
+            author=GitAuthor(author_name, author_email),
+            username="oauth2",
+            token=self._token,
+        )

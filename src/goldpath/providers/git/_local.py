@@ -1,0 +1,407 @@
+"""The embedded git host: real bare repositories under ``settings.git_root``."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from goldpath.errors import FieldError
+from goldpath.providers.git._cli import (
+    EMPTY_SHA,
+    GitAuthor,
+    check_branch_name,
+    commit_directory,
+    run_git,
+)
+from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
+from goldpath.providers.git._url import check_owner, check_repo_name, normalise_repo_name
+from goldpath.providers.git.errors import (
+    GitCommandError,
+    GitPathNotFoundError,
+    InvalidRepoUrlError,
+    RepoExistsError,
+    RepoNotFoundError,
+)
+
+__all__ = ["LocalFileRef", "LocalGitHost"]
+
+log = logging.getLogger(__name__)
+
+_ID_KEY = "goldpath.repoid"
+_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+_CREATE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFileRef:
+    """A file addressed by a contents URL: repository, ref (branch, tag or sha) and path."""
+
+    owner: str
+    repo: str
+    ref: str
+    path: str
+
+
+def _check_names(owner: str, repo: str) -> str:
+    repo = normalise_repo_name(repo)
+    errors = check_owner(owner) + check_repo_name(repo)
+    if errors:
+        raise InvalidRepoUrlError(
+            f"{owner}/{repo} is not a valid repository path: "
+            + "; ".join(e.message for e in errors),
+            errors=errors,
+        )
+    return repo
+
+
+class LocalGitHost:
+    """Bare repositories at ``root/<owner>/<repo>.git``, published at ``{public_url}/git/``.
+
+    Also the catalog's UrlReader for its own contents URLs: it reads the bare repository
+    directly, with no HTTP round trip.
+    """
+
+    def __init__(self, root: Path, public_url: str) -> None:
+        self.root = root.absolute()
+        self.public_url = public_url.rstrip("/")
+        self._base = f"{self.public_url}/git"
+
+    @property
+    def kind(self) -> GitHostKind:
+        """Always ``local``."""
+        return "local"
+
+    @property
+    def host(self) -> str:
+        """The portal's host (where the repositories are served)."""
+        return urlsplit(self.public_url).netloc or "local"
+
+    # -- paths and URLs -------------------------------------------------------------------
+
+    def repo_path(self, owner: str, repo: str) -> Path:
+        """The bare repository's directory (validated names only)."""
+        repo = _check_names(owner, repo)
+        return self.root.joinpath(*owner.split("/"), f"{repo}.git")
+
+    def clone_url(self, owner: str, repo: str) -> str:
+        """``{public_url}/git/<owner>/<repo>.git`` (git's smart HTTP)."""
+        repo = _check_names(owner, repo)
+        return f"{self._base}/{owner}/{repo}.git"
+
+    def web_url(self, owner: str, repo: str) -> str:
+        """``{public_url}/git/<owner>/<repo>`` (a plain listing of the default branch)."""
+        repo = _check_names(owner, repo)
+        return f"{self._base}/{owner}/{repo}"
+
+    def contents_url(self, owner: str, repo: str, branch: str) -> str:
+        """``{public_url}/git/<owner>/<repo>/-/blob/<branch>``, GitLab's shape."""
+        return f"{self.web_url(owner, repo)}/-/blob/{quote(branch, safe='/')}"
+
+    # -- repositories -----------------------------------------------------------------------
+
+    def _is_repo(self, path: Path) -> bool:
+        return (path / "HEAD").is_file() and (path / "objects").is_dir()
+
+    def repo_exists(self, owner: str, repo: str) -> bool:
+        """Whether ``root/<owner>/<repo>.git`` is a repository."""
+        return self._is_repo(self.repo_path(owner, repo))
+
+    def _repo_id(self, path: Path) -> str:
+        try:
+            value = run_git(["config", "--file", str(path / "config"), "--get", _ID_KEY])
+        except GitCommandError:
+            return ""
+        return value.decode().strip()
+
+    def _default_branch(self, path: Path) -> str:
+        head = (path / "HEAD").read_text(encoding="utf-8").strip()
+        return head.removeprefix("ref: refs/heads/") if head.startswith("ref: ") else "main"
+
+    def _info(self, owner: str, repo: str, path: Path, repo_id: str) -> RepoInfo:
+        return RepoInfo(
+            host=self.host,
+            owner=owner,
+            name=repo,
+            id=repo_id,
+            clone_url=self.clone_url(owner, repo),
+            web_url=self.web_url(owner, repo),
+            default_branch=self._default_branch(path),
+        )
+
+    def get_repo(self, owner: str, repo: str) -> RepoInfo:
+        """The repository's facts; RepoNotFoundError when absent."""
+        repo = _check_names(owner, repo)
+        path = self.repo_path(owner, repo)
+        if not self._is_repo(path):
+            raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
+        return self._info(owner, repo, path, self._repo_id(path))
+
+    def create_repo(
+        self,
+        owner: str,
+        repo: str,
+        *,
+        description: str = "",
+        default_branch: str = "main",
+        visibility: Visibility = "private",
+    ) -> RepoInfo:
+        """Create an empty bare repository atomically (built aside, then renamed in place).
+
+        Of any number of concurrent creates of one repository exactly one succeeds; the
+        others get RepoExistsError and never touch the winner's repository. Every local
+        repository is served read-only to anyone who can reach the portal, whatever
+        ``visibility`` says.
+        """
+        repo = _check_names(owner, repo)
+        problem = check_branch_name(default_branch)
+        if problem is not None:
+            raise InvalidRepoUrlError(
+                f"defaultBranch {problem}",
+                errors=[FieldError("defaultBranch", "pattern", problem)],
+            )
+        final = self.repo_path(owner, repo)
+        if self._is_repo(final):
+            raise RepoExistsError(
+                f"repository {owner}/{repo} already exists", owner=owner, repo=repo
+            )
+        scratch_root = self.root / ".tmp"
+        scratch_root.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(prefix="create-", dir=scratch_root))
+        repo_id = uuid.uuid4().hex
+        try:
+            run_git(["init", "--quiet", "--bare", f"--initial-branch={default_branch}", staged])
+            run_git(["config", "--file", str(staged / "config"), _ID_KEY, repo_id])
+            (staged / "description").write_text(
+                (description.replace("\n", " ").strip() or f"{owner}/{repo}") + "\n",
+                encoding="utf-8",
+            )
+            self._move_into_place(staged, final, owner=owner, repo=repo)
+        finally:
+            if staged.exists():
+                shutil.rmtree(staged, ignore_errors=True)
+        log.info("created local repository %s/%s", owner, repo)
+        return self._info(owner, repo, final, repo_id)
+
+    def _move_into_place(self, staged: Path, final: Path, *, owner: str, repo: str) -> None:
+        for _ in range(_CREATE_ATTEMPTS):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                # rename(2) onto a non-empty directory fails: the existing repo wins, intact.
+                os.rename(staged, final)
+                return
+            except FileNotFoundError:
+                continue  # a concurrent delete removed the now-empty owner folder; retry
+            except OSError as exc:
+                if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise RepoExistsError(
+                        f"repository {owner}/{repo} already exists", owner=owner, repo=repo
+                    ) from exc
+                raise
+        raise RepoExistsError(
+            f"repository {owner}/{repo} could not be created: its folder keeps changing",
+            owner=owner,
+            repo=repo,
+        )
+
+    def delete_repo(self, owner: str, repo: str, *, repo_id: str | None = None) -> None:
+        """Delete the repository; with ``repo_id``, only if it is still that repository."""
+        repo = _check_names(owner, repo)
+        path = self.repo_path(owner, repo)
+        if not self._is_repo(path):
+            raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
+        if repo_id is not None and self._repo_id(path) != repo_id:
+            raise RepoNotFoundError(
+                f"repository {owner}/{repo} is no longer the one created (id {repo_id}); "
+                "left untouched",
+                owner=owner,
+                repo=repo,
+            )
+        trash_root = self.root / ".trash"
+        trash_root.mkdir(parents=True, exist_ok=True)
+        doomed = trash_root / uuid.uuid4().hex
+        try:
+            os.rename(path, doomed)  # atomic: the name is free the moment this returns
+        except FileNotFoundError as exc:
+            raise RepoNotFoundError(
+                f"no repository {owner}/{repo}", owner=owner, repo=repo
+            ) from exc
+        shutil.rmtree(doomed, ignore_errors=True)
+        self._prune_empty_owner_dirs(path.parent)
+        log.info("deleted local repository %s/%s", owner, repo)
+
+    def _prune_empty_owner_dirs(self, folder: Path) -> None:
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                return
+            folder = folder.parent
+
+    def list_repos(self) -> list[tuple[str, str]]:
+        """Every repository as ``(owner, repo)``, sorted."""
+        found: list[tuple[str, str]] = []
+        if not self.root.is_dir():
+            return found
+        for path in self.root.rglob("*.git"):
+            relative = path.relative_to(self.root)
+            if relative.parts[0].startswith(".") or not self._is_repo(path):
+                continue
+            owner = "/".join(relative.parts[:-1])
+            if owner:
+                found.append((owner, relative.parts[-1][: -len(".git")]))
+        return sorted(found)
+
+    # -- content ------------------------------------------------------------------------------
+
+    def push(
+        self,
+        source_dir: Path,
+        repo: RepoInfo,
+        *,
+        branch: str,
+        message: str,
+        author_name: str,
+        author_email: str,
+    ) -> str:
+        """Commit ``source_dir`` on top of ``branch`` (or as its first commit); return the sha.
+
+        The branch moves with a compare-and-swap, so a concurrent push is refused rather
+        than overwritten.
+        """
+        problem = check_branch_name(branch)
+        if problem is not None:
+            raise InvalidRepoUrlError(
+                f"branch {problem}", errors=[FieldError("branch", "pattern", problem)]
+            )
+        if not source_dir.is_dir():
+            raise GitPathNotFoundError(f"source directory {source_dir} does not exist")
+        path = self.repo_path(repo.owner, repo.name)
+        if not self._is_repo(path):
+            raise RepoNotFoundError(
+                f"no repository {repo.full_name}", owner=repo.owner, repo=repo.name
+            )
+        ref = f"refs/heads/{branch}"
+        parent = self._resolve(path, ref)
+        sha = commit_directory(
+            source_dir,
+            git_dir=path,
+            message=message,
+            author=GitAuthor(author_name, author_email),
+            parent=parent,
+        )
+        run_git(["--git-dir", path, "update-ref", ref, sha, parent or EMPTY_SHA])
+        return sha
+
+    def _resolve(self, path: Path, rev: str) -> str | None:
+        try:
+            out = run_git(["--git-dir", path, "rev-parse", "--verify", "--quiet", rev])
+        except GitCommandError:
+            return None
+        return out.decode().strip() or None
+
+    def refs(self, owner: str, repo: str) -> list[str]:
+        """Branch and tag names of the repository."""
+        path = self.repo_path(owner, repo)
+        if not self._is_repo(path):
+            raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
+        out = run_git(
+            ["--git-dir", path, "for-each-ref", "--format=%(refname)", "refs/heads", "refs/tags"]
+        )
+        names = []
+        for line in out.decode().splitlines():
+            for prefix in ("refs/heads/", "refs/tags/"):
+                if line.startswith(prefix):
+                    names.append(line[len(prefix) :])
+        return names
+
+    def split_ref_and_path(self, owner: str, repo: str, ref_and_path: str) -> tuple[str, str]:
+        """Split ``<ref>/<path>`` where the ref may itself hold slashes (longest ref wins)."""
+        segments = [s for s in ref_and_path.split("/") if s]
+        if not segments:
+            raise GitPathNotFoundError("no branch given", owner=owner, repo=repo)
+        known = set(self.refs(owner, repo))
+        for cut in range(len(segments), 0, -1):
+            candidate = "/".join(segments[:cut])
+            if candidate in known:
+                return candidate, "/".join(segments[cut:])
+        if _SHA.match(segments[0]):
+            return segments[0], "/".join(segments[1:])
+        raise GitPathNotFoundError(
+            f"repository {owner}/{repo} has no branch {segments[0]!r}", owner=owner, repo=repo
+        )
+
+    def read_file(self, owner: str, repo: str, ref: str, path: str) -> bytes:
+        """The bytes of ``path`` at ``ref``; GitPathNotFoundError when there is no such file."""
+        repo = _check_names(owner, repo)
+        git_dir = self.repo_path(owner, repo)
+        if not self._is_repo(git_dir):
+            raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
+        clean = "/".join(s for s in path.split("/") if s)
+        if not clean or any(s in (".", "..") for s in clean.split("/")):
+            raise GitPathNotFoundError(f"no file {path!r}", owner=owner, repo=repo)
+        if ref not in self.refs(owner, repo) and not _SHA.match(ref):
+            raise GitPathNotFoundError(f"no branch {ref!r}", owner=owner, repo=repo)
+        spec = f"{ref}:{clean}"
+        try:
+            kind = run_git(["--git-dir", git_dir, "cat-file", "-t", spec]).decode().strip()
+        except GitCommandError as exc:
+            raise GitPathNotFoundError(
+                f"no file {clean} at {ref} in {owner}/{repo}", owner=owner, repo=repo
+            ) from exc
+        if kind != "blob":
+            raise GitPathNotFoundError(
+                f"{clean} at {ref} in {owner}/{repo} is not a file", owner=owner, repo=repo
+            )
+        return run_git(["--git-dir", git_dir, "cat-file", "blob", spec])
+
+    def list_files(self, owner: str, repo: str, ref: str) -> list[str]:
+        """Every file path at ``ref`` (empty for a repository with no commits)."""
+        git_dir = self.repo_path(owner, repo)
+        if not self._is_repo(git_dir):
+            raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
+        if self._resolve(git_dir, f"refs/heads/{ref}") is None:
+            return []
+        out = run_git(["--git-dir", git_dir, "ls-tree", "-r", "--name-only", "-z", ref])
+        return [p for p in out.decode("utf-8", "replace").split("\0") if p]
+
+    # -- the catalog's UrlReader ------------------------------------------------------------
+
+    def parse_contents_url(self, url: str) -> LocalFileRef | None:
+        """The file a ``/-/blob/`` or ``/-/raw/`` URL of this host names, else None."""
+        if not url.startswith(self._base + "/"):
+            return None
+        rest = urlsplit(url).path
+        base_path = urlsplit(self._base).path
+        rest = unquote(rest[len(base_path) + 1 :])
+        repo_part, sep, tail = rest.partition("/-/")
+        if not sep:
+            return None
+        mode, _, ref_and_path = tail.partition("/")
+        if mode not in ("blob", "raw") or "/" not in repo_part:
+            return None
+        owner, _, repo = repo_part.rpartition("/")
+        if check_owner(owner) or check_repo_name(normalise_repo_name(repo)):
+            return None
+        ref, path = self.split_ref_and_path(owner, normalise_repo_name(repo), ref_and_path)
+        return LocalFileRef(owner=owner, repo=normalise_repo_name(repo), ref=ref, path=path)
+
+    def can_read(self, url: str) -> bool:
+        """Whether ``url`` is a contents URL of this host."""
+        if not url.startswith(self._base + "/"):
+            return False
+        return "/-/blob/" in url or "/-/raw/" in url
+
+    def read(self, url: str) -> bytes:
+        """The file a contents URL names, read straight from the bare repository."""
+        target = self.parse_contents_url(url)
+        if target is None:
+            raise GitPathNotFoundError(f"{url} is not a file URL of the local git host", url=url)
+        return self.read_file(target.owner, target.repo, target.ref, target.path)

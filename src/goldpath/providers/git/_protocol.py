@@ -1,0 +1,94 @@
+"""The GitHost Protocol every git host implements, and what it says about a repository."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+__all__ = ["GitHost", "GitHostKind", "RepoInfo", "Visibility"]
+
+GitHostKind = Literal["local", "gitlab", "github"]
+Visibility = Literal["private", "internal", "public"]
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    """One repository on a git host; ``id`` tells this repository from a later namesake."""
+
+    host: str
+    owner: str
+    name: str
+    id: str
+    clone_url: str
+    web_url: str
+    default_branch: str
+
+    @property
+    def full_name(self) -> str:
+        """``owner/name``."""
+        return f"{self.owner}/{self.name}"
+
+
+@runtime_checkable
+class GitHost(Protocol):
+    """A place repositories live: the embedded local host, GitLab or GitHub."""
+
+    @property
+    def kind(self) -> GitHostKind:
+        """Which kind of host this is."""
+        ...
+
+    @property
+    def host(self) -> str:
+        """The host name repoUrls use for it (``gitlab.example.com``; ``local``)."""
+        ...
+
+    def create_repo(
+        self,
+        owner: str,
+        repo: str,
+        *,
+        description: str = "",
+        default_branch: str = "main",
+        visibility: Visibility = "private",
+    ) -> RepoInfo:
+        """Create an empty repository; RepoExistsError (and nothing touched) if it exists."""
+        ...
+
+    def get_repo(self, owner: str, repo: str) -> RepoInfo:
+        """The repository; RepoNotFoundError when there is none."""
+        ...
+
+    def repo_exists(self, owner: str, repo: str) -> bool:
+        """Whether the repository exists."""
+        ...
+
+    def delete_repo(self, owner: str, repo: str, *, repo_id: str | None = None) -> None:
+        """Delete it; with ``repo_id``, only if it is still that very repository."""
+        ...
+
+    def push(
+        self,
+        source_dir: Path,
+        repo: RepoInfo,
+        *,
+        branch: str,
+        message: str,
+        author_name: str,
+        author_email: str,
+    ) -> str:
+        """Commit ``source_dir``'s files as the new tip of ``branch``; return the commit sha."""
+        ...
+
+    def clone_url(self, owner: str, repo: str) -> str:
+        """A URL ``git clone`` accepts; always ends in ``.git``."""
+        ...
+
+    def contents_url(self, owner: str, repo: str, branch: str) -> str:
+        """Base URL of the files on ``branch`` (``+ "/catalog-info.yaml"`` reads one)."""
+        ...
+
+    def web_url(self, owner: str, repo: str) -> str:
+        """The repository's page for people."""
+        ...

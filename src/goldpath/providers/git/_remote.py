@@ -1,0 +1,72 @@
+"""What GitLab and GitHub have in common: pushing over HTTPS with the token in a header."""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from goldpath.errors import FieldError
+from goldpath.providers.git._cli import GitAuthor, check_branch_name, commit_directory, run_git
+from goldpath.providers.git.errors import GitPathNotFoundError, InvalidRepoUrlError
+
+__all__ = ["push_over_https"]
+
+
+def _auth_config(url: str, username: str, token: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    scope = f"{parts.scheme}://{parts.netloc}/"
+    credentials = base64.b64encode(f"{username}:{token}".encode()).decode()
+    # Scoped to the host's own URL and passed through the environment, never argv.
+    return {f"http.{scope}.extraHeader": f"Authorization: Basic {credentials}"}
+
+
+def push_over_https(
+    source_dir: Path,
+    *,
+    clone_url: str,
+    branch: str,
+    message: str,
+    author: GitAuthor,
+    username: str,
+    token: str,
+) -> str:
+    """Commit ``source_dir`` on top of the remote ``branch`` (if any) and push it; return the sha.
+
+    Works in a throwaway bare repository; the token goes in an Authorization header and
+    is redacted from every error.
+    """
+    problem = check_branch_name(branch)
+    if problem is not None:
+        raise InvalidRepoUrlError(
+            f"branch {problem}", errors=[FieldError("branch", "pattern", problem)]
+        )
+    if not source_dir.is_dir():
+        raise GitPathNotFoundError(f"source directory {source_dir} does not exist")
+    config = _auth_config(clone_url, username, token) if token else {}
+    secrets = [token, *config.values()] if token else []
+    ref = f"refs/heads/{branch}"
+    with tempfile.TemporaryDirectory(prefix="goldpath-push-") as scratch:
+        git_dir = Path(scratch) / "repo.git"
+        run_git(["init", "--quiet", "--bare", git_dir])
+        listed = run_git(
+            ["--git-dir", git_dir, "ls-remote", clone_url, ref], config=config, secrets=secrets
+        )
+        parent: str | None = None
+        if listed.strip():
+            run_git(
+                ["--git-dir", git_dir, "fetch", "--quiet", "--depth=1", clone_url, ref],
+                config=config,
+                secrets=secrets,
+            )
+            parent = listed.decode().split()[0]
+        sha = commit_directory(
+            source_dir, git_dir=git_dir, message=message, author=author, parent=parent
+        )
+        run_git(
+            ["--git-dir", git_dir, "push", "--quiet", clone_url, f"{sha}:{ref}"],
+            config=config,
+            secrets=secrets,
+        )
+    return sha

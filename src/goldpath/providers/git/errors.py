@@ -1,0 +1,53 @@
+"""Errors of the git hosts; each subclasses one of goldpath's categories."""
+
+from __future__ import annotations
+
+from goldpath.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ProviderError,
+)
+
+__all__ = [
+    "GitCommandError",
+    "GitHostError",
+    "GitHostUnavailableError",
+    "GitPathNotFoundError",
+    "InvalidRepoUrlError",
+    "NoGitIntegrationError",
+    "RepoExistsError",
+    "RepoNotFoundError",
+]
+
+
+class GitHostError(ProviderError):
+    """A git host failed or refused; the message never carries a token."""
+
+
+class GitCommandError(GitHostError):
+    """A git command failed; the message carries git's own words without credentials."""
+
+
+class GitHostUnavailableError(GitHostError):
+    """A remote git host could not be reached."""
+
+
+class RepoExistsError(ConflictError):
+    """The repository already exists; it was left untouched."""
+
+
+class RepoNotFoundError(NotFoundError):
+    """No such repository on the git host."""
+
+
+class GitPathNotFoundError(NotFoundError):
+    """No such branch or file in a repository."""
+
+
+class InvalidRepoUrlError(InvalidInputError):
+    """A repoUrl (``host?owner=o&repo=r``) or a repository name broke a rule."""
+
+
+class NoGitIntegrationError(InvalidInputError):
+    """The repoUrl's host has no configured integration (production refuses the local host)."""
