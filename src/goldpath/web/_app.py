@@ -11,7 +11,9 @@ from goldpath import __version__
 from goldpath.config import Settings
 from goldpath.runtime import Runtime
 from goldpath.web._errors import install_error_handlers
-from goldpath.web.api import health
+from goldpath.web.api import git, health
+from goldpath.web.auth import install_auth
+from goldpath.web.pages import install_pages, render_error_page
 
 __all__ = ["create_app"]
 
@@ -38,6 +40,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     )
     app.state.runtime = runtime
     app.state.settings = settings
-    install_error_handlers(app)
+    install_error_handlers(app, render_html=render_error_page)
+    install_auth(app, settings, runtime.database, render_html=render_error_page)
     app.include_router(health.router)
+    app.include_router(git.router)
+    install_pages(app)
     return app

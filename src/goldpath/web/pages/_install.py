@@ -1,0 +1,18 @@
+"""Mount the portal: static files and the page routers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from goldpath.web.pages import _account, _home
+from goldpath.web.pages._render import STATIC_DIR
+
+__all__ = ["install_pages"]
+
+
+def install_pages(app: FastAPI) -> None:
+    """Mount the static files and every page router."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (_account, _home):
+        app.include_router(module.router)
