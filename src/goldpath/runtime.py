@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from goldpath.config import Settings
 from goldpath.db import Database
+
+if TYPE_CHECKING:
+    from goldpath.catalog import CatalogService
+    from goldpath.providers.git import GitHosts
 
 __all__ = ["BackgroundService", "Runtime"]
 
@@ -42,6 +46,28 @@ class Runtime:
         self.settings.home.mkdir(parents=True, exist_ok=True)
         return Database(self.settings.resolved_database_url)
 
+    @cached_property
+    def catalog(self) -> CatalogService:
+        """The software catalog; its refresh loop runs as a background service."""
+        from goldpath.catalog import CatalogService, RefreshLoop
+
+        catalog = CatalogService(self.database, self.settings, readers=[self.git_hosts.local])
+        self.add_background(
+            RefreshLoop(
+                catalog,
+                interval_seconds=self.settings.catalog.refresh_interval_seconds,
+                enabled=self.settings.catalog.refresh_enabled,
+            )
+        )
+        return catalog
+
+    @cached_property
+    def git_hosts(self) -> GitHosts:
+        """Git hosts: GitLab/GitHub integrations, and the local host (bare repos)."""
+        from goldpath.providers.git import GitHosts
+
+        return GitHosts(self.settings)
+
     def prepare(self) -> None:
         """Create the home folder and apply migrations; safe to call more than once."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
@@ -56,6 +82,7 @@ class Runtime:
     def start(self) -> None:
         """Prepare the database and start every background loop."""
         self.prepare()
+        _ = self.catalog  # registers the catalog's refresh loop before loops start
         self._started = True
         for service in self._background:
             service.start()

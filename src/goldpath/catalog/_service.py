@@ -1,0 +1,522 @@
+"""CatalogService: the one entry point the web app, CLI and scaffolder use."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, distinct, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from goldpath.catalog._ingest import process_location
+from goldpath.catalog._models import LocationRecord, QueryResult
+from goldpath.catalog._query import (
+    Cursor,
+    FullTextFilter,
+    OrderField,
+    apply_fields,
+    filter_clause,
+    keyset_clause,
+    normalise_filters,
+    sort_columns,
+)
+from goldpath.catalog._reading import TargetReader, UrlReader
+from goldpath.catalog._refs import EntityRef, parse_entity_ref
+from goldpath.catalog._store import chunked, store_location_entities
+from goldpath.catalog._tables import entities, locations, relations, search
+from goldpath.catalog._validation import validate_entity
+from goldpath.catalog.errors import (
+    EntityNotFoundError,
+    InvalidQueryError,
+    LocationExistsError,
+    LocationNotFoundError,
+    LocationTargetNotFoundError,
+)
+from goldpath.config import Settings
+from goldpath.db import Database
+from goldpath.errors import FieldError, GoldpathError
+
+__all__ = ["DEFAULT_LIMIT", "CatalogService", "Filters"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 10_000
+Filters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+def _location_record(row: Row[Any]) -> LocationRecord:
+    return LocationRecord(
+        id=row.id,
+        type=row.type,
+        target=row.target,
+        origin=row.origin,
+        errors=tuple(json.loads(row.errors)) if row.errors else (),
+        created_at=row.created_at,
+        refreshed_at=row.refreshed_at,
+    )
+
+
+class CatalogService:
+    """Entities, locations and queries over one database (Backstage's catalog backend)."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings | None = None,
+        readers: Sequence[UrlReader] = (),
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.readers: list[UrlReader] = list(readers)
+        self._reader = TargetReader(self.readers)
+        self._ingest_lock = threading.RLock()
+
+    # ---- reading entities -------------------------------------------------------------
+
+    def _relations_of(
+        self, session: Session, refs: Sequence[str]
+    ) -> dict[str, list[dict[str, str]]]:
+        found: dict[str, set[tuple[str, str]]] = {ref: set() for ref in refs}
+        for part in chunked(list(refs)):
+            rows = session.execute(
+                select(relations.c.source_ref, relations.c.type, relations.c.target_ref).where(
+                    relations.c.source_ref.in_(part)
+                )
+            )
+            for source, rel_type, target in rows:
+                found[source].add((rel_type, target))
+        return {
+            ref: [{"type": t, "targetRef": target} for t, target in sorted(pairs)]
+            for ref, pairs in found.items()
+        }
+
+    def _materialise(self, session: Session, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+        rels = self._relations_of(session, [row.entity_ref for row in rows])
+        out = []
+        for row in rows:
+            entity = json.loads(row.body)
+            entity["relations"] = rels.get(row.entity_ref, [])
+            out.append(entity)
+        return out
+
+    def find_entity(self, ref: str | EntityRef) -> dict[str, Any] | None:
+        """The entity with this ref, or None."""
+        key = ref.key if isinstance(ref, EntityRef) else parse_entity_ref(ref).key
+        with self.database.session() as session:
+            row = session.execute(
+                select(entities.c.entity_ref, entities.c.body).where(entities.c.entity_ref == key)
+            ).first()
+            return self._materialise(session, [row])[0] if row else None
+
+    def get_entity(self, ref: str | EntityRef) -> dict[str, Any]:
+        """The entity with this ref; raises EntityNotFoundError."""
+        entity = self.find_entity(ref)
+        if entity is None:
+            key = ref.key if isinstance(ref, EntityRef) else parse_entity_ref(ref).key
+            raise EntityNotFoundError(f"no entity {key}", ref=key)
+        return entity
+
+    def get_by_uid(self, uid: str) -> dict[str, Any]:
+        """The entity with this uid; raises EntityNotFoundError."""
+        with self.database.session() as session:
+            row = session.execute(
+                select(entities.c.entity_ref, entities.c.body).where(entities.c.uid == uid)
+            ).first()
+            if row is None:
+                raise EntityNotFoundError(f"no entity with uid {uid}", uid=uid)
+            return self._materialise(session, [row])[0]
+
+    def get_by_refs(
+        self, refs: Sequence[str], fields: Sequence[str] = ()
+    ) -> list[dict[str, Any] | None]:
+        """Entities in the order of ``refs``; None where a ref matches nothing."""
+        keys: list[str | None] = []
+        for index, ref in enumerate(refs):
+            try:
+                keys.append(parse_entity_ref(ref, field=f"entityRefs[{index}]").key)
+            except GoldpathError:
+                keys.append(None)
+        wanted = sorted({k for k in keys if k})
+        by_ref: dict[str, dict[str, Any]] = {}
+        with self.database.session() as session:
+            for part in chunked(wanted):
+                rows = session.execute(
+                    select(entities.c.entity_ref, entities.c.body).where(
+                        entities.c.entity_ref.in_(part)
+                    )
+                ).all()
+                for row, entity in zip(rows, self._materialise(session, rows), strict=True):
+                    by_ref[row.entity_ref] = entity
+        return [apply_fields(by_ref[k], fields) if k in by_ref else None for k in keys]
+
+    def delete_by_uid(self, uid: str) -> None:
+        """Remove one entity (it comes back if its location still has it at next refresh)."""
+        with self._ingest_lock, self.database.session() as session:
+            found = session.execute(select(entities.c.uid).where(entities.c.uid == uid)).first()
+            if found is None:
+                raise EntityNotFoundError(f"no entity with uid {uid}", uid=uid)
+            session.execute(delete(search).where(search.c.entity_uid == uid))
+            session.execute(delete(relations).where(relations.c.originating_uid == uid))
+            session.execute(delete(entities).where(entities.c.uid == uid))
+
+    # ---- queries ----------------------------------------------------------------------
+
+    def query(
+        self,
+        *,
+        filters: Filters = None,
+        fields: Sequence[str] = (),
+        limit: int | None = None,
+        order: Sequence[OrderField | tuple[str, str] | str] = (),
+        full_text: str | FullTextFilter | None = None,
+        full_text_fields: Sequence[str] = (),
+        cursor: str | None = None,
+    ) -> QueryResult:
+        """One page of entities (Backstage's queryEntities) with keyset cursors."""
+        limit = DEFAULT_LIMIT if limit is None else limit
+        if limit < 0 or limit > MAX_LIMIT:
+            raise InvalidQueryError(
+                f"limit must be between 0 and {MAX_LIMIT}",
+                errors=[FieldError("limit", "range", f"must be between 0 and {MAX_LIMIT}")],
+            )
+        state: Cursor | None = Cursor.decode(cursor) if cursor else None
+        if state is not None:
+            groups, order_fields, text = state.filters, state.order, state.full_text
+        else:
+            groups = normalise_filters(filters)
+            order_fields = [self._order_field(o) for o in order]
+            if isinstance(full_text, FullTextFilter):
+                text = full_text
+            elif full_text:
+                text = FullTextFilter(full_text, tuple(full_text_fields))
+            else:
+                text = None
+        where = filter_clause(groups, text)
+        columns = sort_columns(order_fields)
+        labels = [expr.label(f"s{i}") for i, (expr, _) in enumerate(columns)]
+        backwards = bool(state and state.backwards)
+        stmt = select(entities.c.entity_ref, entities.c.body, *labels).where(where)
+        if state is not None:
+            stmt = stmt.where(keyset_clause(columns, state.values, backwards=backwards))
+        ordering = []
+        for expr, desc in columns:
+            descending = desc != backwards
+            ordering.append(expr.desc() if descending else expr.asc())
+        stmt = stmt.order_by(*ordering).limit(limit + 1)
+        with self.database.session() as session:
+            if state is not None:
+                total = state.total_items
+            else:
+                total = session.execute(
+                    select(func.count()).select_from(entities).where(where)
+                ).scalar_one()
+            rows = session.execute(stmt).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            if backwards:
+                rows.reverse()
+            items = [apply_fields(e, fields) for e in self._materialise(session, rows)]
+
+        def cursor_at(row: Row[Any], go_back: bool) -> str:
+            values = [row._mapping[f"s{i}"] for i in range(len(columns))]
+            return Cursor(groups, order_fields, text, values, go_back, total).encode()
+
+        next_cursor = prev_cursor = None
+        if rows:
+            if backwards:
+                next_cursor = cursor_at(rows[-1], False)
+                prev_cursor = cursor_at(rows[0], True) if more else None
+            else:
+                next_cursor = cursor_at(rows[-1], False) if more else None
+                prev_cursor = cursor_at(rows[0], True) if state is not None else None
+        return QueryResult(items, total, next_cursor, prev_cursor)
+
+    @staticmethod
+    def _order_field(item: OrderField | tuple[str, str] | str) -> OrderField:
+        if isinstance(item, OrderField):
+            field = item
+        elif isinstance(item, tuple):
+            field = OrderField(item[0], item[1])
+        else:
+            name, _, direction = item.partition(",")
+            field = OrderField(name.strip(), direction.strip() or "asc")
+        if field.order not in ("asc", "desc"):
+            raise InvalidQueryError(
+                f"order {field.order!r} must be asc or desc",
+                errors=[FieldError("orderField", "enum", "must be asc or desc")],
+            )
+        return field
+
+    def list_entities(
+        self,
+        *,
+        filters: Filters = None,
+        fields: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        order: Sequence[OrderField | tuple[str, str] | str] = (),
+    ) -> list[dict[str, Any]]:
+        """All matching entities (Backstage's GET /entities), optionally paged by offset."""
+        groups = normalise_filters(filters)
+        columns = sort_columns([self._order_field(o) for o in order])
+        stmt = (
+            select(entities.c.entity_ref, entities.c.body)
+            .where(filter_clause(groups))
+            .order_by(*(e.desc() if d else e.asc() for e, d in columns))
+            .offset(offset)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self.database.session() as session:
+            rows = session.execute(stmt).all()
+            return [apply_fields(e, fields) for e in self._materialise(session, rows)]
+
+    def facets(
+        self, facets: Sequence[str], *, filters: Filters = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Per facet key, each value and how many matching entities have it."""
+        where = filter_clause(normalise_filters(filters))
+        matching = select(entities.c.uid).where(where)
+        out: dict[str, list[dict[str, Any]]] = {}
+        with self.database.session() as session:
+            for facet in facets:
+                key = facet.lower()
+                if key.startswith("relations."):
+                    matching_refs = select(entities.c.entity_ref).where(where)
+                    stmt = (
+                        select(relations.c.target_ref, func.count(distinct(relations.c.source_ref)))
+                        .where(
+                            relations.c.type_key == key[len("relations.") :],
+                            relations.c.source_ref.in_(matching_refs),
+                        )
+                        .group_by(relations.c.target_ref)
+                    )
+                else:
+                    shown = func.coalesce(search.c.original_value, search.c.value)
+                    stmt = (
+                        select(shown, func.count(distinct(search.c.entity_uid)))
+                        .where(
+                            search.c.key == key,
+                            search.c.value.is_not(None),
+                            search.c.entity_uid.in_(matching),
+                        )
+                        .group_by(shown)
+                    )
+                counts: dict[str, int] = {}
+                for value, count in session.execute(stmt):
+                    counts[value] = counts.get(value, 0) + int(count)
+                out[facet] = [
+                    {"value": v, "count": c}
+                    for v, c in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+                ]
+        return out
+
+    # ---- validation -------------------------------------------------------------------
+
+    def validate_entity(self, entity: object) -> None:
+        """Raise InvalidEntityError listing every problem with the entity."""
+        validate_entity(entity)
+
+    # ---- locations --------------------------------------------------------------------
+
+    def list_locations(self) -> list[LocationRecord]:
+        """Every registered location, oldest first."""
+        with self.database.session() as session:
+            rows = session.execute(
+                select(locations).order_by(locations.c.created_at, locations.c.id)
+            )
+            return [_location_record(row) for row in rows]
+
+    def get_location(self, location_id: str) -> LocationRecord:
+        """A location by id; raises LocationNotFoundError."""
+        with self.database.session() as session:
+            row = session.execute(select(locations).where(locations.c.id == location_id)).first()
+        if row is None:
+            raise LocationNotFoundError(f"no location {location_id}", id=location_id)
+        return _location_record(row)
+
+    def find_location_by_target(self, type_: str, target: str) -> LocationRecord | None:
+        """The location registered for this type and target, or None."""
+        type_, target = TargetReader.normalise(type_, target)
+        with self.database.session() as session:
+            row = session.execute(
+                select(locations).where(locations.c.type == type_, locations.c.target == target)
+            ).first()
+        return _location_record(row) if row else None
+
+    def get_location_by_target(self, type_: str, target: str) -> LocationRecord:
+        """The location for this type and target; raises LocationNotFoundError."""
+        found = self.find_location_by_target(type_, target)
+        if found is None:
+            raise LocationNotFoundError(f"no location {type_}:{target}", target=target)
+        return found
+
+    def get_location_by_entity(self, ref: str | EntityRef) -> LocationRecord:
+        """The registered location an entity came from."""
+        key = ref.key if isinstance(ref, EntityRef) else parse_entity_ref(ref).key
+        with self.database.session() as session:
+            location_id = session.execute(
+                select(entities.c.location_id).where(entities.c.entity_ref == key)
+            ).scalar_one_or_none()
+        if location_id is None:
+            raise EntityNotFoundError(f"no entity {key}", ref=key)
+        return self.get_location(location_id)
+
+    def add_location(
+        self, type_: str, target: str, *, dry_run: bool = False, origin: str = "api"
+    ) -> tuple[LocationRecord, list[dict[str, Any]]]:
+        """Register a location and ingest it now; duplicates raise LocationExistsError."""
+        type_, target = TargetReader.normalise(type_, target)
+        if self.find_location_by_target(type_, target) is not None:
+            raise LocationExistsError(
+                f"location {type_}:{target} is already registered", type=type_, target=target
+            )
+        processed = process_location((type_, target), self._reader)
+        missing = [e for e in processed.errors if e.startswith(f"{type_}:{target}: ")]
+        if any("does not exist" in e for e in missing):
+            raise LocationTargetNotFoundError(
+                f"{type_} {target} does not exist", type=type_, target=target
+            )
+        if dry_run:
+            record = LocationRecord(
+                id=str(uuid.uuid4()),
+                type=type_,
+                target=target,
+                origin=origin,
+                errors=tuple(processed.errors),
+            )
+            bodies = []
+            for entity in processed.entities:
+                body = dict(entity.body)
+                body["relations"] = [
+                    {"type": r.type, "targetRef": r.target}
+                    for r in entity.relations
+                    if r.source == entity.ref
+                ]
+                bodies.append(body)
+            return record, bodies
+        location_id = str(uuid.uuid4())
+        with self._ingest_lock:
+            with self.database.session() as session:
+                session.execute(
+                    insert(locations).values(
+                        id=location_id,
+                        type=type_,
+                        target=target,
+                        origin=origin,
+                        created_at=datetime.now(UTC),
+                        refreshed_at=None,
+                        errors=None,
+                    )
+                )
+            self._store(location_id, processed)
+        record = self.get_location(location_id)
+        refs = [e.ref for e in processed.entities]
+        found = [e for e in self.get_by_refs(refs) if e is not None]
+        return record, found
+
+    def ensure_location(self, type_: str, target: str, *, origin: str = "config") -> LocationRecord:
+        """Register a location unless it already is (idempotent), then refresh it."""
+        existing = self.find_location_by_target(type_, target)
+        if existing is not None:
+            self.refresh_location(existing.id)
+            return self.get_location(existing.id)
+        norm_type, norm_target = TargetReader.normalise(type_, target)
+        location_id = str(uuid.uuid4())
+        with self._ingest_lock, self.database.session() as session:
+            session.execute(
+                insert(locations).values(
+                    id=location_id,
+                    type=norm_type,
+                    target=norm_target,
+                    origin=origin,
+                    created_at=datetime.now(UTC),
+                    refreshed_at=None,
+                    errors=None,
+                )
+            )
+        self.refresh_location(location_id)
+        return self.get_location(location_id)
+
+    def remove_location(self, location_id: str) -> None:
+        """Unregister a location and delete every entity it brought in."""
+        with self._ingest_lock, self.database.session() as session:
+            found = session.execute(
+                select(locations.c.id).where(locations.c.id == location_id)
+            ).first()
+            if found is None:
+                raise LocationNotFoundError(f"no location {location_id}", id=location_id)
+            uids = list(
+                session.execute(
+                    select(entities.c.uid).where(entities.c.location_id == location_id)
+                ).scalars()
+            )
+            for part in chunked(uids):
+                session.execute(delete(search).where(search.c.entity_uid.in_(part)))
+                session.execute(delete(relations).where(relations.c.originating_uid.in_(part)))
+                session.execute(delete(entities).where(entities.c.uid.in_(part)))
+            session.execute(delete(locations).where(locations.c.id == location_id))
+
+    # ---- refresh ----------------------------------------------------------------------
+
+    def _store(self, location_id: str, processed: Any) -> None:
+        errors = list(processed.errors)
+        with self.database.session() as session:
+            outcome = store_location_entities(session, location_id, processed.entities)
+            for ref in outcome.conflicts:
+                errors.append(
+                    f"{ref} is already provided by another location; this copy is ignored"
+                )
+            session.execute(
+                update(locations)
+                .where(locations.c.id == location_id)
+                .values(
+                    refreshed_at=datetime.now(UTC), errors=json.dumps(errors) if errors else None
+                )
+            )
+        log.info(
+            "catalog location %s: %d added, %d updated, %d unchanged, %d deleted, %d problem(s)",
+            location_id,
+            outcome.added,
+            outcome.updated,
+            outcome.unchanged,
+            outcome.deleted,
+            len(errors),
+        )
+
+    def refresh_location(self, location_id: str) -> LocationRecord:
+        """Re-read one location now: new entities added, changed updated, vanished deleted."""
+        record = self.get_location(location_id)
+        with self._ingest_lock:
+            processed = process_location((record.type, record.target), self._reader)
+            self._store(location_id, processed)
+        return self.get_location(location_id)
+
+    def refresh(self, entity_ref: str | EntityRef | None = None) -> None:
+        """Refresh every location now, or only the one an entity came from."""
+        if entity_ref is not None:
+            self.refresh_location(self.get_location_by_entity(entity_ref).id)
+            return
+        for record in self.list_locations():
+            try:
+                self.refresh_location(record.id)
+            except GoldpathError as exc:  # one bad location must not stop the others
+                log.warning("refreshing location %s failed: %s", record.key, exc.message)
+
+    def register_configured_locations(self) -> None:
+        """Register (idempotently) the locations listed in settings.catalog.locations."""
+        if self.settings is None:
+            return
+        for item in self.settings.catalog.locations:
+            try:
+                self.ensure_location(item.type, item.target, origin="config")
+            except GoldpathError as exc:
+                log.warning(
+                    "configured location %s:%s failed: %s", item.type, item.target, exc.message
+                )

@@ -1,0 +1,174 @@
+"""Writing processed entities: bulk inserts, orphan deletion, ref conflicts."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from goldpath.catalog._ingest import ProcessedEntity
+from goldpath.catalog._search import search_rows, search_text
+from goldpath.catalog._tables import entities, relations, search
+
+__all__ = ["StoreOutcome", "bulk_insert", "chunked", "store_location_entities"]
+
+T = TypeVar("T")
+CHUNK = 500
+
+
+def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """Slices of at most ``size`` items (keeps IN lists under parameter limits)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows fast: COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        columns = list(rows[0].keys())
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:  # type: ignore[attr-defined]
+            sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+            with cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+        return
+    for part in chunked(rows, 20_000):
+        session.execute(insert(table), list(part))
+
+
+class StoreOutcome:
+    """Counts of what one store pass changed, and refs it refused."""
+
+    def __init__(self) -> None:
+        self.added = 0
+        self.updated = 0
+        self.unchanged = 0
+        self.deleted = 0
+        self.conflicts: list[str] = []
+
+
+def _entity_row(
+    entity: ProcessedEntity, uid: str, etag: str, location_id: str, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    body = entity.body
+    body["metadata"]["uid"] = uid
+    body["metadata"]["etag"] = etag
+    if entity.errors:
+        body["status"] = {"items": entity.errors}
+    else:
+        body.pop("status", None)
+    meta = body["metadata"]
+    row = {
+        "uid": uid,
+        "entity_ref": entity.ref,
+        "kind": str(body["kind"]).lower(),
+        "namespace": str(meta["namespace"]).lower(),
+        "name": str(meta["name"]).lower(),
+        "body": json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        "etag": etag,
+        "location_id": location_id,
+        "location_key": entity.location_key,
+        "errors": json.dumps(entity.errors) if entity.errors else None,
+        "search_text": search_text(body),
+        "updated_at": now,
+    }
+    search_list = [
+        {"entity_uid": uid, "key": k, "value": v, "original_value": o}
+        for k, v, o in search_rows(body)
+    ]
+    relation_list = [
+        {
+            "originating_uid": uid,
+            "source_ref": r.source,
+            "type": r.type,
+            "type_key": r.type.lower(),
+            "target_ref": r.target,
+        }
+        for r in entity.relations
+    ]
+    return row, search_list, relation_list
+
+
+def _delete_uids(session: Session, uids: Sequence[str]) -> None:
+    for part in chunked(uids):
+        session.execute(delete(search).where(search.c.entity_uid.in_(part)))
+        session.execute(delete(relations).where(relations.c.originating_uid.in_(part)))
+        session.execute(delete(entities).where(entities.c.uid.in_(part)))
+
+
+def store_location_entities(
+    session: Session, location_id: str, processed: Iterable[ProcessedEntity]
+) -> StoreOutcome:
+    """Make the location's stored entities exactly ``processed``; orphans are deleted."""
+    outcome = StoreOutcome()
+    now = datetime.now(UTC)
+    existing: dict[str, tuple[str, str]] = {
+        ref: (uid, etag)
+        for uid, ref, etag in session.execute(
+            select(entities.c.uid, entities.c.entity_ref, entities.c.etag).where(
+                entities.c.location_id == location_id
+            )
+        )
+    }
+    wanted = list(processed)
+    new_refs = [e.ref for e in wanted if e.ref not in existing]
+    claimed: set[str] = set()
+    for part in chunked(new_refs):
+        claimed.update(
+            session.execute(
+                select(entities.c.entity_ref).where(
+                    entities.c.entity_ref.in_(part), entities.c.location_id != location_id
+                )
+            ).scalars()
+        )
+    kept_refs = {e.ref for e in wanted if e.ref not in claimed}
+    orphans = [uid for ref, (uid, _) in existing.items() if ref not in kept_refs]
+    _delete_uids(session, orphans)
+    outcome.deleted = len(orphans)
+
+    entity_rows: list[dict[str, Any]] = []
+    search_list: list[dict[str, Any]] = []
+    relation_list: list[dict[str, Any]] = []
+    changed_uids: list[str] = []
+    updates: list[dict[str, Any]] = []
+    for entity in wanted:
+        if entity.ref in claimed:
+            outcome.conflicts.append(entity.ref)
+            continue
+        etag = entity.etag
+        if entity.ref in existing:
+            uid, old_etag = existing[entity.ref]
+            if old_etag == etag:
+                outcome.unchanged += 1
+                continue
+            row, rows, rels = _entity_row(entity, uid, etag, location_id, now)
+            changed_uids.append(uid)
+            updates.append(row)
+            outcome.updated += 1
+        else:
+            uid = str(uuid.uuid4())
+            row, rows, rels = _entity_row(entity, uid, etag, location_id, now)
+            entity_rows.append(row)
+            outcome.added += 1
+        search_list.extend(rows)
+        relation_list.extend(rels)
+    for part in chunked(changed_uids):
+        session.execute(delete(search).where(search.c.entity_uid.in_(part)))
+        session.execute(delete(relations).where(relations.c.originating_uid.in_(part)))
+    for row in updates:
+        values = {k: v for k, v in row.items() if k != "uid"}
+        session.execute(update(entities).where(entities.c.uid == row["uid"]).values(**values))
+    bulk_insert(session, entities, entity_rows)
+    bulk_insert(session, search, search_list)
+    bulk_insert(session, relations, relation_list)
+    return outcome
