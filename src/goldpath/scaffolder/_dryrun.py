@@ -1,0 +1,198 @@
+"""Dry run: Backstage's ``POST /dry-run`` as a function, with no side effects outside a temp dir."""
+
+from __future__ import annotations
+
+import base64
+import stat
+import tempfile
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from goldpath.config import Settings
+from goldpath.errors import FieldError, InvalidInputError
+from goldpath.scaffolder._actions import ActionRegistry, IdentityLike, UndoRecord
+from goldpath.scaffolder._paths import check_relative
+from goldpath.scaffolder._runner import run_template
+from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, write_tree
+from goldpath.scaffolder._store import redact
+from goldpath.scaffolder._template import Template, parse_template, validate_values
+from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
+
+if TYPE_CHECKING:
+    from goldpath.runtime import Runtime
+
+__all__ = ["DryRunFile", "DryRunResult", "decode_directory_contents", "dry_run"]
+
+
+@dataclass(frozen=True, slots=True)
+class DryRunFile:
+    """One file a dry run produced."""
+
+    path: str
+    content: bytes
+    executable: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """Backstage's ``directoryContents`` entry."""
+        return {
+            "path": self.path,
+            "executable": self.executable,
+            "base64Content": base64.b64encode(self.content).decode("ascii"),
+        }
+
+
+@dataclass
+class DryRunResult:
+    """What the dry run logged, output, did per step, and the files it would produce."""
+
+    status: str
+    log: list[dict[str, Any]]
+    output: dict[str, Any]
+    steps: list[dict[str, Any]]
+    files: list[DryRunFile]
+    error: str | None = None
+    error_details: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Backstage's dry-run answer."""
+        data: dict[str, Any] = {
+            "log": self.log,
+            "output": self.output,
+            "steps": self.steps,
+            "directoryContents": [f.as_dict() for f in self.files],
+            "status": self.status,
+        }
+        if self.error is not None:
+            data["error"] = {"message": self.error, "errors": self.error_details}
+        return data
+
+
+class _DrySink:
+    def __init__(self, secrets: Mapping[str, str], steps: list[dict[str, Any]]) -> None:
+        self.secrets = list(secrets.values())
+        self.lines: list[dict[str, Any]] = []
+        self.steps = {step["id"]: step for step in steps}
+
+    def log(self, message: str, *, step_id: str | None = None) -> None:
+        body: dict[str, Any] = {"message": message}
+        if step_id is not None:
+            body["stepId"] = step_id
+        self.lines.append({"body": redact(body, self.secrets)})
+
+    def step(self, step_id: str, status: str) -> None:
+        if step_id in self.steps:
+            self.steps[step_id]["status"] = status
+        self.lines.append({"body": {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"}})
+
+    def undo_recorded(self, record: UndoRecord) -> None:
+        del record  # nothing a dry run does needs undoing: its workspace is thrown away
+
+    def cancelled(self) -> bool:
+        return False
+
+
+def decode_directory_contents(items: Sequence[Mapping[str, Any]]) -> dict[PurePosixPath, SkeletonFile]:
+    """Backstage's ``directoryContents`` ([{path, base64Content, executable?}]) as files."""
+    files: dict[PurePosixPath, SkeletonFile] = {}
+    problems: list[FieldError] = []
+    for index, item in enumerate(items):
+        where = f"directoryContents[{index}]"
+        path = item.get("path")
+        if not isinstance(path, str) or not path:
+            problems.append(FieldError(f"{where}.path", "required", "every entry needs a path"))
+            continue
+        try:
+            relative = check_relative(path, field=f"{where}.path")
+        except InvalidInputError as exc:
+            problems.extend(exc.errors)
+            continue
+        try:
+            content = base64.b64decode(str(item.get("base64Content", "")), validate=True)
+        except ValueError:
+            problems.append(FieldError(f"{where}.base64Content", "base64", "is not valid base64"))
+            continue
+        mode = 0o755 if item.get("executable") else 0o644
+        files[relative] = SkeletonFile(content, mode)
+    if problems:
+        raise TemplateInvalidError("invalid directoryContents", errors=problems)
+    return files
+
+
+def dry_run(
+    template_entity: Mapping[str, Any] | Template,
+    values: Mapping[str, Any],
+    *,
+    registry: ActionRegistry,
+    runtime: Runtime | None = None,
+    settings: Settings | None = None,
+    secrets: Mapping[str, str] | None = None,
+    directory_contents: Mapping[PurePosixPath, SkeletonFile] | None = None,
+    identity: IdentityLike | None = None,
+    work_root: Path | None = None,
+) -> DryRunResult:
+    """Validate values (400 when they are wrong), run every step without side effects.
+
+    The template's files come from ``directory_contents`` when given (Backstage's
+    body), else from the template's own file location.
+    """
+    secrets = dict(secrets or {})
+    with tempfile.TemporaryDirectory(prefix="goldpath-dry-run-", dir=work_root) as tmp:
+        root = Path(tmp)
+        base_dir: Path | None = None
+        if directory_contents is not None:
+            base_dir = root / "template"
+            write_tree(base_dir, directory_contents)
+        if isinstance(template_entity, Template):
+            template = template_entity if base_dir is None else Template(
+                entity=template_entity.entity,
+                parameters=template_entity.parameters,
+                steps=template_entity.steps,
+                output=template_entity.output,
+                base_dir=base_dir,
+            )
+        else:
+            template = parse_template(template_entity, base_dir=base_dir)
+        try:
+            validate_values(template, values)
+        except TemplateValuesError as exc:
+            raise _as_bad_request(exc) from None
+        steps = [
+            {"id": s.id, "name": s.name, "action": s.action, "status": "open"} for s in template.steps
+        ]
+        sink = _DrySink(secrets, steps)
+        workspace = root / "workspace"
+        outcome = run_template(
+            template,
+            values,
+            registry=registry,
+            workspace=workspace,
+            task_id=f"dry-run-{uuid.uuid4()}",
+            sink=sink,
+            runtime=runtime,
+            settings=settings,
+            secrets=secrets,
+            identity=identity,
+            dry_run=True,
+        )
+        files = [
+            DryRunFile(path.as_posix(), file.content, bool(file.mode & stat.S_IXUSR))
+            for path, file in sorted(read_tree(workspace).items())
+        ] if workspace.is_dir() else []
+    error = outcome.error
+    return DryRunResult(
+        status=outcome.status,
+        log=sink.lines,
+        output=redact(outcome.output, secrets.values()),
+        steps=steps,
+        files=files,
+        error=None if error is None else redact(getattr(error, "message", str(error)), secrets.values()),
+        error_details=[e.as_dict() for e in getattr(error, "errors", []) or []],
+    )
+
+
+def _as_bad_request(exc: TemplateValuesError) -> TemplateInvalidError:
+    # Backstage answers a dry run with invalid values 400 (InputError), not 422
+    return TemplateInvalidError(exc.message, errors=exc.errors)

@@ -1,0 +1,354 @@
+"""The runner: render each step's input, run its action, and unwind the undo stack on failure.
+
+The runner knows nothing about the database; it reports through a ``RunSink`` (the
+task worker writes events and undo records to the store, the dry run keeps a list).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from goldpath.config import PlatformSettings, Settings
+from goldpath.errors import GoldpathError
+from goldpath.scaffolder._actions import (
+    Action,
+    ActionContext,
+    ActionRegistry,
+    IdentityLike,
+    UndoEnv,
+    UndoRecord,
+)
+from goldpath.scaffolder._expressions import render_value
+from goldpath.scaffolder._template import Template
+from goldpath.scaffolder.errors import TaskCancelledError
+
+if TYPE_CHECKING:
+    from goldpath.runtime import Runtime
+
+__all__ = [
+    "RollbackReport",
+    "RunOutcome",
+    "RunSink",
+    "expression_context",
+    "platform_context",
+    "run_template",
+    "run_undo",
+    "sample_output",
+]
+
+log = logging.getLogger(__name__)
+
+
+class RunSink(Protocol):
+    """Where the runner reports: log lines, step transitions, undo records, cancellation."""
+
+    def log(self, message: str, *, step_id: str | None = None) -> None:
+        """A log line (secrets are redacted by the sink when written)."""
+
+    def step(self, step_id: str, status: str) -> None:
+        """A step moved to ``processing``, ``completed``, ``failed``, ``skipped`` or ``cancelled``."""
+
+    def undo_recorded(self, record: UndoRecord) -> None:
+        """An action recorded an undo (persist it before the action returns)."""
+
+    def cancelled(self) -> bool:
+        """Whether the task has been asked to stop."""
+
+
+@dataclass
+class RollbackReport:
+    """What the rollback undid and what it could not undo, with the reason."""
+
+    undone: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON data for the final event."""
+        return {"undone": list(self.undone), "notUndone": list(self.failed)}
+
+
+@dataclass
+class RunOutcome:
+    """How a run ended: status, the rendered output, the error and the rollback report."""
+
+    status: str
+    output: dict[str, Any]
+    steps: dict[str, dict[str, Any]]
+    error: GoldpathError | Exception | None = None
+    rollback: RollbackReport | None = None
+
+
+def platform_context(settings: Settings | None) -> dict[str, Any]:
+    """``platform`` in expressions: settings.platform fields plus derived ones."""
+    platform = settings.platform if settings is not None else PlatformSettings()
+    data = platform.model_dump(mode="json", by_alias=False)
+    data.pop("ecr_registry_override", None)
+    data["ecr_registry"] = platform.ecr_registry
+    return data
+
+
+def expression_context(
+    *,
+    values: Mapping[str, Any],
+    identity: IdentityLike | None,
+    secrets: Mapping[str, str],
+    settings: Settings | None,
+    steps: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The context ``${{ }}`` expressions see."""
+    return {
+        "parameters": dict(values),
+        "steps": dict(steps or {}),
+        "user": {
+            "entity": identity.entity if identity is not None else None,
+            "ref": identity.user_ref if identity is not None else None,
+        },
+        "secrets": dict(secrets),
+        "platform": platform_context(settings),
+    }
+
+
+def _sample_for(name: str, schema: Mapping[str, Any]) -> Any:
+    examples = schema.get("examples")
+    if isinstance(examples, list) and examples:
+        return examples[0]
+    if "default" in schema:
+        return schema["default"]
+    kind = schema.get("type")
+    if kind is None and isinstance(schema.get("anyOf"), list):
+        kinds = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        if kinds:
+            return _sample_for(name, kinds[0])
+    if kind == "string":
+        if name.lower().endswith("url") or schema.get("format") == "uri":
+            return f"https://example.com/dry-run/{name}"
+        if name == "entityRef":
+            return "component:default/dry-run"
+        return f"dry-run-{name}"
+    if kind == "boolean":
+        return False
+    if kind in ("integer", "number"):
+        return 0
+    if kind == "array":
+        return []
+    return {}
+
+
+def sample_output(action: Action) -> dict[str, Any]:
+    """Sample outputs from an action's output schema, for steps a dry run skips."""
+    if action.output is None:
+        return {}
+    schema = action.output.model_json_schema(by_alias=True)
+    return {
+        name: _sample_for(name, prop) for name, prop in (schema.get("properties") or {}).items()
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "0", "no", "off", "none", "null")
+    return bool(value)
+
+
+def run_undo(
+    stack: Sequence[tuple[UndoRecord, Callable[[], None] | None]],
+    *,
+    registry: ActionRegistry,
+    runtime: Runtime | None,
+    task_id: str,
+    log_line: Callable[[str], None],
+) -> RollbackReport:
+    """Run undo entries in reverse; persisted records without a callable go through their action."""
+    report = RollbackReport()
+    for record, undo in reversed(stack):
+        try:
+            if undo is None:
+                if record.kind is None:
+                    raise RuntimeError(
+                        "it was recorded as an in-process callable by a worker that stopped"
+                    )
+                action = registry.get(record.action_id)
+                handler = action.undo.get(record.kind)
+                if handler is None:
+                    raise RuntimeError(f"action {record.action_id} has no undo {record.kind!r}")
+                handler(UndoEnv(runtime, task_id, log_line), dict(record.params))
+            else:
+                undo()
+        except Exception as exc:  # one failed undo must not stop the others
+            reason = exc.message if isinstance(exc, GoldpathError) else str(exc) or type(exc).__name__
+            report.failed.append({"description": record.description, "reason": reason})
+            log_line(f"Could not undo: {record.description}: {reason}")
+        else:
+            report.undone.append(record.description)
+            log_line(f"Undone: {record.description}")
+    return report
+
+
+def run_template(
+    template: Template,
+    values: Mapping[str, Any],
+    *,
+    registry: ActionRegistry,
+    workspace: Path,
+    task_id: str,
+    sink: RunSink,
+    runtime: Runtime | None = None,
+    settings: Settings | None = None,
+    secrets: Mapping[str, str] | None = None,
+    identity: IdentityLike | None = None,
+    dry_run: bool = False,
+) -> RunOutcome:
+    """Run every step in order; on failure or cancel, undo what this run created, in reverse."""
+    secrets = dict(secrets or {})
+    settings = settings if settings is not None else (runtime.settings if runtime else None)
+    step_outputs: dict[str, dict[str, Any]] = {}
+    context = expression_context(
+        values=values, identity=identity, secrets=secrets, settings=settings, steps=step_outputs
+    )
+    context["steps"] = step_outputs
+    stack: list[tuple[UndoRecord, Callable[[], None] | None]] = []
+    workspace.mkdir(parents=True, exist_ok=True)
+    current: str | None = None
+
+    def record_undo(record: UndoRecord, undo: Callable[[], None]) -> None:
+        sink.undo_recorded(record)
+        stack.append((record, undo))
+
+    try:
+        for step in template.steps:
+            current = step.id
+            if sink.cancelled():
+                raise TaskCancelledError("task was cancelled", task_id=task_id)
+            step_log = _step_logger(sink, step.id)
+            if step.if_ is not None and not _truthy(
+                render_value(step.if_, context, where=f"steps.{step.id}.if")
+            ):
+                step_outputs[step.id] = {"output": {}}
+                sink.step(step.id, "skipped")
+                step_log(f"Skipping step {step.id} because its if condition was false")
+                continue
+            action = registry.get(step.action)
+            sink.step(step.id, "processing")
+            step_log(f"Beginning step {step.name}")
+            started = time.perf_counter()
+            if dry_run and not action.supports_dry_run:
+                step_outputs[step.id] = {"output": sample_output(action)}
+                step_log(f"Skipping because {action.id} does not support dry-run")
+                sink.step(step.id, "skipped")
+                continue
+            if step.each is not None:
+                items = render_value(step.each, context, where=f"steps.{step.id}.each")
+                if isinstance(items, Mapping):
+                    iterations = [{"key": k, "value": v} for k, v in items.items()]
+                elif isinstance(items, list):
+                    iterations = [{"key": str(i), "value": v} for i, v in enumerate(items)]
+                else:
+                    raise TemplateEachError(step.id, items)
+                collected: dict[str, list[Any]] = {}
+                for iteration in iterations:
+                    if sink.cancelled():
+                        raise TaskCancelledError("task was cancelled", task_id=task_id)
+                    outputs = _run_action(
+                        action, step.input, {**context, "each": iteration}, step.id,
+                        workspace=workspace, task_id=task_id, runtime=runtime, dry_run=dry_run,
+                        secrets=secrets, identity=identity, template=template,
+                        logger=step_log, record_undo=record_undo, sink=sink,
+                    )
+                    for name, value in outputs.items():
+                        collected.setdefault(name, []).append(value)
+                step_outputs[step.id] = {"output": collected}
+            else:
+                outputs = _run_action(
+                    action, step.input, context, step.id,
+                    workspace=workspace, task_id=task_id, runtime=runtime, dry_run=dry_run,
+                    secrets=secrets, identity=identity, template=template,
+                    logger=step_log, record_undo=record_undo, sink=sink,
+                )
+                step_outputs[step.id] = {"output": outputs}
+            step_log(f"Finished step {step.name} in {time.perf_counter() - started:.3f}s")
+            sink.step(step.id, "completed")
+            current = None
+        output = render_value(template.output, context, where="output")
+        if not isinstance(output, dict):
+            output = {"value": output}
+        return RunOutcome("completed", output, step_outputs)
+    except Exception as exc:
+        cancelled = isinstance(exc, TaskCancelledError)
+        status = "cancelled" if cancelled else "failed"
+        if current is not None:
+            sink.step(current, status)
+        message = exc.message if isinstance(exc, GoldpathError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, GoldpathError):
+            log.exception("step %s of task %s failed unexpectedly", current, task_id)
+        sink.log(f"{'Cancelled' if cancelled else 'Failed'}: {message}", step_id=current)
+        for error in getattr(exc, "errors", []) or []:
+            sink.log(f"  - {error}", step_id=current)
+        report = run_undo(
+            stack, registry=registry, runtime=runtime, task_id=task_id,
+            log_line=lambda line: sink.log(line),
+        )
+        return RunOutcome(status, {}, step_outputs, error=exc, rollback=report)
+
+
+class TemplateEachError(GoldpathError):
+    """``each`` rendered to something that is neither a list nor an object."""
+
+    def __init__(self, step_id: str, value: Any) -> None:
+        super().__init__(
+            f"steps.{step_id}.each must render to a list or an object, got {type(value).__name__}",
+            step=step_id,
+        )
+
+
+def _step_logger(sink: RunSink, step_id: str) -> Callable[[str], None]:
+    def write(message: str) -> None:
+        sink.log(message, step_id=step_id)
+
+    return write
+
+
+def _run_action(
+    action: Action,
+    raw_input: Mapping[str, Any],
+    context: Mapping[str, Any],
+    step_id: str,
+    *,
+    workspace: Path,
+    task_id: str,
+    runtime: Runtime | None,
+    dry_run: bool,
+    secrets: Mapping[str, str],
+    identity: IdentityLike | None,
+    template: Template,
+    logger: Callable[[str], None],
+    record_undo: Callable[[UndoRecord, Callable[[], None]], None],
+    sink: RunSink,
+) -> dict[str, Any]:
+    rendered = render_value(dict(raw_input), context, where=f"steps.{step_id}.input")
+    params = action.parse_input(rendered)
+    ctx = ActionContext(
+        action=action,
+        step_id=step_id,
+        workspace=workspace,
+        task_id=task_id,
+        runtime=runtime,
+        dry_run=dry_run,
+        secrets=secrets,
+        identity=identity,
+        template_info=template.info(),
+        logger=logger,
+        record_undo=record_undo,
+        is_cancelled=sink.cancelled,
+    )
+    action.handler(ctx, params)
+    return dict(ctx.outputs)

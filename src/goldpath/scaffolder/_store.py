@@ -1,0 +1,444 @@
+"""The task store: tasks, per-step state, persisted undo records, events, reservations.
+
+Claiming is atomic: ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (several
+portal replicas share one queue) and a guarded ``UPDATE ... WHERE status='open'``
+on SQLite, whose writers are serialised anyway.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+
+from goldpath.db import Database
+from goldpath.scaffolder._actions import UndoRecord
+from goldpath.scaffolder._tables import reservations, task_events, tasks
+from goldpath.scaffolder.errors import NameReservedError, TaskNotFoundError, TaskStateError
+
+__all__ = [
+    "FINISHED",
+    "TaskEvent",
+    "TaskRecord",
+    "TaskStatus",
+    "TaskStore",
+    "redact",
+]
+
+TaskStatus = str  # "open" | "processing" | "completed" | "failed" | "cancelled"
+FINISHED = frozenset({"completed", "failed", "cancelled"})
+REDACTED = "***"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive datetimes
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def redact(value: Any, secrets: Iterable[str]) -> Any:
+    """Replace every secret value inside strings of a (nested) value with ``***``."""
+    needles = sorted({s for s in secrets if isinstance(s, str) and s}, key=len, reverse=True)
+    if not needles:
+        return value
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            for needle in needles:
+                item = item.replace(needle, REDACTED)
+            return item
+        if isinstance(item, Mapping):
+            return {key: walk(sub) for key, sub in item.items()}
+        if isinstance(item, list | tuple):
+            return [walk(sub) for sub in item]
+        return item
+
+    return walk(value)
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """One entry of a task's append-only event log."""
+
+    id: int
+    task_id: str
+    type: str
+    body: dict[str, Any]
+    created_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """Backstage's event shape."""
+        return {
+            "id": self.id,
+            "taskId": self.task_id,
+            "type": self.type,
+            "body": self.body,
+            "createdAt": _iso(self.created_at),
+        }
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """A task as stored."""
+
+    id: str
+    status: TaskStatus
+    spec: dict[str, Any]
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    claimed_by: str | None
+    cancel_requested: bool
+    steps: list[dict[str, Any]]
+    undo: list[UndoRecord]
+    output: dict[str, Any] | None
+    error: dict[str, Any] | None
+    reserved_name: str | None
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Time from claim to finish, when both are known."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Backstage's task shape plus per-step state, output and error."""
+        return {
+            "id": self.id,
+            "spec": self.spec,
+            "status": self.status,
+            "createdAt": _iso(self.created_at),
+            "createdBy": self.created_by,
+            "lastHeartbeatAt": _iso(self.heartbeat_at),
+            "startedAt": _iso(self.started_at),
+            "finishedAt": _iso(self.finished_at),
+            "steps": self.steps,
+            "output": self.output,
+            "error": self.error,
+        }
+
+
+def _record(row: Row[Any]) -> TaskRecord:
+    return TaskRecord(
+        id=row.id,
+        status=row.status,
+        spec=row.spec,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        heartbeat_at=row.heartbeat_at,
+        claimed_by=row.claimed_by,
+        cancel_requested=bool(row.cancel_requested),
+        steps=list(row.steps or []),
+        undo=[UndoRecord.from_dict(item) for item in (row.undo or [])],
+        output=row.output,
+        error=row.error,
+        reserved_name=row.reserved_name,
+        secrets=dict(row.secrets or {}),
+    )
+
+
+class TaskStore:
+    """Tasks and their events in the database."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # -- creation and reservations -------------------------------------------------
+
+    def create(
+        self,
+        *,
+        spec: Mapping[str, Any],
+        steps: Sequence[Mapping[str, Any]],
+        created_by: str,
+        secrets: Mapping[str, str] | None = None,
+        reserved_name: str | None = None,
+        task_id: str | None = None,
+    ) -> str:
+        """Insert an open task and (atomically, in one transaction) its name reservation."""
+        task_id = task_id or str(uuid.uuid4())
+        now = _now()
+        try:
+            with self.database.session() as session:
+                session.execute(
+                    insert(tasks).values(
+                        id=task_id,
+                        status="open",
+                        spec=dict(spec),
+                        secrets=dict(secrets or {}) or None,
+                        created_by=created_by,
+                        created_at=now,
+                        cancel_requested=False,
+                        steps=[dict(step) for step in steps],
+                        undo=[],
+                        reserved_name=reserved_name,
+                    )
+                )
+                if reserved_name is not None:
+                    session.execute(
+                        insert(reservations).values(
+                            name=reserved_name, task_id=task_id, created_by=created_by, created_at=now
+                        )
+                    )
+        except IntegrityError:
+            owner = self.reservation_owner(reserved_name) if reserved_name else None
+            who = f"task {owner[0]} of {owner[1]}" if owner else "another task"
+            raise NameReservedError(
+                f"the name {reserved_name!r} is already being created by {who}",
+                name=reserved_name,
+                owner=owner[0] if owner else None,
+            ) from None
+        return task_id
+
+    def reservation_owner(self, name: str) -> tuple[str, str] | None:
+        """(task id, created by) of the task holding a name, if any."""
+        with self.database.session() as session:
+            row = session.execute(
+                select(reservations.c.task_id, reservations.c.created_by).where(
+                    reservations.c.name == name
+                )
+            ).first()
+        return (row.task_id, row.created_by) if row else None
+
+    def release(self, task_id: str) -> None:
+        """Drop the task's name reservation."""
+        with self.database.session() as session:
+            session.execute(delete(reservations).where(reservations.c.task_id == task_id))
+
+    # -- reading ---------------------------------------------------------------------
+
+    def get(self, task_id: str) -> TaskRecord:
+        """The task with this id (TaskNotFoundError otherwise)."""
+        with self.database.session() as session:
+            row = session.execute(select(tasks).where(tasks.c.id == task_id)).first()
+        if row is None:
+            raise TaskNotFoundError(f"no task {task_id}", id=task_id)
+        return _record(row)
+
+    def list(
+        self,
+        *,
+        created_by: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[TaskRecord], int]:
+        """Tasks, newest first, and the total count for the filters."""
+        conditions = []
+        if created_by:
+            conditions.append(tasks.c.created_by == created_by)
+        if status:
+            conditions.append(tasks.c.status == status)
+        where = and_(*conditions) if conditions else None
+        with self.database.session() as session:
+            query = select(tasks).order_by(tasks.c.created_at.desc(), tasks.c.id)
+            count = select(func.count()).select_from(tasks)
+            if where is not None:
+                query = query.where(where)
+                count = count.where(where)
+            rows = session.execute(query.limit(limit).offset(offset)).all()
+            total = int(session.execute(count).scalar_one())
+        return [_record(row) for row in rows], total
+
+    def events(self, task_id: str, *, after: int | None = None) -> list[TaskEvent]:
+        """The task's events in order, optionally only those after an event id."""
+        with self.database.session() as session:
+            query = select(task_events).where(task_events.c.task_id == task_id)
+            if after is not None:
+                query = query.where(task_events.c.id > after)
+            rows = session.execute(query.order_by(task_events.c.id)).all()
+        return [TaskEvent(r.id, r.task_id, r.type, r.body, r.created_at) for r in rows]
+
+    # -- writing while running -----------------------------------------------------
+
+    def append_event(
+        self, task_id: str, type_: str, body: Mapping[str, Any], *, secrets: Iterable[str] = ()
+    ) -> None:
+        """Append one event; secret values are redacted before the row is written."""
+        with self.database.session() as session:
+            session.execute(
+                insert(task_events).values(
+                    task_id=task_id, type=type_, body=redact(dict(body), secrets), created_at=_now()
+                )
+            )
+
+    def update_step(self, task_id: str, step_id: str, **changes: Any) -> None:
+        """Change one step's state (status, startedAt, endedAt)."""
+        with self.database.session() as session:
+            row = session.execute(
+                select(tasks.c.steps).where(tasks.c.id == task_id).with_for_update()
+            ).first()
+            if row is None:
+                raise TaskNotFoundError(f"no task {task_id}", id=task_id)
+            steps = [dict(step) for step in row.steps]
+            for step in steps:
+                if step["id"] == step_id:
+                    step.update(changes)
+            session.execute(update(tasks).where(tasks.c.id == task_id).values(steps=steps))
+
+    def add_undo(self, task_id: str, record: UndoRecord) -> None:
+        """Persist one undo record (before the step that made it returns)."""
+        with self.database.session() as session:
+            row = session.execute(
+                select(tasks.c.undo).where(tasks.c.id == task_id).with_for_update()
+            ).first()
+            if row is None:
+                raise TaskNotFoundError(f"no task {task_id}", id=task_id)
+            session.execute(
+                update(tasks)
+                .where(tasks.c.id == task_id)
+                .values(undo=[*(row.undo or []), record.as_dict()])
+            )
+
+    def finish(
+        self,
+        task_id: str,
+        status: TaskStatus,
+        *,
+        output: Mapping[str, Any] | None = None,
+        error: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Mark the task finished, forget its secrets and release its reservation."""
+        with self.database.session() as session:
+            session.execute(
+                update(tasks)
+                .where(tasks.c.id == task_id)
+                .values(
+                    status=status,
+                    finished_at=_now(),
+                    output=dict(output) if output is not None else None,
+                    error=dict(error) if error is not None else None,
+                    secrets=None,
+                )
+            )
+            session.execute(delete(reservations).where(reservations.c.task_id == task_id))
+
+    # -- claiming, heartbeats, cancel, recovery --------------------------------------
+
+    def claim(self, worker_id: str) -> TaskRecord | None:
+        """Atomically move the oldest open task to processing for this worker."""
+        now = _now()
+        with self.database.session() as session:
+            if self.database.is_postgresql:
+                task_id = session.execute(
+                    select(tasks.c.id)
+                    .where(tasks.c.status == "open")
+                    .order_by(tasks.c.created_at)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                ).scalar_one_or_none()
+                if task_id is None:
+                    return None
+                session.execute(
+                    update(tasks)
+                    .where(tasks.c.id == task_id)
+                    .values(status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now)
+                )
+            else:
+                oldest = (
+                    select(tasks.c.id)
+                    .where(tasks.c.status == "open")
+                    .order_by(tasks.c.created_at)
+                    .limit(1)
+                    .scalar_subquery()
+                )
+                result = session.execute(
+                    update(tasks)
+                    .where(tasks.c.id == oldest, tasks.c.status == "open")
+                    .values(status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now)
+                    .returning(tasks.c.id)
+                )
+                task_id = result.scalar_one_or_none()
+                if task_id is None:
+                    return None
+        return self.get(task_id)
+
+    def heartbeat(self, task_id: str, worker_id: str) -> bool:
+        """Refresh the heartbeat; returns whether cancellation was requested."""
+        with self.database.session() as session:
+            session.execute(
+                update(tasks)
+                .where(tasks.c.id == task_id, tasks.c.claimed_by == worker_id)
+                .values(heartbeat_at=_now())
+            )
+            flag = session.execute(
+                select(tasks.c.cancel_requested).where(tasks.c.id == task_id)
+            ).scalar_one_or_none()
+        return bool(flag)
+
+    def request_cancel(self, task_id: str) -> TaskStatus:
+        """Cancel an open task at once, or ask a processing one to stop; returns the status."""
+        with self.database.session() as session:
+            done = session.execute(
+                update(tasks)
+                .where(tasks.c.id == task_id, tasks.c.status == "open")
+                .values(status="cancelled", finished_at=_now(), secrets=None, cancel_requested=True)
+            ).rowcount
+            if done:
+                session.execute(delete(reservations).where(reservations.c.task_id == task_id))
+                session.execute(
+                    insert(task_events).values(
+                        task_id=task_id,
+                        type="cancelled",
+                        body={"message": "Task was cancelled before it started", "status": "cancelled"},
+                        created_at=_now(),
+                    )
+                )
+                return "cancelled"
+            asked = session.execute(
+                update(tasks)
+                .where(tasks.c.id == task_id, tasks.c.status == "processing")
+                .values(cancel_requested=True)
+            ).rowcount
+            if asked:
+                return "processing"
+            status = session.execute(
+                select(tasks.c.status).where(tasks.c.id == task_id)
+            ).scalar_one_or_none()
+        if status is None:
+            raise TaskNotFoundError(f"no task {task_id}", id=task_id)
+        raise TaskStateError(f"task {task_id} is already {status}", id=task_id, status=status)
+
+    def stale(self, *, older_than: timedelta) -> list[str]:
+        """Ids of processing tasks whose heartbeat is older than the timeout."""
+        cutoff = _now() - older_than
+        with self.database.session() as session:
+            rows = session.execute(
+                select(tasks.c.id).where(
+                    tasks.c.status == "processing", tasks.c.heartbeat_at < cutoff
+                )
+            ).all()
+        return [row.id for row in rows]
+
+    def take_over(self, task_id: str, worker_id: str, *, older_than: timedelta) -> bool:
+        """Claim a stale task for recovery; only one worker wins."""
+        cutoff = _now() - older_than
+        with self.database.session() as session:
+            won = session.execute(
+                update(tasks)
+                .where(
+                    tasks.c.id == task_id,
+                    tasks.c.status == "processing",
+                    tasks.c.heartbeat_at < cutoff,
+                )
+                .values(claimed_by=worker_id, heartbeat_at=_now())
+            ).rowcount
+        return bool(won)
