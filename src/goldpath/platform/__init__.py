@@ -1,6 +1,17 @@
 """Operator commands: Terraform backend bootstrap, portal deploy, phase gates, cost, split."""
 
 from goldpath.platform._backend import BackendReport, bootstrap_backend
+from goldpath.platform._cost import (
+    ROOT_DEFAULTS,
+    BreakEven,
+    CostEstimate,
+    CostItem,
+    PriceTable,
+    break_even_services,
+    estimate_cost,
+    estimate_from_tfvars,
+    load_price_table,
+)
 from goldpath.platform._terraform import (
     ModuleCall,
     TerraformVariable,
@@ -43,6 +54,15 @@ __all__ = [
     "TerraformFileError",
     "ToolMissingError",
     "bootstrap_backend",
+    "ROOT_DEFAULTS",
+    "BreakEven",
+    "CostEstimate",
+    "CostItem",
+    "PriceTable",
+    "break_even_services",
+    "estimate_cost",
+    "estimate_from_tfvars",
+    "load_price_table",
     "ModuleCall",
     "TerraformVariable",
     "check_module_call",
