@@ -16,6 +16,7 @@ from goldpath.db import Database
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
     from goldpath.providers.git import GitHosts
+    from goldpath.scaffolder import ScaffolderService
 
 __all__ = ["BackgroundService", "Runtime"]
 
@@ -68,6 +69,15 @@ class Runtime:
 
         return GitHosts(self.settings)
 
+    @cached_property
+    def scaffolder(self) -> ScaffolderService:
+        """The scaffolder; its task workers run as a background service."""
+        from goldpath.scaffolder import ScaffolderService, TaskWorkers
+
+        scaffolder = ScaffolderService(database=self.database, settings=self.settings, runtime=self)
+        self.add_background(TaskWorkers(scaffolder))
+        return scaffolder
+
     def prepare(self) -> None:
         """Create the home folder and apply migrations; safe to call more than once."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
@@ -83,6 +93,7 @@ class Runtime:
         """Prepare the database and start every background loop."""
         self.prepare()
         _ = self.catalog  # registers the catalog's refresh loop before loops start
+        self.scaffolder.register_builtin_templates()  # also registers the task workers
         self._started = True
         for service in self._background:
             service.start()

@@ -103,6 +103,23 @@ class ScaffolderService:
 
     # -- templates -------------------------------------------------------------------
 
+    def register_builtin_templates(self) -> list[str]:
+        """Register every built-in template.yaml as its own catalog file location."""
+        from goldpath.templates import builtin_template_paths
+
+        catalog = getattr(self.runtime, "catalog", None) if self.runtime is not None else None
+        if catalog is None:
+            return []
+        registered: list[str] = []
+        for path in builtin_template_paths():
+            try:
+                catalog.ensure_location("file", str(path), origin="builtin")
+            except GoldpathError as exc:  # one broken template must not stop the portal
+                log.warning("built-in template %s was not registered: %s", path, exc.message)
+                continue
+            registered.append(str(path))
+        return registered
+
     def get_template(self, ref: str) -> Template:
         """The Template entity with this ref from the catalog, parsed."""
         catalog = getattr(self.runtime, "catalog", None) if self.runtime is not None else None
