@@ -77,10 +77,10 @@ def _bad(field_name: str, rule: str, message: str) -> InvalidQueryError:
     return InvalidQueryError(message, errors=[FieldError(field_name, rule, message)])
 
 
-def parse_filter_params(params: Sequence[str]) -> list[FilterGroup]:
+def parse_filter_params(params: Sequence[str] | None) -> list[FilterGroup]:
     """``filter=kind=component,spec.type=service`` params: AND inside one, OR across them."""
     groups: list[FilterGroup] = []
-    for param in params:
+    for param in params or ():
         group: FilterGroup = {}
         for part in param.split(","):
             part = part.strip()
@@ -175,10 +175,10 @@ def filter_clause(
     return clause
 
 
-def parse_order_params(params: Sequence[str]) -> list[OrderField]:
+def parse_order_params(params: Sequence[str] | None) -> list[OrderField]:
     """``orderField=metadata.name,asc`` params, in priority order."""
     fields: list[OrderField] = []
-    for param in params:
+    for param in params or ():
         name, _, order = param.partition(",")
         name, order = name.strip(), (order.strip().lower() or "asc")
         if not name:

@@ -11,7 +11,7 @@ from goldpath import __version__
 from goldpath.config import Settings
 from goldpath.runtime import Runtime
 from goldpath.web._errors import install_error_handlers
-from goldpath.web.api import git, health
+from goldpath.web.api import catalog, git, health, scaffolder
 from goldpath.web.auth import install_auth
 from goldpath.web.pages import install_pages, render_error_page
 
@@ -44,5 +44,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     install_auth(app, settings, runtime.database, render_html=render_error_page)
     app.include_router(health.router)
     app.include_router(git.router)
+    app.include_router(catalog.router)
+    app.include_router(scaffolder.router)
     install_pages(app)
     return app
