@@ -1,0 +1,97 @@
+"""The local git host over HTTP: git's smart HTTP (read-only) and GitLab-style file URLs.
+
+``/git/<owner>/<repo>.git/...`` is answered by ``git http-backend`` with plain responses
+git clients understand; ``/git/<owner>/<repo>/-/blob|raw/<branch>/<path>`` serves a file's
+bytes; ``/git/<owner>/<repo>`` lists the default branch's files.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+
+from goldpath.providers.git import (
+    GitPathNotFoundError,
+    LocalGitHost,
+    RepoNotFoundError,
+    check_owner,
+    check_repo_name,
+    serve_git_http,
+)
+from goldpath.providers.git._smart_http import GIT_PATH
+from goldpath.web._deps import runtime_of
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["git"], include_in_schema=False)
+
+_SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+
+
+def _local(request: Request) -> LocalGitHost:
+    return runtime_of(request).git_hosts.local
+
+
+def _split_repo(repo_path: str) -> tuple[str, str]:
+    owner, _, repo = repo_path.strip("/").rpartition("/")
+    if check_owner(owner) or check_repo_name(repo):
+        raise RepoNotFoundError(f"no repository {repo_path!r}")
+    return owner, repo
+
+
+@router.api_route("/git/{path:path}", methods=["GET", "POST"])
+async def git_route(path: str, request: Request) -> Response:
+    """Dispatch a /git/ request to smart HTTP, a file, or the repository listing."""
+    if GIT_PATH.match(path) or ".git/" in path:
+        return await _smart_http(path, request)
+    if "/-/" in path:
+        return _file(path, request)
+    return _listing(path, request)
+
+
+async def _smart_http(path: str, request: Request) -> Response:
+    body = await request.body()
+    client = request.client
+    answer = await serve_git_http(
+        project_root=_local(request).root,
+        path=path,
+        method=request.method,
+        query_string=request.url.query,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        remote_addr=client.host if client else "127.0.0.1",
+    )
+    return StreamingResponse(answer.body, status_code=answer.status, headers=dict(answer.headers))
+
+
+def _file(path: str, request: Request) -> Response:
+    repo_path, _, tail = path.partition("/-/")
+    mode, _, ref_and_path = tail.partition("/")
+    if mode not in ("blob", "raw"):
+        raise GitPathNotFoundError(f"unknown repository view {mode!r} (blob or raw)")
+    owner, repo = _split_repo(repo_path)
+    host = _local(request)
+    ref, file_path = host.split_ref_and_path(owner, repo, ref_and_path)
+    data = host.read_file(owner, repo, ref, file_path)
+    try:
+        data.decode("utf-8")
+        media_type = "text/plain; charset=utf-8"
+    except UnicodeDecodeError:
+        media_type = "application/octet-stream"
+    # Never text/html: a file in someone's repository must not run as the portal's page.
+    return Response(data, media_type=media_type, headers=_SAFE_HEADERS)
+
+
+def _listing(path: str, request: Request) -> Response:
+    owner, repo = _split_repo(path)
+    host = _local(request)
+    info = host.get_repo(owner, repo)
+    files = host.list_files(owner, repo, info.default_branch)
+    lines = [
+        f"{info.full_name}",
+        f"clone: git clone {info.clone_url}",
+        f"branch: {info.default_branch}",
+        "",
+        *(files or ["(no commits yet)"]),
+    ]
+    return PlainTextResponse("\n".join(lines) + "\n", headers=_SAFE_HEADERS)

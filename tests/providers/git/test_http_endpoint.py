@@ -1,0 +1,217 @@
+"""The portal's /git/ endpoint: real `git clone` over smart HTTP, read-only, file URLs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from goldpath.config import Settings, load_settings
+from goldpath.providers.git import RepoInfo, clean_git_env
+from goldpath.runtime import Runtime
+from goldpath.web import create_app
+from goldpath.web._errors import install_error_handlers
+from goldpath.web.api import git as git_api
+from tests.providers.git._server import serve
+
+
+def _settings(home: Path, base_url: str) -> Settings:
+    return load_settings(
+        home=home,
+        server={"base_url": base_url},
+        catalog={"refresh_enabled": False},
+        scaffolder={"workers": 0},
+    )
+
+
+def _publish(
+    runtime: Runtime, source_dir: Path, owner: str = "team", repo: str = "svc"
+) -> RepoInfo:
+    host = runtime.git_hosts.local
+    info = host.create_repo(owner, repo)
+    host.push(source_dir, info, branch="main", message="init", author_name="A", author_email="a@x")
+    return info
+
+
+def _clone(url: str, dest: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "clone", "--quiet", url, str(dest)],
+        env=clean_git_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _minimal_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI()
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(git_api.router)
+    return app
+
+
+@pytest.fixture
+def portal(goldpath_home: Path) -> Iterator[tuple[str, Runtime]]:
+    """The whole goldpath app served by uvicorn on a free port."""
+    holder: dict[str, Runtime] = {}
+
+    def make(base_url: str) -> FastAPI:
+        runtime = Runtime(_settings(goldpath_home, base_url))
+        holder["runtime"] = runtime
+        return create_app(runtime.settings, runtime=runtime)
+
+    with serve(make) as base_url:
+        yield base_url, holder["runtime"]
+
+
+def test_git_clone_over_http_from_the_portal(
+    portal: tuple[str, Runtime], source_dir: Path, tmp_path: Path
+) -> None:
+    base_url, runtime = portal
+    info = _publish(runtime, source_dir, owner="platform/team")
+    assert info.clone_url == f"{base_url}/git/platform/team/svc.git"
+    result = _clone(info.clone_url, tmp_path / "clone")
+    assert result.returncode == 0, result.stderr
+    clone = tmp_path / "clone"
+    assert (clone / "src" / "index.js").read_text() == "console.log('hi')\n"
+    assert os.access(clone / "run.sh", os.X_OK)
+    assert not (clone / "node_modules").exists()
+
+
+def test_git_clone_from_the_git_router_alone(
+    goldpath_home: Path, source_dir: Path, tmp_path: Path
+) -> None:
+    holder: dict[str, Runtime] = {}
+
+    def make(base_url: str) -> FastAPI:
+        holder["runtime"] = Runtime(_settings(goldpath_home, base_url))
+        return _minimal_app(holder["runtime"])
+
+    with serve(make):
+        info = _publish(holder["runtime"], source_dir)
+        result = _clone(info.clone_url, tmp_path / "clone")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "clone" / "catalog-info.yaml").is_file()
+
+
+def test_push_over_http_is_refused_and_changes_nothing(
+    portal: tuple[str, Runtime], source_dir: Path, tmp_path: Path
+) -> None:
+    _, runtime = portal
+    info = _publish(runtime, source_dir)
+    before = runtime.git_hosts.local.refs("team", "svc")
+    clone = tmp_path / "clone"
+    assert _clone(info.clone_url, clone).returncode == 0
+    (clone / "new.txt").write_text("x\n")
+    env = {
+        **clean_git_env(),
+        "GIT_AUTHOR_NAME": "M",
+        "GIT_AUTHOR_EMAIL": "m@x",
+        "GIT_COMMITTER_NAME": "M",
+        "GIT_COMMITTER_EMAIL": "m@x",
+    }
+    subprocess.run(["git", "add", "."], cwd=clone, env=env, check=True)
+    subprocess.run(["git", "commit", "-qm", "evil"], cwd=clone, env=env, check=True)
+    pushed = subprocess.run(
+        ["git", "push", "origin", "main"], cwd=clone, env=env, capture_output=True, text=True
+    )
+    assert pushed.returncode != 0
+    assert runtime.git_hosts.local.refs("team", "svc") == before
+    files = runtime.git_hosts.local.list_files("team", "svc", "main")
+    assert "new.txt" not in files
+
+
+@pytest.fixture
+def asgi(settings: Settings) -> Iterator[tuple[httpx.Client, Runtime]]:
+    """The git router in an ASGI app, driven in-process through FastAPI's TestClient."""
+    runtime = Runtime(settings)
+    with TestClient(_minimal_app(runtime), base_url="http://testserver") as client:
+        yield client, runtime
+
+
+def test_info_refs_advertises_upload_pack(
+    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+) -> None:
+    client, runtime = asgi
+    _publish(runtime, source_dir)
+    response = client.get("/git/team/svc.git/info/refs", params={"service": "git-upload-pack"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-git-upload-pack-advertisement"
+    assert response.content.startswith(b"001e# service=git-upload-pack\n")
+
+
+def test_receive_pack_is_forbidden_as_plain_text(
+    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+) -> None:
+    client, runtime = asgi
+    _publish(runtime, source_dir)
+    advert = client.get("/git/team/svc.git/info/refs", params={"service": "git-receive-pack"})
+    post = client.post("/git/team/svc.git/git-receive-pack", content=b"0000")
+    for response in (advert, post):
+        assert response.status_code == 403
+        assert response.headers["content-type"].startswith("text/plain")
+
+
+def test_unknown_repository_is_a_plain_404_for_git(asgi: tuple[httpx.Client, Runtime]) -> None:
+    client, _ = asgi
+    response = client.get("/git/team/ghost.git/info/refs", params={"service": "git-upload-pack"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/plain")
+
+
+def test_path_traversal_never_reaches_git(asgi: tuple[httpx.Client, Runtime]) -> None:
+    client, _ = asgi
+    for path in ("/git/../../etc/passwd.git/HEAD", "/git/team/..%2F..%2Fx.git/HEAD"):
+        assert client.get(path).status_code == 404
+
+
+def test_blob_and_raw_urls_serve_file_bytes_as_plain_text(
+    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+) -> None:
+    client, runtime = asgi
+    _publish(runtime, source_dir)
+    for mode in ("blob", "raw"):
+        response = client.get(f"/git/team/svc/-/{mode}/main/catalog-info.yaml")
+        assert response.status_code == 200
+        assert response.text.startswith("apiVersion: backstage.io/v1alpha1")
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_repo_contents_url_is_readable_over_http(
+    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+) -> None:
+    client, runtime = asgi
+    _publish(runtime, source_dir)
+    host = runtime.git_hosts.local
+    url = host.contents_url("team", "svc", "main") + "/src/index.js"
+    path = url.removeprefix(runtime.settings.server.public_url)
+    assert client.get(path).content == host.read(url)
+
+
+def test_missing_file_is_a_not_found_error(
+    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+) -> None:
+    client, runtime = asgi
+    _publish(runtime, source_dir)
+    response = client.get("/git/team/svc/-/blob/main/nope.yaml")
+    assert response.status_code == 404
+    assert response.json()["error"]["name"] == "GitPathNotFoundError"
+
+
+def test_repository_page_lists_files_and_clone_url(
+    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+) -> None:
+    client, runtime = asgi
+    info = _publish(runtime, source_dir)
+    response = client.get("/git/team/svc")
+    assert response.status_code == 200
+    assert f"git clone {info.clone_url}" in response.text
+    assert "src/index.js" in response.text
