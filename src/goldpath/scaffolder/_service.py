@@ -15,8 +15,8 @@ from goldpath.db import Database
 from goldpath.errors import FieldError, GoldpathError
 from goldpath.scaffolder._actions import ActionRegistry, IdentityLike, TaskIdentity, UndoRecord
 from goldpath.scaffolder._dryrun import DryRunResult, dry_run
-from goldpath.scaffolder._expressions import parse_repo_url
-from goldpath.scaffolder._runner import RunOutcome, run_template, run_undo
+from goldpath.scaffolder._expressions import render_value
+from goldpath.scaffolder._runner import RunOutcome, expression_context, run_template, run_undo
 from goldpath.scaffolder._skeleton import SkeletonFile
 from goldpath.scaffolder._store import TaskRecord, TaskStore, redact
 from goldpath.scaffolder._template import (
@@ -152,7 +152,25 @@ class ScaffolderService:
 
     # -- creating tasks --------------------------------------------------------------
 
-    def _name_owner(self, name: str, values: Mapping[str, Any]) -> str | None:
+    def _planned_repo_urls(self, template: Template, values: Mapping[str, Any]) -> list[str]:
+        """The repoUrl inputs of the template's steps that can be rendered before it runs."""
+        context = expression_context(
+            values=values, identity=None, secrets={}, settings=self.settings, steps={}
+        )
+        urls: list[str] = []
+        for step in template.steps:
+            raw = step.input.get("repoUrl")
+            if raw is None:
+                continue
+            try:
+                rendered = render_value(raw, context, where=f"steps.{step.id}.input.repoUrl")
+            except GoldpathError:
+                continue  # depends on earlier steps' outputs; the step itself checks
+            if isinstance(rendered, str) and rendered:
+                urls.append(rendered)
+        return urls
+
+    def _name_owner(self, name: str, values: Mapping[str, Any], template: Template) -> str | None:
         """Who already owns a name: a catalog entity or a repository on the git host."""
         catalog = getattr(self.runtime, "catalog", None) if self.runtime is not None else None
         if catalog is not None:
@@ -164,16 +182,15 @@ class ScaffolderService:
                 owner = (entity.get("spec") or {}).get("owner")
                 return f"catalog entity {ref}" + (f" (owner {owner})" if owner else "")
         hosts = getattr(self.runtime, "git_hosts", None) if self.runtime is not None else None
-        repo_url = values.get("repoUrl")
-        if hosts is not None and isinstance(repo_url, str) and repo_url:
+        if hosts is None:
+            return None
+        for repo_url in self._planned_repo_urls(template, values):
             try:
                 host, parsed = hosts.for_repo_url(repo_url)
             except GoldpathError:
-                return None  # an unusable repoUrl fails in its own step with its own message
-            owner_name = getattr(parsed, "owner", None) or parse_repo_url(repo_url)["owner"]
-            repo_name = getattr(parsed, "repo", None) or name
-            if owner_name and host.repo_exists(owner_name, repo_name):
-                return f"repository {owner_name}/{repo_name} on {host.host}"
+                continue  # an unusable repoUrl fails in its own step with its own message
+            if host.repo_exists(parsed.owner, parsed.repo):
+                return f"repository {parsed.owner}/{parsed.repo} on {host.host}"
         return None
 
     def create_task(
@@ -199,7 +216,7 @@ class ScaffolderService:
                     errors=[FieldError(param, "required", "names what the template creates")],
                 )
             reserved = value.lower()
-            owner = self._name_owner(value, values)
+            owner = self._name_owner(value, values, parsed)
             if owner is not None:
                 raise NameReservedError(
                     f"the name {value!r} is already taken by {owner}", name=value, owner=owner

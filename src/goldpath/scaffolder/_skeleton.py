@@ -118,6 +118,8 @@ def render_files(
                 target_text = target_text[: -len(template_file_extension)]
             else:
                 render_content = False
+        if target_text.startswith(("/", "\\")):
+            check_relative(target_text, field=f"rendered path of {path}")
         # a path segment that renders empty drops the file (Backstage's conditional files)
         if not target_text or any(part == "" for part in target_text.split("/")):
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -59,6 +60,13 @@ def _ref_of(entity: dict[str, Any]) -> str:
     return f"{entity.get('kind', '')}:{meta.get('namespace') or 'default'}/{meta.get('name')}".lower()
 
 
+def _location_of(url: str) -> tuple[str, str]:
+    # file:// URLs name a file on this machine: register them as Backstage "file" locations
+    if url.startswith("file://"):
+        return "file", unquote(urlsplit(url).path)
+    return "url", url
+
+
 def _register(ctx: ActionContext, params: CatalogRegisterInput) -> None:
     if ctx.runtime is None:
         raise ScaffolderError("catalog:register needs the runtime's catalog")
@@ -66,7 +74,7 @@ def _register(ctx: ActionContext, params: CatalogRegisterInput) -> None:
     url = params.url
     ctx.log(f"Registering {url} in the catalog")
     try:
-        location, entities = catalog.add_location("url", url)
+        location, entities = catalog.add_location(*_location_of(url))
     except GoldpathError as exc:
         if params.optional:
             ctx.log(f"Registration of {url} failed and is optional: {exc.message}")
