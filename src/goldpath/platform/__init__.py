@@ -31,6 +31,7 @@ from goldpath.platform.errors import (
     CommandFailedError,
     InvalidRegionError,
     KubeContextError,
+    ManifestFileError,
     PlatformError,
     RolloutTimeoutError,
     SmokeCheckError,

@@ -87,8 +87,7 @@ def _without_comments(value: Any) -> Any:
 
 def _blocks(document: Mapping[str, Any], kind: str) -> Iterable[tuple[str, dict[str, Any]]]:
     for item in document.get(kind, []):
-        for label, body in item.items():
-            yield label, body
+        yield from item.items()
 
 
 def _unwrap(expression: object) -> str:
@@ -157,7 +156,10 @@ def load_tfvars(path: Path) -> dict[str, Any]:
 
 
 def unassigned_variables(
-    variables: Iterable[TerraformVariable], assignments: Mapping[str, object], *, required_only: bool
+    variables: Iterable[TerraformVariable],
+    assignments: Mapping[str, object],
+    *,
+    required_only: bool,
 ) -> list[str]:
     """Names of variables (all, or only the required ones) the assignments leave out."""
     return sorted(

@@ -11,6 +11,7 @@ __all__ = [
     "CommandFailedError",
     "InvalidRegionError",
     "KubeContextError",
+    "ManifestFileError",
     "PlatformError",
     "RolloutTimeoutError",
     "SmokeCheckError",
@@ -66,3 +67,7 @@ class SplitTargetNotEmptyError(ConflictError):
 
 class TerraformFileError(InvalidInputError):
     """A Terraform file could not be read or parsed."""
+
+
+class ManifestFileError(InvalidInputError):
+    """A manifest file of the portal could not be read or parsed."""
