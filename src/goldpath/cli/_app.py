@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from goldpath import __version__
+from goldpath.cli._catalog import catalog_app
 from goldpath.cli._config import config_app
 from goldpath.cli._context import CliContext
 from goldpath.cli._gitops import gitops_app, validate_command
@@ -44,6 +45,7 @@ def root(
 
 
 app.add_typer(config_app, name="config")
+app.add_typer(catalog_app, name="catalog")
 app.command("serve")(serve)
 app.add_typer(gitops_app, name="gitops")
 app.command("validate")(validate_command)
