@@ -11,6 +11,7 @@ from goldpath.web.auth._csrf import (
 from goldpath.web.auth._github import GITHUB_SCOPES, GitHubOAuth, GitHubUser
 from goldpath.web.auth._identity import (
     GUEST_REF,
+    CurrentIdentity,
     Identity,
     SignInMethod,
     current_identity,
@@ -45,6 +46,7 @@ __all__ = [
     "CSRF_FORM_FIELD",
     "CSRF_HEADER",
     "CsrfError",
+    "CurrentIdentity",
     "GITHUB_SCOPES",
     "GUEST_REF",
     "GitHubOAuth",

@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-import authlib.deprecate
+import authlib.deprecate  # type: ignore[import-untyped]
 import httpx
 
 from goldpath.config import GitHubAuthSettings
@@ -22,7 +22,10 @@ from goldpath.web.auth.errors import GitHubSignInError
 with warnings.catch_warnings():
     # authlib prefers the httpx2 fork and warns when it falls back to httpx, which we use.
     warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
-    from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+    from authlib.integrations.httpx_client import (  # type: ignore[import-untyped]
+        AsyncOAuth2Client,
+        OAuthError,
+    )
 
 __all__ = ["GITHUB_SCOPES", "GitHubOAuth", "GitHubUser"]
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import Request
+from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from goldpath.errors import NotFoundError
@@ -14,6 +15,7 @@ from goldpath.web.auth.errors import SignInRequiredError
 
 __all__ = [
     "GUEST_REF",
+    "CurrentIdentity",
     "Identity",
     "SignInMethod",
     "current_identity",
@@ -81,7 +83,7 @@ def identity_from_scope(connection: HTTPConnection) -> Identity | None:
     return value if isinstance(value, Identity) else None
 
 
-def set_scope_identity(scope: dict[str, Any], identity: Identity | None) -> None:
+def set_scope_identity(scope: MutableMapping[str, Any], identity: Identity | None) -> None:
     """Record the caller for this request (used by the middleware)."""
     scope[_SCOPE_KEY] = identity
 
@@ -109,3 +111,7 @@ def current_identity(request: Request) -> Identity:
     if identity is None:
         raise SignInRequiredError("sign in to use goldpath")
     return identity
+
+
+CurrentIdentity = Annotated[Identity, Depends(current_identity)]
+"""Route parameter type for the signed-in caller: ``identity: CurrentIdentity``."""

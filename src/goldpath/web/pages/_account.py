@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from goldpath.errors import InvalidInputError
 from goldpath.web._deps import settings_of
 from goldpath.web.auth import (
-    Identity,
-    current_identity,
+    CurrentIdentity,
     github_oauth_of,
     identity_from_scope,
     safe_next,
@@ -24,7 +23,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, next: str | None = None, signed_out: str | None = None) -> Response:
+def sign_in_page(
+    request: Request, next: str | None = None, signed_out: str | None = None
+) -> Response:
     """The sign-in page: GitHub when configured, guest in development."""
     target = safe_next(next)
     if identity_from_scope(request) is not None and not signed_out:
@@ -41,14 +42,14 @@ def sign_in_page(request: Request, next: str | None = None, signed_out: str | No
 
 
 @router.get("/settings/tokens", response_class=HTMLResponse)
-def tokens_page(request: Request, identity: Identity = Depends(current_identity)) -> Response:
+def tokens_page(request: Request, identity: CurrentIdentity) -> Response:
     """List the caller's personal API tokens and offer to create one."""
     tokens = token_store_of(request).list_for(identity.user_ref)
     return render(request, "tokens.html", tokens=tokens, issued=None, errors=[], name="")
 
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
-async def create_token(request: Request, identity: Identity = Depends(current_identity)) -> Response:
+async def create_token(request: Request, identity: CurrentIdentity) -> Response:
     """Issue a token and show its secret once."""
     form = await request.form()
     raw = form.get("name")
@@ -81,9 +82,7 @@ async def create_token(request: Request, identity: Identity = Depends(current_id
 
 
 @router.post("/settings/tokens/{token_id}/revoke")
-def revoke_token(
-    request: Request, token_id: str, identity: Identity = Depends(current_identity)
-) -> RedirectResponse:
+def revoke_token(request: Request, token_id: str, identity: CurrentIdentity) -> RedirectResponse:
     """Revoke one of the caller's tokens."""
     token_store_of(request).revoke(identity.user_ref, token_id)
     return RedirectResponse("/settings/tokens", 303)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from goldpath.web.pages import _account, _home
+from goldpath.web.pages import _account, _catalog, _home
 from goldpath.web.pages._render import STATIC_DIR
 
 __all__ = ["install_pages"]
@@ -14,5 +14,5 @@ __all__ = ["install_pages"]
 def install_pages(app: FastAPI) -> None:
     """Mount the static files and every page router."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (_account, _home):
+    for module in (_account, _catalog, _home):
         app.include_router(module.router)
