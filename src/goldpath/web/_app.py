@@ -14,6 +14,7 @@ from goldpath.web._errors import install_error_handlers
 from goldpath.web.api import catalog, git, health, scaffolder
 from goldpath.web.auth import install_auth
 from goldpath.web.pages import install_pages, render_error_page
+from goldpath.web.pages import scaffolder as scaffolder_pages
 
 __all__ = ["create_app"]
 
@@ -47,4 +48,5 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(catalog.router)
     app.include_router(scaffolder.router)
     install_pages(app)
+    app.include_router(scaffolder_pages.router)
     return app

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 import goldpath.web
+from goldpath.config import Settings
+from goldpath.runtime import Runtime
+from goldpath.web import create_app
 
 TEMPLATES = Path(goldpath.web.__file__).parent / "templates"
 
@@ -116,3 +122,209 @@ def render_form(form_macros: Any) -> Callable[..., str]:
 def submitted() -> Callable[[str], FormData]:
     """Read the data a browser would submit for rendered HTML."""
     return read_form
+
+
+# --- a real portal with a catalog of small test templates --------------------------------
+
+ORG = """\
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: team-a, title: Team A}
+spec: {type: team, children: []}
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: {name: alice}
+spec: {profile: {displayName: Alice Doe}, memberOf: [team-a]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata: {name: payments}
+spec: {owner: team-a}
+"""
+
+HELLO = """\
+apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: hello-service
+  title: Hello service
+  description: A tiny service used by the Create-flow tests.
+  tags: [python, testing]
+spec:
+  owner: group:default/team-a
+  type: service
+  parameters:
+    - title: About
+      required: [name, owner]
+      properties:
+        name:
+          title: Name
+          type: string
+          description: What the service is called.
+          ui:field: EntityNamePicker
+          ui:autofocus: true
+        owner:
+          title: Owner
+          type: string
+          ui:field: OwnerPicker
+          ui:options: {catalogFilter: {kind: [Group, User]}}
+        summary:
+          title: Summary
+          type: string
+          ui:widget: textarea
+          ui:help: One or two sentences.
+    - title: Options
+      properties:
+        port: {title: Port, type: integer, default: 8080, minimum: 1024, maximum: 65535}
+        language: {title: Language, type: string, enum: [python, go], default: python}
+        public: {title: Public, type: boolean, default: false}
+        labels: {title: Labels, type: array, items: {type: string}}
+  steps:
+    - id: fetch
+      name: Fetch skeleton
+      action: fetch:template
+      input:
+        url: ./skeleton
+        values:
+          name: ${{ parameters.name }}
+          owner: ${{ parameters.owner }}
+          port: ${{ parameters.port }}
+          language: ${{ parameters.language }}
+    - id: register
+      name: Register in the catalog
+      action: catalog:register
+      input:
+        catalogInfoUrl: ENTITY_URL
+    - id: say
+      name: Say hello
+      action: debug:log
+      input:
+        message: Made ${{ parameters.name }} for ${{ parameters.owner }}
+  output:
+    links:
+      - title: Open in catalog
+        icon: catalog
+        entityRef: ${{ steps.register.output.entityRef }}
+      - title: Docs
+        url: https://docs.example.com/${{ parameters.name }}
+    text:
+      - title: Next steps
+        content: Run the ${{ parameters.language }} tests.
+"""
+
+BROKEN = """\
+apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: broken-service
+  title: Broken service
+  description: Registers an entity, then fails, so it must roll back.
+  tags: [testing]
+spec:
+  owner: group:default/team-a
+  type: service
+  parameters:
+    required: [name]
+    properties:
+      name: {title: Name, type: string, ui:field: EntityNamePicker}
+  steps:
+    - id: register
+      name: Register in the catalog
+      action: catalog:register
+      input:
+        catalogInfoUrl: ENTITY_URL
+    - id: rename
+      name: Rename a file that is not there
+      action: fs:rename
+      input:
+        files:
+          - from: missing.txt
+            to: there.txt
+"""
+
+SKELETON = {
+    "README.md": "# ${{ values.name }}\n\nOwned by ${{ values.owner }}, port ${{ values.port }}.\n",
+    "src/${{ values.name }}/main.txt": "language=${{ values.language }}\n",
+}
+
+
+def component_yaml(name: str) -> str:
+    """The catalog file a test template registers for ``name``."""
+    return (
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+        f"metadata: {{name: {name}, description: Made by the Create flow}}\n"
+        "spec: {type: service, lifecycle: experimental, owner: team-a}\n"
+    )
+
+
+def write_test_catalog(root: Path, names: tuple[str, ...]) -> dict[str, Path]:
+    """Write the org, both test templates (with skeleton) and a component file per name.
+
+    The templates register ``components/${{ parameters.name }}.yaml`` by file URL, so a
+    task adds a real new entity to the catalog without a git host.
+    """
+    components = root / "components"
+    components.mkdir(parents=True)
+    for name in names:
+        (components / f"{name}.yaml").write_text(component_yaml(name))
+    entity_url = components.as_uri() + "/${{ parameters.name }}.yaml"
+    (root / "org.yaml").write_text(ORG)
+    paths = {"org": root / "org.yaml"}
+    for key, text in (("hello", HELLO), ("broken", BROKEN)):
+        folder = root / key
+        folder.mkdir()
+        (folder / "template.yaml").write_text(text.replace("ENTITY_URL", entity_url))
+        paths[key] = folder / "template.yaml"
+    for rel, content in SKELETON.items():
+        target = root / "hello" / "skeleton" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+    return paths
+
+
+@dataclass
+class Portal:
+    """A running portal (TestClient, signed in as the guest) with the test catalog."""
+
+    client: TestClient
+    runtime: Runtime
+    root: Path
+
+    @property
+    def csrf(self) -> str:
+        """This session's CSRF token (read from a page's meta tag)."""
+        html = self.client.get("/create").text
+        match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+        assert match, "the page carries no CSRF token"
+        return match.group(1)
+
+    def run_tasks(self) -> None:
+        """Run every queued task to its end in this thread."""
+        while self.runtime.scaffolder.run_next("test-worker") is not None:
+            pass
+
+
+def sign_in_as_guest(client: TestClient) -> None:
+    """Sign in through the sign-in page's guest form, as a person would."""
+    page = client.get("/sign-in").text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "the sign-in page has no CSRF field"
+    response = client.post(
+        "/auth/guest", data={"csrf_token": match.group(1), "next": "/create"}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def portal(settings: Settings, tmp_path: Path) -> Iterator[Portal]:
+    """The portal with the test templates registered from file locations; no task workers."""
+    root = tmp_path / "catalog"
+    paths = write_test_catalog(root, ("hello-svc", "broken-svc", "other-svc"))
+    app = create_app(settings)
+    with TestClient(app) as client:
+        runtime: Runtime = app.state.runtime
+        for path in paths.values():
+            runtime.catalog.add_location("file", str(path))
+        sign_in_as_guest(client)
+        yield Portal(client=client, runtime=runtime, root=root)

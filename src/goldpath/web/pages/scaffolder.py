@@ -1,0 +1,296 @@
+"""The Create flow's pages: template cards, the parameter form, preview, tasks and task pages.
+
+Every page works without JavaScript (plain form posts, a refreshing task page); the
+page script in ``static/scaffolder/create.js`` adds the stepper, live pickers, Preview,
+a submit through ``POST /api/scaffolder/v2/tasks`` and the live log over SSE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from goldpath.catalog import parse_filter_params
+from goldpath.errors import ConflictError, FieldError, InvalidInputError
+from goldpath.runtime import Runtime
+from goldpath.scaffolder import ScaffolderService, Template, validate_values
+from goldpath.web._deps import runtime_of
+from goldpath.web.auth import CurrentIdentity, Identity
+from goldpath.web.pages._render import render
+from goldpath.web.pages._scaffolder_form import (
+    Form,
+    PickerSpec,
+    build_form,
+    errors_by_pointer,
+    parse_form,
+)
+from goldpath.web.pages._scaffolder_views import (
+    TASK_STATUSES,
+    filter_cards,
+    task_view,
+    template_card,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+_PICKER_LIMIT = 200
+_TASKS_PAGE = 50
+
+
+def _scaffolder(request: Request) -> ScaffolderService:
+    return runtime_of(request).scaffolder
+
+
+def _template_ref(namespace: str, name: str) -> str:
+    return f"template:{namespace}/{name}".lower()
+
+
+def _form_lists(form: FormData) -> dict[str, list[str]]:
+    """Submitted form fields as name -> every value (files are ignored)."""
+    data: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            data.setdefault(key, []).append(value)
+    return data
+
+
+def _repo_hosts(runtime: Runtime) -> list[str]:
+    """The hosts a RepoUrlPicker offers when the template names none: the platform's first."""
+    settings = runtime.settings
+    hosts = [settings.platform.git_host]
+    hosts += [i.host for i in settings.integrations.gitlab + settings.integrations.github]
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
+def _entity_option(entity: Mapping[str, Any], picker: PickerSpec) -> dict[str, str]:
+    """A picker option: the ref (humanised like Backstage when the template gives
+    ``defaultKind``/``defaultNamespace``) and a label with the title and kind."""
+    meta = entity.get("metadata") or {}
+    kind = str(entity.get("kind") or "")
+    namespace = str(meta.get("namespace") or "default")
+    name = str(meta.get("name"))
+    value = f"{kind}:{namespace}/{name}".lower()
+    if picker.default_kind or picker.default_namespace:
+        same_kind = (picker.default_kind or "").lower() == kind.lower()
+        same_ns = (picker.default_namespace or "").lower() == namespace.lower()
+        value = (
+            ("" if same_kind else f"{kind.lower()}:") + ("" if same_ns else f"{namespace}/") + name
+        )
+    profile = (entity.get("spec") or {}).get("profile") or {}
+    title = meta.get("title") or (
+        profile.get("displayName") if isinstance(profile, Mapping) else None
+    )
+    label = f"{title} ({kind})" if title else kind
+    return {"value": value, "label": label}
+
+
+def _picker_options(runtime: Runtime, form: Form) -> dict[str, list[dict[str, str]]]:
+    """The first catalog entities each picker offers (the page script searches for more)."""
+    options: dict[str, list[dict[str, str]]] = {}
+    for f in form.fields():
+        if f.picker is None:
+            continue
+        groups = parse_filter_params(list(f.picker.filters)) if f.picker.filters else None
+        result = runtime.catalog.query(
+            filters=groups,
+            fields=(
+                "kind",
+                "metadata.name",
+                "metadata.namespace",
+                "metadata.title",
+                "spec.profile",
+            ),
+            limit=_PICKER_LIMIT,
+            order=("metadata.name",),
+        )
+        options[f.pointer] = [_entity_option(e, f.picker) for e in result.items]
+    return options
+
+
+def _form_spec(form: Form) -> list[dict[str, Any]]:
+    """What the page script needs to know of each field (kind and pointer)."""
+    return [{"pointer": f.pointer, "kind": f.kind, "label": f.label} for f in form.fields()]
+
+
+def _render_template_page(
+    request: Request,
+    template: Template,
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: Sequence[FieldError] = (),
+    message: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    runtime = runtime_of(request)
+    form = build_form(
+        template.parameters, values=values, errors=errors, repo_hosts=_repo_hosts(runtime)
+    )
+    meta = template.entity.get("metadata") or {}
+    return render(
+        request,
+        "scaffolder/template.html",
+        status_code=status_code,
+        template=template,
+        card=template_card(template.entity),
+        form=form,
+        form_spec=_form_spec(form),
+        picker_options=_picker_options(runtime, form),
+        message=message,
+        template_ref=template.ref,
+        namespace=str(meta.get("namespace") or "default"),
+        name=str(meta.get("name")),
+    )
+
+
+@router.get("/create", response_class=HTMLResponse)
+def create_page(
+    request: Request, identity: CurrentIdentity, q: str = "", tag: str = ""
+) -> Response:
+    """Every Template in the catalog as a card, filterable by text and tag."""
+    catalog = runtime_of(request).catalog
+    entities = catalog.list_entities(filters={"kind": "template"})
+    cards = sorted((template_card(e) for e in entities), key=lambda c: c.title.lower())
+    tags = sorted({t for c in cards for t in c.tags})
+    return render(
+        request,
+        "scaffolder/create.html",
+        cards=filter_cards(cards, text=q, tag=tag),
+        total=len(cards),
+        tags=tags,
+        q=q,
+        tag=tag,
+    )
+
+
+@router.get("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
+def template_page(
+    request: Request, namespace: str, name: str, identity: CurrentIdentity
+) -> Response:
+    """The template's form: one stepper page per parameter page, then review."""
+    template = _scaffolder(request).get_template(_template_ref(namespace, name))
+    return _render_template_page(request, template)
+
+
+@router.post("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
+async def submit_form(
+    request: Request, namespace: str, name: str, identity: CurrentIdentity
+) -> Response:
+    """Create a task from a plain form post (no JavaScript); errors come back on the form."""
+    service = _scaffolder(request)
+    template = await to_thread.run_sync(service.get_template, _template_ref(namespace, name))
+    parsed = parse_form(template.parameters, _form_lists(await request.form()))
+    if parsed.errors:
+        return _render_template_page(
+            request, template, values=parsed.values, errors=parsed.errors, status_code=422
+        )
+    try:
+        task_id = await to_thread.run_sync(
+            lambda: _create(service, template, parsed.values, identity)
+        )
+    except InvalidInputError as exc:
+        return _render_template_page(
+            request,
+            template,
+            values=parsed.values,
+            errors=exc.errors or [FieldError("", "invalid", exc.message)],
+            message=exc.message,
+            status_code=422,
+        )
+    except ConflictError as exc:
+        return _render_template_page(
+            request, template, values=parsed.values, message=exc.message, status_code=409
+        )
+    return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
+
+
+def _create(
+    service: ScaffolderService, template: Template, values: Mapping[str, Any], identity: Identity
+) -> str:
+    return service.create_task(template, values, identity=identity)
+
+
+def _problems(errors: Sequence[FieldError]) -> list[dict[str, str]]:
+    """Field problems keyed by the form's JSON Pointers, for the page script."""
+    found: list[dict[str, str]] = []
+    for pointer, messages in errors_by_pointer(errors).items():
+        found.extend({"pointer": pointer, "message": m} for m in messages)
+    return found
+
+
+@router.post("/create/templates/{namespace}/{name}/check")
+async def check_form(
+    request: Request, namespace: str, name: str, identity: CurrentIdentity
+) -> Response:
+    """Read the form's data into values and validate them (the page script's first step)."""
+    service = _scaffolder(request)
+    template = await to_thread.run_sync(service.get_template, _template_ref(namespace, name))
+    parsed = parse_form(template.parameters, _form_lists(await request.form()))
+    errors = list(parsed.errors)
+    if not errors:
+        try:
+            await to_thread.run_sync(validate_values, template, parsed.values)
+        except InvalidInputError as exc:
+            errors = exc.errors or [FieldError("", "invalid", exc.message)]
+    body = {"templateRef": template.ref, "values": parsed.values, "errors": _problems(errors)}
+    return JSONResponse(body, status_code=422 if errors else 200)
+
+
+@router.get("/create/tasks", response_class=HTMLResponse)
+def tasks_page(
+    request: Request,
+    identity: CurrentIdentity,
+    owner: str = "mine",
+    status: str = "",
+    page: int = 1,
+) -> Response:
+    """Tasks, newest first: mine or everyone's, by status."""
+    owner = owner if owner in ("mine", "all") else "mine"
+    status = status if status in TASK_STATUSES else ""
+    page = max(page, 1)
+    records, total = _scaffolder(request).list_tasks(
+        created_by=identity.user_ref if owner == "mine" else None,
+        status=status or None,
+        limit=_TASKS_PAGE,
+        offset=(page - 1) * _TASKS_PAGE,
+    )
+    return render(
+        request,
+        "scaffolder/tasks.html",
+        tasks=[task_view(r.as_dict()) for r in records],
+        total=total,
+        owner=owner,
+        status=status,
+        statuses=TASK_STATUSES,
+        page=page,
+        pages=max(1, -(-total // _TASKS_PAGE)),
+    )
+
+
+@router.get("/create/tasks/{task_id}", response_class=HTMLResponse)
+def task_page(request: Request, task_id: str, identity: CurrentIdentity) -> Response:
+    """A task: steps with status, the log, duration, output links and text, the rollback."""
+    service = _scaffolder(request)
+    record = service.get_task(task_id)
+    stored: list[Any] = service.store.events(task_id)
+    events = [e.as_dict() for e in stored]
+    return render(
+        request,
+        "scaffolder/task.html",
+        task=task_view(record.as_dict()),
+        events=events,
+        last_event_id=events[-1]["id"] if events else 0,
+    )
+
+
+@router.post("/create/tasks/{task_id}/cancel")
+def cancel_task(request: Request, task_id: str, identity: CurrentIdentity) -> Response:
+    """Cancel from a plain form post, then show the task again."""
+    _scaffolder(request).cancel_task(task_id)
+    return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
