@@ -119,7 +119,7 @@ def _try_create(host: LocalGitHost) -> str:
 
 
 def test_ten_processes_creating_one_repo_exactly_one_wins(local_host: LocalGitHost) -> None:
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")
     queue: multiprocessing.Queue[str] = context.Queue()
     processes = [
         context.Process(target=_create_in_process, args=(str(local_host.root), queue))
