@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,13 @@ class WaitInput(ActionInput):
 
 def _world_write(ctx: ActionContext, params: WorldInput) -> None:
     target = Path(params.path)
-    if target.exists():
-        raise ScaffolderError(f"{target} already exists")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(params.content)
+    try:  # O_EXCL: creating is atomic, so only one of many parallel tasks can win
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise ScaffolderError(f"{target} already exists") from None
+    with os.fdopen(fd, "w") as handle:
+        handle.write(params.content)
     ctx.on_rollback(f"remove {target}", kind="remove-file", params={"path": str(target)})
     ctx.output("path", str(target))
 

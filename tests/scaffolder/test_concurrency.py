@@ -1,0 +1,100 @@
+"""Parallel Creates of one name: exactly one completes, the rest are refused or fail cleanly."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from goldpath.runtime import Runtime
+from goldpath.scaffolder import FINISHED, RESERVED_NAME_ANNOTATION, ScaffolderService, TaskWorkers
+from goldpath.scaffolder.errors import NameReservedError
+from tests.scaffolder.conftest import write_template
+
+CATALOG_INFO = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ${{ parameters.name }}
+spec:
+  type: service
+  owner: group:default/platform
+  lifecycle: experimental
+"""
+
+
+def _template(templates_dir: Path, world: Path, *, reserved: bool) -> Path:
+    return write_template(
+        templates_dir,
+        name="parallel",
+        annotations={RESERVED_NAME_ANNOTATION: "name"} if reserved else {},
+        steps=[
+            {"id": "publish", "action": "test:world-write",
+             "input": {"path": f"{world}/" + "${{ parameters.name }}/catalog-info.yaml", "content": CATALOG_INFO}},
+            {"id": "register", "action": "catalog:register",
+             "input": {"catalogInfoUrl": f"file://{world}/" + "${{ parameters.name }}/catalog-info.yaml"}},
+        ],
+    )
+
+
+def _wait_all(service: ScaffolderService, ids: list[str]) -> None:
+    while any(service.get_task(i).status not in FINISHED for i in ids):
+        time.sleep(0.05)
+
+
+def _create_in_parallel(service: ScaffolderService, count: int) -> tuple[list[str], int]:
+    barrier = threading.Barrier(count)
+
+    def create(_: int) -> str | None:
+        barrier.wait()
+        try:
+            return service.create_task("template:default/parallel", {"name": "same-name"})
+        except NameReservedError:
+            return None
+
+    with ThreadPoolExecutor(count) as pool:
+        results = list(pool.map(create, range(count)))
+    ids = [r for r in results if r is not None]
+    return ids, len(results) - len(ids)
+
+
+def _run(runtime: Runtime, service: ScaffolderService, count: int) -> tuple[list[str], int]:
+    workers = TaskWorkers(service, count=4)
+    workers.start()
+    try:
+        ids, refused = _create_in_parallel(service, count)
+        _wait_all(service, ids)
+    finally:
+        workers.stop()
+    return ids, refused
+
+
+def test_twenty_parallel_creates_with_a_reserved_name(runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path) -> None:
+    world = tmp_path / "world"
+    runtime.catalog.add_location("file", str(_template(templates_dir, world, reserved=True)))
+    ids, refused = _run(runtime, service, 20)
+    statuses = [service.get_task(i).status for i in ids]
+    assert statuses.count("completed") == 1
+    assert len(ids) + refused == 20 and statuses.count("completed") + refused + statuses.count("failed") == 20
+    assert runtime.catalog.get_entity("component:default/same-name")
+    assert len([loc for loc in runtime.catalog.list_locations() if "same-name" in loc.target]) == 1
+    assert service.store.reservation_owner("same-name") is None
+    assert not any(service.settings.workspace_root.iterdir())
+
+
+def test_twenty_parallel_creates_without_a_declaration(runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path) -> None:
+    world = tmp_path / "world"
+    runtime.catalog.add_location("file", str(_template(templates_dir, world, reserved=False)))
+    ids, refused = _run(runtime, service, 20)
+    assert refused == 0
+    statuses = [service.get_task(i).status for i in ids]
+    assert statuses.count("completed") == 1
+    assert statuses.count("failed") == 19
+    winner = ids[statuses.index("completed")]
+    assert (world / "same-name/catalog-info.yaml").exists()
+    assert runtime.catalog.get_entity("component:default/same-name")
+    assert len([loc for loc in runtime.catalog.list_locations() if "same-name" in loc.target]) == 1
+    for task_id in ids:
+        if task_id != winner:
+            assert service.get_task(task_id).error["rollback"]["undone"] == []
+    assert not any(service.settings.workspace_root.iterdir())
