@@ -1,0 +1,92 @@
+"""A worker process killed mid-task: the next start rolls the task back and fails it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from goldpath.config import load_settings
+from goldpath.runtime import Runtime
+from goldpath.scaffolder import ScaffolderService, TaskWorkers
+from tests.scaffolder.conftest import test_registry, write_template
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    sys.path.insert(0, {root!r})
+    from goldpath.config import load_settings
+    from goldpath.runtime import Runtime
+    from goldpath.scaffolder import ScaffolderService, TaskWorkers
+    from tests.scaffolder.conftest import test_registry
+
+    settings = load_settings(home={home!r}, catalog={{"refresh_enabled": False}},
+                             scaffolder={{"workers": 1, "heartbeat_seconds": 0.1, "poll_seconds": 0.05}})
+    runtime = Runtime(settings)
+    runtime.prepare()
+    service = ScaffolderService(database=runtime.database, settings=settings,
+                                registry=test_registry(), runtime=runtime)
+    runtime.catalog.add_location("file", {template!r})
+    task_id = service.create_task("template:default/crashy", {{"name": "x"}})
+    print(task_id, flush=True)
+    TaskWorkers(service, count=1).start()
+    while True:
+        time.sleep(1)
+    """
+)
+
+
+@pytest.mark.slow
+def test_killed_worker_task_is_rolled_back_at_next_start(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    world = tmp_path / "world"
+    flag = tmp_path / "flag"
+    template = write_template(tmp_path / "templates", name="crashy", steps=[
+        {"id": "make", "action": "test:world-write", "input": {"path": str(world / "made-by-task")}},
+        {"id": "hang", "action": "test:wait", "input": {"flag": str(flag)}},
+    ])
+    script = CHILD.format(root=str(REPO_ROOT), home=str(home), template=str(template))
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    try:
+        assert child.stdout is not None
+        task_id = child.stdout.readline().strip()
+        while not Path(str(flag) + ".started").exists():
+            assert child.poll() is None, "the worker process exited before the task started"
+            time.sleep(0.02)
+        assert (world / "made-by-task").exists()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+
+    settings = load_settings(home=home, catalog={"refresh_enabled": False},
+                             scaffolder={"workers": 1, "heartbeat_timeout_seconds": 0.5})
+    runtime = Runtime(settings)
+    runtime.prepare()
+    service = ScaffolderService(database=runtime.database, settings=settings,
+                                registry=test_registry(), runtime=runtime)
+    assert service.get_task(task_id).status == "processing"
+    while not service.store.stale(older_than=timedelta(seconds=0.5)):
+        time.sleep(0.05)
+    workers = TaskWorkers(service, count=1)
+    workers.start()  # start-up recovery
+    workers.stop()
+    task = service.get_task(task_id)
+    assert task.status == "failed"
+    assert task.error is not None and task.error["name"] == "WorkerLostError"
+    assert task.error["rollback"]["undone"] == [f"remove {world / 'made-by-task'}"]
+    assert not (world / "made-by-task").exists()
+    assert [s["status"] for s in task.steps] == ["completed", "failed"]
+    assert service.store.events(task_id)[-1].type == "completion"
+    assert not service.workspace_of(task_id).exists()
+    runtime.stop()
