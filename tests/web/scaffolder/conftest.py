@@ -151,6 +151,8 @@ metadata:
   title: Hello service
   description: A tiny service used by the Create-flow tests.
   tags: [python, testing]
+  annotations:
+    goldpath.dev/reserved-name-parameter: name
 spec:
   owner: group:default/team-a
   type: service
@@ -311,13 +313,15 @@ def sign_in_as_guest(client: TestClient) -> None:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match, "the sign-in page has no CSRF field"
     response = client.post(
-        "/auth/guest", data={"csrf_token": match.group(1), "next": "/create"}, follow_redirects=False
+        "/auth/guest",
+        data={"csrf_token": match.group(1), "next": "/create"},
+        follow_redirects=False,
     )
     assert response.status_code == 303, response.text
 
 
 @pytest.fixture
-def portal(settings: Settings, tmp_path: Path) -> Iterator[Portal]:
+def scaffold_portal(settings: Settings, tmp_path: Path) -> Iterator[Portal]:
     """The portal with the test templates registered from file locations; no task workers."""
     root = tmp_path / "catalog"
     paths = write_test_catalog(root, ("hello-svc", "broken-svc", "other-svc"))

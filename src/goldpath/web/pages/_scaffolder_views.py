@@ -7,7 +7,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
+
+from goldpath.catalog import parse_entity_ref
+from goldpath.errors import GoldpathError
+from goldpath.web.pages._views import entity_href as catalog_entity_href
 
 __all__ = [
     "FINISHED_STATUSES",
@@ -32,14 +36,17 @@ _BINARY_SNIFF = 8192
 _MAX_PREVIEW_BYTES = 256 * 1024
 
 
-def entity_href(ref: str) -> str:
-    """The portal page of an entity ref (``kind:namespace/name``)."""
-    kind, _, rest = ref.partition(":")
-    if not rest:
-        kind, rest = "component", kind
-    namespace, _, name = rest.rpartition("/")
-    parts = (namespace or "default", kind, name)
-    return "/catalog/" + "/".join(quote(p.lower(), safe="") for p in parts)
+def entity_href(
+    ref: str, *, default_kind: str = "component", default_namespace: str = "default"
+) -> str:
+    """The portal page of an entity ref (``kind:namespace/name``, kind and namespace optional)."""
+    try:
+        parsed = parse_entity_ref(
+            ref, default_kind=default_kind, default_namespace=default_namespace
+        )
+    except GoldpathError:
+        return "/catalog?" + urlencode({"q": ref})
+    return catalog_entity_href(parsed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +81,11 @@ def template_card(entity: Mapping[str, Any]) -> TemplateCard:
     namespace = str(meta.get("namespace") or "default")
     name = str(meta.get("name") or "")
     owner = spec.get("owner")
-    owner_ref: str | None = None
-    if isinstance(owner, str) and owner:
-        owner_ref = owner if ":" in owner else f"group:{owner}"
-        if "/" not in owner_ref:
-            kind, _, bare = owner_ref.partition(":")
-            owner_ref = f"{kind}:{namespace}/{bare}"
+    owner_href = (
+        entity_href(owner, default_kind="group", default_namespace=namespace)
+        if isinstance(owner, str) and owner
+        else None
+    )
     tags = meta.get("tags") or []
     return TemplateCard(
         ref=f"template:{namespace}/{name}".lower(),
@@ -89,7 +95,7 @@ def template_card(entity: Mapping[str, Any]) -> TemplateCard:
         description=str(meta.get("description") or ""),
         tags=tuple(str(t) for t in tags if isinstance(t, str)),
         owner=owner if isinstance(owner, str) and owner else None,
-        owner_href=entity_href(owner_ref) if owner_ref else None,
+        owner_href=owner_href,
         type=str(spec["type"]) if spec.get("type") else None,
     )
 
