@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from tests.web.scaffolder.conftest import Portal
+
 from goldpath.scaffolder import TaskIdentity
 from goldpath.web.pages._scaffolder_views import entity_href
-from tests.web.scaffolder.conftest import Portal
 
 HELLO = "/create/templates/default/hello-service"
 BROKEN = "/create/templates/default/broken-service"
@@ -162,7 +163,7 @@ def test_form_posts_need_the_csrf_token(scaffold_portal: Portal) -> None:
     assert scaffold_portal.client.post(HELLO, data=data).status_code == 403
 
 
-# --- plain form submit (no JavaScript) ---------------------------------------------------------------
+# --- plain form submit (no JavaScript) ------------------------------------------------
 
 
 def test_submitting_the_form_creates_a_task_and_goes_to_its_page(scaffold_portal: Portal) -> None:
@@ -202,7 +203,7 @@ def test_a_taken_name_is_refused_with_the_reason(scaffold_portal: Portal) -> Non
     assert scaffold_portal.runtime.scaffolder.list_tasks()[1] == 0
 
 
-# --- task pages ---------------------------------------------------------------------------------------
+# --- task pages ------------------------------------------------------------------------
 
 
 def _create(portal: Portal, url: str, data: dict[str, str | list[str]]) -> str:
