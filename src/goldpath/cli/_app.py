@@ -10,7 +10,9 @@ from goldpath import __version__
 from goldpath.cli._catalog import catalog_app
 from goldpath.cli._config import config_app
 from goldpath.cli._context import CliContext
+from goldpath.cli._demo import demo_app
 from goldpath.cli._gitops import gitops_app, validate_command
+from goldpath.cli._scaffolder import create_command, tasks_app
 from goldpath.cli._serve import serve
 
 __all__ = ["app"]
@@ -45,7 +47,10 @@ def root(
 
 
 app.add_typer(config_app, name="config")
+app.add_typer(demo_app, name="demo")
 app.add_typer(catalog_app, name="catalog")
 app.command("serve")(serve)
+app.command("create")(create_command)
+app.add_typer(tasks_app, name="tasks")
 app.add_typer(gitops_app, name="gitops")
 app.command("validate")(validate_command)

@@ -371,6 +371,17 @@ class TaskStore:
                     return None
         return self.get(task_id)
 
+    def claim_task(self, task_id: str, worker_id: str) -> TaskRecord | None:
+        """Claim one particular open task (the CLI runs the task it created); None if taken."""
+        now = _now()
+        with self.database.session() as session:
+            won = session.execute(
+                update(tasks)
+                .where(tasks.c.id == task_id, tasks.c.status == "open")
+                .values(status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now)
+            ).rowcount
+        return self.get(task_id) if won else None
+
     def heartbeat(self, task_id: str, worker_id: str) -> bool:
         """Refresh the heartbeat; returns whether cancellation was requested."""
         with self.database.session() as session:

@@ -1,0 +1,524 @@
+"""Publishing actions: ``publish:gitlab``, ``publish:github`` and ``gitops:publish``.
+
+The publish actions keep Backstage's input and output names. In development a repoUrl
+whose host has no configured integration publishes to the local git host (the log says
+so); in production that is an error naming the host. Every created repository records
+its undo (delete that very repository, by id) before the handler returns, so a task
+only ever deletes what it created itself.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from goldpath.errors import FieldError
+from goldpath.providers.git import (
+    GitHost,
+    GitHosts,
+    RemoteKind,
+    RepoExistsError,
+    RepoInfo,
+    RepoNotFoundError,
+)
+from goldpath.scaffolder._actions import Action, ActionContext, ActionInput, UndoEnv
+from goldpath.scaffolder._paths import resolve_inside
+from goldpath.scaffolder.errors import ActionInputError, ScaffolderError
+
+__all__ = ["PUBLISH_ACTIONS", "gitops_publish", "publish_github", "publish_gitlab"]
+
+DEFAULT_AUTHOR_NAME = "goldpath Scaffolder"
+DEFAULT_AUTHOR_EMAIL = "scaffolder@goldpath.invalid"
+UNDO_DELETE_REPO = "delete-repo"
+_SAMPLE_SHA = "0" * 40
+
+Visibility = Literal["private", "internal", "public"]
+Environment = Literal["dev", "staging", "prod"]
+
+
+# -- inputs and outputs ---------------------------------------------------------------------
+
+
+class _PublishInput(ActionInput):
+    repo_url: str = Field(
+        alias="repoUrl", description="Where to publish: host?owner=o&repo=r (Backstage's form)."
+    )
+    description: str = Field(default="", description="Repository description.")
+    default_branch: str = Field(
+        default="main", alias="defaultBranch", description="Branch the files are committed to."
+    )
+    repo_visibility: Visibility = Field(
+        default="private", alias="repoVisibility", description="private, internal or public."
+    )
+    source_path: str | None = Field(
+        default=None,
+        alias="sourcePath",
+        description="Folder of the workspace to publish (the whole workspace by default).",
+    )
+    git_commit_message: str = Field(
+        default="initial commit", alias="gitCommitMessage", description="The commit message."
+    )
+    git_author_name: str | None = Field(
+        default=None, alias="gitAuthorName", description="Commit author name."
+    )
+    git_author_email: str | None = Field(
+        default=None, alias="gitAuthorEmail", description="Commit author email."
+    )
+    token: str | None = Field(
+        default=None, description="The user's own token (from secrets); else the integration's."
+    )
+
+
+class PublishGitlabSettings(BaseModel):
+    """The part of Backstage's ``settings`` input goldpath applies."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    description: str | None = None
+    visibility: Visibility | None = None
+
+
+class PublishGitlabInput(_PublishInput):
+    """Backstage's publish:gitlab input."""
+
+    skip_existing: bool = Field(
+        default=False,
+        alias="skipExisting",
+        description="If the project exists, use it as it is (nothing is pushed or undone).",
+    )
+    settings: PublishGitlabSettings | None = Field(
+        default=None, description="Project settings (description, visibility applied)."
+    )
+    set_user_as_owner: bool | None = Field(default=None, alias="setUserAsOwner")
+    topics: list[str] | None = None
+    branches: list[dict[str, Any]] | None = None
+    project_variables: list[dict[str, Any]] | None = Field(default=None, alias="projectVariables")
+    sign_commit: bool | None = Field(default=None, alias="signCommit")
+
+
+class PublishGithubInput(_PublishInput):
+    """Backstage's publish:github input (repository settings beyond creation are logged)."""
+
+    homepage_url: str | None = Field(default=None, alias="homepageUrl")
+    access: str | None = None
+    require_code_owner_reviews: bool | None = Field(default=None, alias="requireCodeOwnerReviews")
+    dismiss_stale_reviews: bool | None = Field(default=None, alias="dismissStaleReviews")
+    required_status_check_contexts: list[str] | None = Field(
+        default=None, alias="requiredStatusCheckContexts"
+    )
+    require_branches_to_be_up_to_date: bool | None = Field(
+        default=None, alias="requireBranchesToBeUpToDate"
+    )
+    required_conversation_resolution: bool | None = Field(
+        default=None, alias="requiredConversationResolution"
+    )
+    require_last_push_approval: bool | None = Field(default=None, alias="requireLastPushApproval")
+    protect_default_branch: bool | None = Field(default=None, alias="protectDefaultBranch")
+    protect_enforce_admins: bool | None = Field(default=None, alias="protectEnforceAdmins")
+    delete_branch_on_merge: bool | None = Field(default=None, alias="deleteBranchOnMerge")
+    allow_merge_commit: bool | None = Field(default=None, alias="allowMergeCommit")
+    allow_squash_merge: bool | None = Field(default=None, alias="allowSquashMerge")
+    squash_merge_commit_title: str | None = Field(default=None, alias="squashMergeCommitTitle")
+    squash_merge_commit_message: str | None = Field(default=None, alias="squashMergeCommitMessage")
+    allow_rebase_merge: bool | None = Field(default=None, alias="allowRebaseMerge")
+    allow_auto_merge: bool | None = Field(default=None, alias="allowAutoMerge")
+    allow_update_branch: bool | None = Field(default=None, alias="allowUpdateBranch")
+    bypass_pull_request_allowances: dict[str, Any] | None = Field(
+        default=None, alias="bypassPullRequestAllowances"
+    )
+    required_approving_review_count: int | None = Field(
+        default=None, alias="requiredApprovingReviewCount"
+    )
+    restrictions: dict[str, Any] | None = None
+    collaborators: list[dict[str, Any]] | None = None
+    has_projects: bool | None = Field(default=None, alias="hasProjects")
+    has_wiki: bool | None = Field(default=None, alias="hasWiki")
+    has_issues: bool | None = Field(default=None, alias="hasIssues")
+    topics: list[str] | None = None
+    repo_variables: dict[str, Any] | None = Field(default=None, alias="repoVariables")
+    secrets: dict[str, Any] | None = None
+    oidc_customization: dict[str, Any] | None = Field(default=None, alias="oidcCustomization")
+    required_commit_signing: bool | None = Field(default=None, alias="requiredCommitSigning")
+    required_linear_history: bool | None = Field(default=None, alias="requiredLinearHistory")
+    custom_properties: dict[str, Any] | None = Field(default=None, alias="customProperties")
+    subscribe: bool | None = None
+    auto_init: bool | None = Field(default=None, alias="autoInit")
+
+
+class PublishGithubOutput(BaseModel):
+    """publish:github outputs."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    remote_url: str = Field(alias="remoteUrl", description="Clone URL (ends in .git).")
+    repo_contents_url: str = Field(
+        alias="repoContentsUrl", description="Base URL of the files (catalog:register reads it)."
+    )
+    commit_hash: str = Field(alias="commitHash", description="The commit that was pushed.")
+
+
+class PublishGitlabOutput(PublishGithubOutput):
+    """publish:gitlab outputs."""
+
+    project_id: str = Field(alias="projectId", description="The project's id on the host.")
+    created: bool = Field(description="False when skipExisting found the project already there.")
+
+
+class GitopsPublishInput(ActionInput):
+    """gitops:publish input: the app facts; platform facts come from settings."""
+
+    name: str = Field(
+        description="The app's name (a DNS label); the repo is <gitops_group>/<name>."
+    )
+    owner: str = Field(description="Owning team: a catalog Group name or ref.")
+    port: int = Field(default=3000, description="The app's HTTP port.")
+    description: str = Field(default="", description="The app's description.")
+    system: str | None = Field(default=None, description="The catalog System it belongs to.")
+    environments: list[Environment] | None = Field(
+        default=None, description="Overlays to render: dev, staging, prod."
+    )
+    image_tag: str = Field(default="latest", alias="imageTag", description="Initial image tag.")
+    default_branch: str = Field(default="main", alias="defaultBranch")
+    git_commit_message: str = Field(
+        default="Initial GitOps configuration", alias="gitCommitMessage"
+    )
+    git_author_name: str | None = Field(default=None, alias="gitAuthorName")
+    git_author_email: str | None = Field(default=None, alias="gitAuthorEmail")
+
+
+class GitopsPublishOutput(BaseModel):
+    """gitops:publish outputs."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    remote_url: str = Field(alias="remoteUrl", description="Clone URL of the GitOps repo (.git).")
+    repo_contents_url: str = Field(alias="repoContentsUrl")
+    commit_hash: str = Field(alias="commitHash")
+    files: list[str] = Field(description="Paths of the committed files.")
+
+
+# -- shared pieces --------------------------------------------------------------------------
+
+
+def _hosts(ctx: ActionContext) -> GitHosts:
+    if ctx.runtime is None:
+        raise ScaffolderError(f"{ctx.action.id} needs the runtime's git hosts")
+    return ctx.runtime.git_hosts
+
+
+def _with_git_suffix(url: str) -> str:
+    return url if url.endswith(".git") else url + ".git"
+
+
+def _author(name: str | None, email: str | None) -> tuple[str, str]:
+    return name or DEFAULT_AUTHOR_NAME, email or DEFAULT_AUTHOR_EMAIL
+
+
+def _record_delete(ctx: ActionContext, host: GitHost, info: RepoInfo) -> None:
+    ctx.on_rollback(
+        f"delete repository {info.full_name} on {host.host}",
+        kind=UNDO_DELETE_REPO,
+        params={
+            "hostKind": host.kind,
+            "host": host.host,
+            "owner": info.owner,
+            "repo": info.name,
+            "repoId": info.id,
+        },
+    )
+
+
+def _undo_delete_repo(env: UndoEnv, params: dict[str, Any]) -> None:
+    if env.runtime is None:
+        raise ScaffolderError("cannot delete a repository without the runtime's git hosts")
+    hosts = env.runtime.git_hosts
+    kind = params["hostKind"]
+    host: GitHost = hosts.local if kind == "local" else hosts.for_host(params["host"], kind=kind)
+    owner, repo = params["owner"], params["repo"]
+    try:
+        host.delete_repo(owner, repo, repo_id=params.get("repoId"))
+    except RepoNotFoundError as exc:
+        # Already gone, or the name now belongs to someone else: either way nothing of ours.
+        env.log(f"Repository {owner}/{repo} needs no deleting: {exc.message}")
+        return
+    env.log(f"Deleted repository {owner}/{repo} on {host.host}")
+
+
+def _ignored(ctx: ActionContext, params: BaseModel, names: tuple[str, ...]) -> None:
+    fields = type(params).model_fields
+    for name in names:
+        if getattr(params, name) is not None:
+            alias = fields[name].alias or name
+            ctx.log(f"{alias} is accepted for compatibility but not applied by goldpath")
+
+
+def _source(ctx: ActionContext, source_path: str | None) -> Path:
+    if not source_path:
+        return ctx.workspace
+    folder = resolve_inside(ctx.workspace, source_path, field="input.sourcePath")
+    if not folder.is_dir():
+        raise ActionInputError(
+            f"sourcePath {source_path!r} is not a folder of the workspace",
+            errors=[FieldError("input.sourcePath", "exists", "must be a folder in the workspace")],
+        )
+    return folder
+
+
+def _resolve(
+    ctx: ActionContext, params: _PublishInput, kind: RemoteKind
+) -> tuple[GitHost, str, str]:
+    host, parsed = _hosts(ctx).for_repo_url(
+        params.repo_url, kind=kind, field="input.repoUrl", token=params.token
+    )
+    if host.kind == "local":
+        ctx.log(
+            f"No {kind} integration is configured for {parsed.host}: publishing to the local "
+            f"git host instead (development)"
+        )
+    return host, parsed.owner, parsed.repo
+
+
+def _publish(
+    ctx: ActionContext,
+    params: _PublishInput,
+    *,
+    kind: RemoteKind,
+    description: str,
+    visibility: Visibility,
+    skip_existing: bool = False,
+) -> None:
+    host, owner, repo = _resolve(ctx, params, kind)
+    source = _source(ctx, params.source_path)
+    branch = params.default_branch
+    contents = host.contents_url(owner, repo, branch)
+    if ctx.dry_run:
+        ctx.log(f"Dry run: would create {owner}/{repo} on {host.host} and push {branch}")
+        ctx.output("remoteUrl", host.clone_url(owner, repo))
+        ctx.output("repoContentsUrl", contents)
+        ctx.output("commitHash", _SAMPLE_SHA)
+        if kind == "gitlab":
+            ctx.output("projectId", "")
+            ctx.output("created", True)
+        return
+    ctx.check_cancelled()
+    try:
+        info = host.create_repo(
+            owner, repo, description=description, default_branch=branch, visibility=visibility
+        )
+    except RepoExistsError:
+        if not skip_existing:
+            raise
+        info = host.get_repo(owner, repo)
+        ctx.log(f"{owner}/{repo} already exists on {host.host}; skipExisting leaves it as it is")
+        ctx.output("remoteUrl", _with_git_suffix(info.clone_url))
+        ctx.output("repoContentsUrl", host.contents_url(owner, repo, info.default_branch))
+        ctx.output("commitHash", "")
+        ctx.output("projectId", info.id)
+        ctx.output("created", False)
+        return
+    _record_delete(ctx, host, info)
+    ctx.log(f"Created repository {info.full_name} on {host.host}")
+    ctx.check_cancelled()
+    author_name, author_email = _author(params.git_author_name, params.git_author_email)
+    sha = host.push(
+        source,
+        info,
+        branch=branch,
+        message=params.git_commit_message,
+        author_name=author_name,
+        author_email=author_email,
+    )
+    remote = _with_git_suffix(info.clone_url)
+    ctx.log(f"Pushed {sha[:12]} to {branch}; clone with: git clone {remote}")
+    ctx.output("remoteUrl", remote)
+    ctx.output("repoContentsUrl", contents)
+    ctx.output("commitHash", sha)
+    if kind == "gitlab":
+        ctx.output("projectId", info.id)
+        ctx.output("created", True)
+
+
+_GITLAB_IGNORED = ("set_user_as_owner", "topics", "branches", "project_variables", "sign_commit")
+_GITHUB_IGNORED = tuple(
+    name for name in PublishGithubInput.model_fields if name not in _PublishInput.model_fields
+)
+
+
+def _publish_gitlab(ctx: ActionContext, params: PublishGitlabInput) -> None:
+    _ignored(ctx, params, _GITLAB_IGNORED)
+    settings = params.settings or PublishGitlabSettings()
+    _publish(
+        ctx,
+        params,
+        kind="gitlab",
+        description=settings.description or params.description,
+        visibility=settings.visibility or params.repo_visibility,
+        skip_existing=params.skip_existing,
+    )
+
+
+def _publish_github(ctx: ActionContext, params: PublishGithubInput) -> None:
+    _ignored(ctx, params, _GITHUB_IGNORED)
+    _publish(
+        ctx,
+        params,
+        kind="github",
+        description=params.description,
+        visibility=params.repo_visibility,
+    )
+
+
+# -- gitops:publish ---------------------------------------------------------------------------
+
+
+def _input_errors(exc: ValidationError) -> list[FieldError]:
+    names = {
+        "image_tag": "imageTag",
+        "gitops_repo_url": "name",
+    }
+    errors = []
+    for err in exc.errors():
+        top = str(err["loc"][0]) if err["loc"] else ""
+        field = "input." + names.get(top, top) if top else "input"
+        errors.append(FieldError(field, err["type"], err["msg"]))
+    return errors
+
+
+def _write_tree(files: Mapping[PurePosixPath, str], root: Path) -> None:
+    for path, text in files.items():
+        target = root.joinpath(*path.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def _gitops_publish(ctx: ActionContext, params: GitopsPublishInput) -> None:
+    # Imported here: the validators load Kubernetes schemas, which portal start-up skips.
+    from goldpath import gitops
+
+    hosts = _hosts(ctx)
+    assert ctx.runtime is not None
+    settings = ctx.runtime.settings
+    group = settings.platform.gitops_group
+    host = hosts.platform_host()
+    if host.kind == "local":
+        ctx.log(
+            f"No integration is configured for {settings.platform.git_host}: the GitOps "
+            "repository goes to the local git host (development)"
+        )
+    clone_url = _with_git_suffix(host.clone_url(group, params.name))
+    try:
+        spec = gitops.AppSpec(
+            name=params.name,
+            owner=params.owner,
+            gitops_repo_url=clone_url,
+            description=params.description,
+            system=params.system,
+            image_tag=params.image_tag,
+            port=params.port,
+            environments=tuple(params.environments or ()),
+            platform=gitops.PlatformSpec.from_settings(settings),
+        )
+    except ValidationError as exc:
+        raise ActionInputError(
+            f"gitops:publish cannot build the app spec for {params.name!r}",
+            errors=_input_errors(exc),
+            action=ctx.action.id,
+        ) from None
+    files = gitops.render_app(spec)
+    tree_files: dict[PurePosixPath | str, str] = {path: text for path, text in files.items()}
+    report = gitops.validate_tree(tree_files, kubernetes_version=spec.platform.kubernetes_version)
+    if not report.ok:
+        for finding in report.failures:
+            ctx.log(f"Validation failed: {finding}")
+        raise gitops.GitopsValidationError(
+            f"the GitOps manifests of {params.name} failed validation; nothing was published",
+            report=report,
+        )
+    ctx.log(f"Rendered and validated {len(files)} files ({', '.join(report.checked)})")
+    contents = host.contents_url(group, params.name, params.default_branch)
+    paths = [str(p) for p in files]
+    if ctx.dry_run:
+        ctx.log(f"Dry run: would create {group}/{params.name} on {host.host}")
+        ctx.output("remoteUrl", clone_url)
+        ctx.output("repoContentsUrl", contents)
+        ctx.output("commitHash", _SAMPLE_SHA)
+        ctx.output("files", paths)
+        return
+    ctx.check_cancelled()
+    with tempfile.TemporaryDirectory(prefix="goldpath-gitops-") as scratch:
+        tree = Path(scratch)
+        _write_tree(files, tree)
+        info = host.create_repo(
+            group,
+            params.name,
+            description=params.description or f"GitOps configuration of {params.name}",
+            default_branch=params.default_branch,
+        )
+        _record_delete(ctx, host, info)
+        ctx.log(f"Created GitOps repository {info.full_name} on {host.host}")
+        ctx.check_cancelled()
+        author_name, author_email = _author(params.git_author_name, params.git_author_email)
+        sha = host.push(
+            tree,
+            info,
+            branch=params.default_branch,
+            message=params.git_commit_message,
+            author_name=author_name,
+            author_email=author_email,
+        )
+    remote = _with_git_suffix(info.clone_url)
+    ctx.log(f"Committed {len(files)} files as {sha[:12]}; clone with: git clone {remote}")
+    ctx.output("remoteUrl", remote)
+    ctx.output("repoContentsUrl", contents)
+    ctx.output("commitHash", sha)
+    ctx.output("files", paths)
+
+
+# -- the actions --------------------------------------------------------------------------------
+
+_UNDO = {UNDO_DELETE_REPO: _undo_delete_repo}
+
+publish_gitlab = Action(
+    id="publish:gitlab",
+    description=(
+        "Creates a GitLab project and pushes the workspace to it (the local git host in "
+        "development when the host has no integration)."
+    ),
+    input=PublishGitlabInput,
+    output=PublishGitlabOutput,
+    handler=_publish_gitlab,
+    supports_dry_run=True,
+    undo=_UNDO,
+)
+
+publish_github = Action(
+    id="publish:github",
+    description=(
+        "Creates a GitHub repository and pushes the workspace to it (the local git host in "
+        "development when the host has no integration)."
+    ),
+    input=PublishGithubInput,
+    output=PublishGithubOutput,
+    handler=_publish_github,
+    supports_dry_run=True,
+    undo=_UNDO,
+)
+
+gitops_publish = Action(
+    id="gitops:publish",
+    description=(
+        "Renders the app's GitOps repository from its AppSpec, validates it, and commits it "
+        "to <gitops_group>/<name> on the platform's git host."
+    ),
+    input=GitopsPublishInput,
+    output=GitopsPublishOutput,
+    handler=_gitops_publish,
+    supports_dry_run=True,
+    undo=_UNDO,
+)
+
+PUBLISH_ACTIONS: tuple[Action, ...] = (publish_gitlab, publish_github, gitops_publish)
