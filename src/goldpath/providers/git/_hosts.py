@@ -6,6 +6,8 @@ import logging
 import threading
 from typing import Literal
 
+from pydantic import SecretStr
+
 from goldpath.config import GitIntegration, Settings
 from goldpath.errors import FieldError
 from goldpath.providers.git._github import GitHubHost
@@ -51,12 +53,18 @@ class GitHosts:
             return self._remote[key]
 
     def for_host(
-        self, host: str, *, kind: RemoteKind | None = None, field: str = "host"
+        self,
+        host: str,
+        *,
+        kind: RemoteKind | None = None,
+        field: str = "host",
+        token: str | None = None,
     ) -> GitHost:
         """The host's integration; else the local host in development, else an error.
 
         ``kind`` is the kind the caller expects (``publish:gitlab`` expects GitLab): a host
-        configured as the other kind is refused rather than silently used.
+        configured as the other kind is refused rather than silently used. ``token`` (a
+        user's own, from the template's secrets) replaces the integration's token.
         """
         found = self._integration(host)
         if found is not None:
@@ -67,6 +75,11 @@ class GitHosts:
                     errors=[FieldError(field, "integration", f"{host} is a {found_kind} host")],
                     host=host,
                 )
+            if token:
+                integration = integration.model_copy(update={"token": SecretStr(token)})
+                if found_kind == "gitlab":
+                    return GitLabHost(integration)
+                return GitHubHost(integration)
             return self._build(found_kind, integration)
         if self._settings.is_production:
             where = f"integrations.{kind}" if kind else "integrations.gitlab or integrations.github"
@@ -80,11 +93,16 @@ class GitHosts:
         return self.local
 
     def for_repo_url(
-        self, repo_url: str, *, kind: RemoteKind | None = None, field: str = "repoUrl"
+        self,
+        repo_url: str,
+        *,
+        kind: RemoteKind | None = None,
+        field: str = "repoUrl",
+        token: str | None = None,
     ) -> tuple[GitHost, RepoUrl]:
         """Parse ``host?owner=o&repo=r`` and pick the host it publishes to."""
         parsed = parse_repo_url(repo_url, field=field)
-        return self.for_host(parsed.host, kind=kind, field=field), parsed
+        return self.for_host(parsed.host, kind=kind, field=field, token=token), parsed
 
     def platform_host(self) -> GitHost:
         """The host of ``settings.platform.git_host`` (where GitOps repositories live)."""
