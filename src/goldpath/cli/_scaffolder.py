@@ -25,7 +25,6 @@ from goldpath.scaffolder import (
     ScaffolderService,
     TaskIdentity,
     TaskRecord,
-    Template,
 )
 
 __all__ = ["create_command", "tasks_app"]
@@ -83,15 +82,6 @@ def _load_values(path: Path) -> dict[str, Any]:
             errors=[FieldError("--values", "type", "must be a YAML/JSON object")],
         )
     return data
-
-
-def _with_defaults(template: Template, values: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(values)
-    for page in template.parameters:
-        for name, prop in (page.get("properties") or {}).items():
-            if name not in merged and isinstance(prop, dict) and "default" in prop:
-                merged[name] = prop["default"]
-    return merged
 
 
 def _steps_table(task: TaskRecord) -> Table:
@@ -177,7 +167,6 @@ def create_command(
         parsed = service.get_template(template)
         values: dict[str, Any] = _load_values(values_file) if values_file else {}
         values.update(_parse_sets(sets or []))
-        values = _with_defaults(parsed, values)
         if dry_run:
             result = service.dry_run(parsed, values)
             if as_json:

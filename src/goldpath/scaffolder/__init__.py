@@ -42,6 +42,7 @@ from goldpath.scaffolder._template import (
     parameter_schema,
     parse_template,
     validate_values,
+    with_defaults,
 )
 from goldpath.scaffolder._worker import TaskWorkers
 
@@ -94,5 +95,6 @@ __all__ = [
     "run_undo",
     "sample_output",
     "validate_values",
+    "with_defaults",
     "write_tree",
 ]

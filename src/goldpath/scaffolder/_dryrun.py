@@ -18,7 +18,7 @@ from goldpath.scaffolder._paths import check_relative
 from goldpath.scaffolder._runner import run_template
 from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, write_tree
 from goldpath.scaffolder._store import redact
-from goldpath.scaffolder._template import Template, parse_template, validate_values
+from goldpath.scaffolder._template import Template, parse_template, validate_values, with_defaults
 from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
 
 if TYPE_CHECKING:
@@ -155,6 +155,7 @@ def dry_run(
             )
         else:
             template = parse_template(template_entity, base_dir=base_dir)
+        values = with_defaults(template, values)
         try:
             validate_values(template, values)
         except TemplateValuesError as exc:

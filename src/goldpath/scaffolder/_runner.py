@@ -10,7 +10,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,7 +25,7 @@ from goldpath.scaffolder._actions import (
 )
 from goldpath.scaffolder._expressions import render_value
 from goldpath.scaffolder._template import Template
-from goldpath.scaffolder.errors import TaskCancelledError
+from goldpath.scaffolder.errors import ExpressionError, TaskCancelledError
 
 if TYPE_CHECKING:
     from goldpath.runtime import Runtime
@@ -150,14 +149,21 @@ def sample_output(action: Action) -> dict[str, Any]:
     }
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() not in ("", "false", "0", "no", "off", "none", "null")
     return bool(value)
+
+
+def _condition(value: Any, context: Mapping[str, Any], step_id: str, step_log: Callable[[str], None]) -> bool:
+    try:
+        return _truthy(render_value(value, context, where=f"steps.{step_id}.if"))
+    except ExpressionError as exc:
+        # Backstage (nunjucks) reads an undefined value in ``if`` as false; so do we, and say so
+        if any(error.rule == "undefined" for error in exc.errors):
+            step_log(f"The if condition of step {step_id} uses an undefined value; treated as false")
+            return False
+        raise
 
 
 def run_undo(
@@ -230,9 +236,7 @@ def run_template(
             if sink.cancelled():
                 raise TaskCancelledError("task was cancelled", task_id=task_id)
             step_log = _step_logger(sink, step.id)
-            if step.if_ is not None and not _truthy(
-                render_value(step.if_, context, where=f"steps.{step.id}.if")
-            ):
+            if step.if_ is not None and not _condition(step.if_, context, step.id, step_log):
                 step_outputs[step.id] = {"output": {}}
                 sink.step(step.id, "skipped")
                 step_log(f"Skipping step {step.id} because its if condition was false")

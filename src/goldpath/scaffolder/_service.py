@@ -26,6 +26,7 @@ from goldpath.scaffolder._template import (
     parameter_schema,
     parse_template,
     validate_values,
+    with_defaults,
 )
 from goldpath.scaffolder.errors import (
     NameReservedError,
@@ -204,6 +205,7 @@ class ScaffolderService:
         """Validate values, reserve the declared name and queue the task; returns its id."""
         parsed = template if isinstance(template, Template) else self.get_template(template)
         self._check_actions(parsed)
+        values = with_defaults(parsed, values)
         validate_values(parsed, values)
         user = identity or TaskIdentity(user_ref="user:default/guest")
         reserved: str | None = None

@@ -22,6 +22,7 @@ __all__ = [
     "parameter_schema",
     "parse_template",
     "validate_values",
+    "with_defaults",
 ]
 
 API_VERSION = "scaffolder.backstage.io/v1beta3"
@@ -223,6 +224,16 @@ def validate_values(template: Template, values: Mapping[str, Any]) -> None:
         raise TemplateValuesError(
             f"the values do not match the parameters of {template.ref}", errors=problems
         )
+
+
+def with_defaults(template: Template, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values with each page's top-level ``default`` filled in where a value is missing."""
+    merged = dict(values)
+    for page in template.parameters:
+        for name, prop in (page.get("properties") or {}).items():
+            if name not in merged and isinstance(prop, Mapping) and "default" in prop:
+                merged[name] = prop["default"]
+    return merged
 
 
 def parameter_schema(template: Template) -> dict[str, Any]:

@@ -181,7 +181,14 @@ class GitopsPublishInput(ActionInput):
     environments: list[Environment] | None = Field(
         default=None, description="Overlays to render: dev, staging, prod."
     )
-    image_tag: str = Field(default="latest", alias="imageTag", description="Initial image tag.")
+    image_tag: str | None = Field(
+        default=None,
+        alias="imageTag",
+        description=(
+            "Initial image tag; the AppSpec's default when unset. 'latest' is refused by the "
+            "platform policy that requires explicit, immutable tags."
+        ),
+    )
     default_branch: str = Field(default="main", alias="defaultBranch")
     git_commit_message: str = Field(
         default="Initial GitOps configuration", alias="gitCommitMessage"
@@ -417,10 +424,10 @@ def _gitops_publish(ctx: ActionContext, params: GitopsPublishInput) -> None:
             gitops_repo_url=clone_url,
             description=params.description,
             system=params.system,
-            image_tag=params.image_tag,
             port=params.port,
             environments=tuple(params.environments or ()),
             platform=gitops.PlatformSpec.from_settings(settings),
+            **({"image_tag": params.image_tag} if params.image_tag else {}),
         )
     except ValidationError as exc:
         raise ActionInputError(

@@ -1,0 +1,215 @@
+"""gitops:publish: render, validate before anything is published, commit, undo by id."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings as hyp_settings
+from hypothesis import strategies as st
+
+from goldpath import gitops
+from goldpath.providers.git import RepoExistsError
+from goldpath.runtime import Runtime
+from goldpath.scaffolder import (
+    ActionContext,
+    ActionRegistry,
+    UndoRecord,
+    parse_template,
+    run_template,
+)
+from goldpath.scaffolder.actions._publish import gitops_publish
+from goldpath.scaffolder.errors import ActionInputError
+from tests.scaffolder.test_publish_actions import ListSink
+
+
+def _context(
+    runtime: Runtime, tmp_path: Path, *, dry_run: bool = False
+) -> tuple[ActionContext, list[UndoRecord], list[str]]:
+    records: list[UndoRecord] = []
+    lines: list[str] = []
+    ctx = ActionContext(
+        action=gitops_publish,
+        step_id="gitops",
+        workspace=tmp_path / "ws",
+        task_id="t",
+        runtime=runtime,
+        dry_run=dry_run,
+        logger=lines.append,
+        record_undo=lambda record, _undo: records.append(record),
+    )
+    return ctx, records, lines
+
+
+def _publish(
+    runtime: Runtime, tmp_path: Path, raw: dict[str, Any], *, dry_run: bool = False
+) -> tuple[ActionContext, list[UndoRecord], list[str]]:
+    ctx, records, lines = _context(runtime, tmp_path, dry_run=dry_run)
+    gitops_publish.handler(ctx, gitops_publish.parse_input(raw))
+    return ctx, records, lines
+
+
+APP = {"name": "payments", "owner": "group:default/team-a", "port": 8080, "description": "Pays"}
+
+
+def test_publishes_the_rendered_tree_to_the_gitops_group(runtime: Runtime, tmp_path: Path) -> None:
+    ctx, records, _ = _publish(runtime, tmp_path, {**APP, "environments": ["dev", "prod"]})
+    group = runtime.settings.platform.gitops_group
+    local = runtime.git_hosts.local
+    remote = ctx.outputs["remoteUrl"]
+    assert remote == f"{runtime.settings.server.public_url}/git/{group}/payments.git"
+    committed = sorted(local.list_files(group, "payments", "main"))
+    assert committed == sorted(ctx.outputs["files"])
+    assert "overlays/prod/kustomization.yaml" in committed
+    application = yaml.safe_load(
+        local.read_file(group, "payments", "main", "argocd/application.yaml")
+    )
+    assert application["spec"]["source"]["repoURL"] == remote
+    assert [r.params["repo"] for r in records] == ["payments"]
+
+
+def test_committed_files_are_exactly_the_render_of_the_spec(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    ctx, _, _ = _publish(runtime, tmp_path, APP)
+    group = runtime.settings.platform.gitops_group
+    spec = gitops.AppSpec(
+        name="payments",
+        owner="group:default/team-a",
+        port=8080,
+        description="Pays",
+        gitops_repo_url=ctx.outputs["remoteUrl"],
+        platform=gitops.PlatformSpec.from_settings(runtime.settings),
+    )
+    local = runtime.git_hosts.local
+    for path, text in gitops.render_app(spec).items():
+        assert local.read_file(group, "payments", "main", str(path)).decode() == text
+
+
+def test_validation_failure_fails_before_anything_is_published(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = gitops.render_app
+
+    def broken(spec: gitops.AppSpec) -> dict[PurePosixPath, str]:
+        files = dict(real(spec))
+        deployment = yaml.safe_load(files[PurePosixPath("base/deployment.yaml")])
+        deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"]["privileged"] = (
+            True
+        )
+        files[PurePosixPath("base/deployment.yaml")] = yaml.safe_dump(deployment)
+        return files
+
+    monkeypatch.setattr(gitops, "render_app", broken)
+    ctx, records, lines = _context(runtime, tmp_path)
+    with pytest.raises(gitops.GitopsValidationError) as caught:
+        gitops_publish.handler(ctx, gitops_publish.parse_input(APP))
+    assert caught.value.report.failures
+    assert "nothing was published" in caught.value.message
+    assert records == []
+    assert runtime.git_hosts.local.list_repos() == []
+    assert any(line.startswith("Validation failed") for line in lines)
+
+
+def test_bad_app_input_names_the_fields_and_creates_nothing(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    ctx, records, _ = _context(runtime, tmp_path)
+    params = gitops_publish.parse_input(
+        {"name": "Bad_Name", "owner": "user:default/ada", "port": 80}
+    )
+    with pytest.raises(ActionInputError) as caught:
+        gitops_publish.handler(ctx, params)
+    fields = {e.field for e in caught.value.errors}
+    assert {"input.name", "input.owner", "input.port"} <= fields
+    assert runtime.git_hosts.local.list_repos() == []
+
+
+def test_latest_tag_is_refused_by_policy(runtime: Runtime, tmp_path: Path) -> None:
+    ctx, records, _ = _context(runtime, tmp_path)
+    with pytest.raises(gitops.GitopsValidationError):
+        gitops_publish.handler(ctx, gitops_publish.parse_input({**APP, "imageTag": "latest"}))
+    assert records == [] and runtime.git_hosts.local.list_repos() == []
+
+
+def test_dry_run_renders_and_validates_but_creates_no_repo(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    ctx, records, _ = _publish(runtime, tmp_path, APP, dry_run=True)
+    assert ctx.outputs["remoteUrl"].endswith("/payments.git")
+    assert "base/deployment.yaml" in ctx.outputs["files"]
+    assert records == [] and runtime.git_hosts.local.list_repos() == []
+
+
+def test_existing_gitops_repo_is_a_conflict_and_kept(runtime: Runtime, tmp_path: Path) -> None:
+    group = runtime.settings.platform.gitops_group
+    theirs = runtime.git_hosts.local.create_repo(group, "payments")
+    ctx, records, _ = _context(runtime, tmp_path)
+    with pytest.raises(RepoExistsError):
+        gitops_publish.handler(ctx, gitops_publish.parse_input(APP))
+    assert records == []
+    assert runtime.git_hosts.local.get_repo(group, "payments").id == theirs.id
+
+
+def _template(name: str, *, fail_after: bool) -> Any:
+    steps: list[dict[str, Any]] = [
+        {
+            "id": "gitops",
+            "action": "gitops:publish",
+            "input": {"name": name, "owner": "team-a", "system": "payments-system"},
+        }
+    ]
+    if fail_after:
+        steps.append({"id": "boom", "action": "fs:delete", "input": {"files": ["../../etc"]}})
+    return parse_template(
+        {
+            "apiVersion": "scaffolder.backstage.io/v1beta3",
+            "kind": "Template",
+            "metadata": {"name": "gitops-test"},
+            "spec": {
+                "parameters": [],
+                "steps": steps,
+                "output": {"gitopsRemoteUrl": "${{ steps.gitops.output.remoteUrl }}"},
+            },
+        }
+    )
+
+
+def test_template_output_carries_the_gitops_remote_url(runtime: Runtime, tmp_path: Path) -> None:
+    outcome = run_template(
+        _template("orders", fail_after=False),
+        {},
+        registry=ActionRegistry.default(),
+        workspace=tmp_path / "ws",
+        task_id="t",
+        sink=ListSink(),
+        runtime=runtime,
+    )
+    assert outcome.status == "completed", outcome.error
+    assert outcome.output["gitopsRemoteUrl"].endswith("/orders.git")
+
+
+_app_names = st.from_regex(r"[a-z][a-z0-9]{0,12}(-[a-z0-9]{1,8})?", fullmatch=True)
+
+
+@hyp_settings(max_examples=6, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=_app_names)
+def test_a_failure_after_gitops_publish_leaves_no_repo(
+    runtime: Runtime, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> None:
+    outcome = run_template(
+        _template(name, fail_after=True),
+        {},
+        registry=ActionRegistry.default(),
+        workspace=tmp_path_factory.mktemp("ws"),
+        task_id="t",
+        sink=ListSink(),
+        runtime=runtime,
+    )
+    assert outcome.status == "failed"
+    assert outcome.rollback is not None
+    assert outcome.rollback.failed == []
+    assert any("delete repository" in undone for undone in outcome.rollback.undone)
+    assert runtime.git_hosts.local.list_repos() == []
