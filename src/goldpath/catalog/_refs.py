@@ -92,13 +92,13 @@ def parse_entity_ref(
     field: str = "ref",
 ) -> EntityRef:
     """Parse ``[kind:][namespace/]name``; every malformed part is named in the error."""
-    if not isinstance(ref, str) or not ref.strip():
+    if not isinstance(ref, str) or not ref:
         raise InvalidEntityRefError(
             f"{field}: entity ref must be a non-empty string",
             errors=[FieldError(field, "required", "entity ref must be a non-empty string")],
             ref=ref,
         )
-    text = ref.strip()
+    text = ref
     kind: str | None
     if ":" in text:
         kind, _, rest = text.partition(":")

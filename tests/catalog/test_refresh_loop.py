@@ -1,0 +1,75 @@
+"""The refresh loop: registers configured locations at start and re-reads on an interval."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from goldpath.catalog import CatalogService, RefreshLoop
+from goldpath.config import load_settings
+from goldpath.db import Database
+from goldpath.runtime import Runtime
+from tests.catalog.conftest import WriteYaml, component
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Poll a condition (no timing asserts: only waits, up to a generous bound)."""
+    done = threading.Event()
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return True
+        done.wait(0.05)
+    return False
+
+
+def test_the_loop_picks_up_changes_to_a_location(database: Database, write_yaml: WriteYaml) -> None:
+    catalog = CatalogService(database)
+    path = write_yaml("catalog-info.yaml", component("a"))
+    catalog.add_location("file", str(path))
+    loop = RefreshLoop(catalog, interval_seconds=0.05)
+    loop.start()
+    try:
+        write_yaml("catalog-info.yaml", component("a"), component("b"))
+        assert _wait_for(lambda: catalog.find_entity("component:b") is not None)
+    finally:
+        loop.stop()
+
+
+def test_a_disabled_loop_only_registers_configured_locations(
+    goldpath_home: Path, write_yaml: WriteYaml
+) -> None:
+    path = write_yaml("catalog-info.yaml", component("configured"))
+    settings = load_settings(
+        home=goldpath_home,
+        catalog={"refresh_enabled": False, "locations": [{"type": "file", "target": str(path)}]},
+        scaffolder={"workers": 0},
+    )
+    runtime = Runtime(settings)
+    runtime.start()
+    try:
+        assert runtime.catalog.get_entity("component:configured")
+        loops = [s for s in runtime._background if isinstance(s, RefreshLoop)]
+        assert len(loops) == 1 and loops[0]._thread is None
+    finally:
+        runtime.stop()
+
+
+def test_configured_locations_are_registered_once_across_restarts(
+    goldpath_home: Path, write_yaml: WriteYaml
+) -> None:
+    path = write_yaml("catalog-info.yaml", component("configured"))
+    settings = load_settings(
+        home=goldpath_home,
+        catalog={"refresh_enabled": False, "locations": [{"type": "file", "target": str(path)}]},
+        scaffolder={"workers": 0},
+    )
+    for _ in range(2):
+        runtime = Runtime(settings)
+        runtime.start()
+        runtime.stop()
+    runtime = Runtime(settings)
+    runtime.prepare()
+    targets = [loc.target for loc in runtime.catalog.list_locations()]
+    assert targets.count(str(path)) == 1
+    runtime.stop()
