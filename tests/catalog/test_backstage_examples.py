@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.catalog.conftest import EXAMPLES
 
 from goldpath.catalog import REVERSE, CatalogService
-from tests.catalog.conftest import EXAMPLES
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.catalog.conftest import EXAMPLES, WriteYaml, component
 from typer.testing import CliRunner
 
 from goldpath.cli import app
-from tests.catalog.conftest import EXAMPLES, WriteYaml, component
 
 runner = CliRunner()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.catalog.conftest import WriteYaml, component, group, location
 
 from goldpath.catalog import (
     ANNOTATION_LOCATION,
@@ -20,7 +21,6 @@ from goldpath.catalog import (
 )
 from goldpath.db import Database
 from goldpath.errors import NotFoundError
-from tests.catalog.conftest import WriteYaml, component, group, location
 
 
 class DictReader:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.catalog.conftest import WriteYaml, component, group
 
 from goldpath.catalog import (
     CATALOG_FILTER_EXISTS,
@@ -16,7 +17,6 @@ from goldpath.catalog import (
     OrderField,
     parse_filter_params,
 )
-from tests.catalog.conftest import WriteYaml, component, group
 
 TYPES = ["service", "website", "library"]
 

@@ -6,11 +6,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.catalog.conftest import WriteYaml, component
+
 from goldpath.catalog import CatalogService, RefreshLoop
 from goldpath.config import load_settings
 from goldpath.db import Database
 from goldpath.runtime import Runtime
-from tests.catalog.conftest import WriteYaml, component
 
 
 def _wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:

@@ -6,9 +6,9 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.catalog.conftest import WriteYaml, component, group
 
 from goldpath.catalog import REVERSE, CatalogService, Relation, compute_relations
-from tests.catalog.conftest import WriteYaml, component, group
 
 names = st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True)
 refs = st.one_of(

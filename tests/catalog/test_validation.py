@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.catalog.conftest import component
 
 from goldpath.catalog import KINDS, InvalidEntityError, entity_problems, validate_entity
 from goldpath.catalog._refs import NAME_PATTERN
-from tests.catalog.conftest import component
 
 
 def _problems(entity: dict[str, Any]) -> set[tuple[str, str]]:
