@@ -78,8 +78,10 @@ def guest(client: TestClient) -> TestClient:
 
 @pytest.fixture
 def empty_portal(settings: Settings) -> Iterator[TestClient]:
-    """A development portal with an empty catalog, signed in as guest."""
-    for client, _runtime in make_client(settings, seed=False):
+    """A development portal with an empty catalog (built-in templates removed too), as guest."""
+    for client, runtime in make_client(settings, seed=False):
+        for location in runtime.catalog.list_locations():
+            runtime.catalog.remove_location(location.id)
         sign_in_guest(client)
         yield client
 

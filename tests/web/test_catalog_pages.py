@@ -1,0 +1,170 @@
+"""Catalog pages through the real app: table, filters, search, pages, entity/group/user pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from goldpath.runtime import Runtime
+
+
+def _names(html: str) -> list[str]:
+    return re.findall(r'<a class="entity-name" href="[^"]+">([^<]+)</a>', html)
+
+
+def test_catalog_lists_the_demo_organisation(guest: TestClient) -> None:
+    page = guest.get("/catalog?limit=100")
+    assert page.status_code == 200
+    names = _names(page.text)
+    assert "Payments service" in names
+    assert "Payments team" in names
+    assert 'data-testid="result-count">' in page.text
+
+
+def test_catalog_leaves_out_locations_unless_asked(guest: TestClient) -> None:
+    everything = guest.get("/catalog?limit=100").text
+    assert "badge-location" not in everything
+    locations = guest.get("/catalog?kind=location&limit=100").text
+    assert "badge-location" in locations
+
+
+def test_kind_filter_shows_only_that_kind(guest: TestClient) -> None:
+    page = guest.get("/catalog?kind=api")
+    assert set(re.findall(r'class="badge badge-(\w+)"', page.text)) == {"api"}
+    assert sorted(_names(page.text)) == ["Orders API", "Payments API"]
+
+
+def test_owner_filter_uses_the_owner_relation(guest: TestClient) -> None:
+    page = guest.get("/catalog?kind=component&owner=group:default/storefront-team")
+    assert _names(page.text) == ["Web storefront"]
+    assert "Owner: Storefront team" in page.text or "Owner: " in page.text
+
+
+def test_type_lifecycle_and_tag_filters_combine(guest: TestClient) -> None:
+    page = guest.get("/catalog?type=service&lifecycle=production&tag=payments")
+    assert _names(page.text) == ["Payments service"]
+
+
+def test_filter_selects_offer_counted_facets(guest: TestClient) -> None:
+    page = guest.get("/catalog?kind=component")
+    assert re.search(r'<option value="service">service \(\d+\)</option>', page.text)
+    assert re.search(r'<option value="Component" selected>Component \(4\)</option>', page.text)
+
+
+def test_full_text_search_finds_by_description(guest: TestClient) -> None:
+    page = guest.get("/catalog?q=charges")
+    assert _names(page.text) == ["Payments service"]
+    assert "matching “charges”" in page.text
+
+
+def test_pages_follow_cursors_forward_and_back(guest: TestClient) -> None:
+    first = guest.get("/catalog?limit=5")
+    first_names = _names(first.text)
+    assert len(first_names) == 5
+    next_url = re.search(r'href="([^"]+)" rel="next"', first.text)
+    assert next_url is not None
+    second = guest.get(next_url.group(1).replace("&amp;", "&"))
+    second_names = _names(second.text)
+    assert second_names and not set(second_names) & set(first_names)
+    prev_url = re.search(r'href="([^"]+)" rel="prev"', second.text)
+    assert prev_url is not None
+    back = guest.get(prev_url.group(1).replace("&amp;", "&"))
+    assert _names(back.text) == first_names
+
+
+def test_a_search_with_no_match_offers_to_clear(guest: TestClient) -> None:
+    page = guest.get("/catalog?q=zzzz-nothing")
+    assert "No entities match" in page.text
+    assert 'href="/catalog"' in page.text
+
+
+def test_an_empty_catalog_explains_how_to_fill_it(empty_portal: TestClient) -> None:
+    page = empty_portal.get("/catalog")
+    assert "The catalog is empty" in page.text
+    assert "goldpath catalog register" in page.text
+    home = empty_portal.get("/")
+    assert "The catalog is empty" in home.text
+
+
+def test_entity_page_shows_overview_relations_graph_links_and_yaml(guest: TestClient) -> None:
+    page = guest.get("/catalog/default/component/payments-service")
+    assert page.status_code == 200
+    html = page.text
+    assert 'data-testid="entity-title">Payments service<' in html
+    assert 'href="/catalog/default/group/payments-team"' in html
+    assert 'href="/catalog/default/system/checkout"' in html
+    assert 'href="/catalog/default/resource/payments-db"' in html
+    assert 'data-testid="relations-graph"' in html
+    assert "Depends on" in html and "Provides API" in html
+    assert "Source repository" in html
+    assert "apiVersion: backstage.io/v1alpha1" in html
+
+
+def test_group_page_lists_members_and_owned_entities(guest: TestClient) -> None:
+    html = guest.get("/catalog/default/group/payments-team").text
+    members = re.search(r'id="members">(.*?)</section>', html, re.S)
+    assert members is not None
+    assert "Grace Hopper" in members.group(1) and "Linus Torvalds" in members.group(1)
+    owned = re.search(r'id="owned">(.*?)</section>', html, re.S)
+    assert owned is not None
+    assert "Payments service" in owned.group(1) and "Orders API" in owned.group(1)
+
+
+def test_user_page_lists_groups_and_what_their_groups_own(guest: TestClient) -> None:
+    html = guest.get("/catalog/default/user/linus").text
+    assert "Linus Torvalds" in html
+    groups = re.search(r'id="members">(.*?)</section>', html, re.S)
+    assert groups is not None
+    assert "Payments team" in groups.group(1) and "Storefront team" in groups.group(1)
+    owned = re.search(r'id="owned">(.*?)</section>', html, re.S)
+    assert owned is not None
+    assert "Web storefront" in owned.group(1) and "Payments service" in owned.group(1)
+    assert "linus@example.com" in html
+
+
+def test_home_counts_kinds_and_shows_what_the_guests_teams_own(guest: TestClient) -> None:
+    html = guest.get("/").text
+    assert re.search(r'href="/catalog\?kind=component">\s*<div class="stat-value">4<', html)
+    assert "Owned by you and your teams" in html
+    assert "goldpath portal" in html
+
+
+def test_a_missing_entity_is_a_404_page_in_the_portal_look(guest: TestClient) -> None:
+    response = guest.get("/catalog/default/component/nope", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert 'data-testid="error-page"' in response.text
+    assert "component:default/nope" in response.text
+    assert 'class="sidebar"' in response.text
+
+
+def test_entity_text_is_escaped(guest: TestClient, runtime: Runtime, tmp_path: Path) -> None:
+    target = tmp_path / "catalog-info.yaml"
+    target.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: xss\n"
+        "  title: '<script>alert(1)</script>'\n  description: '<img src=x onerror=alert(1)>'\n"
+        "  links:\n    - url: 'javascript:alert(1)'\n      title: evil\n"
+        "spec:\n  type: service\n  lifecycle: production\n  owner: payments-team\n"
+    )
+    runtime.catalog.add_location("file", str(target))
+    html = guest.get("/catalog/default/component/xss").text
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+    assert 'href="javascript:' not in html
+    listing = guest.get("/catalog?q=xss").text
+    assert "<script>alert(1)</script>" not in listing
+
+
+def test_docs_page_lists_entities_with_techdocs(guest: TestClient) -> None:
+    html = guest.get("/docs").text
+    assert "REST API" in html
+    assert "Documented entities" in html
+
+
+def test_navigation_marks_the_current_section(guest: TestClient) -> None:
+    html = guest.get("/catalog").text
+    assert re.search(r'href="/catalog" class="nav-link active" aria-current="page"', html)
+    for label in ("Home", "Catalog", "Create", "Tasks", "Docs"):
+        assert f"<span>{label}</span>" in html
