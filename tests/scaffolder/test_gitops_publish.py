@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings as hyp_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
+from tests.scaffolder.test_publish_actions import ListSink
 
 from goldpath import gitops
 from goldpath.providers.git import RepoExistsError
@@ -22,7 +24,6 @@ from goldpath.scaffolder import (
 )
 from goldpath.scaffolder.actions._publish import gitops_publish
 from goldpath.scaffolder.errors import ActionInputError
-from tests.scaffolder.test_publish_actions import ListSink
 
 
 def _context(
@@ -63,10 +64,15 @@ def test_publishes_the_rendered_tree_to_the_gitops_group(runtime: Runtime, tmp_p
     committed = sorted(local.list_files(group, "payments", "main"))
     assert committed == sorted(ctx.outputs["files"])
     assert "overlays/prod/kustomization.yaml" in committed
-    application = yaml.safe_load(
-        local.read_file(group, "payments", "main", "argocd/application.yaml")
-    )
-    assert application["spec"]["source"]["repoURL"] == remote
+    applications = [
+        doc
+        for doc in yaml.safe_load_all(
+            local.read_file(group, "payments", "main", "argocd/application.yaml")
+        )
+        if doc and doc.get("kind") == "Application"
+    ]
+    assert applications
+    assert {app["spec"]["source"]["repoURL"] for app in applications} == {remote}
     assert [r.params["repo"] for r in records] == ["payments"]
 
 

@@ -11,11 +11,19 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings as hyp_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
+from tests.providers.git._fakes import FakeHostState, fake_gitlab
+from tests.providers.git._server import serve
 
 from goldpath.config import Settings, load_settings
-from goldpath.providers.git import NoGitIntegrationError, RepoExistsError, clean_git_env
+from goldpath.providers.git import (
+    GitPathNotFoundError,
+    NoGitIntegrationError,
+    RepoExistsError,
+    clean_git_env,
+)
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
     ActionContext,
@@ -27,8 +35,6 @@ from goldpath.scaffolder import (
     run_template,
 )
 from goldpath.web import create_app
-from tests.providers.git._fakes import FakeHostState, fake_gitlab
-from tests.providers.git._server import serve
 
 TOKEN = "glpat-IntegrationT0ken"
 ENTITY = {
@@ -514,6 +520,6 @@ def test_handler_records_undo_before_pushing(runtime: Runtime, tmp_path: Path) -
         record_undo=lambda record, _undo: recorded.append(record),
     )
     params = publish_github.parse_input({"repoUrl": "github.com?owner=acme&repo=svc"})
-    with pytest.raises(Exception):
+    with pytest.raises(GitPathNotFoundError):
         publish_github.handler(ctx, params)
     assert [r.params["repo"] for r in recorded] == ["svc"]

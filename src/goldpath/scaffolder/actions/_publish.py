@@ -418,17 +418,19 @@ def _gitops_publish(ctx: ActionContext, params: GitopsPublishInput) -> None:
         )
     clone_url = _with_git_suffix(host.clone_url(group, params.name))
     try:
-        spec = gitops.AppSpec(
-            name=params.name,
-            owner=params.owner,
-            gitops_repo_url=clone_url,
-            description=params.description,
-            system=params.system,
-            port=params.port,
-            environments=tuple(params.environments or ()),
-            platform=gitops.PlatformSpec.from_settings(settings),
-            **({"image_tag": params.image_tag} if params.image_tag else {}),
-        )
+        data: dict[str, Any] = {
+            "name": params.name,
+            "owner": params.owner,
+            "gitops_repo_url": clone_url,
+            "description": params.description,
+            "system": params.system,
+            "port": params.port,
+            "environments": tuple(params.environments or ()),
+            "platform": gitops.PlatformSpec.from_settings(settings),
+        }
+        if params.image_tag:
+            data["image_tag"] = params.image_tag
+        spec = gitops.AppSpec.model_validate(data)
     except ValidationError as exc:
         raise ActionInputError(
             f"gitops:publish cannot build the app spec for {params.name!r}",
