@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -52,10 +53,20 @@ class AwsAccessDeniedError(PermissionDeniedError):
     """The credentials in use may not make this call."""
 
 
+@cache
+def _session(region: str) -> boto3.session.Session:
+    # One session per region keeps botocore's loaded service models (loading them costs
+    # about a second per client); credentials are still resolved per client.
+    return boto3.session.Session(region_name=region)
+
+
+_CLIENT_LOCK = threading.Lock()
+
+
 def aws_client(service: str, *, region: str, endpoint_url: str | None = None) -> Any:
     """A boto3 client for one service and region (AWS_ENDPOINT_URL is honoured by boto3)."""
-    session = boto3.session.Session(region_name=region)
-    return session.client(service, endpoint_url=endpoint_url, config=_RETRIES)
+    with _CLIENT_LOCK:  # creating clients from one session is not thread-safe
+        return _session(region).client(service, endpoint_url=endpoint_url, config=_RETRIES)
 
 
 @cache
@@ -86,7 +97,7 @@ def aws_errors(action: str, **context: Any) -> Iterator[None]:
         text = f"AWS refused {action}: {code}" + (f" ({message})" if message else "")
         if code in _DENIED:
             raise AwsAccessDeniedError(text, code=code, **context) from exc
-        if _NOT_FOUND.search(code):
+        if code == "404" or _NOT_FOUND.search(code):
             raise AwsNotFoundError(text, code=code, **context) from exc
         if code in {"ResourceInUseException", "ResourceExistsException", "Conflict"}:
             raise AwsConflictError(text, code=code, **context) from exc
