@@ -7,13 +7,15 @@ every skeleton file with a sandboxed Jinja environment using Backstage's ``${{ }
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 from goldpath.config import PlatformSettings
@@ -35,11 +37,21 @@ def environment() -> SandboxedEnvironment:
     )
 
 
-def load_template() -> dict[str, Any]:
-    """The parsed template.yaml."""
-    document = yaml.safe_load((TEMPLATE_DIR / "template.yaml").read_text(encoding="utf-8"))
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document safely (with libyaml when available: tests parse a lot)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@functools.cache
+def _template_document() -> dict[str, Any]:
+    document = load_yaml((TEMPLATE_DIR / "template.yaml").read_text(encoding="utf-8"))
     assert isinstance(document, dict)
     return document
+
+
+def load_template() -> dict[str, Any]:
+    """The parsed template.yaml (a fresh copy each call)."""
+    return copy.deepcopy(_template_document())
 
 
 def platform_context(platform: PlatformSettings | None = None) -> dict[str, Any]:
@@ -89,19 +101,27 @@ def template_values(
     return values
 
 
-def render_skeleton(values: Mapping[str, Any], destination: Path) -> list[Path]:
-    """Render every skeleton file into ``destination``; returns the relative paths."""
+@functools.cache
+def _skeleton() -> tuple[tuple[PurePosixPath, Template, int], ...]:
+    # Compiled once per process: Hypothesis renders the skeleton hundreds of times.
     env = environment()
-    written: list[Path] = []
+    compiled = []
     for source in sorted(SKELETON_DIR.rglob("*")):
-        if not source.is_file():
-            continue
-        relative = source.relative_to(SKELETON_DIR)
-        target = destination / relative
+        if source.is_file():
+            relative = PurePosixPath(source.relative_to(SKELETON_DIR).as_posix())
+            template = env.from_string(source.read_text(encoding="utf-8"))
+            compiled.append((relative, template, source.stat().st_mode & 0o777))
+    return tuple(compiled)
+
+
+def render_skeleton(values: Mapping[str, Any], destination: Path) -> list[PurePosixPath]:
+    """Render every skeleton file into ``destination``; returns the relative paths."""
+    written: list[PurePosixPath] = []
+    for relative, template, mode in _skeleton():
+        target = destination.joinpath(*relative.parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = source.read_text(encoding="utf-8")
-        target.write_text(env.from_string(text).render(values=dict(values)), encoding="utf-8")
-        target.chmod(source.stat().st_mode & 0o777)
+        target.write_text(template.render(values=dict(values)), encoding="utf-8")
+        target.chmod(mode)
         written.append(relative)
     return written
 

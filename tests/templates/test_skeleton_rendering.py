@@ -1,0 +1,307 @@
+"""What a Create renders, checked as files over any valid parameters (no external tools)."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from goldpath.catalog import entity_problems, parse_entity_ref
+from goldpath.gitops import ENVIRONMENTS, AppSpec, dashboard_selector, render_app
+from goldpath.gitops._names import hostname
+from tests.templates._render import SKELETON_DIR, create, load_yaml, platform_context
+from tests.templates.conftest import BASE_PARAMETERS
+from tests.templates.strategies import NODE_VERSIONS, app_names, parameters
+
+STAGES = ["lint", "test", "security", "build", "push", "update-gitops"]
+EXPECTED_FILES = {
+    ".dockerignore",
+    ".gitignore",
+    ".gitlab-ci.yml",
+    ".nvmrc",
+    "Dockerfile",
+    "README.md",
+    "catalog-info.yaml",
+    "docs/index.md",
+    "eslint.config.js",
+    "jest.config.js",
+    "mkdocs.yml",
+    "package-lock.json",
+    "package.json",
+    "src/app.js",
+    "src/config.js",
+    "src/logger.js",
+    "src/metrics.js",
+    "src/routes.js",
+    "src/server.js",
+    "test/app.test.js",
+    "test/config.test.js",
+    "test/helpers.js",
+    "test/metrics.test.js",
+    "test/shutdown.test.js",
+}
+SCRIPT_KEYS = ("before_script", "script", "after_script")
+GLOBAL_KEYWORDS = {"stages", "workflow", "variables", "default", "include", "image", "services"}
+
+
+def _render(params: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        values = create(params, root)
+        files = {
+            path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
+            for path in root.rglob("*")
+            if path.is_file()
+        }
+    return files, values
+
+
+def _jobs(pipeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: job
+        for name, job in pipeline.items()
+        if name not in GLOBAL_KEYWORDS and not name.startswith(".")
+    }
+
+
+def _resolved(pipeline: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    """The job with its ``extends`` templates merged (GitLab's deep merge, enough here)."""
+    merged: dict[str, Any] = {}
+    parents = job.get("extends", [])
+    for parent in [parents] if isinstance(parents, str) else parents:
+        merged.update(_resolved(pipeline, pipeline[parent]))
+    merged.update({key: value for key, value in job.items() if key != "extends"})
+    return merged
+
+
+def _pipeline(params: dict[str, Any] | None = None) -> dict[str, Any]:
+    files, _ = _render(params or BASE_PARAMETERS)
+    document = load_yaml(files[".gitlab-ci.yml"])
+    assert isinstance(document, dict)
+    return document
+
+
+@given(parameters())
+def test_generated_file_set_is_exactly_the_expected_set(params: dict[str, Any]) -> None:
+    files, _ = _render(params)
+    assert set(files) == EXPECTED_FILES
+
+
+def test_skeleton_holds_exactly_the_expected_files() -> None:
+    found = {p.relative_to(SKELETON_DIR).as_posix() for p in SKELETON_DIR.rglob("*") if p.is_file()}
+    assert found == EXPECTED_FILES
+
+
+@given(parameters())
+def test_pipeline_has_the_six_stages_in_order_and_every_job_uses_one(
+    params: dict[str, Any],
+) -> None:
+    pipeline = _pipeline(params)
+    assert pipeline["stages"] == STAGES
+    for name, job in _jobs(pipeline).items():
+        assert _resolved(pipeline, job)["stage"] in STAGES, name
+
+
+@given(parameters())
+def test_every_script_entry_is_a_string(params: dict[str, Any]) -> None:
+    pipeline = _pipeline(params)
+    for name, job in pipeline.items():
+        if not isinstance(job, dict):
+            continue
+        for key in SCRIPT_KEYS:
+            entries = job.get(key, [])
+            assert isinstance(entries, list), f"{name}.{key}"
+            for entry in entries:
+                assert isinstance(entry, str), f"{name}.{key}: {entry!r} is not a string"
+
+
+@given(parameters())
+def test_catalog_info_is_a_valid_component_owned_by_the_chosen_owner(
+    params: dict[str, Any],
+) -> None:
+    files, _ = _render(params)
+    entity = load_yaml(files["catalog-info.yaml"])
+    assert entity_problems(entity) == []
+    assert entity["kind"] == "Component"
+    assert entity["metadata"]["name"] == params["name"]
+    assert entity["metadata"]["description"] == params["description"]
+    owner = parse_entity_ref(entity["spec"]["owner"], default_kind="Group")
+    assert owner == parse_entity_ref(params["owner"], default_kind="Group")
+    assert entity["spec"].get("system") == params.get("system")
+
+
+@given(parameters())
+def test_catalog_info_carries_every_integration_annotation(params: dict[str, Any]) -> None:
+    files, values = _render(params)
+    entity = load_yaml(files["catalog-info.yaml"])
+    name = params["name"]
+    platform = platform_context()
+    assert entity["metadata"]["annotations"] == {
+        "gitlab.com/project-slug": f"{platform['app_group']}/{name}",
+        "argocd/app-name": name,
+        "backstage.io/kubernetes-id": name,
+        "grafana/dashboard-selector": dashboard_selector(name),
+        "backstage.io/techdocs-ref": "dir:.",
+        "backstage.io/source-location": (
+            f"url:https://{platform['git_host']}/{platform['app_group']}/{name}/"
+        ),
+    }
+    app_url = f"https://{hostname(name, platform['domain'])}"
+    assert app_url in [link["url"] for link in entity["metadata"]["links"]]
+    assert entity["spec"]["lifecycle"] and entity["metadata"]["tags"]
+
+
+@given(parameters())
+def test_package_and_lockfile_carry_the_name_and_stay_in_step(params: dict[str, Any]) -> None:
+    files, _ = _render(params)
+    package = json.loads(files["package.json"])
+    lock = json.loads(files["package-lock.json"])
+    assert package["name"] == lock["name"] == lock["packages"][""]["name"] == params["name"]
+    assert package["description"] == params["description"]
+    for field in ("dependencies", "devDependencies", "engines"):
+        assert lock["packages"][""].get(field) == package.get(field), field
+    assert set(package["scripts"]) >= {"start", "test", "lint"}
+
+
+@given(parameters())
+def test_node_version_and_port_reach_nvmrc_dockerfile_and_pipeline(params: dict[str, Any]) -> None:
+    files, _ = _render(params)
+    version = params.get("nodeVersion", max(NODE_VERSIONS, key=int))
+    port = params.get("port", 3000)
+    assert files[".nvmrc"] == f"{version}\n"
+    assert re.search(rf"^FROM node:{version}-alpine[0-9.]+ AS base$", files["Dockerfile"], re.M)
+    assert re.search(rf"^EXPOSE {port}$", files["Dockerfile"], re.M)
+    assert f"const DEFAULT_PORT = {port};" in files["src/config.js"]
+    assert load_yaml(files[".gitlab-ci.yml"])["variables"]["NODE_IMAGE"].startswith(
+        f"node:{version}-alpine"
+    )
+
+
+@settings(max_examples=25)
+@given(app_names(), st.sampled_from(ENVIRONMENTS))
+def test_names_derived_from_the_app_name_stay_within_kubernetes_limits(
+    name: str, environment: str
+) -> None:
+    files, _ = _render({**BASE_PARAMETERS, "name": name})
+    assert len(load_yaml(files["catalog-info.yaml"])["metadata"]["name"]) <= 63
+    domain = platform_context()["domain"]
+    assert len(hostname(name, domain, environment).split(".")[0]) <= 63
+    spec = AppSpec(
+        name=name,
+        owner=BASE_PARAMETERS["owner"],
+        gitops_repo_url=f"https://gitlab.example.com/gitops/{name}.git",
+        environments=ENVIRONMENTS,
+    )
+    for path, text in render_app(spec).items():
+        if PurePosixPath(path).suffix != ".yaml":
+            continue
+        for document in yaml.load_all(text, Loader=yaml.CSafeLoader):
+            metadata = (document or {}).get("metadata") or {}
+            for key in ("name", "namespace"):
+                if key in metadata:
+                    assert len(metadata[key]) <= 63, f"{path}: {key} {metadata[key]!r}"
+
+
+def test_ignore_files_keep_local_pipeline_runs_and_installs_out() -> None:
+    files, _ = _render(BASE_PARAMETERS)
+    for ignore in (".gitignore", ".dockerignore"):
+        lines = files[ignore].splitlines()
+        assert ".gitlab-ci-local/" in lines, ignore
+        assert "node_modules/" in lines, ignore
+    assert "'.gitlab-ci-local/'" in files["eslint.config.js"]
+    assert "/.gitlab-ci-local/" in files["jest.config.js"]
+
+
+def test_dockerfile_is_multi_stage_non_root_production_exec_form() -> None:
+    files, _ = _render(BASE_PARAMETERS)
+    dockerfile = files["Dockerfile"]
+    assert len(re.findall(r"^FROM ", dockerfile, re.M)) >= 3
+    assert "RUN apk update && apk upgrade --no-cache" in dockerfile
+    assert "npm ci --omit=dev" in dockerfile
+    assert re.search(r"^USER 1000:1000$", dockerfile, re.M)  # the image's node user
+    assert "NODE_ENV=production" in dockerfile
+    assert re.search(r'^CMD \["node", "src/server.js"\]$', dockerfile, re.M)
+
+
+def test_merge_requests_run_lint_test_and_audit_and_main_runs_everything() -> None:
+    pipeline = _pipeline()
+    main_only = {"container-scan", "build", "push", "update-gitops"}
+    for name, job in _jobs(pipeline).items():
+        rules = _resolved(pipeline, job).get("rules")
+        if name in main_only:
+            assert rules == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}], name
+        else:
+            assert rules is None, name
+    assert set(_jobs(pipeline)) == main_only | {"lint", "test", "dependency-audit"}
+
+
+def test_dependency_audit_fails_on_high_and_keeps_a_json_report() -> None:
+    pipeline = _pipeline()
+    job = _resolved(pipeline, pipeline["dependency-audit"])
+    assert job["stage"] == "security"
+    assert "npm audit --audit-level=high --json > reports/npm-audit.json" in job["script"]
+    assert job.get("allow_failure", False) is False
+    assert job["artifacts"]["when"] == "always"
+    assert job["artifacts"]["paths"] == ["reports/npm-audit.json"]
+
+
+def test_container_scan_runs_trivy_on_main_without_blocking() -> None:
+    pipeline = _pipeline()
+    job = _resolved(pipeline, pipeline["container-scan"])
+    assert job["stage"] == "security"
+    assert job["allow_failure"] is True
+    trivy = [line for line in job["script"] if line.startswith("trivy image")]
+    assert trivy and all("--severity CRITICAL,HIGH --exit-code 0" in line for line in trivy)
+
+
+def test_build_targets_amd64_and_tags_the_commit_sha() -> None:
+    pipeline = _pipeline()
+    script = _resolved(pipeline, pipeline["build"])["script"]
+    assert any(
+        line.startswith("docker buildx build --platform linux/amd64")
+        and '"$IMAGE:$CI_COMMIT_SHA"' in line
+        for line in script
+    )
+
+
+def test_push_uses_the_project_scoped_credentials_and_the_app_repository() -> None:
+    pipeline = _pipeline()
+    job = _resolved(pipeline, pipeline["push"])
+    assert job["variables"]["AWS_ACCESS_KEY_ID"] == "$APP_AWS_ACCESS_KEY_ID"
+    assert job["variables"]["AWS_SECRET_ACCESS_KEY"] == "$APP_AWS_SECRET_ACCESS_KEY"
+    platform = platform_context()
+    assert pipeline["variables"]["ECR_REGISTRY"] == platform["ecr_registry"]
+    assert pipeline["variables"]["IMAGE"] == "$ECR_REGISTRY/$APP_NAME"
+    assert 'docker push "$IMAGE:$CI_COMMIT_SHA"' in job["script"]
+
+
+def test_update_gitops_commits_the_tag_with_skip_ci_and_retries() -> None:
+    pipeline = _pipeline()
+    job = _resolved(pipeline, pipeline["update-gitops"])
+    script = "\n".join(job["script"])
+    platform = platform_context()
+    assert pipeline["variables"]["GITOPS_REPO"] == f"{platform['gitops_group']}/orders-api"
+    assert "${GITOPS_DEPLOY_TOKEN}" in script
+    assert "yq -i '(.images[] | select(.name == strenv(IMAGE))).newTag" in script
+    assert "[skip ci]" in script
+    assert "for attempt in" in script and "git push origin HEAD:main" in script
+
+
+def test_pipeline_stays_free_of_unquoted_colon_space_in_every_script_line() -> None:
+    text = (SKELETON_DIR / ".gitlab-ci.yml").read_text(encoding="utf-8")
+    in_script = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if re.match(r"^\s*(before_script|script|after_script):\s*$", line):
+            in_script = True
+            continue
+        if in_script and stripped and not stripped.startswith(("-", "#")) and not line.startswith("      "):
+            in_script = False
+        if in_script and stripped.startswith("- ") and ": " in stripped:
+            assert stripped[2] in "'\"|>", f"unquoted ': ' in {stripped!r}"
