@@ -552,3 +552,31 @@ def test_an_error_named_by_pointer_reaches_the_field_at_that_pointer(path: list[
     form = build_form(params, errors=[{"field": pointer, "message": "bad"}])
     assert field_of(form, pointer).errors == ("bad",)
     assert form.errors == ()
+
+
+def test_patterns_are_made_safe_for_the_browsers_v_flag() -> None:
+    assert html_pattern("^[-a-z0-9]+$") == r"^[\-a-z0-9]+$"
+    assert html_pattern("^[a-z-]+$") == r"^[a-z\-]+$"
+    assert html_pattern("^[^(/|)]$") == r"^[^\(\/\|\)]$"
+    assert html_pattern(r"^[a\-z]{2}$") == r"^[a\-z]{2}$"
+    assert html_pattern("^(a|b)$") == "^(a|b)$"
+
+
+_CLASS_BODY = st.text(alphabet="-az09()/|{}.", min_size=1, max_size=6)
+
+
+@given(
+    st.lists(
+        st.one_of(_CLASS_BODY.map(lambda b: f"[{b}]"), st.sampled_from(["a", "(z|0)", "."])),
+        min_size=1,
+        max_size=4,
+    ),
+    st.text(alphabet="-az09()/|{}.b", max_size=5),
+)
+def test_making_a_pattern_browser_safe_keeps_what_it_matches(parts: list[str], text: str) -> None:
+    pattern = "^" + "".join(parts) + "$"
+    try:
+        original = re.compile(pattern)
+    except re.error:
+        return
+    assert bool(original.fullmatch(text)) == bool(re.fullmatch(html_pattern(pattern), text))

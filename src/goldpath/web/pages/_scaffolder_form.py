@@ -56,7 +56,7 @@ FieldKind = Literal[
 ]
 
 # Backstage's EntityNamePicker rule (a Kubernetes object name: 63 characters at most).
-ENTITY_NAME_PATTERN = r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$"
+ENTITY_NAME_PATTERN = r"^([A-Za-z0-9][A-Za-z0-9_.\-]*)?[A-Za-z0-9]$"
 _OWNER_KINDS = ("Group", "User")
 _REPO_PARTS = ("host", "owner", "repo")
 
@@ -257,11 +257,56 @@ def _as_text(value: Any) -> str:
     return json.dumps(value)
 
 
+# Characters a character class must escape under the ``v`` flag browsers apply to ``pattern``.
+_CLASS_SYNTAX = frozenset("()[]{}/|")
+
+
+def _v_flag_safe(pattern: str) -> str:
+    """Escape what JavaScript's ``v`` flag refuses inside character classes (``[-a-z]``).
+
+    JSON Schema patterns are written for the ``u`` flag; browsers compile ``pattern``
+    attributes with ``v``, where a leading or trailing ``-`` or a bare ``(`` ``/`` ``|``
+    inside ``[...]`` is a syntax error (and the hint is then silently dropped).
+    """
+    out: list[str] = []
+    in_class = False
+    class_start = 0
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if not in_class:
+            if char == "[":
+                in_class = True
+                out.append(char)
+                if pattern[i + 1 : i + 2] == "^":
+                    out.append("^")
+                    i += 1
+                class_start = len(out)
+            else:
+                out.append(char)
+        elif char == "]":
+            in_class = False
+            out.append(char)
+        elif char == "-" and (len(out) == class_start or pattern[i + 1 : i + 2] == "]"):
+            out.append("\\-")
+        elif char in _CLASS_SYNTAX:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def html_pattern(pattern: str) -> str:
     """A JSON Schema ``pattern`` (searched anywhere) as an HTML ``pattern`` (whole value)."""
+    safe = _v_flag_safe(pattern)
     if pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$"):
-        return pattern
-    return rf"[\s\S]*(?:{pattern})[\s\S]*"
+        return safe
+    return rf"[\s\S]*(?:{safe})[\s\S]*"
 
 
 def split_repo_url(value: str) -> tuple[str, str, str]:

@@ -10,12 +10,17 @@
   function show(el, visible) { if (el) el.hidden = !visible; }
   function text(el, value) { if (el) el.textContent = value; }
 
+  function csrfToken() {
+    if (gp.csrfToken) return gp.csrfToken();
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  // JSON API calls with the CSRF header; a FormData body goes as a form, anything else as JSON.
   function apiFetch(url, options) {
-    if (gp.fetchJSON) return gp.fetchJSON(url, options);
     options = options || {};
     var headers = Object.assign({ "Accept": "application/json" }, options.headers || {});
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    if (options.method && options.method !== "GET") headers["X-CSRF-Token"] = meta ? meta.content : "";
+    if (options.method && options.method !== "GET") headers["X-CSRF-Token"] = csrfToken();
     if (options.body && typeof options.body !== "string" && !(options.body instanceof FormData)) {
       headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(options.body);

@@ -1,0 +1,158 @@
+"""The Create flow in chromium: fill a template's form, preview, create, watch, follow the link."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import LiveServer, sign_in_as_guest
+from tests.web.scaffolder.conftest import write_test_catalog
+
+pytestmark = pytest.mark.browser
+
+NAMES = ("hello-browser", "broken-browser", "checked-browser")
+
+
+@pytest.fixture(scope="module")
+def create_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    """The shared live server with this module's small test templates registered."""
+    root = tmp_path_factory.mktemp("create-flow") / "catalog"
+    for path in write_test_catalog(root, NAMES).values():
+        if path.name == "org.yaml":
+            continue  # the demo organisation already has groups and users
+        live_server.runtime.catalog.add_location("file", str(path))
+    return live_server
+
+
+@pytest.fixture
+def create_page(page: Any, create_server: LiveServer) -> Any:
+    """A signed-in page on the Create page."""
+    sign_in_as_guest(page, create_server, "/create")
+    return page
+
+
+def _wait_for_status(page: Any, status: str) -> None:
+    page.wait_for_selector(f'[data-gp-task][data-status="{status}"]', timeout=30_000)
+
+
+def test_fill_preview_create_and_follow_the_link_to_the_new_entity(
+    create_page: Any, create_server: LiveServer
+) -> None:
+    page = create_page
+    page.get_by_label("Filter templates").fill("tiny service")
+    cards = page.locator("[data-gp-card]:visible")
+    assert cards.count() == 1
+    cards.get_by_role("link", name="Choose").click()
+    page.wait_for_url(create_server.url("/create/templates/default/hello-service"))
+
+    # Step 1: the stepper shows one page at a time and the browser checks required fields.
+    assert page.locator('[data-gp-step="1"]').is_hidden()
+    page.get_by_role("button", name="Next").click()
+    assert page.locator('[data-gp-step="0"]').is_visible()
+    options = page.locator("#f_2f_owner-options option")
+    assert options.count() > 0
+    owner_ref = options.first.get_attribute("value")
+    page.get_by_label("Name").fill("hello-browser")
+    page.get_by_label("Owner").fill(owner_ref)
+    page.get_by_label("Summary").fill("Made in a browser test")
+    page.get_by_role("button", name="Next").click()
+
+    # Step 2: defaults are filled in; change some, add a list item.
+    assert page.get_by_label("Port").input_value() == "8080"
+    page.get_by_label("Language").select_option("go")
+    page.get_by_label("Public").check()
+    page.locator('input[name="/labels"]').first.fill("first")
+    page.get_by_role("button", name="Add item").click()
+    page.locator('input[name="/labels"]').nth(1).fill("second")
+    page.get_by_role("button", name="Next").click()
+
+    # Review, then Preview: the files Create would make, with their contents.
+    review = page.locator("[data-gp-review-body]")
+    review.wait_for()
+    assert "hello-browser" in review.inner_text()
+    assert "first" in review.inner_text() and "second" in review.inner_text()
+    page.get_by_role("button", name="Preview").click()
+    tree = page.locator("[data-gp-file-tree]")
+    tree.get_by_role("button", name="README.md").wait_for()
+    assert tree.get_by_role("button", name="main.txt").is_visible()
+    tree.get_by_role("button", name="README.md").click()
+    assert "# hello-browser" in page.locator("[data-gp-file-content]").inner_text()
+    tree.get_by_role("button", name="main.txt").click()
+    assert page.locator("[data-gp-file-content]").inner_text().strip() == "language=go"
+
+    # Create: the task page follows the task live until it completes.
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(re.compile(r".*/create/tasks/[0-9a-f-]+$"))
+    _wait_for_status(page, "completed")
+    steps = page.locator("[data-step-id]")
+    assert [steps.nth(i).get_attribute("data-step-status") for i in range(steps.count())] == [
+        "completed"
+    ] * 3
+    assert "Made hello-browser for" in page.get_by_test_id("task-log").inner_text()
+    assert "Run the go tests." in page.get_by_test_id("task-output").inner_text()
+    assert page.get_by_test_id("task-duration").inner_text().startswith("took")
+
+    page.get_by_role("link", name="Open in catalog").click()
+    page.wait_for_url(create_server.url("/catalog/default/component/hello-browser"))
+    assert "hello-browser" in page.locator("h1").inner_text()
+    task = create_server.runtime.scaffolder.list_tasks(status="completed")[0][0]
+    assert task.spec["parameters"]["labels"] == ["first", "second"]
+    assert task.spec["parameters"]["public"] is True
+
+
+def test_server_side_validation_lands_next_to_the_field(
+    create_page: Any, create_server: LiveServer
+) -> None:
+    page = create_page
+    page.goto(create_server.url("/create/templates/default/hello-service"))
+    page.get_by_label("Name").fill("checked-browser")
+    page.get_by_label("Owner").fill("group:default/team-a")
+    page.get_by_role("button", name="Next").click()
+    # Take away the browser's own hint so the value reaches the server's validation.
+    page.get_by_label("Port").evaluate("el => el.removeAttribute('min')")
+    page.get_by_label("Port").fill("80")
+    page.get_by_role("button", name="Next").click()
+    errors = page.locator('[data-gp-errors-for="/port"] li')
+    errors.wait_for()
+    assert "1024" in errors.inner_text()
+    assert page.locator('[data-gp-step="1"]').is_visible()
+    assert page.get_by_label("Port").get_attribute("aria-invalid") == "true"
+
+
+def test_a_taken_name_is_refused_on_the_form(create_page: Any, create_server: LiveServer) -> None:
+    page = create_page
+    page.goto(create_server.url("/create/templates/default/hello-service"))
+    taken = create_server.runtime.catalog.query(filters={"kind": "group"}, limit=1).items[0]
+    page.get_by_label("Name").fill(taken["metadata"]["name"])
+    page.get_by_label("Owner").fill("group:default/team-a")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Create").click()
+    alert = page.locator("[data-gp-form-errors]")
+    alert.wait_for()
+    assert "already taken" in alert.inner_text()
+    assert "/create/templates/" in page.url
+
+
+def test_a_failing_template_shows_its_rollback(create_page: Any, create_server: LiveServer) -> None:
+    page = create_page
+    page.goto(create_server.url("/create/templates/default/broken-service"))
+    page.get_by_label("Name").fill("broken-browser")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(re.compile(r".*/create/tasks/[0-9a-f-]+$"))
+    _wait_for_status(page, "failed")
+    failure = page.get_by_test_id("task-failure")
+    assert page.locator('[data-step-id="register"]').get_attribute("data-step-status") == (
+        "completed"
+    )
+    assert page.locator('[data-step-id="rename"]').get_attribute("data-step-status") == "failed"
+    report = page.get_by_test_id("rollback-report")
+    assert "broken-browser.yaml" in report.locator(".gp-undone").first.inner_text()
+    assert failure.get_by_role("link", name="Try again").is_visible()
+    assert create_server.runtime.catalog.find_entity("component:default/broken-browser") is None
+
+    page.goto(create_server.url("/create/tasks?owner=all&status=failed"))
+    assert page.get_by_test_id("tasks-table").locator("tbody tr").count() >= 1
