@@ -54,7 +54,9 @@ def _healthy_kubectl() -> ScriptedRunner:
     runner.on(["kubectl", "get", "deployment"], lambda a, i: ok(a, _deployment(2)))
     runner.on(
         ["kubectl", "get", "clustersecretstore"],
-        lambda a, i: ok(a, json.dumps({"status": {"conditions": [{"type": "Ready", "status": "True"}]}})),
+        lambda a, i: ok(
+            a, json.dumps({"status": {"conditions": [{"type": "Ready", "status": "True"}]}})
+        ),
     )
     return runner
 
@@ -63,7 +65,9 @@ def _portal(request: httpx.Request) -> httpx.Response:
     if request.url.path == "/healthz":
         return httpx.Response(200, json={"status": "ok"})
     if request.url.path == "/auth/github/login":
-        return httpx.Response(302, headers={"location": "https://github.com/login/oauth/authorize?x"})
+        return httpx.Response(
+            302, headers={"location": "https://github.com/login/oauth/authorize?x"}
+        )
     if request.url.path == "/api/scaffolder/v2/dry-run":
         assert request.headers["authorization"].startswith("Bearer gp_")
         return httpx.Response(200, json={"log": [], "directoryContents": []})
@@ -95,7 +99,9 @@ def _issued_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-def _everything(monkeypatch: pytest.MonkeyPatch, values: dict[str, str] = SECRET_VALUES) -> list[str]:
+def _everything(
+    monkeypatch: pytest.MonkeyPatch, values: dict[str, str] = SECRET_VALUES
+) -> list[str]:
     _infrastructure()
     zone_id, nameservers = _zone()
     _issued_certificate(monkeypatch)
@@ -148,7 +154,9 @@ def test_without_a_cluster_doctor_fails_at_phase_1_and_checks_nothing_after(aws:
 def test_missing_state_backend_points_to_bootstrap(aws: str) -> None:
     report = _doctor([])
     backend = (report.phases[0].checks or ())[0]
-    assert not backend.ok and "goldpath platform bootstrap-backend --bucket gp-state" in backend.remedy
+    assert (
+        not backend.ok and "goldpath platform bootstrap-backend --bucket gp-state" in backend.remedy
+    )
 
 
 def test_undelegated_domain_fails_phase_2_with_the_name_servers_to_set(
@@ -244,9 +252,7 @@ def test_doh_resolver_reads_ns_answers() -> None:
     ]
 
 
-_phase_results = st.lists(
-    st.lists(st.booleans(), min_size=1, max_size=4), min_size=4, max_size=4
-)
+_phase_results = st.lists(st.lists(st.booleans(), min_size=1, max_size=4), min_size=4, max_size=4)
 
 
 def _check(passes: bool) -> Any:

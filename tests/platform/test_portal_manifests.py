@@ -35,9 +35,7 @@ CRDS = Path("/work/shared/schemas/crds")
 if not CRDS.is_dir():
     CRDS = REPO.parent / "shared" / "schemas" / "crds"
 K8S_VERSION = "1.31"
-MANIFEST_FILES = sorted(
-    p for p in DEPLOY.rglob("*.yaml") if p.name != "kustomization.yaml"
-)
+MANIFEST_FILES = sorted(p for p in DEPLOY.rglob("*.yaml") if p.name != "kustomization.yaml")
 CUSTOM = {
     ("external-secrets.io/v1", "ExternalSecret"): "external-secrets.io/externalsecret_v1.json",
 }

@@ -12,6 +12,7 @@ from goldpath.platform._cost import (
     estimate_from_tfvars,
     load_price_table,
 )
+from goldpath.platform._split import SPLITS, SplitResult, split_repository
 from goldpath.platform._terraform import (
     ModuleCall,
     TerraformVariable,
@@ -55,6 +56,7 @@ __all__ = [
     "TerraformFileError",
     "ToolMissingError",
     "bootstrap_backend",
+    "SPLITS", "SplitResult", "split_repository",
     "ROOT_DEFAULTS",
     "BreakEven",
     "CostEstimate",
