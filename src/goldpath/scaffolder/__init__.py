@@ -42,6 +42,7 @@ from goldpath.scaffolder._template import (
     parameter_schema,
     parse_template,
     validate_values,
+    with_declared,
     with_defaults,
 )
 from goldpath.scaffolder._worker import TaskWorkers
@@ -95,6 +96,7 @@ __all__ = [
     "run_undo",
     "sample_output",
     "validate_values",
+    "with_declared",
     "with_defaults",
     "write_tree",
 ]

@@ -152,6 +152,17 @@ class Action:
         if not ACTION_ID.match(self.id):
             raise ValueError(f"action id {self.id!r} must be namespaced like 'fetch:template'")
 
+    def unknown_inputs(self, raw: Mapping[str, Any]) -> list[str]:
+        """Input names the input model does not declare (Backstage ignores them; so do we, aloud)."""
+        if self.input.model_config.get("extra") != "forbid":
+            return []
+        known: set[str] = set()
+        for name, info in self.input.model_fields.items():
+            known.add(name)
+            if info.alias:
+                known.add(info.alias)
+        return sorted(key for key in raw if key not in known)
+
     def parse_input(self, raw: Mapping[str, Any]) -> BaseModel:
         """Validate rendered input; every problem is reported with its field."""
         try:

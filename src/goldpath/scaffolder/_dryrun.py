@@ -18,7 +18,7 @@ from goldpath.scaffolder._paths import check_relative
 from goldpath.scaffolder._runner import run_template
 from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, write_tree
 from goldpath.scaffolder._store import redact
-from goldpath.scaffolder._template import Template, parse_template, validate_values, with_defaults
+from goldpath.scaffolder._template import Template, parse_template, validate_values, with_declared, with_defaults
 from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
 
 if TYPE_CHECKING:
@@ -160,6 +160,7 @@ def dry_run(
             validate_values(template, values)
         except TemplateValuesError as exc:
             raise _as_bad_request(exc) from None
+        values = with_declared(template, values)
         steps = [
             {"id": s.id, "name": s.name, "action": s.action, "status": "open"} for s in template.steps
         ]

@@ -117,6 +117,11 @@ FILTERS: dict[str, Any] = {
 }
 
 
+def _finalize(value: Any) -> Any:
+    # an unanswered optional parameter (None) prints as nothing, as in Backstage
+    return "" if value is None else value
+
+
 @lru_cache(maxsize=4)
 def make_environment(*, trim_blocks: bool = False, lstrip_blocks: bool = False) -> ImmutableSandboxedEnvironment:
     """The one sandboxed environment: ``${{ }}`` variables, ``{% %}`` blocks, StrictUndefined."""
@@ -128,6 +133,7 @@ def make_environment(*, trim_blocks: bool = False, lstrip_blocks: bool = False) 
         keep_trailing_newline=True,
         trim_blocks=trim_blocks,
         lstrip_blocks=lstrip_blocks,
+        finalize=_finalize,
     )
     env.filters.update(FILTERS)
     return env

@@ -339,6 +339,10 @@ def _run_action(
     sink: RunSink,
 ) -> dict[str, Any]:
     rendered = render_value(dict(raw_input), context, where=f"steps.{step_id}.input")
+    unknown = action.unknown_inputs(rendered)
+    if unknown:
+        logger(f"Ignoring input {', '.join(unknown)}: {action.id} does not use it")
+        rendered = {key: value for key, value in rendered.items() if key not in unknown}
     params = action.parse_input(rendered)
     ctx = ActionContext(
         action=action,

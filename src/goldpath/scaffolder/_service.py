@@ -26,6 +26,7 @@ from goldpath.scaffolder._template import (
     parameter_schema,
     parse_template,
     validate_values,
+    with_declared,
     with_defaults,
 )
 from goldpath.scaffolder.errors import (
@@ -207,6 +208,7 @@ class ScaffolderService:
         self._check_actions(parsed)
         values = with_defaults(parsed, values)
         validate_values(parsed, values)
+        values = with_declared(parsed, values)
         user = identity or TaskIdentity(user_ref="user:default/guest")
         reserved: str | None = None
         param = parsed.reserved_name_parameter

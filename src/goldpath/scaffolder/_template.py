@@ -22,6 +22,7 @@ __all__ = [
     "parameter_schema",
     "parse_template",
     "validate_values",
+    "with_declared",
     "with_defaults",
 ]
 
@@ -233,6 +234,20 @@ def with_defaults(template: Template, values: Mapping[str, Any]) -> dict[str, An
         for name, prop in (page.get("properties") or {}).items():
             if name not in merged and isinstance(prop, Mapping) and "default" in prop:
                 merged[name] = prop["default"]
+    return merged
+
+
+def with_declared(template: Template, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values with every declared but unanswered optional parameter set to None.
+
+    Backstage templates routinely use optional parameters nobody filled in
+    (``${{ parameters.description }}``); they read as empty, while a name the template
+    never declared is still an error (StrictUndefined).
+    """
+    merged = dict(values)
+    for page in template.parameters:
+        for name in page.get("properties") or {}:
+            merged.setdefault(name, None)
     return merged
 
 
