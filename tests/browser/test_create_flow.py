@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer, sign_in_as_guest
+from goldpath.scaffolder import TaskIdentity
+from goldpath.web.auth import GUEST_REF
+from tests.browser.conftest import LiveServer, run_live_server, sign_in_as_guest
 from tests.web.scaffolder.conftest import write_test_catalog
 
 pytestmark = pytest.mark.browser
@@ -156,3 +159,64 @@ def test_a_failing_template_shows_its_rollback(create_page: Any, create_server: 
 
     page.goto(create_server.url("/create/tasks?owner=all&status=failed"))
     assert page.get_by_test_id("tasks-table").locator("tbody tr").count() >= 1
+
+
+@pytest.fixture(scope="module")
+def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A portal with no task workers: tests run tasks themselves, while a page watches."""
+    home = tmp_path_factory.mktemp("idle-goldpath-home")
+    with run_live_server(home, scaffolder={"workers": 0}) as server:
+        root = tmp_path_factory.mktemp("idle-create-flow") / "catalog"
+        for path in write_test_catalog(root, ("live-one", "live-two")).values():
+            if path.name != "org.yaml":
+                server.runtime.catalog.add_location("file", str(path))
+        yield server
+
+
+def _queue(server: LiveServer, name: str) -> str:
+    service = server.runtime.scaffolder
+    template = service.get_template("template:default/hello-service")
+    values = {"name": name, "owner": "group:default/team-a", "language": "python"}
+    return service.create_task(template, values, identity=TaskIdentity(user_ref=GUEST_REF))
+
+
+def test_the_task_page_follows_a_task_live(page: Any, idle_server: LiveServer) -> None:
+    task_id = _queue(idle_server, "live-one")
+    sign_in_as_guest(page, idle_server, f"/create/tasks/{task_id}")
+    assert "waiting for a worker" in page.get_by_test_id("task-duration").inner_text()
+    assert page.locator("[data-gp-live]").is_visible()
+    page.evaluate("window.__notReloaded = true")
+
+    idle_server.runtime.scaffolder.run_next("browser-test-worker")
+
+    _wait_for_status(page, "completed")
+    assert page.evaluate("window.__notReloaded") is True  # updated in place, over SSE
+    assert "Made live-one for group:default/team-a" in page.get_by_test_id("task-log").inner_text()
+    assert page.locator("[data-gp-live]").is_hidden()
+    assert page.get_by_role("link", name="Open in catalog").is_visible()
+    assert page.locator("[data-gp-cancel]").count() == 0
+
+
+def test_cancelling_a_waiting_task(page: Any, idle_server: LiveServer) -> None:
+    task_id = _queue(idle_server, "live-two")
+    sign_in_as_guest(page, idle_server, f"/create/tasks/{task_id}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel").click()
+    _wait_for_status(page, "cancelled")
+    assert idle_server.runtime.scaffolder.get_task(task_id).status == "cancelled"
+    assert page.get_by_test_id("task-failure").is_visible()
+
+
+def test_template_forms_load_without_script_or_pattern_errors(
+    page: Any, idle_server: LiveServer
+) -> None:
+    problems: list[str] = []
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    sign_in_as_guest(page, idle_server, "/create")
+    for name in ("hello-service", "broken-service", "nodejs-service"):
+        page.goto(idle_server.url(f"/create/templates/default/{name}"))
+        page.locator("[data-gp-stepper]").wait_for()
+    assert problems == []
