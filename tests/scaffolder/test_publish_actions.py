@@ -405,6 +405,22 @@ def test_publish_gitlab_with_integration_creates_a_project(
     assert runtime.git_hosts.local.list_repos() == []
 
 
+def test_gitlab_repo_contents_url_registers_through_the_api(
+    goldpath_home: Path, tmp_path: Path, gitlab: tuple[str, FakeHostState]
+) -> None:
+    base_url, state = gitlab
+    runtime = _gitlab_runtime(goldpath_home, base_url)
+    outcome, _ = _run(
+        runtime, tmp_path / "ws", _steps("publish:gitlab", "gitlab.acme.io?owner=team&repo=svc")
+    )
+    refs = _catalog_refs(runtime)
+    runtime.stop()
+    assert outcome.status == "completed", outcome.error
+    assert outcome.steps["register"]["output"]["catalogInfoUrl"].startswith(base_url)
+    assert "component:default/payments" in refs
+    assert any("/repository/files/" in path for _, path in state.requests)
+
+
 def test_failed_gitlab_run_deletes_the_project_it_created(
     goldpath_home: Path, tmp_path: Path, gitlab: tuple[str, FakeHostState]
 ) -> None:

@@ -219,7 +219,8 @@ def list_command(
             typer.echo(json.dumps([t.as_dict() for t in items], indent=2))
             return
         table = Table(title=f"{len(items)} of {total} tasks")
-        for column in ("id", "template", "status", "created", "by"):
+        table.add_column("id", no_wrap=True)
+        for column in ("template", "status", "created", "by"):
             table.add_column(column)
         for task in items:
             table.add_row(
