@@ -52,7 +52,7 @@ class Runtime:
         """The software catalog; its refresh loop runs as a background service."""
         from goldpath.catalog import CatalogService, RefreshLoop
 
-        catalog = CatalogService(self.database, self.settings, readers=[self.git_hosts.local])
+        catalog = CatalogService(self.database, self.settings, readers=self.git_hosts.url_readers())
         self.add_background(
             RefreshLoop(
                 catalog,

@@ -2,13 +2,16 @@
 
 GitLab (docs.gitlab.com/ee/api): ``GET /namespaces/:id`` (id or URL-encoded path),
 ``POST /projects`` (400 ``{"message": {"name": ["has already been taken"], ...}}`` when
-taken), ``GET /projects/:id`` (id or URL-encoded path), ``DELETE /projects/:id`` (202);
-``PRIVATE-TOKEN`` header, 401 ``{"message": "401 Unauthorized"}``.
+taken), ``GET /projects/:id`` (id or URL-encoded path), ``DELETE /projects/:id`` (202),
+``GET /projects/:id/repository/files/:file_path/raw?ref=``; ``PRIVATE-TOKEN`` header,
+401 ``{"message": "401 Unauthorized"}``.
 
 GitHub (docs.github.com/rest/repos): ``GET /user``, ``POST /user/repos``,
 ``POST /orgs/{org}/repos`` (422 "name already exists on this account"),
-``GET /repos/{owner}/{repo}``, ``DELETE /repos/{owner}/{repo}`` (204);
-``Authorization: Bearer``, 401 ``{"message": "Bad credentials"}``.
+``GET /repos/{owner}/{repo}``, ``DELETE /repos/{owner}/{repo}`` (204),
+``GET /repos/{owner}/{repo}/contents/{path}?ref=`` (raw with
+``Accept: application/vnd.github.raw+json``); ``Authorization: Bearer``, 401
+``{"message": "Bad credentials"}``.
 
 Both serve their repositories over git's smart HTTP (``git http-backend``, pushes allowed)
 behind HTTP Basic authentication whose password is the token, as the real hosts do.
@@ -67,6 +70,22 @@ class FakeHostState:
             check=True,
             env=clean_git_env(),
         )
+
+    def read_blob(self, full_path: str, ref: str, file_path: str) -> bytes | None:
+        """A file of a repository at a ref, or None when there is no such file."""
+        result = subprocess.run(
+            [
+                "git",
+                "--git-dir",
+                str(self.root / f"{full_path}.git"),
+                "cat-file",
+                "blob",
+                f"{ref}:{file_path}",
+            ],
+            capture_output=True,
+            env=clean_git_env(),
+        )
+        return result.stdout if result.returncode == 0 else None
 
     def remove_bare(self, full_path: str) -> None:
         """Remove the bare repository of a deleted project."""
@@ -183,6 +202,20 @@ def fake_gitlab(state: FakeHostState) -> Starlette:
             return JSONResponse({"message": "202 Accepted"}, status_code=202)
         return JSONResponse(_gitlab_project_json(state, base_of(request), found))
 
+    async def raw_file(request: Request) -> Response:
+        if not authorised(request):
+            return unauthorised
+        found = find(request.path_params["key"])
+        ref = request.query_params.get("ref", "HEAD")
+        data = None
+        if found is not None:
+            data = state.read_blob(
+                f"{found.namespace}/{found.path}", ref, request.path_params["file"]
+            )
+        if data is None:
+            return JSONResponse({"message": "404 File Not Found"}, status_code=404)
+        return Response(data, media_type="text/plain")
+
     async def git(request: Request) -> Response:
         path = request.path_params["rest"]
         if not GIT_PATH.match(path):
@@ -192,6 +225,7 @@ def fake_gitlab(state: FakeHostState) -> Starlette:
     return Starlette(
         routes=[
             Route("/api/v4/namespaces/{key:path}", namespace),
+            Route("/api/v4/projects/{key:path}/repository/files/{file:path}/raw", raw_file),
             Route("/api/v4/projects", create, methods=["POST"]),
             Route("/api/v4/projects/{key:path}", project, methods=["GET", "DELETE"]),
             Route("/{rest:path}", git, methods=["GET", "POST"]),
@@ -297,6 +331,22 @@ def fake_github(state: FakeHostState, *, login: str) -> Starlette:
             return Response(status_code=204)
         return JSONResponse(_github_repo_json(base_of(request), found))
 
+    async def contents(request: Request) -> Response:
+        if not authorised(request):
+            return unauthorised
+        key = f"{request.path_params['owner']}/{request.path_params['repo']}"
+        ref = request.query_params.get("ref", "HEAD")
+        data = None
+        if key in state.projects:
+            data = state.read_blob(key, ref, request.path_params["path"])
+        if data is None:
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        if "raw" not in request.headers.get("accept", ""):
+            return JSONResponse(
+                {"type": "file", "encoding": "base64", "content": base64.b64encode(data).decode()}
+            )
+        return Response(data, media_type="application/vnd.github.raw")
+
     async def git(request: Request) -> Response:
         path = request.path_params["rest"]
         if not GIT_PATH.match(path):
@@ -306,6 +356,7 @@ def fake_github(state: FakeHostState, *, login: str) -> Starlette:
     return Starlette(
         routes=[
             Route("/api/v3/user", user),
+            Route("/api/v3/repos/{owner}/{repo}/contents/{path:path}", contents),
             Route("/api/v3/user/repos", create_for_user, methods=["POST"]),
             Route("/api/v3/orgs/{org}/repos", create_in_org, methods=["POST"]),
             Route("/api/v3/repos/{owner}/{repo}", repo, methods=["GET", "DELETE"]),

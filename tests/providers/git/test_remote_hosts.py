@@ -17,6 +17,7 @@ from goldpath.providers.git import (
     GitHostUnavailableError,
     GitHubHost,
     GitLabHost,
+    GitPathNotFoundError,
     RepoExistsError,
     RepoNotFoundError,
 )
@@ -251,3 +252,33 @@ def test_github_creates_user_repos_for_the_tokens_own_login(
     info = host.create_repo("ada", "mine")
     assert info.full_name == "ada/mine"
     assert ("POST", "/api/v3/user/repos") in github_state.requests
+
+
+def test_contents_url_reads_back_through_the_api(
+    remote: tuple[GitHost, FakeHostState, str], source_dir: Path
+) -> None:
+    host, _, owner = remote
+    info = host.create_repo(owner, "svc")
+    host.push(
+        source_dir, info, branch="release/1", message="m", author_name="A", author_email="a@x"
+    )
+    url = host.contents_url(owner, "svc", "release/1") + "/src/index.js"
+    assert host.can_read(url)
+    assert host.read(url) == b"console.log('hi')\n"
+
+
+def test_missing_file_reads_as_not_found(
+    remote: tuple[GitHost, FakeHostState, str], source_dir: Path
+) -> None:
+    host, _, owner = remote
+    info = host.create_repo(owner, "svc")
+    host.push(source_dir, info, branch="main", message="m", author_name="A", author_email="a@x")
+    with pytest.raises(GitPathNotFoundError):
+        host.read(host.contents_url(owner, "svc", "main") + "/nope.yaml")
+
+
+def test_remote_hosts_do_not_claim_other_hosts_urls(
+    remote: tuple[GitHost, FakeHostState, str],
+) -> None:
+    host, _, _ = remote
+    assert not host.can_read("https://elsewhere.example/team/svc/-/blob/main/catalog-info.yaml")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
@@ -18,6 +18,7 @@ from goldpath.providers.git._url import check_owner, check_repo_name, normalise_
 from goldpath.providers.git.errors import (
     GitHostError,
     GitHostUnavailableError,
+    GitPathNotFoundError,
     InvalidRepoUrlError,
     RepoExistsError,
     RepoNotFoundError,
@@ -100,10 +101,17 @@ class GitHubHost:
         return f"{self.web_url(owner, repo)}/blob/{quote(branch, safe='/')}"
 
     def _request(
-        self, method: str, path: str, doing: str, *, json: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        doing: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         try:
-            response = self._client.request(method, path, json=json)
+            response = self._client.request(method, path, json=json, params=params, headers=headers)
         except httpx.HTTPError as exc:
             raise GitHostUnavailableError(
                 f"GitHub {self._host} could not be reached while {doing}: "
@@ -259,3 +267,33 @@ class GitHubHost:
             username="x-access-token",
             token=self._token,
         )
+
+    # -- the catalog's UrlReader ------------------------------------------------------------
+
+    def can_read(self, url: str) -> bool:
+        """Whether ``url`` is a ``/blob/`` file URL of this host."""
+        return url.startswith(self._web + "/") and "/blob/" in url
+
+    def read(self, url: str) -> bytes:
+        """The file's bytes, through the contents API (the ref may hold slashes)."""
+        base_path = urlsplit(self._web).path
+        rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
+        owner, _, rest = rest.partition("/")
+        repo, _, rest = rest.partition("/")
+        segments = [s for s in rest.removeprefix("blob/").split("/") if s]
+        if len(segments) < 2 or any(s in (".", "..") for s in segments):
+            raise GitPathNotFoundError(f"{url} names no file", url=url)
+        for cut in range(1, len(segments)):
+            ref, file_path = "/".join(segments[:cut]), "/".join(segments[cut:])
+            response = self._request(
+                "GET",
+                f"/repos/{owner}/{repo}/contents/{quote(file_path)}",
+                f"reading {url}",
+                params={"ref": ref},
+                headers={"Accept": "application/vnd.github.raw+json"},
+            )
+            if response.status_code == 200:
+                return response.content
+            if response.status_code != 404:
+                raise self._fail(response, f"reading {url}")
+        raise GitPathNotFoundError(f"GitHub {self._host} has no file at {url}", url=url)

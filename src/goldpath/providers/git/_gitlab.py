@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import gitlab
 import gitlab.exceptions
@@ -20,6 +20,7 @@ from goldpath.providers.git._url import check_owner, check_repo_name, normalise_
 from goldpath.providers.git.errors import (
     GitHostError,
     GitHostUnavailableError,
+    GitPathNotFoundError,
     InvalidRepoUrlError,
     RepoExistsError,
     RepoNotFoundError,
@@ -244,3 +245,30 @@ class GitLabHost:
             username="oauth2",
             token=self._token,
         )
+
+    # -- the catalog's UrlReader ------------------------------------------------------------
+
+    def can_read(self, url: str) -> bool:
+        """Whether ``url`` is a ``/-/blob/`` or ``/-/raw/`` file URL of this instance."""
+        return url.startswith(self._base_url + "/") and ("/-/blob/" in url or "/-/raw/" in url)
+
+    def read(self, url: str) -> bytes:
+        """The file's bytes, through the repository files API (the ref may hold slashes)."""
+        base_path = urlsplit(self._base_url).path
+        rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
+        project_path, _, tail = rest.partition("/-/")
+        _, _, ref_and_path = tail.partition("/")
+        segments = [s for s in ref_and_path.split("/") if s]
+        if len(segments) < 2 or any(s in (".", "..") for s in segments):
+            raise GitPathNotFoundError(f"{url} names no file", url=url)
+        project = self._client.projects.get(project_path, lazy=True)
+        for cut in range(1, len(segments)):
+            ref, file_path = "/".join(segments[:cut]), "/".join(segments[cut:])
+            try:
+                return project.files.raw(file_path=file_path, ref=ref)
+            except gitlab.exceptions.GitlabGetError as exc:
+                if exc.response_code != 404:
+                    raise self._convert(exc, f"reading {url}") from exc
+            except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+                raise self._convert(exc, f"reading {url}") from exc
+        raise GitPathNotFoundError(f"GitLab {self._host} has no file at {url}", url=url)

@@ -104,6 +104,17 @@ class GitHosts:
         parsed = parse_repo_url(repo_url, field=field)
         return self.for_host(parsed.host, kind=kind, field=field, token=token), parsed
 
+    def url_readers(self) -> list[GitHost]:
+        """Every host as a catalog UrlReader: the local host, then each integration."""
+        readers: list[GitHost] = [self.local]
+        for kind, integrations in (
+            ("gitlab", self._settings.integrations.gitlab),
+            ("github", self._settings.integrations.github),
+        ):
+            for integration in integrations:
+                readers.append(self._build(kind, integration))  # type: ignore[arg-type]
+        return readers
+
     def platform_host(self) -> GitHost:
         """The host of ``settings.platform.git_host`` (where GitOps repositories live)."""
         return self.for_host(self._settings.platform.git_host, field="platform.git_host")

@@ -92,3 +92,11 @@ class GitHost(Protocol):
     def web_url(self, owner: str, repo: str) -> str:
         """The repository's page for people."""
         ...
+
+    def can_read(self, url: str) -> bool:
+        """Whether ``url`` is a file URL of this host (the catalog's UrlReader)."""
+        ...
+
+    def read(self, url: str) -> bytes:
+        """The bytes of the file ``url`` names; a NotFoundError subclass when missing."""
+        ...
