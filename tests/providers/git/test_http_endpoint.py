@@ -7,7 +7,6 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -129,7 +128,7 @@ def test_push_over_http_is_refused_and_changes_nothing(
 
 
 @pytest.fixture
-def asgi(settings: Settings) -> Iterator[tuple[httpx.Client, Runtime]]:
+def asgi(settings: Settings) -> Iterator[tuple[TestClient, Runtime]]:
     """The git router in an ASGI app, driven in-process through FastAPI's TestClient."""
     runtime = Runtime(settings)
     with TestClient(_minimal_app(runtime), base_url="http://testserver") as client:
@@ -137,7 +136,7 @@ def asgi(settings: Settings) -> Iterator[tuple[httpx.Client, Runtime]]:
 
 
 def test_info_refs_advertises_upload_pack(
-    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+    asgi: tuple[TestClient, Runtime], source_dir: Path
 ) -> None:
     client, runtime = asgi
     _publish(runtime, source_dir)
@@ -148,7 +147,7 @@ def test_info_refs_advertises_upload_pack(
 
 
 def test_receive_pack_is_forbidden_as_plain_text(
-    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+    asgi: tuple[TestClient, Runtime], source_dir: Path
 ) -> None:
     client, runtime = asgi
     _publish(runtime, source_dir)
@@ -159,21 +158,21 @@ def test_receive_pack_is_forbidden_as_plain_text(
         assert response.headers["content-type"].startswith("text/plain")
 
 
-def test_unknown_repository_is_a_plain_404_for_git(asgi: tuple[httpx.Client, Runtime]) -> None:
+def test_unknown_repository_is_a_plain_404_for_git(asgi: tuple[TestClient, Runtime]) -> None:
     client, _ = asgi
     response = client.get("/git/team/ghost.git/info/refs", params={"service": "git-upload-pack"})
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/plain")
 
 
-def test_path_traversal_never_reaches_git(asgi: tuple[httpx.Client, Runtime]) -> None:
+def test_path_traversal_never_reaches_git(asgi: tuple[TestClient, Runtime]) -> None:
     client, _ = asgi
     for path in ("/git/../../etc/passwd.git/HEAD", "/git/team/..%2F..%2Fx.git/HEAD"):
         assert client.get(path).status_code == 404
 
 
 def test_blob_and_raw_urls_serve_file_bytes_as_plain_text(
-    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+    asgi: tuple[TestClient, Runtime], source_dir: Path
 ) -> None:
     client, runtime = asgi
     _publish(runtime, source_dir)
@@ -186,7 +185,7 @@ def test_blob_and_raw_urls_serve_file_bytes_as_plain_text(
 
 
 def test_repo_contents_url_is_readable_over_http(
-    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+    asgi: tuple[TestClient, Runtime], source_dir: Path
 ) -> None:
     client, runtime = asgi
     _publish(runtime, source_dir)
@@ -197,7 +196,7 @@ def test_repo_contents_url_is_readable_over_http(
 
 
 def test_missing_file_is_a_not_found_error(
-    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+    asgi: tuple[TestClient, Runtime], source_dir: Path
 ) -> None:
     client, runtime = asgi
     _publish(runtime, source_dir)
@@ -207,7 +206,7 @@ def test_missing_file_is_a_not_found_error(
 
 
 def test_repository_page_lists_files_and_clone_url(
-    asgi: tuple[httpx.Client, Runtime], source_dir: Path
+    asgi: tuple[TestClient, Runtime], source_dir: Path
 ) -> None:
     client, runtime = asgi
     info = _publish(runtime, source_dir)
@@ -215,3 +214,13 @@ def test_repository_page_lists_files_and_clone_url(
     assert response.status_code == 200
     assert f"git clone {info.clone_url}" in response.text
     assert "src/index.js" in response.text
+
+
+def test_oversized_request_body_is_refused(
+    asgi: tuple[TestClient, Runtime], source_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, runtime = asgi
+    _publish(runtime, source_dir)
+    monkeypatch.setattr(git_api, "MAX_REQUEST_BYTES", 1024)
+    response = client.post("/git/team/svc.git/git-upload-pack", content=b"0" * 4096)
+    assert response.status_code == 413

@@ -26,6 +26,8 @@ __all__ = ["router"]
 router = APIRouter(tags=["git"], include_in_schema=False)
 
 _SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+# A clone's negotiation body is small; anything bigger than this is not a git client.
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
 def _local(request: Request) -> LocalGitHost:
@@ -50,7 +52,14 @@ async def git_route(path: str, request: Request) -> Response:
 
 
 async def _smart_http(path: str, request: Request) -> Response:
-    body = await request.body()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            return PlainTextResponse("request body too large", status_code=413)
+        chunks.append(chunk)
+    body = b"".join(chunks)
     client = request.client
     answer = await serve_git_http(
         project_root=_local(request).root,
