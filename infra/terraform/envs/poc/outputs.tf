@@ -37,3 +37,8 @@ output "argocd_url" {
   description = "Argo CD UI."
   value       = module.argocd.server_url
 }
+
+output "portal_role_arn" {
+  description = "IRSA role of the goldpath portal (annotation of ServiceAccount goldpath/goldpath)."
+  value       = aws_iam_role.portal.arn
+}
