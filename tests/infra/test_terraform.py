@@ -1,4 +1,4 @@
-"""The Terraform under infra/terraform: formatted, parsing, consistent, documented, checkov-clean."""
+"""infra/terraform: formatted, parsing, consistent, documented and checkov-clean."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def _checkov() -> str:
 
 def test_every_expected_module_exists_with_its_files() -> None:
     modules = {path.name for path in MODULES.iterdir() if path.is_dir()}
-    assert EXPECTED_MODULES <= modules
+    assert modules >= EXPECTED_MODULES
     for name in modules:
         for file in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
             assert (MODULES / name / file).is_file(), f"modules/{name}/{file} is missing"

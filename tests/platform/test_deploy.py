@@ -28,7 +28,7 @@ from goldpath.platform._deploy import (
     PortalDeployer,
 )
 from goldpath.platform._runner import SubprocessRunner
-from tests.platform._fakes import ScriptedRunner, fail, ok
+from tests.platform._fakes import ScriptedRunner, fail
 
 REPO = Path(__file__).resolve().parents[2]
 PLATFORM = PlatformSettings(domain="platform.example.org", aws_account_id="123456789012")

@@ -155,8 +155,9 @@ def _lock_key(dynamodb: Any, table: str) -> str:
     ranges = [k for k in description["KeySchema"] if k["KeyType"] == "RANGE"]
     if hash_keys != ["LockID"] or ranges:
         raise AwsConflictError(
-            f"table {table!r} exists but its key is {hash_keys + [r['AttributeName'] for r in ranges]}"
-            "; Terraform's lock table needs exactly the hash key LockID (choose another --table)",
+            f"table {table!r} exists but its key is "
+            f"{hash_keys + [r['AttributeName'] for r in ranges]}; Terraform's lock table needs "
+            "exactly the hash key LockID (choose another --table)",
             table=table,
         )
     return "LockID"

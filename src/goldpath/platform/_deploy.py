@@ -1,11 +1,11 @@
-"""``deploy-portal``: clone, build for linux/amd64, push to ECR, apply server-side, roll out, smoke."""
+"""``deploy-portal``: clone, build for linux/amd64, push to ECR, apply, roll out, smoke-check."""
 
 from __future__ import annotations
 
 import base64
 import re
-import time
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,8 +297,8 @@ class PortalDeployer:
             base_dir = checkout / BASE_DIR
             if not (base_dir / "kustomization.yaml").is_file():
                 raise AppRepoNotFoundError(
-                    f"{options.app_repo} ({options.app_branch}) has no {BASE_DIR}/kustomization.yaml; "
-                    "is it the goldpath repository?",
+                    f"{options.app_repo} ({options.app_branch}) has no "
+                    f"{BASE_DIR}/kustomization.yaml; is it the goldpath repository?",
                     repo=options.app_repo,
                 )
             values = portal_values(
@@ -361,7 +361,8 @@ class PortalDeployer:
                     ".",
                 ],
                 cwd=checkout,
-                remedy="read the build output above; an existing tag cannot be pushed again (immutable tags), pass --image-tag",
+                remedy="read the build output above; an existing tag cannot be pushed again "
+                "(immutable tags), pass another --image-tag",
             )
             result.executed.append("docker buildx build")
             self._echo("applying manifests (server-side)")
@@ -378,7 +379,8 @@ class PortalDeployer:
                     "-",
                 ],
                 input=manifests,
-                remedy="check the cluster is reachable and External Secrets' CRDs are installed (phase 3)",
+                remedy="check the cluster is reachable and External Secrets' CRDs are "
+                "installed (phase 3)",
             )
             result.executed.append("kubectl apply")
             self._echo("waiting for the rollout")
@@ -397,7 +399,8 @@ class PortalDeployer:
             if not rollout.ok:
                 raise RolloutTimeoutError(
                     f"deployment/{PORTAL_DEPLOYMENT} did not become ready within "
-                    f"{options.rollout_timeout_seconds}s: run `kubectl describe pods -n {PORTAL_NAMESPACE}` "
+                    f"{options.rollout_timeout_seconds}s: run "
+                    f"`kubectl describe pods -n {PORTAL_NAMESPACE}` "
                     f"and `kubectl logs -n {PORTAL_NAMESPACE} deployment/{PORTAL_DEPLOYMENT}` "
                     "(image pull errors, missing secrets, failing /healthz)",
                     deployment=PORTAL_DEPLOYMENT,

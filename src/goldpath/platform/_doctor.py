@@ -335,7 +335,8 @@ class _Gates:
                 "keep the zone your registrar delegates to and delete the others; records in a "
                 "duplicate zone never resolve",
             )
-        return public[0]
+        zone: dict[str, Any] = public[0]
+        return zone
 
     def delegation(self) -> str:
         zone = self._zone()

@@ -84,7 +84,8 @@ def split_repository(
         )
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise SplitTargetNotEmptyError(
-            f"{target} is not an empty directory; choose a new --to directory (nothing was written)",
+            f"{target} is not an empty directory; choose a new --to directory "
+            "(nothing was written)",
             target=str(target),
         )
     probe = runner.run(["git", "-C", str(source), "rev-parse", "--show-toplevel"])

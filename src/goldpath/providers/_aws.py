@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import (
+import boto3  # type: ignore[import-untyped]
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import (  # type: ignore[import-untyped]
     BotoCoreError,
     ClientError,
     EndpointConnectionError,
