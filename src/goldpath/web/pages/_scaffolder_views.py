@@ -25,6 +25,7 @@ __all__ = [
     "entity_href",
     "filter_cards",
     "format_duration",
+    "humanize_ref",
     "preview_files",
     "task_view",
     "template_card",
@@ -49,6 +50,21 @@ def entity_href(
     return catalog_entity_href(parsed)
 
 
+def humanize_ref(ref: str, *, default_kind: str, default_namespace: str = "default") -> str:
+    """A ref without the kind and namespace that go without saying (humanizeEntityRef)."""
+    try:
+        parsed = parse_entity_ref(
+            ref, default_kind=default_kind, default_namespace=default_namespace
+        )
+    except GoldpathError:
+        return ref
+    kind = "" if parsed.kind.lower() == default_kind.lower() else f"{parsed.kind.lower()}:"
+    namespace = (
+        "" if parsed.namespace.lower() == default_namespace.lower() else f"{parsed.namespace}/"
+    )
+    return f"{kind}{namespace}{parsed.name}"
+
+
 @dataclass(frozen=True, slots=True)
 class TemplateCard:
     """One Template entity as a card on the Create page."""
@@ -67,6 +83,13 @@ class TemplateCard:
     def href(self) -> str:
         """The template's form page."""
         return f"/create/templates/{quote(self.namespace, safe='')}/{quote(self.name, safe='')}"
+
+    @property
+    def owner_label(self) -> str:
+        """The owner as people say it: ``team-a`` for ``group:default/team-a``."""
+        if not self.owner:
+            return ""
+        return humanize_ref(self.owner, default_kind="group", default_namespace=self.namespace)
 
     @property
     def search_text(self) -> str:

@@ -284,7 +284,7 @@
       return (body.stepId ? "[" + body.stepId + "] " : "") + (body.message || "");
     }).join("\n"));
     if (files.length) {
-      pick(files[0], $(".gp-tree-button", tree));
+      pick(files[0], tree.querySelector('[data-path="' + CSS.escape(files[0].path) + '"]'));
     } else {
       text(pathEl, "");
       text(content, "This template produces no files.");
