@@ -3,4 +3,20 @@
 ``goldpath.providers.git`` holds the git hosts (local bare repositories, GitLab, GitHub).
 """
 
-__all__: list[str] = []
+from goldpath.providers._aws import (
+    AwsAccessDeniedError,
+    AwsConflictError,
+    AwsError,
+    AwsNotFoundError,
+    aws_client,
+    aws_errors,
+)
+
+__all__ = [
+    "AwsAccessDeniedError",
+    "AwsConflictError",
+    "AwsError",
+    "AwsNotFoundError",
+    "aws_client",
+    "aws_errors",
+]
