@@ -3,14 +3,7 @@
 ``goldpath.providers.git`` holds the git hosts (local bare repositories, GitLab, GitHub).
 """
 
-from goldpath.providers._aws import (
-    AwsAccessDeniedError,
-    AwsConflictError,
-    AwsError,
-    AwsNotFoundError,
-    aws_client,
-    aws_errors,
-)
+from typing import Any
 
 __all__ = [
     "AwsAccessDeniedError",
@@ -20,3 +13,12 @@ __all__ = [
     "aws_client",
     "aws_errors",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The AWS helpers load boto3 (seconds of import time); only AWS users pay for it.
+    if name in __all__:
+        from goldpath.providers import _aws
+
+        return getattr(_aws, name)
+    raise AttributeError(f"module 'goldpath.providers' has no attribute {name!r}")
