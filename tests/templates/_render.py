@@ -78,9 +78,7 @@ def _evaluate(env: SandboxedEnvironment, value: Any, context: Mapping[str, Any])
         whole = _WHOLE_EXPRESSION.match(value.strip())
         if whole and "${{" not in whole.group("expr"):
             # A lone expression keeps its type (a number stays a number), as in Backstage.
-            return env.compile_expression(whole.group("expr"), undefined_to_none=False)(
-                **context
-            )
+            return env.compile_expression(whole.group("expr"), undefined_to_none=False)(**context)
         return env.from_string(value).render(**context)
     if isinstance(value, list):
         return [_evaluate(env, item, context) for item in value]

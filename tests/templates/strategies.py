@@ -14,9 +14,7 @@ NODE_VERSIONS = ("26", "24", "22")
 def app_names() -> st.SearchStrategy[str]:
     """Any name the template accepts: a DNS-1123 label starting with a letter, 2..40 long."""
     middle = MAX_APP_NAME_LENGTH - 2
-    return st.from_regex(
-        rf"\A[a-z]([-a-z0-9]{{0,{middle}}}[a-z0-9])\Z", fullmatch=True
-    )
+    return st.from_regex(rf"\A[a-z]([-a-z0-9]{{0,{middle}}}[a-z0-9])\Z", fullmatch=True)
 
 
 def descriptions() -> st.SearchStrategy[str]:
@@ -24,7 +22,9 @@ def descriptions() -> st.SearchStrategy[str]:
     alphabet = st.characters(
         categories=("L", "N", "P", "S", "Zs"), exclude_characters="\r\n\x85\u2028\u2029"
     )
-    return st.text(alphabet, min_size=1, max_size=200).map(lambda text: text.strip(" ")).filter(bool)
+    return (
+        st.text(alphabet, min_size=1, max_size=200).map(lambda text: text.strip(" ")).filter(bool)
+    )
 
 
 def owners() -> st.SearchStrategy[str]:

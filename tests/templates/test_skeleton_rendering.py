@@ -301,7 +301,12 @@ def test_pipeline_stays_free_of_unquoted_colon_space_in_every_script_line() -> N
         if re.match(r"^\s*(before_script|script|after_script):\s*$", line):
             in_script = True
             continue
-        if in_script and stripped and not stripped.startswith(("-", "#")) and not line.startswith("      "):
+        if (
+            in_script
+            and stripped
+            and not stripped.startswith(("-", "#"))
+            and not line.startswith("      ")
+        ):
             in_script = False
         if in_script and stripped.startswith("- ") and ": " in stripped:
             assert stripped[2] in "'\"|>", f"unquoted ': ' in {stripped!r}"

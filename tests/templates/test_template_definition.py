@@ -61,7 +61,12 @@ def test_name_parameter_is_declared_reserved(template: dict[str, Any]) -> None:
 def test_form_asks_only_for_app_facts_never_platform_facts(template: dict[str, Any]) -> None:
     schema = _form_schema(template)
     assert set(schema["properties"]) == {
-        "name", "description", "owner", "system", "port", "nodeVersion",
+        "name",
+        "description",
+        "owner",
+        "system",
+        "port",
+        "nodeVersion",
     }
     assert sorted(schema["required"]) == ["description", "name", "owner"]
 
@@ -146,9 +151,7 @@ def test_fetch_renders_the_skeleton_with_values(template: dict[str, Any]) -> Non
     fetch = _steps(template)["fetch"]["input"]
     assert fetch["url"] == "./skeleton"
     assert (TEMPLATE_DIR / "skeleton").is_dir()
-    assert {"name", "description", "owner", "system", "port", "nodeVersion"} <= set(
-        fetch["values"]
-    )
+    assert {"name", "description", "owner", "system", "port", "nodeVersion"} <= set(fetch["values"])
 
 
 def test_publish_targets_the_configured_app_group_on_main(template: dict[str, Any]) -> None:
