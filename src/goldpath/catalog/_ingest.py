@@ -139,9 +139,9 @@ def _resolve_placeholders(
     return errors
 
 
-def prepare_entity(entity: dict[str, Any]) -> dict[str, Any]:
-    """A copy with namespace defaulted and server-owned fields removed."""
-    body = copy.deepcopy(entity)
+def prepare_entity(entity: dict[str, Any], *, copy_first: bool = True) -> dict[str, Any]:
+    """The entity (a copy unless told otherwise) with namespace defaulted, server fields gone."""
+    body = copy.deepcopy(entity) if copy_first else entity
     body.pop("relations", None)
     body.pop("status", None)
     metadata = body.setdefault("metadata", {})
@@ -174,7 +174,7 @@ def process_location(
             detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
             result.errors.append(f"{where}: {_describe(entity)} is invalid: {detail}")
             return
-        body = prepare_entity(entity)
+        body = prepare_entity(entity, copy_first=False)  # freshly parsed: nobody else holds it
         annotations = body["metadata"].setdefault("annotations", {})
         annotations[ANNOTATION_LOCATION] = location_key(*here)
         annotations[ANNOTATION_ORIGIN_LOCATION] = origin

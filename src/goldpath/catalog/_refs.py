@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from goldpath.catalog.errors import InvalidEntityRefError
 from goldpath.errors import FieldError
@@ -92,6 +93,20 @@ def parse_entity_ref(
     field: str = "ref",
 ) -> EntityRef:
     """Parse ``[kind:][namespace/]name``; every malformed part is named in the error."""
+    if isinstance(ref, str) and ref:
+        # big catalogs repeat the same owners and systems thousands of times
+        return _parse_cached(ref, default_kind, default_namespace, field)
+    return _parse(ref, default_kind, default_namespace, field)
+
+
+@lru_cache(maxsize=65536)
+def _parse_cached(
+    ref: str, default_kind: str | None, default_namespace: str, field: str
+) -> EntityRef:
+    return _parse(ref, default_kind, default_namespace, field)
+
+
+def _parse(ref: str, default_kind: str | None, default_namespace: str, field: str) -> EntityRef:
     if not isinstance(ref, str) or not ref:
         raise InvalidEntityRefError(
             f"{field}: entity ref must be a non-empty string",

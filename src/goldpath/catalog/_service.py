@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Row, delete, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from goldpath.catalog._ingest import process_location
+from goldpath.catalog._ingest import ProcessedEntity, ProcessedLocation, process_location
 from goldpath.catalog._models import LocationRecord, QueryResult
 from goldpath.catalog._query import (
     Cursor,
@@ -27,7 +27,7 @@ from goldpath.catalog._query import (
 )
 from goldpath.catalog._reading import TargetReader, UrlReader
 from goldpath.catalog._refs import EntityRef, parse_entity_ref
-from goldpath.catalog._store import chunked, store_location_entities
+from goldpath.catalog._store import StoreOutcome, chunked, store_location_entities
 from goldpath.catalog._tables import entities, locations, relations, search
 from goldpath.catalog._validation import validate_entity
 from goldpath.catalog.errors import (
@@ -46,6 +46,7 @@ __all__ = ["DEFAULT_LIMIT", "CatalogService", "Filters"]
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 20
+ANALYZE_AFTER_CHANGES = 2000
 MAX_LIMIT = 10_000
 Filters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
@@ -60,6 +61,14 @@ def _location_record(row: Row[Any]) -> LocationRecord:
         created_at=row.created_at,
         refreshed_at=row.refreshed_at,
     )
+
+
+def _processed_body(entity: ProcessedEntity) -> dict[str, Any]:
+    body = dict(entity.body)
+    body["relations"] = [
+        {"type": r.type, "targetRef": r.target} for r in entity.relations if r.source == entity.ref
+    ]
+    return body
 
 
 class CatalogService:
@@ -391,16 +400,7 @@ class CatalogService:
                 origin=origin,
                 errors=tuple(processed.errors),
             )
-            bodies = []
-            for entity in processed.entities:
-                body = dict(entity.body)
-                body["relations"] = [
-                    {"type": r.type, "targetRef": r.target}
-                    for r in entity.relations
-                    if r.source == entity.ref
-                ]
-                bodies.append(body)
-            return record, bodies
+            return record, [_processed_body(entity) for entity in processed.entities]
         location_id = str(uuid.uuid4())
         with self._ingest_lock:
             with self.database.session() as session:
@@ -415,11 +415,11 @@ class CatalogService:
                         errors=None,
                     )
                 )
-            self._store(location_id, processed)
+            outcome = self._store(location_id, processed)
         record = self.get_location(location_id)
-        refs = [e.ref for e in processed.entities]
-        found = [e for e in self.get_by_refs(refs) if e is not None]
-        return record, found
+        # like Backstage, answer with the entities as this location produced them
+        refused = set(outcome.conflicts)
+        return record, [_processed_body(e) for e in processed.entities if e.ref not in refused]
 
     def ensure_location(self, type_: str, target: str, *, origin: str = "config") -> LocationRecord:
         """Register a location unless it already is (idempotent), then refresh it."""
@@ -465,7 +465,7 @@ class CatalogService:
 
     # ---- refresh ----------------------------------------------------------------------
 
-    def _store(self, location_id: str, processed: Any) -> None:
+    def _store(self, location_id: str, processed: ProcessedLocation) -> StoreOutcome:
         errors = list(processed.errors)
         with self.database.session() as session:
             outcome = store_location_entities(session, location_id, processed.entities)
@@ -480,6 +480,8 @@ class CatalogService:
                     refreshed_at=datetime.now(UTC), errors=json.dumps(errors) if errors else None
                 )
             )
+        if outcome.added + outcome.updated + outcome.deleted >= ANALYZE_AFTER_CHANGES:
+            self._analyze()
         log.info(
             "catalog location %s: %d added, %d updated, %d unchanged, %d deleted, %d problem(s)",
             location_id,
@@ -489,6 +491,18 @@ class CatalogService:
             outcome.deleted,
             len(errors),
         )
+        return outcome
+
+    def _analyze(self) -> None:
+        """Refresh the planner's statistics so big catalogs keep index-driven plans."""
+        with self.database.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA analysis_limit=2000")
+                connection.exec_driver_sql("ANALYZE")
+            elif connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(
+                    "ANALYZE catalog_entities, catalog_search, catalog_relations"
+                )
 
     def refresh_location(self, location_id: str) -> LocationRecord:
         """Re-read one location now: new entities added, changed updated, vanished deleted."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import DateTime, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from goldpath.catalog._ingest import ProcessedEntity
@@ -42,8 +42,24 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
                 for row in rows:
                     copy.write_row([row[c] for c in columns])
         return
-    for part in chunked(rows, 20_000):
-        session.execute(insert(table), list(part))
+    columns = list(rows[0].keys())
+    if any(isinstance(table.c[c].type, DateTime) for c in columns):
+        for part in chunked(rows, 20_000):
+            session.execute(insert(table), list(part))
+        return
+    # plain DBAPI executemany: SQLAlchemy's per-row parameter processing costs more than
+    # SQLite's insert for the millions of search rows a big catalog has
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    )
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()  # type: ignore[attr-defined]
+    try:
+        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB keeps big index builds in memory
+        cursor.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
+    finally:
+        cursor.close()
 
 
 class StoreOutcome:

@@ -38,7 +38,6 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(63), nullable=False),
         sa.Column("namespace", sa.String(63), nullable=False),
         sa.Column("name", sa.String(63), nullable=False),
-        sa.Column("body", sa.Text, nullable=False),
         sa.Column("etag", sa.String(40), nullable=False),
         sa.Column(
             "location_id",
@@ -50,6 +49,7 @@ def upgrade() -> None:
         sa.Column("errors", sa.Text, nullable=True),
         sa.Column("search_text", sa.Text, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
     )
     op.create_index("ix_catalog_entities_ref", "catalog_entities", ["entity_ref"], unique=True)
     op.create_index("ix_catalog_entities_kind_ref", "catalog_entities", ["kind", "entity_ref"])
