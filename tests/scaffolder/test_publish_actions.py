@@ -290,6 +290,26 @@ def test_backstage_only_inputs_are_accepted_and_logged(runtime: Runtime, tmp_pat
     assert any("protectDefaultBranch" in line and "not applied" in line for line in sink.lines)
 
 
+def test_backstage_public_template_publish_inputs_run(runtime: Runtime, tmp_path: Path) -> None:
+    """The publish step of backstage/software-templates' react-ssr-template, unchanged."""
+    steps = _steps(
+        register=False,
+        extra_input={"allowedHosts": ["github.com"], "description": "This is payments"},
+    )
+    outcome, _ = _run(runtime, tmp_path / "ws", steps)
+    assert outcome.status == "completed", outcome.error
+    assert runtime.git_hosts.local.get_repo("acme", "payments")
+
+
+def test_repo_url_outside_allowed_hosts_is_refused(runtime: Runtime, tmp_path: Path) -> None:
+    steps = _steps(register=False, extra_input={"allowedHosts": ["gitlab.acme.io"]})
+    outcome, _ = _run(runtime, tmp_path / "ws", steps)
+    assert outcome.status == "failed"
+    errors = outcome.error.errors  # type: ignore[union-attr]
+    assert [(e.field, e.rule) for e in errors] == [("input.repoUrl", "allowedHosts")]
+    assert runtime.git_hosts.local.list_repos() == []
+
+
 def test_unknown_input_is_refused_naming_it(runtime: Runtime, tmp_path: Path) -> None:
     outcome, _ = _run(runtime, tmp_path / "ws", _steps(register=False, extra_input={"nope": 1}))
     assert outcome.status == "failed"

@@ -24,6 +24,7 @@ from goldpath.providers.git import (
     RepoExistsError,
     RepoInfo,
     RepoNotFoundError,
+    parse_repo_url,
 )
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput, UndoEnv
 from goldpath.scaffolder._paths import resolve_inside
@@ -70,6 +71,11 @@ class _PublishInput(ActionInput):
     )
     token: str | None = Field(
         default=None, description="The user's own token (from secrets); else the integration's."
+    )
+    allowed_hosts: list[str] | None = Field(
+        default=None,
+        alias="allowedHosts",
+        description="Hosts repoUrl may name (Backstage's public templates pass it).",
     )
 
 
@@ -275,9 +281,23 @@ def _source(ctx: ActionContext, source_path: str | None) -> Path:
     return folder
 
 
+def _check_allowed_host(params: _PublishInput) -> None:
+    if params.allowed_hosts is None:
+        return
+    host = parse_repo_url(params.repo_url, field="input.repoUrl").host
+    allowed = [h.lower() for h in params.allowed_hosts]
+    if host not in allowed:
+        message = f"host {host} is not one of allowedHosts ({', '.join(allowed) or 'none'})"
+        raise ActionInputError(
+            f"repoUrl {message}",
+            errors=[FieldError("input.repoUrl", "allowedHosts", message)],
+        )
+
+
 def _resolve(
     ctx: ActionContext, params: _PublishInput, kind: RemoteKind
 ) -> tuple[GitHost, str, str]:
+    _check_allowed_host(params)
     host, parsed = _hosts(ctx).for_repo_url(
         params.repo_url, kind=kind, field="input.repoUrl", token=params.token
     )
