@@ -220,3 +220,20 @@ def test_template_forms_load_without_script_or_pattern_errors(
         page.goto(idle_server.url(f"/create/templates/default/{name}"))
         page.locator("[data-gp-stepper]").wait_for()
     assert problems == []
+
+
+def test_the_owner_picker_searches_the_catalog_as_you_type(
+    page: Any, idle_server: LiveServer
+) -> None:
+    user = idle_server.runtime.catalog.query(filters={"kind": "user"}, limit=1).items[0]
+    name = user["metadata"]["name"]
+    sign_in_as_guest(page, idle_server, "/create/templates/default/hello-service")
+    options = page.locator("#f_2f_owner-options option")
+    before = options.count()
+    assert before > 1
+    page.get_by_label("Owner").press_sequentially(name, delay=20)
+    page.wait_for_function(
+        "([n, ref]) => { const o = [...document.querySelectorAll('#f_2f_owner-options option')];"
+        " return o.length < n && o.some(x => x.value === ref); }",
+        arg=[before, f"user:default/{name}"],
+    )
