@@ -45,13 +45,14 @@ __all__ = ["DEFAULT_LIMIT", "CatalogService", "Filters"]
 
 log = logging.getLogger(__name__)
 
+AnyRow = Row[*tuple[Any, ...]]
 DEFAULT_LIMIT = 20
 ANALYZE_AFTER_CHANGES = 2000
 MAX_LIMIT = 10_000
 Filters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
-def _location_record(row: Row[Any]) -> LocationRecord:
+def _location_record(row: AnyRow) -> LocationRecord:
     return LocationRecord(
         id=row.id,
         type=row.type,
@@ -105,7 +106,7 @@ class CatalogService:
             for ref, pairs in found.items()
         }
 
-    def _materialise(self, session: Session, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    def _materialise(self, session: Session, rows: Sequence[AnyRow]) -> list[dict[str, Any]]:
         rels = self._relations_of(session, [row.entity_ref for row in rows])
         out = []
         for row in rows:
@@ -225,14 +226,14 @@ class CatalogService:
                 total = session.execute(
                     select(func.count()).select_from(entities).where(where)
                 ).scalar_one()
-            rows = session.execute(stmt).all()
+            rows = list(session.execute(stmt).all())
             more = len(rows) > limit
             rows = rows[:limit]
             if backwards:
                 rows.reverse()
             items = [apply_fields(e, fields) for e in self._materialise(session, rows)]
 
-        def cursor_at(row: Row[Any], go_back: bool) -> str:
+        def cursor_at(row: AnyRow, go_back: bool) -> str:
             values = [row._mapping[f"s{i}"] for i in range(len(columns))]
             return Cursor(groups, order_fields, text, values, go_back, total).encode()
 

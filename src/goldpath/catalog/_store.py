@@ -36,7 +36,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         columns = list(rows[0].keys())
         raw = connection.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cursor:  # type: ignore[attr-defined]
+        with raw.cursor() as cursor:
             sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
             with cursor.copy(sql) as copy:
                 for row in rows:
@@ -54,7 +54,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     )
     raw = connection.connection.driver_connection
     assert raw is not None
-    cursor = raw.cursor()  # type: ignore[attr-defined]
+    cursor = raw.cursor()
     try:
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB keeps big index builds in memory
         cursor.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
