@@ -178,7 +178,9 @@ class LocalGitHost:
         repo_id = uuid.uuid4().hex
         try:
             run_git(["init", "--quiet", "--bare", f"--initial-branch={default_branch}", staged])
-            run_git(["config", "--file", str(staged / "config"), _ID_KEY, repo_id])
+            # The id goes into the fresh repository's config as [goldpath] repoid = <id>.
+            with (staged / "config").open("a", encoding="utf-8") as config:
+                config.write(f"[goldpath]\n\trepoid = {repo_id}\n")
             (staged / "description").write_text(
                 (description.replace("\n", " ").strip() or f"{owner}/{repo}") + "\n",
                 encoding="utf-8",
@@ -248,15 +250,19 @@ class LocalGitHost:
     def list_repos(self) -> list[tuple[str, str]]:
         """Every repository as ``(owner, repo)``, sorted."""
         found: list[tuple[str, str]] = []
-        if not self.root.is_dir():
-            return found
-        for path in self.root.rglob("*.git"):
-            relative = path.relative_to(self.root)
-            if relative.parts[0].startswith(".") or not self._is_repo(path):
-                continue
-            owner = "/".join(relative.parts[:-1])
-            if owner:
-                found.append((owner, relative.parts[-1][: -len(".git")]))
+        for folder, subfolders, _files in os.walk(self.root):
+            here = Path(folder)
+            keep = []
+            for name in subfolders:
+                if name.startswith("."):
+                    continue  # .tmp and .trash hold no published repositories
+                if name.endswith(".git") and self._is_repo(here / name):
+                    owner = here.relative_to(self.root).as_posix()
+                    if owner != ".":
+                        found.append((owner, name[: -len(".git")]))
+                    continue  # never walk into a repository's own files
+                keep.append(name)
+            subfolders[:] = keep
         return sorted(found)
 
     # -- content ------------------------------------------------------------------------------
@@ -345,22 +351,27 @@ class LocalGitHost:
         if not self._is_repo(git_dir):
             raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
         clean = "/".join(s for s in path.split("/") if s)
-        if not clean or any(s in (".", "..") for s in clean.split("/")):
+        if (
+            not clean
+            or any(s in (".", "..") for s in clean.split("/"))
+            or any(ord(ch) < 32 for ch in clean)
+        ):
             raise GitPathNotFoundError(f"no file {path!r}", owner=owner, repo=repo)
-        if ref not in self.refs(owner, repo) and not _SHA.match(ref):
+        if not _SHA.match(ref) and ref not in self.refs(owner, repo):
             raise GitPathNotFoundError(f"no branch {ref!r}", owner=owner, repo=repo)
-        spec = f"{ref}:{clean}"
-        try:
-            kind = run_git(["--git-dir", git_dir, "cat-file", "-t", spec]).decode().strip()
-        except GitCommandError as exc:
+        # One process answers "what is it" and "its bytes": cat-file --batch.
+        out = run_git(
+            ["--git-dir", git_dir, "cat-file", "--batch"],
+            input_bytes=f"{ref}:{clean}\n".encode(),
+        )
+        header, _, rest = out.partition(b"\n")
+        parts = header.split()
+        if len(parts) != 3 or parts[1] != b"blob":
+            what = "is not a file" if len(parts) == 3 else "does not exist"
             raise GitPathNotFoundError(
-                f"no file {clean} at {ref} in {owner}/{repo}", owner=owner, repo=repo
-            ) from exc
-        if kind != "blob":
-            raise GitPathNotFoundError(
-                f"{clean} at {ref} in {owner}/{repo} is not a file", owner=owner, repo=repo
+                f"{clean} at {ref} in {owner}/{repo} {what}", owner=owner, repo=repo
             )
-        return run_git(["--git-dir", git_dir, "cat-file", "blob", spec])
+        return rest[: int(parts[2])]
 
     def list_files(self, owner: str, repo: str, ref: str) -> list[str]:
         """Every file path at ``ref`` (empty for a repository with no commits)."""
