@@ -168,3 +168,8 @@ def test_navigation_marks_the_current_section(guest: TestClient) -> None:
     assert re.search(r'href="/catalog" class="nav-link active" aria-current="page"', html)
     for label in ("Home", "Catalog", "Create", "Tasks", "Docs"):
         assert f"<span>{label}</span>" in html
+
+
+def test_a_template_page_offers_to_use_the_template(guest: TestClient) -> None:
+    html = guest.get("/catalog/default/template/nodejs-service").text
+    assert 'href="/create/templates/default/nodejs-service">Use this template</a>' in html

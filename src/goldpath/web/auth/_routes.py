@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from typing import Any
 
@@ -20,6 +21,7 @@ from goldpath.web.auth.errors import SignInMethodUnavailableError, SignInRefused
 
 __all__ = ["github_oauth_of", "router", "start_session"]
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 _OAUTH_SESSION_KEY = "oauth"
 
@@ -35,6 +37,7 @@ def start_session(request: Request, identity: Identity) -> None:
     request.session.clear()
     request.session["user"] = identity.to_session()
     rotate_csrf_token(request)
+    log.info("%s signed in (%s)", identity.user_ref, identity.method)
 
 
 @router.post("/auth/guest")
@@ -96,5 +99,8 @@ async def github_callback(
 @router.post("/sign-out")
 async def sign_out(request: Request) -> RedirectResponse:
     """End the session."""
+    user = request.session.get("user")
+    if isinstance(user, dict):
+        log.info("%s signed out", user.get("ref"))
     request.session.clear()
     return RedirectResponse(f"{SIGN_IN_PATH}?signed_out=1", 303)

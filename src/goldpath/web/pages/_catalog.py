@@ -106,8 +106,9 @@ def _rows(catalog: CatalogService, entities: Sequence[Mapping[str, Any]]) -> lis
     return [entity_row(entity, titles) for entity in entities]
 
 
-def _facets(catalog: CatalogService, selected: Mapping[str, str]) -> list[Facet]:
-    kind_counts = catalog.facets(["kind"])["kind"]
+def _facets(
+    catalog: CatalogService, selected: Mapping[str, str], kind_counts: Sequence[Mapping[str, Any]]
+) -> list[Facet]:
     scoped = {"kind": selected["kind"]} if selected.get("kind") else None
     keys = [FILTER_FIELDS[p] for p in ("type", "owner", "lifecycle", "tag")]
     counts = catalog.facets(keys, filters=scoped)
@@ -164,11 +165,12 @@ def catalog_page(
     selected = {"kind": kind, "type": type, "owner": owner, "lifecycle": lifecycle, "tag": tag}
     selected = {k: v.strip() for k, v in selected.items() if v.strip()}
     filters: dict[str, str | list[str]] = {FILTER_FIELDS[k]: v for k, v in selected.items()}
+    kind_counts = catalog.facets(["kind"])["kind"]
     if "kind" not in selected:
         # Like Backstage, the table leaves out Location entities unless asked for them.
         shown_kinds = [
             str(f["value"])
-            for f in catalog.facets(["kind"])["kind"]
+            for f in kind_counts
             if str(f["value"]).lower() not in _HIDDEN_BY_DEFAULT
         ]
         if shown_kinds:
@@ -186,7 +188,7 @@ def catalog_page(
         params["q"] = text
     if limit != PAGE_SIZES[0]:
         params["limit"] = str(limit)
-    facets = _facets(catalog, selected)
+    facets = _facets(catalog, selected, kind_counts)
     chips = [
         (facet.label, option.label, _page_url(params, **{facet.param: None}))
         for facet in facets

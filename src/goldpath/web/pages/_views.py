@@ -289,9 +289,14 @@ def entity_links(entity: Mapping[str, Any], platform: PlatformSettings) -> list[
     return list(unique.values())
 
 
+_YAML_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def entity_yaml(entity: Mapping[str, Any]) -> str:
-    """The entity as YAML, in its own key order."""
-    return yaml.safe_dump(dict(entity), sort_keys=False, allow_unicode=True, width=100)
+    """The entity as YAML, in its own key order (libyaml's dumper when available)."""
+    return yaml.dump(
+        dict(entity), Dumper=_YAML_DUMPER, sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def related_refs(groups: Iterable[RelationGroup]) -> list[str]:
