@@ -172,3 +172,12 @@ def test_dry_run_produces_the_same_files_as_a_real_run(tmp_path_factory: pytest.
     dry_files = {f.path: (f.content, f.executable) for f in preview.files}
     assert dry_files == real_files
     assert ("docs/README.md" in real_files) == rename
+
+
+def test_unknown_step_inputs_are_ignored_aloud(tmp_path: Path) -> None:
+    sink = ListSink()
+    steps = [{"id": "log", "action": "debug:log", "input": {"message": "hi", "someOldInput": 1}}]
+    outcome = run_template(_template(steps), {}, registry=ActionRegistry.default(),
+                           workspace=tmp_path / "ws", task_id="t", sink=sink)
+    assert outcome.status == "completed"
+    assert "Ignoring input someOldInput: debug:log does not use it" in sink.lines

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from jinja2 import StrictUndefined, TemplateError, Undefined
+from jinja2 import StrictUndefined, Template, TemplateError, Undefined
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -158,19 +158,29 @@ def _expression_error(where: str, exc: Exception) -> ExpressionError:
     )
 
 
+@lru_cache(maxsize=4096)
+def _compiled(env: ImmutableSandboxedEnvironment, source: str) -> Template:
+    # skeletons are rendered again and again with new values: compile each text once
+    return env.from_string(source)
+
+
+@lru_cache(maxsize=4096)
+def _compiled_expression(expression: str) -> Any:
+    return make_environment().compile_expression(expression, undefined_to_none=False)
+
+
 def render_text(template: str, context: Mapping[str, Any], *, where: str = "value", env: ImmutableSandboxedEnvironment | None = None) -> str:
     """Render a string with ``${{ }}`` and ``{% %}`` to text."""
     env = env or make_environment()
     try:
-        return env.from_string(template).render(dict(context))
+        return _compiled(env, template).render(dict(context))
     except (TemplateError, ExpressionError, TypeError, ValueError, KeyError) as exc:
         raise _expression_error(where, exc) from None
 
 
 def _evaluate(expression: str, context: Mapping[str, Any], where: str) -> Any:
-    env = make_environment()
     try:
-        compiled = env.compile_expression(expression.strip(), undefined_to_none=False)
+        compiled = _compiled_expression(expression.strip())
         result = compiled(**dict(context))
     except (TemplateError, ExpressionError, TypeError, ValueError, KeyError) as exc:
         raise _expression_error(where, exc) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -49,36 +50,60 @@ def _now() -> str:
 
 
 class TaskSink:
-    """Writes a running task's log, step states and undo records to the store."""
+    """Writes a running task's log, step states and undo records to the store.
 
-    def __init__(self, store: TaskStore, task: TaskRecord, cancel: threading.Event) -> None:
+    Log lines are buffered briefly and written together with the next step change or
+    undo record (one transaction), or once they are ``flush_seconds`` old.
+    """
+
+    def __init__(
+        self, store: TaskStore, task: TaskRecord, cancel: threading.Event, *, flush_seconds: float = 0.25
+    ) -> None:
         self.store = store
         self.task_id = task.id
         self.secrets = list(task.secrets.values())
         self._cancel = cancel
+        self._pending: list[tuple[str, dict[str, Any]]] = []
+        self._oldest = 0.0
+        self._flush_seconds = flush_seconds
+        self._lock = threading.Lock()
+
+    def _take(self) -> list[tuple[str, dict[str, Any]]]:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        return pending
 
     def log(self, message: str, *, step_id: str | None = None) -> None:
-        """Append a log event (redacted when written)."""
+        """Queue a log event (redacted when written)."""
         body: dict[str, Any] = {"message": message}
         if step_id is not None:
             body["stepId"] = step_id
-        self.store.append_event(self.task_id, "log", body, secrets=self.secrets)
+        with self._lock:
+            if not self._pending:
+                self._oldest = time.monotonic()
+            self._pending.append(("log", body))
+            due = time.monotonic() - self._oldest >= self._flush_seconds
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write queued log events now."""
+        pending = self._take()
+        if pending:
+            self.store.record(self.task_id, events=pending, secrets=self.secrets)
 
     def step(self, step_id: str, status: str) -> None:
-        """Record a step transition as step state and as an event."""
+        """Record a step transition as step state and as an event (with queued lines)."""
         changes: dict[str, Any] = {"status": status}
-        if status == "processing":
-            changes["startedAt"] = _now()
-        else:
-            changes["endedAt"] = _now()
-        self.store.update_step(self.task_id, step_id, **changes)
-        self.store.append_event(
-            self.task_id, "log", {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"}
+        changes["startedAt" if status == "processing" else "endedAt"] = _now()
+        event = ("log", {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"})
+        self.store.record(
+            self.task_id, events=[*self._take(), event], step=(step_id, changes), secrets=self.secrets
         )
 
     def undo_recorded(self, record: UndoRecord) -> None:
         """Persist the undo before the action returns, so a later process can run it."""
-        self.store.add_undo(self.task_id, record)
+        self.store.record(self.task_id, events=self._take(), undo=record, secrets=self.secrets)
 
     def cancelled(self) -> bool:
         """Whether cancellation was requested (refreshed by the heartbeat)."""
@@ -350,6 +375,7 @@ class ScaffolderService:
                 secrets=task.secrets,
                 identity=identity,
             )
+            sink.flush()
             self._finish(task.id, outcome, sink.secrets)
             return outcome
         finally:
@@ -378,9 +404,13 @@ class ScaffolderService:
                 error["rollback"] = outcome.rollback.as_dict()
         output = redact(outcome.output, secrets) if outcome.status == "completed" else None
         error = redact(error, secrets) if error is not None else None
-        self.store.finish(task_id, outcome.status, output=output, error=error)
-        self.store.append_event(
-            task_id, "cancelled" if outcome.status == "cancelled" else "completion", body, secrets=secrets
+        self.store.finish(
+            task_id,
+            outcome.status,
+            output=output,
+            error=error,
+            event=("cancelled" if outcome.status == "cancelled" else "completion", body),
+            secrets=secrets,
         )
 
     def run_next(self, worker_id: str) -> RunOutcome | None:
@@ -421,16 +451,19 @@ class ScaffolderService:
                 "errors": [],
                 "rollback": report.as_dict(),
             }
-            self.store.finish(task_id, "failed", error=error)
-            self.store.append_event(
+            self.store.finish(
                 task_id,
-                "completion",
-                {
-                    "status": "failed",
-                    "message": "Run completed with status: failed",
-                    "error": error,
-                    "rollback": report.as_dict(),
-                },
+                "failed",
+                error=error,
+                event=(
+                    "completion",
+                    {
+                        "status": "failed",
+                        "message": "Run completed with status: failed",
+                        "error": error,
+                        "rollback": report.as_dict(),
+                    },
+                ),
                 secrets=secrets,
             )
             shutil.rmtree(self.workspace_of(task_id), ignore_errors=True)

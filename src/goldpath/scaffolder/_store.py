@@ -280,6 +280,44 @@ class TaskStore:
                 )
             )
 
+    def record(
+        self,
+        task_id: str,
+        *,
+        events: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        step: tuple[str, Mapping[str, Any]] | None = None,
+        undo: UndoRecord | None = None,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        """Write events, a step change and an undo record in one transaction."""
+        secrets = list(secrets)
+        now = _now()
+        with self.database.session() as session:
+            if step is not None or undo is not None:
+                row = session.execute(
+                    select(tasks.c.steps, tasks.c.undo).where(tasks.c.id == task_id).with_for_update()
+                ).first()
+                if row is None:
+                    raise TaskNotFoundError(f"no task {task_id}", id=task_id)
+                values: dict[str, Any] = {}
+                if step is not None:
+                    steps = [dict(item) for item in row.steps]
+                    for item in steps:
+                        if item["id"] == step[0]:
+                            item.update(step[1])
+                    values["steps"] = steps
+                if undo is not None:
+                    values["undo"] = [*(row.undo or []), undo.as_dict()]
+                session.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
+            if events:
+                session.execute(
+                    insert(task_events),
+                    [
+                        {"task_id": task_id, "type": type_, "body": redact(dict(body), secrets), "created_at": now}
+                        for type_, body in events
+                    ],
+                )
+
     def update_step(self, task_id: str, step_id: str, **changes: Any) -> None:
         """Change one step's state (status, startedAt, endedAt)."""
         with self.database.session() as session:
@@ -315,9 +353,17 @@ class TaskStore:
         *,
         output: Mapping[str, Any] | None = None,
         error: Mapping[str, Any] | None = None,
+        event: tuple[str, Mapping[str, Any]] | None = None,
+        secrets: Iterable[str] = (),
     ) -> None:
-        """Mark the task finished, forget its secrets and release its reservation."""
+        """Mark the task finished, forget its secrets, release its reservation, log the end."""
         with self.database.session() as session:
+            if event is not None:
+                session.execute(
+                    insert(task_events).values(
+                        task_id=task_id, type=event[0], body=redact(dict(event[1]), secrets), created_at=_now()
+                    )
+                )
             session.execute(
                 update(tasks)
                 .where(tasks.c.id == task_id)
