@@ -12,6 +12,7 @@ def test_an_unknown_page_is_a_404_page(guest: TestClient) -> None:
     assert response.status_code == 404
     assert 'data-testid="error-page"' in response.text
     assert "Nothing here" in response.text
+    assert "There is no page at /no/such/page." in response.text
 
 
 def test_the_api_keeps_json_errors(guest: TestClient) -> None:

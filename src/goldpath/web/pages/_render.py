@@ -122,6 +122,9 @@ _ERROR_TITLES = {
 async def render_error_page(request: Request, status: int, name: str, message: str) -> Response:
     """The error page in the portal's look (installed as the app's HTML error renderer)."""
     title = _ERROR_TITLES.get(status, "Something went wrong")
+    if status == 404 and message == "Not Found":
+        # Starlette's bare 404 for an unknown path; say which path.
+        message = f"There is no page at {request.url.path}."
     return render(
         request,
         "error.html",
