@@ -19,6 +19,7 @@ from goldpath.providers.git import (
     RepoInfo,
     RepoNotFoundError,
 )
+from tests.providers.git._race import create_in_process
 from tests.providers.git.conftest import git
 
 
@@ -93,15 +94,6 @@ def test_create_existing_repo_raises_conflict_and_keeps_it(
     assert local_host.read_file("team", "svc", "main", "catalog-info.yaml").startswith(b"api")
 
 
-def _create_in_process(root: str, result_queue: multiprocessing.Queue[str]) -> None:
-    host = LocalGitHost(Path(root), "http://portal.test")
-    try:
-        info = host.create_repo("team", "race")
-        result_queue.put("created:" + info.id)
-    except RepoExistsError:
-        result_queue.put("exists")
-
-
 def test_ten_parallel_creates_exactly_one_wins(local_host: LocalGitHost) -> None:
     with ThreadPoolExecutor(max_workers=10) as pool:
         outcomes = list(pool.map(lambda _: _try_create(local_host), range(10)))
@@ -119,10 +111,12 @@ def _try_create(host: LocalGitHost) -> str:
 
 
 def test_ten_processes_creating_one_repo_exactly_one_wins(local_host: LocalGitHost) -> None:
-    context = multiprocessing.get_context("fork")
+    # forkserver: children fork from a single-threaded server that imported goldpath once.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["goldpath.providers.git", "tests.providers.git._race"])
     queue: multiprocessing.Queue[str] = context.Queue()
     processes = [
-        context.Process(target=_create_in_process, args=(str(local_host.root), queue))
+        context.Process(target=create_in_process, args=(str(local_host.root), queue))
         for _ in range(10)
     ]
     for process in processes:
