@@ -36,6 +36,7 @@ if not CRDS.is_dir():
     CRDS = REPO.parent / "shared" / "schemas" / "crds"
 K8S_VERSION = "1.31"
 MANIFEST_FILES = sorted(p for p in DEPLOY.rglob("*.yaml") if p.name != "kustomization.yaml")
+BASE = load_kustomize_base(PORTAL / "base")
 CUSTOM = {
     ("external-secrets.io/v1", "ExternalSecret"): "external-secrets.io/externalsecret_v1.json",
 }
@@ -81,8 +82,11 @@ def test_cached_validator_agrees_with_kubernetes_validate() -> None:
             _validate(document)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _documents(text: str) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(text) if d]
+    return [d for d in yaml.load_all(text, Loader=_LOADER) if d]
 
 
 @pytest.mark.parametrize("path", MANIFEST_FILES, ids=lambda p: str(p.relative_to(DEPLOY)))
@@ -228,9 +232,7 @@ def test_rendered_portal_manifests_always_validate_and_carry_the_values(
 ) -> None:
     platform = PlatformSettings(domain=domain, vpc_cidr=cidr, alb_group=group)
     values = portal_values(platform, image=f"{platform.ecr_registry}/goldpath:{tag}")
-    documents = _documents(
-        dump_manifests(render_portal_manifests(load_kustomize_base(PORTAL / "base"), values))
-    )
+    documents = _documents(dump_manifests(render_portal_manifests(BASE, values)))
     for document in documents:
         _validate(document)
     [ingress] = _by_kind(documents, "Ingress")
