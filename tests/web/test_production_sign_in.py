@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute, Mount
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from goldpath.runtime import Runtime
 from goldpath.web.auth import PUBLIC_PATHS, TokenStore
@@ -166,3 +167,16 @@ def test_production_session_cookie_is_secure_and_http_only(
     assert "httponly" in cookie.lower()
     assert "secure" in cookie.lower()
     assert "samesite=lax" in cookie.lower()
+
+
+def test_a_websocket_without_a_session_is_closed(prod_app: FastAPI) -> None:
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hello")
+        await websocket.close()
+
+    prod_app.add_api_websocket_route("/ws-for-test", echo)
+    client = TestClient(prod_app, base_url="https://portal.goldpath.test")
+    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/ws-for-test"):
+        pass
+    assert closed.value.code == 1008

@@ -62,6 +62,9 @@ class AuthMiddleware:
         self.respond_error = respond_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -91,6 +94,16 @@ class AuthMiddleware:
         if identity is None and not is_public_path(path):
             response = await self._refuse(request)
             await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # No route uses websockets today; if one appears it gets the same rule (session only).
+        identity = Identity.from_session(scope.get("session", {}).get("user"))
+        set_scope_identity(scope, identity)
+        if identity is None and not is_public_path(scope["path"]):
+            await receive()  # the websocket.connect message
+            await send({"type": "websocket.close", "code": 1008})
             return
         await self.app(scope, receive, send)
 
