@@ -229,3 +229,28 @@ def test_ecr_repository_is_created_once_with_scan_and_immutable_tags(aws: str) -
     assert repo["imageTagMutability"] == "IMMUTABLE"
     assert repo["imageScanningConfiguration"]["scanOnPush"] is True
     assert registry.login_password()
+
+
+def test_credentials_in_the_repo_url_never_reach_an_error(tmp_path: Path) -> None:
+    url = f"file://user:t0ps3cret@localhost{tmp_path}/missing.git"
+    with pytest.raises(AppRepoNotFoundError) as info:
+        _deployer(ScriptedRunner()).deploy(DeployOptions(app_repo=url))
+    assert "t0ps3cret" not in str(info.value) and "t0ps3cret" not in repr(info.value.context)
+    assert "***@localhost" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://oauth2:glpat-x@gitlab.example.com/p/g.git",
+            "https://***@gitlab.example.com/p/g.git",
+        ),
+        ("https://gitlab.example.com/p/g.git", "https://gitlab.example.com/p/g.git"),
+        ("/srv/git/goldpath.git", "/srv/git/goldpath.git"),
+    ],
+)
+def test_public_url_masks_user_info_only(url: str, shown: str) -> None:
+    from goldpath.platform._deploy import public_url
+
+    assert public_url(url) == shown

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -41,6 +42,7 @@ __all__ = [
     "HttpHealthChecker",
     "ImageRegistry",
     "PortalDeployer",
+    "public_url",
 ]
 
 PORTAL_REPOSITORY = "goldpath"
@@ -50,6 +52,20 @@ DOCKERFILE = "deploy/portal/Dockerfile"
 BASE_DIR = "deploy/portal/base"
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _BRANCH = re.compile(r"^(?!-)[A-Za-z0-9._/-]{1,200}$")
+
+
+def public_url(url: str) -> str:
+    """``url`` with the user-info part (``user:token@``) masked."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc or not parts.scheme:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
+def _url_secrets(url: str) -> list[str]:
+    parts = urlsplit(url)
+    return [s for s in (parts.username, parts.password) if s] if parts.scheme else []
 
 
 class ImageRegistry(Protocol):
@@ -153,6 +169,11 @@ class DeployOptions:
     role_arn: str | None = None
     rollout_timeout_seconds: int = 300
 
+    @property
+    def public_repo(self) -> str:
+        """The repository URL with any credentials in it masked, for messages."""
+        return public_url(self.app_repo)
+
     def validate(self) -> None:
         """Refuse an empty repo, a bad branch name or a bad image tag, naming the field."""
         problems: list[FieldError] = []
@@ -228,9 +249,9 @@ class PortalDeployer:
         heads = self._runner.run(["git", "ls-remote", "--heads", "--", options.app_repo])
         if not heads.ok:
             raise AppRepoNotFoundError(
-                f"repository {options.app_repo} cannot be read: check the URL and your access "
+                f"repository {options.public_repo} cannot be read: check the URL and your access "
                 "(git credentials or token)",
-                repo=options.app_repo,
+                repo=options.public_repo,
             )
         branches = sorted(
             line.split("refs/heads/", 1)[1]
@@ -240,9 +261,9 @@ class PortalDeployer:
         if options.app_branch not in branches:
             available = ", ".join(branches[:10]) or "none"
             raise AppBranchNotFoundError(
-                f"branch {options.app_branch!r} does not exist in {options.app_repo} "
+                f"branch {options.app_branch!r} does not exist in {options.public_repo} "
                 f"(branches: {available})",
-                repo=options.app_repo,
+                repo=options.public_repo,
                 branch=options.app_branch,
             )
         self._run(
@@ -260,7 +281,8 @@ class PortalDeployer:
                 options.app_repo,
                 str(into),
             ],
-            remedy=f"check that {options.app_repo} is reachable",
+            remedy=f"check that {options.public_repo} is reachable",
+            secrets=_url_secrets(options.app_repo),
         )
         return self._run(
             "git rev-parse",
@@ -289,7 +311,7 @@ class PortalDeployer:
         options.validate()
         with tempfile.TemporaryDirectory(prefix="goldpath-deploy-") as workdir:
             checkout = Path(workdir) / "app"
-            self._echo(f"cloning {options.app_repo} ({options.app_branch})")
+            self._echo(f"cloning {options.public_repo} ({options.app_branch})")
             commit = self._clone(options, checkout)
             tag = options.image_tag or commit
             repository_uri = f"{self._platform.ecr_registry}/{PORTAL_REPOSITORY}"
@@ -297,9 +319,9 @@ class PortalDeployer:
             base_dir = checkout / BASE_DIR
             if not (base_dir / "kustomization.yaml").is_file():
                 raise AppRepoNotFoundError(
-                    f"{options.app_repo} ({options.app_branch}) has no "
+                    f"{options.public_repo} ({options.app_branch}) has no "
                     f"{BASE_DIR}/kustomization.yaml; is it the goldpath repository?",
-                    repo=options.app_repo,
+                    repo=options.public_repo,
                 )
             values = portal_values(
                 self._platform,
