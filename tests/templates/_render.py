@@ -1,40 +1,52 @@
-"""Render the nodejs-service template the way Backstage's fetch:template does.
+"""Render the nodejs-service template with the scaffolder's own expression and skeleton code.
 
-Stands in for a real Create until the scaffolder exposes one: it evaluates the fetch
-step's ``values`` from template.yaml against ``parameters`` and ``platform`` and renders
-every skeleton file with a sandboxed Jinja environment using Backstage's ``${{ }}``.
+Property tests render hundreds of times, so they use the same functions a Create runs
+(``with_defaults`` / ``validate_values`` / ``with_declared``, the fetch step's ``values``
+through ``render_value``, the skeleton through ``render_files``) without the database and
+git; tests about tools use a real Create into local git (see conftest.py).
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined, Template
-from jinja2.sandbox import SandboxedEnvironment
 
-from goldpath.config import PlatformSettings
+from goldpath.config import Settings
+from goldpath.scaffolder import (
+    SkeletonFile,
+    Template,
+    expression_context,
+    parse_template,
+    platform_context,
+    read_tree,
+    render_files,
+    render_value,
+    validate_values,
+    with_declared,
+    with_defaults,
+    write_tree,
+)
 from goldpath.templates import TEMPLATES_DIR
+
+__all__ = [
+    "SKELETON_DIR",
+    "TEMPLATE_DIR",
+    "TEMPLATE_REF",
+    "create",
+    "load_template",
+    "load_yaml",
+    "platform_facts",
+    "template_values",
+]
 
 TEMPLATE_DIR = TEMPLATES_DIR / "nodejs-service"
 SKELETON_DIR = TEMPLATE_DIR / "skeleton"
-_WHOLE_EXPRESSION = re.compile(r"^\$\{\{(?P<expr>.*)\}\}$", re.DOTALL)
-
-
-def environment() -> SandboxedEnvironment:
-    """A Jinja environment with Backstage's delimiters and nunjucks' whitespace defaults."""
-    return SandboxedEnvironment(
-        variable_start_string="${{",
-        variable_end_string="}}",
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
+TEMPLATE_REF = "template:default/nodejs-service"
 
 
 def load_yaml(text: str) -> Any:
@@ -54,78 +66,41 @@ def load_template() -> dict[str, Any]:
     return copy.deepcopy(_template_document())
 
 
-def platform_context(platform: PlatformSettings | None = None) -> dict[str, Any]:
-    """The ``platform`` expression variable, built from configuration as the scaffolder does."""
-    facts = platform or PlatformSettings()
-    return {
-        "domain": facts.domain,
-        "certificate_arn": facts.certificate_arn,
-        "alb_group": facts.alb_group,
-        "aws_account_id": facts.aws_account_id,
-        "aws_region": facts.aws_region,
-        "ecr_registry": facts.ecr_registry,
-        "cluster_name": facts.cluster_name,
-        "app_group": facts.app_group,
-        "gitops_group": facts.gitops_group,
-        "git_host": facts.git_host,
-        "grafana_url": facts.grafana_url,
-        "argocd_url": facts.argocd_url,
-    }
+@functools.cache
+def _parsed() -> Template:
+    return parse_template(load_template(), base_dir=TEMPLATE_DIR)
 
 
-def _evaluate(env: SandboxedEnvironment, value: Any, context: Mapping[str, Any]) -> Any:
-    if isinstance(value, str):
-        whole = _WHOLE_EXPRESSION.match(value.strip())
-        if whole and "${{" not in whole.group("expr"):
-            # A lone expression keeps its type (a number stays a number), as in Backstage.
-            return env.compile_expression(whole.group("expr"), undefined_to_none=False)(**context)
-        return env.from_string(value).render(**context)
-    if isinstance(value, list):
-        return [_evaluate(env, item, context) for item in value]
-    if isinstance(value, dict):
-        return {key: _evaluate(env, item, context) for key, item in value.items()}
-    return value
+@functools.cache
+def _skeleton() -> dict[PurePosixPath, SkeletonFile]:
+    return read_tree(SKELETON_DIR)
+
+
+def platform_facts(settings: Settings | None = None) -> dict[str, Any]:
+    """The ``platform`` expression variable the scaffolder builds from configuration."""
+    return platform_context(settings)
 
 
 def template_values(
-    parameters: Mapping[str, Any], platform: Mapping[str, Any] | None = None
+    parameters: Mapping[str, Any], settings: Settings | None = None
 ) -> dict[str, Any]:
-    """The fetch:template ``values`` that template.yaml computes from the parameters."""
-    steps = load_template()["spec"]["steps"]
-    fetch = next(step for step in steps if step["action"] == "fetch:template")
-    context = {"parameters": dict(parameters), "platform": platform or platform_context()}
-    values = _evaluate(environment(), fetch["input"]["values"], context)
+    """The fetch:template ``values`` a Create computes for ``parameters``."""
+    template = _parsed()
+    answered = with_defaults(template, parameters)
+    validate_values(template, answered)
+    context = expression_context(
+        values=with_declared(template, answered), identity=None, secrets={}, settings=settings
+    )
+    fetch = next(step for step in template.steps if step.action == "fetch:template")
+    values = render_value(fetch.input["values"], context, where="fetch.values")
     assert isinstance(values, dict)
     return values
 
 
-@functools.cache
-def _skeleton() -> tuple[tuple[PurePosixPath, Template, int], ...]:
-    # Compiled once per process: Hypothesis renders the skeleton hundreds of times.
-    env = environment()
-    compiled = []
-    for source in sorted(SKELETON_DIR.rglob("*")):
-        if source.is_file():
-            relative = PurePosixPath(source.relative_to(SKELETON_DIR).as_posix())
-            template = env.from_string(source.read_text(encoding="utf-8"))
-            compiled.append((relative, template, source.stat().st_mode & 0o777))
-    return tuple(compiled)
-
-
-def render_skeleton(values: Mapping[str, Any], destination: Path) -> list[PurePosixPath]:
-    """Render every skeleton file into ``destination``; returns the relative paths."""
-    written: list[PurePosixPath] = []
-    for relative, template, mode in _skeleton():
-        target = destination.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(template.render(values=dict(values)), encoding="utf-8")
-        target.chmod(mode)
-        written.append(relative)
-    return written
-
-
-def create(parameters: Mapping[str, Any], destination: Path) -> dict[str, Any]:
-    """Render the template for ``parameters`` into ``destination``; returns the values used."""
-    values = template_values(parameters)
-    render_skeleton(values, destination)
+def create(
+    parameters: Mapping[str, Any], destination: Path, settings: Settings | None = None
+) -> dict[str, Any]:
+    """Render the skeleton for ``parameters`` into ``destination``; returns the values used."""
+    values = template_values(parameters, settings)
+    write_tree(destination, render_files(_skeleton(), values))
     return values

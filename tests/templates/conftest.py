@@ -6,14 +6,16 @@ import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.templates._render import create, template_values
+from goldpath.config import Settings, load_settings
+from goldpath.runtime import Runtime
+from tests.templates._render import TEMPLATE_REF, template_values
 
 BASE_PARAMETERS: dict[str, Any] = {
     "name": "orders-api",
@@ -27,11 +29,13 @@ BASE_PARAMETERS: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class CreatedService:
-    """An application repository produced by the template, committed to git."""
+    """An application repository made by a real Create, cloned from the local git host."""
 
     path: Path
     parameters: Mapping[str, Any]
     values: Mapping[str, Any]
+    output: Mapping[str, Any]
+    settings: Settings
 
 
 def _need(tool: str) -> str:
@@ -41,21 +45,40 @@ def _need(tool: str) -> str:
     return path
 
 
-def commit_all(path: Path, message: str = "Initial commit") -> None:
-    """Make ``path`` a git repository on ``main`` holding every file in it."""
-    git = ["git", "-c", "user.name=goldpath tests", "-c", "user.email=tests@goldpath.invalid"]
-    if not (path / ".git").exists():
-        subprocess.run([*git, "init", "-q", "-b", "main", str(path)], check=True)
-    subprocess.run([*git, "-C", str(path), "add", "-A"], check=True)
-    subprocess.run([*git, "-C", str(path), "commit", "-q", "-m", message], check=True)
+def _settings(home: Path) -> Settings:
+    return load_settings(home=home, catalog={"refresh_enabled": False}, scaffolder={"workers": 0})
 
 
-def create_service(parameters: Mapping[str, Any], destination: Path) -> CreatedService:
-    """Create the service from the template into ``destination`` and commit it."""
-    destination.mkdir(parents=True, exist_ok=True)
-    values = create(parameters, destination)
-    commit_all(destination)
-    return CreatedService(path=destination, parameters=dict(parameters), values=values)
+def create_service(
+    parameters: Mapping[str, Any], destination: Path, *, home: Path
+) -> CreatedService:
+    """A real Create into the embedded local git host, cloned to ``destination``."""
+    settings = _settings(home)
+    runtime = Runtime(settings)
+    runtime.prepare()
+    try:
+        scaffolder = runtime.scaffolder
+        scaffolder.register_builtin_templates()
+        task_id = scaffolder.create_task(TEMPLATE_REF, parameters)
+        while scaffolder.run_next("templates-tests") is not None:
+            pass
+        task = scaffolder.get_task(task_id)
+        assert task.status == "completed", task.error
+        output = dict(task.output or {})
+    finally:
+        runtime.stop()
+    group = settings.platform.app_group
+    bare = settings.git_root / group / f"{parameters['name']}.git"
+    subprocess.run(
+        ["git", "clone", "-q", str(bare), str(destination)], check=True, capture_output=True
+    )
+    return CreatedService(
+        path=destination,
+        parameters=dict(parameters),
+        values=template_values(parameters, settings),
+        output=output,
+        settings=settings,
+    )
 
 
 def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -96,7 +119,7 @@ def npm_ci(path: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[st
 @pytest.fixture(scope="session")
 def installed_service(
     tmp_path_factory: pytest.TempPathFactory, npm_env: dict[str, str]
-) -> Iterator[CreatedService]:
+) -> CreatedService:
     """The service created once per run with BASE_PARAMETERS and installed with ``npm ci``.
 
     Shared by every xdist worker (a file lock makes the first one build it); tests must
@@ -104,22 +127,30 @@ def installed_service(
     """
     root = _shared_root(tmp_path_factory)
     target = root / "installed-orders-api"
-    ready = root / "installed-orders-api.ready"
+    home = root / "installed-orders-api-home"
     with (root / "installed-orders-api.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not ready.exists():
-            shutil.rmtree(target, ignore_errors=True)
-            create_service(BASE_PARAMETERS, target)
-            result = npm_ci(target, npm_env)
-            assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
-            ready.write_text("ok", encoding="utf-8")
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    yield CreatedService(
-        path=target, parameters=BASE_PARAMETERS, values=template_values(BASE_PARAMETERS)
+        try:
+            if not (root / "installed-orders-api.ready").exists():
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.rmtree(home, ignore_errors=True)
+                create_service(BASE_PARAMETERS, target, home=home)
+                result = npm_ci(target, npm_env)
+                assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
+                (root / "installed-orders-api.ready").write_text("ok", encoding="utf-8")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    settings = _settings(home)
+    return CreatedService(
+        path=target,
+        parameters=BASE_PARAMETERS,
+        values=template_values(BASE_PARAMETERS, settings),
+        output={},
+        settings=settings,
     )
 
 
 @pytest.fixture
 def created_service(tmp_path: Path) -> CreatedService:
-    """A fresh, uninstalled copy of the service (BASE_PARAMETERS) that a test may change."""
-    return create_service(BASE_PARAMETERS, tmp_path / "orders-api")
+    """A fresh, uninstalled service (BASE_PARAMETERS) from a real Create; tests may change it."""
+    return create_service(BASE_PARAMETERS, tmp_path / "orders-api", home=tmp_path / "home")

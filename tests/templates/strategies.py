@@ -14,7 +14,10 @@ NODE_VERSIONS = ("26", "24", "22")
 def app_names() -> st.SearchStrategy[str]:
     """Any name the template accepts: a DNS-1123 label starting with a letter, 2..40 long."""
     middle = MAX_APP_NAME_LENGTH - 2
-    return st.from_regex(rf"\A[a-z]([-a-z0-9]{{0,{middle}}}[a-z0-9])\Z", fullmatch=True)
+    generated = st.from_regex(rf"\A[a-z]([-a-z0-9]{{0,{middle}}}[a-z0-9])\Z", fullmatch=True)
+    # Valid names that YAML 1.1 reads as booleans, null or numbers when left unquoted.
+    yaml_words = st.sampled_from(["null", "true", "false", "yes", "no", "on", "off", "nan", "e10"])
+    return st.one_of(yaml_words, generated)
 
 
 def descriptions() -> st.SearchStrategy[str]:
@@ -29,7 +32,10 @@ def descriptions() -> st.SearchStrategy[str]:
 
 def owners() -> st.SearchStrategy[str]:
     """A catalog Group, as a plain name or a full entity ref."""
-    team = st.from_regex(r"\A[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,8}){0,2}\Z", fullmatch=True)
+    team = st.one_of(
+        st.sampled_from(["yes", "null", "true"]),
+        st.from_regex(r"\A[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,8}){0,2}\Z", fullmatch=True),
+    )
     return st.one_of(team, team.map(lambda name: f"group:default/{name}"))
 
 
@@ -37,6 +43,7 @@ def systems() -> st.SearchStrategy[str]:
     """A System entity name, or empty for none."""
     return st.one_of(
         st.just(""),
+        st.sampled_from(["0", "1.5", "1e3", "true", "null", "no"]),
         st.from_regex(r"\A[a-z0-9]{1,12}([-_.][a-z0-9]{1,8}){0,2}\Z", fullmatch=True),
     )
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from goldpath.catalog import entity_problems, parse_entity_ref
 from goldpath.gitops import ENVIRONMENTS, AppSpec, dashboard_selector, render_app
 from goldpath.gitops._names import hostname
-from tests.templates._render import SKELETON_DIR, create, load_yaml, platform_context
+from tests.templates._render import SKELETON_DIR, create, load_yaml, platform_facts
 from tests.templates.conftest import BASE_PARAMETERS
 from tests.templates.strategies import NODE_VERSIONS, app_names, parameters
 
@@ -141,7 +141,7 @@ def test_catalog_info_carries_every_integration_annotation(params: dict[str, Any
     files, values = _render(params)
     entity = load_yaml(files["catalog-info.yaml"])
     name = params["name"]
-    platform = platform_context()
+    platform = platform_facts()
     assert entity["metadata"]["annotations"] == {
         "gitlab.com/project-slug": f"{platform['app_group']}/{name}",
         "argocd/app-name": name,
@@ -190,7 +190,7 @@ def test_names_derived_from_the_app_name_stay_within_kubernetes_limits(
 ) -> None:
     files, _ = _render({**BASE_PARAMETERS, "name": name})
     assert len(load_yaml(files["catalog-info.yaml"])["metadata"]["name"]) <= 63
-    domain = platform_context()["domain"]
+    domain = platform_facts()["domain"]
     assert len(hostname(name, domain, environment).split(".")[0]) <= 63
     spec = AppSpec(
         name=name,
@@ -275,7 +275,7 @@ def test_push_uses_the_project_scoped_credentials_and_the_app_repository() -> No
     job = _resolved(pipeline, pipeline["push"])
     assert job["variables"]["AWS_ACCESS_KEY_ID"] == "$APP_AWS_ACCESS_KEY_ID"
     assert job["variables"]["AWS_SECRET_ACCESS_KEY"] == "$APP_AWS_SECRET_ACCESS_KEY"
-    platform = platform_context()
+    platform = platform_facts()
     assert pipeline["variables"]["ECR_REGISTRY"] == platform["ecr_registry"]
     assert pipeline["variables"]["IMAGE"] == "$ECR_REGISTRY/$APP_NAME"
     assert 'docker push "$IMAGE:$CI_COMMIT_SHA"' in job["script"]
@@ -285,7 +285,7 @@ def test_update_gitops_commits_the_tag_with_skip_ci_and_retries() -> None:
     pipeline = _pipeline()
     job = _resolved(pipeline, pipeline["update-gitops"])
     script = "\n".join(job["script"])
-    platform = platform_context()
+    platform = platform_facts()
     assert pipeline["variables"]["GITOPS_REPO"] == f"{platform['gitops_group']}/orders-api"
     assert "${GITOPS_DEPLOY_TOKEN}" in script
     assert "yq -i '(.images[] | select(.name == strenv(IMAGE))).newTag" in script

@@ -12,10 +12,10 @@ from hypothesis import given
 from goldpath.catalog import entity_problems
 from goldpath.gitops import MAX_APP_NAME_LENGTH
 from goldpath.templates import TEMPLATES_DIR, builtin_template_paths
-from tests.templates._render import TEMPLATE_DIR, load_template, platform_context
+from tests.templates._render import TEMPLATE_DIR, load_template, platform_facts
 from tests.templates.strategies import NODE_VERSIONS, app_names, parameters
 
-PLATFORM_NAMES = set(platform_context())
+PLATFORM_NAMES = set(platform_facts())
 
 
 def _form_schema(template: dict[str, Any]) -> dict[str, Any]:
