@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import string
+
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.web.conftest import csrf_from, sign_in_guest
 
 from goldpath.web.auth import SESSION_COOKIE
@@ -110,3 +114,12 @@ def test_multipart_forms_are_checked_too(guest: TestClient) -> None:
     )
     assert allowed.status_code == 200
     assert "gp_" in allowed.text
+
+
+# Refused requests change nothing, so one signed-in client serves every example.
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=64))
+def test_any_token_but_the_sessions_own_is_refused(guest: TestClient, presented: str) -> None:
+    expected = csrf_from(guest.get("/settings/tokens").text)
+    response = guest.post("/api/catalog/refresh", json={}, headers={"X-CSRF-Token": presented})
+    assert (response.status_code == 403) == (presented != expected)
