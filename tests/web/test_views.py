@@ -194,3 +194,22 @@ def test_same_site_paths_are_kept(path: str) -> None:
     if path.startswith("//"):
         return
     assert safe_next(path) == path
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["ownerOf", "hasMember", "parentOf", "dependencyOf"]),
+        st.lists(NAME, min_size=1, max_size=12, unique=True),
+        min_size=1,
+    )
+)
+def test_a_crowded_graph_still_shows_every_relation_type(targets: dict[str, list[str]]) -> None:
+    entity = _component()
+    entity["relations"] = [
+        {"type": t, "targetRef": f"{t.lower()}:default/{n}"}
+        for t, names in targets.items()
+        for n in names
+    ]
+    graph = relation_graph("Team", "Group", relation_groups(entity))
+    labels = {edge.label for edge in graph.edges}
+    assert set(targets) <= labels

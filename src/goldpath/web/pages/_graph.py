@@ -89,6 +89,23 @@ def _column(groups: Sequence[RelationGroup], right: bool) -> list[_Target]:
     return list(targets.values())
 
 
+def _fair_share(column: list[_Target], slots: int) -> list[_Target]:
+    """Keep ``slots`` targets, taking one of each relation type in turn, in column order.
+
+    A group owning many things still shows its members and its parent.
+    """
+    by_type: dict[str, list[int]] = {}
+    for index, target in enumerate(column):
+        by_type.setdefault(target.types[0], []).append(index)
+    kept: set[int] = set()
+    queues = list(by_type.values())
+    while len(kept) < slots and any(queues):
+        for queue in queues:
+            if queue and len(kept) < slots:
+                kept.add(queue.pop(0))
+    return [target for index, target in enumerate(column) if index in kept]
+
+
 def _column_height(count: int) -> float:
     return count * NODE_HEIGHT + max(count - 1, 0) * ROW_GAP
 
@@ -100,7 +117,8 @@ def relation_graph(center_label: str, center_kind: str, groups: Sequence[Relatio
     for column in columns:
         if len(column) > MAX_PER_COLUMN:
             rest = len(column) - (MAX_PER_COLUMN - 1)
-            column = column[: MAX_PER_COLUMN - 1] + [_Target(f"+{rest} more", "", None, [])]
+            column = _fair_share(column, MAX_PER_COLUMN - 1)
+            column.append(_Target(f"+{rest} more", "", None, []))
         shown.append(column)
     rows = max(1, *(len(c) for c in shown))
     height = int(_column_height(rows) + 2 * PADDING)
