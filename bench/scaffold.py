@@ -41,7 +41,8 @@ def _write_template(root: Path) -> Path:
         "# ${{ values.name }}\n\n{% for tag in values.tags %}- ${{ tag }}\n{% endfor %}"
     )
     (skeleton / "catalog-info.yaml").write_text(
-        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+        "metadata:\n  name: ${{ values.name }}\n"
         "spec:\n  type: service\n  owner: group:default/platform\n  lifecycle: experimental\n"
     )
     entity = {
@@ -205,11 +206,13 @@ def main() -> None:
     def line(label: str, values: list[float]) -> str:
         return (
             f"{label:<32} n={len(values):<3} p50={_percentile(values, 50) * 1000:7.1f} ms  "
-            f"p95={_percentile(values, 95) * 1000:7.1f} ms  mean={statistics.mean(values) * 1000:7.1f} ms"
+            f"p95={_percentile(values, 95) * 1000:7.1f} ms  "
+            f"mean={statistics.mean(values) * 1000:7.1f} ms"
         )
 
     print(
-        f"template: fetch:template ({FILES} files) + debug:log + catalog:write + publish:github (local) + catalog:register"
+        f"template: fetch:template ({FILES} files) + debug:log + catalog:write"
+        " + publish:github (local) + catalog:register"
     )
     print(line("sequential task time", sequential))
     print(line(f"concurrent task time ({args.workers} workers)", concurrent))

@@ -81,8 +81,13 @@ world_write = Action(
     handler=_world_write,
     undo={"remove-file": _undo_remove_file},
 )
-fail = Action(id="test:fail", description="Always fails.", input=FailInput, handler=_fail,
-              supports_dry_run=True)
+fail = Action(
+    id="test:fail",
+    description="Always fails.",
+    input=FailInput,
+    handler=_fail,
+    supports_dry_run=True,
+)
 wait = Action(id="test:wait", description="Waits for a flag file.", input=WaitInput, handler=_wait)
 
 TEST_ACTIONS: tuple[Action, ...] = (world_write, fail, wait)
@@ -125,7 +130,12 @@ def write_template(
             "type": "service",
             "parameters": parameters
             if parameters is not None
-            else [{"required": ["name"], "properties": {"name": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}}}],
+            else [
+                {
+                    "required": ["name"],
+                    "properties": {"name": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}},
+                }
+            ],
             "steps": list(steps),
             "output": dict(output or {}),
         },
@@ -163,7 +173,10 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 def service(runtime: Runtime) -> ScaffolderService:
     """A scaffolder service with the test actions, sharing the runtime's catalog."""
     return ScaffolderService(
-        database=runtime.database, settings=runtime.settings, registry=test_registry(), runtime=runtime
+        database=runtime.database,
+        settings=runtime.settings,
+        registry=test_registry(),
+        runtime=runtime,
     )
 
 

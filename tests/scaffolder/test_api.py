@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from tests.scaffolder.conftest import drain, write_template
 
 from goldpath.config import Settings
 from goldpath.runtime import Runtime
 from goldpath.web import create_app
-from tests.scaffolder.conftest import drain, write_template
 
 
 @pytest.fixture
@@ -34,9 +34,17 @@ def _hello_template(client: TestClient, templates_dir: Path) -> None:
         name="hello",
         files={"skeleton/hello.txt": "hello ${{ values.name }}\n"},
         steps=[
-            {"id": "fetch", "name": "Fetch", "action": "fetch:template",
-             "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}}},
-            {"id": "log", "action": "debug:log", "input": {"message": "made ${{ parameters.name }}"}},
+            {
+                "id": "fetch",
+                "name": "Fetch",
+                "action": "fetch:template",
+                "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}},
+            },
+            {
+                "id": "log",
+                "action": "debug:log",
+                "input": {"message": "made ${{ parameters.name }}"},
+            },
         ],
         output={"text": [{"title": "Done", "content": "${{ parameters.name }}"}]},
     )
@@ -47,15 +55,30 @@ def test_actions_lists_every_action_with_schemas(client: TestClient) -> None:
     answer = client.get("/api/scaffolder/v2/actions")
     assert answer.status_code == 200
     actions = {a["id"]: a for a in answer.json()}
-    assert {"fetch:template", "fetch:plain", "fs:rename", "fs:delete", "debug:log",
-            "catalog:register", "catalog:write"} <= set(actions)
+    assert {
+        "fetch:template",
+        "fetch:plain",
+        "fs:rename",
+        "fs:delete",
+        "debug:log",
+        "catalog:register",
+        "catalog:write",
+    } <= set(actions)
     assert "targetPath" in actions["fetch:template"]["schema"]["input"]["properties"]
-    assert set(actions["catalog:register"]["schema"]["output"]["properties"]) == {"entityRef", "catalogInfoUrl"}
+    assert set(actions["catalog:register"]["schema"]["output"]["properties"]) == {
+        "entityRef",
+        "catalogInfoUrl",
+    }
 
 
-def test_create_task_runs_and_reports_backstage_shapes(client: TestClient, templates_dir: Path) -> None:
+def test_create_task_runs_and_reports_backstage_shapes(
+    client: TestClient, templates_dir: Path
+) -> None:
     _hello_template(client, templates_dir)
-    created = client.post("/api/scaffolder/v2/tasks", json={"templateRef": "template:default/hello", "values": {"name": "world"}})
+    created = client.post(
+        "/api/scaffolder/v2/tasks",
+        json={"templateRef": "template:default/hello", "values": {"name": "world"}},
+    )
     assert created.status_code == 201
     task_id = created.json()["id"]
     drain(_runtime(client).scaffolder)
@@ -75,7 +98,10 @@ def test_create_task_runs_and_reports_backstage_shapes(client: TestClient, templ
 
 def test_eventstream_sends_every_event_then_ends(client: TestClient, templates_dir: Path) -> None:
     _hello_template(client, templates_dir)
-    task_id = client.post("/api/scaffolder/v2/tasks", json={"templateRef": "template:default/hello", "values": {"name": "sse"}}).json()["id"]
+    task_id = client.post(
+        "/api/scaffolder/v2/tasks",
+        json={"templateRef": "template:default/hello", "values": {"name": "sse"}},
+    ).json()["id"]
     drain(_runtime(client).scaffolder)
     with client.stream("GET", f"/api/scaffolder/v2/tasks/{task_id}/eventstream") as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
@@ -84,36 +110,52 @@ def test_eventstream_sends_every_event_then_ends(client: TestClient, templates_d
     assert text.rstrip().split("\n\n")[-1].split("\n")[1] == "event: completion"
 
 
-def test_invalid_values_answer_422_and_start_nothing(client: TestClient, templates_dir: Path) -> None:
+def test_invalid_values_answer_422_and_start_nothing(
+    client: TestClient, templates_dir: Path
+) -> None:
     _hello_template(client, templates_dir)
-    answer = client.post("/api/scaffolder/v2/tasks", json={"templateRef": "template:default/hello", "values": {"name": "Bad Name"}})
+    answer = client.post(
+        "/api/scaffolder/v2/tasks",
+        json={"templateRef": "template:default/hello", "values": {"name": "Bad Name"}},
+    )
     assert answer.status_code == 422
     assert answer.json()["error"]["errors"][0]["field"] == "name"
     assert client.get("/api/scaffolder/v2/tasks").json()["totalTasks"] == 0
 
 
 def test_unknown_template_is_404(client: TestClient) -> None:
-    answer = client.post("/api/scaffolder/v2/tasks", json={"templateRef": "template:default/nope", "values": {}})
+    answer = client.post(
+        "/api/scaffolder/v2/tasks", json={"templateRef": "template:default/nope", "values": {}}
+    )
     assert answer.status_code == 404
 
 
 def test_cancel_open_task(client: TestClient, templates_dir: Path) -> None:
     _hello_template(client, templates_dir)
-    task_id = client.post("/api/scaffolder/v2/tasks", json={"templateRef": "template:default/hello", "values": {"name": "c"}}).json()["id"]
-    assert client.post(f"/api/scaffolder/v2/tasks/{task_id}/cancel").json() == {"status": "cancelled"}
+    task_id = client.post(
+        "/api/scaffolder/v2/tasks",
+        json={"templateRef": "template:default/hello", "values": {"name": "c"}},
+    ).json()["id"]
+    assert client.post(f"/api/scaffolder/v2/tasks/{task_id}/cancel").json() == {
+        "status": "cancelled"
+    }
     assert client.post(f"/api/scaffolder/v2/tasks/{task_id}/cancel").status_code == 409
     assert client.get(f"/api/scaffolder/v2/tasks/{task_id}").json()["status"] == "cancelled"
 
 
 def test_parameter_schema(client: TestClient, templates_dir: Path) -> None:
     _hello_template(client, templates_dir)
-    schema = client.get("/api/scaffolder/v2/templates/default/template/hello/parameter-schema").json()
+    schema = client.get(
+        "/api/scaffolder/v2/templates/default/template/hello/parameter-schema"
+    ).json()
     assert schema["title"] == "hello"
     assert schema["steps"][0]["schema"]["required"] == ["name"]
 
 
 def test_builtin_templates_are_in_the_catalog_at_start(client: TestClient) -> None:
-    schema = client.get("/api/scaffolder/v2/templates/default/template/nodejs-service/parameter-schema")
+    schema = client.get(
+        "/api/scaffolder/v2/templates/default/template/nodejs-service/parameter-schema"
+    )
     assert schema.status_code == 200
     assert [s["title"] for s in schema.json()["steps"]][:1] == ["Service"]
 
@@ -123,16 +165,32 @@ def _b64(text: str) -> str:
 
 
 def test_dry_run_with_directory_contents(client: TestClient, templates_dir: Path) -> None:
-    path = write_template(templates_dir, name="dry", steps=[
-        {"id": "fetch", "action": "fetch:template", "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}}},
-        {"id": "register", "action": "catalog:register", "input": {"catalogInfoUrl": "https://example.com/x.yaml"}},
-    ], output={"entity": "${{ steps.register.output.entityRef }}"})
+    path = write_template(
+        templates_dir,
+        name="dry",
+        steps=[
+            {
+                "id": "fetch",
+                "action": "fetch:template",
+                "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}},
+            },
+            {
+                "id": "register",
+                "action": "catalog:register",
+                "input": {"catalogInfoUrl": "https://example.com/x.yaml"},
+            },
+        ],
+        output={"entity": "${{ steps.register.output.entityRef }}"},
+    )
     template = yaml.safe_load(path.read_text())
     body = {
         "template": template,
         "values": {"name": "dry-svc"},
         "directoryContents": [
-            {"path": "skeleton/${{ values.name }}.txt", "base64Content": _b64("name=${{ values.name }}")},
+            {
+                "path": "skeleton/${{ values.name }}.txt",
+                "base64Content": _b64("name=${{ values.name }}"),
+            },
             {"path": "skeleton/run.sh", "base64Content": _b64("#!/bin/sh\n"), "executable": True},
         ],
     }
@@ -149,7 +207,18 @@ def test_dry_run_with_directory_contents(client: TestClient, templates_dir: Path
 
 
 def test_dry_run_with_invalid_values_is_400(client: TestClient, templates_dir: Path) -> None:
-    path = write_template(templates_dir, name="dry", steps=[{"id": "log", "action": "debug:log", "input": {"message": "x"}}])
-    answer = client.post("/api/scaffolder/v2/dry-run", json={"template": yaml.safe_load(path.read_text()), "values": {}, "directoryContents": []})
+    path = write_template(
+        templates_dir,
+        name="dry",
+        steps=[{"id": "log", "action": "debug:log", "input": {"message": "x"}}],
+    )
+    answer = client.post(
+        "/api/scaffolder/v2/dry-run",
+        json={"template": yaml.safe_load(path.read_text()), "values": {}, "directoryContents": []},
+    )
     assert answer.status_code == 400
-    assert answer.json()["error"]["errors"][0] == {"field": "name", "rule": "required", "message": "name is required"}
+    assert answer.json()["error"]["errors"][0] == {
+        "field": "name",
+        "rule": "required",
+        "message": "name is required",
+    }

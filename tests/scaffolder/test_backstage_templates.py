@@ -9,36 +9,52 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.scaffolder.conftest import drain
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import ScaffolderService, decode_directory_contents
 from goldpath.scaffolder.errors import TemplateInvalidError
-from tests.scaffolder.conftest import drain
 
 DATA = Path(__file__).parent / "data" / "backstage"
 
 VALUES: dict[str, dict[str, Any]] = {
-    "website-ssr": {"component_id": "shop-web", "owner": "group:default/web", "description": "The shop",
-                    "repoUrl": "github.com?owner=acme&repo=shop-web"},
-    "grpc-service": {"component_id": "orders", "owner": "group:default/orders", "java_package_name": "io.acme.orders",
-                     "repoUrl": "github.com?owner=acme&repo=orders"},
+    "website-ssr": {
+        "component_id": "shop-web",
+        "owner": "group:default/web",
+        "description": "The shop",
+        "repoUrl": "github.com?owner=acme&repo=shop-web",
+    },
+    "grpc-service": {
+        "component_id": "orders",
+        "owner": "group:default/orders",
+        "java_package_name": "io.acme.orders",
+        "repoUrl": "github.com?owner=acme&repo=orders",
+    },
 }
 
 
 def _directory_contents(folder: Path) -> list[dict[str, Any]]:
     return [
-        {"path": p.relative_to(folder).as_posix(), "base64Content": base64.b64encode(p.read_bytes()).decode()}
+        {
+            "path": p.relative_to(folder).as_posix(),
+            "base64Content": base64.b64encode(p.read_bytes()).decode(),
+        }
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != "template.yaml"
     ]
 
 
 @pytest.mark.parametrize("name", sorted(VALUES))
-def test_backstage_shaped_template_dry_runs(runtime: Runtime, service: ScaffolderService, name: str) -> None:
+def test_backstage_shaped_template_dry_runs(
+    runtime: Runtime, service: ScaffolderService, name: str
+) -> None:
     folder = DATA / name
     entity = yaml.safe_load((folder / "template.yaml").read_text())
-    result = service.dry_run(entity, VALUES[name],
-                             directory_contents=decode_directory_contents(_directory_contents(folder)))
+    result = service.dry_run(
+        entity,
+        VALUES[name],
+        directory_contents=decode_directory_contents(_directory_contents(folder)),
+    )
     assert result.status == "completed", (result.error, result.error_details)
     files = {f.path: f.content.decode() for f in result.files}
     assert "catalog-info.yaml" in files
@@ -51,30 +67,43 @@ def test_backstage_shaped_template_dry_runs(runtime: Runtime, service: Scaffolde
 def test_copy_without_render_keeps_github_expressions(service: ScaffolderService) -> None:
     folder = DATA / "website-ssr"
     entity = yaml.safe_load((folder / "template.yaml").read_text())
-    result = service.dry_run(entity, VALUES["website-ssr"],
-                             directory_contents=decode_directory_contents(_directory_contents(folder)))
+    result = service.dry_run(
+        entity,
+        VALUES["website-ssr"],
+        directory_contents=decode_directory_contents(_directory_contents(folder)),
+    )
     files = {f.path: f.content.decode() for f in result.files}
     assert '"${{ github.sha }}"' in files[".github/workflows/build.yml"]
     assert yaml.safe_load(files["catalog-info.yaml"])["metadata"]["annotations"] == {
-        "github.com/project-slug": "acme/shop-web"}
+        "github.com/project-slug": "acme/shop-web"
+    }
 
 
 def test_templated_file_names_and_literal_values(service: ScaffolderService) -> None:
     folder = DATA / "grpc-service"
     entity = yaml.safe_load((folder / "template.yaml").read_text())
-    result = service.dry_run(entity, VALUES["grpc-service"],
-                             directory_contents=decode_directory_contents(_directory_contents(folder)))
+    result = service.dry_run(
+        entity,
+        VALUES["grpc-service"],
+        directory_contents=decode_directory_contents(_directory_contents(folder)),
+    )
     files = {f.path: f.content.decode() for f in result.files}
     assert "service orders {}" in files["src/main/proto/orders.proto"]
     assert yaml.safe_load(files["application.yaml"]) == {"server": {"port": 8080}}
 
 
-def test_backstage_shaped_template_runs_end_to_end(runtime: Runtime, service: ScaffolderService, tmp_path: Path) -> None:
+def test_backstage_shaped_template_runs_end_to_end(
+    runtime: Runtime, service: ScaffolderService, tmp_path: Path
+) -> None:
     # goldpath's catalog refuses the e-mail style owner (web@example.com) public templates
     # carry, so the catalog copy names a group; the steps are unchanged
     copy = tmp_path / "website-ssr"
     shutil.copytree(DATA / "website-ssr", copy)
-    text = (copy / "template.yaml").read_text().replace("owner: web@example.com", "owner: group:default/web")
+    text = (
+        (copy / "template.yaml")
+        .read_text()
+        .replace("owner: web@example.com", "owner: group:default/web")
+    )
     (copy / "template.yaml").write_text(text)
     runtime.catalog.add_location("file", str(copy / "template.yaml"))
     task_id = service.create_task("template:default/website-ssr", VALUES["website-ssr"])

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.scaffolder.conftest import write_template
 from typer.testing import CliRunner
 
 from goldpath.cli import app
 from goldpath.config import load_settings
 from goldpath.runtime import Runtime
-from tests.scaffolder.conftest import write_template
 
 runner = CliRunner()
 
@@ -26,20 +26,44 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         tmp_path / "templates",
         name="hello",
         files={"skeleton/hello.txt": "hello ${{ values.name }}\n"},
-        parameters={"required": ["name"], "properties": {
-            "name": {"type": "string", "pattern": "^[a-z-]+$"},
-            "port": {"type": "integer", "default": 8080},
-            "explode": {"type": "boolean", "default": False}}},
+        parameters={
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "pattern": "^[a-z-]+$"},
+                "port": {"type": "integer", "default": 8080},
+                "explode": {"type": "boolean", "default": False},
+            },
+        },
         steps=[
-            {"id": "fetch", "name": "Fetch files", "action": "fetch:template",
-             "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}}},
-            {"id": "write", "name": "Write entity", "action": "catalog:write", "input": {"entity": {
-                "apiVersion": "backstage.io/v1alpha1", "kind": "Component",
-                "metadata": {"name": "${{ parameters.name }}"}, "spec": {"port": "${{ parameters.port }}"}}}},
-            {"id": "explode", "if": "${{ parameters.explode }}", "action": "fs:rename",
-             "input": {"files": [{"from": "missing.txt", "to": "x.txt"}]}},
+            {
+                "id": "fetch",
+                "name": "Fetch files",
+                "action": "fetch:template",
+                "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}},
+            },
+            {
+                "id": "write",
+                "name": "Write entity",
+                "action": "catalog:write",
+                "input": {
+                    "entity": {
+                        "apiVersion": "backstage.io/v1alpha1",
+                        "kind": "Component",
+                        "metadata": {"name": "${{ parameters.name }}"},
+                        "spec": {"port": "${{ parameters.port }}"},
+                    }
+                },
+            },
+            {
+                "id": "explode",
+                "if": "${{ parameters.explode }}",
+                "action": "fs:rename",
+                "input": {"files": [{"from": "missing.txt", "to": "x.txt"}]},
+            },
         ],
-        output={"links": [{"title": "Docs", "url": "https://docs.example.com/${{ parameters.name }}"}]},
+        output={
+            "links": [{"title": "Docs", "url": "https://docs.example.com/${{ parameters.name }}"}]
+        },
     )
     runtime = Runtime(load_settings(home=home, catalog={"refresh_enabled": False}))
     runtime.prepare()
@@ -59,9 +83,11 @@ def test_create_shows_steps_and_output_links(home: Path) -> None:
 def test_create_json_prints_the_task(home: Path, tmp_path: Path) -> None:
     values = tmp_path / "values.yaml"
     values.write_text("name: from-file\nport: 9000\n")
-    result = runner.invoke(app, ["create", "template:default/hello", "--values", str(values), "--json"])
+    result = runner.invoke(
+        app, ["create", "template:default/hello", "--values", str(values), "--json"]
+    )
     assert result.exit_code == 0, result.output
-    task = json.loads(result.output[result.output.index("{"):])
+    task = json.loads(result.output[result.output.index("{") :])
     assert task["status"] == "completed"
     assert task["spec"]["parameters"]["port"] == 9000
     assert [s["status"] for s in task["steps"]] == ["completed", "completed", "skipped"]
@@ -90,7 +116,7 @@ def test_dry_run_lists_the_files(home: Path) -> None:
 
 def test_tasks_list_show_and_cancel(home: Path) -> None:
     created = runner.invoke(app, ["create", "hello", "--set", "name=listed", "--json"])
-    task_id = json.loads(created.output[created.output.index("{"):])["id"]
+    task_id = json.loads(created.output[created.output.index("{") :])["id"]
     listed = runner.invoke(app, ["tasks", "list"])
     assert listed.exit_code == 0 and task_id in listed.output
     shown = runner.invoke(app, ["tasks", "show", task_id, "--events"])

@@ -7,10 +7,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tests.scaffolder.conftest import write_template
+
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import FINISHED, RESERVED_NAME_ANNOTATION, ScaffolderService, TaskWorkers
 from goldpath.scaffolder.errors import NameReservedError
-from tests.scaffolder.conftest import write_template
 
 CATALOG_INFO = """apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -29,10 +30,22 @@ def _template(templates_dir: Path, world: Path, *, reserved: bool) -> Path:
         name="parallel",
         annotations={RESERVED_NAME_ANNOTATION: "name"} if reserved else {},
         steps=[
-            {"id": "publish", "action": "test:world-write",
-             "input": {"path": f"{world}/" + "${{ parameters.name }}/catalog-info.yaml", "content": CATALOG_INFO}},
-            {"id": "register", "action": "catalog:register",
-             "input": {"catalogInfoUrl": f"file://{world}/" + "${{ parameters.name }}/catalog-info.yaml"}},
+            {
+                "id": "publish",
+                "action": "test:world-write",
+                "input": {
+                    "path": f"{world}/" + "${{ parameters.name }}/catalog-info.yaml",
+                    "content": CATALOG_INFO,
+                },
+            },
+            {
+                "id": "register",
+                "action": "catalog:register",
+                "input": {
+                    "catalogInfoUrl": f"file://{world}/"
+                    + "${{ parameters.name }}/catalog-info.yaml"
+                },
+            },
         ],
     )
 
@@ -69,20 +82,27 @@ def _run(runtime: Runtime, service: ScaffolderService, count: int) -> tuple[list
     return ids, refused
 
 
-def test_twenty_parallel_creates_with_a_reserved_name(runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path) -> None:
+def test_twenty_parallel_creates_with_a_reserved_name(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+) -> None:
     world = tmp_path / "world"
     runtime.catalog.add_location("file", str(_template(templates_dir, world, reserved=True)))
     ids, refused = _run(runtime, service, 20)
     statuses = [service.get_task(i).status for i in ids]
     assert statuses.count("completed") == 1
-    assert len(ids) + refused == 20 and statuses.count("completed") + refused + statuses.count("failed") == 20
+    assert (
+        len(ids) + refused == 20
+        and statuses.count("completed") + refused + statuses.count("failed") == 20
+    )
     assert runtime.catalog.get_entity("component:default/same-name")
     assert len([loc for loc in runtime.catalog.list_locations() if "same-name" in loc.target]) == 1
     assert service.store.reservation_owner("same-name") is None
     assert not any(service.settings.workspace_root.iterdir())
 
 
-def test_twenty_parallel_creates_without_a_declaration(runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path) -> None:
+def test_twenty_parallel_creates_without_a_declaration(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+) -> None:
     world = tmp_path / "world"
     runtime.catalog.add_location("file", str(_template(templates_dir, world, reserved=False)))
     ids, refused = _run(runtime, service, 20)

@@ -12,11 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tests.scaffolder.conftest import test_registry, write_template
 
 from goldpath.config import load_settings
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import ScaffolderService, TaskWorkers
-from tests.scaffolder.conftest import test_registry, write_template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,8 @@ CHILD = textwrap.dedent(
     from tests.scaffolder.conftest import test_registry
 
     settings = load_settings(home={home!r}, catalog={{"refresh_enabled": False}},
-                             scaffolder={{"workers": 1, "heartbeat_seconds": 0.1, "poll_seconds": 0.05}})
+                             scaffolder={{"workers": 1, "heartbeat_seconds": 0.1,
+                                          "poll_seconds": 0.05}})
     runtime = Runtime(settings)
     runtime.prepare()
     service = ScaffolderService(database=runtime.database, settings=settings,
@@ -51,13 +52,25 @@ def test_killed_worker_task_is_rolled_back_at_next_start(tmp_path: Path) -> None
     home = tmp_path / "home"
     world = tmp_path / "world"
     flag = tmp_path / "flag"
-    template = write_template(tmp_path / "templates", name="crashy", steps=[
-        {"id": "make", "action": "test:world-write", "input": {"path": str(world / "made-by-task")}},
-        {"id": "hang", "action": "test:wait", "input": {"flag": str(flag)}},
-    ])
+    template = write_template(
+        tmp_path / "templates",
+        name="crashy",
+        steps=[
+            {
+                "id": "make",
+                "action": "test:world-write",
+                "input": {"path": str(world / "made-by-task")},
+            },
+            {"id": "hang", "action": "test:wait", "input": {"flag": str(flag)}},
+        ],
+    )
     script = CHILD.format(root=str(REPO_ROOT), home=str(home), template=str(template))
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
     try:
         assert child.stdout is not None
         task_id = child.stdout.readline().strip()
@@ -69,12 +82,16 @@ def test_killed_worker_task_is_rolled_back_at_next_start(tmp_path: Path) -> None
         child.send_signal(signal.SIGKILL)
         child.wait()
 
-    settings = load_settings(home=home, catalog={"refresh_enabled": False},
-                             scaffolder={"workers": 1, "heartbeat_timeout_seconds": 0.5})
+    settings = load_settings(
+        home=home,
+        catalog={"refresh_enabled": False},
+        scaffolder={"workers": 1, "heartbeat_timeout_seconds": 0.5},
+    )
     runtime = Runtime(settings)
     runtime.prepare()
-    service = ScaffolderService(database=runtime.database, settings=settings,
-                                registry=test_registry(), runtime=runtime)
+    service = ScaffolderService(
+        database=runtime.database, settings=settings, registry=test_registry(), runtime=runtime
+    )
     assert service.get_task(task_id).status == "processing"
     while not service.store.stale(older_than=timedelta(seconds=0.5)):
         time.sleep(0.05)

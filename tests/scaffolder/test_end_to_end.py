@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.scaffolder.conftest import drain, write_template
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import FINISHED, ScaffolderService, TaskWorkers
-from tests.scaffolder.conftest import drain, write_template
 
 pytestmark = pytest.mark.skipif(
     subprocess.run(["git", "--version"], capture_output=True).returncode != 0,
@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(
 FILES = {
     "skeleton/README.tmpl.md": "# ${{ values.name }}\nowned by ${{ values.owner }}\n",
     "skeleton/catalog-info.yaml": (
-        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+        "metadata:\n  name: ${{ values.name }}\n"
         "  annotations:\n    github.com/project-slug: ${{ values.slug }}\n"
         "spec:\n  type: service\n  owner: ${{ values.owner }}\n  lifecycle: experimental\n"
     ),
@@ -30,19 +31,53 @@ FILES = {
 }
 
 STEPS = [
-    {"id": "fetch", "name": "Fetch", "action": "fetch:template", "input": {"url": "./skeleton", "values": {
-        "name": "${{ parameters.name }}",
-        "owner": "${{ (parameters.repoUrl | parseRepoUrl).owner }}",
-        "slug": "${{ parameters.repoUrl | projectSlug }}"}}},
-    {"id": "docs", "if": "${{ parameters.withDocs }}", "action": "fetch:plain",
-     "input": {"url": "./docs", "targetPath": "docs"}},
-    {"id": "extras", "each": "${{ parameters.extras }}", "action": "fetch:plain",
-     "input": {"url": "./extra", "targetPath": "extras/${{ each.value }}"}},
-    {"id": "rename", "action": "fs:rename", "input": {"files": [{"from": "README.tmpl.md", "to": "README.md"}]}},
-    {"id": "publish", "action": "publish:github", "input": {
-        "repoUrl": "${{ parameters.repoUrl }}", "description": "made by a test", "defaultBranch": "main"}},
-    {"id": "register", "action": "catalog:register", "input": {
-        "repoContentsUrl": "${{ steps.publish.output.repoContentsUrl }}", "catalogInfoPath": "/catalog-info.yaml"}},
+    {
+        "id": "fetch",
+        "name": "Fetch",
+        "action": "fetch:template",
+        "input": {
+            "url": "./skeleton",
+            "values": {
+                "name": "${{ parameters.name }}",
+                "owner": "${{ (parameters.repoUrl | parseRepoUrl).owner }}",
+                "slug": "${{ parameters.repoUrl | projectSlug }}",
+            },
+        },
+    },
+    {
+        "id": "docs",
+        "if": "${{ parameters.withDocs }}",
+        "action": "fetch:plain",
+        "input": {"url": "./docs", "targetPath": "docs"},
+    },
+    {
+        "id": "extras",
+        "each": "${{ parameters.extras }}",
+        "action": "fetch:plain",
+        "input": {"url": "./extra", "targetPath": "extras/${{ each.value }}"},
+    },
+    {
+        "id": "rename",
+        "action": "fs:rename",
+        "input": {"files": [{"from": "README.tmpl.md", "to": "README.md"}]},
+    },
+    {
+        "id": "publish",
+        "action": "publish:github",
+        "input": {
+            "repoUrl": "${{ parameters.repoUrl }}",
+            "description": "made by a test",
+            "defaultBranch": "main",
+        },
+    },
+    {
+        "id": "register",
+        "action": "catalog:register",
+        "input": {
+            "repoContentsUrl": "${{ steps.publish.output.repoContentsUrl }}",
+            "catalogInfoPath": "/catalog-info.yaml",
+        },
+    },
 ]
 
 PARAMETERS = {
@@ -60,7 +95,11 @@ OUTPUT = {
     "remoteUrl": "${{ steps.publish.output.remoteUrl }}",
     "links": [
         {"title": "Repository", "url": "${{ steps.publish.output.remoteUrl }}"},
-        {"title": "Open in catalog", "icon": "catalog", "entityRef": "${{ steps.register.output.entityRef }}"},
+        {
+            "title": "Open in catalog",
+            "icon": "catalog",
+            "entityRef": "${{ steps.register.output.entityRef }}",
+        },
     ],
 }
 
@@ -69,8 +108,14 @@ def _install(runtime: Runtime, templates_dir: Path, *, fail_at_end: bool = False
     steps = list(STEPS)
     if fail_at_end:
         steps.append({"id": "boom", "if": "${{ parameters.fail }}", "action": "test:fail"})
-    path = write_template(templates_dir, name="github-service", files=FILES, steps=steps,
-                          parameters=PARAMETERS, output=OUTPUT)
+    path = write_template(
+        templates_dir,
+        name="github-service",
+        files=FILES,
+        steps=steps,
+        parameters=PARAMETERS,
+        output=OUTPUT,
+    )
     runtime.catalog.add_location("file", str(path))
 
 
@@ -84,7 +129,12 @@ def test_template_with_if_each_rename_publish_and_register_runs_end_to_end(
     runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
 ) -> None:
     _install(runtime, templates_dir)
-    values = {"name": "shop", "repoUrl": "github.com?owner=acme&repo=shop", "withDocs": True, "extras": ["a", "b"]}
+    values = {
+        "name": "shop",
+        "repoUrl": "github.com?owner=acme&repo=shop",
+        "withDocs": True,
+        "extras": ["a", "b"],
+    }
     task_id = service.create_task("template:default/github-service", values)
     drain(service)
     task = service.get_task(task_id)
@@ -97,8 +147,18 @@ def test_template_with_if_each_rename_publish_and_register_runs_end_to_end(
     assert entity["spec"]["owner"] == "acme"
     assert entity["metadata"]["annotations"]["github.com/project-slug"] == "acme/shop"
     clone = _clone(runtime, "acme", "shop", tmp_path / "clone")
-    files = sorted(p.relative_to(clone).as_posix() for p in clone.rglob("*") if p.is_file() and ".git" not in p.parts)
-    assert files == ["README.md", "catalog-info.yaml", "docs/index.md", "extras/a/NOTE.md", "extras/b/NOTE.md"]
+    files = sorted(
+        p.relative_to(clone).as_posix()
+        for p in clone.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    )
+    assert files == [
+        "README.md",
+        "catalog-info.yaml",
+        "docs/index.md",
+        "extras/a/NOTE.md",
+        "extras/b/NOTE.md",
+    ]
     assert (clone / "README.md").read_text() == "# shop\nowned by acme\n"
 
 
@@ -129,7 +189,10 @@ def test_publish_to_an_existing_repo_fails_without_deleting_it(
     _install(runtime, templates_dir)
     host = runtime.git_hosts.local
     existing = host.create_repo("acme", "theirs")
-    task_id = service.create_task("template:default/github-service", {"name": "theirs", "repoUrl": "github.com?owner=acme&repo=theirs"})
+    task_id = service.create_task(
+        "template:default/github-service",
+        {"name": "theirs", "repoUrl": "github.com?owner=acme&repo=theirs"},
+    )
     drain(service)
     assert service.get_task(task_id).status == "failed"
     assert host.get_repo("acme", "theirs").id == existing.id

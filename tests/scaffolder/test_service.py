@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.scaffolder.conftest import drain, write_template
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import RESERVED_NAME_ANNOTATION, ScaffolderService, TaskIdentity
 from goldpath.scaffolder.errors import NameReservedError, TemplateValuesError
-from tests.scaffolder.conftest import drain, write_template
 
 CATALOG_INFO = """apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -26,44 +26,85 @@ def _register_template(runtime: Runtime, path: Path) -> None:
     runtime.catalog.add_location("file", str(path))
 
 
-def _component_template(templates_dir: Path, *, name: str = "demo", extra_steps: list[dict] | None = None, reserved: bool = True) -> Path:
+def _component_template(
+    templates_dir: Path,
+    *,
+    name: str = "demo",
+    extra_steps: list[dict] | None = None,
+    reserved: bool = True,
+) -> Path:
     return write_template(
         templates_dir,
         name=name,
         annotations={RESERVED_NAME_ANNOTATION: "name"} if reserved else {},
-        files={"skeleton/catalog-info.yaml": CATALOG_INFO, "skeleton/README.md": "# ${{ values.name }}\n"},
+        files={
+            "skeleton/catalog-info.yaml": CATALOG_INFO,
+            "skeleton/README.md": "# ${{ values.name }}\n",
+        },
         steps=[
-            {"id": "fetch", "action": "fetch:template", "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}}},
-            {"id": "register", "action": "catalog:register",
-             "input": {"catalogInfoUrl": "${{ parameters.target }}/catalog-info.yaml"}},
+            {
+                "id": "fetch",
+                "action": "fetch:template",
+                "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}},
+            },
+            {
+                "id": "register",
+                "action": "catalog:register",
+                "input": {"catalogInfoUrl": "${{ parameters.target }}/catalog-info.yaml"},
+            },
             *(extra_steps or []),
         ],
-        parameters={"required": ["name", "target"], "properties": {"name": {"type": "string"}, "target": {"type": "string"}}},
-        output={"entityRef": "${{ steps.register.output.entityRef }}",
-                "links": [{"title": "Open", "entityRef": "${{ steps.register.output.entityRef }}"}]},
+        parameters={
+            "required": ["name", "target"],
+            "properties": {"name": {"type": "string"}, "target": {"type": "string"}},
+        },
+        output={
+            "entityRef": "${{ steps.register.output.entityRef }}",
+            "links": [{"title": "Open", "entityRef": "${{ steps.register.output.entityRef }}"}],
+        },
     )
 
 
-def test_task_completes_and_registers_the_entity(runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path) -> None:
+def test_task_completes_and_registers_the_entity(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+) -> None:
     target = tmp_path / "published"
-    path = _component_template(templates_dir, extra_steps=[
-        {"id": "copy", "action": "test:world-write", "input": {"path": str(target / "catalog-info.yaml"), "content": CATALOG_INFO.replace("${{ values.name }}", "${{ parameters.name }}")}},
-    ])
+    path = _component_template(
+        templates_dir,
+        extra_steps=[
+            {
+                "id": "copy",
+                "action": "test:world-write",
+                "input": {
+                    "path": str(target / "catalog-info.yaml"),
+                    "content": CATALOG_INFO.replace("${{ values.name }}", "${{ parameters.name }}"),
+                },
+            },
+        ],
+    )
     # publish (the world write) must come before register: reorder the steps
     text = path.read_text()
     _register_template(runtime, path)
     template = service.get_template("template:default/demo")
     steps = [template.steps[0], template.steps[2], template.steps[1]]
     from goldpath.scaffolder import Template
-    template = Template(template.entity, template.parameters, steps, template.output, template.base_dir)
+
+    template = Template(
+        template.entity, template.parameters, steps, template.output, template.base_dir
+    )
     del text
-    task_id = service.create_task(template, {"name": "svc-one", "target": f"file://{target}"},
-                                  identity=TaskIdentity("user:default/ada"))
+    task_id = service.create_task(
+        template,
+        {"name": "svc-one", "target": f"file://{target}"},
+        identity=TaskIdentity("user:default/ada"),
+    )
     assert drain(service) == 1
     task = service.get_task(task_id)
     assert task.status == "completed", task.error
-    assert task.output == {"entityRef": "component:default/svc-one",
-                           "links": [{"title": "Open", "entityRef": "component:default/svc-one"}]}
+    assert task.output == {
+        "entityRef": "component:default/svc-one",
+        "links": [{"title": "Open", "entityRef": "component:default/svc-one"}],
+    }
     assert [s["status"] for s in task.steps] == ["completed", "completed", "completed"]
     assert runtime.catalog.get_entity("component:default/svc-one")["metadata"]["name"] == "svc-one"
     assert task.created_by == "user:default/ada"
@@ -72,33 +113,59 @@ def test_task_completes_and_registers_the_entity(runtime: Runtime, service: Scaf
     assert types[-1] == "completion"
 
 
-def test_failure_after_register_removes_the_location_and_entity(runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path) -> None:
+def test_failure_after_register_removes_the_location_and_entity(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+) -> None:
     target = tmp_path / "published"
     target.mkdir()
     (target / "catalog-info.yaml").write_text(CATALOG_INFO.replace("${{ values.name }}", "svc-two"))
     path = _component_template(templates_dir, extra_steps=[{"id": "boom", "action": "test:fail"}])
     _register_template(runtime, path)
-    task_id = service.create_task("template:default/demo", {"name": "svc-two", "target": f"file://{target}"})
+    task_id = service.create_task(
+        "template:default/demo", {"name": "svc-two", "target": f"file://{target}"}
+    )
     drain(service)
     task = service.get_task(task_id)
     assert task.status == "failed"
     assert [s["status"] for s in task.steps] == ["completed", "completed", "failed"]
     assert runtime.catalog.find_entity("component:default/svc-two") is None
-    assert all(loc.target != f"{target}/catalog-info.yaml" for loc in runtime.catalog.list_locations())
+    assert all(
+        loc.target != f"{target}/catalog-info.yaml" for loc in runtime.catalog.list_locations()
+    )
     final = service.store.events(task_id)[-1]
     assert final.type == "completion"
-    assert final.body["rollback"]["undone"] == [f"remove catalog location file://{target}/catalog-info.yaml and its entities"]
+    assert final.body["rollback"]["undone"] == [
+        f"remove catalog location file://{target}/catalog-info.yaml and its entities"
+    ]
     assert final.body["rollback"]["notUndone"] == []
     # the same name works on the next try
-    again = service.create_task("template:default/demo", {"name": "svc-two", "target": f"file://{target}"})
+    again = service.create_task(
+        "template:default/demo", {"name": "svc-two", "target": f"file://{target}"}
+    )
     assert service.store.reservation_owner("svc-two") == (again, "user:default/guest")
 
 
-def test_values_are_validated_against_every_page_at_once(runtime: Runtime, service: ScaffolderService, templates_dir: Path) -> None:
-    path = write_template(templates_dir, name="pages", parameters=[
-        {"required": ["name"], "properties": {"name": {"type": "string", "pattern": "^[a-z]+$"}}},
-        {"required": ["port"], "properties": {"port": {"type": "integer", "minimum": 1024}, "tier": {"enum": ["a", "b"]}}},
-    ], steps=[{"id": "log", "action": "debug:log", "input": {"message": "hi"}}])
+def test_values_are_validated_against_every_page_at_once(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+) -> None:
+    path = write_template(
+        templates_dir,
+        name="pages",
+        parameters=[
+            {
+                "required": ["name"],
+                "properties": {"name": {"type": "string", "pattern": "^[a-z]+$"}},
+            },
+            {
+                "required": ["port"],
+                "properties": {
+                    "port": {"type": "integer", "minimum": 1024},
+                    "tier": {"enum": ["a", "b"]},
+                },
+            },
+        ],
+        steps=[{"id": "log", "action": "debug:log", "input": {"message": "hi"}}],
+    )
     _register_template(runtime, path)
     with pytest.raises(TemplateValuesError) as info:
         service.create_task("template:default/pages", {"name": "BAD", "tier": "c"})
@@ -107,7 +174,9 @@ def test_values_are_validated_against_every_page_at_once(runtime: Runtime, servi
     assert service.list_tasks()[1] == 0
 
 
-def test_existing_catalog_name_is_refused_naming_the_owner(runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path) -> None:
+def test_existing_catalog_name_is_refused_naming_the_owner(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+) -> None:
     existing = tmp_path / "existing.yaml"
     existing.write_text(CATALOG_INFO.replace("${{ values.name }}", "taken"))
     runtime.catalog.add_location("file", str(existing))
@@ -117,19 +186,33 @@ def test_existing_catalog_name_is_refused_naming_the_owner(runtime: Runtime, ser
     assert service.list_tasks()[1] == 0
 
 
-def test_name_in_flight_is_refused_naming_the_task(runtime: Runtime, service: ScaffolderService, templates_dir: Path) -> None:
+def test_name_in_flight_is_refused_naming_the_task(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+) -> None:
     _register_template(runtime, _component_template(templates_dir))
     first = service.create_task("template:default/demo", {"name": "busy", "target": "file:///x"})
     with pytest.raises(NameReservedError, match=first):
         service.create_task("template:default/demo", {"name": "busy", "target": "file:///x"})
 
 
-def test_secrets_are_redacted_in_events_and_not_kept(runtime: Runtime, service: ScaffolderService, templates_dir: Path) -> None:
-    path = write_template(templates_dir, name="secretive", steps=[
-        {"id": "log", "action": "debug:log", "input": {"message": "token is ${{ secrets.token }}"}},
-    ])
+def test_secrets_are_redacted_in_events_and_not_kept(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+) -> None:
+    path = write_template(
+        templates_dir,
+        name="secretive",
+        steps=[
+            {
+                "id": "log",
+                "action": "debug:log",
+                "input": {"message": "token is ${{ secrets.token }}"},
+            },
+        ],
+    )
     _register_template(runtime, path)
-    task_id = service.create_task("template:default/secretive", {"name": "x"}, secrets={"token": "hunter2-very-secret"})
+    task_id = service.create_task(
+        "template:default/secretive", {"name": "x"}, secrets={"token": "hunter2-very-secret"}
+    )
     drain(service)
     task = service.get_task(task_id)
     assert task.status == "completed"
@@ -139,12 +222,30 @@ def test_secrets_are_redacted_in_events_and_not_kept(runtime: Runtime, service: 
     assert "token is ***" in dump
 
 
-def test_if_false_marks_the_step_skipped_and_each_collects_outputs(runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path) -> None:
+def test_if_false_marks_the_step_skipped_and_each_collects_outputs(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+) -> None:
     world = tmp_path / "world"
-    path = write_template(templates_dir, name="loops", parameters={"properties": {"name": {"type": "string"}, "extra": {"type": "boolean", "default": False}}}, steps=[
-        {"id": "never", "if": "${{ parameters.extra }}", "action": "test:fail"},
-        {"id": "many", "each": ["a", "b", "c"], "action": "test:world-write", "input": {"path": str(world) + "/${{ each.key }}-${{ each.value }}"}},
-    ], output={"paths": "${{ steps.many.output.path }}"})
+    path = write_template(
+        templates_dir,
+        name="loops",
+        parameters={
+            "properties": {
+                "name": {"type": "string"},
+                "extra": {"type": "boolean", "default": False},
+            }
+        },
+        steps=[
+            {"id": "never", "if": "${{ parameters.extra }}", "action": "test:fail"},
+            {
+                "id": "many",
+                "each": ["a", "b", "c"],
+                "action": "test:world-write",
+                "input": {"path": str(world) + "/${{ each.key }}-${{ each.value }}"},
+            },
+        ],
+        output={"paths": "${{ steps.many.output.path }}"},
+    )
     _register_template(runtime, path)
     task_id = service.create_task("template:default/loops", {"name": "x", "extra": False})
     drain(service)
@@ -154,7 +255,9 @@ def test_if_false_marks_the_step_skipped_and_each_collects_outputs(runtime: Runt
     assert task.output == {"paths": [f"{world}/0-a", f"{world}/1-b", f"{world}/2-c"]}
 
 
-def test_cancel_of_open_task_releases_the_name(runtime: Runtime, service: ScaffolderService, templates_dir: Path) -> None:
+def test_cancel_of_open_task_releases_the_name(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+) -> None:
     _register_template(runtime, _component_template(templates_dir))
     task_id = service.create_task("template:default/demo", {"name": "gone", "target": "file:///x"})
     assert service.cancel_task(task_id) == "cancelled"

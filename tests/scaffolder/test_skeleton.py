@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goldpath.scaffolder import SkeletonFile, check_relative, render_files, render_skeleton, resolve_inside
+from goldpath.scaffolder import (
+    SkeletonFile,
+    check_relative,
+    render_files,
+    render_skeleton,
+    resolve_inside,
+)
 from goldpath.scaffolder.errors import PathEscapeError
 
 
@@ -23,10 +29,13 @@ def _skeleton(root: Path, files: dict[str, str]) -> Path:
 
 
 def test_contents_and_paths_are_rendered(tmp_path: Path) -> None:
-    source = _skeleton(tmp_path / "s", {
-        "README.md": "# ${{ values.name }}\n{% if values.public %}public{% endif %}\n",
-        "src/${{ values.name }}/index.js": "module.exports = '${{ values.name }}';\n",
-    })
+    source = _skeleton(
+        tmp_path / "s",
+        {
+            "README.md": "# ${{ values.name }}\n{% if values.public %}public{% endif %}\n",
+            "src/${{ values.name }}/index.js": "module.exports = '${{ values.name }}';\n",
+        },
+    )
     written = render_skeleton(source, tmp_path / "out", {"name": "svc", "public": True})
     assert sorted(p.as_posix() for p in written) == ["README.md", "src/svc/index.js"]
     assert (tmp_path / "out/README.md").read_text() == "# svc\npublic\n"
@@ -34,10 +43,13 @@ def test_contents_and_paths_are_rendered(tmp_path: Path) -> None:
 
 
 def test_copy_without_templating_keeps_contents_but_renders_paths(tmp_path: Path) -> None:
-    source = _skeleton(tmp_path / "s", {
-        "raw/${{ values.name }}.txt": "${{ values.name }} stays",
-        "other.txt": "${{ values.name }}",
-    })
+    source = _skeleton(
+        tmp_path / "s",
+        {
+            "raw/${{ values.name }}.txt": "${{ values.name }} stays",
+            "other.txt": "${{ values.name }}",
+        },
+    )
     render_skeleton(source, tmp_path / "out", {"name": "svc"}, copy_without_templating=["raw/**"])
     assert (tmp_path / "out/raw/svc.txt").read_text() == "${{ values.name }} stays"
     assert (tmp_path / "out/other.txt").read_text() == "svc"
@@ -120,7 +132,9 @@ def test_any_absolute_path_is_refused(parts: list[str]) -> None:
 
 
 @given(name=st.lists(st.one_of(segment, st.just("..")), min_size=1, max_size=5).map("/".join))
-def test_rendered_paths_never_leave_the_target(tmp_path_factory: pytest.TempPathFactory, name: str) -> None:
+def test_rendered_paths_never_leave_the_target(
+    tmp_path_factory: pytest.TempPathFactory, name: str
+) -> None:
     root = tmp_path_factory.mktemp("render")
     files = {PurePosixPath("${{ values.name }}/f.txt"): SkeletonFile(b"x")}
     try:

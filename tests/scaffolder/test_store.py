@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from goldpath.db import Database
@@ -19,7 +20,9 @@ STEPS = [{"id": "a", "name": "A", "action": "debug:log", "status": "open"}]
 
 
 def _create(store: TaskStore, name: str | None = None) -> str:
-    return store.create(spec={"steps": []}, steps=STEPS, created_by="user:default/ada", reserved_name=name)
+    return store.create(
+        spec={"steps": []}, steps=STEPS, created_by="user:default/ada", reserved_name=name
+    )
 
 
 def test_every_task_is_claimed_exactly_once(any_database: Database) -> None:
@@ -55,7 +58,7 @@ def test_reservation_is_unique_across_threads(any_database: Database) -> None:
     winners = [r for r in results if r is not None]
     assert len(winners) == 1
     assert store.reservation_owner("one-name") == (winners[0], "user:default/ada")
-    assert store.list()[1] == 1
+    assert store.list_tasks()[1] == 1
 
 
 def test_clash_names_the_owning_task(any_database: Database) -> None:
@@ -67,7 +70,9 @@ def test_clash_names_the_owning_task(any_database: Database) -> None:
 
 def test_finish_releases_the_reservation_and_forgets_secrets(any_database: Database) -> None:
     store = TaskStore(any_database)
-    task_id = store.create(spec={}, steps=STEPS, created_by="u", secrets={"t": "x"}, reserved_name="n")
+    task_id = store.create(
+        spec={}, steps=STEPS, created_by="u", secrets={"t": "x"}, reserved_name="n"
+    )
     store.finish(task_id, "failed", error={"message": "m"})
     task = store.get(task_id)
     assert (task.status, task.secrets, task.error) == ("failed", {}, {"message": "m"})
@@ -81,13 +86,18 @@ def test_events_are_appended_in_order_and_redacted(any_database: Database) -> No
         store.append_event(task_id, "log", {"message": f"line {i} pw=sekrit"}, secrets=["sekrit"])
     events = store.events(task_id)
     assert [e.body["message"] for e in events] == [f"line {i} pw=***" for i in range(5)]
-    assert [e.body["message"] for e in store.events(task_id, after=events[2].id)] == ["line 3 pw=***", "line 4 pw=***"]
+    assert [e.body["message"] for e in store.events(task_id, after=events[2].id)] == [
+        "line 3 pw=***",
+        "line 4 pw=***",
+    ]
 
 
 def test_undo_records_and_step_state_persist(any_database: Database) -> None:
     store = TaskStore(any_database)
     task_id = _create(store)
-    record = UndoRecord("catalog:register", "a", "remove it", "remove-location", {"locationId": "1"})
+    record = UndoRecord(
+        "catalog:register", "a", "remove it", "remove-location", {"locationId": "1"}
+    )
     store.add_undo(task_id, record)
     store.update_step(task_id, "a", status="processing", startedAt="now")
     task = store.get(task_id)

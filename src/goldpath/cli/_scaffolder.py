@@ -87,7 +87,10 @@ def _load_values(path: Path) -> dict[str, Any]:
 def _steps_table(task: TaskRecord) -> Table:
     table = Table(show_header=False, box=None, padding=(0, 1))
     for step in task.steps:
-        table.add_row(STATUS_STYLE.get(step.get("status", "open"), step.get("status", "")), step.get("name") or step["id"])
+        table.add_row(
+            STATUS_STYLE.get(step.get("status", "open"), step.get("status", "")),
+            step.get("name") or step["id"],
+        )
     return table
 
 
@@ -132,10 +135,14 @@ def _print_dry_run(result: DryRunResult) -> None:
             console.print(f"  [red]-[/] {problem['field']}: {problem['message']}")
 
 
-def _follow(service: ScaffolderService, task_id: str, runner: threading.Thread | None, *, quiet: bool) -> TaskRecord:
+def _follow(
+    service: ScaffolderService, task_id: str, runner: threading.Thread | None, *, quiet: bool
+) -> TaskRecord:
     last: int | None = None
     task = service.get_task(task_id)
-    with Live(Group(_steps_table(task)), console=console, refresh_per_second=8, transient=quiet) as live:
+    with Live(
+        Group(_steps_table(task)), console=console, refresh_per_second=8, transient=quiet
+    ) as live:
         while True:
             for event in service.store.events(task_id, after=last):
                 last = event.id
@@ -154,11 +161,21 @@ def _follow(service: ScaffolderService, task_id: str, runner: threading.Thread |
 
 def create_command(
     ctx: typer.Context,
-    template: Annotated[str, typer.Argument(help="Template name or ref (template:default/nodejs-service).")],
-    sets: Annotated[list[str] | None, typer.Option("--set", help="A parameter value, key=value (repeatable).")] = None,
-    values_file: Annotated[Path | None, typer.Option("--values", help="YAML/JSON file of parameter values.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the files it would make; change nothing.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the task (or dry run) as JSON.")] = False,
+    template: Annotated[
+        str, typer.Argument(help="Template name or ref (template:default/nodejs-service).")
+    ],
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="A parameter value, key=value (repeatable).")
+    ] = None,
+    values_file: Annotated[
+        Path | None, typer.Option("--values", help="YAML/JSON file of parameter values.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the files it would make; change nothing.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the task (or dry run) as JSON.")
+    ] = False,
 ) -> None:
     """Create something from a template, showing each step's progress and the output links."""
 
@@ -184,7 +201,10 @@ def create_command(
         claimed = service.store.claim_task(task_id, f"cli-{task_id[:8]}")
         if claimed is not None:
             runner = threading.Thread(
-                target=service.execute, args=(claimed,), kwargs={"worker_id": f"cli-{task_id[:8]}"}, daemon=True
+                target=service.execute,
+                args=(claimed,),
+                kwargs={"worker_id": f"cli-{task_id[:8]}"},
+                daemon=True,
             )
             runner.start()
         task = _follow(service, task_id, runner, quiet=as_json)
@@ -207,7 +227,9 @@ def create_command(
 @tasks_app.command("list")
 def list_command(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option("--status", help="Only tasks with this status.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only tasks with this status.")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -254,8 +276,10 @@ def show_command(
                 data["events"] = [e.as_dict() for e in log]
             typer.echo(json.dumps(data, indent=2))
             return
-        console.print(f"[bold]{task.id}[/] {STATUS_STYLE.get(task.status, task.status)} "
-                      f"({(task.spec.get('templateInfo') or {}).get('entityRef', '')}, by {task.created_by})")
+        console.print(
+            f"[bold]{task.id}[/] {STATUS_STYLE.get(task.status, task.status)} "
+            f"({(task.spec.get('templateInfo') or {}).get('entityRef', '')}, by {task.created_by})"
+        )
         console.print(_steps_table(task))
         if task.status == "completed":
             _print_output(task)

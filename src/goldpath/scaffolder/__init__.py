@@ -32,7 +32,13 @@ from goldpath.scaffolder._runner import (
     sample_output,
 )
 from goldpath.scaffolder._service import ScaffolderService, TaskSink
-from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, render_files, render_skeleton, write_tree
+from goldpath.scaffolder._skeleton import (
+    SkeletonFile,
+    read_tree,
+    render_files,
+    render_skeleton,
+    write_tree,
+)
 from goldpath.scaffolder._store import FINISHED, TaskEvent, TaskRecord, TaskStore, redact
 from goldpath.scaffolder._template import (
     API_VERSION,

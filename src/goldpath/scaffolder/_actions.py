@@ -153,7 +153,7 @@ class Action:
             raise ValueError(f"action id {self.id!r} must be namespaced like 'fetch:template'")
 
     def unknown_inputs(self, raw: Mapping[str, Any]) -> list[str]:
-        """Input names the input model does not declare (Backstage ignores them; so do we, aloud)."""
+        """Input names the model does not declare (Backstage ignores them; we do, aloud)."""
         if self.input.model_config.get("extra") != "forbid":
             return []
         known: set[str] = set()
@@ -170,7 +170,9 @@ class Action:
         except ValidationError as exc:
             errors = [
                 FieldError(
-                    field="input." + ".".join(str(p) for p in err["loc"]) if err["loc"] else "input",
+                    field="input." + ".".join(str(p) for p in err["loc"])
+                    if err["loc"]
+                    else "input",
                     rule=err["type"],
                     message=err["msg"],
                 )

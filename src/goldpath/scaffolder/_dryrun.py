@@ -18,7 +18,13 @@ from goldpath.scaffolder._paths import check_relative
 from goldpath.scaffolder._runner import run_template
 from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, write_tree
 from goldpath.scaffolder._store import redact
-from goldpath.scaffolder._template import Template, parse_template, validate_values, with_declared, with_defaults
+from goldpath.scaffolder._template import (
+    Template,
+    parse_template,
+    validate_values,
+    with_declared,
+    with_defaults,
+)
 from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
 
 if TYPE_CHECKING:
@@ -85,7 +91,9 @@ class _DrySink:
     def step(self, step_id: str, status: str) -> None:
         if step_id in self.steps:
             self.steps[step_id]["status"] = status
-        self.lines.append({"body": {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"}})
+        self.lines.append(
+            {"body": {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"}}
+        )
 
     def undo_recorded(self, record: UndoRecord) -> None:
         del record  # nothing a dry run does needs undoing: its workspace is thrown away
@@ -94,7 +102,9 @@ class _DrySink:
         return False
 
 
-def decode_directory_contents(items: Sequence[Mapping[str, Any]]) -> dict[PurePosixPath, SkeletonFile]:
+def decode_directory_contents(
+    items: Sequence[Mapping[str, Any]],
+) -> dict[PurePosixPath, SkeletonFile]:
     """Backstage's ``directoryContents`` ([{path, base64Content, executable?}]) as files."""
     files: dict[PurePosixPath, SkeletonFile] = {}
     problems: list[FieldError] = []
@@ -146,12 +156,16 @@ def dry_run(
             base_dir = root / "template"
             write_tree(base_dir, directory_contents)
         if isinstance(template_entity, Template):
-            template = template_entity if base_dir is None else Template(
-                entity=template_entity.entity,
-                parameters=template_entity.parameters,
-                steps=template_entity.steps,
-                output=template_entity.output,
-                base_dir=base_dir,
+            template = (
+                template_entity
+                if base_dir is None
+                else Template(
+                    entity=template_entity.entity,
+                    parameters=template_entity.parameters,
+                    steps=template_entity.steps,
+                    output=template_entity.output,
+                    base_dir=base_dir,
+                )
             )
         else:
             template = parse_template(template_entity, base_dir=base_dir)
@@ -162,7 +176,8 @@ def dry_run(
             raise _as_bad_request(exc) from None
         values = with_declared(template, values)
         steps = [
-            {"id": s.id, "name": s.name, "action": s.action, "status": "open"} for s in template.steps
+            {"id": s.id, "name": s.name, "action": s.action, "status": "open"}
+            for s in template.steps
         ]
         sink = _DrySink(secrets, steps)
         workspace = root / "workspace"
@@ -179,10 +194,14 @@ def dry_run(
             identity=identity,
             dry_run=True,
         )
-        files = [
-            DryRunFile(path.as_posix(), file.content, bool(file.mode & stat.S_IXUSR))
-            for path, file in sorted(read_tree(workspace).items())
-        ] if workspace.is_dir() else []
+        files = (
+            [
+                DryRunFile(path.as_posix(), file.content, bool(file.mode & stat.S_IXUSR))
+                for path, file in sorted(read_tree(workspace).items())
+            ]
+            if workspace.is_dir()
+            else []
+        )
     error = outcome.error
     return DryRunResult(
         status=outcome.status,
@@ -190,7 +209,9 @@ def dry_run(
         output=redact(outcome.output, secrets.values()),
         steps=steps,
         files=files,
-        error=None if error is None else redact(getattr(error, "message", str(error)), secrets.values()),
+        error=None
+        if error is None
+        else redact(getattr(error, "message", str(error)), secrets.values()),
         error_details=[e.as_dict() for e in getattr(error, "errors", []) or []],
     )
 

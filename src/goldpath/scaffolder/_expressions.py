@@ -36,7 +36,7 @@ _SINGLE = re.compile(r"^\s*\$\{\{(?P<expr>(?:(?!\}\}).)*)\}\}\s*$", re.DOTALL)
 
 
 def parse_repo_url(url: str) -> dict[str, str | None]:
-    """Backstage's ``parseRepoUrl``: ``host?owner=o&repo=r`` -> host/owner/repo (+ GitLab/Bitbucket keys)."""
+    """Backstage's ``parseRepoUrl``: ``host?owner=o&repo=r`` -> host, owner, repo and friends."""
     if not isinstance(url, str) or not url:
         raise ExpressionError(
             "parseRepoUrl needs a repo URL like 'github.com?owner=o&repo=r'",
@@ -123,7 +123,9 @@ def _finalize(value: Any) -> Any:
 
 
 @lru_cache(maxsize=4)
-def make_environment(*, trim_blocks: bool = False, lstrip_blocks: bool = False) -> ImmutableSandboxedEnvironment:
+def make_environment(
+    *, trim_blocks: bool = False, lstrip_blocks: bool = False
+) -> ImmutableSandboxedEnvironment:
     """The one sandboxed environment: ``${{ }}`` variables, ``{% %}`` blocks, StrictUndefined."""
     env = ImmutableSandboxedEnvironment(
         variable_start_string="${{",
@@ -169,7 +171,13 @@ def _compiled_expression(expression: str) -> Any:
     return make_environment().compile_expression(expression, undefined_to_none=False)
 
 
-def render_text(template: str, context: Mapping[str, Any], *, where: str = "value", env: ImmutableSandboxedEnvironment | None = None) -> str:
+def render_text(
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    where: str = "value",
+    env: ImmutableSandboxedEnvironment | None = None,
+) -> str:
     """Render a string with ``${{ }}`` and ``{% %}`` to text."""
     env = env or make_environment()
     try:
@@ -208,5 +216,3 @@ def render_value(value: Any, context: Mapping[str, Any], *, where: str = "value"
     if isinstance(value, list):
         return [render_value(item, context, where=f"{where}[{i}]") for i, item in enumerate(value)]
     return value
-
-

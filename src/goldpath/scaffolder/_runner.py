@@ -51,7 +51,7 @@ class RunSink(Protocol):
         """A log line (secrets are redacted by the sink when written)."""
 
     def step(self, step_id: str, status: str) -> None:
-        """A step moved to ``processing``, ``completed``, ``failed``, ``skipped`` or ``cancelled``."""
+        """A step moved to processing, completed, failed, skipped or cancelled."""
 
     def undo_recorded(self, record: UndoRecord) -> None:
         """An action recorded an undo (persist it before the action returns)."""
@@ -155,13 +155,17 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-def _condition(value: Any, context: Mapping[str, Any], step_id: str, step_log: Callable[[str], None]) -> bool:
+def _condition(
+    value: Any, context: Mapping[str, Any], step_id: str, step_log: Callable[[str], None]
+) -> bool:
     try:
         return _truthy(render_value(value, context, where=f"steps.{step_id}.if"))
     except ExpressionError as exc:
         # Backstage (nunjucks) reads an undefined value in ``if`` as false; so do we, and say so
         if any(error.rule == "undefined" for error in exc.errors):
-            step_log(f"The if condition of step {step_id} uses an undefined value; treated as false")
+            step_log(
+                f"The if condition of step {step_id} uses an undefined value; treated as false"
+            )
             return False
         raise
 
@@ -191,7 +195,9 @@ def run_undo(
             else:
                 undo()
         except Exception as exc:  # one failed undo must not stop the others
-            reason = exc.message if isinstance(exc, GoldpathError) else str(exc) or type(exc).__name__
+            reason = (
+                exc.message if isinstance(exc, GoldpathError) else str(exc) or type(exc).__name__
+            )
             report.failed.append({"description": record.description, "reason": reason})
             log_line(f"Could not undo: {record.description}: {reason}")
         else:
@@ -263,20 +269,40 @@ def run_template(
                     if sink.cancelled():
                         raise TaskCancelledError("task was cancelled", task_id=task_id)
                     outputs = _run_action(
-                        action, step.input, {**context, "each": iteration}, step.id,
-                        workspace=workspace, task_id=task_id, runtime=runtime, dry_run=dry_run,
-                        secrets=secrets, identity=identity, template=template,
-                        logger=step_log, record_undo=record_undo, sink=sink,
+                        action,
+                        step.input,
+                        {**context, "each": iteration},
+                        step.id,
+                        workspace=workspace,
+                        task_id=task_id,
+                        runtime=runtime,
+                        dry_run=dry_run,
+                        secrets=secrets,
+                        identity=identity,
+                        template=template,
+                        logger=step_log,
+                        record_undo=record_undo,
+                        sink=sink,
                     )
                     for name, value in outputs.items():
                         collected.setdefault(name, []).append(value)
                 step_outputs[step.id] = {"output": collected}
             else:
                 outputs = _run_action(
-                    action, step.input, context, step.id,
-                    workspace=workspace, task_id=task_id, runtime=runtime, dry_run=dry_run,
-                    secrets=secrets, identity=identity, template=template,
-                    logger=step_log, record_undo=record_undo, sink=sink,
+                    action,
+                    step.input,
+                    context,
+                    step.id,
+                    workspace=workspace,
+                    task_id=task_id,
+                    runtime=runtime,
+                    dry_run=dry_run,
+                    secrets=secrets,
+                    identity=identity,
+                    template=template,
+                    logger=step_log,
+                    record_undo=record_undo,
+                    sink=sink,
                 )
                 step_outputs[step.id] = {"output": outputs}
             step_log(f"Finished step {step.name} in {time.perf_counter() - started:.3f}s")
@@ -298,7 +324,10 @@ def run_template(
         for error in getattr(exc, "errors", []) or []:
             sink.log(f"  - {error}", step_id=current)
         report = run_undo(
-            stack, registry=registry, runtime=runtime, task_id=task_id,
+            stack,
+            registry=registry,
+            runtime=runtime,
+            task_id=task_id,
             log_line=lambda line: sink.log(line),
         )
         return RunOutcome(status, {}, step_outputs, error=exc, rollback=report)

@@ -57,7 +57,12 @@ class TaskSink:
     """
 
     def __init__(
-        self, store: TaskStore, task: TaskRecord, cancel: threading.Event, *, flush_seconds: float = 0.25
+        self,
+        store: TaskStore,
+        task: TaskRecord,
+        cancel: threading.Event,
+        *,
+        flush_seconds: float = 0.25,
     ) -> None:
         self.store = store
         self.task_id = task.id
@@ -96,9 +101,15 @@ class TaskSink:
         """Record a step transition as step state and as an event (with queued lines)."""
         changes: dict[str, Any] = {"status": status}
         changes["startedAt" if status == "processing" else "endedAt"] = _now()
-        event = ("log", {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"})
+        event = (
+            "log",
+            {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"},
+        )
         self.store.record(
-            self.task_id, events=[*self._take(), event], step=(step_id, changes), secrets=self.secrets
+            self.task_id,
+            events=[*self._take(), event],
+            step=(step_id, changes),
+            secrets=self.secrets,
         )
 
     def undo_recorded(self, record: UndoRecord) -> None:
@@ -161,7 +172,9 @@ class ScaffolderService:
         except GoldpathError as exc:
             raise TemplateNotFoundError(f"no template {full} in the catalog", ref=full) from exc
         if entity.get("kind") != "Template":
-            raise TemplateNotFoundError(f"{full} is a {entity.get('kind')}, not a Template", ref=full)
+            raise TemplateNotFoundError(
+                f"{full} is a {entity.get('kind')}, not a Template", ref=full
+            )
         return parse_template(entity)
 
     def parameter_schema(self, ref: str) -> dict[str, Any]:
@@ -170,7 +183,9 @@ class ScaffolderService:
 
     def _check_actions(self, template: Template) -> None:
         problems = [
-            FieldError(f"spec.steps[{i}].action", "registered", f"no action {s.action!r} is registered")
+            FieldError(
+                f"spec.steps[{i}].action", "registered", f"no action {s.action!r} is registered"
+            )
             for i, s in enumerate(template.steps)
             if s.action not in self.registry
         ]
@@ -205,7 +220,8 @@ class ScaffolderService:
             if result.items:
                 entity = result.items[0]
                 meta = entity.get("metadata", {})
-                ref = f"{entity.get('kind')}:{meta.get('namespace', 'default')}/{meta.get('name')}".lower()
+                namespace = meta.get("namespace", "default")
+                ref = f"{entity.get('kind')}:{namespace}/{meta.get('name')}".lower()
                 owner = (entity.get("spec") or {}).get("owner")
                 return f"catalog entity {ref}" + (f" (owner {owner})" if owner else "")
         hosts = getattr(self.runtime, "git_hosts", None) if self.runtime is not None else None
@@ -310,10 +326,15 @@ class ScaffolderService:
         return self.store.get(task_id)
 
     def list_tasks(
-        self, *, created_by: str | None = None, status: str | None = None, limit: int = 100, offset: int = 0
+        self,
+        *,
+        created_by: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> tuple[list[TaskRecord], int]:
         """Tasks, newest first."""
-        return self.store.list(created_by=created_by, status=status, limit=limit, offset=offset)
+        return self.store.list_tasks(created_by=created_by, status=status, limit=limit, offset=offset)
 
     def cancel_task(self, task_id: str) -> str:
         """Cancel an open task now or ask a running one to stop (it rolls back)."""
@@ -325,16 +346,30 @@ class ScaffolderService:
         spec = task.spec
         info = spec.get("templateInfo") or {}
         base_url = info.get("baseUrl")
-        base_dir = Path(base_url[len("file://"):]) if isinstance(base_url, str) and base_url.startswith("file://") else None
+        base_dir = (
+            Path(base_url[len("file://") :])
+            if isinstance(base_url, str) and base_url.startswith("file://")
+            else None
+        )
         steps = [
             StepSpec(
-                id=s["id"], name=s.get("name", s["id"]), action=s["action"],
-                input=dict(s.get("input") or {}), if_=s.get("if"), each=s.get("each"),
+                id=s["id"],
+                name=s.get("name", s["id"]),
+                action=s["action"],
+                input=dict(s.get("input") or {}),
+                if_=s.get("if"),
+                each=s.get("each"),
             )
             for s in spec.get("steps", [])
         ]
         entity = {"metadata": (info.get("entity") or {}).get("metadata", {})}
-        return Template(entity=entity, parameters=[], steps=steps, output=dict(spec.get("output") or {}), base_dir=base_dir)
+        return Template(
+            entity=entity,
+            parameters=[],
+            steps=steps,
+            output=dict(spec.get("output") or {}),
+            base_dir=base_dir,
+        )
 
     def workspace_of(self, task_id: str) -> Path:
         """Where a task's files are made (removed when it ends)."""
@@ -361,7 +396,9 @@ class ScaffolderService:
         workspace = self.workspace_of(task.id)
         spec = task.spec
         user = spec.get("user") or {}
-        identity = TaskIdentity(user_ref=user.get("ref") or task.created_by, entity=user.get("entity"))
+        identity = TaskIdentity(
+            user_ref=user.get("ref") or task.created_by, entity=user.get("entity")
+        )
         try:
             outcome = run_template(
                 self._template_of(task),
@@ -422,7 +459,9 @@ class ScaffolderService:
 
     def recover_stale(self, worker_id: str, *, older_than: timedelta | None = None) -> list[str]:
         """Roll back and fail every task whose worker stopped sending heartbeats."""
-        timeout = older_than or timedelta(seconds=self.settings.scaffolder.heartbeat_timeout_seconds)
+        timeout = older_than or timedelta(
+            seconds=self.settings.scaffolder.heartbeat_timeout_seconds
+        )
         recovered: list[str] = []
         for task_id in self.store.stale(older_than=timeout):
             if not self.store.take_over(task_id, worker_id, older_than=timeout):
@@ -430,8 +469,8 @@ class ScaffolderService:
             task = self.store.get(task_id)
             secrets = list(task.secrets.values())
 
-            def line(message: str, _task_id: str = task_id) -> None:
-                self.store.append_event(_task_id, "log", {"message": message}, secrets=secrets)
+            def line(message: str, _task_id: str = task_id, _secrets: list[str] = secrets) -> None:
+                self.store.append_event(_task_id, "log", {"message": message}, secrets=_secrets)
 
             since = task.heartbeat_at.isoformat() if task.heartbeat_at else "never"
             line(f"The worker running this task stopped (last heartbeat {since}); rolling back")

@@ -52,7 +52,9 @@ def _matches(path: PurePosixPath, patterns: Iterable[str]) -> bool:
             stem = stem[:-3]
         if stem and (text == stem or text.startswith(stem + "/")):
             return True
-        if any(fnmatch.fnmatchcase(parent.as_posix(), stem) for parent in path.parents if parent.parts):
+        if any(
+            fnmatch.fnmatchcase(parent.as_posix(), stem) for parent in path.parents if parent.parts
+        ):
             return True
     return False
 
@@ -71,12 +73,14 @@ def read_tree(source_dir: Path) -> dict[PurePosixPath, SkeletonFile]:
             if full.is_symlink():
                 if not is_within(source_dir, full):
                     raise PathEscapeError(
-                        f"skeleton symlink {full.relative_to(source_dir)} points outside the skeleton",
+                        f"skeleton symlink {full.relative_to(source_dir)} points outside",
                         path=str(full.relative_to(source_dir)),
                     )
                 dirnames.remove(name)
                 for sub_path, sub_file in read_tree(full.resolve()).items():
-                    files[PurePosixPath(full.relative_to(source_dir).as_posix()) / sub_path] = sub_file
+                    files[PurePosixPath(full.relative_to(source_dir).as_posix()) / sub_path] = (
+                        sub_file
+                    )
         for name in filenames:
             full = here / name
             relative = PurePosixPath(full.relative_to(source_dir).as_posix())
@@ -136,7 +140,9 @@ def render_files(
     return rendered
 
 
-def write_tree(target_dir: Path, files: Mapping[PurePosixPath, SkeletonFile]) -> list[PurePosixPath]:
+def write_tree(
+    target_dir: Path, files: Mapping[PurePosixPath, SkeletonFile]
+) -> list[PurePosixPath]:
     """Write files under ``target_dir`` (keeping modes), refusing to write through symlinks out."""
     target_dir.mkdir(parents=True, exist_ok=True)
     written: list[PurePosixPath] = []

@@ -195,7 +195,10 @@ class TaskStore:
                 if reserved_name is not None:
                     session.execute(
                         insert(reservations).values(
-                            name=reserved_name, task_id=task_id, created_by=created_by, created_at=now
+                            name=reserved_name,
+                            task_id=task_id,
+                            created_by=created_by,
+                            created_at=now,
                         )
                     )
         except IntegrityError:
@@ -233,7 +236,7 @@ class TaskStore:
             raise TaskNotFoundError(f"no task {task_id}", id=task_id)
         return _record(row)
 
-    def list(
+    def list_tasks(
         self,
         *,
         created_by: str | None = None,
@@ -295,7 +298,9 @@ class TaskStore:
         with self.database.session() as session:
             if step is not None or undo is not None:
                 row = session.execute(
-                    select(tasks.c.steps, tasks.c.undo).where(tasks.c.id == task_id).with_for_update()
+                    select(tasks.c.steps, tasks.c.undo)
+                    .where(tasks.c.id == task_id)
+                    .with_for_update()
                 ).first()
                 if row is None:
                     raise TaskNotFoundError(f"no task {task_id}", id=task_id)
@@ -313,7 +318,12 @@ class TaskStore:
                 session.execute(
                     insert(task_events),
                     [
-                        {"task_id": task_id, "type": type_, "body": redact(dict(body), secrets), "created_at": now}
+                        {
+                            "task_id": task_id,
+                            "type": type_,
+                            "body": redact(dict(body), secrets),
+                            "created_at": now,
+                        }
                         for type_, body in events
                     ],
                 )
@@ -361,7 +371,10 @@ class TaskStore:
             if event is not None:
                 session.execute(
                     insert(task_events).values(
-                        task_id=task_id, type=event[0], body=redact(dict(event[1]), secrets), created_at=_now()
+                        task_id=task_id,
+                        type=event[0],
+                        body=redact(dict(event[1]), secrets),
+                        created_at=_now(),
                     )
                 )
             session.execute(
@@ -396,7 +409,9 @@ class TaskStore:
                 session.execute(
                     update(tasks)
                     .where(tasks.c.id == task_id)
-                    .values(status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now)
+                    .values(
+                        status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now
+                    )
                 )
             else:
                 oldest = (
@@ -409,7 +424,9 @@ class TaskStore:
                 result = session.execute(
                     update(tasks)
                     .where(tasks.c.id == oldest, tasks.c.status == "open")
-                    .values(status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now)
+                    .values(
+                        status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now
+                    )
                     .returning(tasks.c.id)
                 )
                 task_id = result.scalar_one_or_none()
@@ -425,7 +442,7 @@ class TaskStore:
                 update(tasks)
                 .where(tasks.c.id == task_id, tasks.c.status == "open")
                 .values(status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
         return self.get(task_id) if won else None
 
     def heartbeat(self, task_id: str, worker_id: str) -> bool:
@@ -448,14 +465,17 @@ class TaskStore:
                 update(tasks)
                 .where(tasks.c.id == task_id, tasks.c.status == "open")
                 .values(status="cancelled", finished_at=_now(), secrets=None, cancel_requested=True)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             if done:
                 session.execute(delete(reservations).where(reservations.c.task_id == task_id))
                 session.execute(
                     insert(task_events).values(
                         task_id=task_id,
                         type="cancelled",
-                        body={"message": "Task was cancelled before it started", "status": "cancelled"},
+                        body={
+                            "message": "Task was cancelled before it started",
+                            "status": "cancelled",
+                        },
                         created_at=_now(),
                     )
                 )
@@ -464,7 +484,7 @@ class TaskStore:
                 update(tasks)
                 .where(tasks.c.id == task_id, tasks.c.status == "processing")
                 .values(cancel_requested=True)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             if asked:
                 return "processing"
             status = session.execute(
@@ -497,5 +517,5 @@ class TaskStore:
                     tasks.c.heartbeat_at < cutoff,
                 )
                 .values(claimed_by=worker_id, heartbeat_at=_now())
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
         return bool(won)

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+)
 
 from goldpath.db import Base
 
@@ -36,8 +47,12 @@ tasks = Table(
 task_events = Table(
     "scaffolder_task_events",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("task_id", String(36), ForeignKey("scaffolder_tasks.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column(
+        "task_id", String(36), ForeignKey("scaffolder_tasks.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("type", String(16), nullable=False),
     Column("body", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -48,7 +63,9 @@ reservations = Table(
     "scaffolder_reservations",
     metadata,
     Column("name", String(255), primary_key=True),
-    Column("task_id", String(36), ForeignKey("scaffolder_tasks.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "task_id", String(36), ForeignKey("scaffolder_tasks.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("created_by", String(400), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -115,7 +115,9 @@ def parse_template(entity: Mapping[str, Any], *, base_dir: Path | None = None) -
     problems: list[FieldError] = []
     if entity.get("apiVersion") != API_VERSION:
         problems.append(
-            FieldError("apiVersion", "enum", f"must be {API_VERSION}, got {entity.get('apiVersion')!r}")
+            FieldError(
+                "apiVersion", "enum", f"must be {API_VERSION}, got {entity.get('apiVersion')!r}"
+            )
         )
     if entity.get("kind") != "Template":
         problems.append(FieldError("kind", "enum", f"must be Template, got {entity.get('kind')!r}"))
@@ -123,17 +125,24 @@ def parse_template(entity: Mapping[str, Any], *, base_dir: Path | None = None) -
         problems.append(FieldError("metadata.name", "required", "a template needs a name"))
     spec = entity.get("spec")
     if not isinstance(spec, Mapping):
-        raise TemplateInvalidError("the template has no spec", errors=[*problems, FieldError("spec", "required", "missing")])
+        raise TemplateInvalidError(
+            "the template has no spec",
+            errors=[*problems, FieldError("spec", "required", "missing")],
+        )
     raw_parameters = spec.get("parameters") or []
     if isinstance(raw_parameters, Mapping):
         raw_parameters = [raw_parameters]
     parameters: list[dict[str, Any]] = []
     if not isinstance(raw_parameters, list):
-        problems.append(FieldError("spec.parameters", "type", "must be an object or a list of objects"))
+        problems.append(
+            FieldError("spec.parameters", "type", "must be an object or a list of objects")
+        )
     else:
         for index, page in enumerate(raw_parameters):
             if not isinstance(page, Mapping):
-                problems.append(FieldError(f"spec.parameters[{index}]", "type", "must be an object"))
+                problems.append(
+                    FieldError(f"spec.parameters[{index}]", "type", "must be an object")
+                )
                 continue
             try:
                 Draft7Validator.check_schema(dict(page))
@@ -153,7 +162,9 @@ def parse_template(entity: Mapping[str, Any], *, base_dir: Path | None = None) -
             continue
         step_id = str(raw.get("id") or f"step-{index}")
         if step_id in seen:
-            problems.append(FieldError(f"{where}.id", "unique", f"step id {step_id!r} is used twice"))
+            problems.append(
+                FieldError(f"{where}.id", "unique", f"step id {step_id!r} is used twice")
+            )
         seen.add(step_id)
         action = raw.get("action")
         if not isinstance(action, str) or not action:
@@ -178,8 +189,14 @@ def parse_template(entity: Mapping[str, Any], *, base_dir: Path | None = None) -
         problems.append(FieldError("spec.output", "type", "must be an object"))
         output = {}
     if problems:
-        name = entity.get("metadata", {}).get("name") if isinstance(entity.get("metadata"), Mapping) else None
-        raise TemplateInvalidError(f"template {name!r} is not a valid v1beta3 template", errors=problems)
+        name = (
+            entity.get("metadata", {}).get("name")
+            if isinstance(entity.get("metadata"), Mapping)
+            else None
+        )
+        raise TemplateInvalidError(
+            f"template {name!r} is not a valid v1beta3 template", errors=problems
+        )
     return Template(
         entity=dict(entity),
         parameters=parameters,
@@ -258,9 +275,11 @@ def parameter_schema(template: Template) -> dict[str, Any]:
         "title": meta.get("title") or meta.get("name"),
         "description": meta.get("description"),
         "steps": [
-            {"title": page.get("title") or "Please enter the following information",
-             "description": page.get("description"),
-             "schema": page}
+            {
+                "title": page.get("title") or "Please enter the following information",
+                "description": page.get("description"),
+                "schema": page,
+            }
             for page in template.parameters
         ],
     }

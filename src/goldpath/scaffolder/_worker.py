@@ -36,8 +36,10 @@ class TaskWorkers:
             log.exception("recovering stale scaffolder tasks at start-up failed")
         for index in range(self.count):
             thread = threading.Thread(
-                target=self._loop, args=(f"{self.process_id}-{index}",),
-                name=f"scaffolder-worker-{index}", daemon=True,
+                target=self._loop,
+                args=(f"{self.process_id}-{index}",),
+                name=f"scaffolder-worker-{index}",
+                daemon=True,
             )
             thread.start()
             self._threads.append(thread)

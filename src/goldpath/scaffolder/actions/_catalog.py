@@ -19,9 +19,21 @@ __all__ = ["catalog_register", "catalog_write"]
 class CatalogRegisterInput(ActionInput):
     """Either ``catalogInfoUrl`` or ``repoContentsUrl`` (+ ``catalogInfoPath``)."""
 
-    catalog_info_url: str | None = Field(default=None, alias="catalogInfoUrl", description="URL of the catalog-info.yaml to register.")
-    repo_contents_url: str | None = Field(default=None, alias="repoContentsUrl", description="Contents URL of a repository (publish:* output repoContentsUrl).")
-    catalog_info_path: str = Field(default="/catalog-info.yaml", alias="catalogInfoPath", description="Path of the file inside repoContentsUrl.")
+    catalog_info_url: str | None = Field(
+        default=None,
+        alias="catalogInfoUrl",
+        description="URL of the catalog-info.yaml to register.",
+    )
+    repo_contents_url: str | None = Field(
+        default=None,
+        alias="repoContentsUrl",
+        description="Contents URL of a repository (publish:* output repoContentsUrl).",
+    )
+    catalog_info_path: str = Field(
+        default="/catalog-info.yaml",
+        alias="catalogInfoPath",
+        description="Path of the file inside repoContentsUrl.",
+    )
     optional: bool = Field(default=False, description="Carry on when registration fails.")
 
     @model_validator(mode="after")
@@ -57,7 +69,9 @@ class CatalogWriteInput(ActionInput):
 
 def _ref_of(entity: dict[str, Any]) -> str:
     meta = entity.get("metadata", {})
-    return f"{entity.get('kind', '')}:{meta.get('namespace') or 'default'}/{meta.get('name')}".lower()
+    return (
+        f"{entity.get('kind', '')}:{meta.get('namespace') or 'default'}/{meta.get('name')}".lower()
+    )
 
 
 def _location_of(url: str) -> tuple[str, str]:

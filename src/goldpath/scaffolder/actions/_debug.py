@@ -28,7 +28,10 @@ def _debug_log(ctx: ActionContext, params: DebugLogInput) -> None:
         ctx.log(f"extra: {params.extra!r}")
     if params.list_workspace:
         files = sorted(p for p in ctx.workspace.rglob("*") if p.is_file())
-        ctx.log("Workspace:\n" + "\n".join(f"  - {p.relative_to(ctx.workspace).as_posix()}" for p in files))
+        ctx.log(
+            "Workspace:\n"
+            + "\n".join(f"  - {p.relative_to(ctx.workspace).as_posix()}" for p in files)
+        )
         if params.list_workspace == "with-contents":
             for path in files:
                 text = path.read_bytes().decode("utf-8", errors="replace")

@@ -23,13 +23,19 @@ def resolve_source(ctx: ActionContext, url: str) -> Path:
     if parsed.scheme in ("http", "https"):
         raise ActionInputError(
             f"cannot fetch {url}: only paths relative to the template are supported",
-            errors=[FieldError("input.url", "relative", "use a path relative to the template, like ./skeleton")],
+            errors=[
+                FieldError(
+                    "input.url", "relative", "use a path relative to the template, like ./skeleton"
+                )
+            ],
         )
     base_url = ctx.template_info.get("baseUrl")
     if not base_url:
         raise ActionInputError(
             f"cannot resolve {url!r}: the template has no file location",
-            errors=[FieldError("input.url", "base", "the template was not loaded from a file location")],
+            errors=[
+                FieldError("input.url", "base", "the template was not loaded from a file location")
+            ],
         )
     base = Path(unquote(urlsplit(str(base_url)).path))
     if parsed.scheme == "file" or url.startswith("/"):
@@ -51,16 +57,40 @@ class FetchTemplateInput(ActionInput):
     """Backstage's fetch:template input."""
 
     url: str = Field(description="Relative path of the skeleton directory (./skeleton).")
-    target_path: str = Field(default="./", alias="targetPath", description="Where in the workspace to put the files.")
-    values: dict[str, Any] = Field(default_factory=dict, description="Values available as ${{ values.x }}.")
-    copy_without_render: list[str] = Field(default_factory=list, alias="copyWithoutRender", description="Globs copied without rendering paths or contents (deprecated).")
-    copy_without_templating: list[str] = Field(default_factory=list, alias="copyWithoutTemplating", description="Globs whose contents are copied as-is (paths are still rendered).")
-    cookiecutter_compat: bool = Field(default=False, alias="cookiecutterCompat", description="Accepted for compatibility; ${{ values }} is always used.")
-    template_file_extension: bool | str = Field(default=False, alias="templateFileExtension", description="Only render files with this extension (true means .njk), and strip it.")
-    replace: bool = Field(default=False, description="Replace files that already exist in the target.")
+    target_path: str = Field(
+        default="./", alias="targetPath", description="Where in the workspace to put the files."
+    )
+    values: dict[str, Any] = Field(
+        default_factory=dict, description="Values available as ${{ values.x }}."
+    )
+    copy_without_render: list[str] = Field(
+        default_factory=list,
+        alias="copyWithoutRender",
+        description="Globs copied without rendering paths or contents (deprecated).",
+    )
+    copy_without_templating: list[str] = Field(
+        default_factory=list,
+        alias="copyWithoutTemplating",
+        description="Globs whose contents are copied as-is (paths are still rendered).",
+    )
+    cookiecutter_compat: bool = Field(
+        default=False,
+        alias="cookiecutterCompat",
+        description="Accepted for compatibility; ${{ values }} is always used.",
+    )
+    template_file_extension: bool | str = Field(
+        default=False,
+        alias="templateFileExtension",
+        description="Only render files with this extension (true means .njk), and strip it.",
+    )
+    replace: bool = Field(
+        default=False, description="Replace files that already exist in the target."
+    )
     trim_blocks: bool = Field(default=False, alias="trimBlocks")
     lstrip_blocks: bool = Field(default=False, alias="lstripBlocks")
-    token: str | None = Field(default=None, description="Accepted for compatibility; not used for local files.")
+    token: str | None = Field(
+        default=None, description="Accepted for compatibility; not used for local files."
+    )
 
 
 class FetchPlainInput(ActionInput):
@@ -72,7 +102,9 @@ class FetchPlainInput(ActionInput):
 
 
 def _target(ctx: ActionContext, target_path: str) -> Path:
-    return resolve_inside(ctx.workspace, target_path.strip() or ".", field="input.targetPath", allow_root=True)
+    return resolve_inside(
+        ctx.workspace, target_path.strip() or ".", field="input.targetPath", allow_root=True
+    )
 
 
 def _fetch_template(ctx: ActionContext, params: FetchTemplateInput) -> None:

@@ -6,10 +6,10 @@ import shutil
 
 from pydantic import Field
 
+from goldpath.errors import FieldError
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput
 from goldpath.scaffolder._paths import check_relative, is_within, resolve_inside
 from goldpath.scaffolder.errors import ActionInputError, PathEscapeError
-from goldpath.errors import FieldError
 
 __all__ = ["fs_delete", "fs_rename"]
 
@@ -41,12 +41,22 @@ def _rename(ctx: ActionContext, params: FsRenameInput) -> None:
         if not source.exists():
             raise ActionInputError(
                 f"cannot rename {item.from_}: it does not exist",
-                errors=[FieldError(f"input.files[{index}].from", "exists", f"{item.from_} does not exist")],
+                errors=[
+                    FieldError(
+                        f"input.files[{index}].from", "exists", f"{item.from_} does not exist"
+                    )
+                ],
             )
         if target.exists() and not item.overwrite:
             raise ActionInputError(
                 f"cannot rename {item.from_} to {item.to}: the target exists",
-                errors=[FieldError(f"input.files[{index}].to", "exists", f"{item.to} exists; set overwrite: true")],
+                errors=[
+                    FieldError(
+                        f"input.files[{index}].to",
+                        "exists",
+                        f"{item.to} exists; set overwrite: true",
+                    )
+                ],
             )
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.is_dir() and item.overwrite:
@@ -59,11 +69,16 @@ def _delete(ctx: ActionContext, params: FsDeleteInput) -> None:
     for index, pattern in enumerate(params.files):
         field = f"input.files[{index}]"
         check_relative(pattern, field=field)
-        matches = sorted(ctx.workspace.glob(pattern)) if any(c in pattern for c in "*?[") else [
-            resolve_inside(ctx.workspace, pattern, field=field)
-        ]
+        matches = (
+            sorted(ctx.workspace.glob(pattern))
+            if any(c in pattern for c in "*?[")
+            else [resolve_inside(ctx.workspace, pattern, field=field)]
+        )
         for path in matches:
-            if not is_within(ctx.workspace, path.parent) or path.resolve() == ctx.workspace.resolve():
+            if (
+                not is_within(ctx.workspace, path.parent)
+                or path.resolve() == ctx.workspace.resolve()
+            ):
                 raise PathEscapeError(
                     f"{field} {pattern!r} matches {path}, outside the workspace",
                     errors=[FieldError(field, "workspace", "matches a path outside the workspace")],

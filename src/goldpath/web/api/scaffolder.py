@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from goldpath.scaffolder import FINISHED, ScaffolderService, decode_directory_contents
+from goldpath.scaffolder import FINISHED, ScaffolderService, TaskEvent, decode_directory_contents
 from goldpath.web._deps import runtime_of
 from goldpath.web.auth import CurrentIdentity
 
@@ -63,7 +63,9 @@ def list_actions(request: Request) -> list[dict[str, Any]]:
 
 
 @router.post("/tasks", status_code=201, summary="Create a task from a template")
-def create_task(request: Request, body: CreateTaskBody, identity: CurrentIdentity) -> dict[str, str]:
+def create_task(
+    request: Request, body: CreateTaskBody, identity: CurrentIdentity
+) -> dict[str, str]:
     """Validates values (422 with every problem), reserves the name (409), queues the task."""
     task_id = _scaffolder(request).create_task(
         body.template_ref, body.values, identity=identity, secrets=body.secrets
@@ -120,20 +122,23 @@ async def task_eventstream(
     last_header = request.headers.get("last-event-id")
     start = int(last_header) if last_header and last_header.isdigit() else after
 
+    def events_after(last: int | None) -> list[TaskEvent]:
+        return service.store.events(task_id, after=last)
+
     async def stream() -> AsyncIterator[str]:
         last = start
         while True:
-            events = await anyio.to_thread.run_sync(lambda: service.store.events(task_id, after=last))
+            events = await anyio.to_thread.run_sync(events_after, last)
             for event in events:
                 last = event.id
-                yield f"id: {event.id}\nevent: {event.type}\ndata: {json.dumps(event.as_dict())}\n\n"
+                data = json.dumps(event.as_dict())
+                yield f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n"
                 if event.type in ("completion", "cancelled"):
                     return
             if not events:
                 task = await anyio.to_thread.run_sync(service.get_task, task_id)
                 if task.status in FINISHED:
-                    tail = await anyio.to_thread.run_sync(lambda: service.store.events(task_id, after=last))
-                    if not tail:
+                    if not await anyio.to_thread.run_sync(events_after, last):
                         return
                     continue
                 if await request.is_disconnected():
@@ -151,7 +156,9 @@ async def task_eventstream(
     "/templates/{namespace}/{kind}/{name}/parameter-schema",
     summary="A template's parameter pages",
 )
-def template_parameter_schema(request: Request, namespace: str, kind: str, name: str) -> dict[str, Any]:
+def template_parameter_schema(
+    request: Request, namespace: str, kind: str, name: str
+) -> dict[str, Any]:
     """Backstage's ``{title, description, steps: [{title, description, schema}]}``."""
     return _scaffolder(request).parameter_schema(f"{kind}:{namespace}/{name}")
 
