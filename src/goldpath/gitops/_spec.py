@@ -251,6 +251,8 @@ class AppSpec(BaseModel):
 
     @model_validator(mode="after")
     def _no_secret_in_plain_env(self) -> AppSpec:
+        if "PORT" in self.env or "PORT" in self.secret_keys:
+            raise ValueError("PORT is set by goldpath from the port field")
         clash = sorted(set(self.env) & set(self.secret_keys))
         if clash:
             raise ValueError(f"{', '.join(clash)} set both as a plain variable and a secret")

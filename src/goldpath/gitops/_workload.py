@@ -67,7 +67,7 @@ def service_account(spec: AppSpec) -> Manifest:
 
 def _env(spec: AppSpec) -> list[dict[str, Any]]:
     env: list[dict[str, Any]] = [{"name": "PORT", "value": str(spec.port)}]
-    env.extend({"name": k, "value": v} for k, v in spec.env.items() if k != "PORT")
+    env.extend({"name": k, "value": v} for k, v in spec.env.items())
     env.extend(
         {
             "name": key,

@@ -12,27 +12,28 @@ from typing import Any
 
 import yaml
 
-__all__ = ["dump_json", "dump_yaml", "dump_yaml_all", "load_yaml_all"]
+__all__ = ["DUMPDUMP_OPTIONS", "dump_json", "dump_yaml", "dump_yaml_all", "load_yaml_all"]
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_OPTIONS: dict[str, Any] = {
+DUMP_OPTIONS: dict[str, Any] = {
     "sort_keys": True,
     "default_flow_style": False,
-    "allow_unicode": True,
+    # Escape non-ASCII: PyYAML's pure-Python emitter breaks U+0085 (NEL) in unicode mode.
+    "allow_unicode": False,
     "width": 4096,
 }
 
 
 def dump_yaml(document: Any) -> str:
     """One YAML document with sorted keys."""
-    return str(yaml.dump(document, Dumper=_Dumper, **_OPTIONS))
+    return str(yaml.dump(document, Dumper=_Dumper, **DUMP_OPTIONS))
 
 
 def dump_yaml_all(documents: Iterable[Any]) -> str:
     """Several YAML documents separated by ``---``, keys sorted."""
-    return str(yaml.dump_all(list(documents), Dumper=_Dumper, explicit_start=True, **_OPTIONS))
+    return str(yaml.dump_all(list(documents), Dumper=_Dumper, explicit_start=True, **DUMP_OPTIONS))
 
 
 def load_yaml_all(text: str) -> list[Any]:
