@@ -36,9 +36,11 @@ def test_bootstrap_twice_in_a_row_succeeds_and_changes_nothing(aws: str) -> None
     assert second.as_dict() | {"bucket_created": True, "table_created": True} == first.as_dict()
 
 
-def test_bootstrap_in_us_east_1_needs_no_location_constraint(aws: str) -> None:
-    report = bootstrap_backend(bucket="gp-state-3", table="gp-lock", region="us-east-1")
-    assert report.region == "us-east-1" and report.versioning == "Enabled"
+def test_bootstrap_in_us_east_1_twice_reports_the_bucket_as_existing(aws: str) -> None:
+    first = bootstrap_backend(bucket="gp-state-3", table="gp-lock", region="us-east-1")
+    second = bootstrap_backend(bucket="gp-state-3", table="gp-lock", region="us-east-1")
+    assert first.region == "us-east-1" and first.versioning == "Enabled"
+    assert first.bucket_created and not second.bucket_created
 
 
 def test_bucket_owned_by_another_account_is_refused_clearly(aws: str) -> None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from goldpath.errors import FieldError, InvalidInputError
 from goldpath.platform.errors import BucketOwnedElsewhereError, InvalidRegionError
 from goldpath.providers._aws import (
+    AwsAccessDeniedError,
     AwsConflictError,
     AwsError,
+    AwsNotFoundError,
     aws_client,
     aws_errors,
     known_regions,
@@ -107,24 +109,43 @@ def _tls_only_policy(bucket: str) -> str:
 
 
 def _ensure_bucket(s3: Any, bucket: str, region: str) -> bool:
+    # HeadBucket first: us-east-1 answers CreateBucket with 200 for a bucket you already own.
+    try:
+        with aws_errors("s3:HeadBucket", bucket=bucket):
+            s3.head_bucket(Bucket=bucket)
+        # HeadBucket can succeed on someone else's bucket (a permissive bucket policy);
+        # only our own buckets are listed by ListBuckets.
+        with aws_errors("s3:ListBuckets"):
+            owned = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+        if bucket not in owned:
+            raise _owned_elsewhere(bucket)
+        return False
+    except AwsNotFoundError:
+        pass
+    except AwsAccessDeniedError as exc:
+        raise _owned_elsewhere(bucket) from exc
     params: dict[str, Any] = {"Bucket": bucket}
     if region != "us-east-1":
         params["CreateBucketConfiguration"] = {"LocationConstraint": region}
     try:
         with aws_errors("s3:CreateBucket", bucket=bucket):
             s3.create_bucket(**params)
-    except (AwsError, AwsConflictError) as exc:
+    except AwsError as exc:
         code = exc.context.get("code")
         if code == "BucketAlreadyOwnedByYou":
             return False
         if code == "BucketAlreadyExists":
-            raise BucketOwnedElsewhereError(
-                f"bucket {bucket!r} already exists in another AWS account; "
-                "S3 names are global, choose another --bucket (e.g. add your account ID)",
-                bucket=bucket,
-            ) from exc
+            raise _owned_elsewhere(bucket) from exc
         raise
     return True
+
+
+def _owned_elsewhere(bucket: str) -> BucketOwnedElsewhereError:
+    return BucketOwnedElsewhereError(
+        f"bucket {bucket!r} already exists in another AWS account; S3 names are global, "
+        "choose another --bucket (e.g. add your account ID)",
+        bucket=bucket,
+    )
 
 
 def _ensure_table(dynamodb: Any, table: str) -> bool:
@@ -204,38 +225,11 @@ def bootstrap_backend(
         )
     table_created = _ensure_table(dynamodb, table)
 
-    return _read_back(s3, dynamodb, bucket=bucket, table=table, region=region).with_created(
-        bucket_created=bucket_created, table_created=table_created
-    )
+    report = _read_back(s3, dynamodb, bucket=bucket, table=table, region=region)
+    return replace(report, bucket_created=bucket_created, table_created=table_created)
 
 
-@dataclass(frozen=True, slots=True)
-class _ReadBack:
-    bucket: str
-    table: str
-    region: str
-    versioning: str
-    encryption: str
-    public_access_blocked: bool
-    tls_only: bool
-    lock_key: str
-
-    def with_created(self, *, bucket_created: bool, table_created: bool) -> BackendReport:
-        return BackendReport(
-            bucket=self.bucket,
-            table=self.table,
-            region=self.region,
-            bucket_created=bucket_created,
-            table_created=table_created,
-            versioning=self.versioning,
-            encryption=self.encryption,
-            public_access_blocked=self.public_access_blocked,
-            tls_only=self.tls_only,
-            lock_key=self.lock_key,
-        )
-
-
-def _read_back(s3: Any, dynamodb: Any, *, bucket: str, table: str, region: str) -> _ReadBack:
+def _read_back(s3: Any, dynamodb: Any, *, bucket: str, table: str, region: str) -> BackendReport:
     with aws_errors("s3:GetBucketVersioning", bucket=bucket):
         versioning = str(s3.get_bucket_versioning(Bucket=bucket).get("Status", "Disabled"))
     with aws_errors("s3:GetBucketEncryption", bucket=bucket):
@@ -250,10 +244,12 @@ def _read_back(s3: Any, dynamodb: Any, *, bucket: str, table: str, region: str) 
         and statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
         for statement in policy.get("Statement", [])
     )
-    return _ReadBack(
+    return BackendReport(
         bucket=bucket,
         table=table,
         region=region,
+        bucket_created=False,
+        table_created=False,
         versioning=versioning,
         encryption=encryption,
         public_access_blocked=all(bool(v) for v in block.values()) and len(block) == 4,
