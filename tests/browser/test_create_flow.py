@@ -15,14 +15,12 @@ from tests.web.scaffolder.conftest import write_test_catalog
 
 pytestmark = pytest.mark.browser
 
-NAMES = ("hello-browser", "broken-browser", "checked-browser")
-
 
 @pytest.fixture(scope="module")
 def create_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     """The shared live server with this module's small test templates registered."""
     root = tmp_path_factory.mktemp("create-flow") / "catalog"
-    for path in write_test_catalog(root, NAMES).values():
+    for path in write_test_catalog(root).values():
         if path.name == "org.yaml":
             continue  # the demo organisation already has groups and users
         live_server.runtime.catalog.add_location("file", str(path))
@@ -57,8 +55,8 @@ def test_fill_preview_create_and_follow_the_link_to_the_new_entity(
     options = page.locator("#f_2f_owner-options option")
     assert options.count() > 0
     owner_ref = options.first.get_attribute("value")
-    page.get_by_label("Name").fill("hello-browser")
-    page.get_by_label("Owner").fill(owner_ref)
+    page.get_by_role("textbox", name="Name", exact=True).fill("hello-browser")
+    page.get_by_role("combobox", name="Owner", exact=True).fill(owner_ref)
     page.get_by_label("Summary").fill("Made in a browser test")
     page.get_by_role("button", name="Next").click()
 
@@ -71,6 +69,12 @@ def test_fill_preview_create_and_follow_the_link_to_the_new_entity(
     page.locator('input[name="/labels"]').nth(1).fill("second")
     page.get_by_role("button", name="Next").click()
 
+    # Step 3: the RepoUrlPicker's host comes from the template's allowedHosts.
+    assert page.get_by_label("Host").input_value() == "github.com"
+    page.get_by_label("Repository owner").fill("acme")
+    page.get_by_label("Repository name").fill("hello-browser")
+    page.get_by_role("button", name="Next").click()
+
     # Review, then Preview: the files Create would make, with their contents.
     review = page.locator("[data-gp-review-body]")
     review.wait_for()
@@ -80,6 +84,7 @@ def test_fill_preview_create_and_follow_the_link_to_the_new_entity(
     tree = page.locator("[data-gp-file-tree]")
     tree.get_by_role("button", name="README.md").wait_for()
     assert tree.get_by_role("button", name="main.txt").is_visible()
+    assert tree.get_by_role("button", name="catalog-info.yaml").is_visible()
     tree.get_by_role("button", name="README.md").click()
     assert "# hello-browser" in page.locator("[data-gp-file-content]").inner_text()
     tree.get_by_role("button", name="main.txt").click()
@@ -92,7 +97,7 @@ def test_fill_preview_create_and_follow_the_link_to_the_new_entity(
     steps = page.locator("[data-step-id]")
     assert [steps.nth(i).get_attribute("data-step-status") for i in range(steps.count())] == [
         "completed"
-    ] * 3
+    ] * 4
     assert "Made hello-browser for" in page.get_by_test_id("task-log").inner_text()
     assert "Run the go tests." in page.get_by_test_id("task-output").inner_text()
     assert page.get_by_test_id("task-duration").inner_text().startswith("took")
@@ -103,6 +108,7 @@ def test_fill_preview_create_and_follow_the_link_to_the_new_entity(
     task = create_server.runtime.scaffolder.list_tasks(status="completed")[0][0]
     assert task.spec["parameters"]["labels"] == ["first", "second"]
     assert task.spec["parameters"]["public"] is True
+    assert create_server.runtime.git_hosts.local.repo_exists("acme", "hello-browser")
 
 
 def test_server_side_validation_lands_next_to_the_field(
@@ -110,8 +116,8 @@ def test_server_side_validation_lands_next_to_the_field(
 ) -> None:
     page = create_page
     page.goto(create_server.url("/create/templates/default/hello-service"))
-    page.get_by_label("Name").fill("checked-browser")
-    page.get_by_label("Owner").fill("group:default/team-a")
+    page.get_by_role("textbox", name="Name", exact=True).fill("checked-browser")
+    page.get_by_role("combobox", name="Owner", exact=True).fill("group:default/team-a")
     page.get_by_role("button", name="Next").click()
     # Take away the browser's own hint so the value reaches the server's validation.
     page.get_by_label("Port").evaluate("el => el.removeAttribute('min')")
@@ -128,9 +134,12 @@ def test_a_taken_name_is_refused_on_the_form(create_page: Any, create_server: Li
     page = create_page
     page.goto(create_server.url("/create/templates/default/hello-service"))
     taken = create_server.runtime.catalog.query(filters={"kind": "group"}, limit=1).items[0]
-    page.get_by_label("Name").fill(taken["metadata"]["name"])
-    page.get_by_label("Owner").fill("group:default/team-a")
+    page.get_by_role("textbox", name="Name", exact=True).fill(taken["metadata"]["name"])
+    page.get_by_role("combobox", name="Owner", exact=True).fill("group:default/team-a")
     page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Repository owner").fill("acme")
+    page.get_by_label("Repository name").fill("taken-browser")
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Create").click()
     alert = page.locator("[data-gp-form-errors]")
@@ -142,7 +151,9 @@ def test_a_taken_name_is_refused_on_the_form(create_page: Any, create_server: Li
 def test_a_failing_template_shows_its_rollback(create_page: Any, create_server: LiveServer) -> None:
     page = create_page
     page.goto(create_server.url("/create/templates/default/broken-service"))
-    page.get_by_label("Name").fill("broken-browser")
+    page.get_by_role("textbox", name="Name", exact=True).fill("broken-browser")
+    page.get_by_label("Repository owner").fill("acme")
+    page.get_by_label("Repository name").fill("broken-browser")
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Create").click()
     page.wait_for_url(re.compile(r".*/create/tasks/[0-9a-f-]+$"))
@@ -152,10 +163,11 @@ def test_a_failing_template_shows_its_rollback(create_page: Any, create_server: 
         "completed"
     )
     assert page.locator('[data-step-id="rename"]').get_attribute("data-step-status") == "failed"
-    report = page.get_by_test_id("rollback-report")
-    assert "broken-browser.yaml" in report.locator(".gp-undone").first.inner_text()
+    undone = page.get_by_test_id("rollback-report").locator(".gp-undone").all_inner_texts()
+    assert len(undone) == 2 and "acme/broken-browser" in undone[1]
     assert failure.get_by_role("link", name="Try again").is_visible()
     assert create_server.runtime.catalog.find_entity("component:default/broken-browser") is None
+    assert not create_server.runtime.git_hosts.local.repo_exists("acme", "broken-browser")
 
     page.goto(create_server.url("/create/tasks?owner=all&status=failed"))
     assert page.get_by_test_id("tasks-table").locator("tbody tr").count() >= 1
@@ -167,7 +179,7 @@ def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     home = tmp_path_factory.mktemp("idle-goldpath-home")
     with run_live_server(home, scaffolder={"workers": 0}) as server:
         root = tmp_path_factory.mktemp("idle-create-flow") / "catalog"
-        for path in write_test_catalog(root, ("live-one", "live-two")).values():
+        for path in write_test_catalog(root).values():
             if path.name != "org.yaml":
                 server.runtime.catalog.add_location("file", str(path))
         yield server
@@ -176,7 +188,12 @@ def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 def _queue(server: LiveServer, name: str) -> str:
     service = server.runtime.scaffolder
     template = service.get_template("template:default/hello-service")
-    values = {"name": name, "owner": "group:default/team-a", "language": "python"}
+    values = {
+        "name": name,
+        "owner": "group:default/team-a",
+        "language": "python",
+        "repoUrl": f"github.com?owner=acme&repo={name}",
+    }
     return service.create_task(template, values, identity=TaskIdentity(user_ref=GUEST_REF))
 
 
@@ -231,7 +248,7 @@ def test_the_owner_picker_searches_the_catalog_as_you_type(
     options = page.locator("#f_2f_owner-options option")
     before = options.count()
     assert before > 1
-    page.get_by_label("Owner").press_sequentially(name, delay=20)
+    page.get_by_role("combobox", name="Owner", exact=True).press_sequentially(name, delay=20)
     page.wait_for_function(
         "([n, ref]) => { const o = [...document.querySelectorAll('#f_2f_owner-options option')];"
         " return o.length < n && o.some(x => x.value === ref); }",

@@ -182,6 +182,14 @@ spec:
         language: {title: Language, type: string, enum: [python, go], default: python}
         public: {title: Public, type: boolean, default: false}
         labels: {title: Labels, type: array, items: {type: string}}
+    - title: Repository
+      required: [repoUrl]
+      properties:
+        repoUrl:
+          title: Repository
+          type: string
+          ui:field: RepoUrlPicker
+          ui:options: {allowedHosts: [github.com]}
   steps:
     - id: fetch
       name: Fetch skeleton
@@ -193,11 +201,18 @@ spec:
           owner: ${{ parameters.owner }}
           port: ${{ parameters.port }}
           language: ${{ parameters.language }}
+    - id: publish
+      name: Publish
+      action: publish:github
+      input:
+        repoUrl: ${{ parameters.repoUrl }}
+        description: ${{ parameters.summary if parameters.summary else parameters.name }}
     - id: register
       name: Register in the catalog
       action: catalog:register
       input:
-        catalogInfoUrl: ENTITY_URL
+        repoContentsUrl: ${{ steps.publish.output.repoContentsUrl }}
+        catalogInfoPath: /catalog-info.yaml
     - id: say
       name: Say hello
       action: debug:log
@@ -208,8 +223,8 @@ spec:
       - title: Open in catalog
         icon: catalog
         entityRef: ${{ steps.register.output.entityRef }}
-      - title: Docs
-        url: https://docs.example.com/${{ parameters.name }}
+      - title: Repository
+        url: ${{ steps.publish.output.remoteUrl }}
     text:
       - title: Next steps
         content: Run the ${{ parameters.language }} tests.
@@ -221,21 +236,33 @@ kind: Template
 metadata:
   name: broken-service
   title: Broken service
-  description: Registers an entity, then fails, so it must roll back.
+  description: Publishes and registers, then fails, so it must roll back.
   tags: [testing]
 spec:
   owner: group:default/team-a
   type: service
   parameters:
-    required: [name]
+    required: [name, repoUrl]
     properties:
       name: {title: Name, type: string, ui:field: EntityNamePicker}
+      repoUrl: {title: Repository, type: string, ui:field: RepoUrlPicker}
   steps:
+    - id: fetch
+      name: Fetch skeleton
+      action: fetch:template
+      input:
+        url: ./skeleton
+        values: {name: "${{ parameters.name }}"}
+    - id: publish
+      name: Publish
+      action: publish:github
+      input:
+        repoUrl: ${{ parameters.repoUrl }}
     - id: register
       name: Register in the catalog
       action: catalog:register
       input:
-        catalogInfoUrl: ENTITY_URL
+        repoContentsUrl: ${{ steps.publish.output.repoContentsUrl }}
     - id: rename
       name: Rename a file that is not there
       action: fs:rename
@@ -245,43 +272,48 @@ spec:
             to: there.txt
 """
 
-SKELETON = {
-    "README.md": "# ${{ values.name }}\n\nOwned by ${{ values.owner }}, port ${{ values.port }}.\n",
-    "src/${{ values.name }}/main.txt": "language=${{ values.language }}\n",
+CATALOG_INFO = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ${{ values.name }}
+  description: Made by the Create flow
+spec:
+  type: service
+  lifecycle: experimental
+  owner: OWNER
+"""
+
+SKELETONS = {
+    "hello": {
+        "README.md": "# ${{ values.name }}\n\nOwned by ${{ values.owner }}, "
+        "port ${{ values.port }}.\n",
+        "src/${{ values.name }}/main.txt": "language=${{ values.language }}\n",
+        "catalog-info.yaml": CATALOG_INFO.replace("OWNER", "${{ values.owner }}"),
+    },
+    "broken": {"catalog-info.yaml": CATALOG_INFO.replace("OWNER", "team-a")},
 }
 
 
-def component_yaml(name: str) -> str:
-    """The catalog file a test template registers for ``name``."""
-    return (
-        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
-        f"metadata: {{name: {name}, description: Made by the Create flow}}\n"
-        "spec: {type: service, lifecycle: experimental, owner: team-a}\n"
-    )
+def write_test_catalog(root: Path) -> dict[str, Path]:
+    """Write the org and both test templates (with their skeletons) under ``root``.
 
-
-def write_test_catalog(root: Path, names: tuple[str, ...]) -> dict[str, Path]:
-    """Write the org, both test templates (with skeleton) and a component file per name.
-
-    The templates register ``components/${{ parameters.name }}.yaml`` by file URL, so a
-    task adds a real new entity to the catalog without a git host.
+    Both publish with ``publish:github``: in development a host without an integration
+    is the local git host, so a task makes a real repository and registers the real
+    catalog-info.yaml it pushed.
     """
-    components = root / "components"
-    components.mkdir(parents=True)
-    for name in names:
-        (components / f"{name}.yaml").write_text(component_yaml(name))
-    entity_url = components.as_uri() + "/${{ parameters.name }}.yaml"
+    root.mkdir(parents=True)
     (root / "org.yaml").write_text(ORG)
     paths = {"org": root / "org.yaml"}
     for key, text in (("hello", HELLO), ("broken", BROKEN)):
         folder = root / key
         folder.mkdir()
-        (folder / "template.yaml").write_text(text.replace("ENTITY_URL", entity_url))
+        (folder / "template.yaml").write_text(text)
         paths[key] = folder / "template.yaml"
-    for rel, content in SKELETON.items():
-        target = root / "hello" / "skeleton" / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
+        for rel, content in SKELETONS[key].items():
+            target = folder / "skeleton" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
     return paths
 
 
@@ -324,7 +356,7 @@ def sign_in_as_guest(client: TestClient) -> None:
 def scaffold_portal(settings: Settings, tmp_path: Path) -> Iterator[Portal]:
     """The portal with the test templates registered from file locations; no task workers."""
     root = tmp_path / "catalog"
-    paths = write_test_catalog(root, ("hello-svc", "broken-svc", "other-svc"))
+    paths = write_test_catalog(root)
     app = create_app(settings)
     with TestClient(app) as client:
         runtime: Runtime = app.state.runtime

@@ -23,6 +23,9 @@ def _hello_form(portal: Portal, **overrides: str | list[str]) -> dict[str, str |
         "/language": "go",
         "/public": "true",
         "/labels": ["a", "", "b"],
+        "/repoUrl~host": "github.com",
+        "/repoUrl~owner": "acme",
+        "/repoUrl~repo": "hello-svc",
     }
     data.update(overrides)
     return data
@@ -77,7 +80,11 @@ def test_pages_need_a_signed_in_user(scaffold_portal: Portal) -> None:
 
 def test_template_page_renders_every_parameter_page(scaffold_portal: Portal) -> None:
     html = scaffold_portal.client.get(HELLO).text
-    assert re.findall(r'<h2 id="gp-step-\d-title">([^<]+)</h2>', html) == ["About", "Options"]
+    assert re.findall(r'<h2 id="gp-step-\d-title">([^<]+)</h2>', html) == [
+        "About",
+        "Options",
+        "Repository",
+    ]
     assert re.search(r'name="/name"[^>]* required[^>]*autofocus', html)
     assert re.search(r'<input type="number"[^>]*name="/port" value="8080" min="1024"', html)
     assert '<option value="python" selected>python</option>' in html
@@ -134,6 +141,7 @@ def test_check_reads_typed_values_from_the_form(scaffold_portal: Portal) -> None
             "language": "go",
             "public": True,
             "labels": ["a", "b"],
+            "repoUrl": "github.com?owner=acme&repo=hello-svc",
         },
         "errors": [],
     }
@@ -218,28 +226,42 @@ def test_a_completed_task_shows_steps_log_links_and_text(scaffold_portal: Portal
     html = scaffold_portal.client.get(location).text
     assert 'data-gp-status="completed"' in html
     statuses = re.findall(r'data-step-id="(\w+)" data-step-status="(\w+)"', html)
-    assert statuses == [("fetch", "completed"), ("register", "completed"), ("say", "completed")]
+    assert statuses == [(step, "completed") for step in ("fetch", "publish", "register", "say")]
     assert "Made hello-svc for group:default/team-a" in html
     assert f'href="{entity_href("component:default/hello-svc")}"' in html
     assert 'data-entity-ref="component:default/hello-svc"' in html
-    assert 'href="https://docs.example.com/hello-svc"' in html
+    remote = scaffold_portal.runtime.git_hosts.local.clone_url("acme", "hello-svc")
+    assert f'href="{remote}"' in html
     assert "Run the go tests." in html
     assert re.search(r'data-testid="task-duration">took <span data-gp-duration', html)
     assert 'http-equiv="refresh"' not in html and "data-gp-cancel" not in html
 
 
+def _broken_form(portal: Portal, name: str) -> dict[str, str | list[str]]:
+    return {
+        "csrf_token": portal.csrf,
+        "/name": name,
+        "/repoUrl~host": "github.com",
+        "/repoUrl~owner": "acme",
+        "/repoUrl~repo": name,
+    }
+
+
 def test_a_failed_task_shows_the_error_and_its_rollback(scaffold_portal: Portal) -> None:
-    data = {"csrf_token": scaffold_portal.csrf, "/name": "broken-svc"}
-    location = _create(scaffold_portal, BROKEN, data)
+    location = _create(scaffold_portal, BROKEN, _broken_form(scaffold_portal, "broken-svc"))
     scaffold_portal.run_tasks()
     html = scaffold_portal.client.get(location).text
     assert 'data-gp-status="failed"' in html
+    assert re.search(r'data-step-id="register" data-step-status="completed"', html)
     assert re.search(r'data-step-id="rename" data-step-status="failed"', html)
     report = html[html.index('data-testid="rollback-report"') :]
     undone = re.findall(r'<li class="gp-undone">([^<]+)</li>', report)
-    assert len(undone) == 1 and "broken-svc.yaml" in undone[0]
+    assert len(undone) == 2
+    assert "catalog location" in undone[0] and "acme/broken-svc" in undone[1]
     assert 'data-testid="task-error"' in html
     assert 'href="/create/templates/default/broken-service">Try again' in html
+    assert not scaffold_portal.runtime.git_hosts.local.repo_exists("acme", "broken-svc")
+    assert scaffold_portal.runtime.catalog.find_entity("component:default/broken-svc") is None
 
 
 def test_cancelling_from_the_task_page(scaffold_portal: Portal) -> None:
@@ -265,7 +287,8 @@ def test_tasks_list_filters_by_owner_and_status(scaffold_portal: Portal) -> None
     mine = _create(scaffold_portal, HELLO, _hello_form(scaffold_portal)).rsplit("/", 1)[-1]
     template = service.get_template("template:default/broken-service")
     alice = TaskIdentity(user_ref="user:default/alice")
-    theirs = service.create_task(template, {"name": "other-svc"}, identity=alice)
+    values = {"name": "other-svc", "repoUrl": "github.com?owner=acme&repo=other-svc"}
+    theirs = service.create_task(template, values, identity=alice)
     scaffold_portal.run_tasks()
 
     def ids(**params: str) -> set[str]:

@@ -95,6 +95,22 @@
     this.tabs.forEach(function (tab) { tab.classList.remove("gp-step-error"); });
   };
 
+  // The error list of a problem's field, or of its nearest ancestor field (null: none).
+  Stepper.prototype.errorListFor = function (pointer) {
+    while (true) {
+      var list = this.form.querySelector('[data-gp-errors-for="' + CSS.escape(pointer) + '"]');
+      if (list || !pointer) return list;
+      pointer = pointer.slice(0, pointer.lastIndexOf("/"));
+    }
+  };
+
+  // The step a problem belongs to (the review step for one that names no field).
+  Stepper.prototype.stepOf = function (problem) {
+    var list = this.errorListFor(problem.pointer);
+    var step = list ? list.closest("[data-gp-step]") : null;
+    return step ? Number(step.getAttribute("data-gp-step")) : this.steps.length - 1;
+  };
+
   // Show each {pointer, message} next to its field (or its nearest ancestor field);
   // returns the index of the first step that has one.
   Stepper.prototype.showErrors = function (problems) {
@@ -102,13 +118,7 @@
     var first = null;
     var box = $("[data-gp-form-errors]", this.form);
     problems.forEach(function (problem) {
-      var pointer = problem.pointer;
-      var list = null;
-      while (true) {
-        list = self.form.querySelector('[data-gp-errors-for="' + CSS.escape(pointer) + '"]');
-        if (list || !pointer) break;
-        pointer = pointer.slice(0, pointer.lastIndexOf("/"));
-      }
+      var list = self.errorListFor(problem.pointer);
       if (!list) {
         var item = document.createElement("li");
         item.textContent = problem.message;
@@ -373,12 +383,15 @@
     $all("[data-gp-list]", form).forEach(initList);
     $all("[data-gp-picker]", form).forEach(initPicker);
 
-    // Ask the server to read the form into values and validate them.
-    function check() {
+    // Ask the server to read the form into values and validate them; only problems on
+    // the steps up to ``upTo`` count (later steps have not been filled in yet).
+    function check(upTo) {
       stepper.clearErrors();
       return apiFetch(checkUrl, { method: "POST", body: new FormData(form) }).then(readJSON).then(function (res) {
         if (res.status === 200 || res.status === 422) {
-          var errors = (res.data && res.data.errors) || [];
+          var errors = ((res.data && res.data.errors) || []).filter(function (problem) {
+            return stepper.stepOf(problem) <= upTo;
+          });
           if (errors.length) {
             var first = stepper.showErrors(errors);
             if (first !== null) stepper.go(first);
@@ -405,15 +418,14 @@
     $("[data-gp-next]", form).addEventListener("click", function () {
       if (!stepper.stepValid(stepper.current)) return;
       var next = stepper.current + 1;
-      if (next === stepper.steps.length - 1) {
-        busy(form, true, "Checking…");
-        check().then(function (values) {
-          busy(form, false);
-          if (values) { fillReview(form, values, spec); stepper.go(next); }
-        }).catch(function (e) { fail(e.message); });
-      } else {
+      var last = stepper.steps.length - 1;
+      busy(form, true, "Checking…");
+      check(next === last ? last : stepper.current).then(function (values) {
+        busy(form, false);
+        if (!values) return;
+        if (next === last) fillReview(form, values, spec);
         stepper.go(next);
-      }
+      }).catch(function (e) { fail(e.message); });
     });
     $("[data-gp-back]", form).addEventListener("click", function () { stepper.go(stepper.current - 1); });
     stepper.tabs.forEach(function (tab, index) {
@@ -424,7 +436,7 @@
 
     $("[data-gp-preview-button]", form).addEventListener("click", function () {
       busy(form, true, "Previewing…");
-      check().then(function (values) {
+      check(stepper.steps.length - 1).then(function (values) {
         if (!values) { busy(form, false); return null; }
         return apiFetch("/api/scaffolder/v2/dry-run", { method: "POST", body: { template: entity, values: values } })
           .then(readJSON).then(function (res) {
@@ -443,7 +455,7 @@
       e.preventDefault();
       if (stepper.current !== stepper.steps.length - 1) return;
       busy(form, true, "Creating…");
-      check().then(function (values) {
+      check(stepper.steps.length - 1).then(function (values) {
         if (!values) { busy(form, false); return null; }
         return apiFetch("/api/scaffolder/v2/tasks", { method: "POST", body: { templateRef: templateRef, values: values } })
           .then(readJSON).then(function (res) {
