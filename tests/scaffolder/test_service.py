@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from tests.scaffolder.conftest import drain, write_template
 
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import RESERVED_NAME_ANNOTATION, ScaffolderService, TaskIdentity
+from goldpath.scaffolder import (
+    FINISHED,
+    RESERVED_NAME_ANNOTATION,
+    ScaffolderService,
+    TaskIdentity,
+    TaskWorkers,
+    UndoRecord,
+)
 from goldpath.scaffolder.errors import NameReservedError, TemplateValuesError
 
 CATALOG_INFO = """apiVersion: backstage.io/v1alpha1
@@ -264,3 +273,55 @@ def test_cancel_of_open_task_releases_the_name(
     assert service.get_task(task_id).status == "cancelled"
     assert service.store.reservation_owner("gone") is None
     assert drain(service) == 0
+
+
+def test_cancel_of_a_running_task_rolls_it_back(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+) -> None:
+    flag = tmp_path / "flag"
+    made = tmp_path / "world" / "made"
+    path = write_template(
+        templates_dir,
+        name="slow",
+        steps=[
+            {"id": "make", "action": "test:world-write", "input": {"path": str(made)}},
+            {"id": "hang", "action": "test:wait", "input": {"flag": str(flag)}},
+        ],
+    )
+    _register_template(runtime, path)
+    task_id = service.create_task("template:default/slow", {"name": "x"})
+    workers = TaskWorkers(service, count=1)
+    workers.start()
+    try:
+        while not Path(str(flag) + ".started").exists():
+            time.sleep(0.02)
+        assert service.cancel_task(task_id) == "processing"
+        while service.get_task(task_id).status not in FINISHED:
+            time.sleep(0.02)
+    finally:
+        workers.stop()
+    task = service.get_task(task_id)
+    assert task.status == "cancelled"
+    assert [s["status"] for s in task.steps] == ["completed", "cancelled"]
+    assert not made.exists()
+    assert service.store.events(task_id)[-1].type == "cancelled"
+
+
+def test_recovery_reports_undo_it_cannot_run(runtime: Runtime, service: ScaffolderService) -> None:
+    task_id = service.store.create(spec={}, steps=[], created_by="u")
+    assert service.store.claim("dead-worker") is not None
+    service.store.add_undo(task_id, UndoRecord("test:world-write", "s", "a closure only", None, {}))
+    service.store.add_undo(
+        task_id,
+        UndoRecord(
+            "test:world-write", "s", "remove nothing", "remove-file", {"path": "/nonexistent/x"}
+        ),
+    )
+    assert service.recover_stale("w", older_than=timedelta(seconds=-1)) == [task_id]
+    error = service.get_task(task_id).error
+    assert error is not None
+    assert [f["description"] for f in error["rollback"]["notUndone"]] == [
+        "remove nothing",
+        "a closure only",
+    ]
+    assert "in-process callable" in error["rollback"]["notUndone"][1]["reason"]
