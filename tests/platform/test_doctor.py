@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -21,6 +22,7 @@ from goldpath.platform._doctor import (
     run_doctor,
     run_phases,
 )
+from goldpath.platform._runner import SubprocessRunner
 from tests.platform._fakes import ScriptedRunner, fail, ok
 
 REGION = "us-east-2"
@@ -282,3 +284,34 @@ def test_doctor_stops_after_the_first_failed_phase_and_reports_the_rest_unchecke
         else:
             assert phase.checks is not None
             assert len(phase.checks) == len(results[phase.number - 1])
+
+
+def test_missing_kubectl_is_reported_as_a_failed_gate_with_the_install_hint(
+    aws: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    nameservers = _everything(monkeypatch)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    report = run_doctor(
+        CONFIG,
+        cluster=KubectlCluster(SubprocessRunner()),
+        resolver=_Resolver(nameservers),
+        portal_transport=httpx.MockTransport(_portal),
+    )
+    argocd = (report.phases[2].checks or ())[0]
+    assert report.failed_phase == 3
+    assert "kubectl is not installed" in argocd.detail and "install" in argocd.remedy
+
+
+def test_kubectl_errors_other_than_not_found_name_the_context_fix(
+    aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nameservers = _everything(monkeypatch)
+    runner = _healthy_kubectl()
+    runner.on(
+        ["kubectl", "get", "crd"],
+        lambda a, i: fail(a, "Unable to connect to the server: dial tcp: i/o timeout"),
+    )
+    report = _doctor(nameservers, runner)
+    argocd = (report.phases[2].checks or ())[0]
+    assert "Unable to connect to the server" in argocd.detail
+    assert "update-kubeconfig" in argocd.remedy

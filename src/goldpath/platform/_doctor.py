@@ -11,6 +11,7 @@ import httpx
 
 from goldpath.errors import GoldpathError
 from goldpath.platform._runner import CommandRunner
+from goldpath.platform.errors import ToolMissingError
 from goldpath.providers._aws import AwsNotFoundError, aws_client, aws_errors
 
 __all__ = [
@@ -88,7 +89,8 @@ class KubectlCluster:
             if "NotFound" in result.stderr or "not found" in result.stderr:
                 return None
             raise GateFailed(
-                f"kubectl cannot read the cluster: {result.stderr.strip().splitlines()[-1:]}",
+                "kubectl cannot read the cluster: "
+                + (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1],
                 "check `kubectl config current-context` points at the platform cluster "
                 "(aws eks update-kubeconfig --name <cluster> --region <region>)",
             )
@@ -580,6 +582,8 @@ def _run_check(check: Callable[[], str]) -> tuple[bool, str, str]:
         return True, check(), ""
     except GateFailed as failed:
         return False, failed.detail, failed.remedy
+    except ToolMissingError as exc:
+        return False, exc.message, "install it, then run doctor again"
     except GoldpathError as exc:  # an AWS call refused: report it as this gate's failure
         return False, exc.message, "check the AWS credentials and region in use"
 
