@@ -1,0 +1,79 @@
+"""Any name that already exists (catalog, git host, a task in flight) is refused with 409."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.scaffolder.conftest import write_template
+
+from goldpath.runtime import Runtime
+from goldpath.scaffolder import RESERVED_NAME_ANNOTATION, ScaffolderService, platform_context
+from goldpath.scaffolder.errors import NameReservedError
+
+names = st.from_regex(r"[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,6})?", fullmatch=True)
+
+
+def _install(runtime: Runtime, root: Path) -> None:
+    path = write_template(
+        root,
+        name="reserving",
+        annotations={RESERVED_NAME_ANNOTATION: "name"},
+        steps=[
+            {
+                "id": "publish",
+                "action": "publish:github",
+                "input": {"repoUrl": "github.com?owner=acme&repo=${{ parameters.name }}"},
+            }
+        ],
+    )
+    runtime.catalog.add_location("file", str(path))
+
+
+def _make_existing(
+    runtime: Runtime, service: ScaffolderService, root: Path, name: str, where: str
+) -> str:
+    if where == "catalog":
+        path = root / f"{name}.yaml"
+        if not path.exists():
+            path.write_text(
+                "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+                f"metadata:\n  name: {name}\nspec:\n  type: service\n  owner: team-x\n"
+                "  lifecycle: production\n"
+            )
+            runtime.catalog.add_location("file", str(path))
+        return f"component:default/{name}"
+    if where == "git":
+        if not runtime.git_hosts.local.repo_exists("acme", name):
+            runtime.git_hosts.local.create_repo("acme", name)
+        return f"acme/{name}"
+    owner = service.store.reservation_owner(name)
+    if owner is None:
+        return service.create_task("template:default/reserving", {"name": name})
+    return owner[0]
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=names, where=st.sampled_from(["catalog", "git", "task"]))
+def test_any_existing_name_is_rejected_naming_its_owner(
+    runtime: Runtime, service: ScaffolderService, tmp_path: Path, name: str, where: str
+) -> None:
+    if "reserving" not in {e["metadata"]["name"] for e in runtime.catalog.list_entities()}:
+        _install(runtime, tmp_path / "templates")
+    if name == "reserving":
+        return
+    existing = _make_existing(runtime, service, tmp_path, name, where)
+    before = service.list_tasks()[1]
+    with pytest.raises(NameReservedError) as info:
+        service.create_task("template:default/reserving", {"name": name})
+    assert existing in info.value.message
+    assert service.list_tasks()[1] == before
+
+
+def test_platform_facts_are_in_expressions(runtime: Runtime) -> None:
+    platform = platform_context(runtime.settings)
+    assert platform["ecr_registry"] == "111122223333.dkr.ecr.us-east-2.amazonaws.com"
+    for key in ("git_host", "app_group", "gitops_group", "domain", "grafana_url", "argocd_url"):
+        assert platform[key] == getattr(runtime.settings.platform, key)
