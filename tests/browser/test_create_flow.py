@@ -169,6 +169,11 @@ def test_a_failing_template_shows_its_rollback(create_page: Any, create_server: 
     assert create_server.runtime.catalog.find_entity("component:default/broken-browser") is None
     assert not create_server.runtime.git_hosts.local.repo_exists("acme", "broken-browser")
 
+    failure.get_by_role("link", name="Try again").click()
+    name_field = page.get_by_role("textbox", name="Name", exact=True)
+    name_field.wait_for()
+    assert name_field.input_value() == "broken-browser"
+
     page.goto(create_server.url("/create/tasks?owner=all&status=failed"))
     assert page.get_by_test_id("tasks-table").locator("tbody tr").count() >= 1
 

@@ -259,7 +259,11 @@ def test_a_failed_task_shows_the_error_and_its_rollback(scaffold_portal: Portal)
     assert len(undone) == 2
     assert "catalog location" in undone[0] and "acme/broken-svc" in undone[1]
     assert 'data-testid="task-error"' in html
-    assert 'href="/create/templates/default/broken-service">Try again' in html
+    retry = re.search(r'href="([^"]+)">Try again', html)
+    assert retry is not None
+    form = scaffold_portal.client.get(retry.group(1).replace("&amp;", "&")).text
+    assert re.search(r'name="/name" value="broken-svc"', form)
+    assert 'name="/repoUrl~owner" value="acme"' in form
     assert not scaffold_portal.runtime.git_hosts.local.repo_exists("acme", "broken-svc")
     assert scaffold_portal.runtime.catalog.find_entity("component:default/broken-svc") is None
 

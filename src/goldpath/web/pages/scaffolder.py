@@ -171,11 +171,24 @@ def create_page(
 
 @router.get("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
 def template_page(
-    request: Request, namespace: str, name: str, identity: CurrentIdentity
+    request: Request,
+    namespace: str,
+    name: str,
+    identity: CurrentIdentity,
+    from_task: str | None = None,
 ) -> Response:
-    """The template's form: one stepper page per parameter page, then review."""
-    template = _scaffolder(request).get_template(_template_ref(namespace, name))
-    return _render_template_page(request, template)
+    """The template's form: one stepper page per parameter page, then review.
+
+    ``?from_task=<id>`` fills the form with that task's values (secrets are never kept
+    in a task's parameters), so a failed Create can be tried again after a fix.
+    """
+    service = _scaffolder(request)
+    template = service.get_template(_template_ref(namespace, name))
+    values: Mapping[str, Any] | None = None
+    if from_task:
+        parameters = service.get_task(from_task).spec.get("parameters")
+        values = parameters if isinstance(parameters, Mapping) else None
+    return _render_template_page(request, template, values=values)
 
 
 @router.post("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
