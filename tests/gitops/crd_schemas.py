@@ -3,7 +3,10 @@
 The shipped copies in ``src/goldpath/gitops/schemas/`` are the upstream schemas with
 descriptions and ``status`` removed, the kind and apiVersion pinned, and unknown fields
 refused wherever upstream lists an object's properties (the API server prunes unknown
-fields of structural schemas, so a typo would otherwise vanish silently).
+fields of structural schemas, so a typo would otherwise vanish silently), and Go-style
+inline ``(?i)`` flags moved to the front of patterns so Python's ``re`` accepts them.
+
+Regenerate with ``python -m tests.gitops.crd_schemas`` from the project root.
 """
 
 from __future__ import annotations
@@ -53,7 +56,10 @@ def _strip(node: Any) -> Any:
     for key, value in node.items():
         if key == "description":
             continue
-        if key in {"properties", "patternProperties", "definitions"} and isinstance(value, dict):
+        if key == "pattern" and isinstance(value, str) and "(?i)" in value[1:]:
+            # Go's RE2 takes (?i) anywhere; Python only at the start. Same language.
+            out[key] = "(?i)" + value.replace("(?i)", "", 1)
+        elif key in {"properties", "patternProperties", "definitions"} and isinstance(value, dict):
             # Keys here are property names (one may well be called "description").
             out[key] = {name: _strip(sub) for name, sub in value.items()}
         else:
