@@ -34,6 +34,7 @@ from goldpath.scaffolder import (
 from goldpath.templates import TEMPLATES_DIR
 
 __all__ = [
+    "EXPECTED_FILES",
     "SKELETON_DIR",
     "TEMPLATE_DIR",
     "TEMPLATE_REF",
@@ -47,6 +48,35 @@ __all__ = [
 TEMPLATE_DIR = TEMPLATES_DIR / "nodejs-service"
 SKELETON_DIR = TEMPLATE_DIR / "skeleton"
 TEMPLATE_REF = "template:default/nodejs-service"
+# Every file a Create puts in the application repository, no more and no less.
+EXPECTED_FILES = frozenset(
+    {
+        ".dockerignore",
+        ".gitignore",
+        ".gitlab-ci.yml",
+        ".nvmrc",
+        "Dockerfile",
+        "README.md",
+        "catalog-info.yaml",
+        "docs/index.md",
+        "eslint.config.js",
+        "jest.config.js",
+        "mkdocs.yml",
+        "package-lock.json",
+        "package.json",
+        "src/app.js",
+        "src/config.js",
+        "src/logger.js",
+        "src/metrics.js",
+        "src/routes.js",
+        "src/server.js",
+        "test/app.test.js",
+        "test/config.test.js",
+        "test/helpers.js",
+        "test/metrics.test.js",
+        "test/shutdown.test.js",
+    }
+)
 
 
 def load_yaml(text: str) -> Any:

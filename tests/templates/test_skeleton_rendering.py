@@ -15,37 +15,17 @@ from hypothesis import strategies as st
 from goldpath.catalog import entity_problems, parse_entity_ref
 from goldpath.gitops import ENVIRONMENTS, AppSpec, dashboard_selector, render_app
 from goldpath.gitops._names import hostname
-from tests.templates._render import SKELETON_DIR, create, load_yaml, platform_facts
+from tests.templates._render import (
+    EXPECTED_FILES,
+    SKELETON_DIR,
+    create,
+    load_yaml,
+    platform_facts,
+)
 from tests.templates.conftest import BASE_PARAMETERS
 from tests.templates.strategies import NODE_VERSIONS, app_names, parameters
 
 STAGES = ["lint", "test", "security", "build", "push", "update-gitops"]
-EXPECTED_FILES = {
-    ".dockerignore",
-    ".gitignore",
-    ".gitlab-ci.yml",
-    ".nvmrc",
-    "Dockerfile",
-    "README.md",
-    "catalog-info.yaml",
-    "docs/index.md",
-    "eslint.config.js",
-    "jest.config.js",
-    "mkdocs.yml",
-    "package-lock.json",
-    "package.json",
-    "src/app.js",
-    "src/config.js",
-    "src/logger.js",
-    "src/metrics.js",
-    "src/routes.js",
-    "src/server.js",
-    "test/app.test.js",
-    "test/config.test.js",
-    "test/helpers.js",
-    "test/metrics.test.js",
-    "test/shutdown.test.js",
-}
 SCRIPT_KEYS = ("before_script", "script", "after_script")
 GLOBAL_KEYWORDS = {"stages", "workflow", "variables", "default", "include", "image", "services"}
 
