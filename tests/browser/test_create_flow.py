@@ -259,3 +259,16 @@ def test_the_owner_picker_searches_the_catalog_as_you_type(
         " return o.length < n && o.some(x => x.value === ref); }",
         arg=[before, f"user:default/{name}"],
     )
+
+
+def test_a_template_without_parameters_opens_on_review(
+    page: Any, create_server: LiveServer
+) -> None:
+    sign_in_as_guest(page, create_server, "/create/templates/default/plain-note")
+    review = page.locator("[data-gp-review-body]")
+    review.get_by_text("No values").wait_for()
+    assert page.locator("[data-gp-next]").is_hidden()
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(re.compile(r".*/create/tasks/[0-9a-f-]+$"))
+    _wait_for_status(page, "completed")
+    assert "Logged a note." in page.get_by_test_id("task-output").inner_text()

@@ -272,6 +272,28 @@ spec:
             to: there.txt
 """
 
+PLAIN = """\
+apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: plain-note
+  title: Plain note
+  description: Asks for nothing and only logs.
+spec:
+  owner: group:default/team-a
+  type: documentation
+  steps:
+    - id: note
+      name: Note
+      action: debug:log
+      input:
+        message: Nothing to ask
+  output:
+    text:
+      - title: Result
+        content: Logged a note.
+"""
+
 CATALOG_INFO = """\
 apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -296,7 +318,7 @@ SKELETONS = {
 
 
 def write_test_catalog(root: Path) -> dict[str, Path]:
-    """Write the org and both test templates (with their skeletons) under ``root``.
+    """Write the org and the test templates (with their skeletons) under ``root``.
 
     Both publish with ``publish:github``: in development a host without an integration
     is the local git host, so a task makes a real repository and registers the real
@@ -305,12 +327,12 @@ def write_test_catalog(root: Path) -> dict[str, Path]:
     root.mkdir(parents=True)
     (root / "org.yaml").write_text(ORG)
     paths = {"org": root / "org.yaml"}
-    for key, text in (("hello", HELLO), ("broken", BROKEN)):
+    for key, text in (("hello", HELLO), ("broken", BROKEN), ("plain", PLAIN)):
         folder = root / key
         folder.mkdir()
         (folder / "template.yaml").write_text(text)
         paths[key] = folder / "template.yaml"
-        for rel, content in SKELETONS[key].items():
+        for rel, content in SKELETONS.get(key, {}).items():
             target = folder / "skeleton" / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content)

@@ -117,6 +117,16 @@ def test_template_page_embeds_the_entity_for_preview(scaffold_portal: Portal) ->
     assert 'data-template-ref="template:default/hello-service"' in html
 
 
+def test_a_template_without_parameters_has_only_the_review_step(scaffold_portal: Portal) -> None:
+    html = scaffold_portal.client.get("/create/templates/default/plain-note").text
+    assert re.findall(r'data-gp-step-tab="(\d)"', html) == ["0"]
+    assert 'data-gp-step="0" data-gp-review' in html
+    response = scaffold_portal.client.post(
+        "/create/templates/default/plain-note/check", data={"csrf_token": scaffold_portal.csrf}
+    )
+    assert response.json()["values"] == {} and response.status_code == 200
+
+
 def test_unknown_template_is_a_404_page(scaffold_portal: Portal) -> None:
     response = scaffold_portal.client.get(
         "/create/templates/default/nope", headers={"accept": "text/html"}

@@ -145,9 +145,13 @@
     this.current = index;
     this.visited = Math.max(this.visited, index);
     this.steps.forEach(function (step, i) { step.hidden = i !== index; });
+    var visited = this.visited;
     this.tabs.forEach(function (tab, i) {
       tab.classList.toggle("gp-step-current", i === index);
       tab.classList.toggle("gp-step-done", i < index);
+      // Steps already seen can be reopened from the stepper, by mouse or keyboard.
+      if (i <= visited && i < last && i !== index) tab.setAttribute("tabindex", "0");
+      else tab.removeAttribute("tabindex");
       if (i === index) tab.setAttribute("aria-current", "step"); else tab.removeAttribute("aria-current");
     });
     var onReview = index === last;
@@ -429,8 +433,12 @@
     });
     $("[data-gp-back]", form).addEventListener("click", function () { stepper.go(stepper.current - 1); });
     stepper.tabs.forEach(function (tab, index) {
-      tab.addEventListener("click", function () {
+      function open() {
         if (index <= stepper.visited && index < stepper.steps.length - 1) stepper.go(index);
+      }
+      tab.addEventListener("click", open);
+      tab.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); open(); }
       });
     });
 
@@ -479,6 +487,11 @@
     stepper.started = false;
     stepper.go(Number(form.getAttribute("data-start-step") || 0));
     stepper.started = true;
+    if (stepper.current === stepper.steps.length - 1) {
+      // A template without parameters opens on Review: show what will be sent.
+      check(stepper.current).then(function (values) { if (values) fillReview(form, values, spec); })
+        .catch(function (e) { fail(e.message); });
+    }
   }
 
   var filter = $("[data-gp-template-filter]");
