@@ -100,16 +100,15 @@ def test_eslint_passes(installed_service: CreatedService, npm_env: dict[str, str
 def test_eslint_flags_a_real_problem(
     installed_service: CreatedService, npm_env: dict[str, str], tmp_path: Path
 ) -> None:
-    # Proof the lint gate can fail: the same config rejects an undefined variable.
-    bad = installed_service.path / "src" / f"lint-probe-{os.getpid()}.js"
-    bad.write_text("'use strict';\nmodule.exports = undefinedThing;\n", encoding="utf-8")
-    try:
-        result = _run(
-            [_bin(installed_service, "eslint"), str(bad)], installed_service.path, npm_env
-        )
-    finally:
-        bad.unlink()
-    assert result.returncode == 1
+    # Proof the lint gate can fail: the same config rejects an undefined variable. The
+    # probe lives in a scratch project so tests sharing the installed service never see it.
+    shutil.copy(installed_service.path / "eslint.config.js", tmp_path / "eslint.config.js")
+    (tmp_path / "node_modules").symlink_to(installed_service.path / "node_modules")
+    (tmp_path / "probe.js").write_text(
+        "'use strict';\nmodule.exports = undefinedThing;\n", encoding="utf-8"
+    )
+    result = _run([_bin(installed_service, "eslint"), "probe.js"], tmp_path, npm_env)
+    assert result.returncode == 1, result.stdout + result.stderr
     assert "no-undef" in result.stdout
 
 
