@@ -99,7 +99,8 @@ def alert_rules(spec: AppSpec, environment: str | None = None) -> list[dict[str,
             f'{{{ns},container="{spec.name}"}}[1h])) > {t.restarts_per_hour}',
             "warning",
             f"{spec.name}: containers restart more than {t.restarts_per_hour} times an hour",
-            "{{ $labels.pod }} restarted {{ $value }} times in the last hour.",
+            f"{{{{ $labels.pod }}}} in {{{{ $labels.namespace }}}} restarted more than "
+            f"{t.restarts_per_hour} times in the last hour.",
             duration=None,
         ),
         rule(

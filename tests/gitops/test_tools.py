@@ -1,0 +1,236 @@
+"""Rendered repos against the real tools: promtool (check and unit tests) and kustomize."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from goldpath.gitops import AppSpec, PlatformSpec, render_app, render_platform, validate_tree
+from goldpath.gitops._monitoring import alert_rules, rule_group
+from tests.gitops.helpers import manifests, spec, write
+
+PROMTOOL = shutil.which("promtool")
+KUBECTL = shutil.which("kubectl")
+needs_promtool = pytest.mark.skipif(
+    PROMTOOL is None, reason="promtool not installed (Debian package 'prometheus')")
+needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl not installed")
+pytestmark = pytest.mark.slow
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def _annotations(app: AppSpec, alert: str, description: str) -> dict[str, str]:
+    rule = next(r for r in alert_rules(app) if r["alert"] == alert)
+    return {**rule["annotations"], "description": description}
+
+
+def _base_labels(app: AppSpec, alert: str) -> dict[str, str]:
+    rule = next(r for r in alert_rules(app) if r["alert"] == alert)
+    return dict(rule["labels"])
+
+
+def _unit_tests(app: AppSpec) -> list[dict[str, Any]]:
+    ns, job = app.name, app.name
+    series = f'job="{job}",namespace="{ns}"'
+    return [
+        {   # 5xx ratio: half of all requests fail
+            "interval": "1m",
+            "input_series": [
+                {"series": f'http_requests_total{{{series},route="/",status_code="500"}}',
+                 "values": "0+60x30"},
+                {"series": f'http_requests_total{{{series},route="/",status_code="200"}}',
+                 "values": "0+60x30"},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "3m", "alertname": "AppHighErrorRatio", "exp_alerts": []},
+                {"eval_time": "15m", "alertname": "AppHighErrorRatio", "exp_alerts": [{
+                    "exp_labels": {**_base_labels(app, "AppHighErrorRatio"), "namespace": ns},
+                    "exp_annotations": _annotations(
+                        app, "AppHighErrorRatio", f"The 5xx share of {ns} is 50%."),
+                }]},
+            ],
+        },
+        {   # no errors: the ratio alert stays silent
+            "interval": "1m",
+            "input_series": [
+                {"series": f'http_requests_total{{{series},route="/",status_code="200"}}',
+                 "values": "0+60x30"},
+                {"series": f'http_requests_total{{{series},route="/",status_code="500"}}',
+                 "values": "0+0x30"},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "20m", "alertname": "AppHighErrorRatio", "exp_alerts": []},
+            ],
+        },
+        {   # p95 latency: every request takes between 0.5 s and 1 s
+            "interval": "1m",
+            "input_series": [
+                {"series": f'http_request_duration_seconds_bucket{{{series},le="0.5"}}',
+                 "values": "0+0x30"},
+                {"series": f'http_request_duration_seconds_bucket{{{series},le="1"}}',
+                 "values": "0+60x30"},
+                {"series": f'http_request_duration_seconds_bucket{{{series},le="+Inf"}}',
+                 "values": "0+60x30"},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "15m", "alertname": "AppHighLatencyP95", "exp_alerts": [{
+                    "exp_labels": {**_base_labels(app, "AppHighLatencyP95"), "namespace": ns},
+                    "exp_annotations": _annotations(
+                        app, "AppHighLatencyP95", f"p95 latency in {ns} is 975ms."),
+                }]},
+            ],
+        },
+        {   # restarts: once a minute
+            "interval": "1m",
+            "input_series": [
+                {"series": "kube_pod_container_status_restarts_total"
+                           f'{{namespace="{ns}",container="{app.name}",pod="{app.name}-0"}}',
+                 "values": "0+1x60"},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "30m", "alertname": "AppFrequentRestarts", "exp_alerts": [{
+                    "exp_labels": {**_base_labels(app, "AppFrequentRestarts"), "namespace": ns,
+                                   "pod": f"{app.name}-0"},
+                    "exp_annotations": _annotations(
+                        app, "AppFrequentRestarts",
+                        f"{app.name}-0 in {ns} restarted more than "
+                        f"{app.alerts.restarts_per_hour} times in the last hour."),
+                }]},
+            ],
+        },
+        {   # target down for longer than the alert's for:
+            "interval": "1m",
+            "input_series": [
+                {"series": f'up{{{series},instance="10.0.0.7:3000"}}', "values": "0x30"},
+                {"series": f'up{{{series},instance="10.0.0.8:3000"}}', "values": "1x30"},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "2m", "alertname": "AppTargetDown", "exp_alerts": []},
+                {"eval_time": "10m", "alertname": "AppTargetDown", "exp_alerts": [{
+                    "exp_labels": {**_base_labels(app, "AppTargetDown"), "namespace": ns,
+                                   "job": job, "instance": "10.0.0.7:3000"},
+                    "exp_annotations": _annotations(
+                        app, "AppTargetDown", f"10.0.0.7:3000 in {ns} has not answered scrapes."),
+                }]},
+            ],
+        },
+    ]
+
+
+@needs_promtool
+def test_every_alert_passes_its_promtool_unit_test(tmp_path: Path) -> None:
+    app = spec()
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": [rule_group(app)]}))
+    tested = {t["alertname"] for case in _unit_tests(app) for t in case["alert_rule_test"]}
+    assert tested == {r["alert"] for r in alert_rules(app)}
+    (tmp_path / "tests.yaml").write_text(yaml.safe_dump({
+        "rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": _unit_tests(app)}))
+    result = _run([str(PROMTOOL), "test", "rules", "tests.yaml"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_promtool
+@pytest.mark.parametrize("environments", [(), ("dev", "staging", "prod")])
+def test_rendered_rules_pass_promtool_check(tmp_path: Path, environments: tuple[str, ...]) -> None:
+    for index, (_, doc) in enumerate(
+        (p, d) for p, d in manifests(render_app(spec(environments=environments)))
+        if d["kind"] == "PrometheusRule"
+    ):
+        target = tmp_path / f"rules-{index}.yaml"
+        target.write_text(yaml.safe_dump({"groups": doc["spec"]["groups"]}))
+        result = _run([str(PROMTOOL), "check", "rules", str(target)], tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _kustomize_dirs(root: Path) -> list[Path]:
+    return sorted(p.parent for p in root.rglob("kustomization.yaml"))
+
+
+@needs_kubectl
+@pytest.mark.parametrize("environments", [(), ("dev", "staging", "prod")])
+def test_every_kustomization_builds_and_its_output_validates(
+    tmp_path: Path, environments: tuple[str, ...]
+) -> None:
+    root = write(render_app(spec(environments=environments)), tmp_path / "repo")
+    dirs = _kustomize_dirs(root)
+    assert len(dirs) == 2 + len(environments)
+    for folder in dirs:
+        result = _run([str(KUBECTL), "kustomize", str(folder)], root)
+        assert result.returncode == 0, result.stderr
+        built = {f"built/{folder.name}-{i}.yaml": yaml.safe_dump(doc)
+                 for i, doc in enumerate(yaml.safe_load_all(result.stdout)) if doc}
+        report = validate_tree(built, tools=False)
+        # the built output is a full, valid set of objects for one namespace
+        schema_findings = [f for f in report.findings if f.check != "policy"]
+        assert not schema_findings, schema_findings
+
+
+@needs_kubectl
+def test_overlays_build_into_their_own_namespace_with_their_host(tmp_path: Path) -> None:
+    root = write(render_app(spec(environments=("dev", "prod"))), tmp_path / "repo")
+    result = _run([str(KUBECTL), "kustomize", "overlays/dev"], root)
+    docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+    namespaces = {d["metadata"].get("namespace") for d in docs if d["kind"] != "Namespace"}
+    assert namespaces == {"payments-dev"}
+    assert next(d for d in docs if d["kind"] == "Namespace")["metadata"]["name"] == "payments-dev"
+    host = next(d for d in docs if d["kind"] == "Ingress")["spec"]["rules"][0]["host"]
+    assert host == "payments-dev.apps.example.com"
+    image = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"][
+        "containers"][0]["image"]
+    assert image.endswith("/payments:initial")
+
+
+@needs_kubectl
+def test_platform_kustomization_keeps_the_secret_store_cluster_scoped(tmp_path: Path) -> None:
+    root = write(render_platform(PlatformSpec()), tmp_path / "repo")
+    result = _run([str(KUBECTL), "kustomize", "platform"], root)
+    assert result.returncode == 0, result.stderr
+    store = next(d for d in yaml.safe_load_all(result.stdout)
+                 if d and d["kind"] == "ClusterSecretStore")
+    assert "namespace" not in store["metadata"]
+
+
+@needs_promtool
+@needs_kubectl
+def test_validate_tree_with_tools_passes_a_rendered_repo() -> None:
+    report = validate_tree(render_app(spec(environments=("dev", "prod"))))
+    assert report.ok, report.failures
+    assert "promtool check rules" in report.checked and "kubectl kustomize" in report.checked
+
+
+@needs_promtool
+def test_validate_tree_reports_broken_promql() -> None:
+    files = render_app(spec())
+    path = next(p for p in files if p.name == "prometheusrule.yaml")
+    doc = yaml.safe_load(files[path])
+    doc["spec"]["groups"][0]["rules"][0]["expr"] = "sum(rate(http_requests_total[5m]"
+    files[path] = yaml.safe_dump(doc)
+    report = validate_tree(files)
+    assert [(f.check, f.file) for f in report.findings if f.check == "promtool"] == [
+        ("promtool", str(path))]
+
+
+@needs_kubectl
+def test_validate_tree_reports_a_kustomization_that_does_not_build() -> None:
+    files = render_app(spec())
+    path = next(p for p in files if p.as_posix() == "base/kustomization.yaml")
+    doc = yaml.safe_load(files[path])
+    doc["patches"] = [{"target": {"kind": "Deployment"}, "patch": "not: [a, valid"}]
+    files[path] = yaml.safe_dump(doc)
+    report = validate_tree(files)
+    assert any(f.check == "kustomize" and f.rule == "build" for f in report.findings)
+
+
+def test_missing_tools_are_listed_as_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    report = validate_tree(render_app(spec()))
+    assert any(s.startswith("promtool") for s in report.skipped)
+    assert any(s.startswith("kubectl") for s in report.skipped)
