@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -226,3 +227,28 @@ def test_checkov_reports_no_failed_check(tmp_path: Path) -> None:
     summary = reports[0]["summary"]
     assert summary["passed"] > 100
     assert summary["parsing_errors"] == 0
+
+
+_VAR_REF = re.compile(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*)")
+_MODULE_REF = re.compile(r"\bmodule\.([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
+# Root variables read by tools rather than by Terraform resources.
+_TOOL_ONLY_VARIABLES = {"ecr_storage_gb"}  # priced by `goldpath platform cost`
+
+
+def _sources(directory: Path) -> str:
+    return "\n".join(p.read_text() for p in sorted(directory.glob("*.tf")))
+
+
+@pytest.mark.parametrize("directory", [*sorted(MODULES.iterdir()), ROOT], ids=lambda p: p.name)
+def test_every_var_reference_is_declared_and_every_variable_is_used(directory: Path) -> None:
+    declared = set(module_variables(directory))
+    used = set(_VAR_REF.findall(_sources(directory)))
+    assert used - declared == set(), f"{directory.name} references undeclared variables"
+    assert declared - used - _TOOL_ONLY_VARIABLES == set(), f"{directory.name} has unused variables"
+
+
+def test_every_module_output_the_root_reads_exists() -> None:
+    calls = {call.name: (ROOT / call.source).resolve() for call in module_calls(ROOT)}
+    for name, output in _MODULE_REF.findall(_sources(ROOT)):
+        assert name in calls, f"module.{name} is not called"
+        assert output in module_outputs(calls[name]), f"module.{name} has no output {output}"

@@ -16,17 +16,22 @@ resource "aws_acm_certificate" "this" {
   }
 }
 
-# The wildcard and the apex share one validation record, so deduplicate by name.
+# Keyed by domain name (known at plan time). The wildcard and the apex share one
+# validation record; allow_overwrite lets the second write the same record again.
 resource "aws_route53_record" "validation" {
   for_each = {
-    for option in aws_acm_certificate.this.domain_validation_options : option.resource_record_name => option...
+    for option in aws_acm_certificate.this.domain_validation_options : option.domain_name => {
+      name   = option.resource_record_name
+      type   = option.resource_record_type
+      record = option.resource_record_value
+    }
   }
 
   zone_id         = var.zone_id
-  name            = each.key
-  type            = each.value[0].resource_record_type
+  name            = each.value.name
+  type            = each.value.type
   ttl             = 300
-  records         = [each.value[0].resource_record_value]
+  records         = [each.value.record]
   allow_overwrite = true
 }
 

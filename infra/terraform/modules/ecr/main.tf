@@ -76,9 +76,9 @@ data "aws_iam_policy_document" "pull" {
 }
 
 resource "aws_ecr_repository_policy" "pull" {
-  for_each = length(var.pull_principal_arns) > 0 ? aws_ecr_repository.this : {}
+  for_each = { for name, repo in aws_ecr_repository.this : name => repo.name if length(var.pull_principal_arns) > 0 }
 
-  repository = each.value.name
+  repository = each.value
   policy     = data.aws_iam_policy_document.pull[0].json
 }
 
