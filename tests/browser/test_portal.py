@@ -116,3 +116,20 @@ def test_the_layout_has_no_horizontal_scroll_at_1280_pixels(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, path
+
+
+def test_portal_pages_load_without_console_errors(guest_page: Any, live_server: LiveServer) -> None:
+    errors: list[str] = []
+    guest_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    guest_page.on("pageerror", lambda exc: errors.append(str(exc)))
+    for path in (
+        "/",
+        "/catalog",
+        "/catalog/default/group/payments-team",
+        "/docs",
+        "/settings/tokens",
+        "/create",
+    ):
+        guest_page.goto(live_server.url(path))
+        guest_page.wait_for_load_state("load")
+    assert errors == []

@@ -173,3 +173,13 @@ def test_navigation_marks_the_current_section(guest: TestClient) -> None:
 def test_a_template_page_offers_to_use_the_template(guest: TestClient) -> None:
     html = guest.get("/catalog/default/template/nodejs-service").text
     assert 'href="/create/templates/default/nodejs-service">Use this template</a>' in html
+
+
+def test_pages_forbid_framing_and_foreign_scripts(guest: TestClient) -> None:
+    response = guest.get("/catalog")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "form-action 'self' https://github.com" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
