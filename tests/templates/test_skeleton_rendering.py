@@ -176,7 +176,7 @@ def test_names_derived_from_the_app_name_stay_within_kubernetes_limits(
         name=name,
         owner=BASE_PARAMETERS["owner"],
         gitops_repo_url=f"https://gitlab.example.com/gitops/{name}.git",
-        environments=ENVIRONMENTS,
+        environments=("dev", "staging", "prod"),
     )
     for path, text in render_app(spec).items():
         if PurePosixPath(path).suffix != ".yaml":
