@@ -165,13 +165,16 @@ def test_check_names_each_field_that_breaks_a_rule(scaffold_portal: Portal) -> N
     assert pointers == {"/name", "/port"}
 
 
-def test_check_reports_a_number_that_is_not_one(scaffold_portal: Portal) -> None:
-    data = _hello_form(scaffold_portal, **{"/port": "eighty"})
+def test_check_reports_a_number_that_is_not_one_with_the_other_problems(
+    scaffold_portal: Portal,
+) -> None:
+    data = _hello_form(scaffold_portal, **{"/port": "eighty", "/owner": ""})
     response = scaffold_portal.client.post(HELLO + "/check", data=data)
     assert response.status_code == 422
-    assert response.json()["errors"] == [
-        {"pointer": "/port", "message": "'eighty' is not a valid integer"}
-    ]
+    errors = response.json()["errors"]
+    assert {"pointer": "/port", "message": "'eighty' is not a valid integer"} in errors
+    assert [e["pointer"] for e in errors].count("/port") == 1
+    assert "/owner" in {e["pointer"] for e in errors}
 
 
 def test_form_posts_need_the_csrf_token(scaffold_portal: Portal) -> None:
@@ -322,3 +325,15 @@ def test_tasks_list_has_a_useful_empty_state(scaffold_portal: Portal) -> None:
     assert 'href="/create"' in html
     html = scaffold_portal.client.get("/create/tasks", params={"owner": "all"}).text
     assert "No tasks yet" in html
+
+
+def test_a_plain_submit_reports_unreadable_and_invalid_fields_together(
+    scaffold_portal: Portal,
+) -> None:
+    data = _hello_form(scaffold_portal, **{"/port": "eighty", "/name": ""})
+    html = scaffold_portal.client.post(HELLO, data=data).text
+    port = re.search(r'data-gp-errors-for="/port"[^>]*>(.*?)</ul>', html, re.S)
+    name = re.search(r'data-gp-errors-for="/name"[^>]*>(.*?)</ul>', html, re.S)
+    assert port is not None and port.group(1).count("<li>") == 1
+    assert "not a valid integer" in port.group(1)
+    assert name is not None and "required" in name.group(1)

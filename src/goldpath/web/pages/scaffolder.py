@@ -20,10 +20,11 @@ from goldpath.errors import ConflictError, FieldError, InvalidInputError
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import ScaffolderService, Template, validate_values
 from goldpath.web._deps import runtime_of
-from goldpath.web.auth import CurrentIdentity, Identity
+from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._render import render
 from goldpath.web.pages._scaffolder_form import (
     Form,
+    ParsedForm,
     PickerSpec,
     build_form,
     errors_by_pointer,
@@ -197,36 +198,52 @@ async def submit_form(
 ) -> Response:
     """Create a task from a plain form post (no JavaScript); errors come back on the form."""
     service = _scaffolder(request)
-    template = await to_thread.run_sync(service.get_template, _template_ref(namespace, name))
-    parsed = parse_form(template.parameters, _form_lists(await request.form()))
-    if parsed.errors:
-        return _render_template_page(
-            request, template, values=parsed.values, errors=parsed.errors, status_code=422
-        )
+    data = _form_lists(await request.form())
+    ref = _template_ref(namespace, name)
+
+    def submit() -> Response:  # database and catalog work: off the event loop
+        template = service.get_template(ref)
+        parsed = parse_form(template.parameters, data)
+        if parsed.errors:
+            problems = _form_problems(template, parsed)
+            return _render_template_page(
+                request, template, values=parsed.values, errors=problems, status_code=422
+            )
+        try:
+            task_id = service.create_task(template, parsed.values, identity=identity)
+        except InvalidInputError as exc:
+            return _render_template_page(
+                request,
+                template,
+                values=parsed.values,
+                errors=exc.errors or [FieldError("", "invalid", exc.message)],
+                message=exc.message,
+                status_code=422,
+            )
+        except ConflictError as exc:
+            return _render_template_page(
+                request, template, values=parsed.values, message=exc.message, status_code=409
+            )
+        return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
+
+    return await to_thread.run_sync(submit)
+
+
+def _form_problems(template: Template, parsed: ParsedForm) -> list[FieldError]:
+    """What could not be read from the form, then what breaks the parameter schemas.
+
+    A field that could not be read is reported once, by the reader, not again by the
+    schema (``'eighty' is not a valid integer``, not also ``is not of type integer``).
+    """
+    problems = list(parsed.errors)
     try:
-        task_id = await to_thread.run_sync(
-            lambda: _create(service, template, parsed.values, identity)
-        )
+        validate_values(template, parsed.values)
     except InvalidInputError as exc:
-        return _render_template_page(
-            request,
-            template,
-            values=parsed.values,
-            errors=exc.errors or [FieldError("", "invalid", exc.message)],
-            message=exc.message,
-            status_code=422,
-        )
-    except ConflictError as exc:
-        return _render_template_page(
-            request, template, values=parsed.values, message=exc.message, status_code=409
-        )
-    return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
-
-
-def _create(
-    service: ScaffolderService, template: Template, values: Mapping[str, Any], identity: Identity
-) -> str:
-    return service.create_task(template, values, identity=identity)
+        unreadable = set(errors_by_pointer(parsed.errors))
+        for error in exc.errors or [FieldError("", "invalid", exc.message)]:
+            if not unreadable.intersection(errors_by_pointer([error])):
+                problems.append(error)
+    return problems
 
 
 def _problems(errors: Sequence[FieldError]) -> list[dict[str, str]]:
@@ -245,14 +262,9 @@ async def check_form(
     service = _scaffolder(request)
     template = await to_thread.run_sync(service.get_template, _template_ref(namespace, name))
     parsed = parse_form(template.parameters, _form_lists(await request.form()))
-    errors = list(parsed.errors)
-    if not errors:
-        try:
-            await to_thread.run_sync(validate_values, template, parsed.values)
-        except InvalidInputError as exc:
-            errors = exc.errors or [FieldError("", "invalid", exc.message)]
-    body = {"templateRef": template.ref, "values": parsed.values, "errors": _problems(errors)}
-    return JSONResponse(body, status_code=422 if errors else 200)
+    problems = _problems(await to_thread.run_sync(_form_problems, template, parsed))
+    body = {"templateRef": template.ref, "values": parsed.values, "errors": problems}
+    return JSONResponse(body, status_code=422 if problems else 200)
 
 
 @router.get("/create/tasks", response_class=HTMLResponse)

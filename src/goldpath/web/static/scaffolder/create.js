@@ -344,6 +344,14 @@
       });
     }
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 200); });
+    if (config.allowArbitraryValues === false) {
+      // Only an entity the catalog offers may be chosen.
+      input.addEventListener("change", function () {
+        var offered = list ? $all("option", list).map(function (o) { return o.value; }) : [];
+        var ok = !input.value || offered.indexOf(input.value) >= 0;
+        input.setCustomValidity(ok ? "" : "Choose one of the catalog's suggestions.");
+      });
+    }
   }
 
   // ---- Lists of strings: add and remove items -------------------------------------------
