@@ -252,3 +252,20 @@ def test_every_module_output_the_root_reads_exists() -> None:
     for name, output in _MODULE_REF.findall(_sources(ROOT)):
         assert name in calls, f"module.{name} is not called"
         assert output in module_outputs(calls[name]), f"module.{name} has no output {output}"
+
+
+def test_a_file_that_is_not_hcl_is_refused_naming_it(tmp_path: Path) -> None:
+    from goldpath.platform import TerraformFileError
+
+    broken = tmp_path / "broken.tf"
+    broken.write_text('resource "x" {\n')
+    with pytest.raises(TerraformFileError, match="broken.tf is not valid HCL"):
+        load_hcl(broken)
+
+
+def test_a_changed_file_is_parsed_again(tmp_path: Path) -> None:
+    path = tmp_path / "x.tfvars"
+    path.write_text("a = 1\n")
+    assert load_tfvars(path) == {"a": 1}
+    path.write_text("a = 22\nb = 3\n")
+    assert load_tfvars(path) == {"a": 22, "b": 3}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +57,22 @@ _META_ARGUMENTS = frozenset({"source", "version", "providers", "depends_on", "co
 def load_hcl(path: Path) -> dict[str, Any]:
     """Parse one HCL file (``.tf`` or ``.tfvars``) into plain Python values."""
     try:
+        stat = path.stat()
+    except OSError as exc:
+        raise TerraformFileError(
+            f"cannot read {path}: {exc.strerror}",
+            errors=[FieldError(field=str(path), rule="readable", message=str(exc.strerror))],
+            path=str(path),
+        ) from exc
+    # Parsing is slow (a pure-Python grammar); a file is parsed again only when it changed.
+    return copy.deepcopy(_parse(path, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=256)
+def _parse(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
+    try:
         with path.open(encoding="utf-8") as handle:
             document = hcl2.load(handle, serialization_options=_OPTIONS)
-            return dict(_without_comments(document))
     except OSError as exc:
         raise TerraformFileError(
             f"cannot read {path}: {exc.strerror}",
@@ -70,6 +85,7 @@ def load_hcl(path: Path) -> dict[str, Any]:
             errors=[FieldError(field=str(path), rule="hcl", message="does not parse as HCL")],
             path=str(path),
         ) from exc
+    return dict(_without_comments(document))
 
 
 def _without_comments(value: Any) -> Any:
