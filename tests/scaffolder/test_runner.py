@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.scaffolder.conftest import template_entity, test_registry, write_template
 
@@ -209,6 +209,7 @@ STEPS: list[dict[str, Any]] = [
 names = st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True)
 
 
+@settings(max_examples=30)
 @given(
     name=names,
     tags=st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), max_size=4),

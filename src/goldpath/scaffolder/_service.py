@@ -72,6 +72,8 @@ class TaskSink:
         self._oldest = 0.0
         self._flush_seconds = flush_seconds
         self._lock = threading.Lock()
+        # one writer at a time, so events keep their order when the heartbeat flushes
+        self._write_lock = threading.Lock()
 
     def _take(self) -> list[tuple[str, dict[str, Any]]]:
         with self._lock:
@@ -93,9 +95,10 @@ class TaskSink:
 
     def flush(self) -> None:
         """Write queued log events now."""
-        pending = self._take()
-        if pending:
-            self.store.record(self.task_id, events=pending, secrets=self.secrets)
+        with self._write_lock:
+            pending = self._take()
+            if pending:
+                self.store.record(self.task_id, events=pending, secrets=self.secrets)
 
     def step(self, step_id: str, status: str) -> None:
         """Record a step transition as step state and as an event (with queued lines)."""
@@ -114,7 +117,8 @@ class TaskSink:
 
     def undo_recorded(self, record: UndoRecord) -> None:
         """Persist the undo before the action returns, so a later process can run it."""
-        self.store.record(self.task_id, events=self._take(), undo=record, secrets=self.secrets)
+        with self._write_lock:
+            self.store.record(self.task_id, events=self._take(), undo=record, secrets=self.secrets)
 
     def cancelled(self) -> bool:
         """Whether cancellation was requested (refreshed by the heartbeat)."""
@@ -334,7 +338,9 @@ class ScaffolderService:
         offset: int = 0,
     ) -> tuple[list[TaskRecord], int]:
         """Tasks, newest first."""
-        return self.store.list_tasks(created_by=created_by, status=status, limit=limit, offset=offset)
+        return self.store.list_tasks(
+            created_by=created_by, status=status, limit=limit, offset=offset
+        )
 
     def cancel_task(self, task_id: str) -> str:
         """Cancel an open task now or ask a running one to stop (it rolls back)."""
@@ -382,17 +388,19 @@ class ScaffolderService:
             cancel.set()
         stop = threading.Event()
 
+        sink = TaskSink(self.store, task, cancel)
+
         def beat() -> None:
             while not stop.wait(self.settings.scaffolder.heartbeat_seconds):
                 try:
                     if self.store.heartbeat(task.id, worker_id):
                         cancel.set()
+                    sink.flush()  # lines of a long step show up while it runs
                 except Exception:  # a missed heartbeat is retried on the next beat
                     log.exception("heartbeat of task %s failed", task.id)
 
         beater = threading.Thread(target=beat, name=f"heartbeat-{task.id[:8]}", daemon=True)
         beater.start()
-        sink = TaskSink(self.store, task, cancel)
         workspace = self.workspace_of(task.id)
         spec = task.spec
         user = spec.get("user") or {}
