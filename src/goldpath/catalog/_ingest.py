@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -49,13 +50,20 @@ class ProcessedEntity:
     location_key: str
     errors: list[dict[str, Any]] = field(default_factory=list)
 
+    @cached_property
+    def serialised(self) -> str:
+        """The stored JSON: the body plus ``status`` when processing found errors."""
+        if self.errors:
+            self.body["status"] = {"items": self.errors}
+        else:
+            self.body.pop("status", None)
+        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
+
     @property
     def etag(self) -> str:
         """A hash of everything stored, so unchanged entities are not rewritten."""
-        canonical = json.dumps(
-            {"body": self.body, "errors": self.errors}, sort_keys=True, separators=(",", ":")
-        )
-        return hashlib.sha1(canonical.encode()).hexdigest()
+        # the same file parses to the same key order, so no sort_keys is needed
+        return hashlib.sha1(self.serialised.encode()).hexdigest()
 
 
 @dataclass
@@ -168,7 +176,7 @@ def process_location(
     seen_refs: set[str] = set()
     visited: set[LocationTarget] = set()
 
-    def add(entity: dict[str, Any], here: LocationTarget, where: str) -> None:
+    def add(entity: dict[str, Any], here: LocationTarget, where: str, scan: bool) -> None:
         problems = entity_problems(entity)
         if problems:
             detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
@@ -192,7 +200,7 @@ def process_location(
             result.errors.append(f"{where}: {ref} is defined more than once in this location")
             return
         seen_refs.add(ref)
-        errors = _resolve_placeholders(body, here, reader)
+        errors = _resolve_placeholders(body, here, reader) if scan else []
         result.entities.append(ProcessedEntity(ref, body, relations, location_key(*here), errors))
         if body["kind"].lower() == "location":
             spec = body.get("spec") or {}
@@ -215,7 +223,8 @@ def process_location(
         depth_of[here] = depth
         where = location_key(*here)
         try:
-            documents = load_yaml_documents(reader.read(*here), where)
+            data = reader.read(*here)
+            documents = load_yaml_documents(data, where)
         except LocationTargetNotFoundError as exc:
             if not optional:
                 result.errors.append(f"{where}: {exc.message}")
@@ -225,11 +234,13 @@ def process_location(
                 exc.message if exc.message.startswith(where) else f"{where}: {exc.message}"
             )
             return
+        # walking every entity for placeholders is wasted work when the file has none
+        scan = any(marker in data for marker in (b"$text", b"$json", b"$yaml"))
         for index, doc in enumerate(documents):
             if not isinstance(doc, dict):
                 result.errors.append(f"{where}: document {index + 1} is not an object")
                 continue
-            add(doc, here, where)
+            add(doc, here, where, scan)
 
     if with_generated:
         generated = generated_location_entity(*root)

@@ -23,14 +23,6 @@ _TEXT_FIELDS = (
 )
 
 
-def _scalar(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return str(value)
-    return None
-
-
 def search_rows(entity: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
     """``(key, value, original_value)`` rows: keys and values lower-cased, originals kept.
 
@@ -39,32 +31,36 @@ def search_rows(entity: dict[str, Any]) -> list[tuple[str, str | None, str | Non
     ``original_value`` is only set when it differs from ``value`` (saves space).
     """
     rows: dict[tuple[str, str | None], str | None] = {}
-
-    def visit(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                visit(f"{prefix}.{key}" if prefix else str(key), item)
-            return
-        if isinstance(value, list):
-            for item in value:
-                visit(prefix, item)
-            return
+    # an explicit stack instead of recursion: this runs for every entity of a big catalog
+    stack: list[tuple[str, Any]] = [
+        (root, value) for root, value in entity.items() if root not in _SKIPPED_ROOTS
+    ]
+    while stack:
+        prefix, value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            stack.extend((f"{prefix}.{k}", v) for k, v in value.items())
+            continue
+        if kind is list:
+            stack.extend((prefix, item) for item in value)
+            continue
         if len(prefix) > MAX_KEY_LENGTH:
-            return
-        text = _scalar(value)
-        key = prefix.lower()
-        if text is None:
-            if value is None:
-                rows.setdefault((key, None), None)
-            return
+            continue
+        if kind is str:
+            text = value
+        elif kind is bool:
+            text = "true" if value else "false"
+        elif kind is int or kind is float:
+            text = str(value)
+        elif value is None:
+            rows.setdefault((prefix.lower(), None), None)
+            continue
+        else:
+            continue
         if len(text) > MAX_VALUE_LENGTH:
-            return
+            continue
         lowered = text.lower()
-        rows.setdefault((key, lowered), text if text != lowered else None)
-
-    for root, value in entity.items():
-        if root not in _SKIPPED_ROOTS:
-            visit(root, value)
+        rows.setdefault((prefix.lower(), lowered), text if text != lowered else None)
     return [(key, value, original) for (key, value), original in rows.items()]
 
 

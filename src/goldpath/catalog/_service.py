@@ -111,7 +111,11 @@ class CatalogService:
         out = []
         for row in rows:
             entity = json.loads(row.body)
+            entity["metadata"]["uid"] = row.uid
+            entity["metadata"]["etag"] = row.etag
             entity["relations"] = rels.get(row.entity_ref, [])
+            if "status" in entity:  # Backstage puts status after relations
+                entity["status"] = entity.pop("status")
             out.append(entity)
         return out
 
@@ -120,7 +124,9 @@ class CatalogService:
         key = ref.key if isinstance(ref, EntityRef) else parse_entity_ref(ref).key
         with self.database.session() as session:
             row = session.execute(
-                select(entities.c.entity_ref, entities.c.body).where(entities.c.entity_ref == key)
+                select(
+                    entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body
+                ).where(entities.c.entity_ref == key)
             ).first()
             return self._materialise(session, [row])[0] if row else None
 
@@ -136,7 +142,9 @@ class CatalogService:
         """The entity with this uid; raises EntityNotFoundError."""
         with self.database.session() as session:
             row = session.execute(
-                select(entities.c.entity_ref, entities.c.body).where(entities.c.uid == uid)
+                select(
+                    entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body
+                ).where(entities.c.uid == uid)
             ).first()
             if row is None:
                 raise EntityNotFoundError(f"no entity with uid {uid}", uid=uid)
@@ -157,9 +165,9 @@ class CatalogService:
         with self.database.session() as session:
             for part in chunked(wanted):
                 rows = session.execute(
-                    select(entities.c.entity_ref, entities.c.body).where(
-                        entities.c.entity_ref.in_(part)
-                    )
+                    select(
+                        entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body
+                    ).where(entities.c.entity_ref.in_(part))
                 ).all()
                 for row, entity in zip(rows, self._materialise(session, rows), strict=True):
                     by_ref[row.entity_ref] = entity
@@ -211,7 +219,9 @@ class CatalogService:
         columns = sort_columns(order_fields)
         labels = [expr.label(f"s{i}") for i, (expr, _) in enumerate(columns)]
         backwards = bool(state and state.backwards)
-        stmt = select(entities.c.entity_ref, entities.c.body, *labels).where(where)
+        stmt = select(
+            entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body, *labels
+        ).where(where)
         if state is not None:
             stmt = stmt.where(keyset_clause(columns, state.values, backwards=backwards))
         ordering = []
@@ -276,7 +286,7 @@ class CatalogService:
         groups = normalise_filters(filters)
         columns = sort_columns([self._order_field(o) for o in order])
         stmt = (
-            select(entities.c.entity_ref, entities.c.body)
+            select(entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body)
             .where(filter_clause(groups))
             .order_by(*(e.desc() if d else e.asc() for e, d in columns))
             .offset(offset)

@@ -8,14 +8,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from goldpath.catalog._ingest import ProcessedEntity
 from goldpath.catalog._search import search_rows, search_text
 from goldpath.catalog._tables import entities, relations, search
 
-__all__ = ["StoreOutcome", "bulk_insert", "chunked", "store_location_entities"]
+__all__ = [
+    "StoreOutcome",
+    "bulk_insert",
+    "bulk_insert_tuples",
+    "chunked",
+    "store_location_entities",
+]
 
 T = TypeVar("T")
 CHUNK = 500
@@ -27,37 +33,46 @@ def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+SEARCH_COLUMNS = ("entity_uid", "key", "value", "original_value")
+RELATION_COLUMNS = ("originating_uid", "source_ref", "type", "type_key", "target_ref")
+
+
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows fast: COPY on PostgreSQL, executemany elsewhere."""
+    """Insert many rows given as dicts (SQLAlchemy converts types, e.g. datetimes)."""
+    for part in chunked(rows, 20_000):
+        session.execute(insert(table), list(part))
+
+
+def bulk_insert_tuples(
+    session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert many plain-value rows fast: COPY on PostgreSQL, DBAPI executemany on SQLite.
+
+    SQLAlchemy's per-row parameter processing costs more than the database's own insert
+    for the millions of search rows a big catalog has, so this goes one level down.
+    """
     if not rows:
         return
     connection = session.connection()
+    raw = connection.connection.driver_connection
+    assert raw is not None
     if connection.dialect.name == "postgresql":
-        columns = list(rows[0].keys())
-        raw = connection.connection.driver_connection
-        assert raw is not None
         with raw.cursor() as cursor:
             sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
             with cursor.copy(sql) as copy:
                 for row in rows:
-                    copy.write_row([row[c] for c in columns])
+                    copy.write_row(row)
         return
-    columns = list(rows[0].keys())
-    if any(isinstance(table.c[c].type, DateTime) for c in columns):
-        for part in chunked(rows, 20_000):
-            session.execute(insert(table), list(part))
+    if connection.dialect.name != "sqlite":
+        bulk_insert(session, table, [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    # plain DBAPI executemany: SQLAlchemy's per-row parameter processing costs more than
-    # SQLite's insert for the millions of search rows a big catalog has
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    )
-    raw = connection.connection.driver_connection
-    assert raw is not None
+    marks = ", ".join("?" * len(columns))
     cursor = raw.cursor()
     try:
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB keeps big index builds in memory
-        cursor.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
+        cursor.executemany(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
+        )
     finally:
         cursor.close()
 
@@ -75,14 +90,9 @@ class StoreOutcome:
 
 def _entity_row(
     entity: ProcessedEntity, uid: str, etag: str, location_id: str, now: datetime
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[dict[str, Any], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    serialised = entity.serialised  # sets body["status"] when there are errors
     body = entity.body
-    body["metadata"]["uid"] = uid
-    body["metadata"]["etag"] = etag
-    if entity.errors:
-        body["status"] = {"items": entity.errors}
-    else:
-        body.pop("status", None)
     meta = body["metadata"]
     row = {
         "uid": uid,
@@ -90,7 +100,7 @@ def _entity_row(
         "kind": str(body["kind"]).lower(),
         "namespace": str(meta["namespace"]).lower(),
         "name": str(meta["name"]).lower(),
-        "body": json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        "body": serialised,  # uid and etag live in their columns, added when read
         "etag": etag,
         "location_id": location_id,
         "location_key": entity.location_key,
@@ -98,20 +108,9 @@ def _entity_row(
         "search_text": search_text(body),
         "updated_at": now,
     }
-    search_list = [
-        {"entity_uid": uid, "key": k, "value": v, "original_value": o}
-        for k, v, o in search_rows(body)
-    ]
-    relation_list = [
-        {
-            "originating_uid": uid,
-            "source_ref": r.source,
-            "type": r.type,
-            "type_key": r.type.lower(),
-            "target_ref": r.target,
-        }
-        for r in entity.relations
-    ]
+    search_list = [(uid, k, v, o) for k, v, o in search_rows(body)]
+    search_list += [(uid, "metadata.uid", uid, None), (uid, "metadata.etag", etag, None)]
+    relation_list = [(uid, r.source, r.type, r.type.lower(), r.target) for r in entity.relations]
     return row, search_list, relation_list
 
 
@@ -153,8 +152,8 @@ def store_location_entities(
     outcome.deleted = len(orphans)
 
     entity_rows: list[dict[str, Any]] = []
-    search_list: list[dict[str, Any]] = []
-    relation_list: list[dict[str, Any]] = []
+    search_list: list[tuple[Any, ...]] = []
+    relation_list: list[tuple[Any, ...]] = []
     changed_uids: list[str] = []
     updates: list[dict[str, Any]] = []
     for entity in wanted:
@@ -185,6 +184,6 @@ def store_location_entities(
         values = {k: v for k, v in row.items() if k != "uid"}
         session.execute(update(entities).where(entities.c.uid == row["uid"]).values(**values))
     bulk_insert(session, entities, entity_rows)
-    bulk_insert(session, search, search_list)
-    bulk_insert(session, relations, relation_list)
+    bulk_insert_tuples(session, search, SEARCH_COLUMNS, search_list)
+    bulk_insert_tuples(session, relations, RELATION_COLUMNS, relation_list)
     return outcome
