@@ -130,10 +130,14 @@ async def serve_git_http(
     stdin, stdout, stderr = process.stdin, process.stdout, process.stderr
 
     async def feed() -> None:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            stdin.write(body)
-            await stdin.drain()
-        stdin.close()
+        # git may exit without reading its input (a GET, a refused request): a closed pipe
+        # or transport here is normal, not an error of the request.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, RuntimeError):
+            if body:
+                stdin.write(body)
+                await stdin.drain()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, RuntimeError):
+            stdin.close()
 
     feeder = asyncio.create_task(feed())
     errors = asyncio.create_task(stderr.read())
