@@ -269,3 +269,22 @@ def test_a_changed_file_is_parsed_again(tmp_path: Path) -> None:
     assert load_tfvars(path) == {"a": 1}
     path.write_text("a = 22\nb = 3\n")
     assert load_tfvars(path) == {"a": 22, "b": 3}
+
+
+def test_tfvars_example_comments_every_variable_and_shows_optional_defaults() -> None:
+    lines = (ROOT / "terraform.tfvars.example").read_text().splitlines()
+    declared = {
+        name: body.get("default")
+        for block in load_hcl(ROOT / "variables.tf")["variable"]
+        for name, body in block.items()
+    }
+    for index, line in enumerate(lines):
+        name = line.split("=", 1)[0].strip()
+        if line.startswith("#") or "=" not in line or name not in ROOT_VARIABLES:
+            continue
+        comment = lines[index - 1]
+        variable = ROOT_VARIABLES[name]
+        expected = "(required)" if variable.required else "(optional, default shown)"
+        assert comment.startswith("# ") and comment.endswith(expected), name
+        if not variable.required:
+            assert EXAMPLE[name] == declared[name], f"{name} does not show its default"
