@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, Response
 from goldpath.catalog import CatalogService, EntityRef
 from goldpath.web._deps import runtime_of, settings_of
 from goldpath.web.auth import CurrentIdentity
+from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._graph import relation_graph
 from goldpath.web.pages._render import render
 from goldpath.web.pages._views import (
@@ -30,7 +31,7 @@ from goldpath.web.pages._views import (
     unique_strings,
 )
 
-__all__ = ["FILTER_FIELDS", "owned_rows", "router"]
+__all__ = ["FILTER_FIELDS", "facet_cache_of", "owned_rows", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,6 +53,15 @@ _TITLE_FIELDS = (
 )
 _OWNED_LIMIT = 200
 _HIDDEN_BY_DEFAULT = frozenset({"location"})
+
+
+def facet_cache_of(request: Request) -> FacetCache:
+    """The app's facet-count cache (one per app, made on first use)."""
+    cache = getattr(request.app.state, "facet_cache", None)
+    if not isinstance(cache, FacetCache):
+        cache = FacetCache()
+        request.app.state.facet_cache = cache
+    return cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +117,13 @@ def _rows(catalog: CatalogService, entities: Sequence[Mapping[str, Any]]) -> lis
 
 
 def _facets(
-    catalog: CatalogService, selected: Mapping[str, str], kind_counts: Sequence[Mapping[str, Any]]
+    catalog: CatalogService,
+    cache: FacetCache,
+    selected: Mapping[str, str],
+    kind_counts: Sequence[Mapping[str, Any]],
 ) -> list[Facet]:
-    scoped = {"kind": selected["kind"]} if selected.get("kind") else None
     keys = [FILTER_FIELDS[p] for p in ("type", "owner", "lifecycle", "tag")]
-    counts = catalog.facets(keys, filters=scoped)
+    counts = cache.facets(catalog, keys, kind=selected.get("kind"))
     owner_titles = _titles(catalog, [str(o["value"]) for o in counts["relations.ownedBy"]])
     facets: list[Facet] = []
     for param, label in (
@@ -165,7 +177,8 @@ def catalog_page(
     selected = {"kind": kind, "type": type, "owner": owner, "lifecycle": lifecycle, "tag": tag}
     selected = {k: v.strip() for k, v in selected.items() if v.strip()}
     filters: dict[str, str | list[str]] = {FILTER_FIELDS[k]: v for k, v in selected.items()}
-    kind_counts = catalog.facets(["kind"])["kind"]
+    cache = facet_cache_of(request)
+    kind_counts = cache.facets(catalog, ["kind"])["kind"]
     if "kind" not in selected:
         # Like Backstage, the table leaves out Location entities unless asked for them.
         shown_kinds = [
@@ -188,7 +201,7 @@ def catalog_page(
         params["q"] = text
     if limit != PAGE_SIZES[0]:
         params["limit"] = str(limit)
-    facets = _facets(catalog, selected, kind_counts)
+    facets = _facets(catalog, cache, selected, kind_counts)
     chips = [
         (facet.label, option.label, _page_url(params, **{facet.param: None}))
         for facet in facets
