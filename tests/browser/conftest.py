@@ -24,6 +24,7 @@ import pytest
 import uvicorn
 
 from goldpath.config import Settings, load_settings
+from goldpath.demo import seed_demo
 from goldpath.runtime import Runtime
 from goldpath.web import create_app
 
@@ -88,8 +89,6 @@ def run_live_server(home: Path, *, seed: bool = True, **overrides: Any) -> Itera
         if not server.started:
             raise RuntimeError("the goldpath test server did not start")
         if seed:
-            from goldpath.demo import seed_demo
-
             seed_demo(runtime)
         yield LiveServer(base_url=f"http://127.0.0.1:{port}", settings=settings, runtime=runtime)
     finally:
