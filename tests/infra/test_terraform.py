@@ -288,3 +288,16 @@ def test_tfvars_example_comments_every_variable_and_shows_optional_defaults() ->
         assert comment.startswith("# ") and comment.endswith(expected), name
         if not variable.required:
             assert EXAMPLE[name] == declared[name], f"{name} does not show its default"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_MODULES))
+def test_every_module_readme_usage_parses_and_passes_the_required_variables(
+    name: str, tmp_path: Path
+) -> None:
+    readme = (MODULES / name / "README.md").read_text()
+    match = re.search(r"```hcl\n(.*?)```", readme, flags=re.S)
+    assert match, f"{name}/README.md has no hcl usage block"
+    (tmp_path / "usage.tf").write_text(match.group(1))
+    [call] = module_calls(tmp_path)
+    assert Path(call.source).name == name
+    assert check_module_call(call, module_variables(MODULES / name)) == []
