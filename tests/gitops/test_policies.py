@@ -118,7 +118,8 @@ def test_findings_name_the_policy_file_and_object() -> None:
 
 
 def test_plain_secret_in_git_is_refused() -> None:
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x", "namespace": "payments",
+    secret = {"apiVersion": "v1", "kind": "Secret",
+              "metadata": {"name": "x", "namespace": "payments",
               "labels": {"app.kubernetes.io/managed-by": "goldpath",
                          "app.kubernetes.io/part-of": "payments",
                          "app.kubernetes.io/name": "payments"}},

@@ -195,7 +195,8 @@ def test_network_policies_default_deny_and_allow_rules() -> None:
     assert alb == {"from": [{"ipBlock": {"cidr": "10.20.0.0/16"}}],
                    "ports": [{"protocol": "TCP", "port": 3000}]}
     monitoring = policies["allow-monitoring-ingress"]["ingress"][0]
-    assert monitoring["from"] == [{"namespaceSelector": {"matchLabels": {"idp-role": "monitoring"}}}]
+    assert monitoring["from"] == [
+        {"namespaceSelector": {"matchLabels": {"idp-role": "monitoring"}}}]
     assert monitoring["ports"] == [{"protocol": "TCP", "port": 9464}]
     dns = policies["allow-dns-egress"]["egress"][0]
     assert dns["to"][0]["namespaceSelector"]["matchLabels"] == {

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from goldpath.errors import InvalidInputError
 from goldpath.gitops import (
     GitopsRepoNotFoundError,
     GitopsValidationError,
@@ -19,7 +20,6 @@ from goldpath.gitops import (
     rerender,
     set_image,
 )
-from goldpath.errors import InvalidInputError
 from tests.gitops.helpers import spec, write
 
 pytestmark = pytest.mark.slow  # every commit runs promtool and kustomize first

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -34,7 +35,8 @@ console = Console(highlight=False, soft_wrap=True)
 
 def _print_report(title: str, report: ValidationReport) -> None:
     if report.ok:
-        console.print(f"[green]ok[/] {title}: {report.objects} objects, {', '.join(report.checked)}")
+        checked = ", ".join(report.checked)
+        console.print(f"[green]ok[/] {title}: {report.objects} objects, {checked}")
     else:
         console.print(f"[bold red]FAILED[/] {title}: {len(report.findings)} finding(s)")
         for finding in report.failures:
@@ -58,7 +60,7 @@ def _app_repo(ctx: typer.Context, app: str, repo: str | None) -> str:
 @gitops_app.command("platform")
 def platform_command(
     ctx: typer.Context,
-    out: Path = typer.Option(..., "--out", help="Folder to write the platform manifests into."),
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the manifests into.")],
 ) -> None:
     """Render the platform-wide manifests (cluster roles, namespaces, policies, secret store)."""
 
@@ -79,14 +81,15 @@ def platform_command(
 @gitops_app.command("set-image")
 def set_image_command(
     ctx: typer.Context,
-    app: str = typer.Argument(..., help="The app's name."),
-    tag: str = typer.Argument(..., help="The image tag to deploy (e.g. the commit SHA)."),
-    repo: str | None = typer.Option(
-        None, "--repo", help="GitOps repo: a working tree, a bare repo or a clone URL."
-    ),
-    env: str | None = typer.Option(
-        None, "--env", help="Overlay to change (default: the first, or base)."
-    ),
+    app: Annotated[str, typer.Argument(help="The app's name.")],
+    tag: Annotated[str, typer.Argument(help="The image tag to deploy (e.g. the commit SHA).")],
+    repo: Annotated[
+        str | None,
+        typer.Option("--repo", help="GitOps repo: a working tree, a bare repo or a clone URL."),
+    ] = None,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Overlay to change (default: the first, or base).")
+    ] = None,
 ) -> None:
     """Set the app's image tag, validate and commit with [skip ci]; nothing when unchanged."""
 
@@ -103,10 +106,10 @@ def set_image_command(
 @gitops_app.command("promote")
 def promote_command(
     ctx: typer.Context,
-    app: str = typer.Argument(..., help="The app's name."),
-    source: str = typer.Option(..., "--from", help="Overlay to take the tag from."),
-    target: str = typer.Option(..., "--to", help="Overlay to deploy it to."),
-    repo: str | None = typer.Option(None, "--repo", help="GitOps repo (path or URL)."),
+    app: Annotated[str, typer.Argument(help="The app's name.")],
+    source: Annotated[str, typer.Option("--from", help="Overlay to take the tag from.")],
+    target: Annotated[str, typer.Option("--to", help="Overlay to deploy it to.")],
+    repo: Annotated[str | None, typer.Option("--repo", help="GitOps repo (path or URL).")] = None,
 ) -> None:
     """Copy the image tag from one overlay to another, as one commit."""
 
@@ -128,7 +131,7 @@ def _repos(ctx: typer.Context) -> list[Path]:
 @gitops_app.command("render-all")
 def render_all_command(
     ctx: typer.Context,
-    check: bool = typer.Option(False, "--check", help="Report only; commit nothing."),
+    check: Annotated[bool, typer.Option("--check", help="Report only; commit nothing.")] = False,
 ) -> None:
     """Re-render every app's GitOps repo with today's renderer; commit what changed."""
 
@@ -171,8 +174,8 @@ def validate_all_command(ctx: typer.Context) -> None:
 
 def validate_command(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="A GitOps tree (folder) or one manifest file."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    path: Annotated[Path, typer.Argument(help="A GitOps tree (folder) or one manifest.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Validate manifests: Kubernetes schemas, CRD schemas, policies, promtool, kustomize."""
 
@@ -182,8 +185,6 @@ def validate_command(
         if path.is_dir():
             files = read_tree(path)
         else:
-            from pathlib import PurePosixPath
-
             files = {PurePosixPath(path.name): path.read_text(encoding="utf-8")}
         version = cli_context(ctx).settings.platform.kubernetes_version
         report = validate_tree(files, kubernetes_version=version)

@@ -78,7 +78,9 @@ def dashboard_model(spec: AppSpec) -> dict[str, Any]:
         .refresh("30s")
         .time("now-6h", "now")
         .timezone("browser")
-        .with_variable(dash.DatasourceVariable("datasource").label("Data source").type("prometheus"))
+        .with_variable(
+            dash.DatasourceVariable("datasource").label("Data source").type("prometheus")
+        )
         .with_variable(namespace_var)
         .with_row(dash.Row("Rate, errors, duration"))
         .with_panel(
@@ -134,7 +136,8 @@ def dashboard_model(spec: AppSpec) -> dict[str, Any]:
                 queries=[
                     (
                         f"sum by (pod) (rate(container_cpu_usage_seconds_total{{{pods}}}[5m])) / "
-                        f'sum by (pod) (kube_pod_container_resource_limits{{{pods},resource="cpu"}})',
+                        "sum by (pod) (kube_pod_container_resource_limits"
+                        f'{{{pods},resource="cpu"}})',
                         "{{pod}}",
                     )
                 ],

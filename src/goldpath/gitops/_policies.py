@@ -310,7 +310,8 @@ def _read_only_roles(tree: Tree) -> Iterator[Violation]:
             if resources & {"secrets", "*"}:
                 yield _v(doc, "role grants access to secrets")
             if verbs - READ_ONLY_VERBS:
-                yield _v(doc, f"role grants write verbs: {', '.join(sorted(verbs - READ_ONLY_VERBS))}")
+                extra = ", ".join(sorted(verbs - READ_ONLY_VERBS))
+                yield _v(doc, f"role grants write verbs: {extra}")
 
 
 def _bindings(tree: Tree) -> Iterator[Violation]:

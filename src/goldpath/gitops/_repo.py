@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from goldpath.errors import FieldError, InvalidInputError
 from goldpath.gitops._git import clone, commit_all, is_work_tree, push
 from goldpath.gitops._render import APP_SPEC_FILE, render_app
 from goldpath.gitops._report import ValidationReport
@@ -27,7 +28,6 @@ from goldpath.gitops.errors import (
     GitopsRepoNotFoundError,
     ImageNotFoundError,
 )
-from goldpath.errors import FieldError, InvalidInputError
 
 __all__ = [
     "RENDERED_ROOTS",
@@ -98,8 +98,9 @@ def kustomization_for(root: Path, environment: str | None) -> Path:
         path = root / "base" / "kustomization.yaml"
     else:
         if environment not in overlays:
+            have = ", ".join(overlays) or "none"
             raise GitopsRepoNotFoundError(
-                f"the repo has no overlay {environment!r} (it has: {', '.join(overlays) or 'none'})",
+                f"the repo has no overlay {environment!r} (it has: {have})",
                 environment=environment,
             )
         path = root / "overlays" / environment / "kustomization.yaml"
@@ -256,9 +257,9 @@ def rerender(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         for rel, tag in tags.items():
-            path = ws.path.joinpath(*rel.parts)
-            if path.is_file() and _TAG.match(tag):
-                _write_tag_file(path, spec.name, tag)
+            kustomization = ws.path.joinpath(*rel.parts)
+            if kustomization.is_file() and _TAG.match(tag):
+                _write_tag_file(kustomization, spec.name, tag)
         report = validate_tree(read_tree(ws.path), kubernetes_version=platform.kubernetes_version)
         if not commit or not report.ok:
             return spec.name, report, False

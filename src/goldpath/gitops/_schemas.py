@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 import jsonschema
-import kubernetes_validate
+import kubernetes_validate  # type: ignore[import-untyped]
 from jsonschema.protocols import Validator
 from kubernetes_validate import utils as kv_utils
 from referencing import Registry, Resource
@@ -63,12 +63,13 @@ def _problems(validator: Validator, document: dict[str, Any]) -> list[SchemaProb
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _custom_validator(file: str) -> Validator:
     text = resources.files("goldpath.gitops").joinpath("schemas").joinpath(file).read_text("utf-8")
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    validator: Validator = cls(schema)
+    return validator
 
 
 def custom_schema_problems(document: dict[str, Any]) -> list[SchemaProblem]:
@@ -77,7 +78,7 @@ def custom_schema_problems(document: dict[str, Any]) -> list[SchemaProblem]:
     return _problems(_custom_validator(file), document)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema_dir(version: str) -> str:
     wanted = kv_utils.major_minor(version.removeprefix("v"))
     if wanted > kv_utils.latest_version():
@@ -91,13 +92,14 @@ def _schema_dir(version: str) -> str:
     return f"v{candidates[-1]}-local-strict"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _definitions(schema_dir: str) -> Resource[Any]:
-    contents = kv_utils.schema_contents(f"kubernetes-json-schema/{schema_dir}/_definitions.json", "")
+    path = f"kubernetes-json-schema/{schema_dir}/_definitions.json"
+    contents = kv_utils.schema_contents(path, "")
     return Resource.from_contents(contents)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _core_validator(version: str, api_version: str, kind: str) -> Validator | None:
     schema_dir = _schema_dir(version)
     # kubernetes-validate's file naming: rbac.authorization.k8s.io/v1 -> rbac-v1

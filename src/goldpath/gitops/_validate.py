@@ -11,27 +11,28 @@ import yaml
 
 from goldpath.gitops._policies import POLICIES, Document, Tree, object_ref
 from goldpath.gitops._render import APP_SPEC_FILE
-from goldpath.gitops._report import ValidationReport
-from goldpath.gitops._yaml import load_yaml_all
+from goldpath.gitops._report import Check, ValidationReport
 from goldpath.gitops._schemas import (
     core_schema_problems,
     custom_schema_problems,
     is_custom_kind,
 )
+from goldpath.gitops._yaml import load_yaml_all
 
-__all__ = ["parse_tree", "validate_manifests", "validate_tree"]
+__all__ = ["TreeFiles", "parse_tree", "validate_manifests", "validate_tree"]
 
 _YAML_SUFFIXES = {".yaml", ".yml"}
 _KUSTOMIZATION_NAMES = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
 
-def _as_paths(files: Mapping[PurePosixPath | str, str]) -> dict[PurePosixPath, str]:
+TreeFiles = Mapping[PurePosixPath, str] | Mapping[str, str]
+
+
+def _as_paths(files: TreeFiles) -> dict[PurePosixPath, str]:
     return {PurePosixPath(path): text for path, text in files.items()}
 
 
-def parse_tree(
-    files: Mapping[PurePosixPath | str, str], report: ValidationReport
-) -> Tree:
+def parse_tree(files: TreeFiles, report: ValidationReport) -> Tree:
     """Parse every YAML and JSON file; parse failures go into the report."""
     documents: list[Document] = []
     kustomizations: list[Document] = []
@@ -102,6 +103,7 @@ def validate_manifests(
             report.add(check="schema", rule="type-meta", message="apiVersion and kind are required",
                        file=doc.file, object=ref)
             continue
+        check: Check
         if is_custom_kind(str(body["apiVersion"]), str(body["kind"])):
             problems = custom_schema_problems(body)
             check = "schema"
@@ -120,7 +122,7 @@ def validate_manifests(
 
 
 def validate_tree(
-    files: Mapping[PurePosixPath | str, str],
+    files: TreeFiles,
     *,
     kubernetes_version: str = "1.30",
     tools: bool = True,

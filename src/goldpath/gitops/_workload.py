@@ -104,7 +104,10 @@ def _container(spec: AppSpec) -> dict[str, Any]:
             "failureThreshold": 2,
         },
         "resources": {
-            "requests": {"cpu": spec.resources.cpu_request, "memory": spec.resources.memory_request},
+            "requests": {
+                "cpu": spec.resources.cpu_request,
+                "memory": spec.resources.memory_request,
+            },
             "limits": {"cpu": spec.resources.cpu_limit, "memory": spec.resources.memory_limit},
         },
         "securityContext": {

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["DUMPDUMP_OPTIONS", "dump_json", "dump_yaml", "dump_yaml_all", "load_yaml_all"]
+__all__ = ["DUMP_OPTIONS", "dump_json", "dump_yaml", "dump_yaml_all", "load_yaml_all"]
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
