@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,15 +77,9 @@ def run_live_server(home: Path, *, seed: bool = True, **overrides: Any) -> Itera
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    started = threading.Event()
-
-    def wait_started() -> None:
-        while thread.is_alive() and not server.started:
-            started.wait(0.02)
-
-    waiter = threading.Thread(target=wait_started)
-    waiter.start()
-    waiter.join(_START_TIMEOUT_SECONDS)
+    deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
     try:
         if not server.started:
             raise RuntimeError("the goldpath test server did not start")
