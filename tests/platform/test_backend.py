@@ -95,3 +95,9 @@ def test_bucket_names_with_uppercase_underscore_space_or_slash_are_refused(bucke
     with pytest.raises(InvalidInputError) as info:
         validate_backend_names(bucket=bucket, table="gp-lock", region="us-east-2")
     assert info.value.errors[0].field == "bucket"
+
+
+def test_every_bad_option_is_reported_at_once() -> None:
+    with pytest.raises(InvalidRegionError) as info:
+        validate_backend_names(bucket="Bad_Bucket", table="x", region="us-east-9")
+    assert [e.field for e in info.value.errors] == ["bucket", "table", "region"]

@@ -77,16 +77,18 @@ def validate_backend_names(*, bucket: str, table: str, region: str) -> None:
                 message=f"{table!r} must be 3-255 letters, digits, '_', '.' or '-'",
             )
         )
-    if problems:
-        raise InvalidInputError("the state backend names are not valid", errors=problems)
-    if region not in known_regions():
-        raise InvalidRegionError(
-            f"{region!r} is not an AWS region (for example us-east-2)",
-            errors=[
-                FieldError(field="region", rule="aws-region", message=f"{region!r} is unknown")
-            ],
-            region=region,
+    region_known = region in known_regions()
+    if not region_known:
+        problems.append(
+            FieldError(
+                field="region",
+                rule="aws-region",
+                message=f"{region!r} is not an AWS region (for example us-east-2)",
+            )
         )
+    if problems:
+        error = InvalidInputError if region_known else InvalidRegionError
+        raise error("the state backend options are not valid", errors=problems, region=region)
 
 
 def _tls_only_policy(bucket: str) -> str:
