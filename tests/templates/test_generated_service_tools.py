@@ -141,6 +141,16 @@ def test_hadolint_finds_nothing_in_the_dockerfile(installed_service: CreatedServ
     assert result.stdout.strip() == ""
 
 
+@settings(max_examples=8)
+@given(params=parameters())
+def test_hadolint_finds_nothing_for_any_node_version_or_port(params: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        create(params, root)
+        result = _run([_venv_tool("hadolint"), "Dockerfile"], root, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_gitlab_ci_file_passes_gitlabs_schema(installed_service: CreatedService) -> None:
     result = _schema_check([installed_service.path / ".gitlab-ci.yml"], installed_service.path)
     assert result.returncode == 0, result.stdout + result.stderr
