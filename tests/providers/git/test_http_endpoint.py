@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 from collections.abc import Iterator
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from goldpath.config import Settings, load_settings
-from goldpath.providers.git import RepoInfo, clean_git_env
+from goldpath.providers.git import RepoInfo, clean_git_env, serve_git_http
 from goldpath.runtime import Runtime
 from goldpath.web import create_app
 from goldpath.web._errors import install_error_handlers
@@ -224,3 +227,63 @@ def test_oversized_request_body_is_refused(
     monkeypatch.setattr(git_api, "MAX_REQUEST_BYTES", 1024)
     response = client.post("/git/team/svc.git/git-upload-pack", content=b"0" * 4096)
     assert response.status_code == 413
+
+
+_tokens = st.sampled_from(
+    ["team", "svc.git", "outside", "x.git", "..", ".", "info", "refs", "HEAD", "objects", ""]
+)
+
+
+@pytest.fixture(scope="module")
+def traversal_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A root holding team/svc.git, beside a repository outside it (outside/x.git)."""
+    base = tmp_path_factory.mktemp("traversal")
+    for repo in (base / "root" / "team" / "svc.git", base / "outside" / "x.git"):
+        repo.parent.mkdir(parents=True)
+        subprocess.run(["git", "init", "-q", "--bare", str(repo)], env=clean_git_env(), check=True)
+    return base / "root"
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(_tokens, min_size=1, max_size=8))
+def test_no_path_escapes_the_repository_root(traversal_root: Path, parts: list[str]) -> None:
+    path = "/".join(parts)
+    answer = asyncio.run(
+        serve_git_http(
+            project_root=traversal_root,
+            path=path,
+            method="GET",
+            query_string="service=git-upload-pack",
+            headers={},
+            body=b"",
+        )
+    )
+
+    async def drain() -> None:
+        async for _ in answer.body:
+            pass
+
+    asyncio.run(drain())
+    if answer.status == 200:
+        served = Path(os.path.normpath(traversal_root / path))
+        assert traversal_root in served.parents
+        assert path.startswith("team/svc.git/")
+
+
+def test_the_repository_inside_the_root_is_served(traversal_root: Path) -> None:
+    answer = asyncio.run(
+        serve_git_http(
+            project_root=traversal_root,
+            path="team/svc.git/info/refs",
+            method="GET",
+            query_string="service=git-upload-pack",
+            headers={},
+            body=b"",
+        )
+    )
+
+    async def drain() -> bytes:
+        return b"".join([chunk async for chunk in answer.body])
+
+    assert answer.status == 200
+    assert asyncio.run(drain()).startswith(b"001e# service=git-upload-pack")

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from goldpath.config import GitIntegration
@@ -18,6 +20,7 @@ from goldpath.providers.git import (
     GitHubHost,
     GitLabHost,
     GitPathNotFoundError,
+    LocalGitHost,
     RepoExistsError,
     RepoNotFoundError,
 )
@@ -282,3 +285,19 @@ def test_remote_hosts_do_not_claim_other_hosts_urls(
 ) -> None:
     host, _, _ = remote
     assert not host.can_read("https://elsewhere.example/team/svc/-/blob/main/catalog-info.yaml")
+
+
+_segments = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,15}", fullmatch=True)
+
+
+@given(owner=_segments, repo=_segments, suffix=st.sampled_from(["", ".git"]))
+def test_clone_urls_always_end_in_one_git_suffix(owner: str, repo: str, suffix: str) -> None:
+    hosts: list[GitHost] = [
+        GitLabHost(GitIntegration(host="gitlab.example.com", token=SecretStr(TOKEN))),
+        GitHubHost(GitIntegration(host="github.com", token=SecretStr(TOKEN))),
+        LocalGitHost(Path("/srv/git"), "http://portal.example:7007"),
+    ]
+    for host in hosts:
+        url = host.clone_url(owner, repo + suffix)
+        assert url.endswith(f"/{owner}/{repo}.git")
+        assert not url.endswith(".git.git")
