@@ -94,12 +94,9 @@ def test_the_menu_button_opens_navigation_on_a_narrow_screen(
         page = context.new_page()
         sign_in_as_guest(page, live_server)
         nav_link = page.locator("#sidebar").get_by_role("link", name="Catalog")
-        box = page.locator("#sidebar").bounding_box()
-        assert box is not None and box["x"] + box["width"] <= 0  # off-screen until opened
+        assert not nav_link.is_visible()  # the closed menu is hidden
         page.get_by_role("button", name="Menu").click()
-        page.wait_for_function(
-            "document.getElementById('sidebar').getBoundingClientRect().left >= 0"
-        )
+        nav_link.wait_for(state="visible")
         nav_link.click()
         page.wait_for_url(live_server.url("/catalog"))
         assert page.locator("[data-testid=catalog-table]").is_visible()
