@@ -335,6 +335,7 @@ class PortalDeployer:
             health_url = f"https://{values.host}/healthz"
             plan = [
                 f"ensure ECR repository {PORTAL_REPOSITORY} (scan on push, immutable tags)",
+                f"docker login {self._platform.ecr_registry} (ECR token through stdin)",
                 f"docker buildx build --platform linux/amd64 -f {DOCKERFILE} -t {image} --push .",
                 "kubectl apply --server-side --force-conflicts --field-manager goldpath -f -",
                 f"kubectl rollout status deployment/{PORTAL_DEPLOYMENT} -n {PORTAL_NAMESPACE} "
