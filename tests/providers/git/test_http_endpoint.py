@@ -244,46 +244,35 @@ def traversal_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base / "root"
 
 
-@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(parts=st.lists(_tokens, min_size=1, max_size=8))
-def test_no_path_escapes_the_repository_root(traversal_root: Path, parts: list[str]) -> None:
-    path = "/".join(parts)
-    answer = asyncio.run(
-        serve_git_http(
-            project_root=traversal_root,
+def _serve(root: Path, path: str) -> tuple[int, bytes]:
+    """One smart-HTTP GET through serve_git_http, body drained in the same event loop."""
+
+    async def go() -> tuple[int, bytes]:
+        answer = await serve_git_http(
+            project_root=root,
             path=path,
             method="GET",
             query_string="service=git-upload-pack",
             headers={},
             body=b"",
         )
-    )
+        return answer.status, b"".join([chunk async for chunk in answer.body])
 
-    async def drain() -> None:
-        async for _ in answer.body:
-            pass
+    return asyncio.run(go())
 
-    asyncio.run(drain())
-    if answer.status == 200:
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(_tokens, min_size=1, max_size=8))
+def test_no_path_escapes_the_repository_root(traversal_root: Path, parts: list[str]) -> None:
+    path = "/".join(parts)
+    status, _ = _serve(traversal_root, path)
+    if status == 200:
         served = Path(os.path.normpath(traversal_root / path))
         assert traversal_root in served.parents
         assert path.startswith("team/svc.git/")
 
 
 def test_the_repository_inside_the_root_is_served(traversal_root: Path) -> None:
-    answer = asyncio.run(
-        serve_git_http(
-            project_root=traversal_root,
-            path="team/svc.git/info/refs",
-            method="GET",
-            query_string="service=git-upload-pack",
-            headers={},
-            body=b"",
-        )
-    )
-
-    async def drain() -> bytes:
-        return b"".join([chunk async for chunk in answer.body])
-
-    assert answer.status == 200
-    assert asyncio.run(drain()).startswith(b"001e# service=git-upload-pack")
+    status, body = _serve(traversal_root, "team/svc.git/info/refs")
+    assert status == 200
+    assert body.startswith(b"001e# service=git-upload-pack")
