@@ -301,3 +301,29 @@ def test_every_module_readme_usage_parses_and_passes_the_required_variables(
     [call] = module_calls(tmp_path)
     assert Path(call.source).name == name
     assert check_module_call(call, module_variables(MODULES / name)) == []
+
+
+# AWS resource types that cannot carry tags.
+_UNTAGGABLE = {
+    "aws_acm_certificate_validation",
+    "aws_ecr_lifecycle_policy",
+    "aws_ecr_repository_policy",
+    "aws_iam_role_policy",
+    "aws_iam_role_policy_attachment",
+    "aws_kms_alias",
+    "aws_route",
+    "aws_route53_record",
+    "aws_route_table_association",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_MODULES))
+def test_every_taggable_aws_resource_in_a_module_carries_the_tags(name: str) -> None:
+    for path in sorted((MODULES / name).glob("*.tf")):
+        for block in load_hcl(path).get("resource", []):
+            for resource_type, instances in block.items():
+                if not resource_type.startswith("aws_") or resource_type in _UNTAGGABLE:
+                    continue
+                for label, body in instances.items():
+                    assert "tags" in body, f"{name}: {resource_type}.{label} has no tags"
+                    assert "var.tags" in str(body["tags"]), f"{resource_type}.{label}"
