@@ -168,3 +168,17 @@ def test_task_view_reads_the_rollback_report() -> None:
     assert view.rollback.undone == ("delete repo a/b",)
     assert view.rollback.not_undone == (("remove entity", "catalog down"),)
     assert view.template_title == "a template" and view.template_href is None
+
+
+def test_output_links_are_only_web_links_and_portal_paths() -> None:
+    urls = [
+        "javascript:alert(1)",
+        " JavaScript:x",
+        "data:text/html,x",
+        "/catalog",
+        "https://a.example",
+    ]
+    view = task_view(
+        {"id": "t", "status": "completed", "output": {"links": [{"url": u} for u in urls]}}
+    )
+    assert [link.href for link in view.links] == ["/catalog", "https://a.example"]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from goldpath.catalog import parse_entity_ref
 from goldpath.errors import GoldpathError
@@ -249,6 +249,12 @@ def _iso(value: Any) -> str | None:
     return parsed.isoformat().replace("+00:00", "Z") if parsed else None
 
 
+def _safe_url(url: str) -> bool:
+    """Only web links and portal paths: a template's output cannot plant ``javascript:``."""
+    scheme = urlsplit(url.strip()).scheme.lower()
+    return bool(url.strip()) and scheme in ("http", "https", "")
+
+
 def _links(output: Mapping[str, Any]) -> tuple[OutputLink, ...]:
     links: list[OutputLink] = []
     for item in output.get("links") or []:
@@ -258,7 +264,7 @@ def _links(output: Mapping[str, Any]) -> tuple[OutputLink, ...]:
         url = item.get("url")
         if isinstance(ref, str) and ref:
             href = entity_href(ref)
-        elif isinstance(url, str) and url:
+        elif isinstance(url, str) and _safe_url(url):
             href = url
         else:
             continue
