@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.scaffolder.conftest import Portal
+from tests.web.scaffolder.conftest import Portal, read_form
 
 from goldpath.scaffolder import TaskIdentity
 from goldpath.web.pages._scaffolder_views import entity_href
@@ -337,3 +337,18 @@ def test_a_plain_submit_reports_unreadable_and_invalid_fields_together(
     assert port is not None and port.group(1).count("<li>") == 1
     assert "not a valid integer" in port.group(1)
     assert name is not None and "required" in name.group(1)
+
+
+def test_the_built_in_template_form_submits_values_its_schema_accepts(
+    scaffold_portal: Portal,
+) -> None:
+    url = "/create/templates/default/nodejs-service"
+    data = read_form(scaffold_portal.client.get(url).text)
+    data.update(
+        {"/name": ["orders"], "/description": ["Takes orders"], "/owner": ["group:default/team-a"]}
+    )
+    response = scaffold_portal.client.post(url + "/check", data=data)
+    assert response.status_code == 200, response.text
+    values = response.json()["values"]
+    assert values["port"] == 3000 and values["nodeVersion"] == "26"
+    assert "system" not in values  # left empty, so left out
