@@ -25,7 +25,7 @@ _YAML_SUFFIXES = {".yaml", ".yml"}
 _KUSTOMIZATION_NAMES = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
 
-TreeFiles = Mapping[PurePosixPath, str] | Mapping[str, str]
+TreeFiles = Mapping[PurePosixPath, str] | Mapping[str, str] | Mapping[PurePosixPath | str, str]
 
 
 def _as_paths(files: TreeFiles) -> dict[PurePosixPath, str]:
