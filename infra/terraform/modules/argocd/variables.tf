@@ -7,11 +7,11 @@ variable "chart_version" {
 variable "app_version" {
   description = "Argo CD release whose CRDs are applied server-side; must match chart_version's appVersion."
   type        = string
-  default     = "v2.13.3"
+  default     = "v2.13.2"
 
   validation {
     condition     = can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+$", var.app_version))
-    error_message = "app_version must be an Argo CD release tag such as v2.13.3."
+    error_message = "app_version must be an Argo CD release tag such as v2.13.2."
   }
 }
 
