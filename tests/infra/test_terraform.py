@@ -327,3 +327,18 @@ def test_every_taggable_aws_resource_in_a_module_carries_the_tags(name: str) -> 
                 for label, body in instances.items():
                     assert "tags" in body, f"{name}: {resource_type}.{label} has no tags"
                     assert "var.tags" in str(body["tags"]), f"{resource_type}.{label}"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_MODULES))
+def test_every_module_readme_is_up_to_date_with_its_variables_and_outputs(name: str) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "module_readmes", TERRAFORM / "tools" / "module_readmes.py"
+    )
+    assert spec and spec.loader
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert (MODULES / name / "README.md").read_text() == tool.render(MODULES / name), (
+        "run .venv/bin/python infra/terraform/tools/module_readmes.py"
+    )
