@@ -24,6 +24,7 @@ __all__ = ["github_oauth_of", "router", "start_session"]
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 _OAUTH_SESSION_KEY = "oauth"
+_MAX_REASON_CHARS = 200
 
 
 def github_oauth_of(request: Request) -> GitHubOAuth:
@@ -75,7 +76,9 @@ async def github_callback(
     """Finish GitHub sign-in: check state, redeem the code, find the catalog User."""
     pending: Any = request.session.pop(_OAUTH_SESSION_KEY, None)
     if error:
-        raise SignInRefusedError(f"GitHub did not sign you in: {error_description or error}")
+        # The reason comes from the query string: shown (escaped) but kept short.
+        reason = (error_description or error)[:_MAX_REASON_CHARS]
+        raise SignInRefusedError(f"GitHub did not sign you in: {reason}")
     expected = pending.get("state") if isinstance(pending, dict) else None
     if not isinstance(expected, str) or not state or not hmac.compare_digest(expected, state):
         raise SignInRefusedError(
