@@ -95,7 +95,10 @@ def _steps_table(task: TaskRecord) -> Table:
 
 
 def _print_output(task: TaskRecord) -> None:
-    output = task.output or {}
+    _print_output_data(task.output or {})
+
+
+def _print_output_data(output: dict[str, Any]) -> None:
     for link in output.get("links") or []:
         target = link.get("url") or link.get("entityRef") or ""
         console.print(f"  [bold]{link.get('title', target)}[/]: {target}")
@@ -127,8 +130,7 @@ def _print_dry_run(result: DryRunResult) -> None:
     for item in result.files:
         tree.add(item.path + (" [green](executable)[/]" if item.executable else ""))
     console.print(tree)
-    for key, value in result.output.items():
-        console.print(f"  {key}: {value}")
+    _print_output_data(result.output)
     if result.error:
         console.print(f"[bold red]error:[/] {result.error}")
         for problem in result.error_details:
