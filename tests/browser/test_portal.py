@@ -130,3 +130,26 @@ def test_portal_pages_load_without_console_errors(guest_page: Any, live_server: 
         guest_page.goto(live_server.url(path))
         guest_page.wait_for_load_state("load")
     assert errors == []
+
+
+def test_pages_fit_a_phone_screen_without_sideways_scrolling(
+    browser: Any, live_server: LiveServer
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        sign_in_as_guest(page, live_server)
+        for path in (
+            "/",
+            "/catalog",
+            "/catalog/default/component/payments-service",
+            "/catalog/default/group/payments-team",
+            "/settings/tokens",
+        ):
+            page.goto(live_server.url(path))
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, path
+    finally:
+        context.close()
