@@ -103,5 +103,5 @@ describe('graceful shutdown', () => {
     await expect(exited).resolves.toEqual({ code: 0, signal: null });
     const messages = lines.map((line) => JSON.parse(line).msg);
     expect(messages).toContain('server closed');
-  }, 15000);
+  }, 30000);
 });
