@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from tests.scaffolder.conftest import write_template
 
+from goldpath.config import Settings
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import FINISHED, RESERVED_NAME_ANNOTATION, ScaffolderService, TaskWorkers
 from goldpath.scaffolder.errors import NameReservedError
@@ -22,6 +25,19 @@ spec:
   owner: group:default/platform
   lifecycle: experimental
 """
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def runtime(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Runtime]:
+    """A prepared runtime on SQLite and on a real PostgreSQL server (the same tests on both)."""
+    if request.param == "postgresql":
+        settings = settings.model_copy(
+            update={"database_url": request.getfixturevalue("postgres_url")}
+        )
+    prepared = Runtime(settings)
+    prepared.prepare()
+    yield prepared
+    prepared.stop()
 
 
 def _template(templates_dir: Path, world: Path, *, reserved: bool) -> Path:
