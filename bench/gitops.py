@@ -24,9 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from goldpath.gitops import AppSpec, PlatformSpec, render_app, validate_tree  # noqa: E402
+from goldpath.gitops._spec import EnvironmentName  # noqa: E402
 from goldpath.gitops._tools import kubectl_path, promtool_path  # noqa: E402
 
-ENVIRONMENT_SETS: tuple[tuple[str, ...], ...] = ((), ("dev", "prod"), ("dev", "staging", "prod"))
+ENVIRONMENT_SETS: tuple[tuple[EnvironmentName, ...], ...] = (
+    (),
+    ("dev", "prod"),
+    ("dev", "staging", "prod"),
+)
 
 
 def make_spec(index: int, platform: PlatformSpec) -> AppSpec:

@@ -81,7 +81,7 @@ def derive(upstream: dict[str, Any], group: str, version: str, kind: str) -> dic
         for key, value in upstream["properties"].items()
         if key not in {"status", "operation", "metadata", "apiVersion", "kind"}
     }
-    schema = _strip({**upstream, "properties": properties})
+    schema: dict[str, Any] = _strip({**upstream, "properties": properties})
     schema["properties"]["apiVersion"] = {"const": f"{group}/{version}"}
     schema["properties"]["kind"] = {"const": kind}
     schema["properties"]["metadata"] = _METADATA

@@ -17,7 +17,7 @@ LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def manifests(files: Files) -> list[tuple[PurePosixPath, dict[str, Any]]]:
     """Every Kubernetes object in the tree (kustomizations and the spec file excluded)."""
-    out = []
+    out: list[tuple[PurePosixPath, dict[str, Any]]] = []
     for path, text in files.items():
         if path.suffix != ".yaml" or path.name == "kustomization.yaml":
             continue
@@ -41,7 +41,8 @@ def one(files: Files, kind: str) -> dict[str, Any]:
 
 def iam_policy(files: Files) -> dict[str, Any]:
     """The ECR policy JSON."""
-    return json.loads(files[PurePosixPath("iam/ecr-policy.json")])
+    policy: dict[str, Any] = json.loads(files[PurePosixPath("iam/ecr-policy.json")])
+    return policy
 
 
 def write(files: Files, root: Path) -> Path:

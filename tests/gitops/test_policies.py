@@ -22,7 +22,7 @@ from tests.gitops.helpers import spec
 
 P = PurePosixPath
 Files = dict[PurePosixPath, str]
-Mutation = Callable[[list[dict[str, Any]]], None]
+Mutation = Callable[[list[dict[str, Any]]], object]
 
 
 def _mutate(files: Files, path: str, change: Mutation) -> Files:
@@ -31,12 +31,14 @@ def _mutate(files: Files, path: str, change: Mutation) -> Files:
     return {**files, P(path): yaml.safe_dump_all(docs, sort_keys=True)}
 
 
-def _container(docs: list[dict[str, Any]]) -> dict[str, Any]:
-    return docs[0]["spec"]["template"]["spec"]["containers"][0]
-
-
 def _pod(docs: list[dict[str, Any]]) -> dict[str, Any]:
-    return docs[0]["spec"]["template"]["spec"]
+    pod: dict[str, Any] = docs[0]["spec"]["template"]["spec"]
+    return pod
+
+
+def _container(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    container: dict[str, Any] = _pod(docs)["containers"][0]
+    return container
 
 
 def _policy_ids(files: Files) -> set[str]:

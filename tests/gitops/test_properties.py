@@ -53,7 +53,7 @@ def test_every_file_round_trips_through_yaml_and_json(spec: AppSpec) -> None:
         docs = list(yaml.load_all(text, Loader=LOADER))
         # Both of PyYAML's emitters (libyaml and pure Python) must give the same documents;
         # the dashboard is ASCII-only JSON, so the slow pure-Python pass skips it.
-        dumpers = [yaml.CSafeDumper]
+        dumpers: list[Any] = [yaml.CSafeDumper]
         if path.name != "dashboard-configmap.yaml":
             dumpers.append(yaml.SafeDumper)
         for dumper in dumpers:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePosixPath
+from typing import Any
 
 import pytest
 import yaml
@@ -183,7 +184,7 @@ def test_role_is_read_only_and_bound_to_the_team() -> None:
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "team-pay"}]
 
 
-def _policies(files: dict[PurePosixPath, str]) -> dict[str, dict]:
+def _policies(files: dict[PurePosixPath, str]) -> dict[str, dict[str, Any]]:
     return {p["metadata"]["name"]: p["spec"] for p in of_kind(files, "NetworkPolicy")}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -48,8 +49,9 @@ def _log(bare: Path) -> list[str]:
     return git("log", "--format=%s", cwd=bare).splitlines()
 
 
-def _show(bare: Path, path: str) -> dict[str, object]:
-    return yaml.safe_load(git("show", f"HEAD:{path}", cwd=bare))
+def _show(bare: Path, path: str) -> dict[str, Any]:
+    shown: dict[str, Any] = yaml.safe_load(git("show", f"HEAD:{path}", cwd=bare))
+    return shown
 
 
 def test_set_image_commits_the_new_tag_with_skip_ci(tmp_path: Path) -> None:

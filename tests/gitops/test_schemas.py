@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import jsonschema
-import kubernetes_validate
+import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
 from goldpath.gitops import PlatformSpec, render_app, render_platform, validate_tree

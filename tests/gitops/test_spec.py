@@ -78,11 +78,11 @@ def test_platform_defaults_are_obvious_examples() -> None:
 
 
 def test_platform_from_settings_carries_every_fact() -> None:
-    settings = Settings(platform={
+    settings = Settings.model_validate({"platform": {
         "domain": "apps.acme.io", "aws_account_id": "444455556666", "aws_region": "eu-west-1",
         "egress_https_cidrs": ["52.94.0.0/16"], "kubernetes_version": "1.29",
         "secrets_prefix": "acme/apps",
-    })
+    }})
     platform = PlatformSpec.from_settings(settings)
     assert platform.domain == "apps.acme.io"
     assert platform.ecr_registry == "444455556666.dkr.ecr.eu-west-1.amazonaws.com"
@@ -93,7 +93,7 @@ def test_platform_from_settings_carries_every_fact() -> None:
 
 def test_app_spec_is_frozen() -> None:
     with pytest.raises(ValidationError):
-        spec().name = "other"  # type: ignore[misc]
+        spec().name = "other"
 
 
 def test_spec_round_trips_through_json() -> None:
