@@ -13,6 +13,7 @@ from goldpath.config import ConfigError, check_settings, load_settings, substitu
 PRODUCTION_OK = {
     "env": "production",
     "database_url": "postgresql://goldpath@db/goldpath",
+    "server": {"base_url": "https://portal.apps.acme.test"},
     "auth": {
         "github": {"client_id": "Iv1.abc", "client_secret": "s3cr3t-from-github"},
         "session_secret": "k9Q2x7Lm4Rt8Vw1Zp6Yb3Nc5Hd0Jf2Gs",
@@ -44,8 +45,14 @@ def test_production_with_nothing_configured_lists_every_problem_at_once() -> Non
         "auth.github.client_id",
         "auth.github.client_secret",
         "auth.session_secret",
+        "server.base_url",
         "database_url",
     ]
+
+
+def test_production_needs_an_https_public_url() -> None:
+    plain = {**PRODUCTION_OK, "server": {"base_url": "http://portal.apps.acme.test"}}
+    assert _keys(plain) == ["server.base_url"]
 
 
 def test_production_problems_name_the_environment_variable() -> None:

@@ -98,3 +98,12 @@ def test_unknown_route_is_a_json_404() -> None:
     response = _app(RuntimeError()).get("/api/nowhere")
     assert response.status_code == 404
     assert response.json()["error"]["name"] == "NotFoundError"
+
+
+def test_portal_serves_no_cdn_backed_api_explorer(settings: object) -> None:
+    from goldpath.web import create_app
+
+    app = create_app(settings)  # type: ignore[arg-type]
+    paths = {getattr(route, "path", "") for route in app.routes}
+    assert "/api/openapi.json" in paths
+    assert "/api/docs" not in paths and "/redoc" not in paths

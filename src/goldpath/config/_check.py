@@ -82,6 +82,15 @@ def check_settings(settings: Settings) -> list[ConfigProblem]:
             "auth.session_secret",
             f"the session secret must be at least {MIN_SESSION_SECRET_LENGTH} characters",
         )
+    base_url = (settings.server.base_url or "").strip()
+    if not base_url:
+        problem(
+            "server.base_url",
+            "the portal's public URL is missing (it builds the GitHub OAuth callback and "
+            "marks session cookies Secure); set it to https://<portal host>",
+        )
+    elif not base_url.startswith("https://"):
+        problem("server.base_url", f"the public URL must use https in production, not {base_url!r}")
     if settings.resolved_database_url.startswith("sqlite") and not (
         settings.allow_sqlite_in_production
     ):

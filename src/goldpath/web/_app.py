@@ -35,7 +35,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         title="goldpath",
         version=__version__,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        # Swagger UI and ReDoc load their scripts from a CDN, which a self-hosted portal
+        # must not depend on; the schema itself is served at /api/openapi.json.
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
