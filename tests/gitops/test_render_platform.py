@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 import yaml
+from hypothesis import given, settings
 
 from goldpath.gitops import PlatformSpec, render_platform, validate_tree
 from tests.gitops.helpers import of_kind, one
+from tests.gitops.strategies import platforms
 
 
 def test_cluster_roles_admin_and_developer_readonly_without_secrets() -> None:
@@ -59,3 +61,21 @@ def test_platform_kustomization_sets_no_namespace() -> None:
 def test_platform_tree_passes_validation_without_tools() -> None:
     report = validate_tree(render_platform(PlatformSpec()), tools=False)
     assert report.ok, report.failures
+
+
+@settings(max_examples=30)
+@given(platforms())
+def test_any_platform_denies_by_default_and_never_lets_developers_read_secrets(
+    platform: PlatformSpec,
+) -> None:
+    files = render_platform(platform)
+    denied = {p["metadata"]["namespace"] for p in of_kind(files, "NetworkPolicy")
+              if p["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+    assert {ns["metadata"]["name"] for ns in of_kind(files, "Namespace")} <= denied
+    readonly = next(r for r in of_kind(files, "ClusterRole")
+                    if r["metadata"]["name"] == "developer-readonly")
+    for rule in readonly["rules"]:
+        assert "secrets" not in rule["resources"] and "*" not in rule["resources"]
+        assert set(rule["verbs"]) <= {"get", "list", "watch"}
+    store = one(files, "ClusterSecretStore")
+    assert store["spec"]["provider"]["aws"]["region"] == platform.aws_region

@@ -20,6 +20,7 @@ from goldpath.gitops import (
     render_app,
     rerender,
     set_image,
+    validate_repo,
 )
 from tests.gitops.helpers import spec, write
 
@@ -173,3 +174,10 @@ def test_rerender_with_the_same_platform_changes_nothing(tmp_path: Path) -> None
 def test_image_tag_reads_the_deployed_tag(tmp_path: Path) -> None:
     root = write(render_app(spec(environments=("dev",), image_tag="t1")), tmp_path / "r")
     assert image_tag(root, "payments", "dev") == "t1"
+
+
+def test_validate_repo_reports_what_is_committed(tmp_path: Path) -> None:
+    bare = _bare_repo(tmp_path)
+    report = validate_repo(str(bare))
+    assert report.ok, report.failures
+    assert report.objects > 10

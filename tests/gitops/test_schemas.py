@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 import jsonschema
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
+from hypothesis import given, settings
 
-from goldpath.gitops import PlatformSpec, render_app, render_platform, validate_tree
+from goldpath.gitops import AppSpec, PlatformSpec, render_app, render_platform, validate_tree
 from goldpath.gitops._schemas import CUSTOM_KINDS, core_schema_problems, custom_schema_problems
 from tests.gitops import crd_schemas
 from tests.gitops.helpers import manifests, spec
+from tests.gitops.strategies import app_specs
 
 TREES = {
     "app": lambda: render_app(spec()),
@@ -105,3 +108,25 @@ def test_unknown_kind_is_reported_not_skipped() -> None:
 def test_kubernetes_version_is_honoured() -> None:
     report = validate_tree(render_app(spec()), kubernetes_version="1.25", tools=False)
     assert "kubernetes-validate (strict, 1.25)" in report.checked
+
+
+@needs_upstream
+@settings(max_examples=15)
+@given(app_specs())
+def test_any_spec_renders_objects_valid_under_independent_schemas(spec_: AppSpec) -> None:
+    for _, doc in manifests(render_app(spec_)):
+        key = (doc["apiVersion"], doc["kind"])
+        if key in CUSTOM_KINDS:
+            group, version = doc["apiVersion"].split("/")
+            errors = [e.message for e in _upstream_validator(group, version, doc["kind"])
+                      .iter_errors(doc)]
+            assert not errors, (doc["kind"], errors)
+        else:
+            kubernetes_validate.validate(doc, spec_.platform.kubernetes_version, strict=True)
+
+
+@functools.cache
+def _upstream_validator(group: str, version: str, kind: str) -> Any:
+    schema = json.loads((crd_schemas.UPSTREAM / crd_schemas.file_name(group, version, kind))
+                        .read_text())
+    return jsonschema.validators.validator_for(schema)(schema)

@@ -20,9 +20,9 @@ from goldpath.gitops import (
     render_platform,
     rerender,
     set_image,
+    validate_repo,
     validate_tree,
 )
-from goldpath.gitops._repo import gitops_workspace
 from goldpath.gitops.errors import GitopsRepoNotFoundError
 
 __all__ = ["gitops_app", "validate_command"]
@@ -161,8 +161,7 @@ def validate_all_command(ctx: typer.Context) -> None:
         failed = 0
         repos = _repos(ctx)
         for path in repos:
-            with gitops_workspace(path) as ws:
-                report = validate_tree(read_tree(ws.path), kubernetes_version=version)
+            report = validate_repo(path, kubernetes_version=version)
             _print_report(path.name.removesuffix(".git"), report)
             failed += 0 if report.ok else 1
         console.print(f"{len(repos)} repo(s), {failed} failing")

@@ -16,6 +16,7 @@ from goldpath.gitops._repo import (
     read_tree,
     rerender,
     set_image,
+    validate_repo,
 )
 from goldpath.gitops._report import Finding, ValidationReport
 from goldpath.gitops._spec import (
@@ -65,5 +66,6 @@ __all__ = [
     "render_platform",
     "rerender",
     "set_image",
+    "validate_repo",
     "validate_tree",
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "read_tree",
     "rerender",
     "set_image",
+    "validate_repo",
 ]
 
 RENDERED_ROOTS = ("argocd", "base", "dashboards", "iam", "overlays")
@@ -219,6 +220,12 @@ def _kustomizations(root: Path) -> list[PurePosixPath]:
     found = [PurePosixPath("base", "kustomization.yaml")]
     found += [PurePosixPath("overlays", env, "kustomization.yaml") for env in ENVIRONMENTS]
     return [p for p in found if root.joinpath(*p.parts).is_file()]
+
+
+def validate_repo(repo: str | Path, *, kubernetes_version: str = "1.30") -> ValidationReport:
+    """Validate a GitOps repo (working tree, bare repo or clone URL) as it is committed."""
+    with gitops_workspace(repo) as ws:
+        return validate_tree(read_tree(ws.path), kubernetes_version=kubernetes_version)
 
 
 def _current_tags(root: Path, app: str) -> dict[PurePosixPath, str]:
