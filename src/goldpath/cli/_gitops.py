@@ -91,7 +91,7 @@ def set_image_command(
         str | None, typer.Option("--env", help="Overlay to change (default: the first, or base).")
     ] = None,
 ) -> None:
-    """Set the app's image tag, validate and commit with [skip ci]; nothing when unchanged."""
+    r"""Set the app's image tag, validate and commit with \[skip ci]; nothing if unchanged."""
 
     def run() -> None:
         sha = set_image(_app_repo(ctx, app, repo), app, tag, environment=env)
