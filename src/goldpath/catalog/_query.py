@@ -21,7 +21,7 @@ from sqlalchemy import (
     true,
 )
 
-from goldpath.catalog._tables import entities, relations, search
+from goldpath.catalog._tables import entities, fulltext, relations, search
 from goldpath.catalog.errors import InvalidQueryError
 from goldpath.errors import FieldError
 
@@ -51,6 +51,7 @@ CATALOG_FILTER_EXISTS: Final = _Exists()
 # key -> lower-cased values (any of), or None for "the key exists"
 FilterGroup = dict[str, list[str] | None]
 _COLUMN_KEYS = {
+    "metadata.uid": entities.c.uid,
     "kind": entities.c.kind,
     "metadata.namespace": entities.c.namespace,
     "metadata.name": entities.c.name,
@@ -170,7 +171,9 @@ def filter_clause(
             )
             text_clause: ColumnElement[bool] = entities.c.uid.in_(sub)
         else:
-            text_clause = entities.c.search_text.like(pattern, escape="\\")
+            text_clause = entities.c.uid.in_(
+                select(fulltext.c.entity_uid).where(fulltext.c.text.like(pattern, escape="\\"))
+            )
         clause = and_(clause, text_clause)
     return clause
 

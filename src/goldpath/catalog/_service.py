@@ -27,7 +27,12 @@ from goldpath.catalog._query import (
 )
 from goldpath.catalog._reading import TargetReader, UrlReader
 from goldpath.catalog._refs import EntityRef, parse_entity_ref
-from goldpath.catalog._store import StoreOutcome, chunked, store_location_entities
+from goldpath.catalog._store import (
+    StoreOutcome,
+    chunked,
+    delete_entities,
+    store_location_entities,
+)
 from goldpath.catalog._tables import entities, locations, relations, search
 from goldpath.catalog._validation import validate_entity
 from goldpath.catalog.errors import (
@@ -179,9 +184,7 @@ class CatalogService:
             found = session.execute(select(entities.c.uid).where(entities.c.uid == uid)).first()
             if found is None:
                 raise EntityNotFoundError(f"no entity with uid {uid}", uid=uid)
-            session.execute(delete(search).where(search.c.entity_uid == uid))
-            session.execute(delete(relations).where(relations.c.originating_uid == uid))
-            session.execute(delete(entities).where(entities.c.uid == uid))
+            delete_entities(session, [uid])
 
     # ---- queries ----------------------------------------------------------------------
 
@@ -468,10 +471,7 @@ class CatalogService:
                     select(entities.c.uid).where(entities.c.location_id == location_id)
                 ).scalars()
             )
-            for part in chunked(uids):
-                session.execute(delete(search).where(search.c.entity_uid.in_(part)))
-                session.execute(delete(relations).where(relations.c.originating_uid.in_(part)))
-                session.execute(delete(entities).where(entities.c.uid.in_(part)))
+            delete_entities(session, uids)
             session.execute(delete(locations).where(locations.c.id == location_id))
 
     # ---- refresh ----------------------------------------------------------------------

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from goldpath.catalog._ingest import ProcessedEntity
 from goldpath.catalog._search import search_rows, search_text
-from goldpath.catalog._tables import entities, relations, search
+from goldpath.catalog._tables import entities, fulltext, relations, search
 
 __all__ = [
     "StoreOutcome",
     "bulk_insert",
     "bulk_insert_tuples",
     "chunked",
+    "delete_entities",
     "store_location_entities",
 ]
 
@@ -105,20 +106,22 @@ def _entity_row(
         "location_id": location_id,
         "location_key": entity.location_key,
         "errors": json.dumps(entity.errors) if entity.errors else None,
-        "search_text": search_text(body),
         "updated_at": now,
     }
+    # metadata.uid is filtered through its column, so it needs no search rows
     search_list = [(uid, k, v, o) for k, v, o in search_rows(body)]
-    search_list += [(uid, "metadata.uid", uid, None), (uid, "metadata.etag", etag, None)]
     relation_list = [(uid, r.source, r.type, r.type.lower(), r.target) for r in entity.relations]
     return row, search_list, relation_list
 
 
-def _delete_uids(session: Session, uids: Sequence[str]) -> None:
+def delete_entities(session: Session, uids: Sequence[str], *, keep_rows: bool = False) -> None:
+    """Delete entities with their search, full-text and relation rows (or only those rows)."""
     for part in chunked(uids):
         session.execute(delete(search).where(search.c.entity_uid.in_(part)))
+        session.execute(delete(fulltext).where(fulltext.c.entity_uid.in_(part)))
         session.execute(delete(relations).where(relations.c.originating_uid.in_(part)))
-        session.execute(delete(entities).where(entities.c.uid.in_(part)))
+        if not keep_rows:
+            session.execute(delete(entities).where(entities.c.uid.in_(part)))
 
 
 def store_location_entities(
@@ -148,12 +151,13 @@ def store_location_entities(
         )
     kept_refs = {e.ref for e in wanted if e.ref not in claimed}
     orphans = [uid for ref, (uid, _) in existing.items() if ref not in kept_refs]
-    _delete_uids(session, orphans)
+    delete_entities(session, orphans)
     outcome.deleted = len(orphans)
 
     entity_rows: list[dict[str, Any]] = []
     search_list: list[tuple[Any, ...]] = []
     relation_list: list[tuple[Any, ...]] = []
+    text_list: list[tuple[Any, ...]] = []
     changed_uids: list[str] = []
     updates: list[dict[str, Any]] = []
     for entity in wanted:
@@ -176,14 +180,22 @@ def store_location_entities(
             entity_rows.append(row)
             outcome.added += 1
         search_list.extend(rows)
+        text_list.append((uid, search_text(entity.body)))
         relation_list.extend(rels)
-    for part in chunked(changed_uids):
-        session.execute(delete(search).where(search.c.entity_uid.in_(part)))
-        session.execute(delete(relations).where(relations.c.originating_uid.in_(part)))
+    delete_entities(session, changed_uids, keep_rows=True)
     for row in updates:
         values = {k: v for k, v in row.items() if k != "uid"}
         session.execute(update(entities).where(entities.c.uid == row["uid"]).values(**values))
-    bulk_insert(session, entities, entity_rows)
+    if entity_rows:
+        columns = list(entity_rows[0].keys())
+        dialect = session.connection().dialect
+        convert = entities.c.updated_at.type.bind_processor(dialect)
+        stamp = convert(now) if convert is not None else now  # one timestamp for all rows
+        tuples = [
+            tuple(stamp if c == "updated_at" else row[c] for c in columns) for row in entity_rows
+        ]
+        bulk_insert_tuples(session, entities, columns, tuples)
+    bulk_insert_tuples(session, fulltext, ("entity_uid", "text"), text_list)
     bulk_insert_tuples(session, search, SEARCH_COLUMNS, search_list)
     bulk_insert_tuples(session, relations, RELATION_COLUMNS, relation_list)
     return outcome

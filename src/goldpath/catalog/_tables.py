@@ -6,7 +6,7 @@ from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Table, Text
 
 from goldpath.db import Base
 
-__all__ = ["entities", "locations", "relations", "search"]
+__all__ = ["entities", "fulltext", "locations", "relations", "search"]
 
 metadata = Base.metadata
 
@@ -40,7 +40,6 @@ entities = Table(
     ),
     Column("location_key", String(2100), nullable=False),
     Column("errors", Text, nullable=True),
-    Column("search_text", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # the big JSON column goes last: SQLite reads columns in order, so scans of the
     # narrow columns above never touch the body's overflow pages
@@ -82,4 +81,17 @@ relations = Table(
     Index("ix_catalog_relations_source", "source_ref"),
     Index("ix_catalog_relations_type_target", "type_key", "target_ref", "source_ref"),
     Index("ix_catalog_relations_origin", "originating_uid"),
+)
+
+# one narrow row per entity: a full-text scan reads this, not the wide entity rows
+fulltext = Table(
+    "catalog_fulltext",
+    metadata,
+    Column(
+        "entity_uid",
+        String(36),
+        ForeignKey("catalog_entities.uid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("text", Text, nullable=False),
 )
