@@ -11,6 +11,7 @@ from goldpath.cli._catalog import catalog_app
 from goldpath.cli._config import config_app
 from goldpath.cli._context import CliContext
 from goldpath.cli._demo import demo_app
+from goldpath.cli._tokens import tokens_app
 from goldpath.cli._gitops import gitops_app, validate_command
 from goldpath.cli._platform import platform_app
 from goldpath.cli._scaffolder import create_command, tasks_app
@@ -49,6 +50,7 @@ def root(
 
 app.add_typer(config_app, name="config")
 app.add_typer(demo_app, name="demo")
+app.add_typer(tokens_app, name="tokens")
 app.add_typer(catalog_app, name="catalog")
 app.command("serve")(serve)
 app.command("create")(create_command)
