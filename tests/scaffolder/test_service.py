@@ -325,3 +325,27 @@ def test_recovery_reports_undo_it_cannot_run(runtime: Runtime, service: Scaffold
         "a closure only",
     ]
     assert "in-process callable" in error["rollback"]["notUndone"][1]["reason"]
+
+
+def test_registering_an_entity_another_location_owns_fails_and_keeps_theirs(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+) -> None:
+    theirs = tmp_path / "theirs.yaml"
+    theirs.write_text(CATALOG_INFO.replace("${{ values.name }}", "dup"))
+    runtime.catalog.add_location("file", str(theirs))
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    (ours / "catalog-info.yaml").write_text(CATALOG_INFO.replace("${{ values.name }}", "dup"))
+    _register_template(runtime, _component_template(templates_dir, reserved=False))
+    task_id = service.create_task(
+        "template:default/demo", {"name": "dup", "target": f"file://{ours}"}
+    )
+    drain(service)
+    task = service.get_task(task_id)
+    assert task.status == "failed"
+    assert (
+        task.error is not None and "already provided by another location" in task.error["message"]
+    )
+    assert [loc.target for loc in runtime.catalog.list_locations() if "ours" in loc.target] == []
+    entity = runtime.catalog.get_entity("component:default/dup")
+    assert entity["metadata"]["annotations"]["backstage.io/managed-by-location"] == f"file:{theirs}"

@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from goldpath.errors import FieldError, GoldpathError
+from goldpath.errors import ConflictError, FieldError, GoldpathError
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput, UndoEnv
 from goldpath.scaffolder._paths import resolve_inside
 from goldpath.scaffolder.errors import ActionInputError, ScaffolderError
@@ -67,6 +67,13 @@ class CatalogWriteInput(ActionInput):
     entity: dict[str, Any]
 
 
+LOCATION_ANNOTATION = "backstage.io/managed-by-location"
+
+
+class EntityTakenError(ConflictError):
+    """The entity a location describes is already in the catalog from another location."""
+
+
 def _ref_of(entity: dict[str, Any]) -> str:
     meta = entity.get("metadata", {})
     return (
@@ -99,11 +106,28 @@ def _register(ctx: ActionContext, params: CatalogRegisterInput) -> None:
         kind="remove-location",
         params={"locationId": str(location.id), "target": url},
     )
-    if not entities:
+    key = f"{location.type}:{location.target}"
+    ours = [
+        e
+        for e in entities
+        if (e.get("metadata", {}).get("annotations") or {}).get(LOCATION_ANNOTATION) == key
+    ]
+    described = [e for e in ours if e.get("kind") != "Location"]
+    problems = list(getattr(location, "errors", ()) or ())
+    if not described and problems:
+        # nothing of the file made it in: invalid, or provided by another location already
+        if params.optional:
+            ctx.log(f"{url} added no entity and is optional: {'; '.join(problems)}")
+            return
+        error_type = (
+            EntityTakenError if any("another location" in p for p in problems) else ScaffolderError
+        )
+        raise error_type(f"{url} added no entity: {'; '.join(problems)}", url=url)
+    if not ours:
         if params.optional:
             return
-        raise ScaffolderError(f"the location {url} holds no entities")
-    preferred = next((e for e in entities if e.get("kind") != "Location"), entities[0])
+        raise ScaffolderError(f"the location {url} holds no entities", url=url)
+    preferred = described[0] if described else ours[0]
     ref = _ref_of(preferred)
     ctx.output("entityRef", ref)
     ctx.output("catalogInfoUrl", url)
