@@ -349,3 +349,26 @@ def test_registering_an_entity_another_location_owns_fails_and_keeps_theirs(
     assert [loc.target for loc in runtime.catalog.list_locations() if "ours" in loc.target] == []
     entity = runtime.catalog.get_entity("component:default/dup")
     assert entity["metadata"]["annotations"]["backstage.io/managed-by-location"] == f"file:{theirs}"
+
+
+def test_template_in_a_folder_with_a_space_runs(
+    runtime: Runtime, service: ScaffolderService, tmp_path: Path
+) -> None:
+    path = write_template(
+        tmp_path / "my templates",
+        name="spaced",
+        files={"skeleton/a.txt": "${{ values.name }}"},
+        steps=[
+            {
+                "id": "fetch",
+                "action": "fetch:template",
+                "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}},
+            },
+            {"id": "log", "action": "debug:log", "input": {"listWorkspace": "with-contents"}},
+        ],
+    )
+    _register_template(runtime, path)
+    task_id = service.create_task("template:default/spaced", {"name": "x"})
+    drain(service)
+    assert service.get_task(task_id).status == "completed"
+    assert any(e.body.get("message") == "a.txt:\nx" for e in service.store.events(task_id))

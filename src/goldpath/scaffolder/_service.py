@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from goldpath.config import Settings
 from goldpath.db import Database
@@ -353,8 +354,8 @@ class ScaffolderService:
         info = spec.get("templateInfo") or {}
         base_url = info.get("baseUrl")
         base_dir = (
-            Path(base_url[len("file://") :])
-            if isinstance(base_url, str) and base_url.startswith("file://")
+            Path(unquote(urlsplit(base_url).path))
+            if isinstance(base_url, str) and base_url.startswith("file:")
             else None
         )
         steps = [
