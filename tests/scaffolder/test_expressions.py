@@ -171,3 +171,20 @@ def test_sandbox_refuses_mutation(root: str, method: str) -> None:
     with contextlib.suppress(ExpressionError):
         render_value("${{ " + f"{root}.{method}()" + " }}", CONTEXT)
     assert repr(CONTEXT) == before
+
+
+template_text = st.sampled_from(
+    [
+        "${{ secrets.token }}",
+        "{{ 7 * 7 }}",
+        "{% for x in range(3) %}x{% endfor %}",
+        "${{ ().__class__ }}",
+    ]
+)
+
+
+@given(prefix=st.text(max_size=5), payload=template_text)
+def test_values_are_data_never_templates(prefix: str, payload: str) -> None:
+    context = {**CONTEXT, "parameters": {**CONTEXT["parameters"], "name": prefix + payload}}
+    assert render_value("${{ parameters.name }}", context) == prefix + payload
+    assert render_value("x-${{ parameters.name }}", context) == "x-" + prefix + payload

@@ -151,3 +151,9 @@ def test_resolve_inside_refuses_symlinked_directory_out(tmp_path: Path) -> None:
     os.symlink("/", tmp_path / "ws/root")
     with pytest.raises(PathEscapeError, match="symlink"):
         resolve_inside(tmp_path / "ws", "root/etc/passwd")
+
+
+def test_values_inside_skeleton_files_are_not_rendered_again(tmp_path: Path) -> None:
+    source = _skeleton(tmp_path / "s", {"${{ values.name }}.txt": "${{ values.name }}"})
+    render_skeleton(source, tmp_path / "out", {"name": "{{ 7 * 7 }}${{ 1 }}"})
+    assert (tmp_path / "out" / "{{ 7 * 7 }}${{ 1 }}.txt").read_text() == "{{ 7 * 7 }}${{ 1 }}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -153,6 +153,13 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() not in ("", "false", "0", "no", "off", "none", "null")
     return bool(value)
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value replaced by ``***``."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _condition(
@@ -319,7 +326,15 @@ def run_template(
             sink.step(current, status)
         message = exc.message if isinstance(exc, GoldpathError) else f"{type(exc).__name__}: {exc}"
         if not isinstance(exc, GoldpathError):
-            log.exception("step %s of task %s failed unexpectedly", current, task_id)
+            # the message may carry a secret (a token in a URL): redact it; the traceback
+            # only at debug level
+            log.error(
+                "step %s of task %s failed unexpectedly: %s",
+                current,
+                task_id,
+                redact_text(message, secrets.values()),
+            )
+            log.debug("traceback of task %s", task_id, exc_info=True)
         sink.log(f"{'Cancelled' if cancelled else 'Failed'}: {message}", step_id=current)
         for error in getattr(exc, "errors", []) or []:
             sink.log(f"  - {error}", step_id=current)
