@@ -59,9 +59,7 @@ def upgrade() -> None:
         sa.Column("body", sa.JSON, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index(
-        "ix_scaffolder_task_events_task", "scaffolder_task_events", ["task_id", "id"]
-    )
+    op.create_index("ix_scaffolder_task_events_task", "scaffolder_task_events", ["task_id", "id"])
     op.create_table(
         "scaffolder_reservations",
         sa.Column("name", sa.String(255), primary_key=True),
