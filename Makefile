@@ -41,13 +41,15 @@ serve: install
 	$(BIN)/goldpath serve --host $(HOST) --port $(PORT)
 
 # Debian packages the tests drive for real: chromium (Playwright), promtool (prometheus),
-# rsync (gitlab-ci-local), PostgreSQL server binaries, git, kubectl's kustomize is built in.
+# rsync (gitlab-ci-local), PostgreSQL server binaries, git, kubectl (kustomize is built in;
+# the machine image ships a current kubectl, Debian's kubernetes-client is the fallback).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	command -v rsync >/dev/null || missing="$$missing rsync"; \
 	command -v git >/dev/null || missing="$$missing git"; \
+	command -v kubectl >/dev/null || missing="$$missing kubernetes-client"; \
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -76,8 +78,10 @@ $(CHECKOV_VENV)/.installed:
 
 test-deps: install system-deps node-tools checkov
 
+# GOLDPATH_STRICT_SKIPS: here every tool is installed, so a test that skips for a missing
+# tool fails instead (only the absence of ../shared, a checkout-layout matter, may skip).
 test: test-deps
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -p no:cacheprovider
+	GOLDPATH_STRICT_SKIPS=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from goldpath.config import Settings, load_settings
 from goldpath.db import Database
 from tests.support.postgres import find_pg_bin, start_postgres
+from tests.support.strict_skips import strict_skip_failure
 
 hypothesis_settings.register_profile(
     "goldpath", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60
@@ -41,6 +42,24 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if server is not None:
         server.stop()
         os.environ.pop(PG_URL_ENV, None)
+
+
+# Read once at start-up: tests clear GOLDPATH_* variables while they run.
+STRICT_SKIPS = bool(os.environ.get("GOLDPATH_STRICT_SKIPS"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under ``make test`` (GOLDPATH_STRICT_SKIPS=1) a skip for a missing tool is a failure."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if not STRICT_SKIPS or not report.skipped or hasattr(report, "wasxfail"):
+        return
+    reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    failure = strict_skip_failure(reason, shared_dir=SHARED_DIR)
+    if failure is not None:
+        report.outcome = "failed"
+        report.longrepr = failure
 
 
 @pytest.fixture(autouse=True)
