@@ -132,5 +132,6 @@ def test_twenty_parallel_creates_without_a_declaration(
     assert len([loc for loc in runtime.catalog.list_locations() if "same-name" in loc.target]) == 1
     for task_id in ids:
         if task_id != winner:
-            assert service.get_task(task_id).error["rollback"]["undone"] == []
+            error = service.get_task(task_id).error
+            assert error is not None and error["rollback"]["undone"] == []
     assert not any(service.settings.workspace_root.iterdir())

@@ -102,7 +102,7 @@ def test_a_failing_step_does_not_undo_what_it_did_not_create(tmp_path: Path) -> 
 
 
 def test_undo_that_fails_is_reported_with_its_reason(tmp_path: Path) -> None:
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"id": "a", "action": "test:world-write", "input": {"path": str(tmp_path / "a")}},
         {"id": "b", "action": "test:world-write", "input": {"path": str(tmp_path / "b")}},
         {"id": "boom", "action": "test:fail"},

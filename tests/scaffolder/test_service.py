@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.scaffolder.conftest import drain, write_template
@@ -39,7 +40,7 @@ def _component_template(
     templates_dir: Path,
     *,
     name: str = "demo",
-    extra_steps: list[dict] | None = None,
+    extra_steps: list[dict[str, Any]] | None = None,
     reserved: bool = True,
 ) -> Path:
     return write_template(
