@@ -317,6 +317,7 @@ def entity_page(
         if isinstance(spec.get("domain"), str)
         else None,
         kubernetes_id=annotations.get("backstage.io/kubernetes-id"),
+        gitops_app=annotations.get("argocd/app-name") if kind_key == "component" else None,
         location=annotations.get("backstage.io/managed-by-location"),
         links=entity_links(entity, settings_of(request).platform),
         relations=groups_of_relations,
