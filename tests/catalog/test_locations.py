@@ -311,3 +311,60 @@ def test_ensure_location_is_idempotent(catalog: CatalogService, write_yaml: Writ
     second = catalog.ensure_location("file", str(path))
     assert first.id == second.id
     assert len(catalog.list_locations()) == 1
+
+
+def test_a_refresh_of_unchanged_files_skips_processing(
+    sqlite_catalog: CatalogService, write_yaml: WriteYaml, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import goldpath.catalog._service as service_module
+
+    path = write_yaml("catalog-info.yaml", component("a"))
+    sqlite_catalog.add_location("file", str(path))
+    calls: list[object] = []
+    real = service_module.process_location
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service_module, "process_location", counting)
+    sqlite_catalog.refresh()
+    assert calls == []
+    write_yaml("catalog-info.yaml", component("a"), component("b"))
+    sqlite_catalog.refresh()
+    assert len(calls) == 1
+    assert sqlite_catalog.find_entity("component:b") is not None
+
+
+def test_a_changed_placeholder_file_is_picked_up(
+    sqlite_catalog: CatalogService, write_yaml: WriteYaml, tmp_path: Path
+) -> None:
+    (tmp_path / "api.oas.yaml").write_text("openapi: 3.0.0\n")
+    api = {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "API",
+        "metadata": {"name": "petstore"},
+        "spec": {
+            "type": "openapi",
+            "lifecycle": "production",
+            "owner": "team-a",
+            "definition": {"$text": "./api.oas.yaml"},
+        },
+    }
+    sqlite_catalog.add_location("file", str(write_yaml("catalog-info.yaml", api)))
+    (tmp_path / "api.oas.yaml").write_text("openapi: 3.1.0\n")
+    sqlite_catalog.refresh()
+    assert sqlite_catalog.get_entity("api:petstore")["spec"]["definition"] == "openapi: 3.1.0\n"
+
+
+def test_a_refused_ref_is_claimed_once_the_first_location_is_gone(
+    catalog: CatalogService, write_yaml: WriteYaml
+) -> None:
+    first = write_yaml("one.yaml", component("shared", lifecycle="production"))
+    second = write_yaml("two.yaml", component("shared", lifecycle="experimental"))
+    first_record, _ = catalog.add_location("file", str(first))
+    second_record, _ = catalog.add_location("file", str(second))
+    catalog.remove_location(first_record.id)
+    catalog.refresh()
+    assert catalog.get_entity("component:shared")["spec"]["lifecycle"] == "experimental"
+    assert catalog.get_location(second_record.id).errors == ()

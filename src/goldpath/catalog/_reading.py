@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 from collections.abc import Sequence
@@ -16,7 +17,15 @@ from goldpath.catalog.errors import (
 )
 from goldpath.errors import FieldError, NotFoundError
 
-__all__ = ["LocationTarget", "TargetReader", "UrlReader", "location_key"]
+__all__ = [
+    "Fingerprint",
+    "LocationTarget",
+    "RecordingReader",
+    "TargetReader",
+    "UrlReader",
+    "location_key",
+    "unchanged_since",
+]
 
 
 @runtime_checkable
@@ -116,3 +125,42 @@ class TargetReader:
             f"unknown location type {type_!r}; use file or url",
             errors=[FieldError("type", "enum", "must be file or url")],
         )
+
+
+Fingerprint = dict[LocationTarget, str | None]
+
+
+class RecordingReader(TargetReader):
+    """A TargetReader that remembers a digest of each target it read (None: missing)."""
+
+    def __init__(self, readers: Sequence[UrlReader]) -> None:
+        super().__init__(readers)
+        self.seen: Fingerprint = {}
+        self.complete = True
+
+    def read(self, type_: str, target: str) -> bytes:
+        """Read and remember; an unreadable target makes the fingerprint incomplete."""
+        try:
+            data = super().read(type_, target)
+        except LocationTargetNotFoundError:
+            self.seen[(type_, target)] = None
+            raise
+        except Exception:
+            self.complete = False
+            raise
+        self.seen[(type_, target)] = hashlib.sha1(data).hexdigest()
+        return data
+
+
+def unchanged_since(reader: TargetReader, seen: Fingerprint) -> bool:
+    """Whether every target read last time still has the same content (or is still missing)."""
+    for (type_, target), digest in seen.items():
+        try:
+            current: str | None = hashlib.sha1(reader.read(type_, target)).hexdigest()
+        except LocationTargetNotFoundError:
+            current = None
+        except Exception:  # any other failure: reprocess and let that record the error
+            return False
+        if current != digest:
+            return False
+    return True
