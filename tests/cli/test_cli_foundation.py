@@ -54,3 +54,14 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.startswith("goldpath ")
+
+
+def test_error_messages_keep_square_brackets(tmp_path: Path) -> None:
+    entity = tmp_path / "bad.yaml"
+    entity.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ok\n"
+        "  tags: [Not_A_Tag]\nspec:\n  type: service\n  lifecycle: x\n  owner: team-a\n"
+    )
+    result = runner.invoke(app, ["catalog", "validate", str(entity)])
+    assert result.exit_code != 0
+    assert "[a-z0-9+#]" in result.output, result.output

@@ -85,7 +85,8 @@ def test_revoked_token_is_refused(production: Runtime) -> None:
 
 
 def test_token_for_an_unknown_user_is_refused(production: Runtime) -> None:
-    result = runner.invoke(app, ["tokens", "create", "--user", "user:default/nobody-here", "-n", "x"])
+    argv = ["tokens", "create", "--user", "user:default/nobody-here", "-n", "x"]
+    result = runner.invoke(app, argv)
     assert result.exit_code == 3
     assert "nobody-here" in result.output
     assert "Traceback" not in result.output

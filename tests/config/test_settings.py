@@ -73,7 +73,16 @@ def test_production_refuses_guest_sign_in() -> None:
     ]
 
 
-@pytest.mark.parametrize("secret", ["changeme", "<session-secret>", "${SESSION_SECRET}", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "placeholder-value-that-is-long-enough"])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "changeme",
+        "<session-secret>",
+        "${SESSION_SECRET}",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "placeholder-value-that-is-long-enough",
+    ],
+)
 def test_production_refuses_placeholder_session_secrets(secret: str) -> None:
     auth = {**PRODUCTION_OK["auth"], "session_secret": secret}  # type: ignore[dict-item]
     assert _keys({**PRODUCTION_OK, "auth": auth}) == ["auth.session_secret"]

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-
-from goldpath.web import create_app
 from tests.templates.conftest import BASE_PARAMETERS, CreatedService, create_service
 from tests.web.conftest import sign_in_guest
+
+from goldpath.web import create_app
 
 NAME = BASE_PARAMETERS["name"]
 

@@ -11,11 +11,11 @@ from goldpath.cli._catalog import catalog_app
 from goldpath.cli._config import config_app
 from goldpath.cli._context import CliContext
 from goldpath.cli._demo import demo_app
-from goldpath.cli._tokens import tokens_app
 from goldpath.cli._gitops import gitops_app, validate_command
 from goldpath.cli._platform import platform_app
 from goldpath.cli._scaffolder import create_command, tasks_app
 from goldpath.cli._serve import serve
+from goldpath.cli._tokens import tokens_app
 
 __all__ = ["app"]
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from goldpath.catalog import CatalogService, entity_problems, parse_filter_params
@@ -109,7 +110,7 @@ def register_command(
         for entity in entities:
             console.print(f"  {_ref_of(entity)}")
         for problem in record.errors:
-            console.print(f"  [yellow]warning:[/] {problem}")
+            console.print(f"  [yellow]warning:[/] {escape(str(problem))}")
 
     run_guarded(run)
 

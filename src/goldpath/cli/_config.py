@@ -6,6 +6,7 @@ import json
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
@@ -31,7 +32,9 @@ def check(ctx: typer.Context) -> None:
             f"[bold red]{len(problems)} problem(s)[/] with the {settings.env} configuration:"
         )
         for problem in problems:
-            console.print(f"  [red]-[/] [bold]{problem.key}[/] ({problem.env_var}): {problem.message}")
+            console.print(
+                f"  [red]-[/] [bold]{problem.key}[/] ({problem.env_var}): {escape(problem.message)}"
+            )
         raise typer.Exit(1)
 
     run_guarded(run)

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from goldpath.errors import (
     AuthenticationError,
@@ -47,10 +48,11 @@ def run_guarded(func: Callable[[], T]) -> T:
     try:
         return func()
     except GoldpathError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
+        # Messages quote rules such as ``[a-z0-9]``: escape them so Rich prints them as-is.
+        err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         if isinstance(exc, InvalidInputError):
             for problem in exc.errors:
-                err_console.print(f"  [red]-[/] {problem}", markup=True, highlight=False)
+                err_console.print(f"  [red]-[/] {escape(str(problem))}", highlight=False)
         raise typer.Exit(exit_code_for(exc)) from None
     except KeyboardInterrupt:
         err_console.print("[bold red]interrupted[/]")

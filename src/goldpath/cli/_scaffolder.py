@@ -13,6 +13,7 @@ import typer
 import yaml
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -111,9 +112,10 @@ def _print_output_data(output: dict[str, Any]) -> None:
 
 def _print_failure(task: TaskRecord) -> None:
     error = task.error or {}
-    console.print(f"[bold red]error:[/] {error.get('message', task.status)}")
+    console.print(f"[bold red]error:[/] {escape(str(error.get('message', task.status)))}")
     for problem in error.get("errors") or []:
-        console.print(f"  [red]-[/] {problem.get('field')}: {problem.get('message')}")
+        field, message = escape(str(problem.get("field"))), escape(str(problem.get("message")))
+        console.print(f"  [red]-[/] {field}: {message}")
     rollback = error.get("rollback") or {}
     for item in rollback.get("undone") or []:
         console.print(f"  [dim]undone:[/] {item}")
@@ -132,9 +134,10 @@ def _print_dry_run(result: DryRunResult) -> None:
     console.print(tree)
     _print_output_data(result.output)
     if result.error:
-        console.print(f"[bold red]error:[/] {result.error}")
+        console.print(f"[bold red]error:[/] {escape(str(result.error))}")
         for problem in result.error_details:
-            console.print(f"  [red]-[/] {problem['field']}: {problem['message']}")
+            field, message = escape(str(problem["field"])), escape(str(problem["message"]))
+            console.print(f"  [red]-[/] {field}: {message}")
 
 
 def _follow(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import err_console, run_guarded
@@ -27,7 +28,7 @@ def serve(
         if problems:
             err_console.print(f"[bold red]error:[/] refusing to start {settings.env}:")
             for problem in problems:
-                err_console.print(f"  [red]-[/] {problem}")
+                err_console.print(f"  [red]-[/] {escape(str(problem))}")
             raise typer.Exit(1)
         return create_app(settings), host or settings.server.host, port or settings.server.port
 

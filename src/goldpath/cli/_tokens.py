@@ -79,7 +79,8 @@ def list_tokens(ctx: typer.Context, user: str = USER_OPTION) -> None:
         table = Table("id", "name", "created", "last used")
         for token in tokens:
             last = token.last_used_at.isoformat(timespec="minutes") if token.last_used_at else "-"
-            table.add_row(token.id, token.name, token.created_at.isoformat(timespec="minutes"), last)
+            created = token.created_at.isoformat(timespec="minutes")
+            table.add_row(token.id, token.name, created, last)
         console.print(table)
 
     run_guarded(run)

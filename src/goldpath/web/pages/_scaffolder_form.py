@@ -218,11 +218,12 @@ _REQUIRED_MESSAGE = re.compile(r"""^['"]?(?P<name>[^'"]+)['"]? is a required pro
 def _field_to_pointer(name: str, rule: str, message: str) -> str:
     """Read a field name from a validation error (pointer, dotted path or ``a[0].b``)."""
     if name.startswith("/"):
+        # A JSON Pointer is exact: a field may well be called "$" or "values".
         parts = [_unescape(t) for t in name.split("/")[1:]]
     else:
         parts = [p for p in re.split(r"\.|\[(\d+)\]", name) if p]
-    while parts and parts[0] in _LEADING_SEGMENTS:
-        parts = parts[1:]
+        while parts and parts[0] in _LEADING_SEGMENTS:
+            parts = parts[1:]
     if rule == "required":
         match = _REQUIRED_MESSAGE.match(message)
         if match and (not parts or parts[-1] != match.group("name")):
