@@ -116,3 +116,33 @@ def test_stored_relations_are_stitched_onto_both_ends(
         ("partOf", "system:default/shop"),
         ("providesApi", "api:default/pay"),
     }
+
+
+def test_spec_owner_follows_backstage_and_skips_the_name_rules() -> None:
+    """Backstage's public templates use ``owner: web@example.com``; it must ingest."""
+    from goldpath.catalog._relations import compute_relations
+
+    entity = {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Component",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"type": "website", "lifecycle": "experimental", "owner": "web@example.com"},
+    }
+    relations, problems = compute_relations(entity)
+    assert problems == []
+    assert ("ownedBy", "group:default/web@example.com") in {
+        (r.type, r.target) for r in relations if r.source == "component:default/web"
+    }
+
+
+def test_spec_ref_with_an_empty_part_is_still_an_error() -> None:
+    from goldpath.catalog._relations import compute_relations
+
+    entity = {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Component",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"type": "website", "lifecycle": "experimental", "owner": "group:/"},
+    }
+    _, problems = compute_relations(entity)
+    assert [p.field for p in problems][:1] == ["spec.owner.namespace"]

@@ -91,22 +91,35 @@ def parse_entity_ref(
     default_namespace: str = DEFAULT_NAMESPACE,
     *,
     field: str = "ref",
+    strict: bool = True,
 ) -> EntityRef:
-    """Parse ``[kind:][namespace/]name``; every malformed part is named in the error."""
+    """Parse ``[kind:][namespace/]name``; every malformed part is named in the error.
+
+    ``strict=False`` is Backstage's reading of relation targets in ``spec`` (an owner such
+    as ``web@example.com``): every part must be present, but the name rules do not apply.
+    """
     if isinstance(ref, str) and ref:
         # big catalogs repeat the same owners and systems thousands of times
-        return _parse_cached(ref, default_kind, default_namespace, field)
-    return _parse(ref, default_kind, default_namespace, field)
+        return _parse_cached(ref, default_kind, default_namespace, field, strict)
+    return _parse(ref, default_kind, default_namespace, field, strict)
 
 
 @lru_cache(maxsize=65536)
 def _parse_cached(
-    ref: str, default_kind: str | None, default_namespace: str, field: str
+    ref: str, default_kind: str | None, default_namespace: str, field: str, strict: bool
 ) -> EntityRef:
-    return _parse(ref, default_kind, default_namespace, field)
+    return _parse(ref, default_kind, default_namespace, field, strict)
 
 
-def _parse(ref: str, default_kind: str | None, default_namespace: str, field: str) -> EntityRef:
+def _present(value: str, field: str, what: str) -> list[FieldError]:
+    if value:
+        return []
+    return [FieldError(field, "required", f"entity ref has an empty {what}")]
+
+
+def _parse(
+    ref: str, default_kind: str | None, default_namespace: str, field: str, strict: bool
+) -> EntityRef:
     if not isinstance(ref, str) or not ref:
         raise InvalidEntityRefError(
             f"{field}: entity ref must be a non-empty string",
@@ -130,10 +143,16 @@ def _parse(ref: str, default_kind: str | None, default_namespace: str, field: st
                 f"{field}.kind", "required", f"entity ref {ref!r} has no kind and none is implied"
             )
         )
-    else:
+    elif strict:
         problems += check_kind(kind, f"{field}.kind")
-    problems += check_namespace(namespace.lower(), f"{field}.namespace")
-    problems += check_name(name, f"{field}.name")
+    else:
+        problems += _present(kind, f"{field}.kind", "kind")
+    if strict:
+        problems += check_namespace(namespace.lower(), f"{field}.namespace")
+        problems += check_name(name, f"{field}.name")
+    else:
+        problems += _present(namespace, f"{field}.namespace", "namespace")
+        problems += _present(name, f"{field}.name", "name")
     if problems:
         detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
         raise InvalidEntityRefError(

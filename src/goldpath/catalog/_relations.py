@@ -91,7 +91,11 @@ def compute_relations(entity: dict[str, Any]) -> tuple[list[Relation], list[Fiel
                 continue  # validation already reported it
             try:
                 target = parse_entity_ref(
-                    item, default_kind=default_kind, default_namespace=namespace, field=where
+                    item,
+                    default_kind=default_kind,
+                    default_namespace=namespace,
+                    field=where,
+                    strict=False,
                 )
             except InvalidEntityRefError as exc:
                 problems.extend(exc.errors)
