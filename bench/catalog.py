@@ -281,6 +281,22 @@ def run(kind: str, root: Path, info: dict[str, Any], queries: int, folder: Path)
                 "HTTP      GET entities/by-name                      ",
                 _percentiles(_time(http_by_name, queries)),
             )
+
+            # The portal's entity page (HTML: overview, relations picture, links, YAML),
+            # signed in as the development guest like a browser would be.
+            sign_in = client.get("/sign-in")
+            token = sign_in.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            client.post("/auth/guest", data={"csrf_token": token}, follow_redirects=False)
+
+            def html_entity_page() -> None:
+                name = f"svc-{rng.randrange(info['components'])}"
+                response = client.get(f"/catalog/default/component/{name}")
+                assert response.status_code == 200 and "<html" in response.text
+
+            print(
+                "HTTP      GET entity page (HTML)                    ",
+                _percentiles(_time(html_entity_page, queries)),
+            )
         database.dispose()
 
 

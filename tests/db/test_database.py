@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
@@ -36,3 +38,38 @@ def test_postgres_urls_use_psycopg3() -> None:
 def test_safe_url_hides_the_password() -> None:
     db = Database("postgresql://app:hunter2@db.example.com/goldpath")
     assert "hunter2" not in db.safe_url
+
+
+def test_script_heads_match_alembics_own_reading() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from goldpath.db._database import MIGRATIONS_DIR, script_heads
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert script_heads() == frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def test_migrated_database_is_at_the_script_heads(any_database: Database) -> None:
+    from goldpath.db._database import script_heads
+
+    assert any_database.applied_heads() == script_heads()
+
+
+def test_a_database_behind_the_heads_is_migrated_again(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from goldpath.db._database import MIGRATIONS_DIR, script_heads
+
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "catalog_0001")  # an older goldpath's catalog
+    assert db.applied_heads() == frozenset({"catalog_0001"})
+    db.migrate()
+    assert db.applied_heads() == script_heads()
+    db.dispose()

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path, PurePosixPath
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
-from goldpath.gitops import (
-    PlatformSpec,
-    ValidationReport,
-    list_local_repos,
-    promote,
-    read_tree,
-    render_platform,
-    rerender,
-    set_image,
-    validate_repo,
-    validate_tree,
-)
-from goldpath.gitops.errors import GitopsRepoNotFoundError
+
+if TYPE_CHECKING:
+    from goldpath.gitops import ValidationReport
+
+# goldpath.gitops (Grafana SDK, schemas, kubernetes-validate) is imported inside each
+# command: every `goldpath` invocation, `serve` included, would pay for it otherwise.
 
 __all__ = ["gitops_app", "validate_command"]
 
@@ -46,6 +39,8 @@ def _print_report(title: str, report: ValidationReport) -> None:
 
 
 def _app_repo(ctx: typer.Context, app: str, repo: str | None) -> str:
+    from goldpath.gitops.errors import GitopsRepoNotFoundError
+
     if repo:
         return repo
     settings = cli_context(ctx).settings
@@ -63,6 +58,7 @@ def platform_command(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the manifests into.")],
 ) -> None:
     """Render the platform-wide manifests (cluster roles, namespaces, policies, secret store)."""
+    from goldpath.gitops import PlatformSpec, render_platform, validate_tree
 
     def run() -> None:
         platform = PlatformSpec.from_settings(cli_context(ctx).settings)
@@ -92,6 +88,7 @@ def set_image_command(
     ] = None,
 ) -> None:
     r"""Set the app's image tag, validate and commit with \[skip ci]; nothing if unchanged."""
+    from goldpath.gitops import set_image
 
     def run() -> None:
         sha = set_image(_app_repo(ctx, app, repo), app, tag, environment=env)
@@ -112,6 +109,7 @@ def promote_command(
     repo: Annotated[str | None, typer.Option("--repo", help="GitOps repo (path or URL).")] = None,
 ) -> None:
     """Copy the image tag from one overlay to another, as one commit."""
+    from goldpath.gitops import promote
 
     def run() -> None:
         tag, sha = promote(_app_repo(ctx, app, repo), app, source=source, target=target)
@@ -124,6 +122,8 @@ def promote_command(
 
 
 def _repos(ctx: typer.Context) -> list[Path]:
+    from goldpath.gitops import list_local_repos
+
     settings = cli_context(ctx).settings
     return list_local_repos(settings.git_root, settings.platform.gitops_group)
 
@@ -134,6 +134,7 @@ def render_all_command(
     check: Annotated[bool, typer.Option("--check", help="Report only; commit nothing.")] = False,
 ) -> None:
     """Re-render every app's GitOps repo with today's renderer; commit what changed."""
+    from goldpath.gitops import PlatformSpec, rerender
 
     def run() -> None:
         platform = PlatformSpec.from_settings(cli_context(ctx).settings)
@@ -155,6 +156,7 @@ def render_all_command(
 @gitops_app.command("validate-all")
 def validate_all_command(ctx: typer.Context) -> None:
     """Validate every app's GitOps repo; exit 1 when any fails."""
+    from goldpath.gitops import validate_repo
 
     def run() -> None:
         version = cli_context(ctx).settings.platform.kubernetes_version
@@ -177,6 +179,8 @@ def validate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Validate manifests: Kubernetes schemas, CRD schemas, policies, promtool, kustomize."""
+    from goldpath.gitops import read_tree, validate_tree
+    from goldpath.gitops.errors import GitopsRepoNotFoundError
 
     def run() -> None:
         if not path.exists():

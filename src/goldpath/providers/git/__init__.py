@@ -2,7 +2,6 @@
 
 from goldpath.providers.git._cli import GitAuthor, clean_git_env, redact, run_git
 from goldpath.providers.git._github import GitHubHost
-from goldpath.providers.git._gitlab import GitLabHost
 from goldpath.providers.git._hosts import GitHosts, RemoteKind
 from goldpath.providers.git._local import LocalFileRef, LocalGitHost
 from goldpath.providers.git._protocol import GitHost, GitHostKind, RepoInfo, Visibility
@@ -56,3 +55,12 @@ __all__ = [
     "run_git",
     "serve_git_http",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # python-gitlab (and requests) load only when GitLab is actually used.
+    if name == "GitLabHost":
+        from goldpath.providers.git._gitlab import GitLabHost
+
+        return GitLabHost
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,7 +14,12 @@ from goldpath.errors import FieldError
 from goldpath.providers.git._cli import GitAuthor, redact
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._remote import push_over_https
-from goldpath.providers.git._url import check_owner, check_repo_name, normalise_repo_name
+from goldpath.providers.git._url import (
+    check_owner,
+    check_repo_name,
+    normalise_repo_name,
+    ref_and_path_splits,
+)
 from goldpath.providers.git.errors import (
     GitHostError,
     GitHostUnavailableError,
@@ -280,11 +285,7 @@ class GitHubHost:
         rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
         owner, _, rest = rest.partition("/")
         repo, _, rest = rest.partition("/")
-        segments = [s for s in rest.removeprefix("blob/").split("/") if s]
-        if len(segments) < 2 or any(s in (".", "..") for s in segments):
-            raise GitPathNotFoundError(f"{url} names no file", url=url)
-        for cut in range(1, len(segments)):
-            ref, file_path = "/".join(segments[:cut]), "/".join(segments[cut:])
+        for ref, file_path in ref_and_path_splits(rest.removeprefix("blob/"), url):
             response = self._request(
                 "GET",
                 f"/repos/{owner}/{repo}/contents/{quote(file_path)}",

@@ -16,7 +16,12 @@ from goldpath.config import GitIntegration
 from goldpath.providers.git._cli import GitAuthor, redact
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._remote import push_over_https
-from goldpath.providers.git._url import check_owner, check_repo_name, normalise_repo_name
+from goldpath.providers.git._url import (
+    check_owner,
+    check_repo_name,
+    normalise_repo_name,
+    ref_and_path_splits,
+)
 from goldpath.providers.git.errors import (
     GitHostError,
     GitHostUnavailableError,
@@ -258,12 +263,9 @@ class GitLabHost:
         rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
         project_path, _, tail = rest.partition("/-/")
         _, _, ref_and_path = tail.partition("/")
-        segments = [s for s in ref_and_path.split("/") if s]
-        if len(segments) < 2 or any(s in (".", "..") for s in segments):
-            raise GitPathNotFoundError(f"{url} names no file", url=url)
+        candidates = ref_and_path_splits(ref_and_path, url)
         project = self._client.projects.get(project_path, lazy=True)
-        for cut in range(1, len(segments)):
-            ref, file_path = "/".join(segments[:cut]), "/".join(segments[cut:])
+        for ref, file_path in candidates:
             try:
                 return project.files.raw(file_path=file_path, ref=ref)
             except gitlab.exceptions.GitlabGetError as exc:

@@ -11,7 +11,6 @@ from pydantic import SecretStr
 from goldpath.config import GitIntegration, Settings
 from goldpath.errors import FieldError
 from goldpath.providers.git._github import GitHubHost
-from goldpath.providers.git._gitlab import GitLabHost
 from goldpath.providers.git._local import LocalGitHost
 from goldpath.providers.git._protocol import GitHost
 from goldpath.providers.git._url import RepoUrl, parse_repo_url
@@ -47,9 +46,7 @@ class GitHosts:
         key = (kind, integration.host.lower())
         with self._lock:
             if key not in self._remote:
-                self._remote[key] = (
-                    GitLabHost(integration) if kind == "gitlab" else GitHubHost(integration)
-                )
+                self._remote[key] = _remote_host(kind, integration)
             return self._remote[key]
 
     def for_host(
@@ -77,9 +74,7 @@ class GitHosts:
                 )
             if token:
                 integration = integration.model_copy(update={"token": SecretStr(token)})
-                if found_kind == "gitlab":
-                    return GitLabHost(integration)
-                return GitHubHost(integration)
+                return _remote_host(found_kind, integration)
             return self._build(found_kind, integration)
         if self._settings.is_production:
             where = f"integrations.{kind}" if kind else "integrations.gitlab or integrations.github"
@@ -118,3 +113,12 @@ class GitHosts:
     def platform_host(self) -> GitHost:
         """The host of ``settings.platform.git_host`` (where GitOps repositories live)."""
         return self.for_host(self._settings.platform.git_host, field="platform.git_host")
+
+
+def _remote_host(kind: RemoteKind, integration: GitIntegration) -> GitHost:
+    """A GitLab or GitHub host; python-gitlab is imported only when GitLab is configured."""
+    if kind == "gitlab":
+        from goldpath.providers.git._gitlab import GitLabHost
+
+        return GitLabHost(integration)
+    return GitHubHost(integration)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
 from goldpath.errors import FieldError
-from goldpath.providers.git.errors import InvalidRepoUrlError
+from goldpath.providers.git.errors import GitPathNotFoundError, InvalidRepoUrlError
 
 __all__ = [
+    "ref_and_path_splits",
     "RepoUrl",
     "check_owner",
     "check_repo_name",
@@ -40,6 +41,17 @@ class RepoUrl:
     def full_name(self) -> str:
         """``owner/repo``, the repository's path on its host."""
         return f"{self.owner}/{self.repo}"
+
+
+def ref_and_path_splits(ref_and_path: str, url: str) -> list[tuple[str, str]]:
+    """Every ``(ref, path)`` reading of ``<ref>/<path>`` (a ref may hold slashes), shortest
+    ref first; GitPathNotFoundError when it names no file or tries to climb out."""
+    segments = [s for s in ref_and_path.split("/") if s]
+    if len(segments) < 2 or any(s in (".", "..") for s in segments):
+        raise GitPathNotFoundError(f"{url} names no file", url=url)
+    return [
+        ("/".join(segments[:cut]), "/".join(segments[cut:])) for cut in range(1, len(segments))
+    ]
 
 
 def normalise_repo_name(name: str) -> str:

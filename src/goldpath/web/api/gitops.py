@@ -6,8 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from goldpath.gitops import validate_repo
-from goldpath.gitops.errors import GitopsRepoNotFoundError
 from goldpath.providers.git import LocalGitHost
 from goldpath.web._deps import runtime_of
 
@@ -19,6 +17,10 @@ router = APIRouter(prefix="/api/gitops", tags=["gitops"])
 @router.get("/apps/{app}/report")
 def app_report(app: str, request: Request) -> dict[str, Any]:
     """Validate the app's GitOps repository as committed and return every finding."""
+    # Imported here: goldpath.gitops is heavy and only this endpoint needs it at request time.
+    from goldpath.gitops import validate_repo
+    from goldpath.gitops.errors import GitopsRepoNotFoundError
+
     runtime = runtime_of(request)
     platform = runtime.settings.platform
     host = runtime.git_hosts.platform_host()
