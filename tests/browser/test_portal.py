@@ -115,6 +115,19 @@ def test_the_layout_has_no_horizontal_scroll_at_1280_pixels(
         assert overflow <= 0, path
 
 
+def test_the_catalog_table_fits_its_card_at_1280_pixels(
+    guest_page: Any, live_server: LiveServer
+) -> None:
+    guest_page.goto(live_server.url("/catalog"))
+    overflow = guest_page.evaluate(
+        "(() => { const w = document.querySelector('.table-wrap');"
+        " return w.scrollWidth - w.clientWidth; })()"
+    )
+    assert overflow <= 0
+    header = guest_page.locator("[data-testid=catalog-table] thead").inner_text().lower()
+    assert "lifecycle" in header and "owner" in header
+
+
 def test_portal_pages_load_without_console_errors(guest_page: Any, live_server: LiveServer) -> None:
     errors: list[str] = []
     guest_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
