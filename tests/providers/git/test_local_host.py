@@ -219,3 +219,34 @@ def test_list_repos_names_every_repository(local_host: LocalGitHost) -> None:
     local_host.create_repo("a", "one")
     local_host.create_repo("a/b", "two")
     assert local_host.list_repos() == [("a", "one"), ("a/b", "two")]
+
+
+def test_refs_are_read_from_packed_refs_too(local_host: LocalGitHost, source_dir: Path) -> None:
+    info = _publish(local_host, source_dir)
+    path = local_host.repo_path("team", "svc")
+    git("--git-dir", str(path), "tag", "v1", "main")
+    git("--git-dir", str(path), "pack-refs", "--all")
+    assert not (path / "refs" / "heads" / "main").exists()
+    assert local_host.refs("team", "svc") == ["main", "v1"]
+    (source_dir / "after-pack.txt").write_text("x\n")
+    sha = local_host.push(
+        source_dir, info, branch="main", message="on packed", author_name="A", author_email="a@x"
+    )
+    assert git("--git-dir", str(path), "rev-list", "--count", "main").strip() == "2"
+    assert git("--git-dir", str(path), "rev-parse", "main").strip() == sha
+
+
+def test_a_loose_ref_wins_over_its_packed_copy_and_lock_files_are_not_refs(
+    local_host: LocalGitHost, source_dir: Path
+) -> None:
+    info = _publish(local_host, source_dir)
+    path = local_host.repo_path("team", "svc")
+    git("--git-dir", str(path), "pack-refs", "--all")
+    (source_dir / "second.txt").write_text("x\n")
+    newer = local_host.push(
+        source_dir, info, branch="main", message="loose", author_name="A", author_email="a@x"
+    )
+    (path / "refs" / "heads" / "feature.lock").write_text(newer + "\n")
+    assert local_host.refs("team", "svc") == ["main"]
+    assert local_host._resolve(path, "refs/heads/main") == newer
+    assert local_host.read(local_host.contents_url("team", "svc", "main") + "/second.txt") == b"x\n"

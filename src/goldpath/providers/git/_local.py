@@ -307,25 +307,19 @@ class LocalGitHost:
         return sha
 
     def _resolve(self, path: Path, rev: str) -> str | None:
-        try:
-            out = run_git(["--git-dir", path, "rev-parse", "--verify", "--quiet", rev])
-        except GitCommandError:
-            return None
-        return out.decode().strip() or None
+        """The sha a full ref name (``refs/heads/main``) points at, or None."""
+        return _read_refs(path).get(rev)
 
     def refs(self, owner: str, repo: str) -> list[str]:
         """Branch and tag names of the repository."""
         path = self.repo_path(owner, repo)
         if not self._is_repo(path):
             raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
-        out = run_git(
-            ["--git-dir", path, "for-each-ref", "--format=%(refname)", "refs/heads", "refs/tags"]
-        )
         names = []
-        for line in out.decode().splitlines():
+        for name in sorted(_read_refs(path)):
             for prefix in ("refs/heads/", "refs/tags/"):
-                if line.startswith(prefix):
-                    names.append(line[len(prefix) :])
+                if name.startswith(prefix):
+                    names.append(name[len(prefix) :])
         return names
 
     def split_ref_and_path(self, owner: str, repo: str, ref_and_path: str) -> tuple[str, str]:
@@ -416,3 +410,33 @@ class LocalGitHost:
         if target is None:
             raise GitPathNotFoundError(f"{url} is not a file URL of the local git host", url=url)
         return self.read_file(target.owner, target.repo, target.ref, target.path)
+
+
+def _read_refs(git_dir: Path) -> dict[str, str]:
+    """Every ref of a repository goldpath created, read from its files (no git process).
+
+    Git keeps refs as loose files under ``refs/`` and in ``packed-refs``; a loose ref wins
+    over a packed one. Reading them directly saves a process per lookup on every Create.
+    """
+    refs: dict[str, str] = {}
+    packed = git_dir / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text(encoding="utf-8").splitlines():
+            if not line or line[0] in "#^":
+                continue  # header, or the peeled object of the tag above
+            sha, _, name = line.partition(" ")
+            if _SHA.match(sha) and name.startswith("refs/"):
+                refs[name] = sha
+    root = git_dir / "refs"
+    for folder, _subfolders, files in os.walk(root):
+        for file_name in files:
+            if file_name.endswith(".lock"):
+                continue  # a ref git is updating right now; the ref itself is beside it
+            loose = Path(folder) / file_name
+            try:
+                sha = loose.read_text(encoding="utf-8").strip()
+            except OSError:
+                continue  # removed while we looked: a concurrent update
+            if _SHA.match(sha):
+                refs[loose.relative_to(git_dir).as_posix()] = sha
+    return refs
