@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -258,7 +259,10 @@ def _serve(root: Path, path: str) -> tuple[int, bytes]:
         )
         return answer.status, b"".join([chunk async for chunk in answer.body])
 
-    return asyncio.run(go())
+    # A Playwright test earlier in this xdist worker leaves an event loop running on the
+    # main thread; a thread of our own always gets a fresh one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 @settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
