@@ -24,7 +24,7 @@ from goldpath.scaffolder._actions import (
     UndoRecord,
 )
 from goldpath.scaffolder._expressions import render_value
-from goldpath.scaffolder._template import Template
+from goldpath.scaffolder._template import StepSpec, Template
 from goldpath.scaffolder.errors import ExpressionError, TaskCancelledError
 
 if TYPE_CHECKING:
@@ -243,6 +243,26 @@ def run_template(
         sink.undo_recorded(record)
         stack.append((record, undo))
 
+    def run_step_action(
+        action: Action, step: StepSpec, step_context: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return _run_action(
+            action,
+            step.input,
+            step_context,
+            step.id,
+            workspace=workspace,
+            task_id=task_id,
+            runtime=runtime,
+            dry_run=dry_run,
+            secrets=secrets,
+            identity=identity,
+            template=template,
+            logger=_step_logger(sink, step.id),
+            record_undo=record_undo,
+            sink=sink,
+        )
+
     try:
         for step in template.steps:
             current = step.id
@@ -275,43 +295,12 @@ def run_template(
                 for iteration in iterations:
                     if sink.cancelled():
                         raise TaskCancelledError("task was cancelled", task_id=task_id)
-                    outputs = _run_action(
-                        action,
-                        step.input,
-                        {**context, "each": iteration},
-                        step.id,
-                        workspace=workspace,
-                        task_id=task_id,
-                        runtime=runtime,
-                        dry_run=dry_run,
-                        secrets=secrets,
-                        identity=identity,
-                        template=template,
-                        logger=step_log,
-                        record_undo=record_undo,
-                        sink=sink,
-                    )
+                    outputs = run_step_action(action, step, {**context, "each": iteration})
                     for name, value in outputs.items():
                         collected.setdefault(name, []).append(value)
                 step_outputs[step.id] = {"output": collected}
             else:
-                outputs = _run_action(
-                    action,
-                    step.input,
-                    context,
-                    step.id,
-                    workspace=workspace,
-                    task_id=task_id,
-                    runtime=runtime,
-                    dry_run=dry_run,
-                    secrets=secrets,
-                    identity=identity,
-                    template=template,
-                    logger=step_log,
-                    record_undo=record_undo,
-                    sink=sink,
-                )
-                step_outputs[step.id] = {"output": outputs}
+                step_outputs[step.id] = {"output": run_step_action(action, step, context)}
             step_log(f"Finished step {step.name} in {time.perf_counter() - started:.3f}s")
             sink.step(step.id, "completed")
             current = None
