@@ -309,6 +309,39 @@ def _resolve(
     return host, parsed.owner, parsed.repo
 
 
+def _push_created(
+    ctx: ActionContext,
+    host: GitHost,
+    info: RepoInfo,
+    source: Path,
+    *,
+    branch: str,
+    contents: str,
+    message: str,
+    author: tuple[str | None, str | None],
+    what: str,
+) -> tuple[str, str]:
+    """Record the undo of a repository this task just created, push ``source`` to it and
+    output remoteUrl, repoContentsUrl and commitHash; returns the sha and the clone URL."""
+    _record_delete(ctx, host, info)
+    ctx.log(f"Created {what} {info.full_name} on {host.host}")
+    ctx.check_cancelled()
+    author_name, author_email = _author(*author)
+    sha = host.push(
+        source,
+        info,
+        branch=branch,
+        message=message,
+        author_name=author_name,
+        author_email=author_email,
+    )
+    remote = _with_git_suffix(info.clone_url)
+    ctx.output("remoteUrl", remote)
+    ctx.output("repoContentsUrl", contents)
+    ctx.output("commitHash", sha)
+    return sha, remote
+
+
 def _publish(
     ctx: ActionContext,
     params: _PublishInput,
@@ -347,23 +380,18 @@ def _publish(
         ctx.output("projectId", info.id)
         ctx.output("created", False)
         return
-    _record_delete(ctx, host, info)
-    ctx.log(f"Created repository {info.full_name} on {host.host}")
-    ctx.check_cancelled()
-    author_name, author_email = _author(params.git_author_name, params.git_author_email)
-    sha = host.push(
-        source,
+    sha, remote = _push_created(
+        ctx,
+        host,
         info,
+        source,
         branch=branch,
+        contents=contents,
         message=params.git_commit_message,
-        author_name=author_name,
-        author_email=author_email,
+        author=(params.git_author_name, params.git_author_email),
+        what="repository",
     )
-    remote = _with_git_suffix(info.clone_url)
     ctx.log(f"Pushed {sha[:12]} to {branch}; clone with: git clone {remote}")
-    ctx.output("remoteUrl", remote)
-    ctx.output("repoContentsUrl", contents)
-    ctx.output("commitHash", sha)
     if kind == "gitlab":
         ctx.output("projectId", info.id)
         ctx.output("created", True)
@@ -487,23 +515,18 @@ def _gitops_publish(ctx: ActionContext, params: GitopsPublishInput) -> None:
             description=params.description or f"GitOps configuration of {params.name}",
             default_branch=params.default_branch,
         )
-        _record_delete(ctx, host, info)
-        ctx.log(f"Created GitOps repository {info.full_name} on {host.host}")
-        ctx.check_cancelled()
-        author_name, author_email = _author(params.git_author_name, params.git_author_email)
-        sha = host.push(
-            tree,
+        sha, remote = _push_created(
+            ctx,
+            host,
             info,
+            tree,
             branch=params.default_branch,
+            contents=contents,
             message=params.git_commit_message,
-            author_name=author_name,
-            author_email=author_email,
+            author=(params.git_author_name, params.git_author_email),
+            what="GitOps repository",
         )
-    remote = _with_git_suffix(info.clone_url)
     ctx.log(f"Committed {len(files)} files as {sha[:12]}; clone with: git clone {remote}")
-    ctx.output("remoteUrl", remote)
-    ctx.output("repoContentsUrl", contents)
-    ctx.output("commitHash", sha)
     ctx.output("files", paths)
 
 
