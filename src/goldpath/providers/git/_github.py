@@ -10,21 +10,17 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 
 from goldpath.config import GitIntegration
-from goldpath.errors import FieldError
 from goldpath.providers.git._cli import GitAuthor, redact
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._remote import push_over_https
 from goldpath.providers.git._url import (
-    check_owner,
-    check_repo_name,
-    normalise_repo_name,
+    checked_repo_name,
     ref_and_path_splits,
 )
 from goldpath.providers.git.errors import (
     GitHostError,
     GitHostUnavailableError,
     GitPathNotFoundError,
-    InvalidRepoUrlError,
     RepoExistsError,
     RepoNotFoundError,
 )
@@ -38,17 +34,7 @@ _API_VERSION = "2022-11-28"
 
 
 def _names(owner: str, repo: str) -> str:
-    repo = normalise_repo_name(repo)
-    errors = check_owner(owner) + check_repo_name(repo)
-    if "/" in owner:
-        errors.append(FieldError("owner", "pattern", "a GitHub owner has no nested groups"))
-    if errors:
-        raise InvalidRepoUrlError(
-            f"{owner}/{repo} is not a valid GitHub repository: "
-            + "; ".join(e.message for e in errors),
-            errors=errors,
-        )
-    return repo
+    return checked_repo_name(owner, repo, what="GitHub repository", flat_owner=True)
 
 
 def _urls(integration: GitIntegration) -> tuple[str, str]:

@@ -17,16 +17,13 @@ from goldpath.providers.git._cli import GitAuthor, redact
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._remote import push_over_https
 from goldpath.providers.git._url import (
-    check_owner,
-    check_repo_name,
-    normalise_repo_name,
+    checked_repo_name,
     ref_and_path_splits,
 )
 from goldpath.providers.git.errors import (
     GitHostError,
     GitHostUnavailableError,
     GitPathNotFoundError,
-    InvalidRepoUrlError,
     RepoExistsError,
     RepoNotFoundError,
 )
@@ -39,15 +36,7 @@ _TIMEOUT_SECONDS = 30.0
 
 
 def _names(owner: str, repo: str) -> str:
-    repo = normalise_repo_name(repo)
-    errors = check_owner(owner) + check_repo_name(repo)
-    if errors:
-        raise InvalidRepoUrlError(
-            f"{owner}/{repo} is not a valid GitLab project path: "
-            + "; ".join(e.message for e in errors),
-            errors=errors,
-        )
-    return repo
+    return checked_repo_name(owner, repo, what="GitLab project")
 
 
 class GitLabHost:

@@ -22,7 +22,12 @@ from goldpath.providers.git._cli import (
     run_git,
 )
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
-from goldpath.providers.git._url import check_owner, check_repo_name, normalise_repo_name
+from goldpath.providers.git._url import (
+    check_owner,
+    check_repo_name,
+    checked_repo_name,
+    normalise_repo_name,
+)
 from goldpath.providers.git.errors import (
     GitCommandError,
     GitPathNotFoundError,
@@ -51,15 +56,7 @@ class LocalFileRef:
 
 
 def _check_names(owner: str, repo: str) -> str:
-    repo = normalise_repo_name(repo)
-    errors = check_owner(owner) + check_repo_name(repo)
-    if errors:
-        raise InvalidRepoUrlError(
-            f"{owner}/{repo} is not a valid repository path: "
-            + "; ".join(e.message for e in errors),
-            errors=errors,
-        )
-    return repo
+    return checked_repo_name(owner, repo)
 
 
 class LocalGitHost:

@@ -10,6 +10,7 @@ from goldpath.errors import FieldError
 from goldpath.providers.git.errors import GitPathNotFoundError, InvalidRepoUrlError
 
 __all__ = [
+    "checked_repo_name",
     "ref_and_path_splits",
     "RepoUrl",
     "check_owner",
@@ -49,9 +50,24 @@ def ref_and_path_splits(ref_and_path: str, url: str) -> list[tuple[str, str]]:
     segments = [s for s in ref_and_path.split("/") if s]
     if len(segments) < 2 or any(s in (".", "..") for s in segments):
         raise GitPathNotFoundError(f"{url} names no file", url=url)
-    return [
-        ("/".join(segments[:cut]), "/".join(segments[cut:])) for cut in range(1, len(segments))
-    ]
+    return [("/".join(segments[:cut]), "/".join(segments[cut:])) for cut in range(1, len(segments))]
+
+
+def checked_repo_name(
+    owner: str, repo: str, *, what: str = "repository", flat_owner: bool = False
+) -> str:
+    """The normalised repo name when ``owner/repo`` is a valid path; else InvalidRepoUrlError
+    naming every problem (``flat_owner``: the host has no nested groups, like GitHub)."""
+    repo = normalise_repo_name(repo)
+    errors = check_owner(owner) + check_repo_name(repo)
+    if flat_owner and "/" in owner:
+        errors.append(FieldError("owner", "pattern", f"a {what} owner has no nested groups"))
+    if errors:
+        raise InvalidRepoUrlError(
+            f"{owner}/{repo} is not a valid {what} path: " + "; ".join(e.message for e in errors),
+            errors=errors,
+        )
+    return repo
 
 
 def normalise_repo_name(name: str) -> str:
