@@ -40,5 +40,5 @@ output "argocd_url" {
 
 output "portal_role_arn" {
   description = "IRSA role of the goldpath portal (annotation of ServiceAccount goldpath/goldpath)."
-  value       = aws_iam_role.portal.arn
+  value       = module.portal_role.arn
 }

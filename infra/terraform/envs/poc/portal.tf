@@ -3,36 +3,25 @@
 # per-app secrets of scaffolded applications, nothing else.
 data "aws_caller_identity" "current" {}
 
-data "aws_iam_policy_document" "portal_assume" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [module.eks.oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${module.eks.oidc_issuer}:sub"
-      values   = ["system:serviceaccount:goldpath:goldpath"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${module.eks.oidc_issuer}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-  }
+# The role used to be declared here; keep existing state when upgrading.
+moved {
+  from = aws_iam_role.portal
+  to   = module.portal_role.aws_iam_role.this
 }
 
-resource "aws_iam_role" "portal" {
-  name               = "${var.cluster_name}-goldpath-portal"
-  assume_role_policy = data.aws_iam_policy_document.portal_assume.json
+module "portal_role" {
+  source = "../../modules/irsa-role"
+
+  name              = "${var.cluster_name}-goldpath-portal"
+  oidc_provider_arn = module.eks.oidc_provider_arn
+  oidc_issuer       = module.eks.oidc_issuer
+  namespace         = "goldpath"
+  service_account   = "goldpath"
+  tags              = local.tags
 }
 
 resource "aws_iam_role_policy_attachment" "portal_ecr" {
-  role       = aws_iam_role.portal.name
+  role       = module.portal_role.name
   policy_arn = module.ecr.app_repository_admin_policy_arn
 }
 
@@ -52,6 +41,6 @@ data "aws_iam_policy_document" "portal_app_secrets" {
 
 resource "aws_iam_role_policy" "portal_app_secrets" {
   name   = "manage-app-secrets"
-  role   = aws_iam_role.portal.id
+  role   = module.portal_role.name
   policy = data.aws_iam_policy_document.portal_app_secrets.json
 }

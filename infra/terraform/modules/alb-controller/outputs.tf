@@ -1,6 +1,6 @@
 output "role_arn" {
   description = "IAM role ARN assumed by the controller through IRSA."
-  value       = aws_iam_role.this.arn
+  value       = module.role.arn
 }
 
 output "ingress_class" {

@@ -6,34 +6,21 @@ locals {
   service_account = "external-secrets"
 }
 
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [var.oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${var.oidc_issuer}:sub"
-      values   = ["system:serviceaccount:${var.namespace}:${local.service_account}"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${var.oidc_issuer}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-  }
+# The role used to be declared here; keep existing state when upgrading.
+moved {
+  from = aws_iam_role.this
+  to   = module.role.aws_iam_role.this
 }
 
-resource "aws_iam_role" "this" {
-  name               = "${var.cluster_name}-external-secrets"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+module "role" {
+  source = "../irsa-role"
 
-  tags = var.tags
+  name              = "${var.cluster_name}-external-secrets"
+  oidc_provider_arn = var.oidc_provider_arn
+  oidc_issuer       = var.oidc_issuer
+  namespace         = var.namespace
+  service_account   = local.service_account
+  tags              = var.tags
 }
 
 data "aws_iam_policy_document" "read" {
@@ -63,7 +50,7 @@ data "aws_iam_policy_document" "read" {
 
 resource "aws_iam_role_policy" "read" {
   name   = "read-platform-secrets"
-  role   = aws_iam_role.this.id
+  role   = module.role.name
   policy = data.aws_iam_policy_document.read.json
 }
 
@@ -82,7 +69,7 @@ resource "helm_release" "this" {
       create = true
       name   = local.service_account
       annotations = {
-        "eks.amazonaws.com/role-arn" = aws_iam_role.this.arn
+        "eks.amazonaws.com/role-arn" = module.role.arn
       }
     }
   })]

@@ -1,6 +1,6 @@
 output "role_arn" {
   description = "IAM role ARN assumed by the operator through IRSA."
-  value       = aws_iam_role.this.arn
+  value       = module.role.arn
 }
 
 output "cluster_secret_store" {
