@@ -14,6 +14,7 @@ from goldpath.providers.git._url import (
     parse_repo_url,
 )
 from goldpath.providers.git.errors import (
+    BranchMovedError,
     GitCommandError,
     GitHostError,
     GitHostUnavailableError,
@@ -25,6 +26,7 @@ from goldpath.providers.git.errors import (
 )
 
 __all__ = [
+    "BranchMovedError",
     "GitAuthor",
     "GitCommandError",
     "GitHost",

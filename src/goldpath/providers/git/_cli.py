@@ -18,7 +18,6 @@ __all__ = [
     "GitAuthor",
     "check_branch_name",
     "clean_git_env",
-    "commit_directory",
     "redact",
     "run_git",
 ]
@@ -148,35 +147,3 @@ def check_branch_name(branch: str) -> str | None:
     ):
         return f"{branch!r} is not a valid git branch name"
     return None
-
-
-def commit_directory(
-    source_dir: Path,
-    *,
-    git_dir: Path,
-    message: str,
-    author: GitAuthor,
-    parent: str | None,
-) -> str:
-    """Commit every file of ``source_dir`` (honouring its .gitignore) into ``git_dir``.
-
-    The tree is written with a private index straight into ``git_dir`` (bare or not), so
-    the source directory gains no ``.git``. Returns the new commit's sha; no ref moves.
-    """
-    identity = {
-        "GIT_AUTHOR_NAME": author.name,
-        "GIT_AUTHOR_EMAIL": author.email,
-        "GIT_COMMITTER_NAME": author.name,
-        "GIT_COMMITTER_EMAIL": author.email,
-    }
-    source_dir, git_dir = source_dir.absolute(), git_dir.absolute()
-    with tempfile.TemporaryDirectory(prefix="goldpath-index-") as scratch:
-        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index"), **identity}
-        base = ["--git-dir", str(git_dir), "--work-tree", str(source_dir)]
-        run_git([*base, "add", "--all", "."], cwd=source_dir, env=env)
-        tree = run_git(["--git-dir", str(git_dir), "write-tree"], env=env).decode().strip()
-        args: list[str] = ["--git-dir", str(git_dir), "commit-tree", tree]
-        if parent is not None:
-            args += ["-p", parent]
-        sha = run_git([*args, "-F", "-"], env=env, input_bytes=message.encode("utf-8"))
-    return sha.decode().strip()

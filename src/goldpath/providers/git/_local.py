@@ -14,13 +14,8 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from goldpath.errors import FieldError
-from goldpath.providers.git._cli import (
-    EMPTY_SHA,
-    GitAuthor,
-    check_branch_name,
-    commit_directory,
-    run_git,
-)
+from goldpath.providers.git import _objects
+from goldpath.providers.git._cli import EMPTY_SHA, GitAuthor, check_branch_name, run_git
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._url import (
     check_owner,
@@ -29,6 +24,7 @@ from goldpath.providers.git._url import (
     normalise_repo_name,
 )
 from goldpath.providers.git.errors import (
+    BranchMovedError,
     GitCommandError,
     GitPathNotFoundError,
     InvalidRepoUrlError,
@@ -40,7 +36,7 @@ __all__ = ["LocalFileRef", "LocalGitHost"]
 
 log = logging.getLogger(__name__)
 
-_ID_KEY = "goldpath.repoid"
+_ID_KEY = ("goldpath", "repoid")  # [goldpath] repoid = <id>
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 _CREATE_ATTEMPTS = 5
 
@@ -112,11 +108,7 @@ class LocalGitHost:
         return self._is_repo(self.repo_path(owner, repo))
 
     def _repo_id(self, path: Path) -> str:
-        try:
-            value = run_git(["config", "--file", str(path / "config"), "--get", _ID_KEY])
-        except GitCommandError:
-            return ""
-        return value.decode().strip()
+        return _objects.read_config_value(path, *_ID_KEY) or ""
 
     def _default_branch(self, path: Path) -> str:
         head = (path / "HEAD").read_text(encoding="utf-8").strip()
@@ -174,10 +166,11 @@ class LocalGitHost:
         staged = Path(tempfile.mkdtemp(prefix="create-", dir=scratch_root))
         repo_id = uuid.uuid4().hex
         try:
-            run_git(["init", "--quiet", "--bare", f"--initial-branch={default_branch}", staged])
-            # The id goes into the fresh repository's config as [goldpath] repoid = <id>.
-            with (staged / "config").open("a", encoding="utf-8") as config:
-                config.write(f"[goldpath]\n\trepoid = {repo_id}\n")
+            _objects.init_bare(
+                staged,
+                default_branch=default_branch,
+                config={_ID_KEY[0]: {_ID_KEY[1]: repo_id}},
+            )
             (staged / "description").write_text(
                 (description.replace("\n", " ").strip() or f"{owner}/{repo}") + "\n",
                 encoding="utf-8",
@@ -293,14 +286,20 @@ class LocalGitHost:
             )
         ref = f"refs/heads/{branch}"
         parent = self._resolve(path, ref)
-        sha = commit_directory(
+        sha = _objects.commit_directory(
             source_dir,
             git_dir=path,
             message=message,
             author=GitAuthor(author_name, author_email),
             parent=parent,
         )
-        run_git(["--git-dir", path, "update-ref", ref, sha, parent or EMPTY_SHA])
+        if not _objects.update_branch(path, ref, sha, expected=parent):
+            raise BranchMovedError(
+                f"branch {branch} of {repo.full_name} moved during the push; nothing was "
+                "changed, push again",
+                owner=repo.owner,
+                repo=repo.name,
+            )
         return sha
 
     def _resolve(self, path: Path, rev: str) -> str | None:
@@ -335,6 +334,35 @@ class LocalGitHost:
             f"repository {owner}/{repo} has no branch {segments[0]!r}", owner=owner, repo=repo
         )
 
+    def _revision(self, git_dir: Path, owner: str, repo: str, ref: str) -> str:
+        """A branch or tag name, or a sha, as a full ref name or a full commit sha."""
+        refs = _read_refs(git_dir)
+        for full in (f"refs/heads/{ref}", f"refs/tags/{ref}"):
+            if full in refs:
+                return full
+        if _SHA.match(ref):
+            if len(ref) == len(EMPTY_SHA):
+                return ref
+            # an abbreviated sha: git knows how to expand it (and when it is ambiguous)
+            try:
+                return (
+                    run_git(
+                        [
+                            "--git-dir",
+                            git_dir,
+                            "rev-parse",
+                            "--verify",
+                            "--quiet",
+                            f"{ref}^{{commit}}",
+                        ]
+                    )
+                    .decode()
+                    .strip()
+                )
+            except GitCommandError:
+                pass
+        raise GitPathNotFoundError(f"no branch {ref!r}", owner=owner, repo=repo)
+
     def read_file(self, owner: str, repo: str, ref: str, path: str) -> bytes:
         """The bytes of ``path`` at ``ref``; GitPathNotFoundError when there is no such file."""
         repo = _check_names(owner, repo)
@@ -348,21 +376,13 @@ class LocalGitHost:
             or any(ord(ch) < 32 for ch in clean)
         ):
             raise GitPathNotFoundError(f"no file {path!r}", owner=owner, repo=repo)
-        if not _SHA.match(ref) and ref not in self.refs(owner, repo):
-            raise GitPathNotFoundError(f"no branch {ref!r}", owner=owner, repo=repo)
-        # One process answers "what is it" and "its bytes": cat-file --batch.
-        out = run_git(
-            ["--git-dir", git_dir, "cat-file", "--batch"],
-            input_bytes=f"{ref}:{clean}\n".encode(),
-        )
-        header, _, rest = out.partition(b"\n")
-        parts = header.split()
-        if len(parts) != 3 or parts[1] != b"blob":
-            what = "is not a file" if len(parts) == 3 else "does not exist"
+        revision = self._revision(git_dir, owner, repo, ref)
+        try:
+            return _objects.read_blob(git_dir, revision, clean)
+        except GitPathNotFoundError as exc:
             raise GitPathNotFoundError(
-                f"{clean} at {ref} in {owner}/{repo} {what}", owner=owner, repo=repo
-            )
-        return rest[: int(parts[2])]
+                f"{clean} at {ref} in {owner}/{repo}: {exc.message}", owner=owner, repo=repo
+            ) from exc
 
     def list_files(self, owner: str, repo: str, ref: str) -> list[str]:
         """Every file path at ``ref`` (empty for a repository with no commits)."""
@@ -371,8 +391,7 @@ class LocalGitHost:
             raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
         if self._resolve(git_dir, f"refs/heads/{ref}") is None:
             return []
-        out = run_git(["--git-dir", git_dir, "ls-tree", "-r", "--name-only", "-z", ref])
-        return [p for p in out.decode("utf-8", "replace").split("\0") if p]
+        return _objects.list_paths(git_dir, f"refs/heads/{ref}")
 
     # -- the catalog's UrlReader ------------------------------------------------------------
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from goldpath.errors import FieldError
-from goldpath.providers.git._cli import GitAuthor, check_branch_name, commit_directory, run_git
+from goldpath.providers.git._cli import GitAuthor, check_branch_name, run_git
+from goldpath.providers.git._objects import commit_directory
 from goldpath.providers.git.errors import GitPathNotFoundError, InvalidRepoUrlError
 
 __all__ = ["push_over_https"]
@@ -34,8 +35,8 @@ def push_over_https(
 ) -> str:
     """Commit ``source_dir`` on top of the remote ``branch`` (if any) and push it; return the sha.
 
-    Works in a throwaway bare repository; the token goes in an Authorization header and
-    is redacted from every error.
+    Works in a throwaway bare repository (the commit is written in-process); the token
+    goes in an Authorization header and is redacted from every error.
     """
     problem = check_branch_name(branch)
     if problem is not None:

@@ -10,6 +10,7 @@ from goldpath.errors import (
 )
 
 __all__ = [
+    "BranchMovedError",
     "GitCommandError",
     "GitHostError",
     "GitHostUnavailableError",
@@ -35,6 +36,10 @@ class GitHostUnavailableError(GitHostError):
 
 class RepoExistsError(ConflictError):
     """The repository already exists; it was left untouched."""
+
+
+class BranchMovedError(ConflictError):
+    """Another writer moved the branch between reading it and pushing; nothing changed."""
 
 
 class RepoNotFoundError(NotFoundError):

@@ -1,0 +1,252 @@
+"""Git repositories read and written in-process (dulwich): no git process on a Create.
+
+Creating a bare repository, committing a directory into it, moving a branch with a
+compare-and-swap and reading a file back are each a few milliseconds of process start-up
+with the git CLI; a Create does all four. Here they run inside the portal, writing the
+same on-disk format git reads (a pack and its index, loose refs), so ``git clone``,
+``git http-backend`` and every other git tool see ordinary repositories.
+
+The git CLI stays for everything that talks to a remote (clone, fetch, push).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from dulwich.config import ConfigFile
+from dulwich.errors import NotCommitError, NotTreeError
+from dulwich.file import FileLocked
+from dulwich.ignore import IgnoreFilterManager
+from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree
+from dulwich.refs import Ref
+from dulwich.repo import Repo
+
+from goldpath.providers.git._cli import GitAuthor
+from goldpath.providers.git.errors import GitPathNotFoundError
+
+__all__ = [
+    "FILE_MODE",
+    "EXECUTABLE_MODE",
+    "SYMLINK_MODE",
+    "commit_directory",
+    "init_bare",
+    "list_paths",
+    "read_blob",
+    "read_config_value",
+    "update_branch",
+]
+
+FILE_MODE = 0o100644
+EXECUTABLE_MODE = 0o100755
+SYMLINK_MODE = 0o120000
+_TREE_MODE = 0o040000
+_FULL_SHA_LENGTH = 40
+
+
+def init_bare(path: Path, *, default_branch: str, config: dict[str, dict[str, str]]) -> None:
+    """A new bare repository in ``path`` (a new or empty folder) on ``default_branch``.
+
+    The layout ``git init --bare`` makes, less its sample hooks. ``config`` is extra
+    ``[section] key = value`` entries for the repository's config. Nothing is synced to
+    disk: callers build the repository aside and rename it into place.
+    """
+    path.mkdir(exist_ok=True)
+    for folder in ("objects/info", "objects/pack", "refs/heads", "refs/tags", "info"):
+        (path / folder).mkdir(parents=True)
+    (path / "HEAD").write_text(f"ref: refs/heads/{default_branch}\n", encoding="utf-8")
+    repo_config = ConfigFile()
+    for key, value in (("repositoryformatversion", "0"), ("filemode", "true"), ("bare", "true")):
+        repo_config.set((b"core",), key.encode(), value.encode())
+    for section, values in config.items():
+        for key, value in values.items():
+            repo_config.set((section.encode(),), key.encode(), value.encode())
+    with (path / "config").open("wb") as config_file:
+        repo_config.write_to_file(config_file)
+
+
+def read_config_value(git_dir: Path, section: str, key: str) -> str | None:
+    """One value of the repository's own config file, or None."""
+    try:
+        config = ConfigFile.from_path(str(git_dir / "config"))
+        return config.get((section.encode(),), key.encode()).decode()
+    except (OSError, KeyError):
+        return None
+
+
+def _mode_of(info: os.stat_result) -> int:
+    # git records only "executable by its owner" for a regular file
+    return EXECUTABLE_MODE if info.st_mode & stat.S_IXUSR else FILE_MODE
+
+
+def _walk(source_dir: Path) -> Iterator[tuple[str, int, bytes]]:
+    """``(relative path, mode, contents)`` of every file ``git add --all`` would add."""
+    ignores = IgnoreFilterManager(str(source_dir), [], False)
+    for folder, subfolders, files in os.walk(source_dir):
+        here = Path(folder)
+        relative = here.relative_to(source_dir).as_posix()
+        prefix = "" if relative == "." else f"{relative}/"
+        kept = []
+        for name in sorted(subfolders):
+            full = here / name
+            if name == ".git" or full.is_symlink():
+                if full.is_symlink():
+                    files.append(name)  # a link to a directory is committed as a link
+                continue
+            if not ignores.may_prune_directory(f"{prefix}{name}/"):
+                kept.append(name)
+        subfolders[:] = kept
+        for name in sorted(files):
+            path = f"{prefix}{name}"
+            if ignores.is_ignored(path):
+                continue
+            full = here / name
+            info = full.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                yield path, SYMLINK_MODE, os.fsencode(os.readlink(full))
+            elif stat.S_ISREG(info.st_mode):
+                yield path, _mode_of(info), full.read_bytes()
+
+
+def _tree_objects(entries: list[tuple[str, int, bytes]]) -> tuple[Tree, list[ShaFile]]:
+    """The root tree of ``entries`` and every blob and tree it needs."""
+    objects: list[ShaFile] = []
+    folders: dict[str, Tree] = {"": Tree()}
+    for path, mode, data in entries:
+        blob = Blob.from_string(data)
+        objects.append(blob)
+        parent, _, name = path.rpartition("/")
+        folders.setdefault(parent, Tree()).add(name.encode(), mode, blob.id)
+        while parent:  # every ancestor folder exists, even when it holds only folders
+            folders.setdefault(parent, Tree())
+            parent = parent.rpartition("/")[0]
+    # deepest first, so a folder's tree is complete before its parent records its id
+    for folder in sorted(folders, key=lambda f: f.count("/") + (1 if f else 0), reverse=True):
+        if not folder:
+            continue
+        tree = folders[folder]
+        parent, _, name = folder.rpartition("/")
+        folders[parent].add(name.encode(), _TREE_MODE, tree.id)
+        objects.append(tree)
+    objects.append(folders[""])
+    return folders[""], objects
+
+
+def _timezone_offset() -> int:
+    offset = datetime.now().astimezone().utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def commit_directory(
+    source_dir: Path,
+    *,
+    git_dir: Path,
+    message: str,
+    author: GitAuthor,
+    parent: str | None,
+) -> str:
+    """Commit every file of ``source_dir`` into ``git_dir``, as ``git add --all`` would.
+
+    ``.gitignore`` files (at any depth) are honoured, file modes (executable, symlink)
+    kept, empty folders and nested ``.git`` folders left out. The objects go into one
+    pack; no ref moves. Returns the new commit's sha.
+    """
+    root, objects = _tree_objects(list(_walk(source_dir.absolute())))
+    identity = f"{author.name} <{author.email}>".encode()
+    commit = Commit()
+    commit.tree = root.id
+    commit.parents = [ObjectID(parent.encode())] if parent else []
+    commit.author = commit.committer = identity
+    commit.author_time = commit.commit_time = int(time.time())
+    commit.author_timezone = commit.commit_timezone = _timezone_offset()
+    commit.encoding = b"UTF-8"
+    commit.message = message.encode("utf-8") if message.endswith("\n") else f"{message}\n".encode()
+    objects.append(commit)
+    repo = Repo(str(git_dir))
+    try:
+        repo.object_store.add_objects([(obj, None) for obj in objects])
+    finally:
+        repo.close()
+    return commit.id.decode()
+
+
+def update_branch(git_dir: Path, ref: str, new: str, *, expected: str | None) -> bool:
+    """Point ``ref`` at ``new`` if it still points at ``expected`` (None: must not exist).
+
+    Git's own lock-file protocol (``<ref>.lock``), so git and goldpath writers exclude
+    each other. False when another writer moved the ref first.
+    """
+    repo = Repo(str(git_dir))
+    try:
+        if expected is None:
+            return bool(repo.refs.add_if_new(Ref(ref.encode()), ObjectID(new.encode())))
+        return bool(
+            repo.refs.set_if_equals(
+                Ref(ref.encode()), ObjectID(expected.encode()), ObjectID(new.encode())
+            )
+        )
+    except FileLocked:
+        return False  # a writer holds the ref's lock right now
+    finally:
+        repo.close()
+
+
+def _tree_at(repo: Repo, rev: str) -> Tree:
+    """The root tree of a full ref name or a full commit sha."""
+    try:
+        target = repo.refs[Ref(rev.encode())] if rev.startswith("refs/") else rev.encode()
+        commit = repo[target]
+    except KeyError as exc:
+        raise GitPathNotFoundError(f"no commit {rev!r}") from exc
+    if not isinstance(commit, Commit):
+        raise GitPathNotFoundError(f"{rev!r} is not a commit")
+    tree = repo[commit.tree]
+    assert isinstance(tree, Tree)
+    return tree
+
+
+def read_blob(git_dir: Path, rev: str, path: str) -> bytes:
+    """The bytes of ``path`` at ``rev`` (a full ref name or a full commit sha).
+
+    GitPathNotFoundError when there is no such file, or ``path`` names a folder.
+    """
+    if not rev.startswith("refs/") and len(rev) != _FULL_SHA_LENGTH:
+        raise GitPathNotFoundError(f"{rev!r} is neither a ref nor a full commit sha")
+    repo = Repo(str(git_dir))
+    try:
+        tree = _tree_at(repo, rev)
+        try:
+            _mode, sha = tree.lookup_path(repo.object_store.__getitem__, path.encode())
+        except (KeyError, NotTreeError, NotCommitError) as exc:
+            raise GitPathNotFoundError(f"{path} at {rev} does not exist") from exc
+        obj = repo[sha]
+        if not isinstance(obj, Blob):
+            raise GitPathNotFoundError(f"{path} at {rev} is not a file")
+        return bytes(obj.data)
+    finally:
+        repo.close()
+
+
+def list_paths(git_dir: Path, rev: str) -> list[str]:
+    """Every file path at ``rev`` (a full ref name or a full commit sha), sorted."""
+    repo = Repo(str(git_dir))
+    try:
+        found: list[str] = []
+        pending: list[tuple[str, Tree]] = [("", _tree_at(repo, rev))]
+        while pending:
+            prefix, tree = pending.pop()
+            for entry in tree.iteritems():
+                name = f"{prefix}{entry.path.decode('utf-8', 'replace')}"
+                if stat.S_ISDIR(entry.mode):
+                    child = repo[entry.sha]
+                    assert isinstance(child, Tree)
+                    pending.append((f"{name}/", child))
+                elif not stat.S_ISDIR(entry.mode) and entry.mode != 0o160000:
+                    found.append(name)
+        return sorted(found)
+    finally:
+        repo.close()
