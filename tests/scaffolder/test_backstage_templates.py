@@ -24,6 +24,11 @@ VALUES: dict[str, dict[str, Any]] = {
         "description": "The shop",
         "repoUrl": "github.com?owner=acme&repo=shop-web",
     },
+    "layered-app": {
+        "component_id": "ledger",
+        "owner": "group:default/finance",
+        "repoUrl": "github.com?owner=acme&repo=ledger",
+    },
     "grpc-service": {
         "component_id": "orders",
         "owner": "group:default/orders",
@@ -120,3 +125,28 @@ def test_v1beta2_templates_are_refused_clearly(service: ScaffolderService) -> No
         service.dry_run(entity, {"name": "x"})
     assert info.value.errors[0].field == "apiVersion"
     assert "scaffolder.backstage.io/v1beta3" in info.value.errors[0].message
+
+
+def test_undefined_names_in_skeletons_render_empty_with_a_warning(
+    service: ScaffolderService,
+) -> None:
+    folder = DATA / "layered-app"
+    entity = yaml.safe_load((folder / "template.yaml").read_text())
+    result = service.dry_run(
+        entity,
+        VALUES["layered-app"],
+        directory_contents=decode_directory_contents(_directory_contents(folder)),
+    )
+    assert result.status == "completed", (result.error, result.error_details)
+    files = {f.path: f.content.decode() for f in result.files}
+    workflow = yaml.safe_load(files[".github/workflows/gradle.yml"])
+    steps = workflow["jobs"]["build"]["steps"]
+    assert steps[0]["with"] == {"ref": None} and steps[1]["env"] == {"GITHUB_TOKEN": None}
+    annotations = yaml.safe_load(files["catalog-info.yaml"])["metadata"]["annotations"]
+    assert annotations == {"github.com/project-slug": "/"}
+    messages = [line["body"]["message"] for line in result.log]
+    assert any(
+        ".github/workflows/gradle.yml uses github, secrets, which the values do not define" in m
+        for m in messages
+    ), messages
+    assert any("catalog-info.yaml uses destination" in m for m in messages), messages

@@ -76,3 +76,48 @@ def test_platform_facts_are_in_expressions(runtime: Runtime) -> None:
     assert platform["ecr_registry"] == "111122223333.dkr.ecr.us-east-2.amazonaws.com"
     for key in ("git_host", "app_group", "gitops_group", "domain", "grafana_url", "argocd_url"):
         assert platform[key] == getattr(runtime.settings.platform, key)
+
+
+def test_a_leftover_gitops_repository_is_refused_up_front(runtime: Runtime) -> None:
+    # gitops:publish creates <gitops_group>/<name> on the platform's git host; a leftover
+    # one is refused at task creation (409), not half-way through the Create.
+    service = runtime.scaffolder
+    service.register_builtin_templates()
+    group = runtime.settings.platform.gitops_group
+    runtime.git_hosts.local.create_repo(group, "ledger")
+    values = {
+        "name": "ledger",
+        "owner": "group:default/payments-team",
+        "description": "Ledger service",
+    }
+    before = service.list_tasks()[1]
+    with pytest.raises(NameReservedError, match=f"repository {group}/ledger"):
+        service.create_task("template:default/nodejs-service", values)
+    assert service.list_tasks()[1] == before
+
+
+def test_a_repo_url_of_an_action_that_creates_no_repository_is_not_a_clash(
+    runtime: Runtime, service: ScaffolderService, tmp_path: Path
+) -> None:
+    # Only actions that create a repository say so (publish:*, gitops:publish); a step
+    # that merely names an existing repository (a pull request, a log line) does not
+    # make its name taken.
+    path = write_template(
+        tmp_path / "templates",
+        name="mentions",
+        annotations={RESERVED_NAME_ANNOTATION: "name"},
+        steps=[
+            {
+                "id": "log",
+                "action": "debug:log",
+                "input": {
+                    "message": "about ${{ parameters.name }}",
+                    "repoUrl": "github.com?owner=acme&repo=${{ parameters.name }}",
+                },
+            }
+        ],
+    )
+    runtime.catalog.add_location("file", str(path))
+    runtime.git_hosts.local.create_repo("acme", "existing")
+    task_id = service.create_task("template:default/mentions", {"name": "existing"})
+    assert service.get_task(task_id).status == "open"

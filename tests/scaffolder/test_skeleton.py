@@ -17,7 +17,7 @@ from goldpath.scaffolder import (
     render_skeleton,
     resolve_inside,
 )
-from goldpath.scaffolder.errors import PathEscapeError
+from goldpath.scaffolder.errors import ExpressionError, PathEscapeError
 
 
 def _skeleton(root: Path, files: dict[str, str]) -> Path:
@@ -157,3 +157,39 @@ def test_values_inside_skeleton_files_are_not_rendered_again(tmp_path: Path) -> 
     source = _skeleton(tmp_path / "s", {"${{ values.name }}.txt": "${{ values.name }}"})
     render_skeleton(source, tmp_path / "out", {"name": "{{ 7 * 7 }}${{ 1 }}"})
     assert (tmp_path / "out" / "{{ 7 * 7 }}${{ 1 }}.txt").read_text() == "{{ 7 * 7 }}${{ 1 }}"
+
+
+def test_undefined_names_in_skeletons_render_empty_and_are_reported() -> None:
+    # Backstage's nunjucks prints an undefined name as nothing, and public templates rely
+    # on it: a GitHub workflow's ${{ github.sha }}, values a template forgot to pass.
+    files = {
+        PurePosixPath(".github/workflows/ci.yml"): SkeletonFile(b"ref: ${{ github.head_ref }}\n"),
+        PurePosixPath("catalog-info.yaml"): SkeletonFile(
+            b"slug: ${{ values.destination.owner }}/${{ values.name }}\n"
+            b"{% if values.system %}system: ${{ values.system }}{% endif %}\n"
+        ),
+        PurePosixPath("docs/${{ values.docs }}/index.md"): SkeletonFile(b"dropped\n"),
+        PurePosixPath("plain.txt"): SkeletonFile(b"${{ values.name }}\n"),
+    }
+    heard: dict[str, list[str]] = {}
+    rendered = render_files(
+        files, {"name": "svc"}, on_undefined=lambda path, names: heard.update({str(path): names})
+    )
+    assert rendered[PurePosixPath(".github/workflows/ci.yml")].content == b"ref: \n"
+    assert rendered[PurePosixPath("catalog-info.yaml")].content == b"slug: /svc\n\n"
+    assert PurePosixPath("docs/index.md") not in rendered  # an empty segment drops the file
+    assert heard == {
+        ".github/workflows/ci.yml": ["github"],
+        "catalog-info.yaml": ["destination", "system"],
+        "docs/${{ values.docs }}/index.md": ["docs"],
+    }
+
+
+def test_lenient_skeletons_still_refuse_unsafe_attributes() -> None:
+    for text in (
+        "${{ values.missing.__class__ }}",
+        "${{ values.name.__class__.__mro__ }}",
+        "{% if values.__class__ %}x{% endif %}",
+    ):
+        with pytest.raises(ExpressionError):
+            render_files({PurePosixPath("f.txt"): SkeletonFile(text.encode())}, {"name": "svc"})

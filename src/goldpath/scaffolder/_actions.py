@@ -33,11 +33,13 @@ from goldpath.scaffolder.errors import (
 )
 
 if TYPE_CHECKING:
+    from goldpath.config import Settings
     from goldpath.runtime import Runtime
 
 __all__ = [
     "ACTION_PROVIDERS",
     "Action",
+    "RepoPlanner",
     "ActionContext",
     "ActionInput",
     "ActionRegistry",
@@ -136,9 +138,19 @@ class UndoRecord:
         )
 
 
+RepoPlanner = Callable[[Callable[[str], Any], "Settings | None"], "str | None"]
+"""``(input, settings) -> repoUrl`` of the repository a step will create (see Action)."""
+
+
 @dataclass(frozen=True)
 class Action:
-    """One scaffolder action: id, typed input/output, dry-run support, handler, undo kinds."""
+    """One scaffolder action: id, typed input/output, dry-run support, handler, undo kinds.
+
+    ``creates_repo`` names the repository a step of this action will create, as a repoUrl
+    (``host?owner=o&repo=r``), from its input before the run: ``input(name)`` renders one
+    input value (raising when it depends on earlier steps). Templates that reserve a name
+    are refused up front when that repository exists already.
+    """
 
     id: str
     description: str
@@ -147,6 +159,7 @@ class Action:
     output: type[BaseModel] | None = None
     supports_dry_run: bool = False
     undo: Mapping[str, UndoHandler] = field(default_factory=dict)
+    creates_repo: RepoPlanner | None = None
 
     def __post_init__(self) -> None:
         if not ACTION_ID.match(self.id):

@@ -3,18 +3,26 @@
 A string that is exactly one expression keeps the expression's type (a list stays a
 list, ``true`` stays a bool); any other string is rendered to text. Values may be
 nested dicts and lists; every string inside is rendered.
+
+Skeleton files are the one exception to strictness: Backstage renders them with
+nunjucks, where an undefined name (``values.missing.owner``, or a GitHub Actions
+``${{ github.sha }}`` in a workflow file nobody excluded) prints as nothing. Public
+templates rely on that, so ``make_environment(lenient=True)`` does the same and
+``collect_undefined`` records every such name for the task log.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from jinja2 import StrictUndefined, Template, TemplateError, Undefined
+from jinja2 import ChainableUndefined, StrictUndefined, Template, TemplateError, Undefined
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -23,6 +31,7 @@ from goldpath.scaffolder.errors import ExpressionError
 
 __all__ = [
     "FILTERS",
+    "collect_undefined",
     "is_single_expression",
     "make_environment",
     "parse_entity_ref_filter",
@@ -122,15 +131,69 @@ def _finalize(value: Any) -> Any:
     return "" if value is None else value
 
 
-@lru_cache(maxsize=4)
+_UNDEFINED_SEEN: ContextVar[list[str] | None] = ContextVar("undefined_seen", default=None)
+
+
+class _RecordedUndefined(ChainableUndefined):
+    """Prints as nothing, reads as false and chains (``a.b.c``), as nunjucks does;
+    each use is recorded for ``collect_undefined``."""
+
+    __slots__ = ()
+
+    def _record(self) -> None:
+        if isinstance(self._undefined_exception, type) and issubclass(
+            self._undefined_exception, SecurityError
+        ):
+            self._fail_with_undefined_error()  # the sandbox refused it: never print as empty
+        seen = _UNDEFINED_SEEN.get()
+        if seen is not None and self._undefined_name is not None:
+            name = str(self._undefined_name)
+            if name not in seen:
+                seen.append(name)
+
+    def __str__(self) -> str:
+        self._record()
+        return ""
+
+    def __bool__(self) -> bool:
+        self._record()
+        return False
+
+    def __iter__(self) -> Iterator[Any]:
+        self._record()
+        return iter(())
+
+    def __add__(self, other: Any) -> Any:
+        # ``values.a.owner + "/" + values.a.repo``: text joins as if this were empty
+        self._record()
+        return other if isinstance(other, str) else self
+
+    def __radd__(self, other: Any) -> Any:
+        self._record()
+        return other if isinstance(other, str) else self
+
+
+@contextmanager
+def collect_undefined() -> Iterator[list[str]]:
+    """The undefined names a lenient rendering met inside the block, in order of use."""
+    seen: list[str] = []
+    token = _UNDEFINED_SEEN.set(seen)
+    try:
+        yield seen
+    finally:
+        _UNDEFINED_SEEN.reset(token)
+
+
+@lru_cache(maxsize=8)
 def make_environment(
-    *, trim_blocks: bool = False, lstrip_blocks: bool = False
+    *, trim_blocks: bool = False, lstrip_blocks: bool = False, lenient: bool = False
 ) -> ImmutableSandboxedEnvironment:
-    """The one sandboxed environment: ``${{ }}`` variables, ``{% %}`` blocks, StrictUndefined."""
+    """The one sandboxed environment: ``${{ }}`` variables, ``{% %}`` blocks, StrictUndefined
+    (or, ``lenient``, undefined names printing as nothing: skeleton files only)."""
     env = ImmutableSandboxedEnvironment(
         variable_start_string="${{",
         variable_end_string="}}",
-        undefined=StrictUndefined,
+        undefined=_RecordedUndefined if lenient else StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=trim_blocks,

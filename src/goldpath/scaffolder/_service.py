@@ -6,7 +6,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -54,7 +54,11 @@ class TaskSink:
     """Writes a running task's log, step states and undo records to the store.
 
     Log lines are buffered briefly and written together with the next step change or
-    undo record (one transaction), or once they are ``flush_seconds`` old.
+    undo record (one transaction), or once they are ``flush_seconds`` old. A step that
+    ends (completed or skipped) is written with the next write too: the next step's
+    start, an undo record, or the task's end. Nothing is lost to a crash in between,
+    since a task whose worker died is rolled back from its undo records, which are
+    always written before the action that made them returns.
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class TaskSink:
         self.secrets = list(task.secrets.values())
         self._cancel = cancel
         self._pending: list[tuple[str, dict[str, Any]]] = []
+        self._pending_steps: list[tuple[str, dict[str, Any]]] = []
         self._oldest = 0.0
         self._flush_seconds = flush_seconds
         self._lock = threading.Lock()
@@ -81,45 +86,63 @@ class TaskSink:
             pending, self._pending = self._pending, []
         return pending
 
+    def take_all(self) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
+        """Queued events and step changes, removed from the queue (the caller writes them)."""
+        with self._lock:
+            events, self._pending = self._pending, []
+            steps, self._pending_steps = self._pending_steps, []
+        return events, steps
+
     def log(self, message: str, *, step_id: str | None = None) -> None:
         """Queue a log event (redacted when written)."""
         body: dict[str, Any] = {"message": message}
         if step_id is not None:
             body["stepId"] = step_id
+        self._queue(("log", body))
+
+    def _queue(
+        self, event: tuple[str, dict[str, Any]], step: tuple[str, dict[str, Any]] | None = None
+    ) -> None:
         with self._lock:
             if not self._pending:
                 self._oldest = time.monotonic()
-            self._pending.append(("log", body))
+            self._pending.append(event)
+            if step is not None:
+                self._pending_steps.append(step)
             due = time.monotonic() - self._oldest >= self._flush_seconds
         if due:
             self.flush()
 
-    def flush(self) -> None:
-        """Write queued log events now."""
+    def _write(self, **extra: Any) -> None:
         with self._write_lock:
-            pending = self._take()
-            if pending:
-                self.store.record(self.task_id, events=pending, secrets=self.secrets)
+            events, steps = self.take_all()
+            if events or steps or extra:
+                self.store.record(
+                    self.task_id, events=events, steps=steps, secrets=self.secrets, **extra
+                )
+
+    def flush(self) -> None:
+        """Write queued log events and step changes now."""
+        self._write()
 
     def step(self, step_id: str, status: str) -> None:
-        """Record a step transition as step state and as an event (with queued lines)."""
+        """Record a step transition as step state and as an event (with queued lines).
+
+        A step's start and failure are written at once; its end with the next write.
+        """
         changes: dict[str, Any] = {"status": status}
         changes["startedAt" if status == "processing" else "endedAt"] = _now()
         event = (
             "log",
             {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"},
         )
-        self.store.record(
-            self.task_id,
-            events=[*self._take(), event],
-            step=(step_id, changes),
-            secrets=self.secrets,
-        )
+        self._queue(event, (step_id, changes))
+        if status not in ("completed", "skipped"):
+            self._write()
 
     def undo_recorded(self, record: UndoRecord) -> None:
         """Persist the undo before the action returns, so a later process can run it."""
-        with self._write_lock:
-            self.store.record(self.task_id, events=self._take(), undo=record, secrets=self.secrets)
+        self._write(undo=record)
 
     def cancelled(self) -> bool:
         """Whether cancellation was requested (refreshed by the heartbeat)."""
@@ -200,21 +223,33 @@ class ScaffolderService:
     # -- creating tasks --------------------------------------------------------------
 
     def _planned_repo_urls(self, template: Template, values: Mapping[str, Any]) -> list[str]:
-        """The repoUrl inputs of the template's steps that can be rendered before it runs."""
+        """The repositories the template's steps will create, as far as known before it runs.
+
+        Each action that creates a repository says which from its input (``creates_repo``);
+        an input that depends on earlier steps' outputs cannot be known yet, and that step
+        checks for itself when it runs.
+        """
         context = expression_context(
             values=values, identity=None, secrets={}, settings=self.settings, steps={}
         )
         urls: list[str] = []
         for step in template.steps:
-            raw = step.input.get("repoUrl")
-            if raw is None:
+            action = self.registry.get(step.action)
+            if action.creates_repo is None:
                 continue
+
+            def value(name: str, _step: StepSpec = step) -> Any:
+                raw = _step.input.get(name)
+                if raw is None:
+                    return None
+                return render_value(raw, context, where=f"steps.{_step.id}.input.{name}")
+
             try:
-                rendered = render_value(raw, context, where=f"steps.{step.id}.input.repoUrl")
+                url = action.creates_repo(value, self.settings)
             except GoldpathError:
                 continue  # depends on earlier steps' outputs; the step itself checks
-            if isinstance(rendered, str) and rendered:
-                urls.append(rendered)
+            if url:
+                urls.append(url)
         return urls
 
     def _name_owner(self, name: str, values: Mapping[str, Any], template: Template) -> str | None:
@@ -421,15 +456,15 @@ class ScaffolderService:
                 secrets=task.secrets,
                 identity=identity,
             )
-            sink.flush()
-            self._finish(task.id, outcome, sink.secrets)
+            self._finish(task.id, outcome, sink)
             return outcome
         finally:
             stop.set()
             beater.join()
             shutil.rmtree(workspace, ignore_errors=True)
 
-    def _finish(self, task_id: str, outcome: RunOutcome, secrets: Sequence[str]) -> None:
+    def _finish(self, task_id: str, outcome: RunOutcome, sink: TaskSink) -> None:
+        secrets = sink.secrets
         body: dict[str, Any] = {"status": outcome.status}
         error: dict[str, Any] | None = None
         if outcome.status == "completed":
@@ -450,12 +485,17 @@ class ScaffolderService:
                 error["rollback"] = outcome.rollback.as_dict()
         output = redact(outcome.output, secrets) if outcome.status == "completed" else None
         error = redact(error, secrets) if error is not None else None
+        events, steps = sink.take_all()  # the last step's end and lines still queued
         self.store.finish(
             task_id,
             outcome.status,
             output=output,
             error=error,
-            event=("cancelled" if outcome.status == "cancelled" else "completion", body),
+            events=[
+                *events,
+                ("cancelled" if outcome.status == "cancelled" else "completion", body),
+            ],
+            steps=steps,
             secrets=secrets,
         )
 
@@ -503,15 +543,17 @@ class ScaffolderService:
                 task_id,
                 "failed",
                 error=error,
-                event=(
-                    "completion",
-                    {
-                        "status": "failed",
-                        "message": "Run completed with status: failed",
-                        "error": error,
-                        "rollback": report.as_dict(),
-                    },
-                ),
+                events=[
+                    (
+                        "completion",
+                        {
+                            "status": "failed",
+                            "message": "Run completed with status: failed",
+                            "error": error,
+                            "rollback": report.as_dict(),
+                        },
+                    )
+                ],
                 secrets=secrets,
             )
             shutil.rmtree(self.workspace_of(task_id), ignore_errors=True)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from goldpath.scaffolder._expressions import make_environment, render_text
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from goldpath.scaffolder._expressions import collect_undefined, make_environment, render_text
 from goldpath.scaffolder._paths import check_relative, is_within
 from goldpath.scaffolder.errors import PathEscapeError
 
@@ -102,42 +104,66 @@ def render_files(
     template_file_extension: str | None = None,
     trim_blocks: bool = False,
     lstrip_blocks: bool = False,
+    on_undefined: Callable[[PurePosixPath, list[str]], None] | None = None,
 ) -> dict[PurePosixPath, SkeletonFile]:
-    """Render contents and paths with ``values`` (pure); rendered paths must stay relative."""
-    env = make_environment(trim_blocks=trim_blocks, lstrip_blocks=lstrip_blocks)
+    """Render contents and paths with ``values`` (pure); rendered paths must stay relative.
+
+    As in Backstage, a name the values do not define renders as nothing;
+    ``on_undefined(path, names)`` hears of every file where that happened.
+    """
+    env = make_environment(trim_blocks=trim_blocks, lstrip_blocks=lstrip_blocks, lenient=True)
     context = {"values": dict(values)}
     no_templating = tuple(copy_without_templating)
     no_render = tuple(copy_without_render)
     rendered: dict[PurePosixPath, SkeletonFile] = {}
     for path in sorted(files):
-        file = files[path]
-        if _matches(path, no_render):
-            target_text = path.as_posix()
-            render_content = False
-        else:
-            target_text = render_text(path.as_posix(), context, where=f"path {path}", env=env)
-            render_content = not _matches(path, no_templating)
-        if template_file_extension is not None:
-            if target_text.endswith(template_file_extension):
-                target_text = target_text[: -len(template_file_extension)]
-            else:
-                render_content = False
-        if target_text.startswith(("/", "\\")):
-            check_relative(target_text, field=f"rendered path of {path}")
-        # a path segment that renders empty drops the file (Backstage's conditional files)
-        if not target_text or any(part == "" for part in target_text.split("/")):
-            continue
-        target = check_relative(target_text, field=f"rendered path of {path}")
-        content = file.content
-        if render_content:
-            try:
-                text = content.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None  # binary files are copied as they are
-            if text is not None:
-                content = render_text(text, context, where=f"file {path}", env=env).encode("utf-8")
-        rendered[target] = SkeletonFile(content, file.mode)
+        with collect_undefined() as undefined:
+            rendered_file = _render_file(
+                path, files[path], context, env, no_render, no_templating, template_file_extension
+            )
+        if undefined and on_undefined is not None:
+            on_undefined(path, undefined)
+        if rendered_file is not None:
+            rendered[rendered_file[0]] = rendered_file[1]
     return rendered
+
+
+def _render_file(
+    path: PurePosixPath,
+    file: SkeletonFile,
+    context: Mapping[str, Any],
+    env: ImmutableSandboxedEnvironment,
+    no_render: tuple[str, ...],
+    no_templating: tuple[str, ...],
+    template_file_extension: str | None,
+) -> tuple[PurePosixPath, SkeletonFile] | None:
+    """One file's rendered path and contents; None when its path renders empty."""
+    if _matches(path, no_render):
+        target_text = path.as_posix()
+        render_content = False
+    else:
+        target_text = render_text(path.as_posix(), context, where=f"path {path}", env=env)
+        render_content = not _matches(path, no_templating)
+    if template_file_extension is not None:
+        if target_text.endswith(template_file_extension):
+            target_text = target_text[: -len(template_file_extension)]
+        else:
+            render_content = False
+    if target_text.startswith(("/", "\\")):
+        check_relative(target_text, field=f"rendered path of {path}")
+    # a path segment that renders empty drops the file (Backstage's conditional files)
+    if not target_text or any(part == "" for part in target_text.split("/")):
+        return None
+    target = check_relative(target_text, field=f"rendered path of {path}")
+    content = file.content
+    if render_content:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None  # binary files are copied as they are
+        if text is not None:
+            content = render_text(text, context, where=f"file {path}", env=env).encode("utf-8")
+    return target, SkeletonFile(content, file.mode)
 
 
 def write_tree(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from goldpath.db import Database
 from goldpath.scaffolder._actions import UndoRecord
@@ -276,85 +277,81 @@ class TaskStore:
         self, task_id: str, type_: str, body: Mapping[str, Any], *, secrets: Iterable[str] = ()
     ) -> None:
         """Append one event; secret values are redacted before the row is written."""
-        with self.database.session() as session:
-            session.execute(
-                insert(task_events).values(
-                    task_id=task_id, type=type_, body=redact(dict(body), secrets), created_at=_now()
-                )
-            )
+        self.record(task_id, events=[(type_, body)], secrets=secrets)
 
     def record(
         self,
         task_id: str,
         *,
         events: Sequence[tuple[str, Mapping[str, Any]]] = (),
-        step: tuple[str, Mapping[str, Any]] | None = None,
+        steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
         undo: UndoRecord | None = None,
         secrets: Iterable[str] = (),
     ) -> None:
-        """Write events, a step change and an undo record in one transaction."""
+        """Write events, step changes and an undo record in one transaction."""
+        with self.database.session() as session:
+            if steps or undo is not None:
+                self._change_task(session, task_id, steps=steps, undo=undo)
+            self._insert_events(session, task_id, events, secrets)
+
+    def _change_task(
+        self,
+        session: Session,
+        task_id: str,
+        *,
+        steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        undo: UndoRecord | None = None,
+        **values: Any,
+    ) -> None:
+        """Apply step changes (in order), append an undo record and set ``values``."""
+        if steps or undo is not None:
+            row = session.execute(
+                select(tasks.c.steps, tasks.c.undo).where(tasks.c.id == task_id).with_for_update()
+            ).first()
+            if row is None:
+                raise TaskNotFoundError(f"no task {task_id}", id=task_id)
+            if steps:
+                states = [dict(item) for item in row.steps]
+                for step_id, changes in steps:
+                    for item in states:
+                        if item["id"] == step_id:
+                            item.update(changes)
+                values["steps"] = states
+            if undo is not None:
+                values["undo"] = [*(row.undo or []), undo.as_dict()]
+        session.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
+
+    def _insert_events(
+        self,
+        session: Session,
+        task_id: str,
+        events: Sequence[tuple[str, Mapping[str, Any]]],
+        secrets: Iterable[str],
+    ) -> None:
+        if not events:
+            return
         secrets = list(secrets)
         now = _now()
-        with self.database.session() as session:
-            if step is not None or undo is not None:
-                row = session.execute(
-                    select(tasks.c.steps, tasks.c.undo)
-                    .where(tasks.c.id == task_id)
-                    .with_for_update()
-                ).first()
-                if row is None:
-                    raise TaskNotFoundError(f"no task {task_id}", id=task_id)
-                values: dict[str, Any] = {}
-                if step is not None:
-                    steps = [dict(item) for item in row.steps]
-                    for item in steps:
-                        if item["id"] == step[0]:
-                            item.update(step[1])
-                    values["steps"] = steps
-                if undo is not None:
-                    values["undo"] = [*(row.undo or []), undo.as_dict()]
-                session.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
-            if events:
-                session.execute(
-                    insert(task_events),
-                    [
-                        {
-                            "task_id": task_id,
-                            "type": type_,
-                            "body": redact(dict(body), secrets),
-                            "created_at": now,
-                        }
-                        for type_, body in events
-                    ],
-                )
+        session.execute(
+            insert(task_events),
+            [
+                {
+                    "task_id": task_id,
+                    "type": type_,
+                    "body": redact(dict(body), secrets),
+                    "created_at": now,
+                }
+                for type_, body in events
+            ],
+        )
 
     def update_step(self, task_id: str, step_id: str, **changes: Any) -> None:
         """Change one step's state (status, startedAt, endedAt)."""
-        with self.database.session() as session:
-            row = session.execute(
-                select(tasks.c.steps).where(tasks.c.id == task_id).with_for_update()
-            ).first()
-            if row is None:
-                raise TaskNotFoundError(f"no task {task_id}", id=task_id)
-            steps = [dict(step) for step in row.steps]
-            for step in steps:
-                if step["id"] == step_id:
-                    step.update(changes)
-            session.execute(update(tasks).where(tasks.c.id == task_id).values(steps=steps))
+        self.record(task_id, steps=[(step_id, changes)])
 
     def add_undo(self, task_id: str, record: UndoRecord) -> None:
         """Persist one undo record (before the step that made it returns)."""
-        with self.database.session() as session:
-            row = session.execute(
-                select(tasks.c.undo).where(tasks.c.id == task_id).with_for_update()
-            ).first()
-            if row is None:
-                raise TaskNotFoundError(f"no task {task_id}", id=task_id)
-            session.execute(
-                update(tasks)
-                .where(tasks.c.id == task_id)
-                .values(undo=[*(row.undo or []), record.as_dict()])
-            )
+        self.record(task_id, undo=record)
 
     def finish(
         self,
@@ -363,30 +360,26 @@ class TaskStore:
         *,
         output: Mapping[str, Any] | None = None,
         error: Mapping[str, Any] | None = None,
-        event: tuple[str, Mapping[str, Any]] | None = None,
+        events: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
         secrets: Iterable[str] = (),
     ) -> None:
-        """Mark the task finished, forget its secrets, release its reservation, log the end."""
+        """Mark the task finished, forget its secrets, release its reservation, log the end.
+
+        ``events`` and ``steps`` (changes still queued by the run) go in the same
+        transaction, so a finished task never shows a step still running.
+        """
         with self.database.session() as session:
-            if event is not None:
-                session.execute(
-                    insert(task_events).values(
-                        task_id=task_id,
-                        type=event[0],
-                        body=redact(dict(event[1]), secrets),
-                        created_at=_now(),
-                    )
-                )
-            session.execute(
-                update(tasks)
-                .where(tasks.c.id == task_id)
-                .values(
-                    status=status,
-                    finished_at=_now(),
-                    output=dict(output) if output is not None else None,
-                    error=dict(error) if error is not None else None,
-                    secrets=None,
-                )
+            self._insert_events(session, task_id, events, secrets)
+            self._change_task(
+                session,
+                task_id,
+                steps=steps,
+                status=status,
+                finished_at=_now(),
+                output=dict(output) if output is not None else None,
+                error=dict(error) if error is not None else None,
+                secrets=None,
             )
             session.execute(delete(reservations).where(reservations.c.task_id == task_id))
 

@@ -124,6 +124,10 @@ def _fetch_template(ctx: ActionContext, params: FetchTemplateInput) -> None:
         template_file_extension=extension,
         trim_blocks=params.trim_blocks,
         lstrip_blocks=params.lstrip_blocks,
+        on_undefined=lambda path, names: ctx.log(
+            f"Warning: {path} uses {', '.join(names)}, which the values do not define; "
+            "rendered as empty (as Backstage does)"
+        ),
     )
     if not params.replace:
         files = {p: f for p, f in files.items() if not target.joinpath(*p.parts).exists()}

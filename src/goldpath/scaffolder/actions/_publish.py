@@ -10,9 +10,9 @@ only ever deletes what it created itself.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -29,6 +29,9 @@ from goldpath.providers.git import (
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput, UndoEnv
 from goldpath.scaffolder._paths import resolve_inside
 from goldpath.scaffolder.errors import ActionInputError, ScaffolderError
+
+if TYPE_CHECKING:
+    from goldpath.config import Settings
 
 __all__ = ["PUBLISH_ACTIONS", "gitops_publish", "publish_github", "publish_gitlab"]
 
@@ -534,6 +537,20 @@ def _gitops_publish(ctx: ActionContext, params: GitopsPublishInput) -> None:
 
 _UNDO = {UNDO_DELETE_REPO: _undo_delete_repo}
 
+
+def _planned_repo(value: Callable[[str], Any], _settings: Settings | None) -> str | None:
+    repo_url = value("repoUrl")
+    return repo_url if isinstance(repo_url, str) and repo_url else None
+
+
+def _planned_gitops_repo(value: Callable[[str], Any], settings: Settings | None) -> str | None:
+    name = value("name")
+    if settings is None or not isinstance(name, str) or not name:
+        return None
+    platform = settings.platform
+    return f"{platform.git_host}?owner={platform.gitops_group}&repo={name}"
+
+
 publish_gitlab = Action(
     id="publish:gitlab",
     description=(
@@ -545,6 +562,7 @@ publish_gitlab = Action(
     handler=_publish_gitlab,
     supports_dry_run=True,
     undo=_UNDO,
+    creates_repo=_planned_repo,
 )
 
 publish_github = Action(
@@ -558,6 +576,7 @@ publish_github = Action(
     handler=_publish_github,
     supports_dry_run=True,
     undo=_UNDO,
+    creates_repo=_planned_repo,
 )
 
 gitops_publish = Action(
@@ -571,6 +590,7 @@ gitops_publish = Action(
     handler=_gitops_publish,
     supports_dry_run=True,
     undo=_UNDO,
+    creates_repo=_planned_gitops_repo,
 )
 
 PUBLISH_ACTIONS: tuple[Action, ...] = (publish_gitlab, publish_github, gitops_publish)
