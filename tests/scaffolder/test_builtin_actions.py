@@ -100,6 +100,30 @@ def test_fetch_url_outside_the_template_folder_is_refused(tmp_path: Path) -> Non
             )
 
 
+def test_fetch_template_treats_unanswered_values_as_absent(tmp_path: Path) -> None:
+    base = tmp_path / "template"
+    (base / "skeleton").mkdir(parents=True)
+    (base / "skeleton" / "catalog-info.yaml").write_text(
+        "name: ${{ values.name }}\n"
+        "{% if 'system' in values %}system: ${{ values.system }}\n{% endif %}"
+        "{% if values.lifecycle %}lifecycle: ${{ values.lifecycle }}\n{% endif %}"
+        "owner: ${{ values.ownr }}\n"
+    )
+    ctx = _run(
+        "fetch:template",
+        tmp_path / "ws",
+        {"url": "./skeleton", "values": {"name": "svc", "system": None, "lifecycle": None}},
+        template_info={"baseUrl": base.as_uri() + "/"},
+    )
+    assert (tmp_path / "ws" / "catalog-info.yaml").read_text() == "name: svc\nowner: \n"
+    warnings = [line for line in ctx.lines if line.startswith("Warning")]  # type: ignore[attr-defined]
+    # the typo is reported; the parameters nobody answered are not
+    assert warnings == [
+        "Warning: catalog-info.yaml uses ownr, which the values do not define; "
+        "rendered as empty (as Backstage does)"
+    ]
+
+
 def test_fetch_from_a_remote_url_says_it_is_not_supported(tmp_path: Path) -> None:
     with pytest.raises(ActionInputError, match="relative to the template"):
         _run(

@@ -116,18 +116,28 @@ def _fetch_template(ctx: ActionContext, params: FetchTemplateInput) -> None:
     elif isinstance(params.template_file_extension, str) and params.template_file_extension:
         extension = params.template_file_extension
     ctx.log(f"Fetching template content from {params.url}")
+    # An unanswered optional parameter is undefined in Backstage, so its key is absent
+    # from values ({% if 'system' in values %} is false); null stands for that here.
+    values = {key: value for key, value in params.values.items() if value is not None}
+    unanswered = set(params.values) - set(values)
+
+    def warn(path: PurePosixPath, names: list[str]) -> None:
+        unknown = [name for name in names if name not in unanswered]
+        if unknown:
+            ctx.log(
+                f"Warning: {path} uses {', '.join(unknown)}, which the values do not define; "
+                "rendered as empty (as Backstage does)"
+            )
+
     files = render_files(
         read_tree(source),
-        params.values,
+        values,
         copy_without_templating=params.copy_without_templating,
         copy_without_render=params.copy_without_render,
         template_file_extension=extension,
         trim_blocks=params.trim_blocks,
         lstrip_blocks=params.lstrip_blocks,
-        on_undefined=lambda path, names: ctx.log(
-            f"Warning: {path} uses {', '.join(names)}, which the values do not define; "
-            "rendered as empty (as Backstage does)"
-        ),
+        on_undefined=warn,
     )
     if not params.replace:
         files = {p: f for p, f in files.items() if not target.joinpath(*p.parts).exists()}
