@@ -124,8 +124,8 @@ def test_fetch_template_treats_unanswered_values_as_absent(tmp_path: Path) -> No
     ]
 
 
-def test_fetch_from_a_remote_url_says_it_is_not_supported(tmp_path: Path) -> None:
-    with pytest.raises(ActionInputError, match="relative to the template"):
+def test_fetch_from_a_url_no_git_host_reads_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ActionInputError, match="no configured git host reads it"):
         _run(
             "fetch:plain",
             tmp_path,

@@ -393,6 +393,11 @@ class ScaffolderService:
             if isinstance(base_url, str) and base_url.startswith("file:")
             else None
         )
+        remote_base = (
+            base_url
+            if isinstance(base_url, str) and urlsplit(base_url).scheme in ("http", "https")
+            else None
+        )
         steps = [
             StepSpec(
                 id=s["id"],
@@ -411,6 +416,7 @@ class ScaffolderService:
             steps=steps,
             output=dict(spec.get("output") or {}),
             base_dir=base_dir,
+            base_url=remote_base,
         )
 
     def workspace_of(self, task_id: str) -> Path:

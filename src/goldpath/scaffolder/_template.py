@@ -66,6 +66,7 @@ class Template:
     steps: list[StepSpec]
     output: dict[str, Any]
     base_dir: Path | None = None
+    base_url: str | None = None  # a template read from a git host: its folder's URL
 
     @property
     def ref(self) -> str:
@@ -90,12 +91,13 @@ class Template:
         """Backstage's ``templateInfo``: entity ref and base URL."""
         return {
             "entityRef": self.ref,
-            "baseUrl": self.base_dir.as_uri() + "/" if self.base_dir else None,
+            "baseUrl": self.base_dir.as_uri() + "/" if self.base_dir else self.base_url,
             "entity": {"metadata": self.entity.get("metadata", {})},
         }
 
 
-def _base_dir_of(entity: Mapping[str, Any]) -> Path | None:
+def _base_of(entity: Mapping[str, Any]) -> tuple[Path | None, str | None]:
+    """Where the template's files are: a folder, or the URL of a folder on a git host."""
     annotations = entity.get("metadata", {}).get("annotations") or {}
     for key in LOCATION_ANNOTATIONS:
         value = annotations.get(key)
@@ -104,10 +106,12 @@ def _base_dir_of(entity: Mapping[str, Any]) -> Path | None:
         kind, _, target = value.partition(":")
         if kind == "file" and target:
             path = Path(target)
-            return path if target.endswith("/") or path.is_dir() else path.parent
+            return (path if target.endswith("/") or path.is_dir() else path.parent), None
         if kind == "url" and target.startswith("file:"):
-            return Path(unquote(urlsplit(target).path)).parent
-    return None
+            return Path(unquote(urlsplit(target).path)).parent, None
+        if kind == "url" and urlsplit(target).scheme in ("http", "https"):
+            return None, target if target.endswith("/") else target.rsplit("/", 1)[0] + "/"
+    return None, None
 
 
 def parse_template(entity: Mapping[str, Any], *, base_dir: Path | None = None) -> Template:
@@ -197,12 +201,14 @@ def parse_template(entity: Mapping[str, Any], *, base_dir: Path | None = None) -
         raise TemplateInvalidError(
             f"template {name!r} is not a valid v1beta3 template", errors=problems
         )
+    found_dir, found_url = (base_dir, None) if base_dir is not None else _base_of(entity)
     return Template(
         entity=dict(entity),
         parameters=parameters,
         steps=steps,
         output=dict(output),
-        base_dir=base_dir or _base_dir_of(entity),
+        base_dir=found_dir,
+        base_url=found_url,
     )
 
 

@@ -245,3 +245,28 @@ def test_nested_git_folders_are_left_out(tmp_path: Path) -> None:
     sha = commit_directory(source, git_dir=repo, message="m", author=AUTHOR, parent=None)
     update_branch(repo, "refs/heads/main", sha, expected=None)
     assert list_paths(repo, "refs/heads/main") == ["a.txt", "vendored/a.txt"]
+
+
+def test_local_folder_urls_read_every_file_with_its_mode(
+    local_host: LocalGitHost, source_dir: Path
+) -> None:
+    info = local_host.create_repo("team", "svc")
+    local_host.push(
+        source_dir, info, branch="release/1", message="m", author_name="A", author_email="a@x"
+    )
+    web = local_host.web_url("team", "svc")
+    root = f"{web}/-/tree/release/1"
+    assert local_host.can_read_folder(root)
+    assert not local_host.can_read_folder("https://elsewhere.example/team/svc/-/tree/main")
+    files = local_host.read_folder(root)
+    assert sorted(files) == [".gitignore", "catalog-info.yaml", "run.sh", "src/index.js"]
+    assert files["run.sh"][1] == 0o100755
+    assert local_host.read_folder(f"{web}/-/blob/release/1/src") == {
+        "index.js": (b"console.log('hi')\n", 0o100644)
+    }
+    with pytest.raises(GitPathNotFoundError, match="is a file"):
+        local_host.read_folder(f"{web}/-/tree/release/1/run.sh")
+    with pytest.raises(GitPathNotFoundError, match="does not exist"):
+        local_host.read_folder(f"{web}/-/tree/release/1/nope")
+    with pytest.raises(GitPathNotFoundError):
+        local_host.read_folder(f"{web}/-/tree/release/1/../../other")

@@ -270,6 +270,34 @@ def test_contents_url_reads_back_through_the_api(
     assert host.read(url) == b"console.log('hi')\n"
 
 
+def _tree_url(host: GitHost, owner: str, ref: str, folder: str) -> str:
+    marker = "/-/tree/" if host.kind == "gitlab" else "/tree/"
+    return f"{host.web_url(owner, 'svc')}{marker}{ref}/{folder}".rstrip("/")
+
+
+def test_folders_read_back_with_modes_from_tree_and_blob_urls(
+    remote: tuple[GitHost, FakeHostState, str], source_dir: Path
+) -> None:
+    host, state, owner = remote
+    info = host.create_repo(owner, "svc")
+    host.push(
+        source_dir, info, branch="release/1", message="m", author_name="A", author_email="a@x"
+    )
+    root = _tree_url(host, owner, "release/1", "")
+    assert host.can_read_folder(root)
+    files = host.read_folder(root)
+    assert sorted(files) == [".gitignore", "catalog-info.yaml", "run.sh", "src/index.js"]
+    assert files["run.sh"][1] == 0o100755 and files["src/index.js"][1] == 0o100644
+    blob_style = host.contents_url(owner, "svc", "release/1") + "/src"
+    assert host.read_folder(blob_style) == {"index.js": (b"console.log('hi')\n", 0o100644)}
+    with pytest.raises(GitPathNotFoundError, match="does not exist"):
+        host.read_folder(_tree_url(host, owner, "release/1", "nope"))
+    with pytest.raises(GitPathNotFoundError, match="no branch or tag") as missing:
+        host.read_folder(_tree_url(host, owner, "gone", "src"))
+    assert TOKEN not in str(missing.value)
+    assert any(h.startswith("Basic ") for h in state.auth_headers_seen)
+
+
 def test_missing_file_reads_as_not_found(
     remote: tuple[GitHost, FakeHostState, str], source_dir: Path
 ) -> None:

@@ -12,7 +12,7 @@ import httpx
 from goldpath.config import GitIntegration
 from goldpath.providers.git._cli import GitAuthor, redact
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
-from goldpath.providers.git._remote import push_over_https
+from goldpath.providers.git._remote import push_over_https, read_folder_over_https
 from goldpath.providers.git._url import (
     checked_repo_name,
     ref_and_path_splits,
@@ -284,3 +284,24 @@ class GitHubHost:
             if response.status_code != 404:
                 raise self._fail(response, f"reading {url}")
         raise GitPathNotFoundError(f"GitHub {self._host} has no file at {url}", url=url)
+
+    def can_read_folder(self, url: str) -> bool:
+        """Whether ``url`` is a ``/tree/`` or ``/blob/`` URL of this host."""
+        return url.startswith(self._web + "/") and ("/tree/" in url or "/blob/" in url)
+
+    def read_folder(self, url: str) -> dict[str, tuple[bytes, int]]:
+        """Every file under the folder ``url`` names, from a shallow fetch of its ref."""
+        base_path = urlsplit(self._web).path
+        rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
+        owner, _, rest = rest.partition("/")
+        repo, _, rest = rest.partition("/")
+        kind, _, ref_and_path = rest.partition("/")
+        if kind not in ("tree", "blob"):
+            raise GitPathNotFoundError(f"{url} is not a folder URL of GitHub {self._host}")
+        return read_folder_over_https(
+            self.clone_url(owner, repo),
+            ref_and_path,
+            url=url,
+            username="x-access-token",
+            token=self._token,
+        )

@@ -15,7 +15,7 @@ import requests
 from goldpath.config import GitIntegration
 from goldpath.providers.git._cli import GitAuthor, redact
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
-from goldpath.providers.git._remote import push_over_https
+from goldpath.providers.git._remote import push_over_https, read_folder_over_https
 from goldpath.providers.git._url import (
     checked_repo_name,
     ref_and_path_splits,
@@ -263,3 +263,22 @@ class GitLabHost:
             except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
                 raise self._convert(exc, f"reading {url}") from exc
         raise GitPathNotFoundError(f"GitLab {self._host} has no file at {url}", url=url)
+
+    def can_read_folder(self, url: str) -> bool:
+        """Whether ``url`` is a ``/-/tree/`` or ``/-/blob/`` URL of this instance."""
+        return url.startswith(self._base_url + "/") and ("/-/tree/" in url or "/-/blob/" in url)
+
+    def read_folder(self, url: str) -> dict[str, tuple[bytes, int]]:
+        """Every file under the folder ``url`` names, from a shallow fetch of its ref."""
+        base_path = urlsplit(self._base_url).path
+        rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
+        project_path, _, tail = rest.partition("/-/")
+        _, _, ref_and_path = tail.partition("/")
+        owner, _, repo = project_path.rpartition("/")
+        return read_folder_over_https(
+            self.clone_url(owner, repo),
+            ref_and_path,
+            url=url,
+            username="oauth2",
+            token=self._token,
+        )

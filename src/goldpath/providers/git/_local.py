@@ -396,7 +396,8 @@ class LocalGitHost:
     # -- the catalog's UrlReader ------------------------------------------------------------
 
     def parse_contents_url(self, url: str) -> LocalFileRef | None:
-        """The file a ``/-/blob/`` or ``/-/raw/`` URL of this host names, else None."""
+        """The file or folder a ``/-/blob/``, ``/-/raw/`` or ``/-/tree/`` URL of this host
+        names, else None."""
         if not url.startswith(self._base + "/"):
             return None
         rest = urlsplit(url).path
@@ -406,7 +407,7 @@ class LocalGitHost:
         if not sep:
             return None
         mode, _, ref_and_path = tail.partition("/")
-        if mode not in ("blob", "raw") or "/" not in repo_part:
+        if mode not in ("blob", "raw", "tree") or "/" not in repo_part:
             return None
         owner, _, repo = repo_part.rpartition("/")
         if check_owner(owner) or check_repo_name(normalise_repo_name(repo)):
@@ -426,6 +427,27 @@ class LocalGitHost:
         if target is None:
             raise GitPathNotFoundError(f"{url} is not a file URL of the local git host", url=url)
         return self.read_file(target.owner, target.repo, target.ref, target.path)
+
+    def can_read_folder(self, url: str) -> bool:
+        """Whether ``url`` is a ``/-/tree/`` or ``/-/blob/`` URL of this host."""
+        if not url.startswith(self._base + "/"):
+            return False
+        return "/-/tree/" in url or "/-/blob/" in url
+
+    def read_folder(self, url: str) -> dict[str, tuple[bytes, int]]:
+        """Every file under the folder a ``/-/tree/`` (or ``/-/blob/``) URL names."""
+        target = self.parse_contents_url(url)
+        if target is None:
+            raise GitPathNotFoundError(f"{url} is not a folder URL of the local git host", url=url)
+        git_dir = self.repo_path(target.owner, target.repo)
+        revision = self._revision(git_dir, target.owner, target.repo, target.ref)
+        folder = "/".join(s for s in target.path.split("/") if s)
+        try:
+            return _objects.read_folder(git_dir, revision, folder)
+        except GitPathNotFoundError as exc:
+            raise GitPathNotFoundError(
+                f"{target.owner}/{target.repo}: {exc.message}", url=url
+            ) from exc
 
 
 def _read_refs(git_dir: Path) -> dict[str, str]:

@@ -38,6 +38,7 @@ __all__ = [
     "list_paths",
     "read_blob",
     "read_config_value",
+    "read_folder",
     "update_branch",
 ]
 
@@ -45,6 +46,7 @@ FILE_MODE = 0o100644
 EXECUTABLE_MODE = 0o100755
 SYMLINK_MODE = 0o120000
 _TREE_MODE = 0o040000
+_SUBMODULE_MODE = 0o160000
 _FULL_SHA_LENGTH = 40
 
 
@@ -231,22 +233,54 @@ def read_blob(git_dir: Path, rev: str, path: str) -> bytes:
         repo.close()
 
 
+def _entries(repo: Repo, tree: Tree) -> Iterator[tuple[str, int, ObjectID]]:
+    """``(path, mode, sha)`` of every file under ``tree``; submodules are left out."""
+    pending: list[tuple[str, Tree]] = [("", tree)]
+    while pending:
+        prefix, current = pending.pop()
+        for entry in current.iteritems():
+            name = f"{prefix}{entry.path.decode('utf-8', 'replace')}"
+            if stat.S_ISDIR(entry.mode):
+                child = repo[entry.sha]
+                assert isinstance(child, Tree)
+                pending.append((f"{name}/", child))
+            elif entry.mode != _SUBMODULE_MODE:
+                yield name, entry.mode, entry.sha
+
+
 def list_paths(git_dir: Path, rev: str) -> list[str]:
     """Every file path at ``rev`` (a full ref name or a full commit sha), sorted."""
     repo = Repo(str(git_dir))
     try:
-        found: list[str] = []
-        pending: list[tuple[str, Tree]] = [("", _tree_at(repo, rev))]
-        while pending:
-            prefix, tree = pending.pop()
-            for entry in tree.iteritems():
-                name = f"{prefix}{entry.path.decode('utf-8', 'replace')}"
-                if stat.S_ISDIR(entry.mode):
-                    child = repo[entry.sha]
-                    assert isinstance(child, Tree)
-                    pending.append((f"{name}/", child))
-                elif not stat.S_ISDIR(entry.mode) and entry.mode != 0o160000:
-                    found.append(name)
-        return sorted(found)
+        return sorted(path for path, _mode, _sha in _entries(repo, _tree_at(repo, rev)))
+    finally:
+        repo.close()
+
+
+def read_folder(git_dir: Path, rev: str, folder: str) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``folder`` ("" for the root) at ``rev``: relative path -> (bytes, mode).
+
+    ``rev`` is a full ref name or a full commit sha. Symlinks come back with their mode
+    (``SYMLINK_MODE``) and their target as the bytes; submodules are left out.
+    GitPathNotFoundError when ``folder`` does not exist or is a file.
+    """
+    repo = Repo(str(git_dir))
+    try:
+        tree = _tree_at(repo, rev)
+        if folder:
+            try:
+                mode, sha = tree.lookup_path(repo.object_store.__getitem__, folder.encode())
+            except (KeyError, NotTreeError, NotCommitError) as exc:
+                raise GitPathNotFoundError(f"{folder} at {rev} does not exist") from exc
+            found = repo[sha]
+            if not isinstance(found, Tree):
+                raise GitPathNotFoundError(f"{folder} at {rev} is a file, not a folder")
+            tree = found
+        files: dict[str, tuple[bytes, int]] = {}
+        for path, mode, sha in _entries(repo, tree):
+            blob = repo[sha]
+            assert isinstance(blob, Blob)
+            files[path] = (bytes(blob.data), mode)
+        return files
     finally:
         repo.close()

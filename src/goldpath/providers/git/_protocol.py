@@ -100,3 +100,16 @@ class GitHost(Protocol):
     def read(self, url: str) -> bytes:
         """The bytes of the file ``url`` names; a NotFoundError subclass when missing."""
         ...
+
+    def can_read_folder(self, url: str) -> bool:
+        """Whether ``url`` is a folder (``tree``) or file (``blob``) URL of this host."""
+        ...
+
+    def read_folder(self, url: str) -> dict[str, tuple[bytes, int]]:
+        """Every file under the folder ``url`` names: relative path -> (bytes, git mode).
+
+        What ``fetch:template`` and ``fetch:plain`` read a skeleton with, when the template
+        lives in a repository or names an absolute URL. A NotFoundError subclass when the
+        folder does not exist.
+        """
+        ...

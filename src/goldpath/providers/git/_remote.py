@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 from goldpath.errors import FieldError
 from goldpath.providers.git._cli import GitAuthor, check_branch_name, run_git
-from goldpath.providers.git._objects import commit_directory
+from goldpath.providers.git._objects import commit_directory, read_folder
 from goldpath.providers.git.errors import GitPathNotFoundError, InvalidRepoUrlError
 
-__all__ = ["push_over_https"]
+__all__ = ["push_over_https", "read_folder_over_https"]
 
 
 def _auth_config(url: str, username: str, token: str) -> dict[str, str]:
@@ -71,3 +71,48 @@ def push_over_https(
             secrets=secrets,
         )
     return sha
+
+
+def read_folder_over_https(
+    clone_url: str, ref_and_path: str, *, url: str, username: str, token: str
+) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``<ref>/<folder>`` of a remote repository (the ref may hold slashes).
+
+    One ``ls-remote`` finds the longest branch or tag the text starts with; one shallow
+    fetch of it into a throwaway bare repository, read in-process. The token goes in an
+    Authorization header and is redacted from every error.
+    """
+    segments = [s for s in ref_and_path.split("/") if s]
+    if not segments or any(s in (".", "..") for s in segments):
+        raise GitPathNotFoundError(f"{url} names no branch and folder", url=url)
+    config = _auth_config(clone_url, username, token) if token else {}
+    secrets = [token, *config.values()] if token else []
+    listed = run_git(
+        ["ls-remote", "--heads", "--tags", clone_url], config=config, secrets=secrets
+    ).decode("utf-8", "replace")
+    refs: dict[str, str] = {}
+    for line in listed.splitlines():
+        _sha, _, name = line.partition("\t")
+        for prefix in ("refs/heads/", "refs/tags/"):
+            if name.startswith(prefix) and not name.endswith("^{}"):
+                refs.setdefault(name[len(prefix) :], name)
+    for cut in range(len(segments), 0, -1):
+        ref = "/".join(segments[:cut])
+        if ref in refs:
+            folder = "/".join(segments[cut:])
+            break
+    else:
+        raise GitPathNotFoundError(f"{url}: the repository has no branch or tag {segments[0]!r}")
+    with tempfile.TemporaryDirectory(prefix="goldpath-fetch-") as scratch:
+        git_dir = Path(scratch) / "repo.git"
+        run_git(["init", "--quiet", "--bare", git_dir])
+        run_git(
+            ["--git-dir", git_dir, "fetch", "--quiet", "--depth=1", clone_url, refs[ref]],
+            config=config,
+            secrets=secrets,
+        )
+        sha = run_git(["--git-dir", git_dir, "rev-parse", "FETCH_HEAD^{commit}"]).decode().strip()
+        try:
+            return read_folder(git_dir, sha, folder)
+        except GitPathNotFoundError as exc:
+            raise GitPathNotFoundError(f"{url}: {exc.message}", url=url) from exc

@@ -11,46 +11,75 @@ from pydantic import Field
 from goldpath.errors import FieldError
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput
 from goldpath.scaffolder._paths import check_relative, is_within, resolve_inside
-from goldpath.scaffolder._skeleton import read_tree, render_files, write_tree
+from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, render_files, write_tree
 from goldpath.scaffolder.errors import ActionInputError, PathEscapeError
 
-__all__ = ["fetch_plain", "fetch_template", "resolve_source"]
+__all__ = ["fetch_plain", "fetch_template", "source_files"]
+
+_EXECUTABLE_MODE = 0o100755
+_SYMLINK_MODE = 0o120000
 
 
-def resolve_source(ctx: ActionContext, url: str) -> Path:
-    """A template-relative URL (``./skeleton``) as a directory inside the template's own folder."""
-    parsed = urlsplit(url)
-    if parsed.scheme in ("http", "https"):
-        raise ActionInputError(
-            f"cannot fetch {url}: only paths relative to the template are supported",
-            errors=[
-                FieldError(
-                    "input.url", "relative", "use a path relative to the template, like ./skeleton"
-                )
-            ],
-        )
-    base_url = ctx.template_info.get("baseUrl")
+def _is_remote(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def source_files(ctx: ActionContext, url: str) -> dict[PurePosixPath, SkeletonFile]:
+    """The files ``url`` names: a folder of the template (``./skeleton``), or any folder
+    URL a configured git host can read (``https://gitlab.example.com/g/p/-/tree/main/x``).
+
+    A template that was itself read from a git host resolves relative URLs against its
+    own folder there, as Backstage does.
+    """
+    if _is_remote(url):
+        return _read_remote(ctx, url, field_url=url)
+    base_url = str(ctx.template_info.get("baseUrl") or "")
     if not base_url:
         raise ActionInputError(
-            f"cannot resolve {url!r}: the template has no file location",
-            errors=[
-                FieldError("input.url", "base", "the template was not loaded from a file location")
-            ],
+            f"cannot resolve {url!r}: the template has no location",
+            errors=[FieldError("input.url", "base", "the template was not loaded from a location")],
         )
-    base = Path(unquote(urlsplit(str(base_url)).path))
-    if parsed.scheme == "file" or url.startswith("/"):
+    if urlsplit(url).scheme == "file" or url.startswith("/"):
         raise PathEscapeError(
             f"url {url!r} is absolute; it must be relative to the template",
             errors=[FieldError("input.url", "relative", "must be relative to the template")],
         )
-    check_relative(url, field="input.url")
-    source = base.joinpath(*PurePosixPath(url).parts)
+    relative = check_relative(url, field="input.url")
+    if _is_remote(base_url):
+        folder = "" if relative == PurePosixPath(".") else relative.as_posix()
+        return _read_remote(ctx, base_url + folder, field_url=url)
+    base = Path(unquote(urlsplit(base_url).path))
+    source = base.joinpath(*relative.parts)
     if not is_within(base, source):
         raise PathEscapeError(
             f"url {url!r} leads outside the template's folder",
             errors=[FieldError("input.url", "relative", "leads outside the template's folder")],
         )
-    return source
+    return read_tree(source)
+
+
+def _read_remote(
+    ctx: ActionContext, url: str, *, field_url: str
+) -> dict[PurePosixPath, SkeletonFile]:
+    hosts = ctx.runtime.git_hosts if ctx.runtime is not None else None
+    reader = next(
+        (h for h in (hosts.url_readers() if hosts else []) if h.can_read_folder(url)), None
+    )
+    if reader is None:
+        raise ActionInputError(
+            f"cannot fetch {url}: no configured git host reads it (integrations.gitlab / "
+            "integrations.github), and it is not a URL of the local git host",
+            errors=[FieldError("input.url", "readable", f"no git host reads {field_url}")],
+        )
+    ctx.log(f"Reading {url} from {reader.host}")
+    files: dict[PurePosixPath, SkeletonFile] = {}
+    for path, (content, mode) in reader.read_folder(url).items():
+        relative = check_relative(path, field="input.url")
+        if mode == _SYMLINK_MODE:
+            ctx.log(f"Skipping symlink {path}: a fetched skeleton keeps only files")
+            continue
+        files[relative] = SkeletonFile(content, 0o755 if mode == _EXECUTABLE_MODE else 0o644)
+    return files
 
 
 class FetchTemplateInput(ActionInput):
@@ -108,7 +137,6 @@ def _target(ctx: ActionContext, target_path: str) -> Path:
 
 
 def _fetch_template(ctx: ActionContext, params: FetchTemplateInput) -> None:
-    source = resolve_source(ctx, params.url)
     target = _target(ctx, params.target_path)
     extension: str | None = None
     if params.template_file_extension is True:
@@ -130,7 +158,7 @@ def _fetch_template(ctx: ActionContext, params: FetchTemplateInput) -> None:
             )
 
     files = render_files(
-        read_tree(source),
+        source_files(ctx, params.url),
         values,
         copy_without_templating=params.copy_without_templating,
         copy_without_render=params.copy_without_render,
@@ -146,9 +174,8 @@ def _fetch_template(ctx: ActionContext, params: FetchTemplateInput) -> None:
 
 
 def _fetch_plain(ctx: ActionContext, params: FetchPlainInput) -> None:
-    source = resolve_source(ctx, params.url)
     target = _target(ctx, params.target_path)
-    written = write_tree(target, read_tree(source))
+    written = write_tree(target, source_files(ctx, params.url))
     ctx.log(f"Copied {len(written)} files from {params.url} to {params.target_path}")
 
 
