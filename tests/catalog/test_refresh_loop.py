@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import update
 from tests.catalog.conftest import WriteYaml, component
 
 from goldpath.catalog import CatalogService, RefreshLoop
+from goldpath.catalog._tables import locations
 from goldpath.config import load_settings
 from goldpath.db import Database
 from goldpath.runtime import Runtime
@@ -74,3 +78,35 @@ def test_configured_locations_are_registered_once_across_restarts(
     targets = [loc.target for loc in runtime.catalog.list_locations()]
     assert targets.count(str(path)) == 1
     runtime.stop()
+
+
+def test_replicas_sharing_a_database_split_the_refresh_work(
+    any_database: Database, write_yaml: WriteYaml
+) -> None:
+    # Two portal replicas (two services on one database) wake for the same round: each
+    # location is refreshed by exactly one of them.
+    replicas = [CatalogService(any_database), CatalogService(any_database)]
+    for index in range(6):
+        path = write_yaml(f"loc-{index}.yaml", component(f"c{index}"))
+        replicas[0].add_location("file", str(path))
+    refreshed: list[list[str]] = [[], []]
+    for number, replica in enumerate(replicas):
+        real = replica.refresh_location
+
+        def counting(location_id: str, _real=real, _mine=refreshed[number]):  # type: ignore[no-untyped-def]
+            _mine.append(location_id)
+            return _real(location_id)
+
+        replica.refresh_location = counting  # type: ignore[method-assign]
+    # locations were just added (refreshed now): nothing is due within the interval
+    assert [replica.refresh_due(3600) for replica in replicas] == [0, 0]
+    assert refreshed == [[], []]
+    stale = datetime.now(UTC) - timedelta(hours=2)
+    with any_database.session() as session:
+        session.execute(update(locations).values(refreshed_at=stale))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        counts = list(pool.map(lambda replica: replica.refresh_due(3600), replicas))
+    assert sum(counts) == 6
+    assert sorted(refreshed[0] + refreshed[1]) == sorted(
+        location.id for location in replicas[0].list_locations()
+    )

@@ -13,7 +13,10 @@ log = logging.getLogger(__name__)
 
 
 class RefreshLoop:
-    """Registers configured locations, then refreshes all locations every interval."""
+    """Registers configured locations, then refreshes all locations every interval.
+
+    Every replica runs one; they share the work through ``CatalogService.refresh_due``.
+    """
 
     def __init__(
         self, catalog: CatalogService, *, interval_seconds: float, enabled: bool = True
@@ -37,7 +40,7 @@ class RefreshLoop:
     def _run(self) -> None:
         while not self._stop.wait(self.interval_seconds):
             try:
-                self.catalog.refresh()
+                self.catalog.refresh_due(self.interval_seconds)
             except Exception:  # the loop must survive anything one round does
                 log.exception("catalog refresh round failed")
             self.rounds += 1

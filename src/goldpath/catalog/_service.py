@@ -7,10 +7,10 @@ import logging
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, distinct, func, insert, select, update
+from sqlalchemy import Row, delete, distinct, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from goldpath.catalog._ingest import ProcessedEntity, ProcessedLocation, process_location
@@ -563,6 +563,41 @@ class CatalogService:
                 self.refresh_location(record.id)
             except GoldpathError as exc:  # one bad location must not stop the others
                 log.warning("refreshing location %s failed: %s", record.key, exc.message)
+
+    def refresh_due(self, interval_seconds: float) -> int:
+        """Refresh every location no process refreshed in the last half interval.
+
+        What the background loop runs. Each location is claimed with one atomic update of
+        its ``refreshed_at``, so portal replicas sharing a database split the locations
+        between them instead of each re-reading all of them. Returns how many locations
+        this process refreshed.
+        """
+        refreshed = 0
+        for record in self.list_locations():
+            if not self._claim_refresh(record.id, timedelta(seconds=interval_seconds / 2)):
+                continue  # another replica refreshed it a moment ago
+            try:
+                self.refresh_location(record.id)
+                refreshed += 1
+            except GoldpathError as exc:  # one bad location must not stop the others
+                log.warning("refreshing location %s failed: %s", record.key, exc.message)
+        return refreshed
+
+    def _claim_refresh(self, location_id: str, fresh_for: timedelta) -> bool:
+        now = datetime.now(UTC)
+        with self.database.session() as session:
+            claimed = session.execute(
+                update(locations)
+                .where(
+                    locations.c.id == location_id,
+                    or_(
+                        locations.c.refreshed_at.is_(None),
+                        locations.c.refreshed_at <= now - fresh_for,
+                    ),
+                )
+                .values(refreshed_at=now)
+            )
+            return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
 
     def register_configured_locations(self) -> None:
         """Register (idempotently) the locations listed in settings.catalog.locations."""
