@@ -94,12 +94,11 @@ def _walk(source_dir: Path) -> Iterator[tuple[str, int, bytes]]:
         prefix = "" if relative == "." else f"{relative}/"
         kept = []
         for name in sorted(subfolders):
-            full = here / name
-            if name == ".git" or full.is_symlink():
-                if full.is_symlink():
-                    files.append(name)  # a link to a directory is committed as a link
+            if name == ".git":
                 continue
-            if not ignores.may_prune_directory(f"{prefix}{name}/"):
+            if (here / name).is_symlink():
+                files.append(name)  # a link to a directory is committed as a link
+            elif not ignores.may_prune_directory(f"{prefix}{name}/"):
                 kept.append(name)
         subfolders[:] = kept
         for name in sorted(files):
@@ -199,6 +198,8 @@ def update_branch(git_dir: Path, ref: str, new: str, *, expected: str | None) ->
 
 def _tree_at(repo: Repo, rev: str) -> Tree:
     """The root tree of a full ref name or a full commit sha."""
+    if not rev.startswith("refs/") and len(rev) != _FULL_SHA_LENGTH:
+        raise GitPathNotFoundError(f"{rev!r} is neither a ref nor a full commit sha")
     try:
         target = repo.refs[Ref(rev.encode())] if rev.startswith("refs/") else rev.encode()
         commit = repo[target]
@@ -211,24 +212,30 @@ def _tree_at(repo: Repo, rev: str) -> Tree:
     return tree
 
 
+def _object_at(repo: Repo, rev: str, path: str) -> ShaFile:
+    """The blob or tree at ``path`` ("" for the root) of ``rev``; GitPathNotFoundError
+    when there is none."""
+    tree = _tree_at(repo, rev)
+    if not path:
+        return tree
+    try:
+        _mode, sha = tree.lookup_path(repo.object_store.__getitem__, path.encode())
+    except (KeyError, NotTreeError, NotCommitError) as exc:
+        raise GitPathNotFoundError(f"{path} at {rev} does not exist") from exc
+    return repo[sha]
+
+
 def read_blob(git_dir: Path, rev: str, path: str) -> bytes:
     """The bytes of ``path`` at ``rev`` (a full ref name or a full commit sha).
 
     GitPathNotFoundError when there is no such file, or ``path`` names a folder.
     """
-    if not rev.startswith("refs/") and len(rev) != _FULL_SHA_LENGTH:
-        raise GitPathNotFoundError(f"{rev!r} is neither a ref nor a full commit sha")
     repo = Repo(str(git_dir))
     try:
-        tree = _tree_at(repo, rev)
-        try:
-            _mode, sha = tree.lookup_path(repo.object_store.__getitem__, path.encode())
-        except (KeyError, NotTreeError, NotCommitError) as exc:
-            raise GitPathNotFoundError(f"{path} at {rev} does not exist") from exc
-        obj = repo[sha]
-        if not isinstance(obj, Blob):
+        found = _object_at(repo, rev, path)
+        if not isinstance(found, Blob):
             raise GitPathNotFoundError(f"{path} at {rev} is not a file")
-        return bytes(obj.data)
+        return bytes(found.data)
     finally:
         repo.close()
 
@@ -266,16 +273,9 @@ def read_folder(git_dir: Path, rev: str, folder: str) -> dict[str, tuple[bytes, 
     """
     repo = Repo(str(git_dir))
     try:
-        tree = _tree_at(repo, rev)
-        if folder:
-            try:
-                mode, sha = tree.lookup_path(repo.object_store.__getitem__, folder.encode())
-            except (KeyError, NotTreeError, NotCommitError) as exc:
-                raise GitPathNotFoundError(f"{folder} at {rev} does not exist") from exc
-            found = repo[sha]
-            if not isinstance(found, Tree):
-                raise GitPathNotFoundError(f"{folder} at {rev} is a file, not a folder")
-            tree = found
+        tree = _object_at(repo, rev, folder)
+        if not isinstance(tree, Tree):
+            raise GitPathNotFoundError(f"{folder} at {rev} is a file, not a folder")
         files: dict[str, tuple[bytes, int]] = {}
         for path, mode, sha in _entries(repo, tree):
             blob = repo[sha]
