@@ -261,17 +261,25 @@ class GitHubHost:
 
     # -- the catalog's UrlReader ------------------------------------------------------------
 
+    def _split_url(self, url: str) -> tuple[str, str, str, str]:
+        """``(owner, repo, "blob" or "tree", "<ref>/<path>")`` of a URL of this host."""
+        base_path = urlsplit(self._web).path
+        rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
+        owner, _, rest = rest.partition("/")
+        repo, _, rest = rest.partition("/")
+        kind, _, ref_and_path = rest.partition("/")
+        return owner, repo, kind, ref_and_path
+
     def can_read(self, url: str) -> bool:
         """Whether ``url`` is a ``/blob/`` file URL of this host."""
         return url.startswith(self._web + "/") and "/blob/" in url
 
     def read(self, url: str) -> bytes:
         """The file's bytes, through the contents API (the ref may hold slashes)."""
-        base_path = urlsplit(self._web).path
-        rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
-        owner, _, rest = rest.partition("/")
-        repo, _, rest = rest.partition("/")
-        for ref, file_path in ref_and_path_splits(rest.removeprefix("blob/"), url):
+        owner, repo, kind, ref_and_path = self._split_url(url)
+        if kind != "blob":
+            raise GitPathNotFoundError(f"GitHub {self._host} has no file at {url}", url=url)
+        for ref, file_path in ref_and_path_splits(ref_and_path, url):
             response = self._request(
                 "GET",
                 f"/repos/{owner}/{repo}/contents/{quote(file_path)}",
@@ -291,11 +299,7 @@ class GitHubHost:
 
     def read_folder(self, url: str) -> dict[str, tuple[bytes, int]]:
         """Every file under the folder ``url`` names, from a shallow fetch of its ref."""
-        base_path = urlsplit(self._web).path
-        rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
-        owner, _, rest = rest.partition("/")
-        repo, _, rest = rest.partition("/")
-        kind, _, ref_and_path = rest.partition("/")
+        owner, repo, kind, ref_and_path = self._split_url(url)
         if kind not in ("tree", "blob"):
             raise GitPathNotFoundError(f"{url} is not a folder URL of GitHub {self._host}")
         return read_folder_over_https(

@@ -242,16 +242,21 @@ class GitLabHost:
 
     # -- the catalog's UrlReader ------------------------------------------------------------
 
+    def _split_url(self, url: str) -> tuple[str, str]:
+        """``(project path, "<ref>/<path>")`` of a ``/-/blob|raw|tree/`` URL of this instance."""
+        base_path = urlsplit(self._base_url).path
+        rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
+        project_path, _, tail = rest.partition("/-/")
+        _, _, ref_and_path = tail.partition("/")
+        return project_path, ref_and_path
+
     def can_read(self, url: str) -> bool:
         """Whether ``url`` is a ``/-/blob/`` or ``/-/raw/`` file URL of this instance."""
         return url.startswith(self._base_url + "/") and ("/-/blob/" in url or "/-/raw/" in url)
 
     def read(self, url: str) -> bytes:
         """The file's bytes, through the repository files API (the ref may hold slashes)."""
-        base_path = urlsplit(self._base_url).path
-        rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
-        project_path, _, tail = rest.partition("/-/")
-        _, _, ref_and_path = tail.partition("/")
+        project_path, ref_and_path = self._split_url(url)
         candidates = ref_and_path_splits(ref_and_path, url)
         project = self._client.projects.get(project_path, lazy=True)
         for ref, file_path in candidates:
@@ -270,10 +275,7 @@ class GitLabHost:
 
     def read_folder(self, url: str) -> dict[str, tuple[bytes, int]]:
         """Every file under the folder ``url`` names, from a shallow fetch of its ref."""
-        base_path = urlsplit(self._base_url).path
-        rest = unquote(urlsplit(url).path)[len(base_path) + 1 :]
-        project_path, _, tail = rest.partition("/-/")
-        _, _, ref_and_path = tail.partition("/")
+        project_path, ref_and_path = self._split_url(url)
         owner, _, repo = project_path.rpartition("/")
         return read_folder_over_https(
             self.clone_url(owner, repo),

@@ -22,6 +22,7 @@ from goldpath.providers.git._url import (
     check_repo_name,
     checked_repo_name,
     normalise_repo_name,
+    split_known_ref,
 )
 from goldpath.providers.git.errors import (
     BranchMovedError,
@@ -323,11 +324,9 @@ class LocalGitHost:
         segments = [s for s in ref_and_path.split("/") if s]
         if not segments:
             raise GitPathNotFoundError("no branch given", owner=owner, repo=repo)
-        known = set(self.refs(owner, repo))
-        for cut in range(len(segments), 0, -1):
-            candidate = "/".join(segments[:cut])
-            if candidate in known:
-                return candidate, "/".join(segments[cut:])
+        found = split_known_ref(ref_and_path, set(self.refs(owner, repo)))
+        if found is not None:
+            return found
         if _SHA.match(segments[0]):
             return segments[0], "/".join(segments[1:])
         raise GitPathNotFoundError(

@@ -10,17 +10,22 @@ from urllib.parse import urlsplit
 from goldpath.errors import FieldError
 from goldpath.providers.git._cli import GitAuthor, check_branch_name, run_git
 from goldpath.providers.git._objects import commit_directory, read_folder
+from goldpath.providers.git._url import split_known_ref
 from goldpath.providers.git.errors import GitPathNotFoundError, InvalidRepoUrlError
 
 __all__ = ["push_over_https", "read_folder_over_https"]
 
 
-def _auth_config(url: str, username: str, token: str) -> dict[str, str]:
+def _auth(url: str, username: str, token: str) -> tuple[dict[str, str], list[str]]:
+    """git config carrying the token as an Authorization header, and what to redact."""
+    if not token:
+        return {}, []
     parts = urlsplit(url)
     scope = f"{parts.scheme}://{parts.netloc}/"
     credentials = base64.b64encode(f"{username}:{token}".encode()).decode()
     # Scoped to the host's own URL and passed through the environment, never argv.
-    return {f"http.{scope}.extraHeader": f"Authorization: Basic {credentials}"}
+    config = {f"http.{scope}.extraHeader": f"Authorization: Basic {credentials}"}
+    return config, [token, *config.values()]
 
 
 def push_over_https(
@@ -45,8 +50,7 @@ def push_over_https(
         )
     if not source_dir.is_dir():
         raise GitPathNotFoundError(f"source directory {source_dir} does not exist")
-    config = _auth_config(clone_url, username, token) if token else {}
-    secrets = [token, *config.values()] if token else []
+    config, secrets = _auth(clone_url, username, token)
     ref = f"refs/heads/{branch}"
     with tempfile.TemporaryDirectory(prefix="goldpath-push-") as scratch:
         git_dir = Path(scratch) / "repo.git"
@@ -85,8 +89,7 @@ def read_folder_over_https(
     segments = [s for s in ref_and_path.split("/") if s]
     if not segments or any(s in (".", "..") for s in segments):
         raise GitPathNotFoundError(f"{url} names no branch and folder", url=url)
-    config = _auth_config(clone_url, username, token) if token else {}
-    secrets = [token, *config.values()] if token else []
+    config, secrets = _auth(clone_url, username, token)
     listed = run_git(
         ["ls-remote", "--heads", "--tags", clone_url], config=config, secrets=secrets
     ).decode("utf-8", "replace")
@@ -96,13 +99,10 @@ def read_folder_over_https(
         for prefix in ("refs/heads/", "refs/tags/"):
             if name.startswith(prefix) and not name.endswith("^{}"):
                 refs.setdefault(name[len(prefix) :], name)
-    for cut in range(len(segments), 0, -1):
-        ref = "/".join(segments[:cut])
-        if ref in refs:
-            folder = "/".join(segments[cut:])
-            break
-    else:
+    found = split_known_ref(ref_and_path, refs)
+    if found is None:
         raise GitPathNotFoundError(f"{url}: the repository has no branch or tag {segments[0]!r}")
+    ref, folder = found
     with tempfile.TemporaryDirectory(prefix="goldpath-fetch-") as scratch:
         git_dir = Path(scratch) / "repo.git"
         run_git(["init", "--quiet", "--bare", git_dir])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
@@ -10,6 +11,7 @@ from goldpath.errors import FieldError
 from goldpath.providers.git.errors import GitPathNotFoundError, InvalidRepoUrlError
 
 __all__ = [
+    "split_known_ref",
     "checked_repo_name",
     "ref_and_path_splits",
     "RepoUrl",
@@ -42,6 +44,17 @@ class RepoUrl:
     def full_name(self) -> str:
         """``owner/repo``, the repository's path on its host."""
         return f"{self.owner}/{self.repo}"
+
+
+def split_known_ref(ref_and_path: str, known: Collection[str]) -> tuple[str, str] | None:
+    """``(ref, path)`` for the longest ref in ``known`` that ``<ref>/<path>`` starts with
+    (a ref may hold slashes), or None when it starts with none of them."""
+    segments = [s for s in ref_and_path.split("/") if s]
+    for cut in range(len(segments), 0, -1):
+        ref = "/".join(segments[:cut])
+        if ref in known:
+            return ref, "/".join(segments[cut:])
+    return None
 
 
 def ref_and_path_splits(ref_and_path: str, url: str) -> list[tuple[str, str]]:
