@@ -12,7 +12,7 @@ import yaml
 from tests.scaffolder.conftest import drain
 
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import ScaffolderService, decode_directory_contents
+from goldpath.scaffolder import DryRunResult, ScaffolderService, decode_directory_contents
 from goldpath.scaffolder.errors import TemplateInvalidError
 
 DATA = Path(__file__).parent / "data" / "backstage"
@@ -49,17 +49,21 @@ def _directory_contents(folder: Path) -> list[dict[str, Any]]:
     ]
 
 
+def _dry_run(service: ScaffolderService, name: str) -> DryRunResult:
+    """Backstage's dry-run body for one template of DATA: the entity, VALUES, its files."""
+    folder = DATA / name
+    return service.dry_run(
+        yaml.safe_load((folder / "template.yaml").read_text()),
+        VALUES[name],
+        directory_contents=decode_directory_contents(_directory_contents(folder)),
+    )
+
+
 @pytest.mark.parametrize("name", sorted(VALUES))
 def test_backstage_shaped_template_dry_runs(
     runtime: Runtime, service: ScaffolderService, name: str
 ) -> None:
-    folder = DATA / name
-    entity = yaml.safe_load((folder / "template.yaml").read_text())
-    result = service.dry_run(
-        entity,
-        VALUES[name],
-        directory_contents=decode_directory_contents(_directory_contents(folder)),
-    )
+    result = _dry_run(service, name)
     assert result.status == "completed", (result.error, result.error_details)
     files = {f.path: f.content.decode() for f in result.files}
     assert "catalog-info.yaml" in files
@@ -70,13 +74,7 @@ def test_backstage_shaped_template_dry_runs(
 
 
 def test_copy_without_render_keeps_github_expressions(service: ScaffolderService) -> None:
-    folder = DATA / "website-ssr"
-    entity = yaml.safe_load((folder / "template.yaml").read_text())
-    result = service.dry_run(
-        entity,
-        VALUES["website-ssr"],
-        directory_contents=decode_directory_contents(_directory_contents(folder)),
-    )
+    result = _dry_run(service, "website-ssr")
     files = {f.path: f.content.decode() for f in result.files}
     assert '"${{ github.sha }}"' in files[".github/workflows/build.yml"]
     assert yaml.safe_load(files["catalog-info.yaml"])["metadata"]["annotations"] == {
@@ -85,13 +83,7 @@ def test_copy_without_render_keeps_github_expressions(service: ScaffolderService
 
 
 def test_templated_file_names_and_literal_values(service: ScaffolderService) -> None:
-    folder = DATA / "grpc-service"
-    entity = yaml.safe_load((folder / "template.yaml").read_text())
-    result = service.dry_run(
-        entity,
-        VALUES["grpc-service"],
-        directory_contents=decode_directory_contents(_directory_contents(folder)),
-    )
+    result = _dry_run(service, "grpc-service")
     files = {f.path: f.content.decode() for f in result.files}
     assert "service orders {}" in files["src/main/proto/orders.proto"]
     assert yaml.safe_load(files["application.yaml"]) == {"server": {"port": 8080}}
@@ -130,13 +122,7 @@ def test_v1beta2_templates_are_refused_clearly(service: ScaffolderService) -> No
 def test_undefined_names_in_skeletons_render_empty_with_a_warning(
     service: ScaffolderService,
 ) -> None:
-    folder = DATA / "layered-app"
-    entity = yaml.safe_load((folder / "template.yaml").read_text())
-    result = service.dry_run(
-        entity,
-        VALUES["layered-app"],
-        directory_contents=decode_directory_contents(_directory_contents(folder)),
-    )
+    result = _dry_run(service, "layered-app")
     assert result.status == "completed", (result.error, result.error_details)
     files = {f.path: f.content.decode() for f in result.files}
     workflow = yaml.safe_load(files[".github/workflows/gradle.yml"])
