@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -201,9 +202,9 @@ def test_push_refuses_when_the_branch_moved_underneath(
         source_dir, info, branch="main", message="1", author_name="A", author_email="a@x"
     )
     # another writer pushes between our read of the branch and our update of it
-    import goldpath.providers.git._local as local_module
+    from goldpath.providers.git import _objects
 
-    real = local_module._objects.commit_directory
+    real = _objects.commit_directory
 
     def commit_then_race(*args: object, **kwargs: object) -> str:
         sha = real(*args, **kwargs)  # type: ignore[arg-type]
@@ -214,7 +215,7 @@ def test_push_refuses_when_the_branch_moved_underneath(
         git("push", "-q", "origin", "main", cwd=other)
         return sha
 
-    monkeypatch.setattr(local_module._objects, "commit_directory", commit_then_race)
+    monkeypatch.setattr(_objects, "commit_directory", commit_then_race)
     (source_dir / "ours.txt").write_text("ours\n")
     with pytest.raises(BranchMovedError, match="moved during the push"):
         local_host.push(
@@ -270,3 +271,19 @@ def test_local_folder_urls_read_every_file_with_its_mode(
         local_host.read_folder(f"{web}/-/tree/release/1/nope")
     with pytest.raises(GitPathNotFoundError):
         local_host.read_folder(f"{web}/-/tree/release/1/../../other")
+
+
+def test_dulwich_loads_on_first_use_not_when_the_git_hosts_are_built(tmp_path: Path) -> None:
+    # Portal start-up builds the git hosts (the catalog's URL readers); dulwich costs
+    # ~15 ms to import and is needed only by the first repository operation.
+    script = (
+        "import sys\n"
+        "from goldpath.config import load_settings\n"
+        "from goldpath.providers.git import GitHosts\n"
+        f"hosts = GitHosts(load_settings(home={str(tmp_path)!r}))\n"
+        "hosts.url_readers()\n"
+        "assert 'dulwich' not in sys.modules, 'dulwich imported at start'\n"
+        "hosts.local.create_repo('team', 'svc')\n"
+        "assert 'dulwich' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)

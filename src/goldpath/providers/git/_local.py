@@ -1,4 +1,8 @@
-"""The embedded git host: real bare repositories under ``settings.git_root``."""
+"""The embedded git host: real bare repositories under ``settings.git_root``.
+
+The in-process git layer (``_objects``, dulwich) is imported by the methods that use it,
+so it loads with the first repository operation rather than at portal start-up.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from goldpath.errors import FieldError
-from goldpath.providers.git import _objects
 from goldpath.providers.git._cli import EMPTY_SHA, GitAuthor, check_branch_name, run_git
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._url import (
@@ -109,6 +112,8 @@ class LocalGitHost:
         return self._is_repo(self.repo_path(owner, repo))
 
     def _repo_id(self, path: Path) -> str:
+        from goldpath.providers.git import _objects
+
         return _objects.read_config_value(path, *_ID_KEY) or ""
 
     def _default_branch(self, path: Path) -> str:
@@ -150,6 +155,8 @@ class LocalGitHost:
         repository is served read-only to anyone who can reach the portal, whatever
         ``visibility`` says.
         """
+        from goldpath.providers.git import _objects
+
         repo = _check_names(owner, repo)
         problem = check_branch_name(default_branch)
         if problem is not None:
@@ -273,6 +280,8 @@ class LocalGitHost:
         The branch moves with a compare-and-swap, so a concurrent push is refused rather
         than overwritten.
         """
+        from goldpath.providers.git import _objects
+
         problem = check_branch_name(branch)
         if problem is not None:
             raise InvalidRepoUrlError(
@@ -364,6 +373,8 @@ class LocalGitHost:
 
     def read_file(self, owner: str, repo: str, ref: str, path: str) -> bytes:
         """The bytes of ``path`` at ``ref``; GitPathNotFoundError when there is no such file."""
+        from goldpath.providers.git import _objects
+
         repo = _check_names(owner, repo)
         git_dir = self.repo_path(owner, repo)
         if not self._is_repo(git_dir):
@@ -385,6 +396,8 @@ class LocalGitHost:
 
     def list_files(self, owner: str, repo: str, ref: str) -> list[str]:
         """Every file path at ``ref`` (empty for a repository with no commits)."""
+        from goldpath.providers.git import _objects
+
         git_dir = self.repo_path(owner, repo)
         if not self._is_repo(git_dir):
             raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
@@ -435,6 +448,8 @@ class LocalGitHost:
 
     def read_folder(self, url: str) -> dict[str, tuple[bytes, int]]:
         """Every file under the folder a ``/-/tree/`` (or ``/-/blob/``) URL names."""
+        from goldpath.providers.git import _objects
+
         target = self.parse_contents_url(url)
         if target is None:
             raise GitPathNotFoundError(f"{url} is not a folder URL of the local git host", url=url)

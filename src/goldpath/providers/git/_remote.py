@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from goldpath.errors import FieldError
 from goldpath.providers.git._cli import GitAuthor, check_branch_name, run_git
-from goldpath.providers.git._objects import commit_directory, read_folder
 from goldpath.providers.git._url import split_known_ref
 from goldpath.providers.git.errors import GitPathNotFoundError, InvalidRepoUrlError
 
@@ -43,6 +42,8 @@ def push_over_https(
     Works in a throwaway bare repository (the commit is written in-process); the token
     goes in an Authorization header and is redacted from every error.
     """
+    from goldpath.providers.git._objects import commit_directory  # dulwich: on first use
+
     problem = check_branch_name(branch)
     if problem is not None:
         raise InvalidRepoUrlError(
@@ -86,6 +87,8 @@ def read_folder_over_https(
     fetch of it into a throwaway bare repository, read in-process. The token goes in an
     Authorization header and is redacted from every error.
     """
+    from goldpath.providers.git._objects import read_folder  # dulwich: on first use
+
     segments = [s for s in ref_and_path.split("/") if s]
     if not segments or any(s in (".", "..") for s in segments):
         raise GitPathNotFoundError(f"{url} names no branch and folder", url=url)
