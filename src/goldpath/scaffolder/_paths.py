@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from goldpath.errors import FieldError
 from goldpath.scaffolder.errors import PathEscapeError
 
-__all__ = ["check_relative", "is_within", "resolve_inside"]
+__all__ = ["check_relative", "is_http_url", "is_within", "resolve_inside"]
 
 
 def _refuse(field: str, path: str, why: str) -> PathEscapeError:
@@ -49,3 +50,8 @@ def resolve_inside(root: Path, path: str, *, field: str = "path", allow_root: bo
     if not is_within(root, target):
         raise _refuse(field, path, "leads outside the workspace through a symlink")
     return target
+
+
+def is_http_url(text: str) -> bool:
+    """Whether ``text`` is an http(s) URL (a template or skeleton on a git host)."""
+    return urlsplit(text).scheme in ("http", "https")

@@ -18,6 +18,7 @@ from goldpath.errors import FieldError, GoldpathError
 from goldpath.scaffolder._actions import ActionRegistry, IdentityLike, TaskIdentity, UndoRecord
 from goldpath.scaffolder._dryrun import DryRunResult, dry_run
 from goldpath.scaffolder._expressions import render_value
+from goldpath.scaffolder._paths import is_http_url
 from goldpath.scaffolder._runner import RunOutcome, expression_context, run_template, run_undo
 from goldpath.scaffolder._skeleton import SkeletonFile
 from goldpath.scaffolder._store import TaskRecord, TaskStore, redact
@@ -393,11 +394,7 @@ class ScaffolderService:
             if isinstance(base_url, str) and base_url.startswith("file:")
             else None
         )
-        remote_base = (
-            base_url
-            if isinstance(base_url, str) and urlsplit(base_url).scheme in ("http", "https")
-            else None
-        )
+        remote_base = base_url if isinstance(base_url, str) and is_http_url(base_url) else None
         steps = [
             StepSpec(
                 id=s["id"],

@@ -12,6 +12,7 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
 from goldpath.errors import FieldError
+from goldpath.scaffolder._paths import is_http_url
 from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
 
 __all__ = [
@@ -109,7 +110,7 @@ def _base_of(entity: Mapping[str, Any]) -> tuple[Path | None, str | None]:
             return (path if target.endswith("/") or path.is_dir() else path.parent), None
         if kind == "url" and target.startswith("file:"):
             return Path(unquote(urlsplit(target).path)).parent, None
-        if kind == "url" and urlsplit(target).scheme in ("http", "https"):
+        if kind == "url" and is_http_url(target):
             return None, target if target.endswith("/") else target.rsplit("/", 1)[0] + "/"
     return None, None
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from goldpath.errors import FieldError
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput
-from goldpath.scaffolder._paths import check_relative, is_within, resolve_inside
+from goldpath.scaffolder._paths import check_relative, is_http_url, is_within, resolve_inside
 from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, render_files, write_tree
 from goldpath.scaffolder.errors import ActionInputError, PathEscapeError
 
@@ -20,10 +20,6 @@ _EXECUTABLE_MODE = 0o100755
 _SYMLINK_MODE = 0o120000
 
 
-def _is_remote(url: str) -> bool:
-    return urlsplit(url).scheme in ("http", "https")
-
-
 def source_files(ctx: ActionContext, url: str) -> dict[PurePosixPath, SkeletonFile]:
     """The files ``url`` names: a folder of the template (``./skeleton``), or any folder
     URL a configured git host can read (``https://gitlab.example.com/g/p/-/tree/main/x``).
@@ -31,7 +27,7 @@ def source_files(ctx: ActionContext, url: str) -> dict[PurePosixPath, SkeletonFi
     A template that was itself read from a git host resolves relative URLs against its
     own folder there, as Backstage does.
     """
-    if _is_remote(url):
+    if is_http_url(url):
         return _read_remote(ctx, url, field_url=url)
     base_url = str(ctx.template_info.get("baseUrl") or "")
     if not base_url:
@@ -45,7 +41,7 @@ def source_files(ctx: ActionContext, url: str) -> dict[PurePosixPath, SkeletonFi
             errors=[FieldError("input.url", "relative", "must be relative to the template")],
         )
     relative = check_relative(url, field="input.url")
-    if _is_remote(base_url):
+    if is_http_url(base_url):
         folder = "" if relative == PurePosixPath(".") else relative.as_posix()
         return _read_remote(ctx, base_url + folder, field_url=url)
     base = Path(unquote(urlsplit(base_url).path))
