@@ -82,11 +82,6 @@ class TaskSink:
         # one writer at a time, so events keep their order when the heartbeat flushes
         self._write_lock = threading.Lock()
 
-    def _take(self) -> list[tuple[str, dict[str, Any]]]:
-        with self._lock:
-            pending, self._pending = self._pending, []
-        return pending
-
     def take_all(self) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
         """Queued events and step changes, removed from the queue (the caller writes them)."""
         with self._lock:
