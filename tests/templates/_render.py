@@ -85,6 +85,11 @@ class GoldenPath:
     name: str
     expected_files: frozenset[str]
     """Every file a Create puts in the application repository, no more and no less."""
+    version_parameter: str
+    """The form parameter choosing the language's version line."""
+    versions: tuple[str, ...]
+    """The version lines the form offers, the default first."""
+    default_port: int
 
     @property
     def template_dir(self) -> Path:
@@ -160,6 +165,9 @@ NODEJS = GoldenPath(
             "test/shutdown.test.js",
         }
     ),
+    version_parameter="nodeVersion",
+    versions=("26", "24", "22"),
+    default_port=3000,
 )
 PYTHON = GoldenPath(
     "python-service",
@@ -198,6 +206,9 @@ PYTHON = GoldenPath(
             "tests/test_shutdown.py",
         }
     ),
+    version_parameter="pythonVersion",
+    versions=("3.13", "3.12"),
+    default_port=8000,
 )
 GOLDEN_PATHS = (NODEJS, PYTHON)
 
