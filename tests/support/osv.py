@@ -104,6 +104,7 @@ class OsvSnapshot:
 @contextmanager
 def serve_osv(snapshot: OsvSnapshot) -> Iterator[str]:
     """Serve ``snapshot`` on loopback; yields the query URL (``.../v1/query``)."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             if self.path != "/v1/query":

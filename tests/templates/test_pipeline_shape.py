@@ -97,7 +97,7 @@ def test_secret_detection_scans_every_file_but_dependencies_and_caches() -> None
     assert '"detect-secrets==1.5.0"' in job["before_script"][-1]
     script = job["script"][0]
     assert "detect-secrets-hook" in script
-    for folder in (".git", ".cache", ".venv", "node_modules", ".npm", ".gitlab-ci-local"):
+    for folder in (".git", ".cache", ".venv", "node_modules", ".npm", ".mypy_cache", "__pycache__"):
         assert f"-name {folder} " in script, folder
 
 
