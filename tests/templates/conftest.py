@@ -19,6 +19,7 @@ from goldpath.runtime import Runtime
 from tests.conftest import SHARED_DIR
 from tests.support.osv import OsvSnapshot, serve_osv
 from tests.templates._render import NODEJS, PYTHON, GoldenPath
+from tests.templates._tools import RunningService
 
 BASE_PARAMETERS: dict[str, Any] = {
     "name": "orders-api",
@@ -44,6 +45,7 @@ class CreatedService:
     values: Mapping[str, Any]
     output: Mapping[str, Any]
     settings: Settings
+    golden_path: GoldenPath = NODEJS
 
 
 def _need(tool: str) -> str:
@@ -53,7 +55,8 @@ def _need(tool: str) -> str:
     return path
 
 
-def _settings(home: Path) -> Settings:
+def embedded_settings(home: Path) -> Settings:
+    """Development settings rooted at ``home``, with no background catalog or task work."""
     return load_settings(home=home, catalog={"refresh_enabled": False}, scaffolder={"workers": 0})
 
 
@@ -65,7 +68,7 @@ def create_service(
     golden_path: GoldenPath = NODEJS,
 ) -> CreatedService:
     """A real Create of ``golden_path`` on the local git host, cloned to ``destination``."""
-    settings = _settings(home)
+    settings = embedded_settings(home)
     runtime = Runtime(settings)
     runtime.prepare()
     try:
@@ -79,6 +82,17 @@ def create_service(
         output = dict(task.output or {})
     finally:
         runtime.stop()
+    return cloned_service(parameters, destination, settings, output, golden_path)
+
+
+def cloned_service(
+    parameters: Mapping[str, Any],
+    destination: Path,
+    settings: Settings,
+    output: Mapping[str, Any],
+    golden_path: GoldenPath,
+) -> CreatedService:
+    """The application repository a finished Create published, cloned to ``destination``."""
     group = settings.platform.app_group
     bare = settings.git_root / group / f"{parameters['name']}.git"
     subprocess.run(
@@ -88,8 +102,9 @@ def create_service(
         path=destination,
         parameters=dict(parameters),
         values=golden_path.template_values(parameters, settings),
-        output=output,
+        output=dict(output),
         settings=settings,
+        golden_path=golden_path,
     )
 
 
@@ -161,7 +176,7 @@ def installed_service(
         assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
 
     _build_once(root, "installed-orders-api", build)
-    settings = _settings(home)
+    settings = embedded_settings(home)
     return CreatedService(
         path=target,
         parameters=BASE_PARAMETERS,
@@ -175,6 +190,19 @@ def installed_service(
 def created_service(tmp_path: Path) -> CreatedService:
     """A fresh, uninstalled service (BASE_PARAMETERS) from a real Create; tests may change it."""
     return create_service(BASE_PARAMETERS, tmp_path / "orders-api", home=tmp_path / "home")
+
+
+@pytest.fixture
+def running_service(
+    installed_service: CreatedService, npm_env: dict[str, str]
+) -> Iterator[RunningService]:
+    """The installed Node.js service started with ``npm start``."""
+    # --silent keeps npm's own banner off stdout, so every line is the app's.
+    service = RunningService(["npm", "start", "--silent"], installed_service.path, npm_env)
+    try:
+        yield service
+    finally:
+        service.stop()
 
 
 # --- the Python golden path ------------------------------------------------------------------
@@ -311,7 +339,7 @@ def installed_python_service(
         python_tools.venv(venv, target / "requirements-dev.lock")
 
     _build_once(root, "installed-python-orders-api", build)
-    settings = _settings(home)
+    settings = embedded_settings(home)
     service = CreatedService(
         path=target,
         parameters=PYTHON_PARAMETERS,
@@ -328,3 +356,31 @@ def created_python_service(tmp_path: Path) -> CreatedService:
     return create_service(
         PYTHON_PARAMETERS, tmp_path / "orders-api", home=tmp_path / "home", golden_path=PYTHON
     )
+
+
+@pytest.fixture(scope="session")
+def runtime_venv(
+    installed_python_service: InstalledPython,
+    python_tools: PythonTools,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """requirements.lock alone, in a venv without pip: what the Dockerfile's runtime holds."""
+    venv = tmp_path_factory.mktemp("runtime") / "venv"
+    python_tools.venv(venv, installed_python_service.service.path / "requirements.lock")
+    return venv / "bin"
+
+
+@pytest.fixture
+def running_python_service(
+    installed_python_service: InstalledPython, runtime_venv: Path, python_tools: PythonTools
+) -> Iterator[RunningService]:
+    """The installed Python service started as the image starts it (``python -m app``)."""
+    service = RunningService(
+        [str(runtime_venv / "python"), "-m", "app"],
+        installed_python_service.service.path,
+        {**python_tools.env, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    try:
+        yield service
+    finally:
+        service.stop()

@@ -8,7 +8,6 @@ import shutil
 import signal
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -195,18 +194,6 @@ def test_gitlab_ci_local_runs_lint_test_sast_and_secret_detection_green(
 
 
 # --- the running service -------------------------------------------------------------
-
-
-@pytest.fixture
-def running_service(
-    installed_service: CreatedService, npm_env: dict[str, str]
-) -> Iterator[RunningService]:
-    # --silent keeps npm's own banner off stdout, so every line is the app's.
-    service = RunningService(["npm", "start", "--silent"], installed_service.path, npm_env)
-    try:
-        yield service
-    finally:
-        service.stop()
 
 
 def test_service_answers_liveness_and_readiness(running_service: RunningService) -> None:

@@ -15,7 +15,6 @@ import shutil
 import signal
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -309,33 +308,6 @@ def test_a_sast_finding_and_a_committed_secret_each_fail_their_job(
 
 
 # --- the running service, installed as the image installs it --------------------------------
-
-
-@pytest.fixture(scope="module")
-def runtime_venv(
-    installed_python_service: InstalledPython,
-    python_tools: PythonTools,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Path:
-    """requirements.lock alone, in a venv without pip: what the Dockerfile's runtime holds."""
-    venv = tmp_path_factory.mktemp("runtime") / "venv"
-    python_tools.venv(venv, installed_python_service.service.path / "requirements.lock")
-    return venv / "bin"
-
-
-@pytest.fixture
-def running_python_service(
-    installed_python_service: InstalledPython, runtime_venv: Path, python_tools: PythonTools
-) -> Iterator[RunningService]:
-    service = RunningService(
-        [str(runtime_venv / "python"), "-m", "app"],
-        installed_python_service.service.path,
-        {**python_tools.env, "PYTHONDONTWRITEBYTECODE": "1"},
-    )
-    try:
-        yield service
-    finally:
-        service.stop()
 
 
 def test_the_runtime_venv_holds_no_pip_and_no_tools(runtime_venv: Path) -> None:
