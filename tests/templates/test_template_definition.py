@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from goldpath.catalog import entity_problems
 from goldpath.gitops import MAX_APP_NAME_LENGTH
 from goldpath.templates import TEMPLATES_DIR, builtin_template_paths
+from goldpath.web.pages._scaffolder_views import template_card
 from tests.templates._render import GOLDEN_PATHS, NODEJS, PYTHON, GoldenPath, platform_facts
 from tests.templates.strategies import app_names, parameters
 
@@ -246,3 +247,10 @@ def test_platform_facts_come_only_from_known_configuration_names(
     used = set(re.findall(r"platform\.([a-z_]+)", text))
     assert used, "the template reads no platform facts"
     assert used <= PLATFORM_NAMES, f"unknown platform facts: {sorted(used - PLATFORM_NAMES)}"
+
+
+def test_each_path_lists_what_it_gives_you_for_the_create_page(template: dict[str, Any]) -> None:
+    card = template_card(template)
+    assert 4 <= len(card.provides) <= 8
+    assert any("/metrics" in item for item in card.provides)
+    assert any("SAST" in item and "secret detection" in item for item in card.provides)
