@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,8 @@ __all__ = [
     "GITLAB_CI_LOCAL",
     "RunningService",
     "gitlab_ci_local",
+    "metric_samples",
+    "parse_sample",
     "planned_jobs",
     "run",
     "schema_check",
@@ -26,6 +29,26 @@ __all__ = [
 
 GITLAB_CI_LOCAL = "gitlab-ci-local"
 VENV_BIN = Path(sys.executable).parent
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_sample(line: str) -> tuple[str, dict[str, str], float]:
+    """One sample line of a Prometheus text exposition: name, labels, value."""
+    match = _SAMPLE.match(line)
+    assert match, line
+    name, labels, value = match.groups()
+    return name, dict(_LABEL.findall(labels or "")), float(value)
+
+
+def metric_samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """A Prometheus text exposition's samples: (name, labels) -> value."""
+    samples: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, labels, value = parse_sample(line)
+            samples[name, frozenset(labels.items())] = value
+    return samples
 
 
 def venv_tool(name: str) -> str:

@@ -209,4 +209,3 @@ def test_gitops_repo_runs_the_port_and_user_the_app_image_uses(
     assert f"EXPOSE {port}\n" in dockerfile
     uid = pod["securityContext"]["runAsUser"]
     assert f"USER {uid}:{uid}\n" in dockerfile
-

@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import signal
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from goldpath.templates import MERGE_REQUEST_JOBS, PIPELINE_JOBS
 from tests.templates._render import create
 from tests.templates._tools import (
-    RunningService,
     gitlab_ci_local,
     planned_jobs,
     run,
@@ -191,56 +188,3 @@ def test_gitlab_ci_local_runs_lint_test_sast_and_secret_detection_green(
         assert re.search(rf"PASS  {job}\b", output), job
     status = run(["git", "status", "--porcelain"], created_service.path)
     assert status.stdout == "", "the pipeline run left files git does not ignore"
-
-
-# --- the running service -------------------------------------------------------------
-
-
-def test_service_answers_liveness_and_readiness(running_service: RunningService) -> None:
-    with httpx.Client(base_url=running_service.base_url, timeout=10) as client:
-        assert client.get("/healthz").json() == {"status": "ok"}
-        ready = client.get("/readyz")
-    assert ready.status_code == 200
-    assert ready.json() == {"status": "ready"}
-
-
-def test_service_exports_red_metrics_with_status_codes_including_404(
-    running_service: RunningService,
-) -> None:
-    with httpx.Client(base_url=running_service.base_url, timeout=10) as client:
-        assert client.get("/").status_code == 200
-        assert client.get("/").status_code == 200
-        assert client.get("/no-such-page").status_code == 404
-        metrics = client.get("/metrics").text
-    lines = metrics.splitlines()
-    assert 'http_requests_total{method="GET",route="/",status_code="200"} 2' in lines
-    assert 'http_requests_total{method="GET",route="unmatched",status_code="404"} 1' in lines
-    assert (
-        'http_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"} 1'
-        in lines
-    )
-    assert any(
-        line.startswith('http_request_duration_seconds_bucket{le="0.005",method="GET",route="/"')
-        for line in lines
-    )
-
-
-def test_service_logs_json_lines_with_request_ids(running_service: RunningService) -> None:
-    with httpx.Client(base_url=running_service.base_url, timeout=10) as client:
-        client.get("/", headers={"X-Request-Id": "probe-1"})
-    entry = running_service.wait_for(lambda e: e.get("requestId") == "probe-1")
-    assert entry["level"] == "info"
-    assert entry["service"] == "orders-api"
-    for line in running_service.lines:
-        assert isinstance(json.loads(line), dict)
-
-
-def test_sigterm_stops_the_service_with_exit_code_zero(running_service: RunningService) -> None:
-    with httpx.Client(base_url=running_service.base_url, timeout=10) as client:
-        assert client.get("/").status_code == 200
-    running_service.process.send_signal(signal.SIGTERM)
-    # Generous: the service itself gives up on in-flight requests after 8 s.
-    assert running_service.process.wait(timeout=60) == 0
-    running_service.drain()
-    messages = [json.loads(line)["msg"] for line in running_service.lines]
-    assert "server closed" in messages

@@ -12,20 +12,17 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import signal
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import given, settings
 
 from goldpath.templates import MERGE_REQUEST_JOBS, PIPELINE_JOBS
 from tests.templates._render import PYTHON
 from tests.templates._tools import (
-    RunningService,
     gitlab_ci_local,
     planned_jobs,
     run,
@@ -307,57 +304,9 @@ def test_a_sast_finding_and_a_committed_secret_each_fail_their_job(
     assert EXAMPLE_AWS_KEY not in output  # the log names the finding, never the secret
 
 
-# --- the running service, installed as the image installs it --------------------------------
+# --- the runtime, installed as the image installs it ----------------------------------------
 
 
 def test_the_runtime_venv_holds_no_pip_and_no_tools(runtime_venv: Path) -> None:
     names = {path.name for path in runtime_venv.iterdir()}
     assert not names & {"pip", "pip3", "pytest", "ruff", "mypy", "bandit", "pip-audit"}
-
-
-def test_service_answers_liveness_and_readiness(running_python_service: RunningService) -> None:
-    with httpx.Client(base_url=running_python_service.base_url, timeout=10) as client:
-        assert client.get("/healthz").json() == {"status": "ok"}
-        ready = client.get("/readyz")
-    assert ready.status_code == 200
-    assert ready.json() == {"status": "ready"}
-
-
-def test_service_exports_red_metrics_with_status_codes_including_404(
-    running_python_service: RunningService,
-) -> None:
-    with httpx.Client(base_url=running_python_service.base_url, timeout=10) as client:
-        assert client.get("/").status_code == 200
-        assert client.get("/").status_code == 200
-        assert client.get("/no-such-page").status_code == 404
-        metrics = client.get("/metrics").text
-    lines = metrics.splitlines()
-    assert 'http_requests_total{method="GET",route="/",status_code="200"} 2.0' in lines
-    assert 'http_requests_total{method="GET",route="unmatched",status_code="404"} 1.0' in lines
-    assert (
-        'http_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"} 1.0'
-        in lines
-    )
-
-
-def test_service_logs_json_lines_with_request_ids(running_python_service: RunningService) -> None:
-    with httpx.Client(base_url=running_python_service.base_url, timeout=10) as client:
-        client.get("/", headers={"X-Request-Id": "probe-1"})
-    entry = running_python_service.wait_for(lambda e: e.get("requestId") == "probe-1")
-    assert entry["level"] == "info"
-    assert entry["service"] == "orders-api"
-    for line in running_python_service.lines:
-        assert isinstance(json.loads(line), dict)
-
-
-def test_sigterm_stops_the_service_with_exit_code_zero(
-    running_python_service: RunningService,
-) -> None:
-    with httpx.Client(base_url=running_python_service.base_url, timeout=10) as client:
-        assert client.get("/").status_code == 200
-    running_python_service.process.send_signal(signal.SIGTERM)
-    assert running_python_service.process.wait(timeout=60) == 0
-    running_python_service.drain()
-    messages = [json.loads(line)["msg"] for line in running_python_service.lines]
-    assert "shutting down: no new connections, draining in-flight requests" in messages
-    assert "server closed" in messages

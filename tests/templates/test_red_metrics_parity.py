@@ -16,13 +16,11 @@ import httpx
 import pytest
 
 from goldpath.gitops import AppSpec, render_app
-from tests.templates._tools import RunningService
+from tests.templates._tools import RunningService, parse_sample
 
 pytestmark = pytest.mark.slow
 
 RED_FAMILIES = ("http_requests_total", "http_request_duration_seconds")
-SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 @dataclass
@@ -44,11 +42,9 @@ def _parse(text: str) -> dict[str, Family]:
             name, _, kind = line[len("# TYPE ") :].partition(" ")
             families[name].type = kind
         elif line and not line.startswith("#"):
-            match = SAMPLE.match(line)
-            assert match, line
-            sample, labels, _ = match.groups()
+            sample, labels, _ = parse_sample(line)
             family = next((f for f in RED_FAMILIES if sample.startswith(f)), sample)
-            families[family].samples[sample].append(dict(LABEL.findall(labels or "")))
+            families[family].samples[sample].append(labels)
     return families
 
 
