@@ -88,7 +88,11 @@ class Builder:
                 yaml.safe_dump(source.config, sort_keys=False, allow_unicode=True),
                 encoding="utf-8",
             )
-            site, manifest_file, log_file = work / "site", work / "manifest.json", work / "build.log"
+            site, manifest_file, log_file = (
+                work / "site",
+                work / "manifest.json",
+                work / "build.log",
+            )
             request = {
                 "config": str(config_file),
                 "site_dir": str(site),
@@ -149,9 +153,7 @@ class Builder:
             clean = sanitise_html(raw)
             title = page["title"] or manifest["site_name"]
             files[relative] = page_document(clean, title=title).encode()
-            pages.append(
-                BuiltPage(page["url"], title, tuple(sections_of(clean, page_title=title)))
-            )
+            pages.append(BuiltPage(page["url"], title, tuple(sections_of(clean, page_title=title))))
         for folder, _dirs, names in os.walk(site):
             for name in names:
                 path = Path(folder) / name

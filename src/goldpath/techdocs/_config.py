@@ -74,7 +74,9 @@ DEFAULT_EXTENSIONS = (
     "toc",
 )
 # Extensions whose options could reach files, commands or the network: goldpath sets them.
-MANAGED_EXTENSIONS = frozenset({"pymdownx.snippets", "plantuml_markdown", "markdown_inline_graphviz"})
+MANAGED_EXTENSIONS = frozenset(
+    {"pymdownx.snippets", "plantuml_markdown", "markdown_inline_graphviz"}
+)
 
 _PASSED_KEYS = (
     "site_name",
@@ -129,7 +131,8 @@ class BuildPolicy:
         """The default allow-lists extended by the settings' extra plugins and extensions."""
         return cls(
             plugins=frozenset(DEFAULT_PLUGINS) | frozenset(settings.extra_plugins),
-            extensions=frozenset(DEFAULT_EXTENSIONS) | frozenset(settings.extra_markdown_extensions),
+            extensions=frozenset(DEFAULT_EXTENSIONS)
+            | frozenset(settings.extra_markdown_extensions),
             timeout_seconds=settings.build_timeout_seconds,
             max_site_bytes=settings.max_site_bytes,
             max_memory_bytes=settings.max_memory_bytes,

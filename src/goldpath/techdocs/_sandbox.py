@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 from goldpath.techdocs.errors import DocsBuildError
 
@@ -81,7 +81,9 @@ class BuildSandbox:
                 stdin.flush()
             except OSError as exc:
                 self._kill()
-                raise DocsBuildError("the build sandbox stopped; the next build restarts it") from exc
+                raise DocsBuildError(
+                    "the build sandbox stopped; the next build restarts it"
+                ) from exc
             line = self._answer(stdout, timeout + _ANSWER_GRACE_SECONDS)
             if not line:
                 self._kill()
@@ -95,7 +97,7 @@ class BuildSandbox:
             )
 
     @staticmethod
-    def _answer(stdout: TextIO, timeout: float) -> str:
+    def _answer(stdout: IO[str], timeout: float) -> str:
         ready, _, _ = select.select([stdout], [], [], timeout)
         return stdout.readline() if ready else ""
 

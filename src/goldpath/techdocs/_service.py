@@ -26,12 +26,12 @@ from goldpath.catalog import (
 )
 from goldpath.db import Database
 from goldpath.errors import GoldpathError
-from goldpath.techdocs._builder import ASSET_SUFFIXES, BuiltSite, Builder
+from goldpath.techdocs._builder import ASSET_SUFFIXES, Builder, BuiltSite
 from goldpath.techdocs._config import BuildPolicy, prepare_source
 from goldpath.techdocs._index import DocHit, delete_sections, replace_sections, search_docs
 from goldpath.techdocs._reading import SourceReader
 from goldpath.techdocs._ref import parse_techdocs_ref, techdocs_ref_of
-from goldpath.techdocs._sanitise import page_fragment
+from goldpath.techdocs._sanitise import page_fragment, sanitise_html
 from goldpath.techdocs._storage import DocsStorage, safe_path
 from goldpath.techdocs._tables import search_sections, sites
 from goldpath.techdocs.errors import DocsBuildError, DocsNotFoundError, DocsStorageError
@@ -463,7 +463,7 @@ class TechDocsService:
             status=status,
             url=url,
             title=pages[url]["title"],
-            html=page_fragment(document),
+            html=sanitise_html(page_fragment(document)),  # again: storage is not trusted
             toc=pages[url]["toc"],
             nav=manifest.get("nav", []),
             site_name=manifest.get("site_name", ""),
@@ -508,7 +508,9 @@ class TechDocsService:
         refs = sorted({hit.entity_ref for hit in hits})
         present = {
             ref
-            for ref, entity in zip(refs, self.catalog.get_by_refs(refs, fields=["kind"]), strict=True)
+            for ref, entity in zip(
+                refs, self.catalog.get_by_refs(refs, fields=["kind"]), strict=True
+            )
             if entity is not None
         }
         return [hit for hit in hits if hit.entity_ref in present]

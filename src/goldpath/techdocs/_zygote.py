@@ -9,6 +9,7 @@ Only the standard library and MkDocs are imported here: this file runs outside g
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -56,7 +57,7 @@ def _nav(items: Any) -> list[dict[str, Any]]:
     return out
 
 
-class Guard(BasePlugin):  # type: ignore[type-arg]
+class Guard(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     """Runs last: enforces the allow-lists on the final config and records nav and pages."""
 
     def __init__(self, request: dict[str, Any]) -> None:
@@ -97,7 +98,9 @@ class Guard(BasePlugin):  # type: ignore[type-arg]
             # emoji as characters, not images from a CDN the portal does not load
             configs.setdefault("pymdownx.emoji", {})["emoji_generator"] = pymdownx.emoji.to_alt
         config.theme = Theme(
-            name=None, custom_dir=self.request["theme_dir"], static_templates=[],
+            name=None,
+            custom_dir=self.request["theme_dir"],
+            static_templates=[],
             search_index_only=True,
         )
         config.extra_javascript = []
@@ -132,10 +135,8 @@ class Guard(BasePlugin):  # type: ignore[type-arg]
 
 
 def _limit(kind: int, value: int) -> None:
-    try:
+    with contextlib.suppress(ValueError, OSError):  # a lower hard limit is already in force
         resource.setrlimit(kind, (value, value))
-    except (ValueError, OSError):  # a lower hard limit is already in force
-        pass
 
 
 def _child(request: dict[str, Any]) -> int:
@@ -174,18 +175,14 @@ def _wait(pid: int, timeout: float) -> dict[str, Any]:
         if done:
             break
         if time.monotonic() >= deadline:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             os.waitpid(pid, 0)
             return {"ok": False, "timed_out": True, "exit": None, "signal": signal.SIGKILL}
         time.sleep(pause)
         pause = min(pause * 2, 0.02)
-    try:  # leftovers of the build's process group go with it
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)  # leftovers of the build's process group go with it
     if os.WIFSIGNALED(status):
         return {"ok": False, "timed_out": False, "exit": None, "signal": os.WTERMSIG(status)}
     code = os.WEXITSTATUS(status)
