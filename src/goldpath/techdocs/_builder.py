@@ -115,6 +115,12 @@ class Builder:
                     "(techdocs.build_timeout_seconds) and was stopped",
                     log=log,
                 )
+            if "File too large" in log:
+                raise DocsBuildError(
+                    "the build wrote a file larger than techdocs.max_site_bytes "
+                    f"({self.policy.max_site_bytes} bytes)",
+                    log=log,
+                )
             if not result.ok or not manifest_file.is_file():
                 how = (
                     f"was killed by signal {result.signal}"

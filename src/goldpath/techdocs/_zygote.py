@@ -16,6 +16,7 @@ import os
 import resource
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from typing import Any
@@ -150,6 +151,11 @@ def _child(request: dict[str, Any]) -> int:
     _limit(resource.RLIMIT_FSIZE, int(request["max_file"]))
     _limit(resource.RLIMIT_CPU, int(request["timeout"]) + 5)
     os.chdir(request["workdir"])
+    # plugins' temporary folders (monorepo copies the docs) stay inside the build's folder
+    scratch = os.path.join(request["workdir"], ".tmp")
+    os.makedirs(scratch, exist_ok=True)
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = scratch
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)-7s - %(message)s"))
     root = logging.getLogger()
