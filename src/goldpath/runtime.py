@@ -90,7 +90,9 @@ class Runtime:
             database=self.database,
             catalog=self.catalog,
             reader=td.CatalogSourceReader(
-                self.git_hosts.url_readers(), max_bytes=config.max_source_bytes
+                self.git_hosts.url_readers(),
+                max_bytes=config.max_source_bytes,
+                pinners=[self.git_hosts.local],
             ),
             storage=td.storage_from_settings(self.settings),
             builder=td.Builder(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import LiveServer, run_live_server, sign_in_as_guest
-from tests.techdocs._sites import write_docs_site
+from tests.techdocs._sites import wait_for_docs, write_docs_site
 
 pytestmark = pytest.mark.browser
 
@@ -23,12 +22,7 @@ def docs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     with run_live_server(root / "home", seed=False) as server:
         catalog = write_docs_site(root / "widgets")
         server.runtime.catalog.add_location("file", str(catalog))
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            status = server.runtime.techdocs.status(REF)
-            if status is not None and status.status in ("built", "failed"):
-                break
-            time.sleep(0.1)
+        wait_for_docs(server.runtime, REF)
         status = server.runtime.techdocs.status(REF)
         assert status is not None and status.status == "built", status
         yield server
@@ -57,8 +51,8 @@ def test_links_between_pages_and_the_table_of_contents_work(
     sign_in_as_guest(page, docs_server, "/docs/default/component/widgets/")
     page.get_by_test_id("docs-content").get_by_role("link", name="guide").click()
     page.wait_for_url(docs_server.url("/docs/default/component/widgets/guide/"))
-    assert page.get_by_test_id("docs-content").locator("h1").inner_text().startswith(
-        "Getting started"
+    assert (
+        page.get_by_test_id("docs-content").locator("h1").inner_text().startswith("Getting started")
     )
     assert page.locator(".docs-nav a.current").inner_text() == "Guide"
     page.locator(".docs-toc").get_by_role("link", name="Configure").click()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import struct
+import time
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
+
+from goldpath.runtime import Runtime
 
 GUIDE = (
     "# Getting started\n\nInstall the **quokkaflux** tool first.\n\n"
@@ -76,3 +79,18 @@ def write_docs_site(
     (docs / "img").mkdir(parents=True, exist_ok=True)
     (docs / "img" / "diagram.png").write_bytes(tiny_png())
     return catalog
+
+
+def wait_for_docs(runtime: Runtime, key: str) -> None:
+    """Until the background workers finished the entity's build (built or failed)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = runtime.techdocs.status(key)
+        if (
+            status is not None
+            and status.status in ("built", "failed")
+            and key not in (runtime.techdocs.queue)
+        ):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the docs of {key} were not built in time")

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from goldpath.config import load_settings
 from goldpath.runtime import Runtime
+from tests.techdocs._sites import wait_for_docs
 from tests.templates._render import TEMPLATE_REF
 from tests.templates.conftest import BASE_PARAMETERS
-from tests.techdocs.test_web import wait_for_docs
 from tests.web.conftest import make_client, sign_in_guest
 
 pytestmark = pytest.mark.skipif(
@@ -70,10 +70,24 @@ def test_created_service_docs_are_readable_with_heading_and_navigation(
 def test_created_service_docs_were_read_from_its_repository_on_the_local_git_host(
     created: tuple[TestClient, Runtime],
 ) -> None:
-    _client, runtime = created
+    client, runtime = created
     status = runtime.techdocs.status(KEY)
     assert status is not None and status.source_where is not None
     assert f"/git/apps/{NAME}/-/blob/main/" in status.source_where
+    head = subprocess.run(
+        [
+            "git",
+            "--git-dir",
+            str(runtime.settings.git_root / "apps" / f"{NAME}.git"),
+            "rev-parse",
+            "main",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert status.source_commit == head
+    assert f"from commit {head[:12]}" in client.get(DOCS).text
 
 
 def test_a_word_only_in_the_docs_finds_the_service_through_the_search_api(

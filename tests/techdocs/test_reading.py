@@ -81,10 +81,12 @@ def test_a_url_location_is_read_through_the_git_host(tmp_path: Path) -> None:
         author_email="t@example.com",
     )
     location = f"url:{host.contents_url('apps', 'widgets', 'main')}/catalog-info.yaml"
-    tree = CatalogSourceReader([host], max_bytes=10**6).read_tree(
+    tree = CatalogSourceReader([host], max_bytes=10**6, pinners=[host]).read_tree(
         location, parse_techdocs_ref("dir:.")
     )
     assert tree.files["docs/guide.md"].startswith(b"# Getting started")
+    assert tree.commit is not None and len(tree.commit) == 40
+    assert tree.where.endswith("/-/blob/main/")
 
 
 def test_a_url_no_host_reads_is_a_clear_error() -> None:

@@ -11,24 +11,11 @@ from fastapi.testclient import TestClient
 
 from goldpath.config import load_settings
 from goldpath.runtime import Runtime
-from tests.techdocs._sites import write_docs_site
+from tests.techdocs._sites import wait_for_docs, write_docs_site
 from tests.web.conftest import csrf_from, make_client, sign_in_guest
 
 KEY = "component:default/widgets"
 DOCS = "/docs/default/component/widgets/"
-
-
-def wait_for_docs(runtime: Runtime, key: str) -> None:
-    """Until the background workers finished the entity's build (built or failed)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        status = runtime.techdocs.status(key)
-        if status is not None and status.status in ("built", "failed") and key not in (
-            runtime.techdocs.queue
-        ):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the docs of {key} were not built in time")
 
 
 @pytest.fixture
@@ -98,9 +85,9 @@ def test_backstage_metadata_and_static_endpoints(docs_client: TestClient) -> Non
 
 
 def test_an_entity_without_docs_answers_404(docs_client: TestClient) -> None:
-    assert docs_client.get("/api/techdocs/metadata/techdocs/default/component/nope").status_code == (
-        404
-    )
+    assert docs_client.get(
+        "/api/techdocs/metadata/techdocs/default/component/nope"
+    ).status_code == (404)
     assert docs_client.get("/docs/default/component/nope/").status_code == 404
 
 

@@ -13,6 +13,7 @@ from goldpath.techdocs._config import (
 from goldpath.techdocs._index import DocHit
 from goldpath.techdocs._reading import (
     CatalogSourceReader,
+    CommitPinner,
     FolderReader,
     SourceReader,
     SourceTree,
@@ -57,6 +58,7 @@ __all__ = [
     "BuiltPage",
     "BuiltSite",
     "CatalogSourceReader",
+    "CommitPinner",
     "DocHit",
     "DocsBuildError",
     "DocsConfigError",

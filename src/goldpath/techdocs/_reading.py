@@ -22,6 +22,7 @@ from goldpath.techdocs.errors import DocsSourceError
 __all__ = [
     "MAX_SOURCE_FILES",
     "CatalogSourceReader",
+    "CommitPinner",
     "FolderReader",
     "SourceReader",
     "SourceTree",
@@ -63,6 +64,16 @@ class FolderReader(Protocol):
         ...
 
 
+@runtime_checkable
+class CommitPinner(Protocol):
+    """Turns a folder URL naming a branch into one naming its current commit (the local
+    git host does), so the docs are read from, and labelled with, one commit."""
+
+    def pin_folder_url(self, url: str) -> tuple[str, str] | None:
+        """``(pinned URL, commit sha)``, or None when this host does not know the URL."""
+        ...
+
+
 def resolve_source(location: str, ref: TechDocsRef) -> tuple[str, str]:
     """``("file", folder path)`` or ``("url", folder URL)`` the ref names from ``location``.
 
@@ -97,8 +108,10 @@ class CatalogSourceReader:
         *,
         max_bytes: int,
         max_files: int = MAX_SOURCE_FILES,
+        pinners: Sequence[CommitPinner] = (),
     ) -> None:
         self.readers = list(readers)
+        self.pinners = list(pinners)
         self.max_bytes = max_bytes
         self.max_files = max_files
 
@@ -154,7 +167,21 @@ class CatalogSourceReader:
                 self._check_size(where, len(files), total)
         return SourceTree(where=where, files=files)
 
+    def _pin(self, url: str) -> tuple[str, str | None]:
+        for pinner in self.pinners:
+            try:
+                pinned = pinner.pin_folder_url(url)
+            except NotFoundError as exc:
+                raise DocsSourceError(
+                    f"docs folder {url} does not exist: {exc.message}", where=url
+                ) from exc
+            if pinned is not None:
+                return pinned
+        return url, None
+
     def _read_url(self, url: str) -> SourceTree:
+        where = url
+        url, commit = self._pin(url)
         for reader in self.readers:
             if not reader.can_read_folder(url):
                 continue
@@ -180,7 +207,7 @@ class CatalogSourceReader:
                 files[path] = data
                 total += len(data)
             self._check_size(url, len(files), total)
-            return SourceTree(where=url, files=files)
+            return SourceTree(where=where, files=files, commit=commit)
         raise DocsSourceError(
             f"no git host can read the docs folder {url}; configure an integration for it",
             where=url,
