@@ -37,6 +37,25 @@ except ImportError:  # pragma: no cover - the policy then refuses what is missin
     pass
 
 GUARD = "goldpath-guard"
+_EMOJI: dict[str, Any] = {}
+
+
+def _emoji_index(options: Any, md: Any) -> dict[str, Any]:
+    """pymdownx copies its emoji index for every page; one read-only copy serves them all."""
+    if not _EMOJI:
+        _EMOJI.update(pymdownx.emoji.emojione(options, md))
+    return _EMOJI
+
+
+def _warm() -> None:
+    """Load now what every build would load, so the forked builds inherit it."""
+    import mkdocs.plugins
+    import mkdocs.utils
+
+    installed = mkdocs.plugins.get_plugins()
+    mkdocs.plugins.get_plugins = lambda: installed  # scanning entry points costs per build
+    mkdocs.utils.get_themes()
+    _emoji_index({}, None)
 
 
 def _toc(items: Any) -> list[dict[str, Any]]:
@@ -97,7 +116,9 @@ class Guard(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         configs.pop("markdown_inline_graphviz", None)
         if "pymdownx.emoji" in configs or "pymdownx.emoji" in config.markdown_extensions:
             # emoji as characters, not images from a CDN the portal does not load
-            configs.setdefault("pymdownx.emoji", {})["emoji_generator"] = pymdownx.emoji.to_alt
+            emoji = configs.setdefault("pymdownx.emoji", {})
+            emoji["emoji_generator"] = pymdownx.emoji.to_alt
+            emoji["emoji_index"] = _emoji_index
         config.theme = Theme(
             name=None,
             custom_dir=self.request["theme_dir"],
@@ -197,6 +218,7 @@ def _wait(pid: int, timeout: float) -> dict[str, Any]:
 
 def main() -> None:
     """Serve build requests until stdin closes."""
+    _warm()
     out = sys.stdout
     for line in sys.stdin:
         if not line.strip():
