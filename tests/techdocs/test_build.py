@@ -76,25 +76,24 @@ def test_snippets_cannot_include_files_outside_the_docs(builder: Builder, tmp_pa
     assert all(b"TOPSECRETVALUE" not in data for data in site.files.values())
 
 
-def test_a_build_over_its_time_limit_is_stopped(
-    policy: BuildPolicy, sandbox_pool: SandboxPool, tmp_path: Path
-) -> None:
-    slow = Builder(
-        dataclasses.replace(policy, timeout_seconds=0.001), scratch=tmp_path, pool=sandbox_pool
+def _limited(builder: Builder, **limits: float) -> Builder:
+    return Builder(
+        dataclasses.replace(builder.policy, **limits), scratch=builder.scratch, pool=builder.pool
     )
+
+
+def test_a_build_over_its_time_limit_is_stopped(builder: Builder) -> None:
     with pytest.raises(DocsBuildError) as caught:
-        _build(slow, {"index.md": INDEX, "guide.md": GUIDE})
+        _build(_limited(builder, timeout_seconds=0.001), {"index.md": INDEX, "guide.md": GUIDE})
     assert "ran longer than" in caught.value.message
 
 
-def test_a_site_over_its_size_limit_is_refused(
-    policy: BuildPolicy, sandbox_pool: SandboxPool, tmp_path: Path
-) -> None:
-    small = Builder(
-        dataclasses.replace(policy, max_site_bytes=2_000), scratch=tmp_path, pool=sandbox_pool
-    )
+def test_a_site_over_its_size_limit_is_refused(builder: Builder) -> None:
     with pytest.raises(DocsBuildError) as caught:
-        _build(small, {"index.md": INDEX + "word " * 2_000, "guide.md": GUIDE})
+        _build(
+            _limited(builder, max_site_bytes=2_000),
+            {"index.md": INDEX + "word " * 2_000, "guide.md": GUIDE},
+        )
     assert "max_site_bytes" in caught.value.message or "killed" in caught.value.message
 
 

@@ -245,36 +245,38 @@ def _named_items(
     return out
 
 
+def _allowed(
+    value: Any, field: str, allowed: frozenset[str], what: tuple[str, str], problems: _Problems
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """The named items of ``value`` that are on the allow-list; the others are problems."""
+    kept = []
+    for name, options in _named_items(value, field, problems):
+        if name in allowed:
+            kept.append((name, options))
+        else:
+            problems.add(field, "allow-list", f"{what[0]} {name!r} is not allowed ({what[1]})")
+    return kept
+
+
 def _plugins(value: Any, policy: BuildPolicy, problems: _Problems) -> list[Any]:
-    plugins: list[Any] = []
-    names: set[str] = set()
-    for name, options in _named_items(value, "plugins", problems):
-        if name not in policy.plugins:
-            problems.add(
-                "plugins",
-                "allow-list",
-                f"plugin {name!r} is not allowed (allowed: {', '.join(sorted(policy.plugins))}; "
-                "an operator adds more with techdocs.extra_plugins)",
-            )
-            continue
-        names.add(name)
-        plugins.append({name: options} if options else name)
-    if "techdocs-core" not in names:
+    what = (
+        "plugin",
+        f"allowed: {', '.join(sorted(policy.plugins))}; techdocs.extra_plugins adds more",
+    )
+    found = _allowed(value, "plugins", policy.plugins, what, problems)
+    plugins: list[Any] = [{name: options} if options else name for name, options in found]
+    if "techdocs-core" not in {name for name, _ in found}:
         plugins.insert(0, "techdocs-core")
     return plugins
 
 
 def _extensions(value: Any, policy: BuildPolicy, problems: _Problems) -> list[Any]:
+    what = (
+        "Markdown extension",
+        "techdocs-core's set is allowed; techdocs.extra_markdown_extensions adds more",
+    )
     extensions: list[Any] = []
-    for name, options in _named_items(value, "markdown_extensions", problems):
-        if name not in policy.extensions:
-            problems.add(
-                "markdown_extensions",
-                "allow-list",
-                f"Markdown extension {name!r} is not allowed (techdocs-core's set, plus "
-                "techdocs.extra_markdown_extensions)",
-            )
-            continue
+    for name, options in _allowed(value, "markdown_extensions", policy.extensions, what, problems):
         if options and name in MANAGED_EXTENSIONS:
             problems.add(
                 "markdown_extensions",

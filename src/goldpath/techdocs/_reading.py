@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -99,6 +100,22 @@ def resolve_source(location: str, ref: TechDocsRef) -> tuple[str, str]:
     )
 
 
+@contextmanager
+def _host_errors(url: str) -> Iterator[None]:
+    """A git host's failure as a DocsSourceError naming the folder, with the cause kept."""
+    try:
+        yield
+    except NotFoundError as exc:
+        raise DocsSourceError(
+            f"docs folder {url} does not exist: {exc.message}", where=url
+        ) from exc
+    except DocsSourceError:
+        raise
+    except Exception as exc:  # a host's own error: say which source, keep the cause
+        message = getattr(exc, "message", None) or str(exc).splitlines()[0]
+        raise DocsSourceError(f"cannot read docs folder {url}: {message}", where=url) from exc
+
+
 class CatalogSourceReader:
     """Reads docs folders from disk (``file`` locations) or through git hosts (``url``)."""
 
@@ -169,12 +186,8 @@ class CatalogSourceReader:
 
     def _pin(self, url: str) -> tuple[str, str | None]:
         for pinner in self.pinners:
-            try:
+            with _host_errors(url):
                 pinned = pinner.pin_folder_url(url)
-            except NotFoundError as exc:
-                raise DocsSourceError(
-                    f"docs folder {url} does not exist: {exc.message}", where=url
-                ) from exc
             if pinned is not None:
                 return pinned
         return url, None
@@ -185,17 +198,8 @@ class CatalogSourceReader:
         for reader in self.readers:
             if not reader.can_read_folder(url):
                 continue
-            try:
+            with _host_errors(url):
                 found = reader.read_folder(url)
-            except NotFoundError as exc:
-                raise DocsSourceError(
-                    f"docs folder {url} does not exist: {exc.message}", where=url
-                ) from exc
-            except DocsSourceError:
-                raise
-            except Exception as exc:  # a host's own error: say which source, keep the cause
-                message = getattr(exc, "message", None) or str(exc).splitlines()[0]
-                raise DocsSourceError(f"cannot read docs folder {url}: {message}") from exc
             files: dict[str, bytes] = {}
             total = 0
             for path, (data, mode) in found.items():
