@@ -188,3 +188,16 @@ def test_local_storage_never_reads_outside_a_site(tmp_path: Path) -> None:
     for path in ("../../../secret.txt", "/etc/passwd", "a/../../../../secret.txt"):
         with pytest.raises(DocsNotFoundError):
             storage.read("default/component/x", path)
+
+
+def test_a_page_whose_url_needs_quoting_is_found_by_its_decoded_path(
+    service: TechDocsService, catalog: CatalogService, tmp_path: Path
+) -> None:
+    pages = {"index.md": "# Home\n", "release notes.md": "# Notes\n\nchangelog\n"}
+    catalog.add_location(
+        "file", str(write_docs_site(tmp_path / "repo", pages=pages, mkdocs="site_name: s\n"))
+    )
+    _drain(service)
+    page = service.page(REF, "release notes/")
+    assert page.title == "Notes"
+    assert [item["url"] for item in page.nav] == ["", "release%20notes/"]

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -361,8 +362,9 @@ class TechDocsService:
             "site_name": built.site_name,
             "site_description": built.site_description,
             "nav": built.manifest.get("nav", []),
+            # keyed by the decoded URL, the form a request's path arrives in
             "pages": {
-                page["url"]: {"title": page["title"], "toc": page["toc"]}
+                unquote(page["url"]): {"title": page["title"], "toc": page["toc"]}
                 for page in built.manifest.get("pages", [])
             },
         }
@@ -458,7 +460,9 @@ class TechDocsService:
         url = f"{url}/" if url else ""
         if url not in pages:
             raise DocsNotFoundError(f"the docs of {ref.key} have no page {path!r}", ref=ref.key)
-        document = self.storage.read(site_key(ref), f"{url}index.html").decode("utf-8", "replace")
+        document = self.storage.read(site_key(ref), f"{url}index.html").decode(
+            "utf-8", "replace"
+        )
         return DocsPage(
             status=status,
             url=url,

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -137,7 +137,7 @@ def _nav(ref: EntityRef, items: Sequence[Mapping[str, Any]], current: str) -> tu
                 title=str(item.get("title") or ""),
                 href=href,
                 external=external,
-                current=url == current and not external,
+                current=not external and isinstance(url, str) and unquote(url) == current,
                 children=children,
             )
         )
@@ -182,6 +182,9 @@ def docs_page(
         "documented": documented,
         "rebuild_url": docs_href(ref, "-/rebuild"),
     }
+    if status is None and documented and ref.key not in service.queue:
+        service.request_build(ref, force=False)  # never seen by a refresh yet: queue it now
+        status = service.status(ref)
     if status is None or not status.published:
         return render(
             request,
