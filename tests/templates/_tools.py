@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -130,10 +133,13 @@ class RunningService:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            # Its own process group: `npm start` runs node as a child, and stop() must end both.
+            start_new_session=True,
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
         listening = self.wait_for(lambda entry: entry.get("msg") == "listening")
         self.base_url = f"http://127.0.0.1:{listening['port']}"
 
@@ -162,9 +168,11 @@ class RunningService:
             self.lines.append(line)
 
     def stop(self) -> None:
-        """Kill the process if it still runs."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-        if self.process.stdout is not None:
+        """Kill the process and everything it started, then release its output pipe."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        # The pipe closes once every process holding it is gone; only then is it safe to close.
+        self._pump_thread.join(timeout=30)
+        if self.process.stdout is not None and not self._pump_thread.is_alive():
             self.process.stdout.close()
