@@ -15,6 +15,7 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.permissions import PermissionService
     from goldpath.providers.git import GitHosts
     from goldpath.scaffolder import ScaffolderService
 
@@ -78,6 +79,30 @@ class Runtime:
         self.add_background(TaskWorkers(scaffolder))
         return scaffolder
 
+    @cached_property
+    def permissions(self) -> PermissionService:
+        """Who may do what (policy file + catalog defaults) and the audit log; its pruning
+        runs as a background service. An invalid policy file fails here, at start."""
+        from goldpath.permissions import (
+            AuditLog,
+            AuditPruner,
+            CatalogDirectory,
+            PermissionService,
+            load_policy,
+        )
+
+        service = PermissionService(
+            policy=load_policy(self.settings),
+            directory=CatalogDirectory(self.catalog),
+            audit=AuditLog(self.database),
+        )
+        self.add_background(
+            AuditPruner(
+                service.audit, retention_days=self.settings.permission.audit_retention_days
+            )
+        )
+        return service
+
     def prepare(self) -> None:
         """Create the home folder and apply migrations; safe to call more than once."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
@@ -94,6 +119,7 @@ class Runtime:
         self.prepare()
         _ = self.catalog  # registers the catalog's refresh loop before loops start
         self.scaffolder.register_builtin_templates()  # also registers the task workers
+        _ = self.permissions  # loads the policy (refusing a bad one) and registers pruning
         self._started = True
         for service in self._background:
             service.start()

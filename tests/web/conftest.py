@@ -20,6 +20,8 @@ from goldpath.web import create_app
 _CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
 PRODUCTION_URL = "https://portal.goldpath.test"
+GUEST_OWNS = "component:default/web-storefront"
+"""A demo entity the development guest's team (storefront-team) owns, so it may refresh it."""
 
 
 def csrf_from(html: str) -> str:

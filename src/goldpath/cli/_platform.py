@@ -12,6 +12,7 @@ from rich.table import Table
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
+from goldpath.cli._permissions import cli_authorize
 from goldpath.errors import FieldError, InvalidInputError
 
 __all__ = ["platform_app"]
@@ -73,6 +74,8 @@ def deploy_portal_command(
     from goldpath.platform._runner import SubprocessRunner
 
     def run() -> None:
+        if not dry_run:
+            cli_authorize(ctx, "platform.operate")
         platform = cli_context(ctx).settings.platform
         deployer = PortalDeployer(
             platform,
