@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from goldpath.catalog import parse_entity_ref, stringify_entity_ref
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
 from goldpath.errors import FieldError, InvalidInputError
@@ -61,7 +62,6 @@ console = Console(highlight=False, soft_wrap=True)
 
 def catalog_user_ref(ctx: typer.Context, user: str, *, field: str = "user") -> str:
     """The canonical ref of a User that exists in the catalog (guest only in development)."""
-    from goldpath.catalog import parse_entity_ref, stringify_entity_ref
     from goldpath.web.auth import GUEST_REF
 
     ref = parse_entity_ref(user, default_kind="user", field=field)
@@ -125,13 +125,11 @@ def _location(ctx: typer.Context, ref: str) -> Resource:
 def _resource(ctx: typer.Context, permission: Permission, ref: str) -> Resource:
     runtime = cli_context(ctx).runtime
     kind = permission.resource_type
-    if kind == ENTITY:
-        return entity_resource(runtime.catalog.get_entity(ref))
-    if kind == TEMPLATE:
-        from goldpath.catalog import parse_entity_ref
-
-        key = parse_entity_ref(ref, default_kind="template", field="--resource").key
-        return template_resource(runtime.catalog.get_entity(key))
+    if kind in (ENTITY, TEMPLATE):
+        default = "template" if kind == TEMPLATE else "component"
+        key = parse_entity_ref(ref, default_kind=default, field="--resource").key
+        entity = runtime.catalog.get_entity(key)
+        return template_resource(entity) if kind == TEMPLATE else entity_resource(entity)
     if kind == TASK:
         task = runtime.scaffolder.get_task(ref)
         return task_resource(
@@ -162,8 +160,9 @@ def explain_command(
         typer.Option(
             "--resource",
             "-r",
-            help="An entity or template ref, a task id, a location id or target, an action "
-            "id or a user, as the permission needs.",
+            help="What the permission is asked about, as it needs: an entity ref (a bare "
+            "name is a component), a template, a task id, a location id or target, an "
+            "action id or a user.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,

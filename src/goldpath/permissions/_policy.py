@@ -102,6 +102,9 @@ def _deny_reason(permission: Permission, resource: Resource | None, matched: Rul
     ):
         groups = ", ".join(sorted(resource.allowed_groups)) or "no group"
         return f"only members of {groups} and platform admins may {permission.what}"
+    if resource is None and "owner" in permission.who:
+        # asked about no one resource (refresh everything): nobody owns "everything"
+        return f"only platform admins may {permission.what.replace('this ', 'every ', 1)}"
     owned = (
         f" (owned by {', '.join(sorted(resource.owners))})" if resource and resource.owners else ""
     )
