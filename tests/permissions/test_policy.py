@@ -222,3 +222,21 @@ def test_admin_groups_must_be_groups(tmp_path: Path) -> None:
 def test_production_needs_an_admin_group(tmp_path: Path) -> None:
     settings = load_settings(home=tmp_path, env="production", permission={"admin_groups": []})
     assert [p.key for p in permission_problems(settings)] == ["permission.admin_groups"]
+
+
+def test_the_portal_refuses_to_start_with_a_bad_policy_file(tmp_path: Path) -> None:
+    from goldpath.runtime import Runtime
+
+    path = tmp_path / "policy.yaml"
+    path.write_text("rules:\n  - {permission: catalog.entity.nuke, decision: allow}\n")
+    runtime = Runtime(
+        load_settings(
+            home=tmp_path / "home",
+            catalog={"refresh_enabled": False},
+            scaffolder={"workers": 0},
+            permission={"policy": str(path)},
+        )
+    )
+    with pytest.raises(PolicyError, match="policy file"):
+        runtime.start()
+    runtime.stop()
