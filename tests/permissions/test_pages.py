@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from goldpath.config import Settings
 from tests.permissions.conftest import GRACE, Demo
-from tests.web.conftest import csrf_from, make_client, sign_in_guest
+from tests.web.conftest import csrf_from, make_client, sign_in_guest, with_admin_groups
 
 
 @pytest.fixture
@@ -23,13 +23,7 @@ def guest(demo: Demo) -> TestClient:
 @pytest.fixture
 def admin_guest(settings: Settings) -> Iterator[TestClient]:
     """The demo portal where the storefront team are the platform admins, as the guest."""
-    admins = settings.model_copy(
-        update={
-            "permission": settings.permission.model_copy(
-                update={"admin_groups": ["group:default/storefront-team"]}
-            )
-        }
-    )
+    admins = with_admin_groups(settings, "group:default/storefront-team")
     for client, _runtime in make_client(admins, seed=True):
         sign_in_guest(client)
         yield client

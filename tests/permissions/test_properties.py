@@ -221,14 +221,19 @@ def test_the_decision_equals_the_reference_evaluation(case: dict[str, Any]) -> N
     assert (decision.allowed, decision.rule) == expected
 
 
+def _with_and_without_the_file(case: dict[str, Any]) -> tuple[Subject, Policy, Policy]:
+    """The case's subject, the default policy alone, and the policy with the case's file."""
+    admins = frozenset(case["admin_groups"])
+    default = Policy.default(development=case["development"], admin_groups=admins)
+    with_file = _policy(case["rules"], case["admin_groups"], case["development"])
+    return _subject(case["org"], case["user"]), default, with_file
+
+
 @given(cases())
 def test_nothing_the_default_denies_is_granted_but_by_an_explicit_allow_rule(
     case: dict[str, Any],
 ) -> None:
-    subject = _subject(case["org"], case["user"])
-    admins = frozenset(case["admin_groups"])
-    default = Policy.default(development=case["development"], admin_groups=admins)
-    with_file = _policy(case["rules"], case["admin_groups"], case["development"])
+    subject, default, with_file = _with_and_without_the_file(case)
     before = default.decide(subject, case["permission"], case["resource"])
     after = with_file.decide(subject, case["permission"], case["resource"])
     if before.denied and after.allowed:
@@ -243,12 +248,8 @@ def test_nothing_the_default_denies_is_granted_but_by_an_explicit_allow_rule(
 def test_a_policy_of_deny_rules_only_never_allows_more_than_the_default(
     case: dict[str, Any],
 ) -> None:
-    subject = _subject(case["org"], case["user"])
-    admins = frozenset(case["admin_groups"])
-    default = Policy.default(development=case["development"], admin_groups=admins)
-    with_file = _policy(case["rules"], case["admin_groups"], case["development"])
-    after = with_file.decide(subject, case["permission"], case["resource"])
-    if after.allowed:
+    subject, default, with_file = _with_and_without_the_file(case)
+    if with_file.decide(subject, case["permission"], case["resource"]).allowed:
         assert default.decide(subject, case["permission"], case["resource"]).allowed
 
 

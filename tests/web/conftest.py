@@ -88,6 +88,12 @@ def empty_portal(settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
+def with_admin_groups(settings: Settings, *groups: str) -> Settings:
+    """The same settings with other platform admin groups (``permission.admin_groups``)."""
+    permission = settings.permission.model_copy(update={"admin_groups": list(groups)})
+    return settings.model_copy(update={"permission": permission})
+
+
 def production_settings(home: Path, **overrides: Any) -> Settings:
     """Settings that pass the production validator (SQLite allowed for the test)."""
     options: dict[str, Any] = {

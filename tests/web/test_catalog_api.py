@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from tests.web.conftest import make_client
+from tests.web.conftest import make_client, with_admin_groups
 
 from goldpath.config import Settings
 
@@ -261,14 +261,9 @@ _GUEST_IN_TEAM_A = [
 @pytest.fixture
 def team_a_admin_portal(settings: Settings) -> Iterator[TestClient]:
     """An empty development portal whose platform admins are team-a."""
-    admins = settings.model_copy(
-        update={
-            "permission": settings.permission.model_copy(
-                update={"admin_groups": ["group:default/team-a"]}
-            )
-        }
-    )
-    for client, _runtime in make_client(admins, seed=False):
+    for client, _runtime in make_client(
+        with_admin_groups(settings, "group:default/team-a"), seed=False
+    ):
         yield client
 
 

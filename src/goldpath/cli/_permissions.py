@@ -37,6 +37,7 @@ from goldpath.permissions import (
     Resource,
     Subject,
     action_resource,
+    action_resources_of,
     entity_resource,
     location_resource,
     operator_subject,
@@ -103,15 +104,8 @@ def cli_authorize_run(
     service = cli_context(ctx).runtime.permissions
     if not dry_run:
         service.authorize(subject, "scaffolder.task.create", template_resource(template))
-    spec = template.get("spec")
-    steps = spec.get("steps") if isinstance(spec, Mapping) else None
-    actions = (
-        [s.get("action") for s in steps if isinstance(s, Mapping)]
-        if isinstance(steps, list)
-        else []
-    )
-    for action in dict.fromkeys(a for a in actions if isinstance(a, str)):
-        service.authorize(subject, "scaffolder.action.execute", action_resource(action))
+    for action in action_resources_of(template):
+        service.authorize(subject, "scaffolder.action.execute", action)
     return subject
 
 

@@ -30,6 +30,7 @@ from goldpath.permissions._registry import (
 from goldpath.permissions._resources import (
     ALLOWED_GROUPS_ANNOTATION,
     action_resource,
+    action_resources_of,
     allowed_groups_of,
     entity_resource,
     location_resource,
@@ -72,6 +73,7 @@ __all__ = [
     "Subject",
     "UnknownPermissionError",
     "action_resource",
+    "action_resources_of",
     "allowed_groups_of",
     "default_rules",
     "entity_resource",

@@ -13,6 +13,7 @@ from goldpath.permissions._registry import ACTION, ENTITY, LOCATION, TASK, TEMPL
 __all__ = [
     "ALLOWED_GROUPS_ANNOTATION",
     "action_resource",
+    "action_resources_of",
     "allowed_groups_of",
     "entity_resource",
     "location_resource",
@@ -121,3 +122,11 @@ def user_resource(user_ref: str) -> Resource:
     """A user (what their API tokens belong to): the user owns themself."""
     ref = user_ref.lower()
     return Resource(type=USER, ref=ref, kind="user", owners=frozenset({ref}))
+
+
+def action_resources_of(template: Mapping[str, Any]) -> list[Resource]:
+    """Each distinct action a Template entity's ``spec.steps`` use, in order of first use."""
+    steps = _mapping(template.get("spec")).get("steps")
+    listed = steps if isinstance(steps, list) else []
+    actions = [s.get("action") for s in listed if isinstance(s, Mapping)]
+    return [action_resource(a) for a in dict.fromkeys(a for a in actions if isinstance(a, str))]

@@ -30,7 +30,7 @@ from goldpath.permissions import (
     PermissionService,
     Resource,
     Subject,
-    action_resource,
+    action_resources_of,
     entity_resource,
     location_resource,
     task_resource,
@@ -252,20 +252,13 @@ async def template_from_path(request: Request) -> Resource:
     return template_resource(await _template(request, ref))
 
 
-def _run_checks(template: Mapping[str, Any] | None, steps: object) -> list[Check]:
+def _run_checks(template: Mapping[str, Any] | None, steps: Mapping[str, Any]) -> list[Check]:
+    """Running a template: the template itself (unless None), then each action its steps use."""
     checks: list[Check] = []
     if template is not None:
         checks.append(("scaffolder.task.create", template_resource(template)))
-    listed = steps if isinstance(steps, list) else []
-    actions = [s.get("action") for s in listed if isinstance(s, Mapping)]
-    for action in dict.fromkeys(a for a in actions if isinstance(a, str)):
-        checks.append(("scaffolder.action.execute", action_resource(action)))
+    checks += [("scaffolder.action.execute", a) for a in action_resources_of(steps)]
     return checks
-
-
-def _steps_of(entity: Mapping[str, Any]) -> object:
-    spec = entity.get("spec")
-    return spec.get("steps") if isinstance(spec, Mapping) else None
 
 
 async def run_template_from_body(request: Request) -> list[Check]:
@@ -282,20 +275,20 @@ async def run_template_from_body(request: Request) -> list[Check]:
         if exc.name == "InvalidEntityRefError":
             raise BadRequestError(exc.message, errors=getattr(exc, "errors", [])) from exc
         raise
-    return _run_checks(entity, _steps_of(entity))
+    return _run_checks(entity, entity)
 
 
 async def run_template_from_path(request: Request) -> list[Check]:
     """Running the template the page's path names: the template, then each of its actions."""
     ref = f"template:{_path(request, 'namespace')}/{_path(request, 'name')}"
     entity = await _template(request, ref)
-    return _run_checks(entity, _steps_of(entity))
+    return _run_checks(entity, entity)
 
 
 async def steps_from_dry_run_body(request: Request) -> list[Check]:
     """A dry run's inline template: each action it would execute."""
     template = (await _json_body(request)).get("template")
-    return _run_checks(None, _steps_of(template) if isinstance(template, Mapping) else None)
+    return _run_checks(None, template if isinstance(template, Mapping) else {})
 
 
 async def user_from_identity(request: Request) -> Resource:
