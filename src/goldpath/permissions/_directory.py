@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol
 
 from goldpath.catalog import CatalogService
 
 __all__ = ["CatalogDirectory", "Directory", "MappingDirectory", "groups_with_ancestors"]
 
-_RELATIONS = ("relations",)
 # A group tree deeper than this is a cycle or a mistake; the walk stops there.
 MAX_DEPTH = 32
 
@@ -22,21 +21,11 @@ class Directory(Protocol):
         ...
 
 
-def _targets(entity: Mapping[str, Any] | None, rel_type: str) -> set[str]:
-    if entity is None:
-        return set()
-    relations = entity.get("relations")
-    return {
-        str(r["targetRef"])
-        for r in (relations if isinstance(relations, list) else [])
-        if isinstance(r, Mapping)
-        and r.get("type") == rel_type
-        and isinstance(r.get("targetRef"), str)
-    }
-
-
 def groups_with_ancestors(
-    direct: Iterable[str], parents_of: Any, *, max_depth: int = MAX_DEPTH
+    direct: Iterable[str],
+    parents_of: Callable[[list[str]], Mapping[str, Iterable[str]]],
+    *,
+    max_depth: int = MAX_DEPTH,
 ) -> frozenset[str]:
     """``direct`` and every ancestor, following ``parents_of(refs) -> {ref: parents}`` level by
     level (one lookup per level of the tree, cycles and repeats visited once)."""
@@ -45,7 +34,7 @@ def groups_with_ancestors(
     for _ in range(max_depth):
         if not frontier:
             break
-        found: Mapping[str, Iterable[str]] = parents_of(sorted(frontier))
+        found = parents_of(sorted(frontier))
         frontier = {p for parents in found.values() for p in parents} - seen
         seen |= frontier
     return frozenset(seen)
@@ -54,19 +43,15 @@ def groups_with_ancestors(
 class CatalogDirectory:
     """Group membership from the catalog: a User's ``memberOf`` relations, then each group's
     ``childOf`` relations up the tree (``spec.parent`` and the parent's ``spec.children``
-    both produce them, as do ``spec.memberOf`` and a group's ``spec.members``)."""
+    both produce them, as do ``spec.memberOf`` and a group's ``spec.members``), in one
+    recursive read of the relations; no entity is loaded."""
 
     def __init__(self, catalog: CatalogService) -> None:
         self._catalog = catalog
 
-    def _parents(self, refs: list[str]) -> dict[str, set[str]]:
-        found = self._catalog.get_by_refs(refs, fields=_RELATIONS)
-        return {ref: _targets(entity, "childOf") for ref, entity in zip(refs, found, strict=True)}
-
     def groups_of(self, user_ref: str) -> frozenset[str]:
         """The user's groups and their ancestors; none for a user the catalog does not know."""
-        (user,) = self._catalog.get_by_refs([user_ref], fields=_RELATIONS)
-        return groups_with_ancestors(_targets(user, "memberOf"), self._parents)
+        return self._catalog.reachable(user_ref, "memberOf", "childOf")
 
 
 class MappingDirectory:
