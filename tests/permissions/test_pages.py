@@ -135,6 +135,9 @@ def test_another_users_task_is_listed_without_a_link_and_its_page_is_refused(
     assert f'href="/create/tasks/{task_id}"' not in listing
     assert 'data-denied="scaffolder.task.read"' in listing
     assert guest.get(f"/create/tasks/{task_id}").status_code == 403
+    # nor can its values be copied into the form ("Try again")
+    again = guest.get("/create/templates/default/nodejs-service", params={"from_task": task_id})
+    assert again.status_code == 403
 
 
 def test_the_guests_own_task_page_offers_cancel(demo: Demo, guest: TestClient) -> None:

@@ -309,18 +309,15 @@ def tasks_page(
         limit=_TASKS_PAGE,
         offset=(page - 1) * _TASKS_PAGE,
     )
-    readable = {
-        r.id
+    reads = {
+        r.id: can(request, "scaffolder.task.read", task_resource_of(r.id, r.created_by, r.spec))
         for r in records
-        if can(
-            request, "scaffolder.task.read", task_resource_of(r.id, r.created_by, r.spec)
-        ).allowed
     }
     return render(
         request,
         "scaffolder/tasks.html",
         tasks=[task_view(r.as_dict()) for r in records],
-        readable=readable,
+        unreadable={task_id: d.sentence for task_id, d in reads.items() if d.denied},
         total=total,
         owner=owner,
         status=status,
