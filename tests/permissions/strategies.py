@@ -80,6 +80,11 @@ def conditions(draw: st.DrawFn) -> dict[str, Any]:
         ),
         "kinds": st.lists(st.sampled_from(KINDS), min_size=1, max_size=2),
         "tags": st.lists(st.sampled_from(TAGS), min_size=1, max_size=2),
+        "resources": st.lists(
+            st.sampled_from(("thing:default/a", "thing:*", "*/b", "task-?", "*")),
+            min_size=1,
+            max_size=2,
+        ),
         "admin": st.booleans(),
         "owner": st.booleans(),
         "in_allowed_groups": st.booleans(),

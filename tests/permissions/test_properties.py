@@ -99,6 +99,10 @@ def _holds(when: Mapping[str, Any], user: str, refs: set[str], admin: bool, res:
             return False
         if key == "tags" and (res is None or not (set(value) & res.tags)):
             return False
+        if key == "resources" and (
+            res is None or not any(fnmatch.fnmatchcase(res.ref, p.lower()) for p in value)
+        ):
+            return False
     return True
 
 

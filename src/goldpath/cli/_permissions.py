@@ -105,7 +105,7 @@ def cli_authorize_run(
     if not dry_run:
         service.authorize(subject, "scaffolder.task.create", template_resource(template))
     for action in action_resources_of(template):
-        service.authorize(subject, "scaffolder.action.execute", action)
+        service.authorize(subject, "scaffolder.action.execute", action, changes=not dry_run)
     return subject
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,7 +26,7 @@ Effect = Literal["allow", "deny"]
 
 # condition key -> the kind a bare name in it means (None: not a list of refs)
 _REF_LISTS: dict[str, str] = {"users": "user", "groups": "group", "owners": "group"}
-_WORD_LISTS = ("kinds", "tags")
+_WORD_LISTS = ("kinds", "tags", "resources")
 _FLAGS = ("admin", "owner", "in_allowed_groups")
 CONDITION_KEYS = (*_REF_LISTS, *_WORD_LISTS, *_FLAGS)
 _RULE_KEYS = ("name", "permission", "decision", "when", "reason")
@@ -42,7 +43,8 @@ class Conditions:
 
     Lists match when any of their items does: ``groups`` when the user is in one of them,
     ``users`` when the user is one of them, ``owners`` when the resource's owner is one of
-    them, ``kinds``/``tags`` when the resource's kind/one of its tags is. ``admin`` and
+    them, ``kinds``/``tags`` when the resource's kind/one of its tags is, ``resources`` when
+    the resource's ref matches one of these ``*`` patterns (``publish:*``). ``admin`` and
     ``owner`` compare with whether the user is a platform admin / owns the resource;
     ``in_allowed_groups`` with whether a restricted resource (a template naming its allowed
     groups) lets the user in. Conditions on the resource do not hold when there is none,
@@ -54,6 +56,7 @@ class Conditions:
     owners: frozenset[str] | None = None
     kinds: frozenset[str] | None = None
     tags: frozenset[str] | None = None
+    resources: frozenset[str] | None = None
     admin: bool | None = None
     owner: bool | None = None
     in_allowed_groups: bool | None = None
@@ -83,6 +86,11 @@ class Conditions:
             )
         if self.tags is not None:
             checks.append(resource is not None and bool(resource.tags & self.tags))
+        if self.resources is not None:
+            checks.append(
+                resource is not None
+                and any(fnmatch.fnmatchcase(resource.ref.lower(), p) for p in self.resources)
+            )
         return all(checks)
 
     def as_dict(self) -> dict[str, Any]:

@@ -50,11 +50,20 @@ class PermissionService:
         return [r for r in resources if self.decide(subject, permission, r).allowed]
 
     def authorize(
-        self, subject: Subject, permission: str | Permission, resource: Resource | None = None
+        self,
+        subject: Subject,
+        permission: str | Permission,
+        resource: Resource | None = None,
+        *,
+        changes: bool = True,
     ) -> Decision:
-        """Decide a request: record it when it changes something or is denied; raise when denied."""
+        """Decide a request: record it when it changes something or is denied; raise when denied.
+
+        ``changes=False`` is for a request that asks a changing permission but changes
+        nothing (a dry run): only a refusal is recorded.
+        """
         decision = self.decide(subject, permission, resource)
-        if decision.denied or decision.permission.changes_something:
+        if decision.denied or (changes and decision.permission.changes_something):
             self.record(decision)
         if decision.denied:
             on = f" on {decision.resource_ref}" if decision.resource_ref else ""

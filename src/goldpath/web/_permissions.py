@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -89,8 +90,9 @@ CurrentSubject = Annotated[Subject, Depends(current_subject)]
 """Route parameter type for the caller's subject: ``subject: CurrentSubject``."""
 
 
-def authorize_all(checks: ChecksLoader) -> Any:
-    """A dependency that authorizes every (permission, resource) the loader lists, in order."""
+def authorize_all(checks: ChecksLoader, *, changes: bool = True) -> Any:
+    """A dependency that authorizes every (permission, resource) the loader lists, in order
+    (``changes=False``: the request changes nothing, so only refusals are recorded)."""
 
     async def dependency(request: Request) -> list[Decision]:
         subject = await to_thread.run_sync(current_subject, request)
@@ -98,7 +100,9 @@ def authorize_all(checks: ChecksLoader) -> Any:
         decisions = []
         for permission, resource in await checks(request):
             decisions.append(
-                await to_thread.run_sync(service.authorize, subject, permission, resource)
+                await to_thread.run_sync(
+                    partial(service.authorize, changes=changes), subject, permission, resource
+                )
             )
         return decisions
 

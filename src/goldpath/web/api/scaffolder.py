@@ -211,7 +211,7 @@ def template_parameter_schema(
 @router.post(
     "/dry-run",
     summary="Run a template with no side effects",
-    dependencies=[authorize_all(steps_from_dry_run_body)],
+    dependencies=[authorize_all(steps_from_dry_run_body, changes=False)],
 )
 def dry_run(request: Request, body: DryRunBody, identity: CurrentIdentity) -> JSONResponse:
     """Validates values (400), runs the steps in a throw-away workspace, returns the files."""
