@@ -27,6 +27,7 @@ from goldpath.platform._manifests import (
     portal_values,
     render_portal_manifests,
 )
+from tests.support.validators import require_validator
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -107,9 +108,7 @@ def test_strict_validation_rejects_an_unknown_field() -> None:
 
 
 def _kustomize(directory: Path) -> str:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed (it carries kustomize)")
+    kubectl = require_validator("kubectl")
     result = subprocess.run(
         [kubectl, "kustomize", str(directory)], capture_output=True, text=True, check=False
     )
