@@ -79,8 +79,14 @@ class Runtime:
         return scaffolder
 
     def prepare(self) -> None:
-        """Create the home folder and apply migrations; safe to call more than once."""
+        """Create the home folder, apply migrations and remove temporary folders that dead
+        processes left; safe to call more than once."""
+        from goldpath.scratch import sweep
+
         self.settings.home.mkdir(parents=True, exist_ok=True)
+        # git/.tmp and git/.trash: where earlier versions staged repositories
+        git_root = self.settings.git_root
+        sweep(self.settings.tmp_root, extra=(git_root / ".tmp", git_root / ".trash"))
         self.database.migrate()
 
     def add_background(self, service: BackgroundService) -> None:
