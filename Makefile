@@ -87,8 +87,11 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 
-bench: install
-	$(BIN)/python bench/catalog.py
+# Each benchmark prints its figures and merges its headline ones into bench/results.json.
+bench: install system-deps
+	$(BIN)/python bench/create.py
+	$(BIN)/python bench/catalog.py --entities 10000
+	$(BIN)/python bench/catalog.py --entities 100000 --databases postgresql --queries 20
 	$(BIN)/python bench/scaffold.py
 	$(BIN)/python bench/gitops.py
 
