@@ -150,6 +150,14 @@ def doctor_command(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
+        machine_ok = all(check.ok for check in report.machine)
+        mark = "[green]passed[/]" if machine_ok else "[bold red]FAILED[/]"
+        console.print(f"[bold]this machine: GitOps validators[/]: {mark}")
+        for check in report.machine:
+            sign = "[green]ok[/]  " if check.ok else "[red]fail[/]"
+            console.print(f"  {sign} {check.name}: {check.detail}")
+            if not check.ok:
+                console.print(f"       [yellow]fix:[/] {check.remedy}")
         for phase in report.phases:
             if phase.checks is None:
                 console.print(
@@ -227,7 +235,6 @@ def split_command(
 ) -> None:
     """Split one part of this monorepo into a standalone repository, keeping its history."""
     from goldpath.platform import split_repository
-    from goldpath.platform._runner import SubprocessRunner
 
     chosen = [name for name, flag in (("app", app), ("iac", iac), ("platform", platform)) if flag]
 
@@ -247,7 +254,6 @@ def split_command(
             chosen[0],  # type: ignore[arg-type]
             source=source,
             target=to,
-            runner=SubprocessRunner(),
             branch=branch,
         )
 
