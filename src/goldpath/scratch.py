@@ -115,8 +115,8 @@ def scratch_dir(tmp_root: Path | None, *, prefix: str) -> Iterator[Path]:
     temporary folder, and the folder is removed before the block's exit returns.
     """
     if tmp_root is None:
-        with tempfile.TemporaryDirectory(prefix=f"goldpath-{prefix}") as folder:
-            yield Path(folder)
+        with tempfile.TemporaryDirectory(prefix=f"goldpath-{prefix}") as system_folder:
+            yield Path(system_folder)
         return
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=process_scratch(tmp_root)))
     try:
