@@ -250,4 +250,4 @@ def test_a_missing_validator_fails_validation_naming_it_and_how_to_install_it(
     missing = [f for f in report.findings if (f.check, f.rule) == ("tools", "missing")]
     assert not report.ok and report.skipped == []
     assert [f.message.split()[0] for f in missing] == ["promtool", "kubectl"]
-    assert all("make system-deps" in f.message for f in missing)
+    assert all("make validators" in f.message for f in missing)

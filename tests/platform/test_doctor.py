@@ -337,6 +337,6 @@ def test_missing_gitops_validators_fail_doctor_without_stopping_the_phases(
     )
     promtool, kubectl = report.machine
     assert not report.ok and report.failed_phase is None
-    assert "promtool is not installed" in promtool.detail and "make system-deps" in promtool.remedy
+    assert "promtool is not installed" in promtool.detail and "make validators" in promtool.remedy
     assert "kubectl is not installed" in kubectl.detail
     assert report.as_dict()["machine"][0]["ok"] is False

@@ -13,13 +13,13 @@ def require_validator(name: str) -> str:
     """The path of ``name`` (``promtool``, ``kubectl``); the test fails when it is missing.
 
     goldpath's own validation refuses to vouch for a tree without these tools, so a
-    machine without them cannot run these tests meaningfully: `make system-deps`
+    machine without them cannot run these tests meaningfully: `make validators`
     installs them.
     """
     path = shutil.which(name)
     if path is None:
         pytest.fail(
-            f"{name} is not installed: GitOps validation needs it; `make system-deps` "
+            f"{name} is not installed: GitOps validation needs it; `make validators` "
             "installs it",
             pytrace=False,
         )

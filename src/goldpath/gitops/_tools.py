@@ -1,7 +1,7 @@
 """Checks that run external tools (``promtool``, ``kubectl kustomize``) on a tree.
 
 Not pure: writes the tree to a scratch folder and runs subprocesses. The tools are part
-of validation, not extras: `make install` installs them (``make system-deps``), and a
+of validation, not extras: `make install` installs them (``make validators``), and a
 tree validated on a machine without one gets a failing ``tools:missing`` finding, never
 a silent skip. Each tool runs once per tree (every kustomization in one ``kubectl
 kustomize`` build, every rule file in one ``promtool check rules``), both at once and
@@ -52,12 +52,12 @@ class ValidatorTool:
 PROMTOOL = ValidatorTool(
     name="promtool",
     check="promtool check rules",
-    install="`make system-deps` (Debian: `apt-get install prometheus`)",
+    install="`make validators` (Debian: `apt-get install prometheus`)",
 )
 KUBECTL = ValidatorTool(
     name="kubectl",
     check="kubectl kustomize",
-    install="`make system-deps` (Debian: `apt-get install kubernetes-client`, "
+    install="`make validators` (Debian: `apt-get install kubernetes-client`, "
     "or kubectl from https://kubernetes.io/docs/tasks/tools/)",
 )
 VALIDATORS: tuple[ValidatorTool, ...] = (PROMTOOL, KUBECTL)
