@@ -110,6 +110,7 @@ bench: install system-deps
 	$(BIN)/python bench/catalog.py --entities 100000 --databases postgresql --queries 20
 	$(BIN)/python bench/scaffold.py
 	$(BIN)/python bench/gitops.py
+	$(BIN)/python bench/techdocs.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(TOOLS) .goldpath .pytest_cache .hypothesis
