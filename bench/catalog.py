@@ -216,8 +216,9 @@ def run(kind: str, root: Path, info: dict[str, Any], queries: int, folder: Path)
         assert not record.errors, record.errors[:3]
         total = catalog.query(limit=0).total_items
         print(f"\n== {kind}: {total} entities")
-        prefix = f"catalog.{kind}.{total}"
-        record_result(f"{prefix}.ingest", ingest, "s", "<= 60" if total >= 100_000 else None)
+        generated = int(info["total"])  # the goals are stated for the generated count
+        prefix = f"catalog.{kind}.{generated}"
+        record_result(f"{prefix}.ingest", ingest, "s", "<= 60" if generated >= 100_000 else None)
         print(
             f"ingest (read + validate + relations + store)  {ingest:7.2f} s"
             f"   ({total / ingest:,.0f} entities/s; this process used {cpu:.1f} s of CPU)"
@@ -290,7 +291,7 @@ def run(kind: str, root: Path, info: dict[str, Any], queries: int, folder: Path)
                 _percentiles(
                     _time(http_query, queries),
                     key=f"{prefix}.http_by_query_p95",
-                    goal="<= 8" if total <= 10_000 else None,
+                    goal="<= 8" if generated <= 10_000 else None,
                 ),
             )
             print(
@@ -298,7 +299,7 @@ def run(kind: str, root: Path, info: dict[str, Any], queries: int, folder: Path)
                 _percentiles(
                     _time(http_by_name, queries),
                     key=f"{prefix}.http_by_name_p95",
-                    goal="<= 3" if total <= 10_000 else None,
+                    goal="<= 3" if generated <= 10_000 else None,
                 ),
             )
 
