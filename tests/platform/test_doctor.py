@@ -16,6 +16,7 @@ from goldpath.platform import bootstrap_backend
 from goldpath.platform._doctor import (
     PLATFORM_KEYS,
     DoctorConfig,
+    DoctorReport,
     DohResolver,
     GateFailed,
     KubectlCluster,
@@ -321,20 +322,19 @@ def test_missing_gitops_validators_fail_doctor_without_stopping_the_phases(
     aws: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     nameservers = _everything(monkeypatch)
-    report = run_doctor(
-        CONFIG,
-        cluster=KubectlCluster(_healthy_kubectl()),
-        resolver=_Resolver(nameservers),
-        portal_transport=httpx.MockTransport(_portal),
-    )
-    assert report.ok and [c.ok for c in report.machine] == [True, True]
+
+    def doctor() -> DoctorReport:
+        return run_doctor(
+            CONFIG,
+            cluster=KubectlCluster(_healthy_kubectl()),
+            resolver=_Resolver(nameservers),
+            portal_transport=httpx.MockTransport(_portal),
+        )
+
+    installed = doctor()
+    assert installed.ok and [c.ok for c in installed.machine] == [True, True]
     monkeypatch.setenv("PATH", str(tmp_path))
-    report = run_doctor(
-        CONFIG,
-        cluster=KubectlCluster(_healthy_kubectl()),
-        resolver=_Resolver(nameservers),
-        portal_transport=httpx.MockTransport(_portal),
-    )
+    report = doctor()
     promtool, kubectl = report.machine
     assert not report.ok and report.failed_phase is None
     assert "promtool is not installed" in promtool.detail and "make validators" in promtool.remedy
