@@ -15,6 +15,7 @@ from goldpath.web._deps import runtime_of, settings_of
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._graph import relation_graph
+from goldpath.web.pages._live import live_panels
 from goldpath.web.pages._render import render
 from goldpath.web.pages._views import (
     EntityRow,
@@ -270,7 +271,12 @@ def owned_rows(
 
 @router.get("/catalog/{namespace}/{kind}/{name}", response_class=HTMLResponse)
 def entity_page(
-    request: Request, namespace: str, kind: str, name: str, identity: CurrentIdentity
+    request: Request,
+    namespace: str,
+    kind: str,
+    name: str,
+    identity: CurrentIdentity,
+    range: str = Query("1h", max_length=8),
 ) -> Response:
     """An entity: overview, links, relations (list and picture), raw YAML; groups and users
     also show their members or groups and what they own."""
@@ -328,4 +334,5 @@ def entity_page(
         owned_capped=len(owned) >= _OWNED_LIMIT,
         definition=definition if isinstance(definition, str) else None,
         yaml_text=entity_yaml(entity),
+        live=live_panels(request, entity, range),
     )
