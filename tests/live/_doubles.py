@@ -456,3 +456,40 @@ def fake_gitlab_pipelines(state: GitLabState) -> Starlette:
             Route("/api/v4/projects/{project:path}/pipelines/{pipeline:int}/jobs", jobs),
         ]
     )
+
+
+# -- Prometheus (for page rendering only; the real one is tested in the slow module) ---------
+
+
+@dataclass
+class PrometheusState:
+    """What a Prometheus double answers: each named series' value at every step."""
+
+    values: dict[str, float | None] = field(default_factory=dict)
+    queries: list[str] = field(default_factory=list)
+
+
+def fake_prometheus(state: PrometheusState) -> Starlette:
+    """``GET /api/v1/query_range`` answering a matrix (Prometheus' documented shape) with a
+    constant value per ``series`` label for every step; NaN where the value is None."""
+
+    async def query_range(request: Request) -> Response:
+        params = request.query_params
+        state.queries.append(params["query"])
+        start, end, step = float(params["start"]), float(params["end"]), float(params["step"])
+        count = int((end - start) // step) + 1
+        result = [
+            {
+                "metric": {"series": name},
+                "values": [
+                    [round(start + i * step, 3), "NaN" if value is None else repr(value)]
+                    for i in range(count)
+                ],
+            }
+            for name, value in state.values.items()
+        ]
+        return JSONResponse(
+            {"status": "success", "data": {"resultType": "matrix", "result": result}}
+        )
+
+    return Starlette(routes=[Route("/api/v1/query_range", query_range)])

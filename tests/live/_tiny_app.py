@@ -56,7 +56,9 @@ const server = http.createServer((req, res) => {
   });
 });
 server.listen(Number(process.env.PORT || 3000), '127.0.0.1', () => {
-  log('info', { port: server.address().port, env: process.env.NODE_ENV, msg: 'listening' });
+  const goldpathVars = Object.keys(process.env).filter((k) => k.startsWith('GOLDPATH_'));
+  const port = server.address().port;
+  log('info', { port, env: process.env.NODE_ENV, goldpathVars, msg: 'listening' });
 });
 process.on('SIGTERM', () => {
   log('info', { msg: 'shutting down' });

@@ -149,6 +149,7 @@ class LocalRunner:
                     ref=target.ref,
                 )
             files.stop_marker.unlink(missing_ok=True)
+            files.log.unlink(missing_ok=True)  # the logs shown are this run's
             state = RunState(
                 key=target.key,
                 ref=target.ref,

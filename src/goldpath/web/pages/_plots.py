@@ -80,7 +80,7 @@ def nice_ceiling(value: float, floor: float) -> float:
     exponent = math.floor(math.log10(target))
     for base in (1.0, 2.0, 2.5, 5.0, 10.0):
         candidate: float = base * 10.0**exponent
-        if candidate >= target * (1 - 1e-12):
+        if candidate >= target:
             return candidate
     return 10.0 ** (exponent + 1)  # pragma: no cover - 10 x 10^k always fits
 
