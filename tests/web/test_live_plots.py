@@ -37,6 +37,14 @@ def test_a_line_starts_anew_after_each_gap(values: list[float | None]) -> None:
     )
     assert drawn.path.count("M") == runs
     assert drawn.has_data == (runs > 0)
+    alone = sum(
+        1
+        for i, v in enumerate(values)
+        if v is not None
+        and (i == 0 or values[i - 1] is None)
+        and (i == len(values) - 1 or values[i + 1] is None)
+    )
+    assert len(drawn.dots) == alone  # a point with no neighbour shows as a dot
 
 
 @given(st.lists(_VALUES, min_size=1, max_size=61))

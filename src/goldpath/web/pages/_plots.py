@@ -52,6 +52,7 @@ class Plot:
     latest: str
     rows: tuple[tuple[str, str], ...]
     has_data: bool
+    dots: tuple[tuple[float, float], ...] = ()
     width: int = WIDTH
     height: int = HEIGHT
     left: float = LEFT
@@ -114,12 +115,16 @@ def plot(
         return TOP + height - min(max(v, 0.0), top_value) / top_value * height
 
     parts: list[str] = []
+    runs: list[list[tuple[float, float]]] = []
     pen_down = False
     for t, v in points:
         if v is None:
             pen_down = False
             continue
         parts.append(f"{'L' if pen_down else 'M'}{x(t):.1f},{y(v):.1f}")
+        if not pen_down:
+            runs.append([])
+        runs[-1].append((round(x(t), 1), round(y(v), 1)))
         pen_down = True
     y_ticks = tuple(
         Tick(at=round(y(top_value * f), 1), label=format_value(top_value * f, unit))
@@ -152,4 +157,6 @@ def plot(
         latest=latest,
         rows=tuple((_time_label(t, range_key), format_value(v, unit)) for t, v in points),
         has_data=bool(values),
+        # A point with no neighbour draws no line: it shows as a dot.
+        dots=tuple(run[0] for run in runs if len(run) == 1),
     )
