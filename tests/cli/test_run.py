@@ -49,6 +49,12 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
+def _goldpath(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [GOLDPATH, *args], env=_env(home), capture_output=True, text=True, timeout=60
+    )
+
+
 def _start(home: Path) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [GOLDPATH, "run", "tiny"],
@@ -73,13 +79,7 @@ def test_run_in_the_foreground_then_stop_it_from_another_process(home: Path) -> 
     process, url = _start(home)
     try:
         assert httpx.get(url + "/").status_code == 200
-        stop = subprocess.run(
-            [GOLDPATH, "run", "--stop", "tiny"],
-            env=_env(home),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        stop = _goldpath(home, "run", "--stop", "tiny")
         assert stop.returncode == 0, stop.stdout + stop.stderr
         assert "stopped component:default/tiny" in stop.stdout
         output, _ = process.communicate(timeout=60)
@@ -105,20 +105,12 @@ def test_ctrl_c_stops_the_service_and_exits_cleanly(home: Path) -> None:
 
 
 def test_run_of_an_unknown_component_exits_3_with_one_line(home: Path) -> None:
-    result = subprocess.run(
-        [GOLDPATH, "run", "ghost"], env=_env(home), capture_output=True, text=True, timeout=60
-    )
+    result = _goldpath(home, "run", "ghost")
     assert result.returncode == 3
     assert result.stderr.strip().startswith("error:") and "Traceback" not in result.stderr
 
 
 def test_stop_when_nothing_runs_exits_3(home: Path) -> None:
-    result = subprocess.run(
-        [GOLDPATH, "run", "--stop", "tiny"],
-        env=_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _goldpath(home, "run", "--stop", "tiny")
     assert result.returncode == 3, result.stdout + result.stderr
     assert "not running" in result.stderr

@@ -406,7 +406,7 @@ def fake_gitlab_pipelines(state: GitLabState) -> Starlette:
         state.violations.extend(problems)
         return problems
 
-    async def latest(request: Request) -> Response:
+    def lookup(request: Request) -> tuple[str, int, GitLabPipelineSpec | None] | Response:
         refused = guard(request)
         if refused is not None:
             return refused
@@ -414,7 +414,13 @@ def fake_gitlab_pipelines(state: GitLabState) -> Starlette:
         if found is None:
             return JSONResponse({"message": "404 Project Not Found"}, status_code=404)
         path, project_id = found
-        spec = state.projects[path]
+        return path, project_id, state.projects[path]
+
+    async def latest(request: Request) -> Response:
+        found = lookup(request)
+        if isinstance(found, Response):
+            return found
+        path, project_id, spec = found
         if spec is None or request.query_params.get("ref", spec.ref) != spec.ref:
             return JSONResponse({"message": "403 Forbidden"}, status_code=403)
         body = _pipeline_json(base_of(request), path, project_id, spec)
@@ -423,14 +429,10 @@ def fake_gitlab_pipelines(state: GitLabState) -> Starlette:
         return JSONResponse(body)
 
     async def jobs(request: Request) -> Response:
-        refused = guard(request)
-        if refused is not None:
-            return refused
-        found = project(request)
-        if found is None:
-            return JSONResponse({"message": "404 Project Not Found"}, status_code=404)
-        path, project_id = found
-        spec = state.projects[path]
+        found = lookup(request)
+        if isinstance(found, Response):
+            return found
+        path, project_id, spec = found
         if spec is None or int(request.path_params["pipeline"]) != spec.id:
             return JSONResponse({"message": "404 Not found"}, status_code=404)
         # Documented order: newest (highest id) first; ids rise in creation (stage) order.

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,8 @@ def _need(tool: str) -> None:
         pytest.skip(f"{tool} is not installed on this machine")
 
 
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
+@contextmanager
+def _tiny_runtime(tmp_path: Path, prometheus_binary: str = "") -> Iterator[Runtime]:
     """A development runtime whose local git host holds the tiny service, registered."""
     _need("npm")
     _need("node")
@@ -45,19 +46,26 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
         home=tmp_path / "home",
         catalog={"refresh_enabled": False},
         scaffolder={"workers": 0},
-        live={"prometheus_binary": "", "npm_cache": str(tmp_path / "npm-cache")},
+        live={"prometheus_binary": prometheus_binary, "npm_cache": str(tmp_path / "npm-cache")},
     )
     runtime = Runtime(settings)
     runtime.start()
-    host = runtime.git_hosts.local
-    push_tiny_app(host, tmp_path)
-    runtime.catalog.add_location(
-        "url", host.contents_url("apps", "tiny", "main") + "/catalog-info.yaml"
-    )
     try:
+        host = runtime.git_hosts.local
+        push_tiny_app(host, tmp_path)
+        runtime.catalog.add_location(
+            "url", host.contents_url("apps", "tiny", "main") + "/catalog-info.yaml"
+        )
         yield runtime
     finally:
         runtime.stop()
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """The tiny service's runtime, with no Prometheus."""
+    with _tiny_runtime(tmp_path) as runtime:
+        yield runtime
 
 
 def _entity(runtime: Runtime) -> dict[str, Any]:
@@ -214,23 +222,10 @@ def test_the_runtime_of_a_component_never_run_is_stopped_without_logs(runtime: R
 
 
 def test_a_running_service_is_a_prometheus_target_until_it_stops(tmp_path: Path) -> None:
-    _need("npm")
-    settings = load_settings(
-        home=tmp_path / "home",
-        catalog={"refresh_enabled": False},
-        scaffolder={"workers": 0},
-        live={"prometheus_binary": "no-such-prometheus", "npm_cache": str(tmp_path / "cache")},
-    )
-    runtime = Runtime(settings)
-    runtime.start()
-    try:
-        host = runtime.git_hosts.local
-        push_tiny_app(host, tmp_path)
-        runtime.catalog.add_location(
-            "url", host.contents_url("apps", "tiny", "main") + "/catalog-info.yaml"
-        )
+    # A Prometheus binary that is not there: the target file is the runner's part.
+    with _tiny_runtime(tmp_path, prometheus_binary="no-such-prometheus") as runtime:
         state = _running(runtime)
-        target = settings.run_root / "prometheus" / "targets" / "default--tiny.json"
+        target = runtime.settings.run_root / "prometheus" / "targets" / "default--tiny.json"
         assert json.loads(target.read_text(encoding="utf-8")) == [
             {
                 "targets": [f"127.0.0.1:{state.port}"],
@@ -239,5 +234,3 @@ def test_a_running_service_is_a_prometheus_target_until_it_stops(tmp_path: Path)
         ]
         runtime.live.stop(_entity(runtime))
         assert not target.exists()
-    finally:
-        runtime.stop()
