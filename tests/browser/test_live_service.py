@@ -28,6 +28,7 @@ from tests.providers.git._server import serve
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("live-service")]
 
 NAME = "live-demo"
+KEY = f"default/{NAME}"
 PAGE = f"/catalog/default/component/{NAME}"
 STATUS = f"/api/goldpath/v1/entities/component/default/{NAME}/status"
 WINDOW = "1m"
@@ -38,12 +39,29 @@ SCREENSHOT = os.environ.get("GOLDPATH_LIVE_SCREENSHOT")
 
 @dataclass
 class LivePortal:
-    """The portal, the Argo CD double and the running service's URL."""
+    """The portal, the Argo CD double and the local Prometheus."""
 
     server: LiveServer
     argocd: ArgoCdState
-    service_url: str
     prometheus_url: str
+
+    def service_url(self) -> str:
+        """The running service's URL; started again (and scraped once) if a test stopped it,
+        so no test depends on running before the one that presses Stop."""
+        runner = self.server.runtime.live.runner
+        assert runner is not None
+        state = runner.state(KEY)
+        if state is None or state.phase != "running":
+            runner.run(self.server.runtime.live.run_target(self.entity()))
+            state = runner.wait_until_settled(KEY, timeout=900)
+        assert state is not None and state.phase == "running" and state.url, state
+        instance = f'up{{job="{NAME}",instance="127.0.0.1:{state.port}"}} == 1'
+        _wait(lambda: _promql(self.prometheus_url, instance, time.time()), 60, "a scrape")
+        return state.url
+
+    def entity(self) -> dict[str, Any]:
+        """The created Component."""
+        return self.server.runtime.catalog.get_entity(f"component:default/{NAME}")
 
 
 def _shared_npm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -127,25 +145,21 @@ def live_portal(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
         context.close()
         runner = server.runtime.live.runner
         assert runner is not None
-        state = runner.wait_until_settled(f"default/{NAME}", timeout=900)
+        state = runner.wait_until_settled(KEY, timeout=900)
         assert state is not None and state.phase == "running", state
-        assert state.url is not None
         prometheus = server.runtime.live.prometheus
         assert prometheus is not None
         prometheus_url = _wait(prometheus.url, 60, "the local Prometheus")
-        _wait(
-            lambda: _promql(prometheus_url, f'up{{job="{NAME}"}} == 1', time.time()),
-            60,
-            "the first scrape of the service",
-        )
-        yield LivePortal(server, argocd, state.url, prometheus_url)
+        portal = LivePortal(server, argocd, prometheus_url)
+        portal.service_url()  # scraped once before any traffic
+        yield portal
     assert argocd.violations == []
 
 
 @pytest.fixture(scope="module")
 def status_after_traffic(live_portal: LivePortal) -> dict[str, Any]:
     """Send traffic (200s and 404s) across a few scrapes, then read the status JSON once."""
-    with httpx.Client(base_url=live_portal.service_url, timeout=10) as client:
+    with httpx.Client(base_url=live_portal.service_url(), timeout=10) as client:
         for burst in range(3):
             for _ in range(30):
                 assert client.get("/").status_code == 200
@@ -203,7 +217,7 @@ def test_the_other_panels_of_the_running_service(
     assert body["pipeline"]["source"] == "local"
     assert body["pipeline"]["lastCommit"]["title"] == f"chore: scaffold {NAME} from nodejs-service"
     runtime = body["runtime"]
-    assert runtime["state"] == "running" and runtime["url"] == live_portal.service_url
+    assert runtime["state"] == "running" and runtime["url"].startswith("http://127.0.0.1:")
     requests = [line["request"] for line in runtime["logs"] if line["request"]]
     assert any(r.startswith("GET / 200") for r in requests)
     assert any(r.startswith("GET /no-such-route 404") for r in requests)
@@ -213,6 +227,9 @@ def test_the_component_page_shows_all_four_panels(
     live_portal: LivePortal, status_after_traffic: dict[str, Any], page: Any, tmp_path: Path
 ) -> None:
     server = live_portal.server
+    url = live_portal.service_url()
+    for path, status in (("/", 200), ("/no-such-route", 404)):  # this run's own log lines
+        assert httpx.get(url + path, timeout=10).status_code == status
     sign_in_as_guest(page, server, PAGE)
     page.set_viewport_size({"width": 1280, "height": 2000})
     for panel in ("deployment", "pipeline", "metrics", "logs"):
@@ -236,9 +253,10 @@ def test_the_component_page_shows_all_four_panels(
 
 def test_stop_from_the_page_ends_the_service(live_portal: LivePortal, page: Any) -> None:
     server = live_portal.server
+    url = live_portal.service_url()
     sign_in_as_guest(page, server, PAGE)
     page.get_by_test_id("stop-locally").click()
     page.wait_for_url(server.url(PAGE) + "#live")
     assert page.get_by_test_id("runtime-state").inner_text() == "Stopped"
     with pytest.raises(httpx.ConnectError):
-        httpx.get(live_portal.service_url + "/healthz", timeout=2)
+        httpx.get(url + "/healthz", timeout=2)
