@@ -16,6 +16,7 @@ from goldpath.db import Database
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
     from goldpath.live import LiveService
+    from goldpath.permissions import PermissionService
     from goldpath.providers.git import GitHosts
     from goldpath.scaffolder import ScaffolderService
     from goldpath.techdocs import TechDocsService
@@ -79,6 +80,30 @@ class Runtime:
         scaffolder = ScaffolderService(database=self.database, settings=self.settings, runtime=self)
         self.add_background(TaskWorkers(scaffolder))
         return scaffolder
+
+    @cached_property
+    def permissions(self) -> PermissionService:
+        """Who may do what (policy file + catalog defaults) and the audit log; its pruning
+        runs as a background service. An invalid policy file fails here, at start."""
+        from goldpath.permissions import (
+            AuditLog,
+            AuditPruner,
+            CatalogDirectory,
+            PermissionService,
+            load_policy,
+        )
+
+        service = PermissionService(
+            policy=load_policy(self.settings),
+            directory=CatalogDirectory(self.catalog),
+            audit=AuditLog(self.database),
+        )
+        self.add_background(
+            AuditPruner(
+                service.audit, retention_days=self.settings.permission.audit_retention_days
+            )
+        )
+        return service
 
     @cached_property
     def live(self) -> LiveService:
@@ -159,6 +184,7 @@ class Runtime:
         _ = self.catalog  # registers the catalog's refresh loop before loops start
         _ = self.techdocs  # listens to catalog refreshes before the first one runs
         self.scaffolder.register_builtin_templates()  # also registers the task workers
+        _ = self.permissions  # loads the policy (refusing a bad one) and registers pruning
         _ = self.live  # registers the local runner: reaps orphans now, stops its runs at exit
         self._started = True
         for service in self._background:

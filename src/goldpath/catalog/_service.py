@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, distinct, func, insert, or_, select, update
+from sqlalchemy import Row, Select, bindparam, delete, distinct, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from goldpath.catalog._ingest import ProcessedEntity, ProcessedLocation, process_location
@@ -83,6 +83,28 @@ def _processed_body(entity: ProcessedEntity) -> dict[str, Any]:
         {"type": r.type, "targetRef": r.target} for r in entity.relations if r.source == entity.ref
     ]
     return body
+
+
+def _reachable_statement() -> Select[Any]:
+    # Built once: composing a recursive CTE costs far more than running it.
+    step = relations.alias("step")
+    walk = (
+        select(relations.c.target_ref.label("ref"))
+        .where(
+            relations.c.source_ref == bindparam("start"),
+            relations.c.type_key == bindparam("first"),
+        )
+        .cte("reached", recursive=True)
+    )
+    walk = walk.union(
+        select(step.c.target_ref).where(
+            step.c.source_ref == walk.c.ref, step.c.type_key == bindparam("then")
+        )
+    )
+    return select(walk.c.ref)
+
+
+_REACHABLE = _reachable_statement()
 
 
 class CatalogService:
@@ -189,6 +211,16 @@ class CatalogService:
                 for row, entity in zip(rows, self._materialise(session, rows), strict=True):
                     by_ref[row.entity_ref] = entity
         return [apply_fields(by_ref[k], fields) if k in by_ref else None for k in keys]
+
+    def reachable(self, start: str, first: str, then: str) -> frozenset[str]:
+        """Every ref reached from ``start`` by one ``first`` relation and any number of ``then``
+        relations (a user's groups and their parents: ``memberOf`` then ``childOf``).
+
+        One recursive query; ``UNION`` visits each ref once, so cycles in the data end.
+        """
+        params = {"start": start.lower(), "first": first.lower(), "then": then.lower()}
+        with self.database.session() as session:
+            return frozenset(str(ref) for ref in session.scalars(_REACHABLE, params))
 
     def delete_by_uid(self, uid: str) -> None:
         """Remove one entity (it comes back if its location still has it at next refresh)."""

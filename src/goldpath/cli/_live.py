@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import err_console, run_guarded
+from goldpath.cli._permissions import cli_authorize
 
 if TYPE_CHECKING:
     from goldpath.live import LocalRunner, RunTarget
@@ -90,10 +91,12 @@ def run_command(
 
     def go() -> int:
         from goldpath.catalog import parse_entity_ref
+        from goldpath.permissions import entity_resource
 
         runtime = context.runtime
         live = runtime.live
         entity = runtime.catalog.get_entity(parse_entity_ref(ref, default_kind="component"))
+        cli_authorize(ctx, "local.run", entity_resource(entity))
         if stop:
             live.stop(entity)
             console.print(f"stopped {escape(live.facts(entity).ref.key)}")

@@ -19,7 +19,9 @@ from rich.tree import Tree
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
+from goldpath.cli._permissions import cli_authorize, cli_authorize_run, cli_subject
 from goldpath.errors import FieldError, InvalidInputError
+from goldpath.permissions import Resource, task_resource
 from goldpath.scaffolder import (
     FINISHED,
     DryRunResult,
@@ -48,6 +50,15 @@ def _service(ctx: typer.Context) -> ScaffolderService:
     service = runtime.scaffolder
     service.register_builtin_templates()
     return service
+
+
+def _task_resource(task: TaskRecord) -> Resource:
+    parameters = task.spec.get("parameters")
+    return task_resource(
+        task.id,
+        created_by=task.created_by,
+        parameters=parameters if isinstance(parameters, dict) else None,
+    )
 
 
 def _parse_sets(items: list[str]) -> dict[str, Any]:
@@ -187,6 +198,7 @@ def create_command(
     def run() -> None:
         service = _service(ctx)
         parsed = service.get_template(template)
+        subject = cli_authorize_run(ctx, parsed.entity, dry_run=dry_run)
         values: dict[str, Any] = _load_values(values_file) if values_file else {}
         values.update(_parse_sets(sets or []))
         if dry_run:
@@ -198,7 +210,14 @@ def create_command(
             if result.status != "completed":
                 raise typer.Exit(1)
             return
-        identity = TaskIdentity(user_ref=f"user:default/{getpass.getuser()}".lower())
+        identity = (
+            TaskIdentity(user_ref=f"user:default/{getpass.getuser()}".lower())
+            if subject.operator
+            else TaskIdentity(
+                user_ref=subject.user_ref,
+                entity=cli_context(ctx).runtime.catalog.find_entity(subject.user_ref),
+            )
+        )
         task_id = service.create_task(parsed, values, identity=identity)
         if not as_json:
             console.print(f"task [bold]{task_id}[/] from {parsed.ref}")
@@ -241,9 +260,20 @@ def list_command(
     """List tasks, newest first."""
 
     def run() -> None:
-        items, total = cli_context(ctx).runtime.scaffolder.list_tasks(status=status, limit=limit)
+        runtime = cli_context(ctx).runtime
+        items, total = runtime.scaffolder.list_tasks(status=status, limit=limit)
         if as_json:
-            typer.echo(json.dumps([t.as_dict() for t in items], indent=2))
+            subject = cli_subject(ctx)
+            shown = []
+            for task in items:
+                data = task.as_dict()
+                readable = runtime.permissions.decide(
+                    subject, "scaffolder.task.read", _task_resource(task)
+                ).allowed
+                if not readable:  # like the API: others' parameters stay theirs
+                    data["spec"] = {k: v for k, v in task.spec.items() if k != "parameters"}
+                shown.append(data)
+            typer.echo(json.dumps(shown, indent=2))
             return
         table = Table(title=f"{len(items)} of {total} tasks")
         table.add_column("id", no_wrap=True)
@@ -274,6 +304,7 @@ def show_command(
     def run() -> None:
         service = cli_context(ctx).runtime.scaffolder
         task = service.get_task(task_id)
+        cli_authorize(ctx, "scaffolder.task.read", _task_resource(task))
         log = service.store.events(task_id) if events else []
         if as_json:
             data = task.as_dict()
@@ -305,7 +336,9 @@ def cancel_command(
     """Cancel a task: an open one at once, a running one at its next step (it rolls back)."""
 
     def run() -> None:
-        status = cli_context(ctx).runtime.scaffolder.cancel_task(task_id)
+        service = cli_context(ctx).runtime.scaffolder
+        cli_authorize(ctx, "scaffolder.task.cancel", _task_resource(service.get_task(task_id)))
+        status = service.cancel_task(task_id)
         if status == "cancelled":
             console.print(f"task {task_id} cancelled")
         else:

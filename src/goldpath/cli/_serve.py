@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
+from goldpath.cli._config import configuration_problems
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import err_console, run_guarded
-from goldpath.config import check_settings
 
 __all__ = ["serve"]
 
@@ -24,7 +24,7 @@ def serve(
 
     def build() -> tuple[object, str, int]:
         settings = cli_context(ctx).settings
-        problems = check_settings(settings)
+        problems = configuration_problems(settings)
         if problems:
             err_console.print(f"[bold red]error:[/] refusing to start {settings.env}:")
             for problem in problems:

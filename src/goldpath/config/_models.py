@@ -18,6 +18,7 @@ __all__ = [
     "GitIntegration",
     "IntegrationsSettings",
     "LiveSettings",
+    "PermissionSettings",
     "PlatformSettings",
     "ScaffolderSettings",
     "ServerSettings",
@@ -97,6 +98,21 @@ class ScaffolderSettings(_Section):
     heartbeat_seconds: float = Field(default=2.0, gt=0)
     heartbeat_timeout_seconds: float = Field(default=30.0, gt=0)
     poll_seconds: float = Field(default=0.2, gt=0)
+
+
+class PermissionSettings(_Section):
+    """Who may do what: platform admin groups, an optional policy file, audit retention."""
+
+    admin_groups: list[str] = Field(
+        default=["group:default/platform-team"],
+        description="Groups whose members (and their sub-groups' members) are platform admins.",
+    )
+    policy: Path | None = Field(
+        default=None, description="YAML file of rules checked before the default policy."
+    )
+    audit_retention_days: int = Field(
+        default=90, ge=0, description="Days the audit log keeps decisions; 0 keeps them forever."
+    )
 
 
 class GitIntegration(_Section):
@@ -233,6 +249,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     catalog: CatalogSettings = CatalogSettings()
     scaffolder: ScaffolderSettings = ScaffolderSettings()
+    permission: PermissionSettings = PermissionSettings()
     integrations: IntegrationsSettings = IntegrationsSettings()
     platform: PlatformSettings = PlatformSettings()
     argocd: ServiceEndpoint = ServiceEndpoint()

@@ -21,6 +21,13 @@ from goldpath.catalog import (
 from goldpath.catalog.errors import InvalidLocationError
 from goldpath.errors import FieldError
 from goldpath.web._deps import runtime_of
+from goldpath.web._permissions import (
+    authorize,
+    entity_from_body,
+    entity_from_uid,
+    location_from_body,
+    location_from_id,
+)
 
 __all__ = ["router"]
 
@@ -30,13 +37,15 @@ FILTER_HELP = (
     "kind=component,spec.type=service (AND inside one filter; repeated filters are OR); "
     "a key without '=' tests that the key exists; relations.<type>=<ref> follows relations."
 )
+_READ = [authorize("catalog.entity.read")]
+_READ_LOCATIONS = [authorize("catalog.location.read")]
 
 
 def _catalog(request: Request) -> CatalogService:
     return runtime_of(request).catalog
 
 
-@router.get("/entities", summary="List entities (Backstage's GET /entities)")
+@router.get("/entities", summary="List entities (Backstage's GET /entities)", dependencies=_READ)
 def list_entities(
     request: Request,
     filter: Annotated[list[str] | None, Query(description=FILTER_HELP)] = None,
@@ -68,6 +77,7 @@ _JSON_OBJECT: dict[int | str, dict[str, Any]] = {
     summary="Query entities with cursors",
     response_model=None,
     responses=_JSON_OBJECT,
+    dependencies=_READ,
 )
 def query_entities(
     request: Request,
@@ -99,6 +109,7 @@ def query_entities(
     summary="One entity by its ref",
     response_model=None,
     responses=_JSON_OBJECT,
+    dependencies=_READ,
 )
 def entity_by_name(request: Request, kind: str, namespace: str, name: str) -> JSONResponse:
     """The entity ``kind:namespace/name`` (404 when there is none)."""
@@ -120,7 +131,7 @@ class ByRefsRequest(BaseModel):
     fields: list[str] | None = None
 
 
-@router.post("/entities/by-refs", summary="Many entities by ref, in order")
+@router.post("/entities/by-refs", summary="Many entities by ref, in order", dependencies=_READ)
 def entities_by_refs(
     request: Request,
     body: ByRefsRequest,
@@ -131,20 +142,25 @@ def entities_by_refs(
     return {"items": _catalog(request).get_by_refs(body.entity_refs, wanted)}
 
 
-@router.get("/entities/by-uid/{uid}", summary="One entity by uid")
+@router.get("/entities/by-uid/{uid}", summary="One entity by uid", dependencies=_READ)
 def entity_by_uid(request: Request, uid: str) -> dict[str, Any]:
     """The entity with this ``metadata.uid``."""
     return _catalog(request).get_by_uid(uid)
 
 
-@router.delete("/entities/by-uid/{uid}", status_code=204, summary="Remove one entity")
+@router.delete(
+    "/entities/by-uid/{uid}",
+    status_code=204,
+    summary="Remove one entity",
+    dependencies=[authorize("catalog.entity.delete", resource=entity_from_uid)],
+)
 def delete_entity_by_uid(request: Request, uid: str) -> Response:
     """Remove the entity (its location brings it back at the next refresh if still there)."""
     _catalog(request).delete_by_uid(uid)
     return Response(status_code=204)
 
 
-@router.get("/entity-facets", summary="Value counts of entity fields")
+@router.get("/entity-facets", summary="Value counts of entity fields", dependencies=_READ)
 def entity_facets(
     request: Request,
     facet: Annotated[list[str] | None, Query()] = None,
@@ -154,19 +170,23 @@ def entity_facets(
     return {"facets": _catalog(request).facets(facet or [], filters=parse_filter_params(filter))}
 
 
-@router.get("/locations", summary="Every registered location")
+@router.get("/locations", summary="Every registered location", dependencies=_READ_LOCATIONS)
 def list_locations(request: Request) -> list[dict[str, Any]]:
     """``[{data: {id, type, target}}]``."""
     return [{"data": loc.as_dict()} for loc in _catalog(request).list_locations()]
 
 
-@router.get("/locations/by-entity/{kind}/{namespace}/{name}", summary="Location of an entity")
+@router.get(
+    "/locations/by-entity/{kind}/{namespace}/{name}",
+    summary="Location of an entity",
+    dependencies=_READ_LOCATIONS,
+)
 def location_by_entity(request: Request, kind: str, namespace: str, name: str) -> dict[str, Any]:
     """The registered location the entity came from."""
     return _catalog(request).get_location_by_entity(f"{kind}:{namespace}/{name}").as_dict()
 
 
-@router.get("/locations/{location_id}", summary="One location")
+@router.get("/locations/{location_id}", summary="One location", dependencies=_READ_LOCATIONS)
 def get_location(request: Request, location_id: str) -> dict[str, Any]:
     """``{id, type, target}``."""
     return _catalog(request).get_location(location_id).as_dict()
@@ -179,7 +199,12 @@ class LocationRequest(BaseModel):
     target: str
 
 
-@router.post("/locations", status_code=201, summary="Register a location")
+@router.post(
+    "/locations",
+    status_code=201,
+    summary="Register a location",
+    dependencies=[authorize("catalog.location.create", resource=location_from_body)],
+)
 def add_location(
     request: Request,
     response: Response,
@@ -208,7 +233,12 @@ def add_location(
     return out
 
 
-@router.delete("/locations/{location_id}", status_code=204, summary="Unregister a location")
+@router.delete(
+    "/locations/{location_id}",
+    status_code=204,
+    summary="Unregister a location",
+    dependencies=[authorize("catalog.location.delete", resource=location_from_id)],
+)
 def delete_location(request: Request, location_id: str) -> Response:
     """Remove the location and every entity it brought in."""
     _catalog(request).remove_location(location_id)
@@ -223,7 +253,11 @@ class RefreshRequest(BaseModel):
     entity_ref: str | None = Field(default=None, alias="entityRef")
 
 
-@router.post("/refresh", summary="Re-read locations now")
+@router.post(
+    "/refresh",
+    summary="Re-read locations now",
+    dependencies=[authorize("catalog.entity.refresh", resource=entity_from_body)],
+)
 def refresh(request: Request, body: RefreshRequest | None = None) -> Response:
     """Refresh every location, or only the location of ``entityRef``."""
     _catalog(request).refresh(body.entity_ref if body else None)
