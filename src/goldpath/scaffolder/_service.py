@@ -306,7 +306,9 @@ class ScaffolderService:
             "apiVersion": API_VERSION,
             "steps": [s.as_dict() for s in parsed.steps],
             "output": parsed.output,
-            "parameters": redact(dict(values), (secrets or {}).values()),
+            # parameters are kept as given: a secret that also appears in a normal parameter
+            # must not turn into *** in the generated files (redaction is for logs only)
+            "parameters": dict(values),
             "user": {"entity": user.entity, "ref": user.user_ref},
             "templateInfo": parsed.info(),
         }
