@@ -82,11 +82,15 @@ def goldpath_home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(goldpath_home: Path) -> Settings:
-    """Development settings rooted in a temporary home, with no background loops."""
+def settings(goldpath_home: Path, tmp_path: Path) -> Settings:
+    """Development settings rooted in a temporary home, with no background loops.
+
+    The catalog may read files anywhere under the test's tmp_path (where tests write
+    their catalog files and templates), not only in the home.
+    """
     return load_settings(
         home=goldpath_home,
-        catalog={"refresh_enabled": False},
+        catalog={"refresh_enabled": False, "file_roots": [tmp_path]},
         scaffolder={"workers": 0},
     )
 

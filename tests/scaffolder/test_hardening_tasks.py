@@ -74,3 +74,26 @@ def test_a_secret_in_a_normal_parameter_stays_in_generated_files(
     for shown in (SECRET, SECRET[::-1], SECRET.upper(), base64.b64encode(SECRET.encode()).decode()):
         assert shown not in events
     assert "reversed *** upper *** b64 ***" in events
+
+
+def test_catalog_register_of_a_file_url_outside_the_roots_fails_the_task(
+    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+) -> None:
+    path = write_template(
+        templates_dir,
+        name="leaky",
+        steps=[
+            {
+                "id": "register",
+                "action": "catalog:register",
+                "input": {"catalogInfoUrl": "file:///proc/self/environ"},
+            }
+        ],
+    )
+    runtime.catalog.add_location("file", str(path))
+    task_id = service.create_task("template:default/leaky", {"name": "x"})
+    drain(service)
+    task = service.get_task(task_id)
+    assert task.status == "failed" and task.error is not None
+    assert "catalog.file_roots" in task.error["message"]
+    assert runtime.catalog.find_location_by_target("file", "/proc/self/environ") is None

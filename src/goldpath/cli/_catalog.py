@@ -17,6 +17,7 @@ from goldpath.catalog.errors import InvalidEntityError, LocationTargetNotFoundEr
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
 from goldpath.errors import FieldError
+from goldpath.safe_yaml import YamlError, load_yaml_all
 
 __all__ = ["catalog_app"]
 
@@ -163,15 +164,13 @@ def validate_command(
 
     def run() -> None:
         try:
-            documents = [
-                d for d in yaml.safe_load_all(file.read_text(encoding="utf-8")) if d is not None
-            ]
+            documents = load_yaml_all(file.read_bytes(), where=str(file))
         except FileNotFoundError as exc:
             raise LocationTargetNotFoundError(f"{file} does not exist", target=str(file)) from exc
-        except yaml.YAMLError as exc:
+        except YamlError as exc:
             raise InvalidEntityError(
                 f"{file} is not valid YAML",
-                errors=[FieldError("file", "yaml", str(exc).splitlines()[0])],
+                errors=[FieldError("file", e.rule, e.message) for e in exc.errors],
             ) from exc
         problems: list[FieldError] = []
         for index, doc in enumerate(documents):

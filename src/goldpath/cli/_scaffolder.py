@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
@@ -20,6 +19,7 @@ from rich.tree import Tree
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
 from goldpath.errors import FieldError, InvalidInputError
+from goldpath.safe_yaml import YamlError, load_yaml
 from goldpath.scaffolder import (
     FINISHED,
     DryRunResult,
@@ -59,8 +59,8 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
             problems.append(FieldError("--set", "format", f"{item!r} must look like key=value"))
             continue
         try:
-            value = yaml.safe_load(raw) if raw else ""
-        except yaml.YAMLError:
+            value = load_yaml(raw, where=key) if raw else ""
+        except YamlError:
             value = raw
         # a value YAML reads as a date or similar stays the text that was typed
         values[key] = value if isinstance(value, str | int | float | bool | list | dict) else raw
@@ -71,8 +71,8 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
 
 def _load_values(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(path.read_bytes(), where=str(path))
+    except (OSError, YamlError) as exc:
         raise InvalidInputError(
             f"cannot read values from {path}: {exc}",
             errors=[FieldError("--values", "readable", str(exc))],
