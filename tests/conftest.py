@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -70,6 +71,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for key in list(os.environ):
         if key.startswith("GOLDPATH_") and key != PG_URL_ENV:
             monkeypatch.delenv(key)
+    # tests write their catalog files and templates under tmp_path: the catalog may read
+    # there (a test about the file roots themselves sets its own)
+    monkeypatch.setenv("GOLDPATH_CATALOG__FILE_ROOTS", json.dumps([str(tmp_path)]))
     monkeypatch.chdir(tmp_path)
 
 

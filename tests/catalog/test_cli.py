@@ -15,10 +15,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _home(monkeypatch: pytest.MonkeyPatch, goldpath_home: Path, tmp_path: Path) -> None:
+def _home(monkeypatch: pytest.MonkeyPatch, goldpath_home: Path) -> None:
     monkeypatch.setenv("GOLDPATH_HOME", str(goldpath_home))
     monkeypatch.setenv("GOLDPATH_CATALOG__REFRESH_ENABLED", "false")
-    monkeypatch.setenv("GOLDPATH_CATALOG__FILE_ROOTS", f'["{tmp_path}"]')
 
 
 def test_registering_a_file_outside_the_file_roots_is_refused(

@@ -12,7 +12,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from goldpath.errors import FieldError
 from goldpath.scaffolder import FINISHED, ScaffolderService, TaskEvent, decode_directory_contents
+from goldpath.scaffolder.errors import ExpressionLimitError
 from goldpath.web._deps import runtime_of
 from goldpath.web.auth import CurrentIdentity
 
@@ -178,4 +180,10 @@ def dry_run(request: Request, body: DryRunBody, identity: CurrentIdentity) -> JS
         directory_contents=contents,
         identity=identity,
     )
+    limited = [d for d in result.error_details if d.get("rule") == "limit"]
+    if limited:  # an expression bomb is bad input (400 naming it), not a failed run
+        raise ExpressionLimitError(
+            result.error or "an expression hit a limit",
+            errors=[FieldError(d["field"], d["rule"], d["message"]) for d in limited],
+        )
     return JSONResponse(result.as_dict())
