@@ -30,7 +30,13 @@ from goldpath.catalog._refs import (
     stringify_entity_ref,
 )
 from goldpath.catalog._relations import RELATION_PAIRS, REVERSE, Relation, compute_relations
-from goldpath.catalog._service import DEFAULT_LIMIT, CatalogService
+from goldpath.catalog._service import (
+    DEFAULT_LIMIT,
+    MAX_BY_REFS,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    CatalogService,
+)
 from goldpath.catalog._validation import KINDS, entity_problems, validate_entity
 from goldpath.catalog.errors import (
     CatalogError,
@@ -54,6 +60,9 @@ __all__ = [
     "DEFAULT_LIMIT",
     "DEFAULT_NAMESPACE",
     "KINDS",
+    "MAX_BY_REFS",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
     "RELATION_PAIRS",
     "REVERSE",
     "CatalogError",

@@ -52,7 +52,7 @@ from goldpath.config import Settings
 from goldpath.db import Database
 from goldpath.errors import FieldError, GoldpathError
 
-__all__ = ["DEFAULT_LIMIT", "CatalogService", "Filters"]
+__all__ = ["DEFAULT_LIMIT", "MAX_BY_REFS", "MAX_LIMIT", "MAX_OFFSET", "CatalogService", "Filters"]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ AnyRow = Row[*tuple[Any, ...]]
 DEFAULT_LIMIT = 20
 ANALYZE_AFTER_CHANGES = 2000
 MAX_LIMIT = 10_000
+MAX_OFFSET = 1_000_000_000  # far past any catalog, well inside a 64-bit SQL integer
+MAX_BY_REFS = 1000
 Filters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
@@ -175,6 +177,11 @@ class CatalogService:
         self, refs: Sequence[str], fields: Sequence[str] = ()
     ) -> list[dict[str, Any] | None]:
         """Entities in the order of ``refs``; None where a ref matches nothing."""
+        if len(refs) > MAX_BY_REFS:
+            raise InvalidQueryError(
+                f"at most {MAX_BY_REFS} entityRefs per call, got {len(refs)}",
+                errors=[FieldError("entityRefs", "max-items", f"at most {MAX_BY_REFS}")],
+            )
         keys: list[str | None] = []
         for index, ref in enumerate(refs):
             try:
@@ -303,6 +310,13 @@ class CatalogService:
         order: Sequence[OrderField | tuple[str, str] | str] = (),
     ) -> list[dict[str, Any]]:
         """All matching entities (Backstage's GET /entities), optionally paged by offset."""
+        problems = []
+        if limit is not None and not 0 <= limit <= MAX_LIMIT:
+            problems.append(FieldError("limit", "range", f"must be between 0 and {MAX_LIMIT}"))
+        if not 0 <= offset <= MAX_OFFSET:
+            problems.append(FieldError("offset", "range", f"must be between 0 and {MAX_OFFSET}"))
+        if problems:
+            raise InvalidQueryError("; ".join(str(p) for p in problems), errors=problems)
         groups = normalise_filters(filters)
         columns = sort_columns([self._order_field(o) for o in order])
         stmt = (

@@ -81,7 +81,7 @@ def list_tasks(
     created_by: str | None = Query(default=None, alias="createdBy"),
     status: str | None = Query(default=None),
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> dict[str, Any]:
     """Backstage's ``{tasks, totalTasks}``."""
     items, total = _scaffolder(request).list_tasks(
