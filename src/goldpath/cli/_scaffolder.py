@@ -6,6 +6,7 @@ import getpass
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -140,6 +141,21 @@ def _print_dry_run(result: DryRunResult) -> None:
             console.print(f"  [red]-[/] {field}: {message}")
 
 
+def _worker_gone(
+    service: ScaffolderService, task: TaskRecord, runner: threading.Thread | None
+) -> bool:
+    """Whether nobody will finish the task: the deadline of following it."""
+    if task.status in FINISHED:
+        return False
+    if runner is not None:
+        return not runner.is_alive()
+    if task.status != "processing" or task.heartbeat_at is None:
+        return False
+    beat = task.heartbeat_at if task.heartbeat_at.tzinfo else task.heartbeat_at.replace(tzinfo=UTC)
+    silent = (datetime.now(UTC) - beat).total_seconds()
+    return silent > service.settings.scaffolder.heartbeat_timeout_seconds
+
+
 def _follow(
     service: ScaffolderService, task_id: str, runner: threading.Thread | None, *, quiet: bool
 ) -> TaskRecord:
@@ -158,6 +174,8 @@ def _follow(
             live.update(Group(_steps_table(task)))
             if task.status in FINISHED and (runner is None or not runner.is_alive()):
                 break
+            if _worker_gone(service, task, runner):
+                break  # the caller reports the task as it stands
             time.sleep(0.05)
     if not quiet:
         console.print()
