@@ -65,7 +65,8 @@ def secret_variants(secret: str) -> set[str]:
     variants = {secret}
     if len(secret) >= MIN_VARIANT_LENGTH:
         variants.add(secret[::-1])
-        variants.update(_base64_forms(secret.encode("utf-8")))
+        # a lone surrogate cannot be encoded, and then cannot be in a base64 text either
+        variants.update(_base64_forms(secret.encode("utf-8", "surrogatepass")))
     return {v for v in variants if v == secret or len(v) >= MIN_VARIANT_LENGTH}
 
 
