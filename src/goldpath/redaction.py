@@ -65,9 +65,11 @@ def secret_variants(secret: str) -> set[str]:
     variants = {secret}
     if len(secret) >= MIN_VARIANT_LENGTH:
         variants.add(secret[::-1])
-        # a lone surrogate cannot be encoded, and then cannot be in a base64 text either
-        variants.update(_base64_forms(secret.encode("utf-8", "surrogatepass")))
-    return {v for v in variants if v == secret or len(v) >= MIN_VARIANT_LENGTH}
+        # a lone surrogate cannot be encoded, and then cannot be in a base64 text either;
+        # one whole base64 group (4 characters, 3 bytes of the secret) is enough to mask
+        encoded = _base64_forms(secret.encode("utf-8", "surrogatepass"))
+        variants.update(form for form in encoded if len(form) >= 4)
+    return variants
 
 
 @lru_cache(maxsize=512)
