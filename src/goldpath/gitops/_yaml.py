@@ -38,8 +38,15 @@ def dump_yaml_all(documents: Iterable[Any]) -> str:
 
 
 def load_yaml_all(text: str) -> list[Any]:
-    """Every non-empty document of a YAML stream (goldpath's one bounded safe loader)."""
-    return safe_yaml.load_yaml_all(text)
+    """Every non-empty document of a YAML stream (goldpath's one bounded safe loader).
+
+    Its refusals (malformed, too big, an alias bomb) are ``yaml.YAMLError`` here, which
+    the GitOps validators turn into findings.
+    """
+    try:
+        return safe_yaml.load_yaml_all(text)
+    except safe_yaml.YamlError as exc:
+        raise yaml.YAMLError(exc.message) from exc
 
 
 def dump_json(document: Any) -> str:
