@@ -213,7 +213,8 @@ def test_the_task_page_follows_a_task_live(page: Any, idle_server: LiveServer) -
 
     _wait_for_status(page, "completed")
     assert page.evaluate("window.__notReloaded") is True  # updated in place, over SSE
-    assert "Made live-one for group:default/payments-team" in page.get_by_test_id("task-log").inner_text()
+    log = page.get_by_test_id("task-log").inner_text()
+    assert "Made live-one for group:default/payments-team" in log
     assert page.locator("[data-gp-live]").is_hidden()
     assert page.get_by_role("link", name="Open in catalog").is_visible()
     assert page.locator("[data-gp-cancel]").count() == 0
