@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
     from goldpath.providers.git import GitHosts
     from goldpath.scaffolder import ScaffolderService
+    from goldpath.techdocs import TechDocsService
 
 __all__ = ["BackgroundService", "Runtime"]
 
@@ -86,6 +87,33 @@ class Runtime:
         self.add_background(TaskWorkers(scaffolder))
         return scaffolder
 
+    @cached_property
+    def techdocs(self) -> TechDocsService:
+        """TechDocs; its build workers run as a background service, fed by catalog refreshes."""
+        from goldpath import techdocs as td
+
+        config = self.settings.techdocs
+        pool = td.SandboxPool()
+        service = td.TechDocsService(
+            database=self.database,
+            catalog=self.catalog,
+            reader=td.CatalogSourceReader(
+                self.git_hosts.url_readers(),
+                max_bytes=config.max_source_bytes,
+                pinners=[self.git_hosts.local],
+            ),
+            storage=td.storage_from_settings(self.settings),
+            builder=td.Builder(
+                td.BuildPolicy.from_settings(config),
+                scratch=self.settings.home / "techdocs" / "scratch",
+                pool=pool,
+            ),
+        )
+        if config.enabled:
+            self.catalog.add_refresh_listener(service.on_location_refreshed)
+        self.add_background(td.TechDocsWorkers(service, count=config.workers, pool=pool))
+        return service
+
     def prepare(self) -> None:
         """Create the home folder and apply migrations; safe to call more than once."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
@@ -101,6 +129,7 @@ class Runtime:
         """Prepare the database and start every background loop."""
         self.prepare()
         _ = self.catalog  # registers the catalog's refresh loop before loops start
+        _ = self.techdocs  # listens to catalog refreshes before the first one runs
         self.scaffolder.register_builtin_templates()  # also registers the task workers
         self._started = True
         for service in self._background:

@@ -36,6 +36,7 @@ from goldpath.catalog._service import (
     MAX_LIMIT,
     MAX_OFFSET,
     CatalogService,
+    RefreshListener,
 )
 from goldpath.catalog._validation import KINDS, entity_problems, validate_entity
 from goldpath.catalog.errors import (
@@ -86,6 +87,7 @@ __all__ = [
     "OrderField",
     "QueryResult",
     "ReadingPolicy",
+    "RefreshListener",
     "RefreshLoop",
     "Relation",
     "UrlReader",

@@ -17,6 +17,8 @@ from goldpath.config._models import (
     ServerSettings,
     ServiceEndpoint,
     Settings,
+    TechDocsS3Settings,
+    TechDocsSettings,
 )
 from goldpath.config.errors import ConfigError
 
@@ -37,6 +39,8 @@ __all__ = [
     "ServerSettings",
     "ServiceEndpoint",
     "Settings",
+    "TechDocsS3Settings",
+    "TechDocsSettings",
     "check_settings",
     "load_settings",
     "substitute_env",
