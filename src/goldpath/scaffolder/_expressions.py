@@ -163,7 +163,7 @@ class ExpressionLimits:
     max_template: int = 4_000_000  # characters of one template text
     max_output: int = 10_000_000  # characters one render writes
     max_work: int = 20_000_000  # size of every value one render makes, added up
-    seconds: float = 2.0
+    seconds: float = 2.0  # CPU seconds of the rendering thread
 
 
 DEFAULT_LIMITS = ExpressionLimits()
@@ -191,13 +191,15 @@ class _Budget:
 
     def __init__(self, limits: ExpressionLimits) -> None:
         self.limits = limits
-        self.deadline = time.monotonic() + limits.seconds
+        # CPU time of this thread, not wall time: a render on a busy machine (other
+        # requests, other processes) is not cut short for waiting its turn
+        self.deadline = time.thread_time() + limits.seconds
         self.work = 0
 
     def tick(self) -> None:
-        if time.monotonic() > self.deadline:
+        if time.thread_time() > self.deadline:
             raise _LimitExceeded(
-                f"rendering took longer than {self.limits.seconds:g}s and was stopped"
+                f"rendering took longer than {self.limits.seconds:g}s of CPU time and was stopped"
             )
 
     def check(self, value: Any) -> int:
@@ -671,8 +673,9 @@ def render_text(
             where, f"the text is {len(template)} long; at most {limits.max_template} is allowed"
         )
     try:
+        compiled = _compiled(env, template)  # compiling is bounded by the text's length
         with _render_budget() as budget:
-            return _render(_compiled(env, template), context, budget)
+            return _render(compiled, context, budget)
     except (_LimitExceeded, RecursionError, *_EXPRESSION_FAILURES) as exc:
         raise _expression_error(where, exc) from None
 
@@ -697,8 +700,8 @@ def _evaluate(expression: str, context: Mapping[str, Any], where: str) -> Any:
             where, f"the text is {len(expression)} long; at most {limits.max_template} is allowed"
         )
     try:
+        compiled = _compiled_expression(expression.strip())
         with _render_budget() as budget:
-            compiled = _compiled_expression(expression.strip())
             result = budget.charge(compiled(**dict(context)))
             if isinstance(result, Iterator) and not isinstance(result, str):
                 result = budget.charge(list(result))
