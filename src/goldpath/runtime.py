@@ -91,6 +91,7 @@ class Runtime:
     def techdocs(self) -> TechDocsService:
         """TechDocs; its build workers run as a background service, fed by catalog refreshes."""
         from goldpath import techdocs as td
+        from goldpath.scratch import process_scratch
 
         config = self.settings.techdocs
         pool = td.SandboxPool()
@@ -105,7 +106,8 @@ class Runtime:
             storage=td.storage_from_settings(self.settings),
             builder=td.Builder(
                 td.BuildPolicy.from_settings(config),
-                scratch=self.settings.home / "techdocs" / "scratch",
+                # in this process's scratch under <home>/tmp: swept if the process dies
+                scratch=process_scratch(self.settings.tmp_root) / "techdocs",
                 pool=pool,
             ),
         )
@@ -115,8 +117,21 @@ class Runtime:
         return service
 
     def prepare(self) -> None:
-        """Create the home folder and apply migrations; safe to call more than once."""
+        """Create the home folder, apply migrations and remove temporary folders that dead
+        processes left; safe to call more than once."""
+        from goldpath.scratch import sweep
+
         self.settings.home.mkdir(parents=True, exist_ok=True)
+        # git/.tmp, git/.trash, techdocs/scratch: where earlier versions kept scratch work
+        git_root = self.settings.git_root
+        sweep(
+            self.settings.tmp_root,
+            extra=(
+                git_root / ".tmp",
+                git_root / ".trash",
+                self.settings.home / "techdocs" / "scratch",
+            ),
+        )
         self.database.migrate()
 
     def add_background(self, service: BackgroundService) -> None:

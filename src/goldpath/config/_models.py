@@ -304,6 +304,11 @@ class Settings(BaseSettings):
         """Where scaffolder tasks get their working directories."""
         return self.home / "workspaces"
 
+    @property
+    def tmp_root(self) -> Path:
+        """Where every temporary file goldpath makes lives (one folder per process)."""
+        return self.home / "tmp"
+
     def env_var_for(self, key: str) -> str:
         """The environment variable that sets a dotted key (``auth.github.client_id``)."""
         return ENV_PREFIX + key.replace(".", NESTED_DELIMITER).upper()

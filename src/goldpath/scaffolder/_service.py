@@ -39,6 +39,7 @@ from goldpath.scaffolder.errors import (
     TemplateNotFoundError,
     TemplateValuesError,
 )
+from goldpath.scratch import process_scratch
 
 if TYPE_CHECKING:
     from goldpath.runtime import Runtime
@@ -343,7 +344,6 @@ class ScaffolderService:
         """Run a template with no side effects and return log, output, steps and files."""
         parsed = template if isinstance(template, Template) else parse_template(template)
         self._check_actions(parsed)
-        self.settings.workspace_root.mkdir(parents=True, exist_ok=True)
         return dry_run(
             parsed,
             values,
@@ -353,7 +353,7 @@ class ScaffolderService:
             secrets=secrets,
             directory_contents=directory_contents,
             identity=identity,
-            work_root=self.settings.workspace_root,
+            work_root=process_scratch(self.settings.tmp_root),
         )
 
     def preview(self, template_ref: str, values: Mapping[str, Any]) -> DryRunResult:
