@@ -14,7 +14,7 @@ export npm_config_cache := $(CURDIR)/$(TOOLS)/npm-cache
 export npm_config_update_notifier := false
 export npm_config_fund := false
 
-.PHONY: help install validators demo serve seed test test-deps system-deps node-tools checkov lint typecheck bench clean
+.PHONY: help install validators demo demo-deps serve seed test test-deps system-deps node-tools checkov lint typecheck bench clean
 
 help:
 	@echo "make demo   - install, seed demo data, serve the portal on http://$(HOST):$(PORT)"
@@ -49,20 +49,35 @@ $(VENV)/.installed: pyproject.toml
 seed: install
 	$(BIN)/goldpath demo seed
 
-demo: seed
+# The Metrics panel of a service run locally reads a Prometheus the portal starts when the
+# `prometheus` binary is on PATH (Debian's package); install it when we can, say so otherwise.
+demo-deps:
+	@if ! command -v prometheus >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Prometheus (Debian package prometheus) for the Metrics panel of services run locally"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null) \
+	      || echo "note: could not install prometheus; services run locally will show no metrics"; \
+	  else \
+	    echo "note: prometheus is not installed and this is not a root shell on Debian: services run"; \
+	    echo "      locally show no metrics until it is (Debian: sudo apt-get install prometheus)"; \
+	  fi; \
+	fi
+
+demo: seed demo-deps
 	@echo "goldpath is starting on http://$(HOST):$(PORT) (guest sign-in; Ctrl-C stops it)"
 	$(BIN)/goldpath serve --host $(HOST) --port $(PORT)
 
 serve: install
 	$(BIN)/goldpath serve --host $(HOST) --port $(PORT)
 
-# Debian packages the tests drive for real: chromium (Playwright), promtool (prometheus),
+# Debian packages the tests drive for real: chromium (Playwright), promtool and prometheus
+# (the live panels' real-Prometheus test),
 # rsync (gitlab-ci-local), PostgreSQL server binaries, git, kubectl (kustomize is built in;
 # the machine image ships a current kubectl, Debian's kubernetes-client is the fallback).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	{ command -v promtool && command -v prometheus; } >/dev/null || missing="$$missing prometheus"; \
 	command -v rsync >/dev/null || missing="$$missing rsync"; \
 	command -v git >/dev/null || missing="$$missing git"; \
 	command -v kubectl >/dev/null || missing="$$missing kubernetes-client"; \

@@ -15,6 +15,7 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.live import LiveService
     from goldpath.providers.git import GitHosts
     from goldpath.scaffolder import ScaffolderService
     from goldpath.techdocs import TechDocsService
@@ -88,6 +89,26 @@ class Runtime:
         return scaffolder
 
     @cached_property
+    def live(self) -> LiveService:
+        """Components' live status; in development also the local runner and its Prometheus
+        (a background service: it stops the runs this process started when it stops)."""
+        from goldpath.live import LiveService, LocalPrometheus, LocalRunner
+
+        live = self.settings.live
+        prometheus: LocalPrometheus | None = None
+        runner: LocalRunner | None = None
+        if not self.settings.is_production:
+            prometheus = LocalPrometheus(
+                self.settings.run_root,
+                binary=live.prometheus_binary,
+                scrape_interval_seconds=live.scrape_interval_seconds,
+                retention=live.prometheus_retention,
+            )
+            runner = LocalRunner(self.settings, self.git_hosts.local, prometheus=prometheus)
+            self.add_background(runner)
+        return LiveService(self.settings, self.git_hosts, runner=runner, prometheus=prometheus)
+
+    @cached_property
     def techdocs(self) -> TechDocsService:
         """TechDocs; its build workers run as a background service, fed by catalog refreshes."""
         from goldpath import techdocs as td
@@ -146,6 +167,7 @@ class Runtime:
         _ = self.catalog  # registers the catalog's refresh loop before loops start
         _ = self.techdocs  # listens to catalog refreshes before the first one runs
         self.scaffolder.register_builtin_templates()  # also registers the task workers
+        _ = self.live  # registers the local runner: reaps orphans now, stops its runs at exit
         self._started = True
         for service in self._background:
             service.start()
