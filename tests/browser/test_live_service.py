@@ -122,7 +122,7 @@ def live_portal(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
                 "values": {
                     "name": NAME,
                     "description": "Serves the live panels' screenshot",
-                    "owner": "group:default/team-a",
+                    "owner": "group:default/payments-team",  # a demo team: owners are checked
                 },
             },
             timeout=30,
