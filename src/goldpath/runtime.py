@@ -53,9 +53,17 @@ class Runtime:
     @cached_property
     def catalog(self) -> CatalogService:
         """The software catalog; its refresh loop runs as a background service."""
-        from goldpath.catalog import CatalogService, RefreshLoop
+        from goldpath.catalog import CatalogService, ReadingPolicy, RefreshLoop
+        from goldpath.demo import DEMO_LOCATION
+        from goldpath.templates import TEMPLATES_DIR
 
-        catalog = CatalogService(self.database, self.settings, readers=self.git_hosts.url_readers())
+        # goldpath's own files (built-in templates, demo data) are always readable
+        policy = ReadingPolicy.from_settings(
+            self.settings, extra_roots=(TEMPLATES_DIR, DEMO_LOCATION.parent)
+        )
+        catalog = CatalogService(
+            self.database, self.settings, readers=self.git_hosts.url_readers(), policy=policy
+        )
         self.add_background(
             RefreshLoop(
                 catalog,

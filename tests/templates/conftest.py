@@ -15,6 +15,7 @@ import pytest
 
 from goldpath.config import Settings, load_settings
 from goldpath.runtime import Runtime
+from tests.support.catalog import register_owners
 from tests.templates._render import TEMPLATE_REF, template_values
 
 BASE_PARAMETERS: dict[str, Any] = {
@@ -59,6 +60,7 @@ def create_service(
     try:
         scaffolder = runtime.scaffolder
         scaffolder.register_builtin_templates()
+        register_owners(runtime.catalog, home / "owners", str(parameters["owner"]))
         task_id = scaffolder.create_task(TEMPLATE_REF, parameters)
         while scaffolder.run_next("templates-tests") is not None:
             pass

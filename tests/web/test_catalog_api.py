@@ -30,6 +30,7 @@ def _component(name: str, **spec: Any) -> dict[str, Any]:
 @pytest.fixture
 def empty_portal(settings: Settings) -> Iterator[TestClient]:
     """An empty development portal; API calls without a session act as the guest."""
+    settings.catalog.file_roots = [*(settings.catalog.file_roots or []), EXAMPLES]
     for client, _runtime in make_client(settings, seed=False):
         yield client
 

@@ -19,6 +19,7 @@ from goldpath.cli._errors import run_guarded
 from goldpath.cli._permissions import cli_authorize
 from goldpath.errors import FieldError
 from goldpath.permissions import entity_resource, location_resource
+from goldpath.safe_yaml import YamlError, load_yaml_all
 
 __all__ = ["catalog_app"]
 
@@ -172,15 +173,13 @@ def validate_command(
 
     def run() -> None:
         try:
-            documents = [
-                d for d in yaml.safe_load_all(file.read_text(encoding="utf-8")) if d is not None
-            ]
+            documents = load_yaml_all(file.read_bytes(), where=str(file))
         except FileNotFoundError as exc:
             raise LocationTargetNotFoundError(f"{file} does not exist", target=str(file)) from exc
-        except yaml.YAMLError as exc:
+        except YamlError as exc:
             raise InvalidEntityError(
                 f"{file} is not valid YAML",
-                errors=[FieldError("file", "yaml", str(exc).splitlines()[0])],
+                errors=[FieldError("file", e.rule, e.message) for e in exc.errors],
             ) from exc
         problems: list[FieldError] = []
         for index, doc in enumerate(documents):

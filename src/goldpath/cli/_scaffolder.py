@@ -6,11 +6,11 @@ import getpass
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
@@ -22,6 +22,7 @@ from goldpath.cli._errors import run_guarded
 from goldpath.cli._permissions import cli_authorize, cli_authorize_run, cli_subject
 from goldpath.errors import FieldError, InvalidInputError
 from goldpath.permissions import Resource, task_resource
+from goldpath.safe_yaml import YamlError, load_yaml
 from goldpath.scaffolder import (
     FINISHED,
     DryRunResult,
@@ -70,8 +71,8 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
             problems.append(FieldError("--set", "format", f"{item!r} must look like key=value"))
             continue
         try:
-            value = yaml.safe_load(raw) if raw else ""
-        except yaml.YAMLError:
+            value = load_yaml(raw, where=key) if raw else ""
+        except YamlError:
             value = raw
         # a value YAML reads as a date or similar stays the text that was typed
         values[key] = value if isinstance(value, str | int | float | bool | list | dict) else raw
@@ -82,8 +83,8 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
 
 def _load_values(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(path.read_bytes(), where=str(path))
+    except (OSError, YamlError) as exc:
         raise InvalidInputError(
             f"cannot read values from {path}: {exc}",
             errors=[FieldError("--values", "readable", str(exc))],
@@ -151,6 +152,21 @@ def _print_dry_run(result: DryRunResult) -> None:
             console.print(f"  [red]-[/] {field}: {message}")
 
 
+def _worker_gone(
+    service: ScaffolderService, task: TaskRecord, runner: threading.Thread | None
+) -> bool:
+    """Whether nobody will finish the task: the deadline of following it."""
+    if task.status in FINISHED:
+        return False
+    if runner is not None:
+        return not runner.is_alive()
+    if task.status != "processing" or task.heartbeat_at is None:
+        return False
+    beat = task.heartbeat_at if task.heartbeat_at.tzinfo else task.heartbeat_at.replace(tzinfo=UTC)
+    silent = (datetime.now(UTC) - beat).total_seconds()
+    return silent > service.settings.scaffolder.heartbeat_timeout_seconds
+
+
 def _follow(
     service: ScaffolderService, task_id: str, runner: threading.Thread | None, *, quiet: bool
 ) -> TaskRecord:
@@ -169,6 +185,8 @@ def _follow(
             live.update(Group(_steps_table(task)))
             if task.status in FINISHED and (runner is None or not runner.is_alive()):
                 break
+            if _worker_gone(service, task, runner):
+                break  # the caller reports the task as it stands
             time.sleep(0.05)
     if not quiet:
         console.print()

@@ -5,6 +5,7 @@ from goldpath.config._loader import load_settings, substitute_env
 from goldpath.config._models import (
     AuthSettings,
     CatalogLocationSettings,
+    CatalogReadingSettings,
     CatalogSettings,
     Environment,
     GitHubAuthSettings,
@@ -13,6 +14,7 @@ from goldpath.config._models import (
     LiveSettings,
     PermissionSettings,
     PlatformSettings,
+    ReadingAllowRule,
     ScaffolderSettings,
     ServerSettings,
     ServiceEndpoint,
@@ -25,6 +27,7 @@ from goldpath.config.errors import ConfigError
 __all__ = [
     "AuthSettings",
     "CatalogLocationSettings",
+    "CatalogReadingSettings",
     "CatalogSettings",
     "ConfigError",
     "ConfigProblem",
@@ -35,6 +38,7 @@ __all__ = [
     "LiveSettings",
     "PermissionSettings",
     "PlatformSettings",
+    "ReadingAllowRule",
     "ScaffolderSettings",
     "ServerSettings",
     "ServiceEndpoint",

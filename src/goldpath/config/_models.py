@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 __all__ = [
     "AuthSettings",
     "CatalogLocationSettings",
+    "CatalogReadingSettings",
     "CatalogSettings",
     "Environment",
     "GitHubAuthSettings",
@@ -20,6 +21,7 @@ __all__ = [
     "LiveSettings",
     "PermissionSettings",
     "PlatformSettings",
+    "ReadingAllowRule",
     "ScaffolderSettings",
     "ServerSettings",
     "ServiceEndpoint",
@@ -45,6 +47,11 @@ class ServerSettings(_Section):
     port: int = Field(default=7007, ge=0, le=65535)
     base_url: str | None = Field(
         default=None, description="Public URL of the portal; defaults to http://host:port."
+    )
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body the API accepts (413 past it); git pushes excepted.",
     )
 
     @property
@@ -83,10 +90,34 @@ class CatalogLocationSettings(_Section):
     target: str
 
 
+class ReadingAllowRule(_Section):
+    """A host (``example.com``, ``*.example.com``, ``host:8080``) catalog URLs may be read from."""
+
+    host: str = Field(min_length=1)
+    paths: list[str] = Field(
+        default=[], description="URL path prefixes allowed on the host; empty: any path."
+    )
+
+
+class CatalogReadingSettings(_Section):
+    """What catalog locations and placeholders may read over HTTP, and how much."""
+
+    allow: list[ReadingAllowRule] = []
+    max_file_bytes: int = Field(default=4 * 1024 * 1024, ge=1)
+    max_location_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
 class CatalogSettings(_Section):
-    """Catalog ingestion: static locations and the refresh loop."""
+    """Catalog ingestion: static locations, what may be read, and the refresh loop."""
 
     locations: list[CatalogLocationSettings] = []
+    file_roots: list[Path] | None = Field(
+        default=None,
+        description="Directories file locations may read from; default: the home. The "
+        "built-in templates, the demo data and the folders of catalog.locations are added.",
+    )
+    reading: CatalogReadingSettings = CatalogReadingSettings()
     refresh_interval_seconds: float = Field(default=120.0, gt=0)
     refresh_enabled: bool = True
 
@@ -261,6 +292,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.home = Path(os.path.abspath(self.home))
+        if self.catalog.file_roots is not None:
+            self.catalog.file_roots = [Path(os.path.abspath(p)) for p in self.catalog.file_roots]
         return self
 
     @classmethod
@@ -294,6 +327,19 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home / 'goldpath.db'}"
+
+    @property
+    def catalog_file_roots(self) -> list[Path]:
+        """Where file locations may read: ``catalog.file_roots`` (default: the home) plus
+        the folders of the file locations listed in ``catalog.locations``."""
+        roots = list(self.catalog.file_roots) if self.catalog.file_roots is not None else [
+            self.home
+        ]
+        for item in self.catalog.locations:
+            if item.type == "file":
+                target = item.target.removeprefix("file://")
+                roots.append(Path(os.path.dirname(os.path.abspath(target))))
+        return roots
 
     @property
     def git_root(self) -> Path:

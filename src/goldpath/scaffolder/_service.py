@@ -18,6 +18,7 @@ from goldpath.errors import FieldError, GoldpathError
 from goldpath.scaffolder._actions import ActionRegistry, IdentityLike, TaskIdentity, UndoRecord
 from goldpath.scaffolder._dryrun import DryRunResult, dry_run
 from goldpath.scaffolder._expressions import render_value
+from goldpath.scaffolder._owners import check_owners
 from goldpath.scaffolder._paths import is_http_url
 from goldpath.scaffolder._runner import RunOutcome, expression_context, run_template, run_undo
 from goldpath.scaffolder._skeleton import SkeletonFile
@@ -286,6 +287,8 @@ class ScaffolderService:
         self._check_actions(parsed)
         values = with_defaults(parsed, values)
         validate_values(parsed, values)
+        catalog = getattr(self.runtime, "catalog", None) if self.runtime is not None else None
+        check_owners(parsed, values, catalog)  # a real Group or User, named by its parameter
         values = with_declared(parsed, values)
         user = identity or TaskIdentity(user_ref="user:default/guest")
         reserved: str | None = None
@@ -307,7 +310,9 @@ class ScaffolderService:
             "apiVersion": API_VERSION,
             "steps": [s.as_dict() for s in parsed.steps],
             "output": parsed.output,
-            "parameters": redact(dict(values), (secrets or {}).values()),
+            # parameters are kept as given: a secret that also appears in a normal parameter
+            # must not turn into *** in the generated files (redaction is for logs only)
+            "parameters": dict(values),
             "user": {"entity": user.entity, "ref": user.user_ref},
             "templateInfo": parsed.info(),
         }

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from goldpath.catalog import (
+    MAX_BY_REFS,
+    MAX_LIMIT,
+    MAX_OFFSET,
     CatalogService,
     EntityNotFoundError,
     FullTextFilter,
@@ -19,7 +22,7 @@ from goldpath.catalog import (
     split_fields,
 )
 from goldpath.catalog.errors import InvalidLocationError
-from goldpath.errors import FieldError
+from goldpath.errors import BadRequestError, FieldError
 from goldpath.web._deps import runtime_of
 from goldpath.web._permissions import (
     authorize,
@@ -50,8 +53,8 @@ def list_entities(
     request: Request,
     filter: Annotated[list[str] | None, Query(description=FILTER_HELP)] = None,
     fields: Annotated[list[str] | None, Query()] = None,
-    limit: Annotated[int | None, Query(ge=0)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query(ge=0, le=MAX_LIMIT)] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     order: Annotated[list[str] | None, Query(description="metadata.name,asc; repeatable")] = None,
 ) -> list[dict[str, Any]]:
     """Every entity matching the filters, optionally limited/offset."""
@@ -83,7 +86,7 @@ def query_entities(
     request: Request,
     filter: Annotated[list[str] | None, Query(description=FILTER_HELP)] = None,
     fields: Annotated[list[str] | None, Query()] = None,
-    limit: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int | None, Query(ge=0, le=MAX_LIMIT)] = None,
     order_field: Annotated[list[str] | None, Query(alias="orderField")] = None,
     full_text_term: Annotated[str | None, Query(alias="fullTextFilterTerm")] = None,
     full_text_alias: Annotated[str | None, Query(alias="fullTextFilter")] = None,
@@ -127,8 +130,8 @@ class ByRefsRequest(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    entity_refs: list[str] = Field(alias="entityRefs")
-    fields: list[str] | None = None
+    entity_refs: list[str] = Field(alias="entityRefs", max_length=MAX_BY_REFS)
+    fields: list[str] | None = Field(default=None, max_length=100)
 
 
 @router.post("/entities/by-refs", summary="Many entities by ref, in order", dependencies=_READ)
@@ -253,15 +256,29 @@ class RefreshRequest(BaseModel):
     entity_ref: str | None = Field(default=None, alias="entityRef")
 
 
+async def _no_null_body(request: Request) -> None:
+    """A body that is there but is not an object (``null``, ``[]``) is refused, not ignored."""
+    raw = (await request.body()).strip()
+    if raw and not raw.startswith(b"{"):
+        raise BadRequestError(
+            "the body must be an object: {} (every location) or {entityRef}",
+            errors=[FieldError("body", "type", "must be an object")],
+        )
+
+
 @router.post(
     "/refresh",
     summary="Re-read locations now",
-    dependencies=[authorize("catalog.entity.refresh", resource=entity_from_body)],
+    dependencies=[
+        Depends(_no_null_body),
+        authorize("catalog.entity.refresh", resource=entity_from_body),
+    ],
 )
-def refresh(request: Request, body: RefreshRequest | None = None) -> Response:
+def refresh(request: Request, body: RefreshRequest | None = None) -> dict[str, Any]:
     """Refresh every location, or only the location of ``entityRef``."""
-    _catalog(request).refresh(body.entity_ref if body else None)
-    return Response(status_code=200)
+    ref = body.entity_ref if body else None
+    _catalog(request).refresh(ref)
+    return {"refreshed": ref or "every location"}
 
 
 @router.post("/validate-entity", summary="Check an entity against the catalog's rules")

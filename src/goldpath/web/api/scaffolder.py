@@ -12,7 +12,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from goldpath.errors import FieldError
 from goldpath.scaffolder import FINISHED, ScaffolderService, TaskEvent, decode_directory_contents
+from goldpath.scaffolder.errors import ExpressionLimitError
 from goldpath.web._deps import runtime_of
 from goldpath.web._permissions import (
     CurrentSubject,
@@ -97,7 +99,7 @@ def list_tasks(
     created_by: str | None = Query(default=None, alias="createdBy"),
     status: str | None = Query(default=None),
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> dict[str, Any]:
     """Backstage's ``{tasks, totalTasks}``; parameters only of tasks the caller may read."""
     items, total = _scaffolder(request).list_tasks(
@@ -227,4 +229,10 @@ def dry_run(request: Request, body: DryRunBody, identity: CurrentIdentity) -> JS
         directory_contents=contents,
         identity=identity,
     )
+    limited = [d for d in result.error_details if d.get("rule") == "limit"]
+    if limited:  # an expression bomb is bad input (400 naming it), not a failed run
+        raise ExpressionLimitError(
+            result.error or "an expression hit a limit",
+            errors=[FieldError(d["field"], d["rule"], d["message"]) for d in limited],
+        )
     return JSONResponse(result.as_dict())
