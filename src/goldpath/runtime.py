@@ -15,6 +15,8 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.live import LiveService
+    from goldpath.permissions import PermissionService
     from goldpath.providers.git import GitHosts
     from goldpath.scaffolder import ScaffolderService
     from goldpath.techdocs import TechDocsService
@@ -51,9 +53,17 @@ class Runtime:
     @cached_property
     def catalog(self) -> CatalogService:
         """The software catalog; its refresh loop runs as a background service."""
-        from goldpath.catalog import CatalogService, RefreshLoop
+        from goldpath.catalog import CatalogService, ReadingPolicy, RefreshLoop
+        from goldpath.demo import DEMO_LOCATION
+        from goldpath.templates import TEMPLATES_DIR
 
-        catalog = CatalogService(self.database, self.settings, readers=self.git_hosts.url_readers())
+        # goldpath's own files (built-in templates, demo data) are always readable
+        policy = ReadingPolicy.from_settings(
+            self.settings, extra_roots=(TEMPLATES_DIR, DEMO_LOCATION.parent)
+        )
+        catalog = CatalogService(
+            self.database, self.settings, readers=self.git_hosts.url_readers(), policy=policy
+        )
         self.add_background(
             RefreshLoop(
                 catalog,
@@ -80,9 +90,54 @@ class Runtime:
         return scaffolder
 
     @cached_property
+    def permissions(self) -> PermissionService:
+        """Who may do what (policy file + catalog defaults) and the audit log; its pruning
+        runs as a background service. An invalid policy file fails here, at start."""
+        from goldpath.permissions import (
+            AuditLog,
+            AuditPruner,
+            CatalogDirectory,
+            PermissionService,
+            load_policy,
+        )
+
+        service = PermissionService(
+            policy=load_policy(self.settings),
+            directory=CatalogDirectory(self.catalog),
+            audit=AuditLog(self.database),
+        )
+        self.add_background(
+            AuditPruner(
+                service.audit, retention_days=self.settings.permission.audit_retention_days
+            )
+        )
+        return service
+
+    @cached_property
+    def live(self) -> LiveService:
+        """Components' live status; in development also the local runner and its Prometheus
+        (a background service: it stops the runs this process started when it stops)."""
+        from goldpath.live import LiveService, LocalPrometheus, LocalRunner
+
+        live = self.settings.live
+        prometheus: LocalPrometheus | None = None
+        runner: LocalRunner | None = None
+        if not self.settings.is_production:
+            prometheus = LocalPrometheus(
+                self.settings.run_root,
+                binary=live.prometheus_binary,
+                scrape_interval_seconds=live.scrape_interval_seconds,
+                retention=live.prometheus_retention,
+            )
+            runner = LocalRunner(self.settings, self.git_hosts.local, prometheus=prometheus)
+            self.add_background(runner)
+        return LiveService(self.settings, self.git_hosts, runner=runner, prometheus=prometheus)
+
+    @cached_property
     def techdocs(self) -> TechDocsService:
         """TechDocs; its build workers run as a background service, fed by catalog refreshes."""
         from goldpath import techdocs as td
+        from goldpath.scratch import process_scratch
 
         config = self.settings.techdocs
         pool = td.SandboxPool()
@@ -97,7 +152,8 @@ class Runtime:
             storage=td.storage_from_settings(self.settings),
             builder=td.Builder(
                 td.BuildPolicy.from_settings(config),
-                scratch=self.settings.home / "techdocs" / "scratch",
+                # in this process's scratch under <home>/tmp: swept if the process dies
+                scratch=process_scratch(self.settings.tmp_root) / "techdocs",
                 pool=pool,
             ),
         )
@@ -107,8 +163,21 @@ class Runtime:
         return service
 
     def prepare(self) -> None:
-        """Create the home folder and apply migrations; safe to call more than once."""
+        """Create the home folder, apply migrations and remove temporary folders that dead
+        processes left; safe to call more than once."""
+        from goldpath.scratch import sweep
+
         self.settings.home.mkdir(parents=True, exist_ok=True)
+        # git/.tmp, git/.trash, techdocs/scratch: where earlier versions kept scratch work
+        git_root = self.settings.git_root
+        sweep(
+            self.settings.tmp_root,
+            extra=(
+                git_root / ".tmp",
+                git_root / ".trash",
+                self.settings.home / "techdocs" / "scratch",
+            ),
+        )
         self.database.migrate()
 
     def add_background(self, service: BackgroundService) -> None:
@@ -123,6 +192,8 @@ class Runtime:
         _ = self.catalog  # registers the catalog's refresh loop before loops start
         _ = self.techdocs  # listens to catalog refreshes before the first one runs
         self.scaffolder.register_builtin_templates()  # also registers the task workers
+        _ = self.permissions  # loads the policy (refusing a bad one) and registers pruning
+        _ = self.live  # registers the local runner: reaps orphans now, stops its runs at exit
         self._started = True
         for service in self._background:
             service.start()

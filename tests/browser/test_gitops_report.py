@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import LiveServer, run_live_server, sign_in_as_guest
+from tests.support.catalog import register_owners
 from tests.templates.conftest import BASE_PARAMETERS
 
 pytestmark = pytest.mark.browser
@@ -20,6 +21,7 @@ def server_with_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
     home = tmp_path_factory.mktemp("gitops-report-home")
     with run_live_server(home) as server:
         scaffolder = server.runtime.scaffolder
+        register_owners(server.runtime.catalog, home / "owners", BASE_PARAMETERS["owner"])
         task_id = scaffolder.create_task(
             "template:default/nodejs-service", {**BASE_PARAMETERS, "name": NAME}
         )

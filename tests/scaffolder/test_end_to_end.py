@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from tests.scaffolder.conftest import drain, write_template
+from tests.support.waiting import wait_until
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import FINISHED, ScaffolderService, TaskWorkers
@@ -222,8 +222,11 @@ def test_ten_parallel_runs_for_one_repo_exactly_one_completes(
             thread.start()
         for thread in threads:
             thread.join()
-        while any(service.get_task(i).status not in FINISHED for i in ids):
-            time.sleep(0.05)
+        wait_until(
+            lambda: all(service.get_task(i).status in FINISHED for i in ids),
+            timeout=300,
+            what="every task to end",
+        )
     finally:
         workers.stop()
     statuses = sorted(service.get_task(i).status for i in ids)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.scaffolder.conftest import drain, write_template
+from tests.support.waiting import wait_until
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
@@ -294,11 +294,9 @@ def test_cancel_of_a_running_task_rolls_it_back(
     workers = TaskWorkers(service, count=1)
     workers.start()
     try:
-        while not Path(str(flag) + ".started").exists():
-            time.sleep(0.02)
+        wait_until(Path(str(flag) + ".started").exists, what="the step to start")
         assert service.cancel_task(task_id) == "processing"
-        while service.get_task(task_id).status not in FINISHED:
-            time.sleep(0.02)
+        wait_until(lambda: service.get_task(task_id).status in FINISHED, what="the task to end")
     finally:
         workers.stop()
     task = service.get_task(task_id)

@@ -17,6 +17,7 @@ import pytest
 from goldpath.config import Settings, load_settings
 from goldpath.runtime import Runtime
 from tests.conftest import SHARED_DIR
+from tests.support.catalog import register_owners
 from tests.support.osv import OsvSnapshot, serve_osv
 from tests.templates._render import NODEJS, PYTHON, GoldenPath
 from tests.templates._tools import RunningService
@@ -74,6 +75,7 @@ def create_service(
     try:
         scaffolder = runtime.scaffolder
         scaffolder.register_builtin_templates()
+        register_owners(runtime.catalog, home / "owners", str(parameters["owner"]))
         task_id = scaffolder.create_task(golden_path.ref, parameters)
         while scaffolder.run_next("templates-tests") is not None:
             pass

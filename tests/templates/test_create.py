@@ -20,6 +20,7 @@ from goldpath.cli import app
 from goldpath.gitops import dashboard_selector, dashboard_tag
 from goldpath.runtime import Runtime
 from goldpath.scaffolder.errors import NameReservedError
+from tests.support.catalog import register_owners
 from tests.templates._render import GOLDEN_PATHS, NODEJS, PYTHON, GoldenPath, load_yaml
 from tests.templates.conftest import (
     BASE_PARAMETERS,
@@ -33,6 +34,10 @@ from tests.templates.conftest import (
 
 def _create_with_the_cli(parameters: dict[str, Any], root: Path) -> CreatedService:
     home = root / "home"
+    runtime = Runtime(embedded_settings(home))
+    runtime.prepare()
+    register_owners(runtime.catalog, home / "owners", str(parameters["owner"]))
+    runtime.stop()
     sets = [arg for key, value in parameters.items() for arg in ("--set", f"{key}={value}")]
     with pytest.MonkeyPatch.context() as patch:
         for key in [key for key in os.environ if key.startswith("GOLDPATH_")]:

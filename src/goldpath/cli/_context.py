@@ -20,6 +20,7 @@ class CliContext:
 
     config_file: Path | None = None
     overrides: dict[str, object] = field(default_factory=dict)
+    acting_as: str | None = None  # --as: a catalog User the policy decides for
 
     @cached_property
     def settings(self) -> Settings:

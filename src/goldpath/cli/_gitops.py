@@ -11,6 +11,7 @@ from rich.console import Console
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
+from goldpath.cli._permissions import cli_authorize
 
 if TYPE_CHECKING:
     from goldpath.gitops import ValidationReport
@@ -61,9 +62,12 @@ def platform_command(
     from goldpath.gitops import PlatformSpec, render_platform, validate_tree
 
     def run() -> None:
-        platform = PlatformSpec.from_settings(cli_context(ctx).settings)
+        settings = cli_context(ctx).settings
+        platform = PlatformSpec.from_settings(settings)
         files = render_platform(platform)
-        report = validate_tree(files, kubernetes_version=platform.kubernetes_version)
+        report = validate_tree(
+            files, kubernetes_version=platform.kubernetes_version, tmp_root=settings.tmp_root
+        )
         report.raise_for_failures("the platform manifests")
         for path, text in files.items():
             target = out.joinpath(*path.parts)
@@ -91,7 +95,14 @@ def set_image_command(
     from goldpath.gitops import set_image
 
     def run() -> None:
-        sha = set_image(_app_repo(ctx, app, repo), app, tag, environment=env)
+        cli_authorize(ctx, "git.gitops.push")
+        sha = set_image(
+            _app_repo(ctx, app, repo),
+            app,
+            tag,
+            environment=env,
+            tmp_root=cli_context(ctx).settings.tmp_root,
+        )
         if sha is None:
             console.print(f"{app} already deploys {tag}; nothing to commit")
         else:
@@ -112,7 +123,14 @@ def promote_command(
     from goldpath.gitops import promote
 
     def run() -> None:
-        tag, sha = promote(_app_repo(ctx, app, repo), app, source=source, target=target)
+        cli_authorize(ctx, "git.gitops.push")
+        tag, sha = promote(
+            _app_repo(ctx, app, repo),
+            app,
+            source=source,
+            target=target,
+            tmp_root=cli_context(ctx).settings.tmp_root,
+        )
         if sha is None:
             console.print(f"{target} already runs {tag}; nothing to commit")
         else:
@@ -137,11 +155,15 @@ def render_all_command(
     from goldpath.gitops import PlatformSpec, rerender
 
     def run() -> None:
+        if not check:
+            cli_authorize(ctx, "git.gitops.push")
         platform = PlatformSpec.from_settings(cli_context(ctx).settings)
         failed = 0
         repos = _repos(ctx)
         for path in repos:
-            app, report, changed = rerender(path, platform, commit=not check)
+            app, report, changed = rerender(
+                path, platform, commit=not check, tmp_root=cli_context(ctx).settings.tmp_root
+            )
             _print_report(app, report)
             failed += 0 if report.ok else 1
             if changed:
@@ -163,7 +185,9 @@ def validate_all_command(ctx: typer.Context) -> None:
         failed = 0
         repos = _repos(ctx)
         for path in repos:
-            report = validate_repo(path, kubernetes_version=version)
+            report = validate_repo(
+                path, kubernetes_version=version, tmp_root=cli_context(ctx).settings.tmp_root
+            )
             _print_report(path.name.removesuffix(".git"), report)
             failed += 0 if report.ok else 1
         console.print(f"{len(repos)} repo(s), {failed} failing")
@@ -190,7 +214,9 @@ def validate_command(
         else:
             files = {PurePosixPath(path.name): path.read_text(encoding="utf-8")}
         version = cli_context(ctx).settings.platform.kubernetes_version
-        report = validate_tree(files, kubernetes_version=version)
+        report = validate_tree(
+            files, kubernetes_version=version, tmp_root=cli_context(ctx).settings.tmp_root
+        )
         if as_json:
             typer.echo(json.dumps(report.as_dict(), indent=2))
         else:

@@ -6,11 +6,11 @@ import getpass
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
@@ -19,7 +19,10 @@ from rich.tree import Tree
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
+from goldpath.cli._permissions import cli_authorize, cli_authorize_run, cli_subject
 from goldpath.errors import FieldError, InvalidInputError
+from goldpath.permissions import Resource, task_resource
+from goldpath.safe_yaml import YamlError, load_yaml
 from goldpath.scaffolder import (
     FINISHED,
     DryRunResult,
@@ -51,6 +54,15 @@ def _service(ctx: typer.Context) -> ScaffolderService:
     return service
 
 
+def _task_resource(task: TaskRecord) -> Resource:
+    parameters = task.spec.get("parameters")
+    return task_resource(
+        task.id,
+        created_by=task.created_by,
+        parameters=parameters if isinstance(parameters, dict) else None,
+    )
+
+
 def _text_parameters(template: Template) -> frozenset[str]:
     """Parameters the template declares as strings: ``--set`` keeps what was typed for
     them (``pythonVersion=3.13`` stays ``"3.13"``, a description with ``: `` stays text)."""
@@ -74,8 +86,8 @@ def _parse_sets(items: list[str], text: frozenset[str] = frozenset()) -> dict[st
             values[key] = raw
             continue
         try:
-            value = yaml.safe_load(raw) if raw else ""
-        except yaml.YAMLError:
+            value = load_yaml(raw, where=key) if raw else ""
+        except YamlError:
             value = raw
         # a value YAML reads as a date or similar stays the text that was typed
         values[key] = value if isinstance(value, str | int | float | bool | list | dict) else raw
@@ -86,8 +98,8 @@ def _parse_sets(items: list[str], text: frozenset[str] = frozenset()) -> dict[st
 
 def _load_values(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(path.read_bytes(), where=str(path))
+    except (OSError, YamlError) as exc:
         raise InvalidInputError(
             f"cannot read values from {path}: {exc}",
             errors=[FieldError("--values", "readable", str(exc))],
@@ -155,6 +167,21 @@ def _print_dry_run(result: DryRunResult) -> None:
             console.print(f"  [red]-[/] {field}: {message}")
 
 
+def _worker_gone(
+    service: ScaffolderService, task: TaskRecord, runner: threading.Thread | None
+) -> bool:
+    """Whether nobody will finish the task: the deadline of following it."""
+    if task.status in FINISHED:
+        return False
+    if runner is not None:
+        return not runner.is_alive()
+    if task.status != "processing" or task.heartbeat_at is None:
+        return False
+    beat = task.heartbeat_at if task.heartbeat_at.tzinfo else task.heartbeat_at.replace(tzinfo=UTC)
+    silent = (datetime.now(UTC) - beat).total_seconds()
+    return silent > service.settings.scaffolder.heartbeat_timeout_seconds
+
+
 def _follow(
     service: ScaffolderService, task_id: str, runner: threading.Thread | None, *, quiet: bool
 ) -> TaskRecord:
@@ -173,6 +200,8 @@ def _follow(
             live.update(Group(_steps_table(task)))
             if task.status in FINISHED and (runner is None or not runner.is_alive()):
                 break
+            if _worker_gone(service, task, runner):
+                break  # the caller reports the task as it stands
             time.sleep(0.05)
     if not quiet:
         console.print()
@@ -202,6 +231,7 @@ def create_command(
     def run() -> None:
         service = _service(ctx)
         parsed = service.get_template(template)
+        subject = cli_authorize_run(ctx, parsed.entity, dry_run=dry_run)
         values: dict[str, Any] = _load_values(values_file) if values_file else {}
         values.update(_parse_sets(sets or [], _text_parameters(parsed)))
         if dry_run:
@@ -213,7 +243,14 @@ def create_command(
             if result.status != "completed":
                 raise typer.Exit(1)
             return
-        identity = TaskIdentity(user_ref=f"user:default/{getpass.getuser()}".lower())
+        identity = (
+            TaskIdentity(user_ref=f"user:default/{getpass.getuser()}".lower())
+            if subject.operator
+            else TaskIdentity(
+                user_ref=subject.user_ref,
+                entity=cli_context(ctx).runtime.catalog.find_entity(subject.user_ref),
+            )
+        )
         task_id = service.create_task(parsed, values, identity=identity)
         if not as_json:
             console.print(f"task [bold]{task_id}[/] from {parsed.ref}")
@@ -256,9 +293,20 @@ def list_command(
     """List tasks, newest first."""
 
     def run() -> None:
-        items, total = cli_context(ctx).runtime.scaffolder.list_tasks(status=status, limit=limit)
+        runtime = cli_context(ctx).runtime
+        items, total = runtime.scaffolder.list_tasks(status=status, limit=limit)
         if as_json:
-            typer.echo(json.dumps([t.as_dict() for t in items], indent=2))
+            subject = cli_subject(ctx)
+            shown = []
+            for task in items:
+                data = task.as_dict()
+                readable = runtime.permissions.decide(
+                    subject, "scaffolder.task.read", _task_resource(task)
+                ).allowed
+                if not readable:  # like the API: others' parameters stay theirs
+                    data["spec"] = {k: v for k, v in task.spec.items() if k != "parameters"}
+                shown.append(data)
+            typer.echo(json.dumps(shown, indent=2))
             return
         table = Table(title=f"{len(items)} of {total} tasks")
         table.add_column("id", no_wrap=True)
@@ -289,6 +337,7 @@ def show_command(
     def run() -> None:
         service = cli_context(ctx).runtime.scaffolder
         task = service.get_task(task_id)
+        cli_authorize(ctx, "scaffolder.task.read", _task_resource(task))
         log = service.store.events(task_id) if events else []
         if as_json:
             data = task.as_dict()
@@ -320,7 +369,9 @@ def cancel_command(
     """Cancel a task: an open one at once, a running one at its next step (it rolls back)."""
 
     def run() -> None:
-        status = cli_context(ctx).runtime.scaffolder.cancel_task(task_id)
+        service = cli_context(ctx).runtime.scaffolder
+        cli_authorize(ctx, "scaffolder.task.cancel", _task_resource(service.get_task(task_id)))
+        status = service.cancel_task(task_id)
         if status == "cancelled":
             console.print(f"task {task_id} cancelled")
         else:

@@ -12,12 +12,16 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 __all__ = [
     "AuthSettings",
     "CatalogLocationSettings",
+    "CatalogReadingSettings",
     "CatalogSettings",
     "Environment",
     "GitHubAuthSettings",
     "GitIntegration",
     "IntegrationsSettings",
+    "LiveSettings",
+    "PermissionSettings",
     "PlatformSettings",
+    "ReadingAllowRule",
     "ScaffolderSettings",
     "ServerSettings",
     "ServiceEndpoint",
@@ -43,6 +47,11 @@ class ServerSettings(_Section):
     port: int = Field(default=7007, ge=0, le=65535)
     base_url: str | None = Field(
         default=None, description="Public URL of the portal; defaults to http://host:port."
+    )
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body the API accepts (413 past it); git pushes excepted.",
     )
 
     @property
@@ -81,10 +90,34 @@ class CatalogLocationSettings(_Section):
     target: str
 
 
+class ReadingAllowRule(_Section):
+    """A host (``example.com``, ``*.example.com``, ``host:8080``) catalog URLs may be read from."""
+
+    host: str = Field(min_length=1)
+    paths: list[str] = Field(
+        default=[], description="URL path prefixes allowed on the host; empty: any path."
+    )
+
+
+class CatalogReadingSettings(_Section):
+    """What catalog locations and placeholders may read over HTTP, and how much."""
+
+    allow: list[ReadingAllowRule] = []
+    max_file_bytes: int = Field(default=4 * 1024 * 1024, ge=1)
+    max_location_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
 class CatalogSettings(_Section):
-    """Catalog ingestion: static locations and the refresh loop."""
+    """Catalog ingestion: static locations, what may be read, and the refresh loop."""
 
     locations: list[CatalogLocationSettings] = []
+    file_roots: list[Path] | None = Field(
+        default=None,
+        description="Directories file locations may read from; default: the home. The "
+        "built-in templates, the demo data and the folders of catalog.locations are added.",
+    )
+    reading: CatalogReadingSettings = CatalogReadingSettings()
     refresh_interval_seconds: float = Field(default=120.0, gt=0)
     refresh_enabled: bool = True
 
@@ -96,6 +129,21 @@ class ScaffolderSettings(_Section):
     heartbeat_seconds: float = Field(default=2.0, gt=0)
     heartbeat_timeout_seconds: float = Field(default=30.0, gt=0)
     poll_seconds: float = Field(default=0.2, gt=0)
+
+
+class PermissionSettings(_Section):
+    """Who may do what: platform admin groups, an optional policy file, audit retention."""
+
+    admin_groups: list[str] = Field(
+        default=["group:default/platform-team"],
+        description="Groups whose members (and their sub-groups' members) are platform admins.",
+    )
+    policy: Path | None = Field(
+        default=None, description="YAML file of rules checked before the default policy."
+    )
+    audit_retention_days: int = Field(
+        default=90, ge=0, description="Days the audit log keeps decisions; 0 keeps them forever."
+    )
 
 
 class GitIntegration(_Section):
@@ -118,6 +166,34 @@ class ServiceEndpoint(_Section):
 
     url: str | None = None
     token: SecretStr | None = None
+
+
+class LiveSettings(_Section):
+    """The live panels of a component page and the development-only local runner."""
+
+    timeout_seconds: float = Field(
+        default=2.0, gt=0, le=30, description="Timeout of each call to Argo CD, GitLab, Prometheus."
+    )
+    cache_ttl_seconds: float = Field(
+        default=10.0, ge=0, description="How long a backend's answer (or failure) is reused."
+    )
+    rate_window: str = Field(
+        default="5m",
+        pattern=r"^[1-9][0-9]*[smh]$",
+        description="PromQL rate() window of the RED figures, as the app's alerts use.",
+    )
+    log_lines: int = Field(default=50, ge=1, le=1000)
+    npm_cache: Path | None = Field(
+        default=None, description="npm cache of the local runner; default <home>/cache/npm."
+    )
+    install_timeout_seconds: float = Field(default=600.0, gt=0)
+    start_timeout_seconds: float = Field(default=60.0, gt=0)
+    prometheus_binary: str = Field(
+        default="prometheus",
+        description="The Prometheus the development portal starts when it is on PATH; '' never.",
+    )
+    scrape_interval_seconds: int = Field(default=5, ge=1, le=300)
+    prometheus_retention: str = Field(default="3d", pattern=r"^[1-9][0-9]*[hdwy]$")
 
 
 class PlatformSettings(_Section):
@@ -204,16 +280,20 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     catalog: CatalogSettings = CatalogSettings()
     scaffolder: ScaffolderSettings = ScaffolderSettings()
+    permission: PermissionSettings = PermissionSettings()
     integrations: IntegrationsSettings = IntegrationsSettings()
     platform: PlatformSettings = PlatformSettings()
     argocd: ServiceEndpoint = ServiceEndpoint()
     grafana: ServiceEndpoint = ServiceEndpoint()
     prometheus: ServiceEndpoint = ServiceEndpoint()
+    live: LiveSettings = LiveSettings()
     techdocs: TechDocsSettings = TechDocsSettings()
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.home = Path(os.path.abspath(self.home))
+        if self.catalog.file_roots is not None:
+            self.catalog.file_roots = [Path(os.path.abspath(p)) for p in self.catalog.file_roots]
         return self
 
     @classmethod
@@ -249,14 +329,37 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.home / 'goldpath.db'}"
 
     @property
+    def catalog_file_roots(self) -> list[Path]:
+        """Where file locations may read: ``catalog.file_roots`` (default: the home) plus
+        the folders of the file locations listed in ``catalog.locations``."""
+        roots = list(self.catalog.file_roots) if self.catalog.file_roots is not None else [
+            self.home
+        ]
+        for item in self.catalog.locations:
+            if item.type == "file":
+                target = item.target.removeprefix("file://")
+                roots.append(Path(os.path.dirname(os.path.abspath(target))))
+        return roots
+
+    @property
     def git_root(self) -> Path:
         """Where the embedded git host keeps its bare repositories."""
         return self.home / "git"
 
     @property
+    def run_root(self) -> Path:
+        """Where the local runner keeps what runs: state files, checkouts, logs, Prometheus."""
+        return self.home / "run"
+
+    @property
     def workspace_root(self) -> Path:
         """Where scaffolder tasks get their working directories."""
         return self.home / "workspaces"
+
+    @property
+    def tmp_root(self) -> Path:
+        """Where every temporary file goldpath makes lives (one folder per process)."""
+        return self.home / "tmp"
 
     def env_var_for(self, key: str) -> str:
         """The environment variable that sets a dotted key (``auth.github.client_id``)."""

@@ -10,7 +10,7 @@ from goldpath.errors import FieldError
 
 __all__ = ["Check", "Finding", "ValidationReport"]
 
-Check = Literal["yaml", "kubernetes", "schema", "policy", "promtool", "kustomize"]
+Check = Literal["yaml", "kubernetes", "schema", "policy", "promtool", "kustomize", "tools"]
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from goldpath.errors import GoldpathError, InvalidInputError, NotFoundError, ProviderError
+from goldpath.errors import GoldpathError, InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
     from goldpath.gitops._report import ValidationReport
 
 __all__ = [
-    "GitCommandError",
     "GitopsError",
     "GitopsRepoNotFoundError",
     "GitopsValidationError",
@@ -42,6 +41,3 @@ class GitopsRepoNotFoundError(NotFoundError, GitopsError):
 class ImageNotFoundError(NotFoundError, GitopsError):
     """A kustomization has no image entry for the app."""
 
-
-class GitCommandError(ProviderError, GitopsError):
-    """A git command failed; the message carries git's own words without credentials."""

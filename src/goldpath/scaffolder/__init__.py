@@ -14,7 +14,10 @@ from goldpath.scaffolder._actions import (
 )
 from goldpath.scaffolder._dryrun import DryRunFile, DryRunResult, decode_directory_contents, dry_run
 from goldpath.scaffolder._expressions import (
+    DEFAULT_LIMITS,
     FILTERS,
+    ExpressionLimits,
+    expression_limits,
     make_environment,
     parse_repo_url,
     render_text,
@@ -56,6 +59,7 @@ from goldpath.scaffolder._worker import TaskWorkers
 __all__ = [
     "ACTION_PROVIDERS",
     "API_VERSION",
+    "DEFAULT_LIMITS",
     "FILTERS",
     "FINISHED",
     "RESERVED_NAME_ANNOTATION",
@@ -65,6 +69,7 @@ __all__ = [
     "ActionRegistry",
     "DryRunFile",
     "DryRunResult",
+    "ExpressionLimits",
     "IdentityLike",
     "RollbackReport",
     "RunOutcome",
@@ -86,6 +91,7 @@ __all__ = [
     "decode_directory_contents",
     "dry_run",
     "expression_context",
+    "expression_limits",
     "make_environment",
     "parameter_schema",
     "parse_repo_url",

@@ -18,6 +18,7 @@ from goldpath.errors import FieldError, GoldpathError
 from goldpath.scaffolder._actions import ActionRegistry, IdentityLike, TaskIdentity, UndoRecord
 from goldpath.scaffolder._dryrun import DryRunResult, dry_run
 from goldpath.scaffolder._expressions import render_value
+from goldpath.scaffolder._owners import check_owners
 from goldpath.scaffolder._paths import is_http_url
 from goldpath.scaffolder._runner import RunOutcome, expression_context, run_template, run_undo
 from goldpath.scaffolder._skeleton import SkeletonFile
@@ -38,6 +39,7 @@ from goldpath.scaffolder.errors import (
     TemplateNotFoundError,
     TemplateValuesError,
 )
+from goldpath.scratch import process_scratch
 
 if TYPE_CHECKING:
     from goldpath.runtime import Runtime
@@ -285,6 +287,8 @@ class ScaffolderService:
         self._check_actions(parsed)
         values = with_defaults(parsed, values)
         validate_values(parsed, values)
+        catalog = getattr(self.runtime, "catalog", None) if self.runtime is not None else None
+        check_owners(parsed, values, catalog)  # a real Group or User, named by its parameter
         values = with_declared(parsed, values)
         user = identity or TaskIdentity(user_ref="user:default/guest")
         reserved: str | None = None
@@ -306,7 +310,9 @@ class ScaffolderService:
             "apiVersion": API_VERSION,
             "steps": [s.as_dict() for s in parsed.steps],
             "output": parsed.output,
-            "parameters": redact(dict(values), (secrets or {}).values()),
+            # parameters are kept as given: a secret that also appears in a normal parameter
+            # must not turn into *** in the generated files (redaction is for logs only)
+            "parameters": dict(values),
             "user": {"entity": user.entity, "ref": user.user_ref},
             "templateInfo": parsed.info(),
         }
@@ -338,7 +344,6 @@ class ScaffolderService:
         """Run a template with no side effects and return log, output, steps and files."""
         parsed = template if isinstance(template, Template) else parse_template(template)
         self._check_actions(parsed)
-        self.settings.workspace_root.mkdir(parents=True, exist_ok=True)
         return dry_run(
             parsed,
             values,
@@ -348,7 +353,7 @@ class ScaffolderService:
             secrets=secrets,
             directory_contents=directory_contents,
             identity=identity,
-            work_root=self.settings.workspace_root,
+            work_root=process_scratch(self.settings.tmp_root),
         )
 
     def preview(self, template_ref: str, values: Mapping[str, Any]) -> DryRunResult:

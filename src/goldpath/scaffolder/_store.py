@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from goldpath.db import Database
+from goldpath.redaction import redact
 from goldpath.scaffolder._actions import UndoRecord
 from goldpath.scaffolder._tables import reservations, task_events, tasks
 from goldpath.scaffolder.errors import NameReservedError, TaskNotFoundError, TaskStateError
@@ -34,7 +35,6 @@ __all__ = [
 
 TaskStatus = str  # "open" | "processing" | "completed" | "failed" | "cancelled"
 FINISHED = frozenset({"completed", "failed", "cancelled"})
-REDACTED = "***"
 
 
 def _now() -> datetime:
@@ -47,26 +47,6 @@ def _iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:  # SQLite hands back naive datetimes
         value = value.replace(tzinfo=UTC)
     return value.isoformat().replace("+00:00", "Z")
-
-
-def redact(value: Any, secrets: Iterable[str]) -> Any:
-    """Replace every secret value inside strings of a (nested) value with ``***``."""
-    needles = sorted({s for s in secrets if isinstance(s, str) and s}, key=len, reverse=True)
-    if not needles:
-        return value
-
-    def walk(item: Any) -> Any:
-        if isinstance(item, str):
-            for needle in needles:
-                item = item.replace(needle, REDACTED)
-            return item
-        if isinstance(item, Mapping):
-            return {key: walk(sub) for key, sub in item.items()}
-        if isinstance(item, list | tuple):
-            return [walk(sub) for sub in item]
-        return item
-
-    return walk(value)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ only ever deletes what it created itself.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,6 +28,7 @@ from goldpath.providers.git import (
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput, UndoEnv
 from goldpath.scaffolder._paths import resolve_inside
 from goldpath.scaffolder.errors import ActionInputError, ScaffolderError
+from goldpath.scratch import scratch_dir
 
 if TYPE_CHECKING:
     from goldpath.config import Settings
@@ -490,7 +490,9 @@ def _gitops_publish(ctx: ActionContext, params: GitopsPublishInput) -> None:
         ) from None
     files = gitops.render_app(spec)
     tree_files: dict[PurePosixPath | str, str] = {path: text for path, text in files.items()}
-    report = gitops.validate_tree(tree_files, kubernetes_version=spec.platform.kubernetes_version)
+    report = gitops.validate_tree(
+        tree_files, kubernetes_version=spec.platform.kubernetes_version, tmp_root=settings.tmp_root
+    )
     if not report.ok:
         for finding in report.failures:
             ctx.log(f"Validation failed: {finding}")
@@ -509,8 +511,7 @@ def _gitops_publish(ctx: ActionContext, params: GitopsPublishInput) -> None:
         ctx.output("files", paths)
         return
     ctx.check_cancelled()
-    with tempfile.TemporaryDirectory(prefix="goldpath-gitops-") as scratch:
-        tree = Path(scratch)
+    with scratch_dir(settings.tmp_root, prefix="gitops-") as tree:
         _write_tree(files, tree)
         info = host.create_repo(
             group,

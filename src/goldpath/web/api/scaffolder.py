@@ -12,8 +12,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from goldpath.errors import FieldError
 from goldpath.scaffolder import FINISHED, ScaffolderService, TaskEvent, decode_directory_contents
+from goldpath.scaffolder.errors import ExpressionLimitError
 from goldpath.web._deps import runtime_of
+from goldpath.web._permissions import (
+    CurrentSubject,
+    authorize,
+    authorize_all,
+    run_template_from_body,
+    steps_from_dry_run_body,
+    task_as_seen,
+    task_from_id,
+    template_from_path,
+    usable_templates,
+)
 from goldpath.web.auth import CurrentIdentity
 
 __all__ = ["router"]
@@ -21,6 +34,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/scaffolder/v2", tags=["scaffolder"])
 
 SSE_POLL_SECONDS = 0.2
+_READ_TASK = [authorize("scaffolder.task.read", resource=task_from_id)]
 
 
 def _scaffolder(request: Request) -> ScaffolderService:
@@ -62,7 +76,12 @@ def list_actions(request: Request) -> list[dict[str, Any]]:
     return [action.schema() for action in _scaffolder(request).registry.list()]
 
 
-@router.post("/tasks", status_code=201, summary="Create a task from a template")
+@router.post(
+    "/tasks",
+    status_code=201,
+    summary="Create a task from a template",
+    dependencies=[authorize_all(run_template_from_body)],
+)
 def create_task(
     request: Request, body: CreateTaskBody, identity: CurrentIdentity
 ) -> dict[str, str]:
@@ -76,33 +95,46 @@ def create_task(
 @router.get("/tasks", summary="List tasks, newest first")
 def list_tasks(
     request: Request,
+    subject: CurrentSubject,
     created_by: str | None = Query(default=None, alias="createdBy"),
     status: str | None = Query(default=None),
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> dict[str, Any]:
-    """Backstage's ``{tasks, totalTasks}``."""
+    """Backstage's ``{tasks, totalTasks}``; parameters only of tasks the caller may read."""
     items, total = _scaffolder(request).list_tasks(
         created_by=created_by, status=status, limit=limit, offset=offset
     )
-    return {"tasks": [task.as_dict() for task in items], "totalTasks": total}
+    tasks = [task_as_seen(request, subject, task.as_dict()) for task in items]
+    return {"tasks": tasks, "totalTasks": total}
 
 
-@router.get("/tasks/{task_id}", summary="One task: status, spec, steps, output")
+@router.get(
+    "/tasks/{task_id}",
+    summary="One task: status, spec, steps, output",
+    dependencies=_READ_TASK,
+)
 def get_task(request: Request, task_id: str) -> dict[str, Any]:
     """The task in Backstage's shape plus per-step state."""
     return _scaffolder(request).get_task(task_id).as_dict()
 
 
-@router.post("/tasks/{task_id}/cancel", summary="Cancel a task (it rolls back)")
-def cancel_task(request: Request, task_id: str, identity: CurrentIdentity) -> dict[str, str]:
+@router.post(
+    "/tasks/{task_id}/cancel",
+    summary="Cancel a task (it rolls back)",
+    dependencies=[authorize("scaffolder.task.cancel", resource=task_from_id)],
+)
+def cancel_task(request: Request, task_id: str) -> dict[str, str]:
     """An open task is cancelled at once; a running one stops at its next check and rolls back."""
-    del identity  # signing in is the requirement; any signed-in user may cancel
     status = _scaffolder(request).cancel_task(task_id)
     return {"status": status}
 
 
-@router.get("/tasks/{task_id}/events", summary="The task's event log")
+@router.get(
+    "/tasks/{task_id}/events",
+    summary="The task's event log",
+    dependencies=_READ_TASK,
+)
 def task_events(
     request: Request, task_id: str, after: int | None = Query(default=None)
 ) -> list[dict[str, Any]]:
@@ -112,7 +144,11 @@ def task_events(
     return [event.as_dict() for event in service.store.events(task_id, after=after)]
 
 
-@router.get("/tasks/{task_id}/eventstream", summary="The task's events as server-sent events")
+@router.get(
+    "/tasks/{task_id}/eventstream",
+    summary="The task's events as server-sent events",
+    dependencies=_READ_TASK,
+)
 async def task_eventstream(
     request: Request, task_id: str, after: int | None = Query(default=None)
 ) -> StreamingResponse:
@@ -153,8 +189,19 @@ async def task_eventstream(
 
 
 @router.get(
+    "/templates",
+    summary="The templates the caller may use (goldpath's addition to Backstage's API)",
+)
+def list_templates(request: Request, subject: CurrentSubject) -> dict[str, Any]:
+    """``{items, totalItems}``: Template entities, leaving out those restricted to others."""
+    items = usable_templates(request, subject)
+    return {"items": items, "totalItems": len(items)}
+
+
+@router.get(
     "/templates/{namespace}/{kind}/{name}/parameter-schema",
     summary="A template's parameter pages",
+    dependencies=[authorize("scaffolder.template.parameter.read", resource=template_from_path)],
 )
 def template_parameter_schema(
     request: Request, namespace: str, kind: str, name: str
@@ -163,7 +210,11 @@ def template_parameter_schema(
     return _scaffolder(request).parameter_schema(f"{kind}:{namespace}/{name}")
 
 
-@router.post("/dry-run", summary="Run a template with no side effects")
+@router.post(
+    "/dry-run",
+    summary="Run a template with no side effects",
+    dependencies=[authorize_all(steps_from_dry_run_body, changes=False)],
+)
 def dry_run(request: Request, body: DryRunBody, identity: CurrentIdentity) -> JSONResponse:
     """Validates values (400), runs the steps in a throw-away workspace, returns the files."""
     contents = None
@@ -178,4 +229,10 @@ def dry_run(request: Request, body: DryRunBody, identity: CurrentIdentity) -> JS
         directory_contents=contents,
         identity=identity,
     )
+    limited = [d for d in result.error_details if d.get("rule") == "limit"]
+    if limited:  # an expression bomb is bad input (400 naming it), not a failed run
+        raise ExpressionLimitError(
+            result.error or "an expression hit a limit",
+            errors=[FieldError(d["field"], d["rule"], d["message"]) for d in limited],
+        )
     return JSONResponse(result.as_dict())

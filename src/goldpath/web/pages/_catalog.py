@@ -8,15 +8,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from goldpath.catalog import CatalogService, EntityRef
+from goldpath.permissions import entity_resource, template_resource
 from goldpath.techdocs import techdocs_ref_of
 from goldpath.web._deps import runtime_of, settings_of
+from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._docs import doc_hit_links, docs_summary
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._graph import relation_graph
+from goldpath.web.pages._live import live_panels
 from goldpath.web.pages._render import render
 from goldpath.web.pages._views import (
     EntityRow,
@@ -173,6 +176,7 @@ def catalog_page(
     q: str = Query("", max_length=200),
     cursor: str = "",
     limit: int = Query(PAGE_SIZES[0], ge=1, le=PAGE_SIZES[-1]),
+    deleted: str = Query("", max_length=600),
 ) -> Response:
     """The catalog table: facet filters, full-text search and cursor pagination."""
     catalog = runtime_of(request).catalog
@@ -225,6 +229,7 @@ def catalog_page(
         next_url=_page_url(params, cursor=result.next_cursor) if result.next_cursor else None,
         prev_url=_page_url(params, cursor=result.prev_cursor) if result.prev_cursor else None,
         clear_url="/catalog",
+        deleted=deleted,
     )
 
 
@@ -273,7 +278,12 @@ def owned_rows(
 
 @router.get("/catalog/{namespace}/{kind}/{name}", response_class=HTMLResponse)
 def entity_page(
-    request: Request, namespace: str, kind: str, name: str, identity: CurrentIdentity
+    request: Request,
+    namespace: str,
+    kind: str,
+    name: str,
+    identity: CurrentIdentity,
+    range: str = Query("1h", max_length=8),
 ) -> Response:
     """An entity: overview, links, relations (list and picture), raw YAML; groups and users
     also show their members or groups and what they own."""
@@ -311,6 +321,9 @@ def entity_page(
     return render(
         request,
         "entity.html",
+        resource=entity_resource(entity),
+        template_resource=template_resource(entity) if kind_key == "template" else None,
+        refreshed=request.query_params.get("refreshed") == "1",
         entity_ref=ref.key,
         kind=ref.kind,
         row=row,
@@ -334,4 +347,29 @@ def entity_page(
         docs=docs_summary(ref, runtime_of(request).techdocs.status(ref))
         if techdocs_ref_of(entity) is not None
         else None,
+        live=live_panels(request, entity, range),
     )
+
+
+@router.post(
+    "/catalog/{namespace}/{kind}/{name}/refresh",
+    dependencies=[authorize("catalog.entity.refresh", resource=entity_from_path)],
+)
+def refresh_entity(request: Request, namespace: str, kind: str, name: str) -> Response:
+    """Re-read the entity's location now, then show the entity again."""
+    ref = EntityRef(kind=kind, namespace=namespace, name=name)
+    runtime_of(request).catalog.refresh(ref)
+    return RedirectResponse(entity_href(ref) + "?refreshed=1", status_code=303)
+
+
+@router.post(
+    "/catalog/{namespace}/{kind}/{name}/delete",
+    dependencies=[authorize("catalog.entity.delete", resource=entity_from_path)],
+)
+def delete_entity(request: Request, namespace: str, kind: str, name: str) -> Response:
+    """Remove the entity (its location brings it back at the next refresh if still there)."""
+    catalog = runtime_of(request).catalog
+    ref = EntityRef(kind=kind, namespace=namespace, name=name)
+    entity = catalog.get_entity(ref)
+    catalog.delete_by_uid(str(entity["metadata"]["uid"]))
+    return RedirectResponse("/catalog?" + urlencode({"deleted": ref.key}), status_code=303)
