@@ -58,7 +58,9 @@ def _refuses_connections(url: str, timeout: float = 5) -> bool:
     while time.monotonic() < deadline:
         try:
             httpx2.get(f"{url}/healthz", timeout=1)
-        except httpx2.ConnectError:
+        except httpx2.TransportError:
+            # Refused, or (on a busy machine) accepted into the backlog just before the
+            # listening socket closed and then reset: either way, not served.
             return True
         time.sleep(0.02)
     return False
