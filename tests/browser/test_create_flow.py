@@ -38,6 +38,33 @@ def _wait_for_status(page: Any, status: str) -> None:
     page.wait_for_selector(f'[data-gp-task][data-status="{status}"]', timeout=30_000)
 
 
+def test_the_chooser_shows_both_golden_paths_with_what_each_gives_you(
+    create_page: Any, create_server: LiveServer
+) -> None:
+    page = create_page
+    for title, first in (
+        ("Node.js service", "Express 5 on Node.js LTS with /healthz, /readyz and /metrics"),
+        ("Python service", "FastAPI on uvicorn with /healthz, /readyz and /metrics"),
+    ):
+        heading = page.get_by_role("link", name=title, exact=True)
+        card = page.locator("[data-gp-card]").filter(has=heading)
+        assert card.count() == 1, title
+        provides = card.get_by_role("list", name="What you get")
+        assert provides.is_visible(), title
+        items = provides.get_by_role("listitem")
+        assert items.count() == 6, title
+        assert items.first.inner_text() == first
+        assert any("SAST, secret detection" in text for text in items.all_inner_texts()), title
+
+    # What a path gives you is searchable: "mypy" leaves the Python path alone.
+    page.get_by_label("Filter templates").fill("mypy")
+    visible = page.locator("[data-gp-card]:visible")
+    assert visible.count() == 1
+    visible.get_by_role("link", name="Choose").click()
+    page.wait_for_url(create_server.url("/create/templates/default/python-service"))
+    assert page.get_by_role("heading", name="Python service", level=1).is_visible()
+
+
 def test_fill_preview_create_and_follow_the_link_to_the_new_entity(
     create_page: Any, create_server: LiveServer
 ) -> None:
@@ -239,7 +266,7 @@ def test_template_forms_load_without_script_or_pattern_errors(
     )
     page.on("pageerror", lambda e: problems.append(str(e)))
     sign_in_as_guest(page, idle_server, "/create")
-    for name in ("hello-service", "broken-service", "nodejs-service"):
+    for name in ("hello-service", "broken-service", "nodejs-service", "python-service"):
         page.goto(idle_server.url(f"/create/templates/default/{name}"))
         page.locator("[data-gp-stepper]").wait_for()
     assert problems == []

@@ -126,3 +126,14 @@ def test_tasks_list_show_and_cancel(home: Path) -> None:
     assert "already completed" in cancelled.output
     missing = runner.invoke(app, ["tasks", "show", "nope"])
     assert missing.exit_code == 3
+
+
+
+def test_set_keeps_the_text_of_string_parameters_and_reads_the_others(home: Path) -> None:
+    # `name` is a string parameter, so "yes" stays "yes" (YAML alone would read True);
+    # `port` is an integer parameter and is still read as a number.
+    argv = ["create", "hello", "--set", "name=yes", "--set", "port=8081", "--json"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    task = json.loads(result.output[result.output.index("{") :])
+    assert task["spec"]["parameters"] == {"name": "yes", "port": 8081, "explode": False}

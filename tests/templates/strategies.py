@@ -1,4 +1,4 @@
-"""Hypothesis strategies for the nodejs-service template's parameters."""
+"""Hypothesis strategies for the golden-path templates' parameters."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from goldpath.gitops import MAX_APP_NAME_LENGTH
+from tests.templates._render import NODEJS, GoldenPath
 
-NODE_VERSIONS = ("26", "24", "22")
+NODE_VERSIONS = NODEJS.versions
 
 
 def app_names() -> st.SearchStrategy[str]:
@@ -49,8 +50,8 @@ def systems() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def parameters(draw: st.DrawFn) -> dict[str, Any]:
-    """A full, valid set of form parameters (optional ones sometimes left out)."""
+def parameters(draw: st.DrawFn, golden_path: GoldenPath = NODEJS) -> dict[str, Any]:
+    """A full, valid set of ``golden_path``'s form parameters (optional ones sometimes out)."""
     params: dict[str, Any] = {
         "name": draw(app_names()),
         "description": draw(descriptions()),
@@ -62,5 +63,5 @@ def parameters(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         params["port"] = draw(st.integers(min_value=1024, max_value=65535))
     if draw(st.booleans()):
-        params["nodeVersion"] = draw(st.sampled_from(NODE_VERSIONS))
+        params[golden_path.version_parameter] = draw(st.sampled_from(golden_path.versions))
     return params

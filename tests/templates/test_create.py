@@ -1,27 +1,73 @@
-"""A real Create of nodejs-service on the embedded default: repos, catalog entity, outputs."""
+"""A real Create of each golden path on the embedded default: repos, catalog entity, outputs.
+
+The Node.js service is created through the scaffolder service, the Python service through
+``goldpath create python-service --set ...``, the command a developer types.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from goldpath.cli import app
 from goldpath.gitops import dashboard_selector, dashboard_tag
 from goldpath.runtime import Runtime
 from goldpath.scaffolder.errors import NameReservedError
-from tests.templates._render import EXPECTED_FILES, TEMPLATE_REF, load_yaml
-from tests.templates.conftest import BASE_PARAMETERS, CreatedService, create_service
+from tests.support.catalog import register_owners
+from tests.templates._render import GOLDEN_PATHS, NODEJS, PYTHON, GoldenPath, load_yaml
+from tests.templates.conftest import (
+    BASE_PARAMETERS,
+    PYTHON_PARAMETERS,
+    CreatedService,
+    cloned_service,
+    create_service,
+    embedded_settings,
+)
 
-NAME = BASE_PARAMETERS["name"]
+
+def _create_with_the_cli(parameters: dict[str, Any], root: Path) -> CreatedService:
+    home = root / "home"
+    runtime = Runtime(embedded_settings(home))
+    runtime.prepare()
+    register_owners(runtime.catalog, home / "owners", str(parameters["owner"]))
+    runtime.stop()
+    sets = [arg for key, value in parameters.items() for arg in ("--set", f"{key}={value}")]
+    with pytest.MonkeyPatch.context() as patch:
+        for key in [key for key in os.environ if key.startswith("GOLDPATH_")]:
+            patch.delenv(key)
+        patch.setenv("GOLDPATH_HOME", str(home))
+        patch.setenv("GOLDPATH_CATALOG__REFRESH_ENABLED", "false")
+        patch.setenv("GOLDPATH_SCAFFOLDER__WORKERS", "0")
+        result = CliRunner().invoke(app, ["create", PYTHON.name, *sets, "--json"])
+    assert result.exit_code == 0, result.output
+    task = json.loads(result.stdout)
+    assert task["status"] == "completed", task
+    settings = embedded_settings(home)
+    destination = root / str(parameters["name"])
+    return cloned_service(parameters, destination, settings, task["output"], PYTHON)
 
 
-@pytest.fixture(scope="module")
-def created(tmp_path_factory: pytest.TempPathFactory) -> CreatedService:
+@pytest.fixture(scope="module", params=GOLDEN_PATHS, ids=lambda path: path.name)
+def created(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> CreatedService:
+    golden_path: GoldenPath = request.param
     root = tmp_path_factory.mktemp("create")
-    return create_service(BASE_PARAMETERS, root / NAME, home=root / "home")
+    if golden_path is PYTHON:
+        return _create_with_the_cli(PYTHON_PARAMETERS, root)
+    return create_service(BASE_PARAMETERS, root / BASE_PARAMETERS["name"], home=root / "home")
+
+
+@pytest.fixture
+def name(created: CreatedService) -> str:
+    return str(created.parameters["name"])
 
 
 @pytest.fixture
@@ -35,33 +81,35 @@ def runtime(created: CreatedService) -> Iterator[Runtime]:
 
 def _gitops_clone(created: CreatedService, into: Path) -> Path:
     platform = created.settings.platform
-    bare = created.settings.git_root / platform.gitops_group / f"{NAME}.git"
+    bare = created.settings.git_root / platform.gitops_group / f"{created.parameters['name']}.git"
     subprocess.run(["git", "clone", "-q", str(bare), str(into)], check=True, capture_output=True)
     return into
 
 
-def test_create_outputs_both_clone_urls_and_the_entity_ref(created: CreatedService) -> None:
+def test_create_outputs_both_clone_urls_and_the_entity_ref(
+    created: CreatedService, name: str
+) -> None:
     output = created.output
-    assert output["remoteUrl"].endswith(f"/{created.settings.platform.app_group}/{NAME}.git")
+    assert output["remoteUrl"].endswith(f"/{created.settings.platform.app_group}/{name}.git")
     assert output["gitopsRemoteUrl"].endswith(
-        f"/{created.settings.platform.gitops_group}/{NAME}.git"
+        f"/{created.settings.platform.gitops_group}/{name}.git"
     )
-    assert output["entityRef"] == f"component:default/{NAME}"
+    assert output["entityRef"] == f"component:default/{name}"
 
 
 def test_create_links_repository_pipeline_catalog_app_and_dashboard(
-    created: CreatedService,
+    created: CreatedService, name: str
 ) -> None:
     platform = created.settings.platform
     links = {link["title"]: link for link in created.output["links"]}
     assert links["Repository"]["url"] == created.output["remoteUrl"]
     assert links["Pipeline"]["url"] == (
-        f"https://{platform.git_host}/{platform.app_group}/{NAME}/-/pipelines"
+        f"https://{platform.git_host}/{platform.app_group}/{name}/-/pipelines"
     )
-    assert links["Open in catalog"]["entityRef"] == f"component:default/{NAME}"
-    assert links["Service"]["url"] == f"https://{NAME}.{platform.domain}"
+    assert links["Open in catalog"]["entityRef"] == f"component:default/{name}"
+    assert links["Service"]["url"] == f"https://{name}.{platform.domain}"
     assert links["Dashboard"]["url"] == (
-        f"{platform.grafana_url}/dashboards?tag={dashboard_tag(NAME)}"
+        f"{platform.grafana_url}/dashboards?tag={dashboard_tag(name)}"
     )
 
 
@@ -80,21 +128,32 @@ def test_created_repository_is_one_commit_on_main(created: CreatedService) -> No
         check=True,
     )
     assert status.stdout == ""
+    log = subprocess.run(
+        ["git", "-C", str(created.path), "log", "--format=%s"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert log.stdout.splitlines() == [
+        f"chore: scaffold {created.parameters['name']} from {created.golden_path.name}"
+    ]
 
 
 def test_created_repository_holds_exactly_the_expected_files(created: CreatedService) -> None:
     tracked = subprocess.run(
         ["git", "-C", str(created.path), "ls-files"], capture_output=True, text=True, check=True
     )
-    assert set(tracked.stdout.split()) == EXPECTED_FILES
+    assert set(tracked.stdout.split()) == created.golden_path.expected_files
 
 
-def test_create_registers_the_component_with_its_owner_and_system(runtime: Runtime) -> None:
-    entity = runtime.catalog.get_entity(f"component:default/{NAME}")
-    assert entity["spec"]["owner"] == BASE_PARAMETERS["owner"]
-    assert entity["spec"]["system"] == BASE_PARAMETERS["system"]
+def test_create_registers_the_component_with_its_owner_and_system(
+    created: CreatedService, runtime: Runtime, name: str
+) -> None:
+    entity = runtime.catalog.get_entity(f"component:default/{name}")
+    assert entity["spec"]["owner"] == created.parameters["owner"]
+    assert entity["spec"]["system"] == created.parameters["system"]
     assert entity["metadata"]["annotations"]["grafana/dashboard-selector"] == (
-        dashboard_selector(NAME)
+        dashboard_selector(name)
     )
 
 
@@ -103,11 +162,23 @@ def test_second_create_with_the_same_name_is_refused(
 ) -> None:
     runtime.scaffolder.register_builtin_templates()
     with pytest.raises(NameReservedError):
-        runtime.scaffolder.create_task(TEMPLATE_REF, BASE_PARAMETERS)
+        runtime.scaffolder.create_task(created.golden_path.ref, dict(created.parameters))
+
+
+def test_the_other_golden_path_cannot_take_the_name_either(
+    created: CreatedService, runtime: Runtime
+) -> None:
+    other = NODEJS if created.golden_path is PYTHON else PYTHON
+    parameters = PYTHON_PARAMETERS if other is PYTHON else BASE_PARAMETERS
+    runtime.scaffolder.register_builtin_templates()
+    with pytest.raises(NameReservedError):
+        runtime.scaffolder.create_task(
+            other.ref, {**parameters, "name": created.parameters["name"]}
+        )
 
 
 def test_pipeline_deploys_the_image_the_gitops_repo_runs(
-    created: CreatedService, tmp_path: Path
+    created: CreatedService, tmp_path: Path, name: str
 ) -> None:
     pipeline = load_yaml((created.path / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     variables = pipeline["variables"]
@@ -116,27 +187,30 @@ def test_pipeline_deploys_the_image_the_gitops_repo_runs(
     gitops = _gitops_clone(created, tmp_path / "gitops")
     kustomization = load_yaml((gitops / "base" / "kustomization.yaml").read_text("utf-8"))
     assert image in [entry["name"] for entry in kustomization["images"]]
-    assert variables["GITOPS_REPO"] == f"{created.settings.platform.gitops_group}/{NAME}"
+    assert variables["GITOPS_REPO"] == f"{created.settings.platform.gitops_group}/{name}"
 
 
 def test_catalog_dashboard_selector_finds_the_rendered_dashboard(
-    created: CreatedService, tmp_path: Path
+    created: CreatedService, tmp_path: Path, name: str
 ) -> None:
     gitops = _gitops_clone(created, tmp_path / "gitops")
-    dashboard = json.loads((gitops / "dashboards" / f"{NAME}.json").read_text("utf-8"))
+    dashboard = json.loads((gitops / "dashboards" / f"{name}.json").read_text("utf-8"))
     entity = load_yaml((created.path / "catalog-info.yaml").read_text(encoding="utf-8"))
     selector = entity["metadata"]["annotations"]["grafana/dashboard-selector"]
     tag = selector.removeprefix("tags @> '").removesuffix("'")
     assert tag in dashboard["tags"]
 
 
-def test_gitops_repo_runs_the_port_the_app_listens_on(
+def test_gitops_repo_runs_the_port_and_user_the_app_image_uses(
     created: CreatedService, tmp_path: Path
 ) -> None:
     gitops = _gitops_clone(created, tmp_path / "gitops")
     deployment = load_yaml((gitops / "base" / "deployment.yaml").read_text("utf-8"))
-    container = deployment["spec"]["template"]["spec"]["containers"][0]
-    ports = [port["containerPort"] for port in container["ports"]]
-    assert BASE_PARAMETERS["port"] in ports
-    app_config = (created.path / "src" / "config.js").read_text(encoding="utf-8")
-    assert f"const DEFAULT_PORT = {BASE_PARAMETERS['port']};" in app_config
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    port = created.parameters["port"]
+    assert port in [entry["containerPort"] for entry in container["ports"]]
+    dockerfile = (created.path / "Dockerfile").read_text(encoding="utf-8")
+    assert f"EXPOSE {port}\n" in dockerfile
+    uid = pod["securityContext"]["runAsUser"]
+    assert f"USER {uid}:{uid}\n" in dockerfile

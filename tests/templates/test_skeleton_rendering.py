@@ -1,4 +1,8 @@
-"""What a Create renders, checked as files over any valid parameters (no external tools)."""
+"""What a Create renders, checked as files over any valid parameters (no external tools).
+
+Tests that hold for every golden path take the ``golden_path`` parameter; the Node.js
+path's own files are checked at the end, the Python path's in test_python_skeleton.py.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,24 +21,27 @@ from goldpath.catalog import entity_problems, parse_entity_ref
 from goldpath.gitops import ENVIRONMENTS, AppSpec, dashboard_selector, render_app
 from goldpath.gitops._names import hostname
 from tests.templates._render import (
-    EXPECTED_FILES,
-    SKELETON_DIR,
-    create,
+    GOLDEN_PATHS,
+    NODEJS,
+    GoldenPath,
     load_yaml,
     platform_facts,
 )
 from tests.templates.conftest import BASE_PARAMETERS
 from tests.templates.strategies import NODE_VERSIONS, app_names, parameters
 
-STAGES = ["lint", "test", "security", "build", "push", "update-gitops"]
 SCRIPT_KEYS = ("before_script", "script", "after_script")
 GLOBAL_KEYWORDS = {"stages", "workflow", "variables", "default", "include", "image", "services"}
+each_path = pytest.mark.parametrize("golden_path", GOLDEN_PATHS, ids=lambda path: path.name)
 
 
-def _render(params: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+def render(
+    params: dict[str, Any], golden_path: GoldenPath = NODEJS
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Every rendered file's text by path, and the values used."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        values = create(params, root)
+        values = golden_path.create(params, root)
         files = {
             path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
             for path in root.rglob("*")
@@ -42,7 +50,8 @@ def _render(params: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
     return files, values
 
 
-def _jobs(pipeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def jobs(pipeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The pipeline's jobs (not its global keywords or hidden templates), in order."""
     return {
         name: job
         for name, job in pipeline.items()
@@ -50,18 +59,21 @@ def _jobs(pipeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _resolved(pipeline: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+def resolved(pipeline: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     """The job with its ``extends`` templates merged (GitLab's deep merge, enough here)."""
     merged: dict[str, Any] = {}
     parents = job.get("extends", [])
     for parent in [parents] if isinstance(parents, str) else parents:
-        merged.update(_resolved(pipeline, pipeline[parent]))
+        merged.update(resolved(pipeline, pipeline[parent]))
     merged.update({key: value for key, value in job.items() if key != "extends"})
     return merged
 
 
-def _pipeline(params: dict[str, Any] | None = None) -> dict[str, Any]:
-    files, _ = _render(params or BASE_PARAMETERS)
+def pipeline_of(
+    params: dict[str, Any] | None = None, golden_path: GoldenPath = NODEJS
+) -> dict[str, Any]:
+    """The rendered .gitlab-ci.yml, parsed."""
+    files, _ = render(params or BASE_PARAMETERS, golden_path)
     document = load_yaml(files[".gitlab-ci.yml"])
     assert isinstance(document, dict)
     return document
@@ -82,35 +94,32 @@ def _non_string_script_entries(pipeline: dict[str, Any]) -> list[str]:
     return problems
 
 
-@given(parameters())
-def test_generated_file_set_is_exactly_the_expected_set(params: dict[str, Any]) -> None:
-    files, _ = _render(params)
-    assert set(files) == EXPECTED_FILES
-
-
-def test_skeleton_holds_exactly_the_expected_files() -> None:
-    found = {p.relative_to(SKELETON_DIR).as_posix() for p in SKELETON_DIR.rglob("*") if p.is_file()}
-    assert found == EXPECTED_FILES
-
-
-@given(parameters())
-def test_pipeline_has_the_six_stages_in_order_and_every_job_uses_one(
-    params: dict[str, Any],
+@each_path
+@given(data=st.data())
+def test_generated_file_set_is_exactly_the_expected_set(
+    golden_path: GoldenPath, data: st.DataObject
 ) -> None:
-    pipeline = _pipeline(params)
-    assert pipeline["stages"] == STAGES
-    for name, job in _jobs(pipeline).items():
-        assert _resolved(pipeline, job)["stage"] in STAGES, name
+    files, _ = render(data.draw(parameters(golden_path)), golden_path)
+    assert set(files) == golden_path.expected_files
 
 
-@given(parameters())
-def test_every_script_entry_is_a_string(params: dict[str, Any]) -> None:
-    assert _non_string_script_entries(_pipeline(params)) == []
+@each_path
+def test_skeleton_holds_exactly_the_expected_files(golden_path: GoldenPath) -> None:
+    skeleton = golden_path.skeleton_dir
+    found = {p.relative_to(skeleton).as_posix() for p in skeleton.rglob("*") if p.is_file()}
+    assert found == golden_path.expected_files
 
 
-def test_script_check_catches_an_unquoted_colon_space_like_the_seeds_pipeline() -> None:
+@each_path
+@given(data=st.data())
+def test_every_script_entry_is_a_string(golden_path: GoldenPath, data: st.DataObject) -> None:
+    pipeline = pipeline_of(data.draw(parameters(golden_path)), golden_path)
+    assert _non_string_script_entries(pipeline) == []
+
+
+def test_script_check_catches_an_unquoted_colon_space_like_the_seedspipeline_of() -> None:
     # The seed's pipeline broke on exactly this: YAML reads the line as a mapping.
-    files, _ = _render(BASE_PARAMETERS)
+    files, _ = render(BASE_PARAMETERS)
     broken = files[".gitlab-ci.yml"].replace(
         "    - npm run lint\n", '    - npm run lint\n    - git commit -m "chore: bump"\n'
     )
@@ -119,11 +128,13 @@ def test_script_check_catches_an_unquoted_colon_space_like_the_seeds_pipeline() 
     ]
 
 
-@given(parameters())
+@each_path
+@given(data=st.data())
 def test_catalog_info_is_a_valid_component_owned_by_the_chosen_owner(
-    params: dict[str, Any],
+    golden_path: GoldenPath, data: st.DataObject
 ) -> None:
-    files, _ = _render(params)
+    params = data.draw(parameters(golden_path))
+    files, _ = render(params, golden_path)
     entity = load_yaml(files["catalog-info.yaml"])
     assert entity_problems(entity) == []
     assert entity["kind"] == "Component"
@@ -134,9 +145,13 @@ def test_catalog_info_is_a_valid_component_owned_by_the_chosen_owner(
     assert entity["spec"].get("system") == params.get("system")
 
 
-@given(parameters())
-def test_catalog_info_carries_every_integration_annotation(params: dict[str, Any]) -> None:
-    files, values = _render(params)
+@each_path
+@given(data=st.data())
+def test_catalog_info_carries_every_integration_annotation(
+    golden_path: GoldenPath, data: st.DataObject
+) -> None:
+    params = data.draw(parameters(golden_path))
+    files, _ = render(params, golden_path)
     entity = load_yaml(files["catalog-info.yaml"])
     name = params["name"]
     platform = platform_facts()
@@ -157,7 +172,7 @@ def test_catalog_info_carries_every_integration_annotation(params: dict[str, Any
 
 @given(parameters())
 def test_package_and_lockfile_carry_the_name_and_stay_in_step(params: dict[str, Any]) -> None:
-    files, _ = _render(params)
+    files, _ = render(params)
     package = json.loads(files["package.json"])
     lock = json.loads(files["package-lock.json"])
     assert package["name"] == lock["name"] == lock["packages"][""]["name"] == params["name"]
@@ -169,7 +184,7 @@ def test_package_and_lockfile_carry_the_name_and_stay_in_step(params: dict[str, 
 
 @given(parameters())
 def test_node_version_and_port_reach_nvmrc_dockerfile_and_pipeline(params: dict[str, Any]) -> None:
-    files, _ = _render(params)
+    files, _ = render(params)
     version = params.get("nodeVersion", max(NODE_VERSIONS, key=int))
     port = params.get("port", 3000)
     assert files[".nvmrc"] == f"{version}\n"
@@ -186,7 +201,7 @@ def test_node_version_and_port_reach_nvmrc_dockerfile_and_pipeline(params: dict[
 def test_names_derived_from_the_app_name_stay_within_kubernetes_limits(
     name: str, environment: str
 ) -> None:
-    files, _ = _render({**BASE_PARAMETERS, "name": name})
+    files, _ = render({**BASE_PARAMETERS, "name": name})
     assert len(load_yaml(files["catalog-info.yaml"])["metadata"]["name"]) <= 63
     domain = platform_facts()["domain"]
     assert len(hostname(name, domain, environment).split(".")[0]) <= 63
@@ -206,18 +221,29 @@ def test_names_derived_from_the_app_name_stay_within_kubernetes_limits(
                     assert len(metadata[key]) <= 63, f"{path}: {key} {metadata[key]!r}"
 
 
-def test_ignore_files_keep_local_pipeline_runs_and_installs_out() -> None:
-    files, _ = _render(BASE_PARAMETERS)
+@each_path
+def test_ignore_files_keep_local_pipeline_runs_caches_and_outputs_out(
+    golden_path: GoldenPath,
+) -> None:
+    files, _ = render(BASE_PARAMETERS, golden_path)
     for ignore in (".gitignore", ".dockerignore"):
         lines = files[ignore].splitlines()
-        assert ".gitlab-ci-local/" in lines, ignore
-        assert "node_modules/" in lines, ignore
-    assert "'.gitlab-ci-local/'" in files["eslint.config.js"]
+        for folder in (".gitlab-ci-local/", ".cache/", "coverage/", "reports/"):
+            assert folder in lines, f"{ignore}: {folder}"
+
+
+def test_node_tools_ignore_local_pipeline_runs_and_installs() -> None:
+    files, _ = render(BASE_PARAMETERS)
+    for ignore in (".gitignore", ".dockerignore"):
+        assert "node_modules/" in files[ignore].splitlines(), ignore
+    for config in ("eslint.config.js", "eslint.security.config.js"):
+        assert "'.gitlab-ci-local/'" in files[config], config
+        assert "'.cache/'" in files[config], config
     assert "/.gitlab-ci-local/" in files["jest.config.js"]
 
 
 def test_dockerfile_is_multi_stage_non_root_production_exec_form() -> None:
-    files, _ = _render(BASE_PARAMETERS)
+    files, _ = render(BASE_PARAMETERS)
     dockerfile = files["Dockerfile"]
     assert len(re.findall(r"^FROM ", dockerfile, re.M)) >= 3
     assert "RUN apk update && apk upgrade --no-cache" in dockerfile
@@ -227,21 +253,9 @@ def test_dockerfile_is_multi_stage_non_root_production_exec_form() -> None:
     assert re.search(r'^CMD \["node", "src/server.js"\]$', dockerfile, re.M)
 
 
-def test_merge_requests_run_lint_test_and_audit_and_main_runs_everything() -> None:
-    pipeline = _pipeline()
-    main_only = {"container-scan", "build", "push", "update-gitops"}
-    for name, job in _jobs(pipeline).items():
-        rules = _resolved(pipeline, job).get("rules")
-        if name in main_only:
-            assert rules == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}], name
-        else:
-            assert rules is None, name
-    assert set(_jobs(pipeline)) == main_only | {"lint", "test", "dependency-audit"}
-
-
 def test_dependency_audit_fails_on_high_and_keeps_a_json_report() -> None:
-    pipeline = _pipeline()
-    job = _resolved(pipeline, pipeline["dependency-audit"])
+    pipeline = pipeline_of()
+    job = resolved(pipeline, pipeline["dependency-audit"])
     assert job["stage"] == "security"
     assert "npm audit --audit-level=high --json > reports/npm-audit.json" in job["script"]
     assert job.get("allow_failure", False) is False
@@ -249,9 +263,21 @@ def test_dependency_audit_fails_on_high_and_keeps_a_json_report() -> None:
     assert job["artifacts"]["paths"] == ["reports/npm-audit.json"]
 
 
+def test_node_sast_runs_eslint_security_rules_and_blocks() -> None:
+    files, _ = render(BASE_PARAMETERS)
+    pipeline = load_yaml(files[".gitlab-ci.yml"])
+    job = resolved(pipeline, pipeline["sast"])
+    assert job["stage"] == "security"
+    assert job["script"] == ["npm run sast"]
+    assert job.get("allow_failure", False) is False
+    script = json.loads(files["package.json"])["scripts"]["sast"]
+    assert script == "eslint --config eslint.security.config.js --max-warnings 0 ."
+    assert "recommended.rules" in files["eslint.security.config.js"]
+
+
 def test_container_scan_runs_trivy_on_main_without_blocking() -> None:
-    pipeline = _pipeline()
-    job = _resolved(pipeline, pipeline["container-scan"])
+    pipeline = pipeline_of()
+    job = resolved(pipeline, pipeline["container-scan"])
     assert job["stage"] == "security"
     assert job["allow_failure"] is True
     trivy = [line for line in job["script"] if line.startswith("trivy image")]
@@ -259,8 +285,8 @@ def test_container_scan_runs_trivy_on_main_without_blocking() -> None:
 
 
 def test_build_targets_amd64_and_tags_the_commit_sha() -> None:
-    pipeline = _pipeline()
-    script = _resolved(pipeline, pipeline["build"])["script"]
+    pipeline = pipeline_of()
+    script = resolved(pipeline, pipeline["build"])["script"]
     assert any(
         line.startswith("docker buildx build --platform linux/amd64")
         and '"$IMAGE:$CI_COMMIT_SHA"' in line
@@ -269,8 +295,8 @@ def test_build_targets_amd64_and_tags_the_commit_sha() -> None:
 
 
 def test_push_uses_the_project_scoped_credentials_and_the_app_repository() -> None:
-    pipeline = _pipeline()
-    job = _resolved(pipeline, pipeline["push"])
+    pipeline = pipeline_of()
+    job = resolved(pipeline, pipeline["push"])
     assert job["variables"]["AWS_ACCESS_KEY_ID"] == "$APP_AWS_ACCESS_KEY_ID"
     assert job["variables"]["AWS_SECRET_ACCESS_KEY"] == "$APP_AWS_SECRET_ACCESS_KEY"
     platform = platform_facts()
@@ -280,8 +306,8 @@ def test_push_uses_the_project_scoped_credentials_and_the_app_repository() -> No
 
 
 def test_update_gitops_commits_the_tag_with_skip_ci_and_retries() -> None:
-    pipeline = _pipeline()
-    job = _resolved(pipeline, pipeline["update-gitops"])
+    pipeline = pipeline_of()
+    job = resolved(pipeline, pipeline["update-gitops"])
     script = "\n".join(job["script"])
     platform = platform_facts()
     assert pipeline["variables"]["GITOPS_REPO"] == f"{platform['gitops_group']}/orders-api"

@@ -1,4 +1,4 @@
-"""The nodejs-service template.yaml: a Backstage v1beta3 Template wired to goldpath's steps."""
+"""The golden paths' template.yaml: Backstage v1beta3 Templates wired to goldpath's steps."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import Any
 import jsonschema
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from goldpath.catalog import entity_problems
 from goldpath.gitops import MAX_APP_NAME_LENGTH
 from goldpath.templates import TEMPLATES_DIR, builtin_template_paths
-from tests.templates._render import TEMPLATE_DIR, load_template, platform_facts
-from tests.templates.strategies import NODE_VERSIONS, app_names, parameters
+from goldpath.web.pages._scaffolder_views import template_card
+from tests.templates._render import GOLDEN_PATHS, NODEJS, PYTHON, GoldenPath, platform_facts
+from tests.templates.strategies import app_names, parameters
 
 PLATFORM_NAMES = set(platform_facts())
 
@@ -32,20 +34,30 @@ def _steps(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {step["id"]: step for step in template["spec"]["steps"]}
 
 
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template()
+@pytest.fixture(params=GOLDEN_PATHS, ids=lambda path: path.name)
+def golden_path(request: pytest.FixtureRequest) -> GoldenPath:
+    path: GoldenPath = request.param
+    return path
 
 
-def test_builtin_templates_include_nodejs_service() -> None:
-    assert TEMPLATE_DIR / "template.yaml" in builtin_template_paths()
-    assert TEMPLATE_DIR.parent == TEMPLATES_DIR
+@pytest.fixture
+def template(golden_path: GoldenPath) -> dict[str, Any]:
+    return golden_path.load_template()
 
 
-def test_template_is_a_v1beta3_template_named_nodejs_service(template: dict[str, Any]) -> None:
+def test_builtin_templates_are_exactly_the_golden_paths() -> None:
+    assert builtin_template_paths() == tuple(
+        sorted(path.template_dir / "template.yaml" for path in GOLDEN_PATHS)
+    )
+    assert all(path.template_dir.parent == TEMPLATES_DIR for path in GOLDEN_PATHS)
+
+
+def test_template_is_a_v1beta3_template_named_after_its_folder(
+    golden_path: GoldenPath, template: dict[str, Any]
+) -> None:
     assert template["apiVersion"] == "scaffolder.backstage.io/v1beta3"
     assert template["kind"] == "Template"
-    assert template["metadata"]["name"] == "nodejs-service"
+    assert template["metadata"]["name"] == golden_path.name
     assert template["metadata"]["namespace"] == "default"
 
 
@@ -58,7 +70,9 @@ def test_name_parameter_is_declared_reserved(template: dict[str, Any]) -> None:
     assert annotations["goldpath.dev/reserved-name-parameter"] == "name"
 
 
-def test_form_asks_only_for_app_facts_never_platform_facts(template: dict[str, Any]) -> None:
+def test_form_asks_only_for_app_facts_never_platform_facts(
+    golden_path: GoldenPath, template: dict[str, Any]
+) -> None:
     schema = _form_schema(template)
     assert set(schema["properties"]) == {
         "name",
@@ -66,9 +80,18 @@ def test_form_asks_only_for_app_facts_never_platform_facts(template: dict[str, A
         "owner",
         "system",
         "port",
-        "nodeVersion",
+        golden_path.version_parameter,
     }
     assert sorted(schema["required"]) == ["description", "name", "owner"]
+
+
+def test_both_paths_ask_the_same_app_questions_the_same_way() -> None:
+    node, python = (_form_schema(path.load_template())["properties"] for path in GOLDEN_PATHS)
+    for field in ("name", "description", "owner", "system"):
+        assert node[field] == python[field], field
+    assert {k: v for k, v in node["port"].items() if k != "default"} == {
+        k: v for k, v in python["port"].items() if k != "default"
+    }
 
 
 def test_owner_uses_the_owner_picker_for_groups(template: dict[str, Any]) -> None:
@@ -82,24 +105,36 @@ def test_name_length_cap_matches_the_gitops_renderers(template: dict[str, Any]) 
     assert name["maxLength"] == MAX_APP_NAME_LENGTH
 
 
-def test_port_defaults_to_3000(template: dict[str, Any]) -> None:
+def test_port_defaults_to_the_languages_convention(
+    golden_path: GoldenPath, template: dict[str, Any]
+) -> None:
     port = _form_schema(template)["properties"]["port"]
     assert port["type"] == "integer"
-    assert port["default"] == 3000
+    assert port["default"] == golden_path.default_port
 
 
-def test_node_version_offers_lts_lines_and_defaults_to_the_newest(
-    template: dict[str, Any],
+def test_version_parameter_offers_the_tested_lines_and_defaults_to_the_newest(
+    golden_path: GoldenPath, template: dict[str, Any]
 ) -> None:
-    node = _form_schema(template)["properties"]["nodeVersion"]
-    assert tuple(node["enum"]) == NODE_VERSIONS
+    version = _form_schema(template)["properties"][golden_path.version_parameter]
+    assert tuple(version["enum"]) == golden_path.versions
+    assert len(version["enumNames"]) == len(version["enum"])
+    newest = max(version["enum"], key=lambda v: tuple(int(part) for part in v.split(".")))
+    assert version["default"] == newest == golden_path.versions[0]
+
+
+def test_node_versions_are_lts_lines() -> None:
+    node = _form_schema(NODEJS.load_template())["properties"]["nodeVersion"]
     assert all(int(version) % 2 == 0 for version in node["enum"])  # LTS lines are even
-    assert node["default"] == max(node["enum"], key=int)
 
 
-@given(parameters())
-def test_every_generated_parameter_set_satisfies_the_form_schema(params: dict[str, Any]) -> None:
-    jsonschema.validate(params, _form_schema(load_template()))
+@pytest.mark.parametrize("golden_path", GOLDEN_PATHS, ids=lambda path: path.name)
+@given(data=st.data())
+def test_every_generated_parameter_set_satisfies_the_form_schema(
+    golden_path: GoldenPath, data: st.DataObject
+) -> None:
+    params = data.draw(parameters(golden_path))
+    jsonschema.validate(params, _form_schema(golden_path.load_template()))
 
 
 @pytest.mark.parametrize(
@@ -131,10 +166,11 @@ def test_form_rejects_blank_or_multiline_descriptions(
         jsonschema.validate(params, _form_schema(template))
 
 
-@given(app_names())
-def test_every_valid_name_is_accepted(name: str) -> None:
+@pytest.mark.parametrize("golden_path", GOLDEN_PATHS, ids=lambda path: path.name)
+@given(name=app_names())
+def test_every_valid_name_is_accepted(golden_path: GoldenPath, name: str) -> None:
     params = {"name": name, "description": "d", "owner": "team-a"}
-    jsonschema.validate(params, _form_schema(load_template()))
+    jsonschema.validate(params, _form_schema(golden_path.load_template()))
 
 
 def test_steps_render_publish_gitops_and_register_in_order(template: dict[str, Any]) -> None:
@@ -147,11 +183,14 @@ def test_steps_render_publish_gitops_and_register_in_order(template: dict[str, A
     ]
 
 
-def test_fetch_renders_the_skeleton_with_values(template: dict[str, Any]) -> None:
+def test_fetch_renders_the_skeleton_with_values(
+    golden_path: GoldenPath, template: dict[str, Any]
+) -> None:
     fetch = _steps(template)["fetch"]["input"]
     assert fetch["url"] == "./skeleton"
-    assert (TEMPLATE_DIR / "skeleton").is_dir()
-    assert {"name", "description", "owner", "system", "port", "nodeVersion"} <= set(fetch["values"])
+    assert golden_path.skeleton_dir.is_dir()
+    expected = {"name", "description", "owner", "system", "port", golden_path.version_parameter}
+    assert expected <= set(fetch["values"])
 
 
 def test_publish_targets_the_configured_app_group_on_main(template: dict[str, Any]) -> None:
@@ -167,6 +206,15 @@ def test_gitops_step_gets_the_app_facts(template: dict[str, Any]) -> None:
     assert set(gitops) == {"name", "owner", "port", "description", "system"}
     assert gitops["name"] == "${{ parameters.name }}"
     assert gitops["owner"] == "${{ parameters.owner }}"
+
+
+def test_both_paths_publish_gitops_through_the_same_step_and_inputs() -> None:
+    # One renderer for every path: the gitops step differs only in the port's default.
+    node, python = (_steps(path.load_template())["gitops"] for path in (NODEJS, PYTHON))
+    assert node["action"] == python["action"] == "gitops:publish"
+    for key in ("name", "owner", "description", "system"):
+        assert node["input"][key] == python["input"][key], key
+    assert python["input"]["port"] == "${{ parameters.port | default(8000) }}"
 
 
 def test_register_points_at_the_published_catalog_info(template: dict[str, Any]) -> None:
@@ -188,8 +236,21 @@ def test_output_exposes_urls_entity_and_links(template: dict[str, Any]) -> None:
     assert catalog_link["entityRef"] == "${{ steps.register.output.entityRef }}"
 
 
-def test_platform_facts_come_only_from_known_configuration_names() -> None:
-    text = (TEMPLATE_DIR / "template.yaml").read_text(encoding="utf-8")
+def test_both_paths_produce_the_same_output() -> None:
+    assert PYTHON.load_template()["spec"]["output"] == NODEJS.load_template()["spec"]["output"]
+
+
+def test_platform_facts_come_only_from_known_configuration_names(
+    golden_path: GoldenPath,
+) -> None:
+    text = (golden_path.template_dir / "template.yaml").read_text(encoding="utf-8")
     used = set(re.findall(r"platform\.([a-z_]+)", text))
     assert used, "the template reads no platform facts"
     assert used <= PLATFORM_NAMES, f"unknown platform facts: {sorted(used - PLATFORM_NAMES)}"
+
+
+def test_each_path_lists_what_it_gives_you_for_the_create_page(template: dict[str, Any]) -> None:
+    card = template_card(template)
+    assert 4 <= len(card.provides) <= 8
+    assert any("/metrics" in item for item in card.provides)
+    assert any("SAST" in item and "secret detection" in item for item in card.provides)

@@ -29,6 +29,7 @@ from goldpath.scaffolder import (
     ScaffolderService,
     TaskIdentity,
     TaskRecord,
+    Template,
 )
 
 __all__ = ["create_command", "tasks_app"]
@@ -62,13 +63,27 @@ def _task_resource(task: TaskRecord) -> Resource:
     )
 
 
-def _parse_sets(items: list[str]) -> dict[str, Any]:
+def _text_parameters(template: Template) -> frozenset[str]:
+    """Parameters the template declares as strings: ``--set`` keeps what was typed for
+    them (``pythonVersion=3.13`` stays ``"3.13"``, a description with ``: `` stays text)."""
+    return frozenset(
+        name
+        for page in template.parameters
+        for name, schema in (page.get("properties") or {}).items()
+        if isinstance(schema, dict) and schema.get("type") == "string"
+    )
+
+
+def _parse_sets(items: list[str], text: frozenset[str] = frozenset()) -> dict[str, Any]:
     values: dict[str, Any] = {}
     problems: list[FieldError] = []
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             problems.append(FieldError("--set", "format", f"{item!r} must look like key=value"))
+            continue
+        if key in text:
+            values[key] = raw
             continue
         try:
             value = load_yaml(raw, where=key) if raw else ""
@@ -218,7 +233,7 @@ def create_command(
         parsed = service.get_template(template)
         subject = cli_authorize_run(ctx, parsed.entity, dry_run=dry_run)
         values: dict[str, Any] = _load_values(values_file) if values_file else {}
-        values.update(_parse_sets(sets or []))
+        values.update(_parse_sets(sets or [], _text_parameters(parsed)))
         if dry_run:
             result = service.dry_run(parsed, values)
             if as_json:

@@ -41,7 +41,7 @@ def _card_titles(html: str) -> list[str]:
 def test_create_page_shows_a_card_per_template(scaffold_portal: Portal) -> None:
     html = scaffold_portal.client.get("/create").text
     titles = _card_titles(html)
-    assert {"Hello service", "Broken service", "Node.js service"} <= set(titles)
+    assert {"Hello service", "Broken service", "Node.js service", "Python service"} <= set(titles)
     assert titles == sorted(titles, key=str.lower)
     card = html[html.index('href="/create/templates/default/hello-service"') - 600 :]
     assert "A tiny service used by the Create-flow tests." in card
@@ -49,10 +49,32 @@ def test_create_page_shows_a_card_per_template(scaffold_portal: Portal) -> None:
     assert 'href="/catalog/default/group/team-a"' in card
 
 
+def test_create_page_lists_what_each_golden_path_gives_you(scaffold_portal: Portal) -> None:
+    html = scaffold_portal.client.get("/create").text
+    for name, item in (
+        ("nodejs-service", "Express 5 on Node.js LTS with /healthz, /readyz and /metrics"),
+        ("python-service", "FastAPI on uvicorn with /healthz, /readyz and /metrics"),
+    ):
+        card = html[html.index(f'href="/create/templates/default/{name}"') :]
+        card = card[: card.index("</article>")]
+        assert '<ul class="gp-card-provides" aria-label="What you get"' in card
+        assert f"<li>{item}</li>" in card
+    hello = html[html.index('href="/create/templates/default/hello-service"') :]
+    assert "gp-card-provides" not in hello[: hello.index("</article>")]
+
+
+def test_create_page_text_filter_looks_in_what_a_template_gives_you(
+    scaffold_portal: Portal,
+) -> None:
+    html = scaffold_portal.client.get("/create", params={"q": "mypy strict"}).text
+    assert _card_titles(html) == ["Python service"]
+
+
 def test_create_page_filters_by_text_and_tag(scaffold_portal: Portal) -> None:
     client = scaffold_portal.client
     assert _card_titles(client.get("/create", params={"q": "ROLL back"}).text) == ["Broken service"]
-    assert _card_titles(client.get("/create", params={"tag": "python"}).text) == ["Hello service"]
+    by_tag = _card_titles(client.get("/create", params={"tag": "python"}).text)
+    assert by_tag == ["Hello service", "Python service"]
     html = client.get("/create", params={"q": "nothing-matches-this"}).text
     assert _card_titles(html) == []
     assert re.search(r"<div class=\"empty\" data-gp-no-match>", html)

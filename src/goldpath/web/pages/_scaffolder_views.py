@@ -15,6 +15,7 @@ from goldpath.web.pages._views import entity_href as catalog_entity_href
 
 __all__ = [
     "FINISHED_STATUSES",
+    "PROVIDES_ANNOTATION",
     "TASK_STATUSES",
     "OutputLink",
     "PreviewFile",
@@ -33,6 +34,8 @@ __all__ = [
 
 TASK_STATUSES = ("open", "processing", "completed", "failed", "cancelled")
 FINISHED_STATUSES = frozenset({"completed", "failed", "cancelled"})
+PROVIDES_ANNOTATION = "goldpath.dev/provides"
+"""A Template annotation listing what the template gives you, one item per line."""
 _BINARY_SNIFF = 8192
 _MAX_PREVIEW_BYTES = 256 * 1024
 
@@ -78,6 +81,8 @@ class TemplateCard:
     owner: str | None
     owner_href: str | None
     type: str | None
+    provides: tuple[str, ...] = ()
+    """What the template gives you, from its ``goldpath.dev/provides`` annotation."""
 
     @property
     def href(self) -> str:
@@ -94,7 +99,9 @@ class TemplateCard:
     @property
     def search_text(self) -> str:
         """Everything the text filter looks in, lower-cased."""
-        return " ".join([self.title, self.name, self.description, *self.tags]).lower()
+        return " ".join(
+            [self.title, self.name, self.description, *self.tags, *self.provides]
+        ).lower()
 
 
 def template_card(entity: Mapping[str, Any]) -> TemplateCard:
@@ -110,6 +117,7 @@ def template_card(entity: Mapping[str, Any]) -> TemplateCard:
         else None
     )
     tags = meta.get("tags") or []
+    provides = (meta.get("annotations") or {}).get(PROVIDES_ANNOTATION)
     return TemplateCard(
         ref=f"template:{namespace}/{name}".lower(),
         namespace=namespace,
@@ -120,6 +128,7 @@ def template_card(entity: Mapping[str, Any]) -> TemplateCard:
         owner=owner if isinstance(owner, str) and owner else None,
         owner_href=owner_href,
         type=str(spec["type"]) if spec.get("type") else None,
+        provides=tuple(line.strip() for line in str(provides or "").splitlines() if line.strip()),
     )
 
 

@@ -5,7 +5,7 @@ const globals = require('globals');
 
 module.exports = [
   {
-    ignores: ['node_modules/', 'coverage/', 'reports/', '.npm/', '.gitlab-ci-local/'],
+    ignores: ['node_modules/', 'coverage/', 'reports/', '.npm/', '.cache/', '.gitlab-ci-local/'],
   },
   js.configs.recommended,
   {

@@ -7,7 +7,7 @@ module.exports = {
   testTimeout: 20000,
   roots: ['<rootDir>/test'],
   testPathIgnorePatterns: ['/node_modules/', '/.gitlab-ci-local/'],
-  modulePathIgnorePatterns: ['<rootDir>/.gitlab-ci-local/', '<rootDir>/.npm/'],
+  modulePathIgnorePatterns: ['<rootDir>/.gitlab-ci-local/', '<rootDir>/.npm/', '<rootDir>/.cache/'],
   collectCoverageFrom: ['src/**/*.js'],
   coverageDirectory: 'coverage',
   coverageReporters: ['text', 'text-summary', 'cobertura', 'lcov'],

@@ -4,8 +4,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const DEFAULT_PORT = ${{ values.port }};
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8000;
 
-function parseInteger(env, key, fallback, { min, max }) {
-  const raw = env[key];
+function parseInteger(key, raw, fallback, { min, max }) {
   if (raw === undefined || raw === '') {
     return fallback;
   }
@@ -27,14 +26,16 @@ function loadConfig(env = process.env) {
   }
   return {
     serviceName: '${{ values.name }}',
-    port: parseInteger(env, 'PORT', DEFAULT_PORT, { min: 0, max: 65535 }),
+    port: parseInteger('PORT', env.PORT, DEFAULT_PORT, { min: 0, max: 65535 }),
     logLevel,
     // Kubernetes sends SIGKILL after terminationGracePeriodSeconds (30 s by default);
     // forcing connections closed earlier keeps the exit ours.
-    shutdownTimeoutMs: parseInteger(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS, {
-      min: 0,
-      max: 600000,
-    }),
+    shutdownTimeoutMs: parseInteger(
+      'SHUTDOWN_TIMEOUT_MS',
+      env.SHUTDOWN_TIMEOUT_MS,
+      DEFAULT_SHUTDOWN_TIMEOUT_MS,
+      { min: 0, max: 600000 },
+    ),
   };
 }
 

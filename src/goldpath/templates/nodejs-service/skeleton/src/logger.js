@@ -27,7 +27,7 @@ function createLogger({ serviceName, logLevel }, destination = undefined) {
 
 /** Pick the request id: the caller's X-Request-Id when valid, otherwise a new UUID. */
 function requestIdFor(req) {
-  const incoming = req.headers[REQUEST_ID_HEADER];
+  const incoming = req.get(REQUEST_ID_HEADER);
   if (typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming)) {
     return incoming;
   }

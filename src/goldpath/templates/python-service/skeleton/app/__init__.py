@@ -1,0 +1,1 @@
+"""The ${{ values.name }} service: a FastAPI application served by uvicorn."""
