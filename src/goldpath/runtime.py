@@ -1,12 +1,21 @@
-"""Runtime: the services built once from Settings, shared by the web app and the CLI.
+"""The composition root: every service built once from Settings and handed its dependencies.
 
-Each package contributes its service as a cached property here, so there is exactly
-one place that decides how the parts are wired together.
+This is the one place that knows how the parts fit together. It builds the database,
+the git hosts, the AWS clients and the catalog, makes the scaffolder's actions from
+them (each action factory is handed what it uses), and wires the scaffolder's parts
+(templates, task creation, execution, recovery, workers) from those. The web app and
+the CLI take the parts they need from here and pass them on; nothing else looks a
+dependency up on this object (``tests/test_architecture.py`` holds every module to that).
+
+Each part is built on first use (a cached property), so a CLI command that only reads
+the catalog never imports the scaffolder, and portal start-up stays fast.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
@@ -15,8 +24,19 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
-    from goldpath.scaffolder import ScaffolderService
+    from goldpath.scaffolder import (
+        ActionProvider,
+        ActionRegistry,
+        DryRunner,
+        TaskCreator,
+        TaskExecutor,
+        TaskRecovery,
+        TaskStore,
+        TaskWorkers,
+        Templates,
+    )
 
 __all__ = ["BackgroundService", "Runtime"]
 
@@ -34,18 +54,50 @@ class BackgroundService(Protocol):
 
 
 class Runtime:
-    """Owns the database and every service; ``start()`` migrates and starts loops."""
+    """Owns the database and every service; ``start()`` migrates and starts loops.
 
-    def __init__(self, settings: Settings) -> None:
+    ``action_providers`` replaces the action providers the registry is built from (the
+    built-ins and installed plugins by default); a test adds its own actions this way,
+    and a second process given the same providers can run the first one's persisted undo.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        action_providers: Iterable[str | ActionProvider] | None = None,
+    ) -> None:
         self.settings = settings
+        self._action_providers = tuple(action_providers) if action_providers is not None else None
         self._background: list[BackgroundService] = []
         self._started = False
+        self.wakeup = threading.Event()
+        """Set when a task is queued; idle task workers wait on it."""
+
+    # -- external systems -------------------------------------------------------------------
 
     @cached_property
     def database(self) -> Database:
         """The one database of this process."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
         return Database(self.settings.resolved_database_url)
+
+    @cached_property
+    def git_hosts(self) -> GitHosts:
+        """Git hosts: GitLab/GitHub integrations, and the local host (bare repos)."""
+        from goldpath.providers.git import GitHosts
+
+        return GitHosts(self.settings)
+
+    @cached_property
+    def aws(self) -> AwsClients:
+        """AWS clients for the platform's region (made on first use; moto in tests)."""
+        from goldpath.providers import AwsClients
+
+        platform = self.settings.platform
+        return AwsClients(region=platform.aws_region, endpoint_url=platform.aws_endpoint_url)
+
+    # -- catalog ----------------------------------------------------------------------------
 
     @cached_property
     def catalog(self) -> CatalogService:
@@ -62,21 +114,86 @@ class Runtime:
         )
         return catalog
 
-    @cached_property
-    def git_hosts(self) -> GitHosts:
-        """Git hosts: GitLab/GitHub integrations, and the local host (bare repos)."""
-        from goldpath.providers.git import GitHosts
-
-        return GitHosts(self.settings)
+    # -- scaffolder -------------------------------------------------------------------------
 
     @cached_property
-    def scaffolder(self) -> ScaffolderService:
-        """The scaffolder; its task workers run as a background service."""
-        from goldpath.scaffolder import ScaffolderService, TaskWorkers
+    def actions(self) -> ActionRegistry:
+        """Every action, each made by its factory from the dependencies it names."""
+        from goldpath.scaffolder import ACTION_PROVIDERS, ActionDeps, ActionRegistry
 
-        scaffolder = ScaffolderService(database=self.database, settings=self.settings, runtime=self)
-        self.add_background(TaskWorkers(scaffolder))
-        return scaffolder
+        deps = ActionDeps(
+            settings=self.settings, git_hosts=self.git_hosts, catalog=self.catalog, aws=self.aws
+        )
+        providers = (
+            self._action_providers if self._action_providers is not None else ACTION_PROVIDERS
+        )
+        return ActionRegistry.from_providers(deps, providers)
+
+    @cached_property
+    def templates(self) -> Templates:
+        """Template entities of the catalog, parsed and checked against the actions."""
+        from goldpath.scaffolder import Templates
+
+        return Templates(self.catalog, self.actions)
+
+    @cached_property
+    def task_store(self) -> TaskStore:
+        """Tasks, their steps, undo records and events in the database."""
+        from goldpath.scaffolder import TaskStore
+
+        return TaskStore(self.database)
+
+    @cached_property
+    def task_creator(self) -> TaskCreator:
+        """Validates values, checks and reserves names, and queues tasks."""
+        from goldpath.scaffolder import NameOwners, TaskCreator
+
+        names = NameOwners(
+            catalog=self.catalog,
+            hosts=self.git_hosts,
+            registry=self.actions,
+            settings=self.settings,
+        )
+        return TaskCreator(
+            templates=self.templates, store=self.task_store, names=names, queued=self.wakeup.set
+        )
+
+    @cached_property
+    def task_executor(self) -> TaskExecutor:
+        """Runs claimed tasks with the registry's actions."""
+        from goldpath.scaffolder import TaskExecutor
+
+        return TaskExecutor(store=self.task_store, registry=self.actions, settings=self.settings)
+
+    @cached_property
+    def task_recovery(self) -> TaskRecovery:
+        """Rolls back tasks whose worker died, from their persisted undo records."""
+        from goldpath.scaffolder import TaskRecovery
+
+        return TaskRecovery(store=self.task_store, registry=self.actions, settings=self.settings)
+
+    @cached_property
+    def task_workers(self) -> TaskWorkers:
+        """The in-process worker threads; they run as a background service."""
+        from goldpath.scaffolder import TaskWorkers
+
+        workers = TaskWorkers(
+            executor=self.task_executor,
+            recovery=self.task_recovery,
+            settings=self.settings,
+            wakeup=self.wakeup,
+        )
+        self.add_background(workers)
+        return workers
+
+    @cached_property
+    def dry_runner(self) -> DryRunner:
+        """Dry runs (``POST /dry-run``) and the Create form's Preview."""
+        from goldpath.scaffolder import DryRunner
+
+        return DryRunner(registry=self.actions, settings=self.settings, templates=self.templates)
+
+    # -- lifecycle --------------------------------------------------------------------------
 
     def prepare(self) -> None:
         """Create the home folder and apply migrations; safe to call more than once."""
@@ -93,7 +210,8 @@ class Runtime:
         """Prepare the database and start every background loop."""
         self.prepare()
         _ = self.catalog  # registers the catalog's refresh loop before loops start
-        self.scaffolder.register_builtin_templates()  # also registers the task workers
+        self.templates.register_builtin()
+        _ = self.task_workers  # registers the task workers
         self._started = True
         for service in self._background:
             service.start()

@@ -84,7 +84,7 @@ def run_live_server(home: Path, *, seed: bool = True, **overrides: Any) -> Itera
         if not server.started:
             raise RuntimeError("the goldpath test server did not start")
         if seed:
-            seed_demo(runtime)
+            seed_demo(runtime.catalog)
         yield LiveServer(base_url=f"http://127.0.0.1:{port}", settings=settings, runtime=runtime)
     finally:
         server.should_exit = True

@@ -1,4 +1,8 @@
-"""Scaffolder test helpers: a runtime with a real catalog, template folders, test actions."""
+"""Scaffolder test helpers: a runtime with a real catalog, template folders, test actions.
+
+The test actions are added the way a plugin adds actions: a provider function beside the
+built-in ones (``TEST_PROVIDERS``), so the composition root builds one registry with all.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,27 @@ import yaml
 from pydantic import Field
 
 from goldpath.config import Settings
+from goldpath.providers.git import GitHosts
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
+    ACTION_PROVIDERS,
     Action,
     ActionContext,
+    ActionDeps,
     ActionInput,
+    ActionProvider,
     ActionRegistry,
-    ScaffolderService,
+    TaskExecutor,
+    TaskWorkers,
     UndoEnv,
+)
+from goldpath.scaffolder.actions import (
+    catalog_write,
+    debug_log,
+    fetch_plain,
+    fetch_template,
+    fs_delete,
+    fs_rename,
 )
 from goldpath.scaffolder.errors import ScaffolderError
 
@@ -93,15 +110,41 @@ wait = Action(id="test:wait", description="Waits for a flag file.", input=WaitIn
 TEST_ACTIONS: tuple[Action, ...] = (world_write, fail, wait)
 
 
-def test_registry() -> ActionRegistry:
-    """The default registry plus the test actions."""
-    registry = ActionRegistry.default()
-    for action in TEST_ACTIONS:
-        registry.register(action)
-    return registry
+def provide_test_actions(deps: ActionDeps) -> tuple[Action, ...]:
+    """The test actions (they need none of the dependencies)."""
+    del deps
+    return TEST_ACTIONS
 
 
-test_registry.__test__ = False  # type: ignore[attr-defined]
+TEST_PROVIDERS: tuple[str | ActionProvider, ...] = (*ACTION_PROVIDERS, provide_test_actions)
+"""The built-in actions plus the test actions."""
+
+
+def workspace_registry(home: Path) -> ActionRegistry:
+    """The built-ins that work on the workspace alone, plus the test actions: what a runner
+    test needs, made from their factories without a catalog or a database."""
+    hosts = GitHosts(Settings(home=home))
+    return ActionRegistry(
+        [
+            fetch_template(hosts),
+            fetch_plain(hosts),
+            fs_rename(),
+            fs_delete(),
+            debug_log(),
+            catalog_write(),
+            *TEST_ACTIONS,
+        ]
+    )
+
+
+def test_runtime(settings: Settings) -> Runtime:
+    """A prepared runtime whose registry holds the built-ins and the test actions."""
+    runtime = Runtime(settings, action_providers=TEST_PROVIDERS)
+    runtime.prepare()
+    return runtime
+
+
+test_runtime.__test__ = False  # type: ignore[attr-defined]
 
 
 def write_template(
@@ -152,32 +195,32 @@ def template_entity(path: Path) -> dict[str, Any]:
     return entity
 
 
-def drain(service: ScaffolderService, worker_id: str = "test-worker") -> int:
+def drain(executor: TaskExecutor, worker_id: str = "test-worker") -> int:
     """Run every open task in this thread; returns how many ran."""
     count = 0
-    while service.run_next(worker_id) is not None:
+    while executor.run_next(worker_id) is not None:
         count += 1
     return count
 
 
+def task_workers(runtime: Runtime, count: int) -> TaskWorkers:
+    """``count`` worker threads on the runtime's executor and recovery (not started)."""
+    return TaskWorkers(
+        executor=runtime.task_executor,
+        recovery=runtime.task_recovery,
+        settings=runtime.settings,
+        wakeup=runtime.wakeup,
+        count=count,
+    )
+
+
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
-    """A prepared runtime (SQLite, catalog, local git host) with no background loops."""
-    rt = Runtime(settings)
-    rt.prepare()
+    """A prepared runtime (SQLite, catalog, local git host, the built-in and test actions)
+    with no background loops."""
+    rt = test_runtime(settings)
     yield rt
     rt.stop()
-
-
-@pytest.fixture
-def service(runtime: Runtime) -> ScaffolderService:
-    """A scaffolder service with the test actions, sharing the runtime's catalog."""
-    return ScaffolderService(
-        database=runtime.database,
-        settings=runtime.settings,
-        registry=test_registry(),
-        runtime=runtime,
-    )
 
 
 @pytest.fixture

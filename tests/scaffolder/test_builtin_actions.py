@@ -10,11 +10,14 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.scaffolder.conftest import workspace_registry
 
-from goldpath.scaffolder import ActionContext, ActionRegistry
+from goldpath.runtime import Runtime
+from goldpath.scaffolder import ActionContext
 from goldpath.scaffolder.errors import ActionInputError, PathEscapeError
 
-REGISTRY = ActionRegistry.default()
+# The workspace actions need no catalog or database: their factories are called directly.
+REGISTRY = workspace_registry(Path("/nonexistent/goldpath-home"))
 
 
 def _run(action_id: str, workspace: Path, raw: dict[str, Any], **extra: Any) -> ActionContext:
@@ -150,6 +153,6 @@ def test_debug_log_lists_the_workspace(tmp_path: Path) -> None:
     assert lines[2] == "d/f.txt:\nhello"
 
 
-def test_catalog_register_needs_one_of_its_two_forms() -> None:
+def test_catalog_register_needs_one_of_its_two_forms(runtime: Runtime) -> None:
     with pytest.raises(ActionInputError, match="catalogInfoUrl"):
-        REGISTRY.get("catalog:register").parse_input({"catalogInfoPath": "/x.yaml"})
+        runtime.actions.get("catalog:register").parse_input({"catalogInfoPath": "/x.yaml"})

@@ -7,8 +7,7 @@ import threading
 import pytest
 
 from goldpath.db import Database
-from goldpath.scaffolder import TaskStore, UndoRecord
-from goldpath.scaffolder._service import TaskSink
+from goldpath.scaffolder import TaskSink, TaskStore, UndoRecord
 
 STEPS = [
     {"id": step, "name": step.upper(), "action": "debug:log", "status": "open"}

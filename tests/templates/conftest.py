@@ -57,12 +57,11 @@ def create_service(
     runtime = Runtime(settings)
     runtime.prepare()
     try:
-        scaffolder = runtime.scaffolder
-        scaffolder.register_builtin_templates()
-        task_id = scaffolder.create_task(TEMPLATE_REF, parameters)
-        while scaffolder.run_next("templates-tests") is not None:
+        runtime.templates.register_builtin()
+        task_id = runtime.task_creator.create(TEMPLATE_REF, parameters)
+        while runtime.task_executor.run_next("templates-tests") is not None:
             pass
-        task = scaffolder.get_task(task_id)
+        task = runtime.task_store.get(task_id)
         assert task.status == "completed", task.error
         output = dict(task.output or {})
     finally:

@@ -101,9 +101,9 @@ def test_create_registers_the_component_with_its_owner_and_system(runtime: Runti
 def test_second_create_with_the_same_name_is_refused(
     created: CreatedService, runtime: Runtime
 ) -> None:
-    runtime.scaffolder.register_builtin_templates()
+    runtime.templates.register_builtin()
     with pytest.raises(NameReservedError):
-        runtime.scaffolder.create_task(TEMPLATE_REF, BASE_PARAMETERS)
+        runtime.task_creator.create(TEMPLATE_REF, BASE_PARAMETERS)
 
 
 def test_pipeline_deploys_the_image_the_gitops_repo_runs(

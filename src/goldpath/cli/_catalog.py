@@ -14,7 +14,7 @@ from rich.table import Table
 
 from goldpath.catalog import CatalogService, entity_problems, parse_filter_params
 from goldpath.catalog.errors import InvalidEntityError, LocationTargetNotFoundError
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import catalog_of
 from goldpath.cli._errors import run_guarded
 from goldpath.errors import FieldError
 
@@ -27,7 +27,7 @@ console = Console(highlight=False, soft_wrap=True)
 
 
 def _catalog(ctx: typer.Context) -> CatalogService:
-    return cli_context(ctx).runtime.catalog
+    return catalog_of(ctx)
 
 
 def _ref_of(entity: dict[str, Any]) -> str:

@@ -17,15 +17,21 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import (
+    dry_runner_of,
+    task_creator_of,
+    task_executor_of,
+    task_store_of,
+    templates_of,
+)
 from goldpath.cli._errors import run_guarded
 from goldpath.errors import FieldError, InvalidInputError
 from goldpath.scaffolder import (
     FINISHED,
     DryRunResult,
-    ScaffolderService,
     TaskIdentity,
     TaskRecord,
+    TaskStore,
 )
 
 __all__ = ["create_command", "tasks_app"]
@@ -41,13 +47,6 @@ STATUS_STYLE = {
     "cancelled": "[magenta]cancelled[/]",
     "skipped": "[dim]skipped[/]",
 }
-
-
-def _service(ctx: typer.Context) -> ScaffolderService:
-    runtime = cli_context(ctx).runtime
-    service = runtime.scaffolder
-    service.register_builtin_templates()
-    return service
 
 
 def _parse_sets(items: list[str]) -> dict[str, Any]:
@@ -141,20 +140,20 @@ def _print_dry_run(result: DryRunResult) -> None:
 
 
 def _follow(
-    service: ScaffolderService, task_id: str, runner: threading.Thread | None, *, quiet: bool
+    store: TaskStore, task_id: str, runner: threading.Thread | None, *, quiet: bool
 ) -> TaskRecord:
     last: int | None = None
-    task = service.get_task(task_id)
+    task = store.get(task_id)
     with Live(
         Group(_steps_table(task)), console=console, refresh_per_second=8, transient=quiet
     ) as live:
         while True:
-            for event in service.store.events(task_id, after=last):
+            for event in store.events(task_id, after=last):
                 last = event.id
                 message = event.body.get("message")
                 if event.type == "log" and message and "status" not in event.body and not quiet:
                     live.console.print(f"[dim]{message}[/]")
-            task = service.get_task(task_id)
+            task = store.get(task_id)
             live.update(Group(_steps_table(task)))
             if task.status in FINISHED and (runner is None or not runner.is_alive()):
                 break
@@ -185,12 +184,11 @@ def create_command(
     """Create something from a template, showing each step's progress and the output links."""
 
     def run() -> None:
-        service = _service(ctx)
-        parsed = service.get_template(template)
+        parsed = templates_of(ctx).get(template)
         values: dict[str, Any] = _load_values(values_file) if values_file else {}
         values.update(_parse_sets(sets or []))
         if dry_run:
-            result = service.dry_run(parsed, values)
+            result = dry_runner_of(ctx).run(parsed, values)
             if as_json:
                 typer.echo(json.dumps(result.as_dict(), indent=2))
             else:
@@ -199,23 +197,24 @@ def create_command(
                 raise typer.Exit(1)
             return
         identity = TaskIdentity(user_ref=f"user:default/{getpass.getuser()}".lower())
-        task_id = service.create_task(parsed, values, identity=identity)
+        task_id = task_creator_of(ctx).create(parsed, values, identity=identity)
+        store = task_store_of(ctx)
         if not as_json:
             console.print(f"task [bold]{task_id}[/] from {parsed.ref}")
         runner: threading.Thread | None = None
-        claimed = service.store.claim_task(task_id, f"cli-{task_id[:8]}")
+        claimed = store.claim_task(task_id, f"cli-{task_id[:8]}")
         if claimed is not None:
             runner = threading.Thread(
-                target=service.execute,
+                target=task_executor_of(ctx).execute,
                 args=(claimed,),
                 kwargs={"worker_id": f"cli-{task_id[:8]}"},
                 daemon=True,
             )
             runner.start()
-        task = _follow(service, task_id, runner, quiet=as_json)
+        task = _follow(store, task_id, runner, quiet=as_json)
         if runner is not None:
             runner.join()
-            task = service.get_task(task_id)
+            task = store.get(task_id)
         if as_json:
             typer.echo(json.dumps(task.as_dict(), indent=2))
         elif task.status == "completed":
@@ -241,7 +240,7 @@ def list_command(
     """List tasks, newest first."""
 
     def run() -> None:
-        items, total = cli_context(ctx).runtime.scaffolder.list_tasks(status=status, limit=limit)
+        items, total = task_store_of(ctx).list_tasks(status=status, limit=limit)
         if as_json:
             typer.echo(json.dumps([t.as_dict() for t in items], indent=2))
             return
@@ -272,9 +271,9 @@ def show_command(
     """Show a task: its steps, output links, or the error and what was rolled back."""
 
     def run() -> None:
-        service = cli_context(ctx).runtime.scaffolder
-        task = service.get_task(task_id)
-        log = service.store.events(task_id) if events else []
+        store = task_store_of(ctx)
+        task = store.get(task_id)
+        log = store.events(task_id) if events else []
         if as_json:
             data = task.as_dict()
             if events:
@@ -305,7 +304,7 @@ def cancel_command(
     """Cancel a task: an open one at once, a running one at its next step (it rolls back)."""
 
     def run() -> None:
-        status = cli_context(ctx).runtime.scaffolder.cancel_task(task_id)
+        status = task_store_of(ctx).request_cancel(task_id)
         if status == "cancelled":
             console.print(f"task {task_id} cancelled")
         else:

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import catalog_of, database_of, settings_of
 from goldpath.cli._errors import run_guarded
 
 __all__ = ["tokens_app"]
@@ -35,10 +35,9 @@ def _user_ref(ctx: typer.Context, user: str) -> str:
             errors=[FieldError("user", "kind", "tokens belong to User entities (user:ns/name)")],
         )
     text = stringify_entity_ref(ref)
-    runtime = cli_context(ctx).runtime
-    if text == GUEST_REF and runtime.settings.guest_enabled:
+    if text == GUEST_REF and settings_of(ctx).guest_enabled:
         return text
-    runtime.catalog.get_entity(text)  # raises a NotFound error naming the ref
+    catalog_of(ctx).get_entity(text)  # raises a NotFound error naming the ref
     return text
 
 
@@ -54,7 +53,7 @@ def create(
 
     def run() -> None:
         ref = _user_ref(ctx, user)
-        issued = TokenStore(cli_context(ctx).runtime.database).issue(ref, name)
+        issued = TokenStore(database_of(ctx)).issue(ref, name)
         if as_json:
             typer.echo(json.dumps({"id": issued.token.id, "user": ref, "token": issued.plaintext}))
             return
@@ -72,7 +71,7 @@ def list_tokens(ctx: typer.Context, user: str = USER_OPTION) -> None:
 
     def run() -> None:
         ref = _user_ref(ctx, user)
-        tokens = TokenStore(cli_context(ctx).runtime.database).list_for(ref)
+        tokens = TokenStore(database_of(ctx)).list_for(ref)
         if not tokens:
             console.print(f"{ref} has no API tokens")
             return
@@ -97,7 +96,7 @@ def revoke(
 
     def run() -> None:
         ref = _user_ref(ctx, user)
-        TokenStore(cli_context(ctx).runtime.database).revoke(ref, token_id)
+        TokenStore(database_of(ctx)).revoke(ref, token_id)
         console.print(f"[green]revoked[/] token {token_id} of {ref}")
 
     run_guarded(run)

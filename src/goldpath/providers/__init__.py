@@ -5,8 +5,11 @@
 
 from typing import Any
 
+from goldpath.providers._aws_clients import AwsClients
+
 __all__ = [
     "AwsAccessDeniedError",
+    "AwsClients",
     "AwsConflictError",
     "AwsError",
     "AwsNotFoundError",
@@ -15,9 +18,12 @@ __all__ = [
 ]
 
 
+_AWS_NAMES = frozenset(__all__) - {"AwsClients"}
+
+
 def __getattr__(name: str) -> Any:
     # The AWS helpers load boto3 (seconds of import time); only AWS users pay for it.
-    if name in __all__:
+    if name in _AWS_NAMES:
         from goldpath.providers import _aws
 
         return getattr(_aws, name)

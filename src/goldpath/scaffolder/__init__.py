@@ -4,7 +4,9 @@ from goldpath.scaffolder._actions import (
     ACTION_PROVIDERS,
     Action,
     ActionContext,
+    ActionDeps,
     ActionInput,
+    ActionProvider,
     ActionRegistry,
     IdentityLike,
     TaskIdentity,
@@ -12,7 +14,15 @@ from goldpath.scaffolder._actions import (
     UndoHandler,
     UndoRecord,
 )
-from goldpath.scaffolder._dryrun import DryRunFile, DryRunResult, decode_directory_contents, dry_run
+from goldpath.scaffolder._creation import EntitySearch, NameOwners, TaskCreator
+from goldpath.scaffolder._dryrun import (
+    DryRunFile,
+    DryRunner,
+    DryRunResult,
+    decode_directory_contents,
+    dry_run,
+)
+from goldpath.scaffolder._execution import TaskExecutor, TaskSink
 from goldpath.scaffolder._expressions import (
     FILTERS,
     make_environment,
@@ -21,6 +31,7 @@ from goldpath.scaffolder._expressions import (
     render_value,
 )
 from goldpath.scaffolder._paths import check_relative, resolve_inside
+from goldpath.scaffolder._recovery import TaskRecovery
 from goldpath.scaffolder._runner import (
     RollbackReport,
     RunOutcome,
@@ -31,7 +42,6 @@ from goldpath.scaffolder._runner import (
     run_undo,
     sample_output,
 )
-from goldpath.scaffolder._service import ScaffolderService, TaskSink
 from goldpath.scaffolder._skeleton import (
     SkeletonFile,
     read_tree,
@@ -51,6 +61,7 @@ from goldpath.scaffolder._template import (
     with_declared,
     with_defaults,
 )
+from goldpath.scaffolder._templates import TemplateEntities, Templates
 from goldpath.scaffolder._worker import TaskWorkers
 
 __all__ = [
@@ -61,24 +72,33 @@ __all__ = [
     "RESERVED_NAME_ANNOTATION",
     "Action",
     "ActionContext",
+    "ActionDeps",
     "ActionInput",
+    "ActionProvider",
     "ActionRegistry",
     "DryRunFile",
     "DryRunResult",
+    "DryRunner",
+    "EntitySearch",
     "IdentityLike",
+    "NameOwners",
     "RollbackReport",
     "RunOutcome",
     "RunSink",
-    "ScaffolderService",
     "SkeletonFile",
     "StepSpec",
+    "TaskCreator",
     "TaskEvent",
+    "TaskExecutor",
     "TaskIdentity",
     "TaskRecord",
+    "TaskRecovery",
     "TaskSink",
     "TaskStore",
     "TaskWorkers",
     "Template",
+    "TemplateEntities",
+    "Templates",
     "UndoEnv",
     "UndoHandler",
     "UndoRecord",

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from goldpath.config import Settings
 from goldpath.errors import FieldError, InvalidInputError
@@ -25,12 +25,10 @@ from goldpath.scaffolder._template import (
     with_declared,
     with_defaults,
 )
+from goldpath.scaffolder._templates import Templates
 from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
 
-if TYPE_CHECKING:
-    from goldpath.runtime import Runtime
-
-__all__ = ["DryRunFile", "DryRunResult", "decode_directory_contents", "dry_run"]
+__all__ = ["DryRunFile", "DryRunResult", "DryRunner", "decode_directory_contents", "dry_run"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +134,6 @@ def dry_run(
     values: Mapping[str, Any],
     *,
     registry: ActionRegistry,
-    runtime: Runtime | None = None,
     settings: Settings | None = None,
     secrets: Mapping[str, str] | None = None,
     directory_contents: Mapping[PurePosixPath, SkeletonFile] | None = None,
@@ -188,7 +185,6 @@ def dry_run(
             workspace=workspace,
             task_id=f"dry-run-{uuid.uuid4()}",
             sink=sink,
-            runtime=runtime,
             settings=settings,
             secrets=secrets,
             identity=identity,
@@ -219,3 +215,42 @@ def dry_run(
 def _as_bad_request(exc: TemplateValuesError) -> TemplateInvalidError:
     # Backstage answers a dry run with invalid values 400 (InputError), not 422
     return TemplateInvalidError(exc.message, errors=exc.errors)
+
+
+class DryRunner:
+    """Backstage's ``POST /dry-run`` and the Create form's Preview, with this registry."""
+
+    def __init__(
+        self, *, registry: ActionRegistry, settings: Settings, templates: Templates
+    ) -> None:
+        self.registry = registry
+        self.settings = settings
+        self.templates = templates
+
+    def run(
+        self,
+        template: Mapping[str, Any] | Template,
+        values: Mapping[str, Any],
+        *,
+        secrets: Mapping[str, str] | None = None,
+        directory_contents: Mapping[PurePosixPath, SkeletonFile] | None = None,
+        identity: IdentityLike | None = None,
+    ) -> DryRunResult:
+        """Run a template with no side effects and return log, output, steps and files."""
+        parsed = template if isinstance(template, Template) else parse_template(template)
+        self.templates.check_actions(parsed)
+        self.settings.workspace_root.mkdir(parents=True, exist_ok=True)
+        return dry_run(
+            parsed,
+            values,
+            registry=self.registry,
+            settings=self.settings,
+            secrets=secrets,
+            directory_contents=directory_contents,
+            identity=identity,
+            work_root=self.settings.workspace_root,
+        )
+
+    def preview(self, template_ref: str, values: Mapping[str, Any]) -> DryRunResult:
+        """The Create form's Preview: a dry run of a catalog template with its own files."""
+        return self.run(self.templates.get(template_ref), values)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from goldpath.config import PlatformSettings, Settings
 from goldpath.errors import GoldpathError
@@ -26,9 +26,6 @@ from goldpath.scaffolder._actions import (
 from goldpath.scaffolder._expressions import render_value
 from goldpath.scaffolder._template import StepSpec, Template
 from goldpath.scaffolder.errors import ExpressionError, TaskCancelledError
-
-if TYPE_CHECKING:
-    from goldpath.runtime import Runtime
 
 __all__ = [
     "RollbackReport",
@@ -181,7 +178,6 @@ def run_undo(
     stack: Sequence[tuple[UndoRecord, Callable[[], None] | None]],
     *,
     registry: ActionRegistry,
-    runtime: Runtime | None,
     task_id: str,
     log_line: Callable[[str], None],
 ) -> RollbackReport:
@@ -198,7 +194,7 @@ def run_undo(
                 handler = action.undo.get(record.kind)
                 if handler is None:
                     raise RuntimeError(f"action {record.action_id} has no undo {record.kind!r}")
-                handler(UndoEnv(runtime, task_id, log_line), dict(record.params))
+                handler(UndoEnv(task_id, log_line), dict(record.params))
             else:
                 undo()
         except Exception as exc:  # one failed undo must not stop the others
@@ -221,7 +217,6 @@ def run_template(
     workspace: Path,
     task_id: str,
     sink: RunSink,
-    runtime: Runtime | None = None,
     settings: Settings | None = None,
     secrets: Mapping[str, str] | None = None,
     identity: IdentityLike | None = None,
@@ -229,7 +224,6 @@ def run_template(
 ) -> RunOutcome:
     """Run every step in order; on failure or cancel, undo what this run created, in reverse."""
     secrets = dict(secrets or {})
-    settings = settings if settings is not None else (runtime.settings if runtime else None)
     step_outputs: dict[str, dict[str, Any]] = {}
     context = expression_context(
         values=values, identity=identity, secrets=secrets, settings=settings, steps=step_outputs
@@ -253,7 +247,6 @@ def run_template(
             step.id,
             workspace=workspace,
             task_id=task_id,
-            runtime=runtime,
             dry_run=dry_run,
             secrets=secrets,
             identity=identity,
@@ -330,7 +323,6 @@ def run_template(
         report = run_undo(
             stack,
             registry=registry,
-            runtime=runtime,
             task_id=task_id,
             log_line=lambda line: sink.log(line),
         )
@@ -362,7 +354,6 @@ def _run_action(
     *,
     workspace: Path,
     task_id: str,
-    runtime: Runtime | None,
     dry_run: bool,
     secrets: Mapping[str, str],
     identity: IdentityLike | None,
@@ -382,7 +373,6 @@ def _run_action(
         step_id=step_id,
         workspace=workspace,
         task_id=task_id,
-        runtime=runtime,
         dry_run=dry_run,
         secrets=secrets,
         identity=identity,

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from goldpath.catalog import LocationRecord
 from goldpath.errors import ConflictError, FieldError, GoldpathError
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput, UndoEnv
 from goldpath.scaffolder._paths import resolve_inside
 from goldpath.scaffolder.errors import ActionInputError, ScaffolderError
 
-__all__ = ["catalog_register", "catalog_write"]
+__all__ = ["CatalogLocations", "catalog_register", "catalog_write"]
+
+
+class CatalogLocations(Protocol):
+    """The part of the catalog ``catalog:register`` uses: adding and removing locations."""
+
+    def add_location(self, type_: str, target: str) -> tuple[LocationRecord, list[dict[str, Any]]]:
+        """Register a location and ingest it; returns it and the entities it produced."""
+
+    def remove_location(self, location_id: str) -> None:
+        """Unregister a location and delete its entities."""
 
 
 class CatalogRegisterInput(ActionInput):
@@ -88,24 +100,48 @@ def _location_of(url: str) -> tuple[str, str]:
     return "url", url
 
 
-def _register(ctx: ActionContext, params: CatalogRegisterInput) -> None:
-    if ctx.runtime is None:
-        raise ScaffolderError("catalog:register needs the runtime's catalog")
-    catalog = ctx.runtime.catalog
-    url = params.url
-    ctx.log(f"Registering {url} in the catalog")
-    try:
-        location, entities = catalog.add_location(*_location_of(url))
-    except GoldpathError as exc:
-        if params.optional:
-            ctx.log(f"Registration of {url} failed and is optional: {exc.message}")
-            return
-        raise
-    ctx.on_rollback(
-        f"remove catalog location {url} and its entities",
-        kind="remove-location",
-        params={"locationId": str(location.id), "target": url},
+def catalog_register(catalog: CatalogLocations) -> Action:
+    """``catalog:register``: registers a catalog-info.yaml URL as a location of ``catalog``."""
+
+    def register(ctx: ActionContext, params: CatalogRegisterInput) -> None:
+        url = params.url
+        ctx.log(f"Registering {url} in the catalog")
+        try:
+            location, entities = catalog.add_location(*_location_of(url))
+        except GoldpathError as exc:
+            if params.optional:
+                ctx.log(f"Registration of {url} failed and is optional: {exc.message}")
+                return
+            raise
+        ctx.on_rollback(
+            f"remove catalog location {url} and its entities",
+            kind="remove-location",
+            params={"locationId": str(location.id), "target": url},
+        )
+        _check_registered(ctx, params, url, location, entities)
+
+    def undo_remove_location(env: UndoEnv, params: Mapping[str, Any]) -> None:
+        catalog.remove_location(params["locationId"])
+        env.log(f"Removed catalog location {params.get('target', params['locationId'])}")
+
+    return Action(
+        id="catalog:register",
+        description="Registers a catalog-info.yaml URL as a catalog location.",
+        input=CatalogRegisterInput,
+        output=CatalogRegisterOutput,
+        handler=register,
+        supports_dry_run=False,
+        undo={"remove-location": undo_remove_location},
     )
+
+
+def _check_registered(
+    ctx: ActionContext,
+    params: CatalogRegisterInput,
+    url: str,
+    location: LocationRecord,
+    entities: list[dict[str, Any]],
+) -> None:
     key = f"{location.type}:{location.target}"
     ours = [
         e
@@ -134,13 +170,6 @@ def _register(ctx: ActionContext, params: CatalogRegisterInput) -> None:
     ctx.log(f"Registered {ref}")
 
 
-def _undo_remove_location(env: UndoEnv, params: dict[str, Any]) -> None:
-    if env.runtime is None:
-        raise ScaffolderError("cannot remove a catalog location without the runtime")
-    env.runtime.catalog.remove_location(params["locationId"])
-    env.log(f"Removed catalog location {params.get('target', params['locationId'])}")
-
-
 def _write(ctx: ActionContext, params: CatalogWriteInput) -> None:
     target = resolve_inside(ctx.workspace, params.file_path, field="input.filePath")
     if "kind" not in params.entity or "metadata" not in params.entity:
@@ -153,20 +182,12 @@ def _write(ctx: ActionContext, params: CatalogWriteInput) -> None:
     ctx.log(f"Wrote {params.file_path}")
 
 
-catalog_register = Action(
-    id="catalog:register",
-    description="Registers a catalog-info.yaml URL as a catalog location.",
-    input=CatalogRegisterInput,
-    output=CatalogRegisterOutput,
-    handler=_register,
-    supports_dry_run=False,
-    undo={"remove-location": _undo_remove_location},
-)
-
-catalog_write = Action(
-    id="catalog:write",
-    description="Writes a catalog entity as YAML into the workspace.",
-    input=CatalogWriteInput,
-    handler=_write,
-    supports_dry_run=True,
-)
+def catalog_write() -> Action:
+    """``catalog:write``: writes a catalog entity as YAML into the workspace."""
+    return Action(
+        id="catalog:write",
+        description="Writes a catalog entity as YAML into the workspace.",
+        input=CatalogWriteInput,
+        handler=_write,
+        supports_dry_run=True,
+    )

@@ -19,7 +19,7 @@ from goldpath.catalog import (
 )
 from goldpath.catalog.errors import InvalidLocationError
 from goldpath.errors import FieldError
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import catalog_service
 
 __all__ = ["router"]
 
@@ -32,7 +32,7 @@ FILTER_HELP = (
 
 
 def _catalog(request: Request) -> CatalogService:
-    return runtime_of(request).catalog
+    return catalog_service(request)
 
 
 @router.get("/entities", summary="List entities (Backstage's GET /entities)")

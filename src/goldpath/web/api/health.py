@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import text
 
 from goldpath import __version__
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import DatabaseDep
 
 __all__ = ["router"]
 
@@ -20,8 +20,8 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", include_in_schema=False)
-def readyz(request: Request) -> dict[str, str]:
+def readyz(database: DatabaseDep) -> dict[str, str]:
     """Readiness: the database answers."""
-    with runtime_of(request).database.session() as session:
+    with database.session() as session:
         session.execute(text("SELECT 1"))
     return {"status": "ready"}

@@ -12,8 +12,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from goldpath.scaffolder import FINISHED, ScaffolderService, TaskEvent, decode_directory_contents
-from goldpath.web._deps import runtime_of
+from goldpath.scaffolder import FINISHED, TaskEvent, decode_directory_contents
+from goldpath.web._deps import (
+    ActionsDep,
+    DryRunnerDep,
+    TaskCreatorDep,
+    TaskStoreDep,
+    TemplatesDep,
+)
 from goldpath.web.auth import CurrentIdentity
 
 __all__ = ["router"]
@@ -21,10 +27,6 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/scaffolder/v2", tags=["scaffolder"])
 
 SSE_POLL_SECONDS = 0.2
-
-
-def _scaffolder(request: Request) -> ScaffolderService:
-    return runtime_of(request).scaffolder
 
 
 class CreateTaskBody(BaseModel):
@@ -57,17 +59,17 @@ class DryRunBody(BaseModel):
 
 
 @router.get("/actions", summary="Every registered action with its input and output schemas")
-def list_actions(request: Request) -> list[dict[str, Any]]:
+def list_actions(registry: ActionsDep) -> list[dict[str, Any]]:
     """Backstage's action list."""
-    return [action.schema() for action in _scaffolder(request).registry.list()]
+    return [action.schema() for action in registry.list()]
 
 
 @router.post("/tasks", status_code=201, summary="Create a task from a template")
 def create_task(
-    request: Request, body: CreateTaskBody, identity: CurrentIdentity
+    body: CreateTaskBody, identity: CurrentIdentity, creator: TaskCreatorDep
 ) -> dict[str, str]:
     """Validates values (422 with every problem), reserves the name (409), queues the task."""
-    task_id = _scaffolder(request).create_task(
+    task_id = creator.create(
         body.template_ref, body.values, identity=identity, secrets=body.secrets
     )
     return {"id": task_id}
@@ -75,55 +77,54 @@ def create_task(
 
 @router.get("/tasks", summary="List tasks, newest first")
 def list_tasks(
-    request: Request,
+    store: TaskStoreDep,
     created_by: str | None = Query(default=None, alias="createdBy"),
     status: str | None = Query(default=None),
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     """Backstage's ``{tasks, totalTasks}``."""
-    items, total = _scaffolder(request).list_tasks(
+    items, total = store.list_tasks(
         created_by=created_by, status=status, limit=limit, offset=offset
     )
     return {"tasks": [task.as_dict() for task in items], "totalTasks": total}
 
 
 @router.get("/tasks/{task_id}", summary="One task: status, spec, steps, output")
-def get_task(request: Request, task_id: str) -> dict[str, Any]:
+def get_task(task_id: str, store: TaskStoreDep) -> dict[str, Any]:
     """The task in Backstage's shape plus per-step state."""
-    return _scaffolder(request).get_task(task_id).as_dict()
+    return store.get(task_id).as_dict()
 
 
 @router.post("/tasks/{task_id}/cancel", summary="Cancel a task (it rolls back)")
-def cancel_task(request: Request, task_id: str, identity: CurrentIdentity) -> dict[str, str]:
+def cancel_task(task_id: str, identity: CurrentIdentity, store: TaskStoreDep) -> dict[str, str]:
     """An open task is cancelled at once; a running one stops at its next check and rolls back."""
     del identity  # signing in is the requirement; any signed-in user may cancel
-    status = _scaffolder(request).cancel_task(task_id)
+    status = store.request_cancel(task_id)
     return {"status": status}
 
 
 @router.get("/tasks/{task_id}/events", summary="The task's event log")
 def task_events(
-    request: Request, task_id: str, after: int | None = Query(default=None)
+    task_id: str, store: TaskStoreDep, after: int | None = Query(default=None)
 ) -> list[dict[str, Any]]:
     """Events in order, optionally only after an event id."""
-    service = _scaffolder(request)
-    service.get_task(task_id)
-    return [event.as_dict() for event in service.store.events(task_id, after=after)]
+    store.get(task_id)
+    return [event.as_dict() for event in store.events(task_id, after=after)]
 
 
 @router.get("/tasks/{task_id}/eventstream", summary="The task's events as server-sent events")
 async def task_eventstream(
-    request: Request, task_id: str, after: int | None = Query(default=None)
+    request: Request, task_id: str, store: TaskStoreDep, after: int | None = Query(default=None)
 ) -> StreamingResponse:
     """Every event (``event: <type>``), then new ones as they happen, until the task ends."""
-    service = _scaffolder(request)
-    await anyio.to_thread.run_sync(service.get_task, task_id)
+    service = store
+    await anyio.to_thread.run_sync(service.get, task_id)
     last_header = request.headers.get("last-event-id")
     start = int(last_header) if last_header and last_header.isdigit() else after
 
     def events_after(last: int | None) -> list[TaskEvent]:
-        return service.store.events(task_id, after=last)
+        return service.events(task_id, after=last)
 
     async def stream() -> AsyncIterator[str]:
         last = start
@@ -136,7 +137,7 @@ async def task_eventstream(
                 if event.type in ("completion", "cancelled"):
                     return
             if not events:
-                task = await anyio.to_thread.run_sync(service.get_task, task_id)
+                task = await anyio.to_thread.run_sync(service.get, task_id)
                 if task.status in FINISHED:
                     if not await anyio.to_thread.run_sync(events_after, last):
                         return
@@ -157,21 +158,21 @@ async def task_eventstream(
     summary="A template's parameter pages",
 )
 def template_parameter_schema(
-    request: Request, namespace: str, kind: str, name: str
+    namespace: str, kind: str, name: str, templates: TemplatesDep
 ) -> dict[str, Any]:
     """Backstage's ``{title, description, steps: [{title, description, schema}]}``."""
-    return _scaffolder(request).parameter_schema(f"{kind}:{namespace}/{name}")
+    return templates.parameter_schema(f"{kind}:{namespace}/{name}")
 
 
 @router.post("/dry-run", summary="Run a template with no side effects")
-def dry_run(request: Request, body: DryRunBody, identity: CurrentIdentity) -> JSONResponse:
+def dry_run(body: DryRunBody, identity: CurrentIdentity, runner: DryRunnerDep) -> JSONResponse:
     """Validates values (400), runs the steps in a throw-away workspace, returns the files."""
     contents = None
     if body.directory_contents is not None:
         contents = decode_directory_contents(
             [entry.model_dump(by_alias=True) for entry in body.directory_contents]
         )
-    result = _scaffolder(request).dry_run(
+    result = runner.run(
         body.template,
         body.values,
         secrets=body.secrets,

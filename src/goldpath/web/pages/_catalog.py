@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from goldpath.catalog import CatalogService, EntityRef
-from goldpath.web._deps import runtime_of, settings_of
+from goldpath.web._deps import catalog_service, settings_of
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._graph import relation_graph
@@ -173,7 +173,7 @@ def catalog_page(
     limit: int = Query(PAGE_SIZES[0], ge=1, le=PAGE_SIZES[-1]),
 ) -> Response:
     """The catalog table: facet filters, full-text search and cursor pagination."""
-    catalog = runtime_of(request).catalog
+    catalog = catalog_service(request)
     selected = {"kind": kind, "type": type, "owner": owner, "lifecycle": lifecycle, "tag": tag}
     selected = {k: v.strip() for k, v in selected.items() if v.strip()}
     filters: dict[str, str | list[str]] = {FILTER_FIELDS[k]: v for k, v in selected.items()}
@@ -274,7 +274,7 @@ def entity_page(
 ) -> Response:
     """An entity: overview, links, relations (list and picture), raw YAML; groups and users
     also show their members or groups and what they own."""
-    catalog = runtime_of(request).catalog
+    catalog = catalog_service(request)
     entity = catalog.get_entity(EntityRef(kind=kind, namespace=namespace, name=name))
     ref = entity_ref_of(entity)
     spec = entity.get("spec") if isinstance(entity.get("spec"), dict) else {}

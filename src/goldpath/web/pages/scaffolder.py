@@ -15,11 +15,18 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from goldpath.catalog import parse_filter_params
+from goldpath.catalog import CatalogService, parse_filter_params
+from goldpath.config import Settings
 from goldpath.errors import ConflictError, FieldError, InvalidInputError
-from goldpath.runtime import Runtime
-from goldpath.scaffolder import ScaffolderService, Template, validate_values
-from goldpath.web._deps import runtime_of
+from goldpath.scaffolder import Template, validate_values
+from goldpath.web._deps import (
+    CatalogDep,
+    TaskCreatorDep,
+    TaskStoreDep,
+    TemplatesDep,
+    catalog_service,
+    settings_of,
+)
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._render import render
 from goldpath.web.pages._scaffolder_form import (
@@ -45,10 +52,6 @@ _PICKER_LIMIT = 200
 _TASKS_PAGE = 50
 
 
-def _scaffolder(request: Request) -> ScaffolderService:
-    return runtime_of(request).scaffolder
-
-
 def _template_ref(namespace: str, name: str) -> str:
     return f"template:{namespace}/{name}".lower()
 
@@ -62,9 +65,8 @@ def _form_lists(form: FormData) -> dict[str, list[str]]:
     return data
 
 
-def _repo_hosts(runtime: Runtime) -> list[str]:
+def _repo_hosts(settings: Settings) -> list[str]:
     """The hosts a RepoUrlPicker offers when the template names none: the platform's first."""
-    settings = runtime.settings
     hosts = [settings.platform.git_host]
     hosts += [i.host for i in settings.integrations.gitlab + settings.integrations.github]
     return list(dict.fromkeys(h for h in hosts if h))
@@ -92,14 +94,14 @@ def _entity_option(entity: Mapping[str, Any], picker: PickerSpec) -> dict[str, s
     return {"value": value, "label": label}
 
 
-def _picker_options(runtime: Runtime, form: Form) -> dict[str, list[dict[str, str]]]:
+def _picker_options(catalog: CatalogService, form: Form) -> dict[str, list[dict[str, str]]]:
     """The first catalog entities each picker offers (the page script searches for more)."""
     options: dict[str, list[dict[str, str]]] = {}
     for f in form.fields():
         if f.picker is None:
             continue
         groups = parse_filter_params(list(f.picker.filters)) if f.picker.filters else None
-        result = runtime.catalog.query(
+        result = catalog.query(
             filters=groups,
             fields=(
                 "kind",
@@ -129,9 +131,11 @@ def _render_template_page(
     message: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    runtime = runtime_of(request)
     form = build_form(
-        template.parameters, values=values, errors=errors, repo_hosts=_repo_hosts(runtime)
+        template.parameters,
+        values=values,
+        errors=errors,
+        repo_hosts=_repo_hosts(settings_of(request)),
     )
     meta = template.entity.get("metadata") or {}
     return render(
@@ -142,7 +146,7 @@ def _render_template_page(
         card=template_card(template.entity),
         form=form,
         form_spec=_form_spec(form),
-        picker_options=_picker_options(runtime, form),
+        picker_options=_picker_options(catalog_service(request), form),
         message=message,
         template_ref=template.ref,
         namespace=str(meta.get("namespace") or "default"),
@@ -152,10 +156,9 @@ def _render_template_page(
 
 @router.get("/create", response_class=HTMLResponse)
 def create_page(
-    request: Request, identity: CurrentIdentity, q: str = "", tag: str = ""
+    request: Request, identity: CurrentIdentity, catalog: CatalogDep, q: str = "", tag: str = ""
 ) -> Response:
     """Every Template in the catalog as a card, filterable by text and tag."""
-    catalog = runtime_of(request).catalog
     entities = catalog.list_entities(filters={"kind": "template"})
     cards = sorted((template_card(e) for e in entities), key=lambda c: c.title.lower())
     tags = sorted({t for c in cards for t in c.tags})
@@ -176,6 +179,8 @@ def template_page(
     namespace: str,
     name: str,
     identity: CurrentIdentity,
+    templates: TemplatesDep,
+    store: TaskStoreDep,
     from_task: str | None = None,
 ) -> Response:
     """The template's form: one stepper page per parameter page, then review.
@@ -183,26 +188,29 @@ def template_page(
     ``?from_task=<id>`` fills the form with that task's values (secrets are never kept
     in a task's parameters), so a failed Create can be tried again after a fix.
     """
-    service = _scaffolder(request)
-    template = service.get_template(_template_ref(namespace, name))
+    template = templates.get(_template_ref(namespace, name))
     values: Mapping[str, Any] | None = None
     if from_task:
-        parameters = service.get_task(from_task).spec.get("parameters")
+        parameters = store.get(from_task).spec.get("parameters")
         values = parameters if isinstance(parameters, Mapping) else None
     return _render_template_page(request, template, values=values)
 
 
 @router.post("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
 async def submit_form(
-    request: Request, namespace: str, name: str, identity: CurrentIdentity
+    request: Request,
+    namespace: str,
+    name: str,
+    identity: CurrentIdentity,
+    templates: TemplatesDep,
+    creator: TaskCreatorDep,
 ) -> Response:
     """Create a task from a plain form post (no JavaScript); errors come back on the form."""
-    service = _scaffolder(request)
     data = _form_lists(await request.form())
     ref = _template_ref(namespace, name)
 
     def submit() -> Response:  # database and catalog work: off the event loop
-        template = service.get_template(ref)
+        template = templates.get(ref)
         parsed = parse_form(template.parameters, data)
         if parsed.errors:
             problems = _form_problems(template, parsed)
@@ -210,7 +218,7 @@ async def submit_form(
                 request, template, values=parsed.values, errors=problems, status_code=422
             )
         try:
-            task_id = service.create_task(template, parsed.values, identity=identity)
+            task_id = creator.create(template, parsed.values, identity=identity)
         except InvalidInputError as exc:
             return _render_template_page(
                 request,
@@ -256,11 +264,14 @@ def _problems(errors: Sequence[FieldError]) -> list[dict[str, str]]:
 
 @router.post("/create/templates/{namespace}/{name}/check")
 async def check_form(
-    request: Request, namespace: str, name: str, identity: CurrentIdentity
+    request: Request,
+    namespace: str,
+    name: str,
+    identity: CurrentIdentity,
+    templates: TemplatesDep,
 ) -> Response:
     """Read the form's data into values and validate them (the page script's first step)."""
-    service = _scaffolder(request)
-    template = await to_thread.run_sync(service.get_template, _template_ref(namespace, name))
+    template = await to_thread.run_sync(templates.get, _template_ref(namespace, name))
     parsed = parse_form(template.parameters, _form_lists(await request.form()))
     problems = _problems(await to_thread.run_sync(_form_problems, template, parsed))
     body = {"templateRef": template.ref, "values": parsed.values, "errors": problems}
@@ -271,6 +282,7 @@ async def check_form(
 def tasks_page(
     request: Request,
     identity: CurrentIdentity,
+    store: TaskStoreDep,
     owner: str = "mine",
     status: str = "",
     page: int = 1,
@@ -279,7 +291,7 @@ def tasks_page(
     owner = owner if owner in ("mine", "all") else "mine"
     status = status if status in TASK_STATUSES else ""
     page = max(page, 1)
-    records, total = _scaffolder(request).list_tasks(
+    records, total = store.list_tasks(
         created_by=identity.user_ref if owner == "mine" else None,
         status=status or None,
         limit=_TASKS_PAGE,
@@ -299,11 +311,12 @@ def tasks_page(
 
 
 @router.get("/create/tasks/{task_id}", response_class=HTMLResponse)
-def task_page(request: Request, task_id: str, identity: CurrentIdentity) -> Response:
+def task_page(
+    request: Request, task_id: str, identity: CurrentIdentity, store: TaskStoreDep
+) -> Response:
     """A task: steps with status, the log, duration, output links and text, the rollback."""
-    service = _scaffolder(request)
-    record = service.get_task(task_id)
-    stored: list[Any] = service.store.events(task_id)
+    record = store.get(task_id)
+    stored: list[Any] = store.events(task_id)
     events = [e.as_dict() for e in stored]
     return render(
         request,
@@ -315,7 +328,7 @@ def task_page(request: Request, task_id: str, identity: CurrentIdentity) -> Resp
 
 
 @router.post("/create/tasks/{task_id}/cancel")
-def cancel_task(request: Request, task_id: str, identity: CurrentIdentity) -> Response:
+def cancel_task(task_id: str, identity: CurrentIdentity, store: TaskStoreDep) -> Response:
     """Cancel from a plain form post, then show the task again."""
-    _scaffolder(request).cancel_task(task_id)
+    store.request_cancel(task_id)
     return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
