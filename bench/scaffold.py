@@ -201,7 +201,7 @@ def main() -> None:
             executor=runtime.task_executor,
             recovery=runtime.task_recovery,
             settings=settings,
-            wakeup=runtime.wakeup,
+            broker=runtime.broker,
             count=args.workers,
         )
         workers.start()

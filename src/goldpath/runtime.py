@@ -14,7 +14,6 @@ the catalog never imports the scaffolder, and portal start-up stays fast.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
@@ -30,8 +29,11 @@ if TYPE_CHECKING:
         ActionProvider,
         ActionRegistry,
         DryRunner,
+        PostgresTaskRelay,
+        TaskBroker,
         TaskCreator,
         TaskExecutor,
+        TaskFeed,
         TaskRecovery,
         TaskStore,
         TaskWorkers,
@@ -71,8 +73,6 @@ class Runtime:
         self._action_providers = tuple(action_providers) if action_providers is not None else None
         self._background: list[BackgroundService] = []
         self._started = False
-        self.wakeup = threading.Event()
-        """Set when a task is queued; idle task workers wait on it."""
 
     # -- external systems -------------------------------------------------------------------
 
@@ -137,11 +137,36 @@ class Runtime:
         return Templates(self.catalog, self.actions)
 
     @cached_property
+    def broker(self) -> TaskBroker:
+        """Pushes committed task events to subscribers; wakes idle workers.
+
+        On PostgreSQL ``task_relay`` carries other replicas' events and queued tasks into
+        it through ``LISTEN``/``NOTIFY``.
+        """
+        from goldpath.scaffolder import TaskBroker
+
+        return TaskBroker()
+
+    @cached_property
+    def task_relay(self) -> PostgresTaskRelay:
+        """``LISTEN``s for other replicas' task events (on PostgreSQL ``start`` runs it)."""
+        from goldpath.scaffolder import PostgresTaskRelay
+
+        return PostgresTaskRelay(database=self.database, store=self.task_store, broker=self.broker)
+
+    @cached_property
     def task_store(self) -> TaskStore:
-        """Tasks, their steps, undo records and events in the database."""
+        """Tasks, their steps, undo records and events; publishes events to the broker."""
         from goldpath.scaffolder import TaskStore
 
-        return TaskStore(self.database)
+        return TaskStore(self.database, broker=self.broker)
+
+    @cached_property
+    def task_feed(self) -> TaskFeed:
+        """A task's events so far, then each new one as it is pushed (SSE, the CLI)."""
+        from goldpath.scaffolder import TaskFeed
+
+        return TaskFeed(self.task_store, self.broker)
 
     @cached_property
     def task_creator(self) -> TaskCreator:
@@ -154,9 +179,7 @@ class Runtime:
             registry=self.actions,
             settings=self.settings,
         )
-        return TaskCreator(
-            templates=self.templates, store=self.task_store, names=names, queued=self.wakeup.set
-        )
+        return TaskCreator(templates=self.templates, store=self.task_store, names=names)
 
     @cached_property
     def task_executor(self) -> TaskExecutor:
@@ -181,7 +204,7 @@ class Runtime:
             executor=self.task_executor,
             recovery=self.task_recovery,
             settings=self.settings,
-            wakeup=self.wakeup,
+            broker=self.broker,
         )
         self.add_background(workers)
         return workers
@@ -211,6 +234,8 @@ class Runtime:
         self.prepare()
         _ = self.catalog  # registers the catalog's refresh loop before loops start
         self.templates.register_builtin()
+        if self.database.is_postgresql:
+            self.add_background(self.task_relay)
         _ = self.task_workers  # registers the task workers
         self._started = True
         for service in self._background:

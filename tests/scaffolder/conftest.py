@@ -209,7 +209,7 @@ def task_workers(runtime: Runtime, count: int) -> TaskWorkers:
         executor=runtime.task_executor,
         recovery=runtime.task_recovery,
         settings=runtime.settings,
-        wakeup=runtime.wakeup,
+        broker=runtime.broker,
         count=count,
     )
 

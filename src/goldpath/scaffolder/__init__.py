@@ -14,6 +14,7 @@ from goldpath.scaffolder._actions import (
     UndoHandler,
     UndoRecord,
 )
+from goldpath.scaffolder._broker import PostgresTaskRelay, Subscription, TaskBroker, TaskFeed
 from goldpath.scaffolder._creation import EntitySearch, NameOwners, TaskCreator
 from goldpath.scaffolder._dryrun import (
     DryRunFile,
@@ -49,7 +50,14 @@ from goldpath.scaffolder._skeleton import (
     render_skeleton,
     write_tree,
 )
-from goldpath.scaffolder._store import FINISHED, TaskEvent, TaskRecord, TaskStore, redact
+from goldpath.scaffolder._store import (
+    FINISHED,
+    TaskEvent,
+    TaskEventSink,
+    TaskRecord,
+    TaskStore,
+    redact,
+)
 from goldpath.scaffolder._template import (
     API_VERSION,
     RESERVED_NAME_ANNOTATION,
@@ -82,14 +90,19 @@ __all__ = [
     "EntitySearch",
     "IdentityLike",
     "NameOwners",
+    "PostgresTaskRelay",
     "RollbackReport",
     "RunOutcome",
     "RunSink",
     "SkeletonFile",
     "StepSpec",
+    "Subscription",
+    "TaskBroker",
     "TaskCreator",
     "TaskEvent",
+    "TaskEventSink",
     "TaskExecutor",
+    "TaskFeed",
     "TaskIdentity",
     "TaskRecord",
     "TaskRecovery",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from goldpath.config import Settings
@@ -111,12 +111,10 @@ class TaskCreator:
         templates: Templates,
         store: TaskStore,
         names: NameOwners,
-        queued: Callable[[], None] = lambda: None,
     ) -> None:
         self.templates = templates
         self.store = store
         self.names = names
-        self._queued = queued
 
     def create(
         self,
@@ -165,7 +163,6 @@ class TaskCreator:
             created_by=user.user_ref,
             secrets=dict(secrets or {}),
             reserved_name=reserved,
+            events=[("log", {"message": f"Task created from {parsed.ref}"})],
         )
-        self.store.append_event(task_id, "log", {"message": f"Task created from {parsed.ref}"})
-        self._queued()
         return task_id

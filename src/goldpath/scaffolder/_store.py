@@ -3,6 +3,10 @@
 Claiming is atomic: ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (several
 portal replicas share one queue) and a guarded ``UPDATE ... WHERE status='open'``
 on SQLite, whose writers are serialised anyway.
+
+Every event written is published once its transaction commits: to the task broker of
+this process, and on PostgreSQL with a ``NOTIFY`` in the same transaction, which the
+other replicas' relays pick up (see ``_broker.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Row
@@ -25,7 +29,9 @@ from goldpath.scaffolder.errors import NameReservedError, TaskNotFoundError, Tas
 
 __all__ = [
     "FINISHED",
+    "NOTIFY_CHANNEL",
     "TaskEvent",
+    "TaskEventSink",
     "TaskRecord",
     "TaskStatus",
     "TaskStore",
@@ -35,6 +41,9 @@ __all__ = [
 TaskStatus = str  # "open" | "processing" | "completed" | "failed" | "cancelled"
 FINISHED = frozenset({"completed", "failed", "cancelled"})
 REDACTED = "***"
+NOTIFY_CHANNEL = "goldpath_tasks"
+"""The PostgreSQL channel task events and queued tasks are announced on."""
+TERMINAL_EVENTS = frozenset({"completion", "cancelled"})
 
 
 def _now() -> datetime:
@@ -78,6 +87,11 @@ class TaskEvent:
     type: str
     body: dict[str, Any]
     created_at: datetime
+
+    @property
+    def is_last(self) -> bool:
+        """Whether this event ends the task's log (``completion`` or ``cancelled``)."""
+        return self.type in TERMINAL_EVENTS
 
     def as_dict(self) -> dict[str, Any]:
         """Backstage's event shape."""
@@ -156,11 +170,26 @@ def _record(row: Row[Any]) -> TaskRecord:
     )
 
 
+class TaskEventSink(Protocol):
+    """Where committed events and queued tasks are announced (the task broker)."""
+
+    def publish(self, task_id: str, events: Sequence[TaskEvent]) -> None:
+        """Push a task's new events, in id order, to its subscribers."""
+
+    def work_queued(self) -> None:
+        """Wake an idle worker: a task was queued."""
+
+
 class TaskStore:
     """Tasks and their events in the database."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, broker: TaskEventSink | None = None) -> None:
         self.database = database
+        self.broker = broker
+
+    def _publish(self, task_id: str, events: Sequence[TaskEvent]) -> None:
+        if self.broker is not None and events:
+            self.broker.publish(task_id, events)
 
     # -- creation and reservations -------------------------------------------------
 
@@ -173,8 +202,9 @@ class TaskStore:
         secrets: Mapping[str, str] | None = None,
         reserved_name: str | None = None,
         task_id: str | None = None,
+        events: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> str:
-        """Insert an open task and (atomically, in one transaction) its name reservation."""
+        """Insert an open task, its first events and its name reservation in one transaction."""
         task_id = task_id or str(uuid.uuid4())
         now = _now()
         try:
@@ -202,6 +232,9 @@ class TaskStore:
                             created_at=now,
                         )
                     )
+                written = self._insert_events(session, task_id, events, (secrets or {}).values())
+                if self.database.is_postgresql:
+                    session.execute(select(func.pg_notify(NOTIFY_CHANNEL, f"queued {task_id}")))
         except IntegrityError:
             owner = self.reservation_owner(reserved_name) if reserved_name else None
             who = f"task {owner[0]} of {owner[1]}" if owner else "another task"
@@ -210,6 +243,9 @@ class TaskStore:
                 name=reserved_name,
                 owner=owner[0] if owner else None,
             ) from None
+        self._publish(task_id, written)
+        if self.broker is not None:
+            self.broker.work_queued()
         return task_id
 
     def reservation_owner(self, name: str) -> tuple[str, str] | None:
@@ -292,7 +328,8 @@ class TaskStore:
         with self.database.session() as session:
             if steps or undo is not None:
                 self._change_task(session, task_id, steps=steps, undo=undo)
-            self._insert_events(session, task_id, events, secrets)
+            written = self._insert_events(session, task_id, events, secrets)
+        self._publish(task_id, written)
 
     def _change_task(
         self,
@@ -327,23 +364,32 @@ class TaskStore:
         task_id: str,
         events: Sequence[tuple[str, Mapping[str, Any]]],
         secrets: Iterable[str],
-    ) -> None:
+    ) -> list[TaskEvent]:
+        """Insert events (redacted); on PostgreSQL, announce them when the transaction commits."""
         if not events:
-            return
+            return []
         secrets = list(secrets)
         now = _now()
-        session.execute(
-            insert(task_events),
-            [
-                {
-                    "task_id": task_id,
-                    "type": type_,
-                    "body": redact(dict(body), secrets),
-                    "created_at": now,
-                }
-                for type_, body in events
-            ],
-        )
+        rows = [
+            {
+                "task_id": task_id,
+                "type": type_,
+                "body": redact(dict(body), secrets),
+                "created_at": now,
+            }
+            for type_, body in events
+        ]
+        ids = session.execute(
+            insert(task_events).returning(task_events.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        written = [
+            TaskEvent(event_id, task_id, row["type"], row["body"], now)
+            for event_id, row in zip(ids, rows, strict=True)
+        ]
+        if self.database.is_postgresql:
+            payload = f"events {task_id} {written[-1].id}"
+            session.execute(select(func.pg_notify(NOTIFY_CHANNEL, payload)))
+        return written
 
     def update_step(self, task_id: str, step_id: str, **changes: Any) -> None:
         """Change one step's state (status, startedAt, endedAt)."""
@@ -370,7 +416,7 @@ class TaskStore:
         transaction, so a finished task never shows a step still running.
         """
         with self.database.session() as session:
-            self._insert_events(session, task_id, events, secrets)
+            written = self._insert_events(session, task_id, events, secrets)
             self._change_task(
                 session,
                 task_id,
@@ -382,6 +428,7 @@ class TaskStore:
                 secrets=None,
             )
             session.execute(delete(reservations).where(reservations.c.task_id == task_id))
+        self._publish(task_id, written)
 
     # -- claiming, heartbeats, cancel, recovery --------------------------------------
 
@@ -453,36 +500,36 @@ class TaskStore:
 
     def request_cancel(self, task_id: str) -> TaskStatus:
         """Cancel an open task at once, or ask a processing one to stop; returns the status."""
+        cancelled = (
+            "cancelled",
+            {"message": "Task was cancelled before it started", "status": "cancelled"},
+        )
+        written: list[TaskEvent] = []
         with self.database.session() as session:
             done = session.execute(
                 update(tasks)
                 .where(tasks.c.id == task_id, tasks.c.status == "open")
                 .values(status="cancelled", finished_at=_now(), secrets=None, cancel_requested=True)
             ).rowcount  # type: ignore[attr-defined]
+            asked = 0
+            status: str | None = "cancelled"
             if done:
                 session.execute(delete(reservations).where(reservations.c.task_id == task_id))
-                session.execute(
-                    insert(task_events).values(
-                        task_id=task_id,
-                        type="cancelled",
-                        body={
-                            "message": "Task was cancelled before it started",
-                            "status": "cancelled",
-                        },
-                        created_at=_now(),
-                    )
-                )
-                return "cancelled"
-            asked = session.execute(
-                update(tasks)
-                .where(tasks.c.id == task_id, tasks.c.status == "processing")
-                .values(cancel_requested=True)
-            ).rowcount  # type: ignore[attr-defined]
-            if asked:
-                return "processing"
-            status = session.execute(
-                select(tasks.c.status).where(tasks.c.id == task_id)
-            ).scalar_one_or_none()
+                written = self._insert_events(session, task_id, [cancelled], ())
+            else:
+                asked = session.execute(
+                    update(tasks)
+                    .where(tasks.c.id == task_id, tasks.c.status == "processing")
+                    .values(cancel_requested=True)
+                ).rowcount  # type: ignore[attr-defined]
+                status = session.execute(
+                    select(tasks.c.status).where(tasks.c.id == task_id)
+                ).scalar_one_or_none()
+        if done:
+            self._publish(task_id, written)
+            return "cancelled"
+        if asked:
+            return "processing"
         if status is None:
             raise TaskNotFoundError(f"no task {task_id}", id=task_id)
         raise TaskStateError(f"task {task_id} is already {status}", id=task_id, status=status)

@@ -9,6 +9,7 @@ import threading
 import uuid
 
 from goldpath.config import Settings
+from goldpath.scaffolder._broker import TaskBroker
 from goldpath.scaffolder._execution import TaskExecutor
 from goldpath.scaffolder._recovery import TaskRecovery
 
@@ -26,13 +27,13 @@ class TaskWorkers:
         executor: TaskExecutor,
         recovery: TaskRecovery,
         settings: Settings,
-        wakeup: threading.Event,
+        broker: TaskBroker,
         count: int | None = None,
     ) -> None:
         self.executor = executor
         self.recovery = recovery
         self.settings = settings
-        self.wakeup = wakeup
+        self.broker = broker
         self.count = settings.scaffolder.workers if count is None else count
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -60,7 +61,7 @@ class TaskWorkers:
     def stop(self) -> None:
         """Ask every worker to stop after its current task and wait for them."""
         self._stop.set()
-        self.wakeup.set()
+        self.broker.work_queued()
         for thread in self._threads:
             thread.join()
         self._threads.clear()
@@ -79,7 +80,6 @@ class TaskWorkers:
                 ran = None
             if ran is None:
                 idle += 1
-                self.wakeup.wait(poll)
-                self.wakeup.clear()
+                self.broker.wait_for_work(poll)
             else:
                 idle = 0

@@ -15,7 +15,14 @@ from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
 from goldpath.providers.git import GitHosts
-from goldpath.scaffolder import ActionRegistry, DryRunner, TaskCreator, TaskStore, Templates
+from goldpath.scaffolder import (
+    ActionRegistry,
+    DryRunner,
+    TaskCreator,
+    TaskFeed,
+    TaskStore,
+    Templates,
+)
 
 if TYPE_CHECKING:
     from goldpath.runtime import Runtime
@@ -28,6 +35,7 @@ __all__ = [
     "GitHostsDep",
     "SettingsDep",
     "TaskCreatorDep",
+    "TaskFeedDep",
     "TaskStoreDep",
     "TemplatesDep",
     "action_registry",
@@ -37,6 +45,7 @@ __all__ = [
     "git_hosts",
     "settings_of",
     "task_creator",
+    "task_feed",
     "task_store",
     "templates",
 ]
@@ -87,6 +96,11 @@ def task_store(request: Request) -> TaskStore:
     return _root(request).task_store
 
 
+def task_feed(request: Request) -> TaskFeed:
+    """A task's events, pushed as they happen."""
+    return _root(request).task_feed
+
+
 def dry_runner(request: Request) -> DryRunner:
     """Dry runs and previews."""
     return _root(request).dry_runner
@@ -100,4 +114,5 @@ ActionsDep = Annotated[ActionRegistry, Depends(action_registry)]
 TemplatesDep = Annotated[Templates, Depends(templates)]
 TaskCreatorDep = Annotated[TaskCreator, Depends(task_creator)]
 TaskStoreDep = Annotated[TaskStore, Depends(task_store)]
+TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,11 +11,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from goldpath.scaffolder import FINISHED, TaskEvent, decode_directory_contents
+from goldpath.scaffolder import decode_directory_contents
 from goldpath.web._deps import (
     ActionsDep,
     DryRunnerDep,
     TaskCreatorDep,
+    TaskFeedDep,
     TaskStoreDep,
     TemplatesDep,
 )
@@ -25,8 +25,6 @@ from goldpath.web.auth import CurrentIdentity
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/scaffolder/v2", tags=["scaffolder"])
-
-SSE_POLL_SECONDS = 0.2
 
 
 class CreateTaskBody(BaseModel):
@@ -113,38 +111,34 @@ def task_events(
     return [event.as_dict() for event in store.events(task_id, after=after)]
 
 
+def _last_event_id(request: Request, after: int | None) -> int | None:
+    """Where a stream resumes: the ``Last-Event-ID`` a reconnecting client sends, else ``after``."""
+    header = request.headers.get("last-event-id", "").strip()
+    return int(header) if header.isdigit() else after
+
+
 @router.get("/tasks/{task_id}/eventstream", summary="The task's events as server-sent events")
 async def task_eventstream(
-    request: Request, task_id: str, store: TaskStoreDep, after: int | None = Query(default=None)
+    request: Request,
+    task_id: str,
+    store: TaskStoreDep,
+    feed: TaskFeedDep,
+    after: int | None = Query(default=None),
 ) -> StreamingResponse:
-    """Every event (``event: <type>``), then new ones as they happen, until the task ends."""
-    service = store
-    await anyio.to_thread.run_sync(service.get, task_id)
-    last_header = request.headers.get("last-event-id")
-    start = int(last_header) if last_header and last_header.isdigit() else after
-
-    def events_after(last: int | None) -> list[TaskEvent]:
-        return service.events(task_id, after=last)
+    """Every event (``event: <type>``, ``id: <event id>``), then each new one as the task
+    broker pushes it, until the task ends; resumes after ``Last-Event-ID`` or ``after``."""
+    await anyio.to_thread.run_sync(store.get, task_id)  # 404 before the stream starts
+    start = _last_event_id(request, after)
 
     async def stream() -> AsyncIterator[str]:
-        last = start
-        while True:
-            events = await anyio.to_thread.run_sync(events_after, last)
-            for event in events:
-                last = event.id
-                data = json.dumps(event.as_dict())
-                yield f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n"
-                if event.type in ("completion", "cancelled"):
-                    return
-            if not events:
-                task = await anyio.to_thread.run_sync(service.get, task_id)
-                if task.status in FINISHED:
-                    if not await anyio.to_thread.run_sync(events_after, last):
-                        return
-                    continue
+        async for event in feed.stream(task_id, after=start):
+            if event is None:
                 if await request.is_disconnected():
                     return
-                await asyncio.sleep(SSE_POLL_SECONDS)
+                yield ": keep-alive\n\n"
+                continue
+            data = json.dumps(event.as_dict())
+            yield f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n"
 
     return StreamingResponse(
         stream(),
