@@ -106,8 +106,8 @@ def test_fill_preview_create_and_follow_the_link_to_the_new_entity(
     page.wait_for_url(create_server.url("/catalog/default/component/hello-browser"))
     assert "hello-browser" in page.locator("h1").inner_text()
     task = create_server.runtime.task_store.list_tasks(status="completed")[0][0]
-    assert task.spec["parameters"]["labels"] == ["first", "second"]
-    assert task.spec["parameters"]["public"] is True
+    assert task.spec.parameters["labels"] == ["first", "second"]
+    assert task.spec.parameters["public"] is True
     assert create_server.runtime.git_hosts.local.repo_exists("acme", "hello-browser")
 
 

@@ -26,8 +26,13 @@ from goldpath.scaffolder import (
     ActionInput,
     ActionProvider,
     ActionRegistry,
+    StepSpec,
+    StepState,
     TaskExecutor,
+    TaskSpec,
+    TaskUser,
     TaskWorkers,
+    TemplateInfo,
     UndoEnv,
 )
 from goldpath.scaffolder.actions import (
@@ -118,6 +123,21 @@ def provide_test_actions(deps: ActionDeps) -> tuple[Action, ...]:
 
 TEST_PROVIDERS: tuple[str | ActionProvider, ...] = (*ACTION_PROVIDERS, provide_test_actions)
 """The built-in actions plus the test actions."""
+
+
+def task_spec(*step_ids: str) -> TaskSpec:
+    """A task spec for store-level tests: steps (named after their ids) that only log."""
+    return TaskSpec(
+        steps=tuple(StepSpec(id=s, name=s.upper(), action="debug:log") for s in step_ids),
+        parameters={},
+        user=TaskUser(ref="user:default/ada"),
+        template_info=TemplateInfo(entity_ref="template:default/t", metadata={"name": "t"}),
+    )
+
+
+def open_steps(spec: TaskSpec) -> list[StepState]:
+    """The step states of a task that has not run yet."""
+    return [StepState.open(step) for step in spec.steps]
 
 
 def workspace_registry(home: Path) -> ActionRegistry:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event
-from tests.scaffolder.conftest import TEST_PROVIDERS, test_runtime, write_template
+from tests.scaffolder.conftest import TEST_PROVIDERS, task_spec, test_runtime, write_template
 
 from goldpath.config import Settings
 from goldpath.runtime import Runtime
@@ -146,7 +146,7 @@ def test_an_asyncio_reader_is_woken_by_a_publish_from_another_thread() -> None:
 
 
 def test_a_queued_task_wakes_a_waiting_worker(runtime: Runtime) -> None:
-    runtime.task_store.create(spec={}, steps=[], created_by="user:default/ada")
+    runtime.task_store.create(spec=task_spec(), steps=[], created_by="user:default/ada")
     assert runtime.broker.wait_for_work(timeout=60) is True
     assert runtime.broker.wait_for_work(timeout=0) is False  # the signal was taken
 

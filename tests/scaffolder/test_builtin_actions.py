@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.scaffolder.conftest import workspace_registry
 
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import ActionContext
+from goldpath.scaffolder import ActionContext, TemplateInfo
 from goldpath.scaffolder.errors import ActionInputError, PathEscapeError
 
 # The workspace actions need no catalog or database: their factories are called directly.
@@ -85,7 +85,8 @@ def test_any_path_input_that_escapes_is_refused(
         ("fetch:template", {"url": "./s", "targetPath": path}),
     ):
         with pytest.raises(PathEscapeError):
-            _run(action_id, workspace, raw, template_info={"baseUrl": workspace.as_uri() + "/"})
+            info = TemplateInfo("template:default/t", workspace.as_uri() + "/")
+            _run(action_id, workspace, raw, template_info=info)
     assert (workspace / "f").read_text() == "x"
 
 
@@ -99,7 +100,7 @@ def test_fetch_url_outside_the_template_folder_is_refused(tmp_path: Path) -> Non
                 "fetch:plain",
                 tmp_path / "ws",
                 {"url": url},
-                template_info={"baseUrl": base.as_uri() + "/"},
+                template_info=TemplateInfo("template:default/t", base.as_uri() + "/"),
             )
 
 
@@ -116,7 +117,7 @@ def test_fetch_template_treats_unanswered_values_as_absent(tmp_path: Path) -> No
         "fetch:template",
         tmp_path / "ws",
         {"url": "./skeleton", "values": {"name": "svc", "system": None, "lifecycle": None}},
-        template_info={"baseUrl": base.as_uri() + "/"},
+        template_info=TemplateInfo("template:default/t", base.as_uri() + "/"),
     )
     assert (tmp_path / "ws" / "catalog-info.yaml").read_text() == "name: svc\nowner: \n"
     warnings = [line for line in ctx.lines if line.startswith("Warning")]  # type: ignore[attr-defined]
@@ -133,7 +134,7 @@ def test_fetch_from_a_url_no_git_host_reads_says_so(tmp_path: Path) -> None:
             "fetch:plain",
             tmp_path,
             {"url": "https://github.com/x/y"},
-            template_info={"baseUrl": tmp_path.as_uri() + "/"},
+            template_info=TemplateInfo("template:default/t", tmp_path.as_uri() + "/"),
         )
 
 

@@ -133,5 +133,5 @@ def test_twenty_parallel_creates_without_a_declaration(
     for task_id in ids:
         if task_id != winner:
             error = runtime.task_store.get(task_id).error
-            assert error is not None and error["rollback"]["undone"] == []
+            assert error is not None and error.rollback is not None and error.rollback.undone == []
     assert not any(runtime.settings.workspace_root.iterdir())

@@ -105,14 +105,14 @@ def test_killed_worker_task_is_rolled_back_at_next_start(tmp_path: Path) -> None
     workers.stop()
     task = runtime.task_store.get(task_id)
     assert task.status == "failed"
-    assert task.error is not None and task.error["name"] == "WorkerLostError"
-    assert task.error["rollback"]["undone"] == [
+    assert task.error is not None and task.error.name == "WorkerLostError"
+    assert task.error.rollback is not None and task.error.rollback.undone == [
         f"remove {world / 'made-by-task'}",
         f"delete repository crash/crashy-app on {runtime.git_hosts.local.host}",
     ]
     assert not (world / "made-by-task").exists()
     assert not runtime.git_hosts.local.repo_exists("crash", "crashy-app")
-    assert [s["status"] for s in task.steps] == ["completed", "completed", "completed", "failed"]
+    assert [s.status for s in task.steps] == ["completed", "completed", "completed", "failed"]
     assert runtime.task_store.events(task_id)[-1].type == "completion"
     assert not runtime.task_executor.workspace_of(task_id).exists()
     runtime.stop()

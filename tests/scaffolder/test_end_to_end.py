@@ -139,7 +139,7 @@ def test_template_with_if_each_rename_publish_and_register_runs_end_to_end(
     drain(runtime.task_executor)
     task = runtime.task_store.get(task_id)
     assert task.status == "completed", task.error
-    assert [s["status"] for s in task.steps] == ["completed"] * 6
+    assert [s.status for s in task.steps] == ["completed"] * 6
     assert task.output is not None
     assert task.output["remoteUrl"].endswith("/acme/shop.git")
     assert task.output["links"][1]["entityRef"] == "component:default/shop"
@@ -171,9 +171,10 @@ def test_failure_after_publish_and_register_leaves_nothing_and_the_name_works_ag
     drain(runtime.task_executor)
     task = runtime.task_store.get(failed)
     assert task.status == "failed"
-    assert task.error is not None and task.error["rollback"]["notUndone"] == [], task.error
-    assert task.steps[-1]["status"] == "failed", task.error
-    assert len(task.error["rollback"]["undone"]) == 2
+    assert task.error is not None and task.error.rollback is not None, task.error
+    assert task.error.rollback.failed == [], task.error
+    assert task.steps[-1].status == "failed", task.error
+    assert len(task.error.rollback.undone) == 2
     assert not (runtime.settings.git_root / "acme" / "cart.git").exists()
     assert runtime.catalog.find_entity("component:default/cart") is None
     assert not [loc for loc in runtime.catalog.list_locations() if "cart" in loc.target]

@@ -78,7 +78,7 @@ def test_a_template_registered_by_url_fetches_its_skeleton_from_its_repository(
     url = _publish_templates(runtime, tmp_path, steps)
     runtime.catalog.add_location("url", url)
     template = runtime.templates.get("template:default/remote-service")
-    assert template.info()["baseUrl"] == url.rsplit("/", 1)[0] + "/"
+    assert template.info().base_url == url.rsplit("/", 1)[0] + "/"
     task_id = runtime.task_creator.create("template:default/remote-service", {"name": "ledger"})
     drain(runtime.task_executor)
     task = runtime.task_store.get(task_id)
@@ -139,6 +139,6 @@ def test_unreadable_or_escaping_fetch_urls_fail_naming_the_field(
     task = runtime.task_store.get(task_id)
     assert task.status == "failed"
     assert task.error is not None
-    assert any(e["field"] == "input.url" and e["rule"] == rule for e in task.error["errors"]), (
+    assert any(e.field == "input.url" and e.rule == rule for e in task.error.errors), (
         task.error
     )

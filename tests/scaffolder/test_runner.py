@@ -123,8 +123,8 @@ def test_undo_that_fails_is_reported_with_its_reason(tmp_path: Path) -> None:
     )
     assert outcome.rollback is not None
     assert outcome.rollback.undone == [f"remove {tmp_path / 'b'}"]
-    assert [f["description"] for f in outcome.rollback.failed] == [f"remove {tmp_path / 'a'}"]
-    assert "No such file" in outcome.rollback.failed[0]["reason"]
+    assert [f.description for f in outcome.rollback.failed] == [f"remove {tmp_path / 'a'}"]
+    assert "No such file" in outcome.rollback.failed[0].reason
 
 
 def test_cancel_between_steps_rolls_back(tmp_path: Path) -> None:

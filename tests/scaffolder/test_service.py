@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.scaffolder.conftest import drain, task_workers, write_template
+from tests.scaffolder.conftest import drain, task_spec, task_workers, write_template
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
@@ -113,7 +113,7 @@ def test_task_completes_and_registers_the_entity(
         "entityRef": "component:default/svc-one",
         "links": [{"title": "Open", "entityRef": "component:default/svc-one"}],
     }
-    assert [s["status"] for s in task.steps] == ["completed", "completed", "completed"]
+    assert [s.status for s in task.steps] == ["completed", "completed", "completed"]
     assert runtime.catalog.get_entity("component:default/svc-one")["metadata"]["name"] == "svc-one"
     assert task.created_by == "user:default/ada"
     assert not runtime.task_executor.workspace_of(task_id).exists()
@@ -135,7 +135,7 @@ def test_failure_after_register_removes_the_location_and_entity(
     drain(runtime.task_executor)
     task = runtime.task_store.get(task_id)
     assert task.status == "failed"
-    assert [s["status"] for s in task.steps] == ["completed", "completed", "failed"]
+    assert [s.status for s in task.steps] == ["completed", "completed", "failed"]
     assert runtime.catalog.find_entity("component:default/svc-two") is None
     assert all(
         loc.target != f"{target}/catalog-info.yaml" for loc in runtime.catalog.list_locations()
@@ -261,7 +261,7 @@ def test_if_false_marks_the_step_skipped_and_each_collects_outputs(
     drain(runtime.task_executor)
     task = runtime.task_store.get(task_id)
     assert task.status == "completed", task.error
-    assert [s["status"] for s in task.steps] == ["skipped", "completed"]
+    assert [s.status for s in task.steps] == ["skipped", "completed"]
     assert task.output == {"paths": [f"{world}/0-a", f"{world}/1-b", f"{world}/2-c"]}
 
 
@@ -303,13 +303,13 @@ def test_cancel_of_a_running_task_rolls_it_back(
         workers.stop()
     task = runtime.task_store.get(task_id)
     assert task.status == "cancelled"
-    assert [s["status"] for s in task.steps] == ["completed", "cancelled"]
+    assert [s.status for s in task.steps] == ["completed", "cancelled"]
     assert not made.exists()
     assert runtime.task_store.events(task_id)[-1].type == "cancelled"
 
 
 def test_recovery_reports_undo_it_cannot_run(runtime: Runtime) -> None:
-    task_id = runtime.task_store.create(spec={}, steps=[], created_by="u")
+    task_id = runtime.task_store.create(spec=task_spec(), steps=[], created_by="u")
     assert runtime.task_store.claim("dead-worker") is not None
     runtime.task_store.add_undo(
         task_id, UndoRecord("test:world-write", "s", "a closure only", None, {})
@@ -322,12 +322,9 @@ def test_recovery_reports_undo_it_cannot_run(runtime: Runtime) -> None:
     )
     assert runtime.task_recovery.recover_stale("w", older_than=timedelta(seconds=-1)) == [task_id]
     error = runtime.task_store.get(task_id).error
-    assert error is not None
-    assert [f["description"] for f in error["rollback"]["notUndone"]] == [
-        "remove nothing",
-        "a closure only",
-    ]
-    assert "in-process callable" in error["rollback"]["notUndone"][1]["reason"]
+    assert error is not None and error.rollback is not None
+    assert [f.description for f in error.rollback.failed] == ["remove nothing", "a closure only"]
+    assert "in-process callable" in error.rollback.failed[1].reason
 
 
 def test_registering_an_entity_another_location_owns_fails_and_keeps_theirs(
@@ -346,9 +343,8 @@ def test_registering_an_entity_another_location_owns_fails_and_keeps_theirs(
     drain(runtime.task_executor)
     task = runtime.task_store.get(task_id)
     assert task.status == "failed"
-    assert (
-        task.error is not None and "already provided by another location" in task.error["message"]
-    )
+    assert task.error is not None and task.error.name == "EntityTakenError"
+    assert "already provided by another location" in task.error.message
     assert [loc.target for loc in runtime.catalog.list_locations() if "ours" in loc.target] == []
     entity = runtime.catalog.get_entity("component:default/dup")
     assert entity["metadata"]["annotations"]["backstage.io/managed-by-location"] == f"file:{theirs}"

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from goldpath.catalog import CatalogService, entity_problems, parse_filter_params
+from goldpath.catalog import CatalogService, EntityRef, entity_problems, parse_filter_params
 from goldpath.catalog.errors import InvalidEntityError, LocationTargetNotFoundError
 from goldpath.cli._context import catalog_of
 from goldpath.cli._errors import run_guarded
@@ -31,8 +31,7 @@ def _catalog(ctx: typer.Context) -> CatalogService:
 
 
 def _ref_of(entity: dict[str, Any]) -> str:
-    meta = entity["metadata"]
-    return f"{entity['kind']}:{meta.get('namespace', 'default')}/{meta['name']}".lower()
+    return EntityRef.of(entity).key
 
 
 @catalog_app.command("list")

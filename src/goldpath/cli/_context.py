@@ -18,20 +18,16 @@ from goldpath.runtime import Runtime
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.cli._tasks import TaskClient
     from goldpath.db import Database
-    from goldpath.scaffolder import DryRunner, TaskCreator, TaskExecutor, TaskStore, Templates
 
 __all__ = [
     "CliContext",
     "catalog_of",
     "cli_context",
     "database_of",
-    "dry_runner_of",
     "settings_of",
-    "task_creator_of",
-    "task_executor_of",
-    "task_store_of",
-    "templates_of",
+    "task_client_of",
 ]
 
 
@@ -77,28 +73,30 @@ def catalog_of(ctx: typer.Context) -> CatalogService:
     return cli_context(ctx).runtime.catalog
 
 
-def templates_of(ctx: typer.Context) -> Templates:
-    """The catalog's templates, with the built-ins registered."""
-    templates = cli_context(ctx).runtime.templates
-    templates.register_builtin()
-    return templates
+def task_client_of(ctx: typer.Context, *, user: str = "user:default/guest") -> TaskClient:
+    """The scaffolder as the CLI reaches it: a running portal serving this goldpath, else
+    this process (which then runs the tasks it creates as ``user``)."""
+    from goldpath.cli._portal import find_portal
+    from goldpath.cli._tasks import LocalTasks, RemoteTasks
+    from goldpath.scaffolder import TaskIdentity
 
-
-def task_creator_of(ctx: typer.Context) -> TaskCreator:
-    """Creates scaffolder tasks."""
-    return cli_context(ctx).runtime.task_creator
-
-
-def task_executor_of(ctx: typer.Context) -> TaskExecutor:
-    """Runs claimed scaffolder tasks in this process."""
-    return cli_context(ctx).runtime.task_executor
-
-
-def task_store_of(ctx: typer.Context) -> TaskStore:
-    """Scaffolder tasks and their events."""
-    return cli_context(ctx).runtime.task_store
-
-
-def dry_runner_of(ctx: typer.Context) -> DryRunner:
-    """Dry runs of templates."""
-    return cli_context(ctx).runtime.dry_runner
+    context = cli_context(ctx)
+    portal = find_portal(context.settings)
+    if portal is not None:
+        return RemoteTasks(portal)
+    runtime = context.runtime
+    runtime.templates.register_builtin()
+    cross_process = runtime.database.is_postgresql
+    if cross_process:  # other processes' events reach this one through LISTEN/NOTIFY
+        runtime.task_relay.start()
+        ctx.call_on_close(runtime.task_relay.stop)
+    return LocalTasks(
+        templates=runtime.templates,
+        creator=runtime.task_creator,
+        store=runtime.task_store,
+        executor=runtime.task_executor,
+        dry_runner=runtime.dry_runner,
+        feed=runtime.task_feed,
+        identity=TaskIdentity(user_ref=user),
+        cross_process=cross_process,
+    )

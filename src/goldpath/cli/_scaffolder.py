@@ -1,11 +1,16 @@
-"""``goldpath create`` and ``goldpath tasks list|show|cancel``."""
+"""``goldpath create`` and ``goldpath tasks list|show|logs|cancel``.
+
+With a portal running (``cli.server_url``, or one found at ``server.base_url`` serving
+this database) the commands go through its REST API and follow tasks over its event
+stream; otherwise they work in-process, and ``create`` runs the task itself.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
-import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,26 +22,23 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from goldpath.cli._context import (
-    dry_runner_of,
-    task_creator_of,
-    task_executor_of,
-    task_store_of,
-    templates_of,
-)
+from goldpath.cli._context import task_client_of
 from goldpath.cli._errors import run_guarded
+from goldpath.cli._tasks import TaskClient
 from goldpath.errors import FieldError, InvalidInputError
 from goldpath.scaffolder import (
-    FINISHED,
     DryRunResult,
-    TaskIdentity,
+    StepState,
+    TaskEvent,
     TaskRecord,
-    TaskStore,
+    TaskStatus,
 )
 
 __all__ = ["create_command", "tasks_app"]
 
-tasks_app = typer.Typer(help="List, inspect and cancel scaffolder tasks.", no_args_is_help=True)
+tasks_app = typer.Typer(
+    help="List, inspect, follow and cancel scaffolder tasks.", no_args_is_help=True
+)
 console = Console(highlight=False, soft_wrap=True)
 
 STATUS_STYLE = {
@@ -84,13 +86,10 @@ def _load_values(path: Path) -> dict[str, Any]:
     return data
 
 
-def _steps_table(task: TaskRecord) -> Table:
+def _steps_table(steps: list[StepState]) -> Table:
     table = Table(show_header=False, box=None, padding=(0, 1))
-    for step in task.steps:
-        table.add_row(
-            STATUS_STYLE.get(step.get("status", "open"), step.get("status", "")),
-            step.get("name") or step["id"],
-        )
+    for step in steps:
+        table.add_row(STATUS_STYLE.get(step.status, str(step.status)), step.name or step.id)
     return table
 
 
@@ -110,16 +109,18 @@ def _print_output_data(output: dict[str, Any]) -> None:
 
 
 def _print_failure(task: TaskRecord) -> None:
-    error = task.error or {}
-    console.print(f"[bold red]error:[/] {escape(str(error.get('message', task.status)))}")
-    for problem in error.get("errors") or []:
-        field, message = escape(str(problem.get("field"))), escape(str(problem.get("message")))
-        console.print(f"  [red]-[/] {field}: {message}")
-    rollback = error.get("rollback") or {}
-    for item in rollback.get("undone") or []:
-        console.print(f"  [dim]undone:[/] {item}")
-    for item in rollback.get("notUndone") or []:
-        console.print(f"  [red]not undone:[/] {item['description']} ({item['reason']})")
+    error = task.error
+    if error is None:
+        console.print(f"[bold red]error:[/] the task is {task.status}")
+        return
+    console.print(f"[bold red]error:[/] {escape(error.message)}")
+    for problem in error.errors:
+        console.print(f"  [red]-[/] {escape(problem.field)}: {escape(problem.message)}")
+    if error.rollback is not None:
+        for item in error.rollback.undone:
+            console.print(f"  [dim]undone:[/] {item}")
+        for failed in error.rollback.failed:
+            console.print(f"  [red]not undone:[/] {failed.description} ({failed.reason})")
 
 
 def _print_dry_run(result: DryRunResult) -> None:
@@ -139,28 +140,27 @@ def _print_dry_run(result: DryRunResult) -> None:
             console.print(f"  [red]-[/] {field}: {message}")
 
 
-def _follow(
-    store: TaskStore, task_id: str, runner: threading.Thread | None, *, quiet: bool
-) -> TaskRecord:
-    last: int | None = None
-    task = store.get(task_id)
+def _with_step(steps: list[StepState], event: TaskEvent) -> list[StepState]:
+    change = event.step_change
+    if change is None:
+        return steps
+    step_id, status = change
+    return [dataclasses.replace(s, status=status) if s.id == step_id else s for s in steps]
+
+
+def _follow(tasks: TaskClient, task: TaskRecord, *, quiet: bool) -> None:
+    """Show the task's steps as they change and its log lines as they come."""
+    steps = list(task.steps)
     with Live(
-        Group(_steps_table(task)), console=console, refresh_per_second=8, transient=quiet
+        Group(_steps_table(steps)), console=console, refresh_per_second=8, transient=quiet
     ) as live:
-        while True:
-            for event in store.events(task_id, after=last):
-                last = event.id
-                message = event.body.get("message")
-                if event.type == "log" and message and "status" not in event.body and not quiet:
-                    live.console.print(f"[dim]{message}[/]")
-            task = store.get(task_id)
-            live.update(Group(_steps_table(task)))
-            if task.status in FINISHED and (runner is None or not runner.is_alive()):
-                break
-            time.sleep(0.05)
+        for event in tasks.follow(task.id):
+            steps = _with_step(steps, event)
+            if event.step_change is None and event.type == "log" and event.message and not quiet:
+                live.console.print(f"[dim]{escape(event.message)}[/]")
+            live.update(Group(_steps_table(steps)))
     if not quiet:
         console.print()
-    return task
 
 
 def create_command(
@@ -184,48 +184,52 @@ def create_command(
     """Create something from a template, showing each step's progress and the output links."""
 
     def run() -> None:
-        parsed = templates_of(ctx).get(template)
-        values: dict[str, Any] = _load_values(values_file) if values_file else {}
-        values.update(_parse_sets(sets or []))
-        if dry_run:
-            result = dry_runner_of(ctx).run(parsed, values)
-            if as_json:
-                typer.echo(json.dumps(result.as_dict(), indent=2))
-            else:
-                _print_dry_run(result)
-            if result.status != "completed":
-                raise typer.Exit(1)
-            return
-        identity = TaskIdentity(user_ref=f"user:default/{getpass.getuser()}".lower())
-        task_id = task_creator_of(ctx).create(parsed, values, identity=identity)
-        store = task_store_of(ctx)
-        if not as_json:
-            console.print(f"task [bold]{task_id}[/] from {parsed.ref}")
-        runner: threading.Thread | None = None
-        claimed = store.claim_task(task_id, f"cli-{task_id[:8]}")
-        if claimed is not None:
-            runner = threading.Thread(
-                target=task_executor_of(ctx).execute,
-                args=(claimed,),
-                kwargs={"worker_id": f"cli-{task_id[:8]}"},
-                daemon=True,
-            )
-            runner.start()
-        task = _follow(store, task_id, runner, quiet=as_json)
-        if runner is not None:
-            runner.join()
-            task = store.get(task_id)
+        tasks = task_client_of(ctx, user=f"user:default/{getpass.getuser()}".lower())
+        try:
+            ref = tasks.template_ref(template)
+            values: dict[str, Any] = _load_values(values_file) if values_file else {}
+            values.update(_parse_sets(sets or []))
+            if dry_run:
+                result = tasks.dry_run(ref, values)
+                if as_json:
+                    typer.echo(json.dumps(result.as_dict(), indent=2))
+                else:
+                    _print_dry_run(result)
+                if result.status != TaskStatus.COMPLETED:
+                    raise typer.Exit(1)
+                return
+            task_id = tasks.create(ref, values)
+            if not as_json:
+                console.print(f"task [bold]{task_id}[/] from {ref} ({tasks.where})")
+            tasks.run(task_id)
+            _follow(tasks, tasks.get(task_id), quiet=as_json)
+            task = tasks.get(task_id)  # its last event and its end are written together
+        finally:
+            tasks.close()
         if as_json:
             typer.echo(json.dumps(task.as_dict(), indent=2))
-        elif task.status == "completed":
+        elif task.status == TaskStatus.COMPLETED:
             console.print(f"[bold green]completed[/] in {task.duration_seconds or 0:.2f}s")
             _print_output(task)
         else:
             _print_failure(task)
-        if task.status != "completed":
+        if task.status != TaskStatus.COMPLETED:
             raise typer.Exit(1)
 
     run_guarded(run)
+
+
+def _status_option(value: str | None) -> TaskStatus | None:
+    if value is None:
+        return None
+    try:
+        return TaskStatus(value)
+    except ValueError:
+        choices = ", ".join(str(s) for s in TaskStatus)
+        raise InvalidInputError(
+            f"--status {value!r} is not a task status",
+            errors=[FieldError("--status", "enum", f"must be one of {choices}")],
+        ) from None
 
 
 @tasks_app.command("list")
@@ -240,7 +244,11 @@ def list_command(
     """List tasks, newest first."""
 
     def run() -> None:
-        items, total = task_store_of(ctx).list_tasks(status=status, limit=limit)
+        tasks = task_client_of(ctx)
+        try:
+            items, total = tasks.list_tasks(status=_status_option(status), limit=limit)
+        finally:
+            tasks.close()
         if as_json:
             typer.echo(json.dumps([t.as_dict() for t in items], indent=2))
             return
@@ -251,14 +259,22 @@ def list_command(
         for task in items:
             table.add_row(
                 task.id,
-                str((task.spec.get("templateInfo") or {}).get("entityRef", "")),
-                STATUS_STYLE.get(task.status, task.status),
+                task.spec.template_info.entity_ref,
+                STATUS_STYLE.get(task.status, str(task.status)),
                 task.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                 task.created_by,
             )
         console.print(table)
 
     run_guarded(run)
+
+
+def _print_event(event: TaskEvent) -> None:
+    message = event.message
+    if message:
+        step = event.body.get("stepId")
+        where = f"[cyan]{escape(str(step))}[/] " if step else ""
+        console.print(f"[dim]{event.created_at:%H:%M:%S}[/] {where}{escape(message)}")
 
 
 @tasks_app.command("show")
@@ -271,9 +287,12 @@ def show_command(
     """Show a task: its steps, output links, or the error and what was rolled back."""
 
     def run() -> None:
-        store = task_store_of(ctx)
-        task = store.get(task_id)
-        log = store.events(task_id) if events else []
+        tasks = task_client_of(ctx)
+        try:
+            task = tasks.get(task_id)
+            log = tasks.events(task_id) if events else []
+        finally:
+            tasks.close()
         if as_json:
             data = task.as_dict()
             if events:
@@ -281,18 +300,49 @@ def show_command(
             typer.echo(json.dumps(data, indent=2))
             return
         console.print(
-            f"[bold]{task.id}[/] {STATUS_STYLE.get(task.status, task.status)} "
-            f"({(task.spec.get('templateInfo') or {}).get('entityRef', '')}, by {task.created_by})"
+            f"[bold]{task.id}[/] {STATUS_STYLE.get(task.status, str(task.status))} "
+            f"({task.spec.template_info.entity_ref}, by {task.created_by})"
         )
-        console.print(_steps_table(task))
-        if task.status == "completed":
+        console.print(_steps_table(task.steps))
+        if task.status == TaskStatus.COMPLETED:
             _print_output(task)
-        elif task.status in ("failed", "cancelled"):
+        elif task.status in (TaskStatus.FAILED, TaskStatus.CANCELLED):
             _print_failure(task)
         for event in log:
-            message = event.body.get("message")
-            if message:
-                console.print(f"[dim]{event.created_at:%H:%M:%S}[/] {message}")
+            _print_event(event)
+
+    run_guarded(run)
+
+
+@tasks_app.command("logs")
+def logs_command(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(help="Task id.")],
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new events until the task ends.")
+    ] = False,
+    after: Annotated[
+        int | None, typer.Option("--after", help="Only events after this event id.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON event per line.")] = False,
+) -> None:
+    """Print a task's log; with --follow, print each new event as it happens."""
+
+    def run() -> None:
+        tasks = task_client_of(ctx)
+        try:
+            stream: Iterator[TaskEvent] = (
+                tasks.follow(task_id, after=after)
+                if follow
+                else iter(tasks.events(task_id, after=after))
+            )
+            for event in stream:
+                if as_json:
+                    typer.echo(json.dumps(event.as_dict()))
+                else:
+                    _print_event(event)
+        finally:
+            tasks.close()
 
     run_guarded(run)
 
@@ -304,8 +354,12 @@ def cancel_command(
     """Cancel a task: an open one at once, a running one at its next step (it rolls back)."""
 
     def run() -> None:
-        status = task_store_of(ctx).request_cancel(task_id)
-        if status == "cancelled":
+        tasks = task_client_of(ctx)
+        try:
+            status = tasks.cancel(task_id)
+        finally:
+            tasks.close()
+        if status == TaskStatus.CANCELLED:
             console.print(f"task {task_id} cancelled")
         else:
             console.print(f"task {task_id} is running; asked it to stop (it will roll back)")

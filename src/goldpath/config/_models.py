@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -13,6 +15,7 @@ __all__ = [
     "AuthSettings",
     "CatalogLocationSettings",
     "CatalogSettings",
+    "CliSettings",
     "Environment",
     "GitHubAuthSettings",
     "GitIntegration",
@@ -96,6 +99,21 @@ class ScaffolderSettings(_Section):
     poll_seconds: float = Field(default=0.2, gt=0)
 
 
+class CliSettings(_Section):
+    """How the CLI reaches a running portal (it runs tasks in-process when there is none)."""
+
+    server_url: str | None = Field(
+        default=None,
+        description="Portal the CLI always talks to (else it looks at server.base_url).",
+    )
+    token: SecretStr | None = Field(
+        default=None, description="Personal API token (goldpath tokens create) sent to the portal."
+    )
+    discover: bool = Field(
+        default=True, description="Use a portal found at server.base_url that serves this database."
+    )
+
+
 class GitIntegration(_Section):
     """A remote git host goldpath may publish to (GitLab or GitHub)."""
 
@@ -176,6 +194,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     catalog: CatalogSettings = CatalogSettings()
     scaffolder: ScaffolderSettings = ScaffolderSettings()
+    cli: CliSettings = CliSettings()
     integrations: IntegrationsSettings = IntegrationsSettings()
     platform: PlatformSettings = PlatformSettings()
     argocd: ServiceEndpoint = ServiceEndpoint()
@@ -218,6 +237,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home / 'goldpath.db'}"
+
+    @property
+    def instance_id(self) -> str:
+        """A short digest of the database URL (password left out): the same for every process
+        of one goldpath, so the CLI knows a portal it finds serves its own data."""
+        parts = urlsplit(self.resolved_database_url)
+        netloc = parts.netloc.rpartition("@")[2]
+        user = parts.username
+        bare = urlunsplit(parts._replace(netloc=f"{user}@{netloc}" if user else netloc))
+        return hashlib.sha256(bare.encode("utf-8")).hexdigest()[:16]
 
     @property
     def git_root(self) -> Path:

@@ -34,7 +34,6 @@ from goldpath.scaffolder._expressions import (
 from goldpath.scaffolder._paths import check_relative, resolve_inside
 from goldpath.scaffolder._recovery import TaskRecovery
 from goldpath.scaffolder._runner import (
-    RollbackReport,
     RunOutcome,
     RunSink,
     expression_context,
@@ -50,26 +49,33 @@ from goldpath.scaffolder._skeleton import (
     render_skeleton,
     write_tree,
 )
-from goldpath.scaffolder._store import (
+from goldpath.scaffolder._store import TaskEventSink, TaskStore, redact
+from goldpath.scaffolder._task import (
     FINISHED,
+    NotUndone,
+    RollbackReport,
+    StepState,
+    StepStatus,
+    TaskError,
     TaskEvent,
-    TaskEventSink,
     TaskRecord,
-    TaskStore,
-    redact,
+    TaskSpec,
+    TaskStatus,
+    TaskUser,
 )
 from goldpath.scaffolder._template import (
     API_VERSION,
     RESERVED_NAME_ANNOTATION,
     StepSpec,
     Template,
+    TemplateInfo,
     parameter_schema,
     parse_template,
     validate_values,
     with_declared,
     with_defaults,
 )
-from goldpath.scaffolder._templates import TemplateEntities, Templates
+from goldpath.scaffolder._templates import TemplateEntities, Templates, template_ref
 from goldpath.scaffolder._worker import TaskWorkers
 
 __all__ = [
@@ -90,15 +96,19 @@ __all__ = [
     "EntitySearch",
     "IdentityLike",
     "NameOwners",
+    "NotUndone",
     "PostgresTaskRelay",
     "RollbackReport",
     "RunOutcome",
     "RunSink",
     "SkeletonFile",
     "StepSpec",
+    "StepState",
+    "StepStatus",
     "Subscription",
     "TaskBroker",
     "TaskCreator",
+    "TaskError",
     "TaskEvent",
     "TaskEventSink",
     "TaskExecutor",
@@ -107,10 +117,14 @@ __all__ = [
     "TaskRecord",
     "TaskRecovery",
     "TaskSink",
+    "TaskSpec",
+    "TaskStatus",
     "TaskStore",
+    "TaskUser",
     "TaskWorkers",
     "Template",
     "TemplateEntities",
+    "TemplateInfo",
     "Templates",
     "UndoEnv",
     "UndoHandler",
@@ -134,6 +148,7 @@ __all__ = [
     "run_template",
     "run_undo",
     "sample_output",
+    "template_ref",
     "validate_values",
     "with_declared",
     "with_defaults",

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from goldpath.errors import FieldError
+from goldpath.scaffolder._template import TemplateInfo
 from goldpath.scaffolder.errors import (
     ActionExistsError,
     ActionInputError,
@@ -247,7 +248,7 @@ class ActionContext:
         dry_run: bool = False,
         secrets: Mapping[str, str] | None = None,
         identity: IdentityLike | None = None,
-        template_info: Mapping[str, Any] | None = None,
+        template_info: TemplateInfo | None = None,
         logger: Callable[[str], None] | None = None,
         record_undo: Callable[[UndoRecord, Callable[[], None]], None] | None = None,
         is_cancelled: Callable[[], bool] | None = None,
@@ -259,7 +260,7 @@ class ActionContext:
         self.dry_run = dry_run
         self.secrets: Mapping[str, str] = dict(secrets or {})
         self.identity = identity
-        self.template_info: Mapping[str, Any] = dict(template_info or {})
+        self.template_info = template_info or TemplateInfo(entity_ref="")
         self._logger = logger or (lambda message: log.info("%s: %s", step_id, message))
         self._record_undo = record_undo
         self._is_cancelled = is_cancelled or (lambda: False)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from goldpath.catalog import EntityRef
 from goldpath.config import Settings
 from goldpath.errors import FieldError, GoldpathError
 from goldpath.scaffolder._actions import ActionRegistry, IdentityLike, TaskIdentity
 from goldpath.scaffolder._expressions import render_value
 from goldpath.scaffolder._runner import expression_context
 from goldpath.scaffolder._store import TaskStore, redact
+from goldpath.scaffolder._task import StepState, TaskSpec, TaskUser
 from goldpath.scaffolder._template import (
-    API_VERSION,
     StepSpec,
     Template,
     validate_values,
@@ -87,9 +88,7 @@ class NameOwners:
         result = self.catalog.query(filters={"metadata.name": name}, limit=1)
         if result.items:
             entity = result.items[0]
-            meta = entity.get("metadata", {})
-            namespace = meta.get("namespace", "default")
-            ref = f"{entity.get('kind')}:{namespace}/{meta.get('name')}".lower()
+            ref = EntityRef.of(entity).key
             owner = (entity.get("spec") or {}).get("owner")
             return f"catalog entity {ref}" + (f" (owner {owner})" if owner else "")
         for repo_url in self.planned_repo_urls(template, values):
@@ -146,20 +145,16 @@ class TaskCreator:
                 raise NameReservedError(
                     f"the name {value!r} is already taken by {owner}", name=value, owner=owner
                 )
-        spec = {
-            "apiVersion": API_VERSION,
-            "steps": [s.as_dict() for s in parsed.steps],
-            "output": parsed.output,
-            "parameters": redact(dict(values), (secrets or {}).values()),
-            "user": {"entity": user.entity, "ref": user.user_ref},
-            "templateInfo": parsed.info(),
-        }
-        steps = [
-            {"id": s.id, "name": s.name, "action": s.action, "status": "open"} for s in parsed.steps
-        ]
+        spec = TaskSpec(
+            steps=tuple(parsed.steps),
+            parameters=redact(dict(values), (secrets or {}).values()),
+            user=TaskUser(ref=user.user_ref, entity=user.entity),
+            template_info=parsed.info(),
+            output=dict(parsed.output),
+        )
         task_id = self.store.create(
             spec=spec,
-            steps=steps,
+            steps=[StepState.open(step) for step in parsed.steps],
             created_by=user.user_ref,
             secrets=dict(secrets or {}),
             reserved_name=reserved,

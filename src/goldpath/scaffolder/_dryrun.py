@@ -60,6 +60,27 @@ class DryRunResult:
     error: str | None = None
     error_details: list[dict[str, str]] = field(default_factory=list)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DryRunResult:
+        """A dry run as a portal answers it (the inverse of ``as_dict``)."""
+        error = data.get("error") or {}
+        return cls(
+            status=str(data.get("status") or "failed"),
+            log=list(data.get("log") or ()),
+            output=dict(data.get("output") or {}),
+            steps=list(data.get("steps") or ()),
+            files=[
+                DryRunFile(
+                    path=str(item["path"]),
+                    content=base64.b64decode(str(item.get("base64Content", ""))),
+                    executable=bool(item.get("executable")),
+                )
+                for item in data.get("directoryContents") or ()
+            ],
+            error=str(error["message"]) if error.get("message") else None,
+            error_details=list(error.get("errors") or ()),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """Backstage's dry-run answer."""
         data: dict[str, Any] = {

@@ -9,15 +9,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from goldpath.config import Settings
 from goldpath.errors import GoldpathError
 from goldpath.scaffolder._actions import ActionRegistry, TaskIdentity, UndoRecord
-from goldpath.scaffolder._paths import is_http_url
 from goldpath.scaffolder._runner import RunOutcome, run_template
-from goldpath.scaffolder._store import TaskRecord, TaskStore, redact
-from goldpath.scaffolder._template import StepSpec, Template
+from goldpath.scaffolder._store import TaskStore, redact
+from goldpath.scaffolder._task import StepStatus, TaskError, TaskRecord, TaskStatus
 
 __all__ = ["TaskExecutor", "TaskSink"]
 
@@ -98,19 +96,19 @@ class TaskSink:
         """Write queued log events and step changes now."""
         self._write()
 
-    def step(self, step_id: str, status: str) -> None:
+    def step(self, step_id: str, status: StepStatus) -> None:
         """Record a step transition as step state and as an event (with queued lines).
 
         A step's start and failure are written at once; its end with the next write.
         """
-        changes: dict[str, Any] = {"status": status}
-        changes["startedAt" if status == "processing" else "endedAt"] = _now()
+        changes: dict[str, Any] = {"status": str(status)}
+        changes["startedAt" if status == StepStatus.PROCESSING else "endedAt"] = _now()
         event = (
             "log",
-            {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"},
+            {"stepId": step_id, "status": str(status), "message": f"Step {step_id} {status}"},
         )
         self._queue(event, (step_id, changes))
-        if status not in ("completed", "skipped"):
+        if status not in (StepStatus.COMPLETED, StepStatus.SKIPPED):
             self._write()
 
     def undo_recorded(self, record: UndoRecord) -> None:
@@ -129,37 +127,6 @@ class TaskExecutor:
         self.store = store
         self.registry = registry
         self.settings = settings
-
-    def _template_of(self, task: TaskRecord) -> Template:
-        spec = task.spec
-        info = spec.get("templateInfo") or {}
-        base_url = info.get("baseUrl")
-        base_dir = (
-            Path(unquote(urlsplit(base_url).path))
-            if isinstance(base_url, str) and base_url.startswith("file:")
-            else None
-        )
-        remote_base = base_url if isinstance(base_url, str) and is_http_url(base_url) else None
-        steps = [
-            StepSpec(
-                id=s["id"],
-                name=s.get("name", s["id"]),
-                action=s["action"],
-                input=dict(s.get("input") or {}),
-                if_=s.get("if"),
-                each=s.get("each"),
-            )
-            for s in spec.get("steps", [])
-        ]
-        entity = {"metadata": (info.get("entity") or {}).get("metadata", {})}
-        return Template(
-            entity=entity,
-            parameters=[],
-            steps=steps,
-            output=dict(spec.get("output") or {}),
-            base_dir=base_dir,
-            base_url=remote_base,
-        )
 
     def workspace_of(self, task_id: str) -> Path:
         """Where a task's files are made (removed when it ends)."""
@@ -187,14 +154,11 @@ class TaskExecutor:
         beater.start()
         workspace = self.workspace_of(task.id)
         spec = task.spec
-        user = spec.get("user") or {}
-        identity = TaskIdentity(
-            user_ref=user.get("ref") or task.created_by, entity=user.get("entity")
-        )
+        identity = TaskIdentity(user_ref=spec.user.ref or task.created_by, entity=spec.user.entity)
         try:
             outcome = run_template(
-                self._template_of(task),
-                spec.get("parameters") or {},
+                spec.template(),
+                spec.parameters,
                 registry=self.registry,
                 workspace=workspace,
                 task_id=task.id,
@@ -212,36 +176,38 @@ class TaskExecutor:
 
     def _finish(self, task_id: str, outcome: RunOutcome, sink: TaskSink) -> None:
         secrets = sink.secrets
-        body: dict[str, Any] = {"status": outcome.status}
-        error: dict[str, Any] | None = None
-        if outcome.status == "completed":
-            body["message"] = "Run completed with status: completed"
+        body: dict[str, Any] = {
+            "status": str(outcome.status),
+            "message": f"Run completed with status: {outcome.status}",
+        }
+        error: TaskError | None = None
+        if outcome.status == TaskStatus.COMPLETED:
             body["output"] = outcome.output
         else:
             exc = outcome.error
-            message = exc.message if isinstance(exc, GoldpathError) else str(exc)
-            error = {
-                "name": type(exc).__name__,
-                "message": message,
-                "errors": [e.as_dict() for e in getattr(exc, "errors", []) or []],
-            }
-            body["message"] = f"Run completed with status: {outcome.status}"
-            body["error"] = error
-            if outcome.rollback is not None:
-                body["rollback"] = outcome.rollback.as_dict()
-                error["rollback"] = outcome.rollback.as_dict()
-        output = redact(outcome.output, secrets) if outcome.status == "completed" else None
-        error = redact(error, secrets) if error is not None else None
+            error = TaskError.from_dict(
+                redact(
+                    TaskError(
+                        name=type(exc).__name__,
+                        message=exc.message if isinstance(exc, GoldpathError) else str(exc),
+                        errors=tuple(getattr(exc, "errors", ()) or ()),
+                        rollback=outcome.rollback,
+                    ).as_dict(),
+                    secrets,
+                )
+            )
+            body["error"] = error.as_dict()
+            if error.rollback is not None:
+                body["rollback"] = error.rollback.as_dict()
+        output = redact(outcome.output, secrets) if outcome.status == TaskStatus.COMPLETED else None
         events, steps = sink.take_all()  # the last step's end and lines still queued
+        last = "cancelled" if outcome.status == TaskStatus.CANCELLED else "completion"
         self.store.finish(
             task_id,
             outcome.status,
             output=output,
             error=error,
-            events=[
-                *events,
-                ("cancelled" if outcome.status == "cancelled" else "completion", body),
-            ],
+            events=[*events, (last, body)],
             steps=steps,
             secrets=secrets,
         )

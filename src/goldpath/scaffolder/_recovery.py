@@ -9,6 +9,7 @@ from goldpath.config import Settings
 from goldpath.scaffolder._actions import ActionRegistry
 from goldpath.scaffolder._runner import run_undo
 from goldpath.scaffolder._store import TaskStore
+from goldpath.scaffolder._task import StepStatus, TaskError, TaskStatus
 
 __all__ = ["TaskRecovery"]
 
@@ -43,31 +44,32 @@ class TaskRecovery:
             since = task.heartbeat_at.isoformat() if task.heartbeat_at else "never"
             line(f"The worker running this task stopped (last heartbeat {since}); rolling back")
             for step in task.steps:
-                if step.get("status") == "processing":
-                    self.store.update_step(task_id, step["id"], status="failed", endedAt=_now())
+                if step.status == StepStatus.PROCESSING:
+                    self.store.update_step(
+                        task_id, step.id, status=str(StepStatus.FAILED), endedAt=_now()
+                    )
             report = run_undo(
                 [(record, None) for record in task.undo],
                 registry=self.registry,
                 task_id=task_id,
                 log_line=line,
             )
-            error = {
-                "name": "WorkerLostError",
-                "message": "the worker running this task stopped; the task was rolled back",
-                "errors": [],
-                "rollback": report.as_dict(),
-            }
+            error = TaskError(
+                name="WorkerLostError",
+                message="the worker running this task stopped; the task was rolled back",
+                rollback=report,
+            )
             self.store.finish(
                 task_id,
-                "failed",
+                TaskStatus.FAILED,
                 error=error,
                 events=[
                     (
                         "completion",
                         {
-                            "status": "failed",
+                            "status": str(TaskStatus.FAILED),
                             "message": "Run completed with status: failed",
-                            "error": error,
+                            "error": error.as_dict(),
                             "rollback": report.as_dict(),
                         },
                     )

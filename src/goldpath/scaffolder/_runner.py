@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ from goldpath.scaffolder._actions import (
     UndoRecord,
 )
 from goldpath.scaffolder._expressions import render_value
+from goldpath.scaffolder._task import NotUndone, RollbackReport, StepStatus, TaskStatus
 from goldpath.scaffolder._template import StepSpec, Template
 from goldpath.scaffolder.errors import ExpressionError, TaskCancelledError
 
@@ -47,7 +48,7 @@ class RunSink(Protocol):
     def log(self, message: str, *, step_id: str | None = None) -> None:
         """A log line (secrets are redacted by the sink when written)."""
 
-    def step(self, step_id: str, status: str) -> None:
+    def step(self, step_id: str, status: StepStatus) -> None:
         """A step moved to processing, completed, failed, skipped or cancelled."""
 
     def undo_recorded(self, record: UndoRecord) -> None:
@@ -58,22 +59,10 @@ class RunSink(Protocol):
 
 
 @dataclass
-class RollbackReport:
-    """What the rollback undid and what it could not undo, with the reason."""
-
-    undone: list[str] = field(default_factory=list)
-    failed: list[dict[str, str]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON data for the final event."""
-        return {"undone": list(self.undone), "notUndone": list(self.failed)}
-
-
-@dataclass
 class RunOutcome:
     """How a run ended: status, the rendered output, the error and the rollback report."""
 
-    status: str
+    status: TaskStatus
     output: dict[str, Any]
     steps: dict[str, dict[str, Any]]
     error: GoldpathError | Exception | None = None
@@ -201,7 +190,7 @@ def run_undo(
             reason = (
                 exc.message if isinstance(exc, GoldpathError) else str(exc) or type(exc).__name__
             )
-            report.failed.append({"description": record.description, "reason": reason})
+            report.failed.append(NotUndone(record.description, reason))
             log_line(f"Could not undo: {record.description}: {reason}")
         else:
             report.undone.append(record.description)
@@ -264,17 +253,17 @@ def run_template(
             step_log = _step_logger(sink, step.id)
             if step.if_ is not None and not _condition(step.if_, context, step.id, step_log):
                 step_outputs[step.id] = {"output": {}}
-                sink.step(step.id, "skipped")
+                sink.step(step.id, StepStatus.SKIPPED)
                 step_log(f"Skipping step {step.id} because its if condition was false")
                 continue
             action = registry.get(step.action)
-            sink.step(step.id, "processing")
+            sink.step(step.id, StepStatus.PROCESSING)
             step_log(f"Beginning step {step.name}")
             started = time.perf_counter()
             if dry_run and not action.supports_dry_run:
                 step_outputs[step.id] = {"output": sample_output(action)}
                 step_log(f"Skipping because {action.id} does not support dry-run")
-                sink.step(step.id, "skipped")
+                sink.step(step.id, StepStatus.SKIPPED)
                 continue
             if step.each is not None:
                 items = render_value(step.each, context, where=f"steps.{step.id}.each")
@@ -295,17 +284,17 @@ def run_template(
             else:
                 step_outputs[step.id] = {"output": run_step_action(action, step, context)}
             step_log(f"Finished step {step.name} in {time.perf_counter() - started:.3f}s")
-            sink.step(step.id, "completed")
+            sink.step(step.id, StepStatus.COMPLETED)
             current = None
         output = render_value(template.output, context, where="output")
         if not isinstance(output, dict):
             output = {"value": output}
-        return RunOutcome("completed", output, step_outputs)
+        return RunOutcome(TaskStatus.COMPLETED, output, step_outputs)
     except Exception as exc:
         cancelled = isinstance(exc, TaskCancelledError)
-        status = "cancelled" if cancelled else "failed"
+        status = TaskStatus.CANCELLED if cancelled else TaskStatus.FAILED
         if current is not None:
-            sink.step(current, status)
+            sink.step(current, StepStatus(status))
         message = exc.message if isinstance(exc, GoldpathError) else f"{type(exc).__name__}: {exc}"
         if not isinstance(exc, GoldpathError):
             # the message may carry a secret (a token in a URL): redact it; the traceback

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -25,6 +24,15 @@ from sqlalchemy.orm import Session
 from goldpath.db import Database
 from goldpath.scaffolder._actions import UndoRecord
 from goldpath.scaffolder._tables import reservations, task_events, tasks
+from goldpath.scaffolder._task import (
+    FINISHED,
+    StepState,
+    TaskError,
+    TaskEvent,
+    TaskRecord,
+    TaskSpec,
+    TaskStatus,
+)
 from goldpath.scaffolder.errors import NameReservedError, TaskNotFoundError, TaskStateError
 
 __all__ = [
@@ -38,24 +46,13 @@ __all__ = [
     "redact",
 ]
 
-TaskStatus = str  # "open" | "processing" | "completed" | "failed" | "cancelled"
-FINISHED = frozenset({"completed", "failed", "cancelled"})
 REDACTED = "***"
 NOTIFY_CHANNEL = "goldpath_tasks"
 """The PostgreSQL channel task events and queued tasks are announced on."""
-TERMINAL_EVENTS = frozenset({"completion", "cancelled"})
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes
-        value = value.replace(tzinfo=UTC)
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def redact(value: Any, secrets: Iterable[str]) -> Any:
@@ -78,82 +75,11 @@ def redact(value: Any, secrets: Iterable[str]) -> Any:
     return walk(value)
 
 
-@dataclass(frozen=True)
-class TaskEvent:
-    """One entry of a task's append-only event log."""
-
-    id: int
-    task_id: str
-    type: str
-    body: dict[str, Any]
-    created_at: datetime
-
-    @property
-    def is_last(self) -> bool:
-        """Whether this event ends the task's log (``completion`` or ``cancelled``)."""
-        return self.type in TERMINAL_EVENTS
-
-    def as_dict(self) -> dict[str, Any]:
-        """Backstage's event shape."""
-        return {
-            "id": self.id,
-            "taskId": self.task_id,
-            "type": self.type,
-            "body": self.body,
-            "createdAt": _iso(self.created_at),
-        }
-
-
-@dataclass(frozen=True)
-class TaskRecord:
-    """A task as stored."""
-
-    id: str
-    status: TaskStatus
-    spec: dict[str, Any]
-    created_by: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    heartbeat_at: datetime | None
-    claimed_by: str | None
-    cancel_requested: bool
-    steps: list[dict[str, Any]]
-    undo: list[UndoRecord]
-    output: dict[str, Any] | None
-    error: dict[str, Any] | None
-    reserved_name: str | None
-    secrets: dict[str, str] = field(default_factory=dict, repr=False)
-
-    @property
-    def duration_seconds(self) -> float | None:
-        """Time from claim to finish, when both are known."""
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
-
-    def as_dict(self) -> dict[str, Any]:
-        """Backstage's task shape plus per-step state, output and error."""
-        return {
-            "id": self.id,
-            "spec": self.spec,
-            "status": self.status,
-            "createdAt": _iso(self.created_at),
-            "createdBy": self.created_by,
-            "lastHeartbeatAt": _iso(self.heartbeat_at),
-            "startedAt": _iso(self.started_at),
-            "finishedAt": _iso(self.finished_at),
-            "steps": self.steps,
-            "output": self.output,
-            "error": self.error,
-        }
-
-
 def _record(row: Row[Any]) -> TaskRecord:
     return TaskRecord(
         id=row.id,
-        status=row.status,
-        spec=row.spec,
+        status=TaskStatus(row.status),
+        spec=TaskSpec.from_dict(row.spec or {}),
         created_by=row.created_by,
         created_at=row.created_at,
         started_at=row.started_at,
@@ -161,10 +87,10 @@ def _record(row: Row[Any]) -> TaskRecord:
         heartbeat_at=row.heartbeat_at,
         claimed_by=row.claimed_by,
         cancel_requested=bool(row.cancel_requested),
-        steps=list(row.steps or []),
+        steps=[StepState.from_dict(step) for step in row.steps or ()],
         undo=[UndoRecord.from_dict(item) for item in (row.undo or [])],
         output=row.output,
-        error=row.error,
+        error=TaskError.from_dict(row.error) if row.error else None,
         reserved_name=row.reserved_name,
         secrets=dict(row.secrets or {}),
     )
@@ -196,8 +122,8 @@ class TaskStore:
     def create(
         self,
         *,
-        spec: Mapping[str, Any],
-        steps: Sequence[Mapping[str, Any]],
+        spec: TaskSpec,
+        steps: Sequence[StepState],
         created_by: str,
         secrets: Mapping[str, str] | None = None,
         reserved_name: str | None = None,
@@ -212,13 +138,13 @@ class TaskStore:
                 session.execute(
                     insert(tasks).values(
                         id=task_id,
-                        status="open",
-                        spec=dict(spec),
+                        status=TaskStatus.OPEN,
+                        spec=spec.as_dict(),
                         secrets=dict(secrets or {}) or None,
                         created_by=created_by,
                         created_at=now,
                         cancel_requested=False,
-                        steps=[dict(step) for step in steps],
+                        steps=[step.as_dict() for step in steps],
                         undo=[],
                         reserved_name=reserved_name,
                     )
@@ -277,7 +203,7 @@ class TaskStore:
         self,
         *,
         created_by: str | None = None,
-        status: str | None = None,
+        status: TaskStatus | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> tuple[list[TaskRecord], int]:
@@ -405,7 +331,7 @@ class TaskStore:
         status: TaskStatus,
         *,
         output: Mapping[str, Any] | None = None,
-        error: Mapping[str, Any] | None = None,
+        error: TaskError | None = None,
         events: Sequence[tuple[str, Mapping[str, Any]]] = (),
         steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
         secrets: Iterable[str] = (),
@@ -424,7 +350,7 @@ class TaskStore:
                 status=status,
                 finished_at=_now(),
                 output=dict(output) if output is not None else None,
-                error=dict(error) if error is not None else None,
+                error=error.as_dict() if error is not None else None,
                 secrets=None,
             )
             session.execute(delete(reservations).where(reservations.c.task_id == task_id))
@@ -439,7 +365,7 @@ class TaskStore:
             if self.database.is_postgresql:
                 task_id = session.execute(
                     select(tasks.c.id)
-                    .where(tasks.c.status == "open")
+                    .where(tasks.c.status == TaskStatus.OPEN)
                     .order_by(tasks.c.created_at)
                     .limit(1)
                     .with_for_update(skip_locked=True)
@@ -450,22 +376,28 @@ class TaskStore:
                     update(tasks)
                     .where(tasks.c.id == task_id)
                     .values(
-                        status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now
+                        status=TaskStatus.PROCESSING,
+                        claimed_by=worker_id,
+                        started_at=now,
+                        heartbeat_at=now,
                     )
                 )
             else:
                 oldest = (
                     select(tasks.c.id)
-                    .where(tasks.c.status == "open")
+                    .where(tasks.c.status == TaskStatus.OPEN)
                     .order_by(tasks.c.created_at)
                     .limit(1)
                     .scalar_subquery()
                 )
                 result = session.execute(
                     update(tasks)
-                    .where(tasks.c.id == oldest, tasks.c.status == "open")
+                    .where(tasks.c.id == oldest, tasks.c.status == TaskStatus.OPEN)
                     .values(
-                        status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now
+                        status=TaskStatus.PROCESSING,
+                        claimed_by=worker_id,
+                        started_at=now,
+                        heartbeat_at=now,
                     )
                     .returning(tasks.c.id)
                 )
@@ -480,8 +412,13 @@ class TaskStore:
         with self.database.session() as session:
             won = session.execute(
                 update(tasks)
-                .where(tasks.c.id == task_id, tasks.c.status == "open")
-                .values(status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now)
+                .where(tasks.c.id == task_id, tasks.c.status == TaskStatus.OPEN)
+                .values(
+                    status=TaskStatus.PROCESSING,
+                    claimed_by=worker_id,
+                    started_at=now,
+                    heartbeat_at=now,
+                )
             ).rowcount  # type: ignore[attr-defined]
         return self.get(task_id) if won else None
 
@@ -508,18 +445,23 @@ class TaskStore:
         with self.database.session() as session:
             done = session.execute(
                 update(tasks)
-                .where(tasks.c.id == task_id, tasks.c.status == "open")
-                .values(status="cancelled", finished_at=_now(), secrets=None, cancel_requested=True)
+                .where(tasks.c.id == task_id, tasks.c.status == TaskStatus.OPEN)
+                .values(
+                    status=TaskStatus.CANCELLED,
+                    finished_at=_now(),
+                    secrets=None,
+                    cancel_requested=True,
+                )
             ).rowcount  # type: ignore[attr-defined]
             asked = 0
-            status: str | None = "cancelled"
+            status: str | None = TaskStatus.CANCELLED
             if done:
                 session.execute(delete(reservations).where(reservations.c.task_id == task_id))
                 written = self._insert_events(session, task_id, [cancelled], ())
             else:
                 asked = session.execute(
                     update(tasks)
-                    .where(tasks.c.id == task_id, tasks.c.status == "processing")
+                    .where(tasks.c.id == task_id, tasks.c.status == TaskStatus.PROCESSING)
                     .values(cancel_requested=True)
                 ).rowcount  # type: ignore[attr-defined]
                 status = session.execute(
@@ -527,9 +469,9 @@ class TaskStore:
                 ).scalar_one_or_none()
         if done:
             self._publish(task_id, written)
-            return "cancelled"
+            return TaskStatus.CANCELLED
         if asked:
-            return "processing"
+            return TaskStatus.PROCESSING
         if status is None:
             raise TaskNotFoundError(f"no task {task_id}", id=task_id)
         raise TaskStateError(f"task {task_id} is already {status}", id=task_id, status=status)
@@ -540,7 +482,7 @@ class TaskStore:
         with self.database.session() as session:
             rows = session.execute(
                 select(tasks.c.id).where(
-                    tasks.c.status == "processing", tasks.c.heartbeat_at < cutoff
+                    tasks.c.status == TaskStatus.PROCESSING, tasks.c.heartbeat_at < cutoff
                 )
             ).all()
         return [row.id for row in rows]
@@ -553,7 +495,7 @@ class TaskStore:
                 update(tasks)
                 .where(
                     tasks.c.id == task_id,
-                    tasks.c.status == "processing",
+                    tasks.c.status == TaskStatus.PROCESSING,
                     tasks.c.heartbeat_at < cutoff,
                 )
                 .values(claimed_by=worker_id, heartbeat_at=_now())

@@ -5,15 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from goldpath.catalog import LocationRecord
+from goldpath.catalog import EntityRef, LocationRecord
 from goldpath.errors import FieldError, GoldpathError
 from goldpath.scaffolder._actions import ActionRegistry
 from goldpath.scaffolder._template import Template, parameter_schema, parse_template
 from goldpath.scaffolder.errors import TemplateInvalidError, TemplateNotFoundError
 
-__all__ = ["TemplateEntities", "Templates"]
+__all__ = ["TemplateEntities", "Templates", "template_ref"]
 
 log = logging.getLogger(__name__)
+
+
+def template_ref(text: str) -> str:
+    """The canonical ref of a template named by ``name``, ``namespace/name`` or its ref."""
+    return EntityRef.parse(text, default_kind="template", field="templateRef").key
 
 
 class TemplateEntities(Protocol):
@@ -49,10 +54,10 @@ class Templates:
 
     def get(self, ref: str) -> Template:
         """The Template entity with this ref (``name``, ``ns/name`` or a full ref), parsed."""
-        full = ref if ":" in ref else f"template:{ref}"
-        if "/" not in full:
-            kind, _, name = full.partition(":")
-            full = f"{kind}:default/{name}"
+        try:
+            full = template_ref(ref)
+        except GoldpathError as exc:
+            raise TemplateNotFoundError(f"no template {ref} in the catalog", ref=ref) from exc
         try:
             entity = self.catalog.get_entity(full)
         except GoldpathError as exc:

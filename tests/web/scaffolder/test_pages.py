@@ -194,7 +194,7 @@ def test_submitting_the_form_creates_a_task_and_goes_to_its_page(scaffold_portal
     assert response.status_code == 303, response.text
     task_id = response.headers["location"].rsplit("/", 1)[-1]
     task = scaffold_portal.runtime.task_store.get(task_id)
-    assert task.spec["parameters"]["port"] == 8081
+    assert task.spec.parameters["port"] == 8081
     assert task.created_by == "user:default/guest"
     page = scaffold_portal.client.get(response.headers["location"]).text
     assert 'data-gp-status="open"' in page

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from goldpath.catalog import LocationRecord
+from goldpath.catalog import EntityRef, LocationRecord
 from goldpath.errors import ConflictError, FieldError, GoldpathError
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput, UndoEnv
 from goldpath.scaffolder._paths import resolve_inside
@@ -86,13 +86,6 @@ class EntityTakenError(ConflictError):
     """The entity a location describes is already in the catalog from another location."""
 
 
-def _ref_of(entity: dict[str, Any]) -> str:
-    meta = entity.get("metadata", {})
-    return (
-        f"{entity.get('kind', '')}:{meta.get('namespace') or 'default'}/{meta.get('name')}".lower()
-    )
-
-
 def _location_of(url: str) -> tuple[str, str]:
     # file:// URLs name a file on this machine: register them as Backstage "file" locations
     if url.startswith("file://"):
@@ -149,22 +142,20 @@ def _check_registered(
         if (e.get("metadata", {}).get("annotations") or {}).get(LOCATION_ANNOTATION) == key
     ]
     described = [e for e in ours if e.get("kind") != "Location"]
-    problems = list(getattr(location, "errors", ()) or ())
+    problems = list(location.errors)
     if not described and problems:
         # nothing of the file made it in: invalid, or provided by another location already
         if params.optional:
             ctx.log(f"{url} added no entity and is optional: {'; '.join(problems)}")
             return
-        error_type = (
-            EntityTakenError if any("another location" in p for p in problems) else ScaffolderError
-        )
+        error_type = EntityTakenError if location.conflicts else ScaffolderError
         raise error_type(f"{url} added no entity: {'; '.join(problems)}", url=url)
     if not ours:
         if params.optional:
             return
         raise ScaffolderError(f"the location {url} holds no entities", url=url)
     preferred = described[0] if described else ours[0]
-    ref = _ref_of(preferred)
+    ref = EntityRef.of(preferred).key
     ctx.output("entityRef", ref)
     ctx.output("catalogInfoUrl", url)
     ctx.log(f"Registered {ref}")

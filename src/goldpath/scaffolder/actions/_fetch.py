@@ -34,7 +34,7 @@ def source_files(
     """
     if is_http_url(url):
         return _read_remote(ctx, url, hosts, field_url=url)
-    base_url = str(ctx.template_info.get("baseUrl") or "")
+    base_url = ctx.template_info.base_url or ""
     if not base_url:
         raise ActionInputError(
             f"cannot resolve {url!r}: the template has no location",

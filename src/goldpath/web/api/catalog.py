@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from goldpath.catalog import (
     CatalogService,
     EntityNotFoundError,
+    EntityRef,
     FullTextFilter,
     InvalidEntityError,
     LocationExistsError,
@@ -83,11 +84,12 @@ def query_entities(
 @router.get("/entities/by-name/{kind}/{namespace}/{name}", summary="One entity by its ref")
 def entity_by_name(request: Request, kind: str, namespace: str, name: str) -> dict[str, Any]:
     """The entity ``kind:namespace/name`` (404 when there is none)."""
-    entity = _catalog(request).find_entity(f"{kind}:{namespace}/{name}")
+    ref = EntityRef(kind=kind, namespace=namespace, name=name)
+    entity = _catalog(request).find_entity(ref.key)
     if entity is None:
         raise EntityNotFoundError(
             f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'",
-            ref=f"{kind}:{namespace}/{name}".lower(),
+            ref=ref.key,
         )
     return entity
 
@@ -144,7 +146,8 @@ def list_locations(request: Request) -> list[dict[str, Any]]:
 @router.get("/locations/by-entity/{kind}/{namespace}/{name}", summary="Location of an entity")
 def location_by_entity(request: Request, kind: str, namespace: str, name: str) -> dict[str, Any]:
     """The registered location the entity came from."""
-    return _catalog(request).get_location_by_entity(f"{kind}:{namespace}/{name}").as_dict()
+    ref = EntityRef(kind=kind, namespace=namespace, name=name)
+    return _catalog(request).get_location_by_entity(ref.key).as_dict()
 
 
 @router.get("/locations/{location_id}", summary="One location")

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from goldpath import __version__
-from goldpath.web._deps import DatabaseDep
+from goldpath.web._deps import DatabaseDep, SettingsDep
 
 __all__ = ["router"]
 
@@ -14,9 +14,10 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", include_in_schema=False)
-def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
-    return {"status": "ok", "version": __version__}
+def healthz(settings: SettingsDep) -> dict[str, str]:
+    """Liveness: the process answers, with the digest of the database it serves (the CLI
+    uses a portal it finds only when the digest matches its own settings)."""
+    return {"status": "ok", "version": __version__, "instance": settings.instance_id}
 
 
 @router.get("/readyz", include_in_schema=False)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from goldpath.scaffolder import decode_directory_contents
+from goldpath.scaffolder import TaskStatus, decode_directory_contents
 from goldpath.web._deps import (
     ActionsDep,
     DryRunnerDep,
@@ -77,7 +77,7 @@ def create_task(
 def list_tasks(
     store: TaskStoreDep,
     created_by: str | None = Query(default=None, alias="createdBy"),
-    status: str | None = Query(default=None),
+    status: Annotated[TaskStatus | None, Query()] = None,
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:

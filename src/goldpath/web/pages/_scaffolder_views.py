@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from goldpath.catalog import parse_entity_ref
 from goldpath.errors import GoldpathError
+from goldpath.scaffolder import FINISHED, TaskStatus
 from goldpath.web.pages._views import entity_href as catalog_entity_href
 
 __all__ = [
@@ -31,8 +32,8 @@ __all__ = [
     "template_card",
 ]
 
-TASK_STATUSES = ("open", "processing", "completed", "failed", "cancelled")
-FINISHED_STATUSES = frozenset({"completed", "failed", "cancelled"})
+TASK_STATUSES = tuple(str(status) for status in TaskStatus)
+FINISHED_STATUSES = frozenset(str(status) for status in FINISHED)
 _BINARY_SNIFF = 8192
 _MAX_PREVIEW_BYTES = 256 * 1024
 
@@ -58,11 +59,7 @@ def humanize_ref(ref: str, *, default_kind: str, default_namespace: str = "defau
         )
     except GoldpathError:
         return ref
-    kind = "" if parsed.kind.lower() == default_kind.lower() else f"{parsed.kind.lower()}:"
-    namespace = (
-        "" if parsed.namespace.lower() == default_namespace.lower() else f"{parsed.namespace}/"
-    )
-    return f"{kind}{namespace}{parsed.name}"
+    return parsed.humanize(default_kind=default_kind, default_namespace=default_namespace)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,10 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from goldpath.catalog import CatalogService, parse_filter_params
+from goldpath.catalog import CatalogService, EntityRef, parse_filter_params
 from goldpath.config import Settings
 from goldpath.errors import ConflictError, FieldError, InvalidInputError
-from goldpath.scaffolder import Template, validate_values
+from goldpath.scaffolder import TaskStatus, Template, validate_values
 from goldpath.web._deps import (
     CatalogDep,
     TaskCreatorDep,
@@ -53,7 +53,7 @@ _TASKS_PAGE = 50
 
 
 def _template_ref(namespace: str, name: str) -> str:
-    return f"template:{namespace}/{name}".lower()
+    return EntityRef(kind="template", namespace=namespace, name=name).key
 
 
 def _form_lists(form: FormData) -> dict[str, list[str]]:
@@ -76,15 +76,13 @@ def _entity_option(entity: Mapping[str, Any], picker: PickerSpec) -> dict[str, s
     """A picker option: the ref (humanised like Backstage when the template gives
     ``defaultKind``/``defaultNamespace``) and a label with the title and kind."""
     meta = entity.get("metadata") or {}
-    kind = str(entity.get("kind") or "")
-    namespace = str(meta.get("namespace") or "default")
-    name = str(meta.get("name"))
-    value = f"{kind}:{namespace}/{name}".lower()
+    ref = EntityRef.of(entity)
+    kind = ref.kind
+    value = ref.key
     if picker.default_kind or picker.default_namespace:
-        same_kind = (picker.default_kind or "").lower() == kind.lower()
-        same_ns = (picker.default_namespace or "").lower() == namespace.lower()
-        value = (
-            ("" if same_kind else f"{kind.lower()}:") + ("" if same_ns else f"{namespace}/") + name
+        value = ref.humanize(
+            default_kind=picker.default_kind or "",
+            default_namespace=picker.default_namespace or "",
         )
     profile = (entity.get("spec") or {}).get("profile") or {}
     title = meta.get("title") or (
@@ -191,8 +189,7 @@ def template_page(
     template = templates.get(_template_ref(namespace, name))
     values: Mapping[str, Any] | None = None
     if from_task:
-        parameters = store.get(from_task).spec.get("parameters")
-        values = parameters if isinstance(parameters, Mapping) else None
+        values = store.get(from_task).spec.parameters
     return _render_template_page(request, template, values=values)
 
 
@@ -293,7 +290,7 @@ def tasks_page(
     page = max(page, 1)
     records, total = store.list_tasks(
         created_by=identity.user_ref if owner == "mine" else None,
-        status=status or None,
+        status=TaskStatus(status) if status else None,
         limit=_TASKS_PAGE,
         offset=(page - 1) * _TASKS_PAGE,
     )
