@@ -91,6 +91,7 @@ bench: install
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/scaffold.py
 	$(BIN)/python bench/gitops.py
+	$(BIN)/python bench/techdocs.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(TOOLS) .goldpath .pytest_cache .hypothesis

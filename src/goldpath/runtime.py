@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         TaskWorkers,
         Templates,
     )
+    from goldpath.techdocs import TechDocsService
 
 __all__ = ["BackgroundService", "Runtime"]
 
@@ -216,6 +217,35 @@ class Runtime:
 
         return DryRunner(registry=self.actions, settings=self.settings, templates=self.templates)
 
+    # -- techdocs ---------------------------------------------------------------------------
+
+    @cached_property
+    def techdocs(self) -> TechDocsService:
+        """TechDocs; its build workers run as a background service, fed by catalog refreshes."""
+        from goldpath import techdocs as td
+
+        config = self.settings.techdocs
+        pool = td.SandboxPool()
+        service = td.TechDocsService(
+            database=self.database,
+            catalog=self.catalog,
+            reader=td.CatalogSourceReader(
+                self.git_hosts.url_readers(),
+                max_bytes=config.max_source_bytes,
+                pinners=[self.git_hosts.local],
+            ),
+            storage=td.storage_from_settings(self.settings),
+            builder=td.Builder(
+                td.BuildPolicy.from_settings(config),
+                scratch=self.settings.home / "techdocs" / "scratch",
+                pool=pool,
+            ),
+        )
+        if config.enabled:
+            self.catalog.add_refresh_listener(service.on_location_refreshed)
+        self.add_background(td.TechDocsWorkers(service, count=config.workers, pool=pool))
+        return service
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def prepare(self) -> None:
@@ -233,6 +263,7 @@ class Runtime:
         """Prepare the database and start every background loop."""
         self.prepare()
         _ = self.catalog  # registers the catalog's refresh loop before loops start
+        _ = self.techdocs  # listens to catalog refreshes before the first one runs
         self.templates.register_builtin()
         if self.database.is_postgresql:
             self.add_background(self.task_relay)

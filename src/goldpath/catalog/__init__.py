@@ -23,7 +23,7 @@ from goldpath.catalog._refs import (
     stringify_entity_ref,
 )
 from goldpath.catalog._relations import RELATION_PAIRS, REVERSE, Relation, compute_relations
-from goldpath.catalog._service import DEFAULT_LIMIT, CatalogService
+from goldpath.catalog._service import DEFAULT_LIMIT, CatalogService, RefreshListener
 from goldpath.catalog._validation import KINDS, entity_problems, validate_entity
 from goldpath.catalog.errors import (
     CatalogError,
@@ -63,6 +63,7 @@ __all__ = [
     "LocationTargetNotFoundError",
     "OrderField",
     "QueryResult",
+    "RefreshListener",
     "RefreshLoop",
     "Relation",
     "UrlReader",

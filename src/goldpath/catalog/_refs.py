@@ -112,7 +112,9 @@ class EntityRef:
     @classmethod
     def of(cls, entity: Mapping[str, Any], *, default_kind: str = "") -> EntityRef:
         """The ref of an entity body (its ``kind`` and ``metadata.namespace``/``name``)."""
-        metadata = entity.get("metadata") or {}
+        metadata = entity.get("metadata")
+        if not isinstance(metadata, Mapping):
+            metadata = {}
         return cls(
             kind=str(entity.get("kind") or default_kind),
             namespace=str(metadata.get("namespace") or DEFAULT_NAMESPACE),

@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,7 +53,7 @@ from goldpath.config import Settings
 from goldpath.db import Database
 from goldpath.errors import FieldError, GoldpathError
 
-__all__ = ["DEFAULT_LIMIT", "CatalogService", "Filters"]
+__all__ = ["DEFAULT_LIMIT", "CatalogService", "Filters", "RefreshListener"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ DEFAULT_LIMIT = 20
 ANALYZE_AFTER_CHANGES = 2000
 MAX_LIMIT = 10_000
 Filters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+# called with a location's id and the refs of its entities after it was read (again)
+RefreshListener = Callable[[str, Sequence[str]], None]
 
 
 def _location_record(row: AnyRow) -> LocationRecord:
@@ -101,6 +103,7 @@ class CatalogService:
         # unchanged files skips parsing (a 100k-entity catalog costs seconds, not minutes)
         self._fingerprints: dict[str, Fingerprint] = {}
         self._ingest_lock = threading.RLock()
+        self._listeners: list[RefreshListener] = []
 
     # ---- reading entities -------------------------------------------------------------
 
@@ -444,6 +447,7 @@ class CatalogService:
             outcome = self._store(location_id, processed)
             if recorder.complete:
                 self._fingerprints[location_id] = recorder.seen
+        self._notify_refreshed(location_id)
         refused = set(outcome.conflicts)
         record = dataclasses.replace(
             self.get_location(location_id), conflicts=tuple(sorted(refused))
@@ -492,6 +496,26 @@ class CatalogService:
             self._fingerprints.pop(location_id, None)
 
     # ---- refresh ----------------------------------------------------------------------
+
+    def add_refresh_listener(self, listener: RefreshListener) -> None:
+        """Call ``listener(location_id, entity_refs)`` after a location is ingested or
+        refreshed (TechDocs checks its docs sources then); a failing listener is logged."""
+        self._listeners.append(listener)
+
+    def _notify_refreshed(self, location_id: str) -> None:
+        if not self._listeners:
+            return
+        with self.database.session() as session:
+            refs = list(
+                session.execute(
+                    select(entities.c.entity_ref).where(entities.c.location_id == location_id)
+                ).scalars()
+            )
+        for listener in self._listeners:
+            try:
+                listener(location_id, refs)
+            except Exception:  # a listener's trouble must not fail the refresh
+                log.exception("refresh listener %r failed for location %s", listener, location_id)
 
     def _store(self, location_id: str, processed: ProcessedLocation) -> StoreOutcome:
         errors = list(processed.errors)
@@ -546,6 +570,7 @@ class CatalogService:
                         .where(locations.c.id == location_id)
                         .values(refreshed_at=datetime.now(UTC))
                     )
+                self._notify_refreshed(location_id)
                 return self.get_location(location_id)
             recorder = RecordingReader(self.readers)
             processed = process_location((record.type, record.target), recorder)
@@ -554,6 +579,7 @@ class CatalogService:
                 self._fingerprints[location_id] = recorder.seen
             else:
                 self._fingerprints.pop(location_id, None)
+        self._notify_refreshed(location_id)
         return self.get_location(location_id)
 
     def refresh(self, entity_ref: str | EntityRef | None = None) -> None:

@@ -16,6 +16,8 @@ from goldpath.config._models import (
     ServerSettings,
     ServiceEndpoint,
     Settings,
+    TechDocsS3Settings,
+    TechDocsSettings,
 )
 from goldpath.config.errors import ConfigError
 
@@ -35,6 +37,8 @@ __all__ = [
     "ServerSettings",
     "ServiceEndpoint",
     "Settings",
+    "TechDocsS3Settings",
+    "TechDocsSettings",
     "check_settings",
     "load_settings",
     "substitute_env",

@@ -63,6 +63,8 @@ def check_settings(settings: Settings) -> list[ConfigProblem]:
     def problem(key: str, message: str) -> None:
         problems.append(ConfigProblem(key=key, env_var=settings.env_var_for(key), message=message))
 
+    if settings.techdocs.storage == "s3" and not (settings.techdocs.s3.bucket or "").strip():
+        problem("techdocs.s3.bucket", "techdocs.storage is s3 but no bucket is named")
     if not settings.is_production:
         return problems
     if settings.guest_enabled:

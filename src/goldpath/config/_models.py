@@ -25,6 +25,8 @@ __all__ = [
     "ServerSettings",
     "ServiceEndpoint",
     "Settings",
+    "TechDocsS3Settings",
+    "TechDocsSettings",
 ]
 
 Environment = Literal["development", "production"]
@@ -175,6 +177,32 @@ class PlatformSettings(_Section):
         return f"{self.aws_account_id}.dkr.ecr.{self.aws_region}.amazonaws.com"
 
 
+class TechDocsS3Settings(_Section):
+    """The S3 bucket built documentation sites are published to (``techdocs.storage: s3``)."""
+
+    bucket: str | None = None
+    prefix: str = ""
+    region: str | None = Field(default=None, description="Defaults to platform.aws_region.")
+    endpoint_url: str | None = Field(
+        default=None, description="Defaults to platform.aws_endpoint_url (a moto server in tests)."
+    )
+
+
+class TechDocsSettings(_Section):
+    """TechDocs: MkDocs builds in background workers, their limits, allow-lists and storage."""
+
+    enabled: bool = True
+    workers: int = Field(default=2, ge=0, le=16)
+    storage: Literal["local", "s3"] = "local"
+    s3: TechDocsS3Settings = TechDocsS3Settings()
+    extra_plugins: list[str] = []
+    extra_markdown_extensions: list[str] = []
+    build_timeout_seconds: float = Field(default=60.0, gt=0)
+    max_source_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_site_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    max_memory_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=256 * 1024 * 1024)
+
+
 class Settings(BaseSettings):
     """Every setting of goldpath, built once at start-up and passed down."""
 
@@ -200,6 +228,7 @@ class Settings(BaseSettings):
     argocd: ServiceEndpoint = ServiceEndpoint()
     grafana: ServiceEndpoint = ServiceEndpoint()
     prometheus: ServiceEndpoint = ServiceEndpoint()
+    techdocs: TechDocsSettings = TechDocsSettings()
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:

@@ -23,6 +23,7 @@ from goldpath.scaffolder import (
     TaskStore,
     Templates,
 )
+from goldpath.techdocs import TechDocsService
 
 if TYPE_CHECKING:
     from goldpath.runtime import Runtime
@@ -37,6 +38,7 @@ __all__ = [
     "TaskCreatorDep",
     "TaskFeedDep",
     "TaskStoreDep",
+    "TechDocsDep",
     "TemplatesDep",
     "action_registry",
     "catalog_service",
@@ -47,6 +49,7 @@ __all__ = [
     "task_creator",
     "task_feed",
     "task_store",
+    "techdocs_service",
     "templates",
 ]
 
@@ -101,6 +104,11 @@ def task_feed(request: Request) -> TaskFeed:
     return _root(request).task_feed
 
 
+def techdocs_service(request: Request) -> TechDocsService:
+    """TechDocs: builds, storage, docs search."""
+    return _root(request).techdocs
+
+
 def dry_runner(request: Request) -> DryRunner:
     """Dry runs and previews."""
     return _root(request).dry_runner
@@ -116,3 +124,4 @@ TaskCreatorDep = Annotated[TaskCreator, Depends(task_creator)]
 TaskStoreDep = Annotated[TaskStore, Depends(task_store)]
 TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
+TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]

@@ -446,6 +446,23 @@ class LocalGitHost:
             return False
         return "/-/tree/" in url or "/-/blob/" in url
 
+    def pin_folder_url(self, url: str) -> tuple[str, str] | None:
+        """``(url at a commit sha, the sha)`` for a folder URL of this host naming a branch
+        or tag, so a reader sees one commit throughout; None for URLs of other hosts."""
+        if not self.can_read_folder(url):
+            return None
+        target = self.parse_contents_url(url)
+        if target is None:
+            return None
+        git_dir = self.repo_path(target.owner, target.repo)
+        revision = self._revision(git_dir, target.owner, target.repo, target.ref)
+        sha = _read_refs(git_dir).get(revision, revision)
+        if not _SHA.match(sha) or len(sha) != len(EMPTY_SHA):
+            return None
+        folder = quote("/".join(s for s in target.path.split("/") if s), safe="/")
+        pinned = f"{self.web_url(target.owner, target.repo)}/-/tree/{sha}"
+        return (f"{pinned}/{folder}" if folder else pinned), sha
+
     def read_folder(self, url: str) -> dict[str, tuple[bytes, int]]:
         """Every file under the folder a ``/-/tree/`` (or ``/-/blob/``) URL names."""
         from goldpath.providers.git import _objects

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from goldpath.catalog import EntityRef
 from goldpath.scaffolder import TaskStatus, decode_directory_contents
 from goldpath.web._deps import (
     ActionsDep,
@@ -155,7 +156,7 @@ def template_parameter_schema(
     namespace: str, kind: str, name: str, templates: TemplatesDep
 ) -> dict[str, Any]:
     """Backstage's ``{title, description, steps: [{title, description, schema}]}``."""
-    return templates.parameter_schema(f"{kind}:{namespace}/{name}")
+    return templates.parameter_schema(EntityRef(kind=kind, namespace=namespace, name=name).key)
 
 
 @router.post("/dry-run", summary="Run a template with no side effects")

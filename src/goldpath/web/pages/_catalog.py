@@ -11,8 +11,10 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from goldpath.catalog import CatalogService, EntityRef
-from goldpath.web._deps import catalog_service, settings_of
+from goldpath.techdocs import techdocs_ref_of
+from goldpath.web._deps import catalog_service, settings_of, techdocs_service
 from goldpath.web.auth import CurrentIdentity
+from goldpath.web.pages._docs import doc_hit_links, docs_summary
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._graph import relation_graph
 from goldpath.web.pages._render import render
@@ -219,6 +221,7 @@ def catalog_page(
         page_sizes=PAGE_SIZES,
         chips=chips,
         filtered=bool(selected or text),
+        doc_hits=doc_hit_links(request, text) if text else [],
         next_url=_page_url(params, cursor=result.next_cursor) if result.next_cursor else None,
         prev_url=_page_url(params, cursor=result.prev_cursor) if result.prev_cursor else None,
         clear_url="/catalog",
@@ -328,4 +331,7 @@ def entity_page(
         owned_capped=len(owned) >= _OWNED_LIMIT,
         definition=definition if isinstance(definition, str) else None,
         yaml_text=entity_yaml(entity),
+        docs=docs_summary(ref, techdocs_service(request).status(ref))
+        if techdocs_ref_of(entity) is not None
+        else None,
     )

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from goldpath.catalog import CATALOG_FILTER_EXISTS
-from goldpath.web._deps import catalog_service
+from goldpath.web._deps import catalog_service, techdocs_service
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._catalog import owned_rows
+from goldpath.web.pages._docs import docs_summary
 from goldpath.web.pages._render import render
-from goldpath.web.pages._views import display_title, entity_href, entity_ref_of
+from goldpath.web.pages._views import display_title, entity_ref_of
 
 __all__ = ["router"]
 
@@ -67,13 +68,17 @@ def docs(request: Request, identity: CurrentIdentity) -> Response:
     result = catalog.query(
         filters={_TECHDOCS: CATALOG_FILTER_EXISTS}, limit=100, order=["metadata.name"]
     )
-    documented = [
-        DocLink(
-            title=display_title(entity),
-            kind=str(entity.get("kind", "")),
-            href=entity_href(entity_ref_of(entity)),
-            label="TechDocs",
+    refs = [entity_ref_of(entity) for entity in result.items]
+    statuses = techdocs_service(request).statuses([ref.key for ref in refs])
+    documented = []
+    for entity, ref in zip(result.items, refs, strict=True):
+        summary = docs_summary(ref, statuses.get(ref.key))
+        documented.append(
+            DocLink(
+                title=display_title(entity),
+                kind=str(entity.get("kind", "")),
+                href=summary.href,
+                label=summary.label,
+            )
         )
-        for entity in result.items
-    ]
     return render(request, "docs.html", documented=documented)

@@ -108,12 +108,7 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 def entity_ref_of(entity: Mapping[str, Any]) -> EntityRef:
     """The ref of an entity dict (its kind, namespace and name as written)."""
-    metadata = _mapping(entity.get("metadata"))
-    return EntityRef(
-        kind=str(entity.get("kind", "")),
-        namespace=str(metadata.get("namespace") or "default"),
-        name=str(metadata.get("name", "")),
-    )
+    return EntityRef.of(entity)
 
 
 def entity_href(ref: EntityRef) -> str:
