@@ -11,6 +11,7 @@ from rich.console import Console
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
+from goldpath.trees import write_tree
 
 if TYPE_CHECKING:
     from goldpath.gitops import ValidationReport
@@ -65,10 +66,7 @@ def platform_command(
         files = render_platform(platform)
         report = validate_tree(files, kubernetes_version=platform.kubernetes_version)
         report.raise_for_failures("the platform manifests")
-        for path, text in files.items():
-            target = out.joinpath(*path.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        write_tree(out, files)
         console.print(f"[green]wrote[/] {len(files)} files under {out}")
 
     run_guarded(run)

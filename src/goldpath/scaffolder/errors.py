@@ -9,6 +9,7 @@ from goldpath.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from goldpath.trees import UnsafePathError
 
 __all__ = [
     "ActionExistsError",
@@ -47,7 +48,7 @@ class ExpressionError(InvalidInputError):
     """A ``${{ }}`` expression is malformed, undefined or reaches outside the sandbox."""
 
 
-class PathEscapeError(InvalidInputError):
+class PathEscapeError(UnsafePathError):
     """A path input or rendered path leaves the task workspace."""
 
 

@@ -36,6 +36,7 @@ from goldpath.scaffolder._actions import (
 )
 from goldpath.scaffolder._paths import resolve_inside
 from goldpath.scaffolder.errors import ActionInputError
+from goldpath.trees import write_tree
 
 if TYPE_CHECKING:
     from goldpath.config import Settings
@@ -454,13 +455,6 @@ def _input_errors(exc: ValidationError) -> list[FieldError]:
     return errors
 
 
-def _write_tree(files: Mapping[PurePosixPath, str], root: Path) -> None:
-    for path, text in files.items():
-        target = root.joinpath(*path.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-
-
 def _gitops_publish(
     ctx: ActionContext, hosts: GitHosts, settings: Settings, params: GitopsPublishInput
 ) -> None:
@@ -518,7 +512,7 @@ def _gitops_publish(
     ctx.check_cancelled()
     with tempfile.TemporaryDirectory(prefix="goldpath-gitops-") as scratch:
         tree = Path(scratch)
-        _write_tree(files, tree)
+        write_tree(tree, files)
         info = host.create_repo(
             group,
             params.name,

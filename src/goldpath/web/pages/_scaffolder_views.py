@@ -7,12 +7,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from goldpath.catalog import parse_entity_ref
 from goldpath.errors import GoldpathError
 from goldpath.scaffolder import FINISHED, TaskStatus
 from goldpath.web.pages._views import entity_href as catalog_entity_href
+from goldpath.web.pages._views import safe_url
 
 __all__ = [
     "FINISHED_STATUSES",
@@ -246,12 +247,6 @@ def _iso(value: Any) -> str | None:
     return parsed.isoformat().replace("+00:00", "Z") if parsed else None
 
 
-def _safe_url(url: str) -> bool:
-    """Only web links and portal paths: a template's output cannot plant ``javascript:``."""
-    scheme = urlsplit(url.strip()).scheme.lower()
-    return bool(url.strip()) and scheme in ("http", "https", "")
-
-
 def _links(output: Mapping[str, Any]) -> tuple[OutputLink, ...]:
     links: list[OutputLink] = []
     for item in output.get("links") or []:
@@ -261,8 +256,8 @@ def _links(output: Mapping[str, Any]) -> tuple[OutputLink, ...]:
         url = item.get("url")
         if isinstance(ref, str) and ref:
             href = entity_href(ref)
-        elif isinstance(url, str) and _safe_url(url):
-            href = url
+        elif (checked := safe_url(url, portal_paths=True)) is not None:
+            href = checked
         else:
             continue
         title = item.get("title") or (ref if isinstance(ref, str) and ref else url)
