@@ -68,7 +68,7 @@ def test_backstage_shaped_template_dry_runs(runtime: Runtime, name: str) -> None
     catalog_info = yaml.safe_load(files["catalog-info.yaml"])
     assert catalog_info["metadata"]["name"] == VALUES[name]["component_id"]
     assert catalog_info["spec"]["owner"] == VALUES[name]["owner"]
-    assert [s["status"] for s in result.steps][0] == "completed"
+    assert [s.status for s in result.steps][0] == "completed"
 
 
 def test_copy_without_render_keeps_github_expressions(runtime: Runtime) -> None:

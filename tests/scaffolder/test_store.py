@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 from tests.scaffolder.conftest import open_steps, task_spec
 
 from goldpath.db import Database
-from goldpath.scaffolder import StepStatus, TaskError, TaskStatus, TaskStore, UndoRecord, redact
+from goldpath.scaffolder import (
+    StepChange,
+    StepStatus,
+    TaskError,
+    TaskStatus,
+    TaskStore,
+    UndoRecord,
+    redact,
+)
 from goldpath.scaffolder.errors import NameReservedError, TaskNotFoundError, TaskStateError
 
 SPEC = task_spec("a")
@@ -100,7 +108,7 @@ def test_undo_records_and_step_state_persist(any_database: Database) -> None:
         "catalog:register", "a", "remove it", "remove-location", {"locationId": "1"}
     )
     store.add_undo(task_id, record)
-    store.update_step(task_id, "a", status="processing", startedAt="now")
+    store.update_step(task_id, StepChange("a", StepStatus.PROCESSING, "now"))
     task = store.get(task_id)
     assert task.undo == [record]
     assert task.steps[0].status == StepStatus.PROCESSING

@@ -136,7 +136,7 @@ def _print_dry_run(result: DryRunResult) -> None:
     if result.error:
         console.print(f"[bold red]error:[/] {escape(str(result.error))}")
         for problem in result.error_details:
-            field, message = escape(str(problem["field"])), escape(str(problem["message"]))
+            field, message = escape(problem.field), escape(problem.message)
             console.print(f"  [red]-[/] {field}: {message}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import stat
 import tempfile
 import uuid
@@ -18,6 +19,7 @@ from goldpath.scaffolder._paths import check_relative
 from goldpath.scaffolder._runner import run_template
 from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, write_tree
 from goldpath.scaffolder._store import redact
+from goldpath.scaffolder._task import StepState, StepStatus, TaskStatus
 from goldpath.scaffolder._template import (
     Template,
     parse_template,
@@ -52,23 +54,23 @@ class DryRunFile:
 class DryRunResult:
     """What the dry run logged, output, did per step, and the files it would produce."""
 
-    status: str
+    status: TaskStatus
     log: list[dict[str, Any]]
     output: dict[str, Any]
-    steps: list[dict[str, Any]]
+    steps: list[StepState]
     files: list[DryRunFile]
     error: str | None = None
-    error_details: list[dict[str, str]] = field(default_factory=list)
+    error_details: list[FieldError] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DryRunResult:
         """A dry run as a portal answers it (the inverse of ``as_dict``)."""
         error = data.get("error") or {}
         return cls(
-            status=str(data.get("status") or "failed"),
+            status=TaskStatus(str(data.get("status") or TaskStatus.FAILED)),
             log=list(data.get("log") or ()),
             output=dict(data.get("output") or {}),
-            steps=list(data.get("steps") or ()),
+            steps=[StepState.from_dict(step) for step in data.get("steps") or ()],
             files=[
                 DryRunFile(
                     path=str(item["path"]),
@@ -78,7 +80,10 @@ class DryRunResult:
                 for item in data.get("directoryContents") or ()
             ],
             error=str(error["message"]) if error.get("message") else None,
-            error_details=list(error.get("errors") or ()),
+            error_details=[
+                FieldError(str(e.get("field")), str(e.get("rule")), str(e.get("message")))
+                for e in error.get("errors") or ()
+            ],
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -86,20 +91,23 @@ class DryRunResult:
         data: dict[str, Any] = {
             "log": self.log,
             "output": self.output,
-            "steps": self.steps,
+            "steps": [step.as_dict() for step in self.steps],
             "directoryContents": [f.as_dict() for f in self.files],
-            "status": self.status,
+            "status": str(self.status),
         }
         if self.error is not None:
-            data["error"] = {"message": self.error, "errors": self.error_details}
+            data["error"] = {
+                "message": self.error,
+                "errors": [e.as_dict() for e in self.error_details],
+            }
         return data
 
 
 class _DrySink:
-    def __init__(self, secrets: Mapping[str, str], steps: list[dict[str, Any]]) -> None:
+    def __init__(self, secrets: Mapping[str, str], steps: list[StepState]) -> None:
         self.secrets = list(secrets.values())
         self.lines: list[dict[str, Any]] = []
-        self.steps = {step["id"]: step for step in steps}
+        self.steps = {step.id: step for step in steps}
 
     def log(self, message: str, *, step_id: str | None = None) -> None:
         body: dict[str, Any] = {"message": message}
@@ -107,12 +115,11 @@ class _DrySink:
             body["stepId"] = step_id
         self.lines.append({"body": redact(body, self.secrets)})
 
-    def step(self, step_id: str, status: str) -> None:
+    def step(self, step_id: str, status: StepStatus) -> None:
         if step_id in self.steps:
-            self.steps[step_id]["status"] = status
-        self.lines.append(
-            {"body": {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"}}
-        )
+            self.steps[step_id] = dataclasses.replace(self.steps[step_id], status=status)
+        body = {"stepId": step_id, "status": str(status), "message": f"Step {step_id} {status}"}
+        self.lines.append({"body": body})
 
     def undo_recorded(self, record: UndoRecord) -> None:
         del record  # nothing a dry run does needs undoing: its workspace is thrown away
@@ -193,11 +200,7 @@ def dry_run(
         except TemplateValuesError as exc:
             raise _as_bad_request(exc) from None
         values = with_declared(template, values)
-        steps = [
-            {"id": s.id, "name": s.name, "action": s.action, "status": "open"}
-            for s in template.steps
-        ]
-        sink = _DrySink(secrets, steps)
+        sink = _DrySink(secrets, [StepState.open(step) for step in template.steps])
         workspace = root / "workspace"
         outcome = run_template(
             template,
@@ -224,12 +227,12 @@ def dry_run(
         status=outcome.status,
         log=sink.lines,
         output=redact(outcome.output, secrets.values()),
-        steps=steps,
+        steps=list(sink.steps.values()),
         files=files,
         error=None
         if error is None
         else redact(getattr(error, "message", str(error)), secrets.values()),
-        error_details=[e.as_dict() for e in getattr(error, "errors", []) or []],
+        error_details=list(getattr(error, "errors", []) or []),
     )
 
 

@@ -15,7 +15,7 @@ from goldpath.errors import GoldpathError
 from goldpath.scaffolder._actions import ActionRegistry, TaskIdentity, UndoRecord
 from goldpath.scaffolder._runner import RunOutcome, run_template
 from goldpath.scaffolder._store import TaskStore, redact
-from goldpath.scaffolder._task import StepStatus, TaskError, TaskRecord, TaskStatus
+from goldpath.scaffolder._task import StepChange, StepStatus, TaskError, TaskRecord, TaskStatus
 
 __all__ = ["TaskExecutor", "TaskSink"]
 
@@ -50,14 +50,14 @@ class TaskSink:
         self.secrets = list(task.secrets.values())
         self._cancel = cancel
         self._pending: list[tuple[str, dict[str, Any]]] = []
-        self._pending_steps: list[tuple[str, dict[str, Any]]] = []
+        self._pending_steps: list[StepChange] = []
         self._oldest = 0.0
         self._flush_seconds = flush_seconds
         self._lock = threading.Lock()
         # one writer at a time, so events keep their order when the heartbeat flushes
         self._write_lock = threading.Lock()
 
-    def take_all(self) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
+    def take_all(self) -> tuple[list[tuple[str, dict[str, Any]]], list[StepChange]]:
         """Queued events and step changes, removed from the queue (the caller writes them)."""
         with self._lock:
             events, self._pending = self._pending, []
@@ -72,7 +72,7 @@ class TaskSink:
         self._queue(("log", body))
 
     def _queue(
-        self, event: tuple[str, dict[str, Any]], step: tuple[str, dict[str, Any]] | None = None
+        self, event: tuple[str, dict[str, Any]], step: StepChange | None = None
     ) -> None:
         with self._lock:
             if not self._pending:
@@ -101,13 +101,11 @@ class TaskSink:
 
         A step's start and failure are written at once; its end with the next write.
         """
-        changes: dict[str, Any] = {"status": str(status)}
-        changes["startedAt" if status == StepStatus.PROCESSING else "endedAt"] = _now()
         event = (
             "log",
             {"stepId": step_id, "status": str(status), "message": f"Step {step_id} {status}"},
         )
-        self._queue(event, (step_id, changes))
+        self._queue(event, StepChange(step_id, status, _now()))
         if status not in (StepStatus.COMPLETED, StepStatus.SKIPPED):
             self._write()
 

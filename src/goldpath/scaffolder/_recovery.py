@@ -9,7 +9,7 @@ from goldpath.config import Settings
 from goldpath.scaffolder._actions import ActionRegistry
 from goldpath.scaffolder._runner import run_undo
 from goldpath.scaffolder._store import TaskStore
-from goldpath.scaffolder._task import StepStatus, TaskError, TaskStatus
+from goldpath.scaffolder._task import StepChange, StepStatus, TaskError, TaskStatus
 
 __all__ = ["TaskRecovery"]
 
@@ -46,7 +46,7 @@ class TaskRecovery:
             for step in task.steps:
                 if step.status == StepStatus.PROCESSING:
                     self.store.update_step(
-                        task_id, step.id, status=str(StepStatus.FAILED), endedAt=_now()
+                        task_id, StepChange(step.id, StepStatus.FAILED, _now())
                     )
             report = run_undo(
                 [(record, None) for record in task.undo],

@@ -26,6 +26,7 @@ from goldpath.scaffolder._actions import UndoRecord
 from goldpath.scaffolder._tables import reservations, task_events, tasks
 from goldpath.scaffolder._task import (
     FINISHED,
+    StepChange,
     StepState,
     TaskError,
     TaskEvent,
@@ -246,7 +247,7 @@ class TaskStore:
         task_id: str,
         *,
         events: Sequence[tuple[str, Mapping[str, Any]]] = (),
-        steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        steps: Sequence[StepChange] = (),
         undo: UndoRecord | None = None,
         secrets: Iterable[str] = (),
     ) -> None:
@@ -262,7 +263,7 @@ class TaskStore:
         session: Session,
         task_id: str,
         *,
-        steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        steps: Sequence[StepChange] = (),
         undo: UndoRecord | None = None,
         **values: Any,
     ) -> None:
@@ -274,12 +275,13 @@ class TaskStore:
             if row is None:
                 raise TaskNotFoundError(f"no task {task_id}", id=task_id)
             if steps:
-                states = [dict(item) for item in row.steps]
-                for step_id, changes in steps:
-                    for item in states:
-                        if item["id"] == step_id:
-                            item.update(changes)
-                values["steps"] = states
+                states = [StepState.from_dict(item) for item in row.steps]
+                for change in steps:
+                    states = [
+                        change.apply(state) if state.id == change.step_id else state
+                        for state in states
+                    ]
+                values["steps"] = [state.as_dict() for state in states]
             if undo is not None:
                 values["undo"] = [*(row.undo or []), undo.as_dict()]
         session.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
@@ -317,9 +319,9 @@ class TaskStore:
             session.execute(select(func.pg_notify(NOTIFY_CHANNEL, payload)))
         return written
 
-    def update_step(self, task_id: str, step_id: str, **changes: Any) -> None:
-        """Change one step's state (status, startedAt, endedAt)."""
-        self.record(task_id, steps=[(step_id, changes)])
+    def update_step(self, task_id: str, change: StepChange) -> None:
+        """Move one of the task's steps to a new status."""
+        self.record(task_id, steps=[change])
 
     def add_undo(self, task_id: str, record: UndoRecord) -> None:
         """Persist one undo record (before the step that made it returns)."""
@@ -333,7 +335,7 @@ class TaskStore:
         output: Mapping[str, Any] | None = None,
         error: TaskError | None = None,
         events: Sequence[tuple[str, Mapping[str, Any]]] = (),
-        steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        steps: Sequence[StepChange] = (),
         secrets: Iterable[str] = (),
     ) -> None:
         """Mark the task finished, forget its secrets, release its reservation, log the end.

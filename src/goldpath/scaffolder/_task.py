@@ -8,6 +8,7 @@ parameter values, a template's ``output`` expressions, catalog entities, event b
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ __all__ = [
     "FINISHED",
     "NotUndone",
     "RollbackReport",
+    "StepChange",
     "StepState",
     "StepStatus",
     "TaskError",
@@ -203,6 +205,21 @@ class StepState:
             started_at=data.get("startedAt"),
             ended_at=data.get("endedAt"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StepChange:
+    """A step's move to a new status, and when (``started_at`` for processing, else ended)."""
+
+    step_id: str
+    status: StepStatus
+    at: str
+
+    def apply(self, state: StepState) -> StepState:
+        """The state after this change."""
+        if self.status == StepStatus.PROCESSING:
+            return dataclasses.replace(state, status=self.status, started_at=self.at)
+        return dataclasses.replace(state, status=self.status, ended_at=self.at)
 
 
 @dataclass(frozen=True, slots=True)
