@@ -281,26 +281,45 @@ def replicas(settings: Settings, postgres_url: str) -> Iterator[tuple[Runtime, R
         second.stop()
 
 
-@pytest.mark.postgres
-def test_a_follower_on_one_replica_is_pushed_the_events_another_replica_writes(
-    replicas: tuple[Runtime, Runtime], templates_dir: Path, tmp_path: Path
-) -> None:
-    reader, writer = replicas
-    flag = tmp_path / "flag"
+def _follow_a_waiting_task(
+    reader: Runtime, writer: Runtime, templates_dir: Path, flag: Path
+) -> tuple[list[TaskEvent], int, QueryLog]:
+    """``writer`` runs a task that waits until ``reader`` follows it; what the follower
+    got, the task, and the queries ``reader`` ran (the follower's own read counted apart)."""
     writer.catalog.add_location("file", str(_waiting_template(templates_dir, flag)))
     task_id = writer.task_creator.create("template:default/waits", {})
-    assert reader.broker.wait_for_work(timeout=60) is True  # NOTIFY woke the other replica
     worker = threading.Thread(target=writer.task_executor.run_next, args=("w",), daemon=True)
     worker.start()
     queries = QueryLog(reader)
     releaser = _release_when_followed(reader, task_id, flag)
     followed = [e for e in reader.task_feed.follow(task_id) if e is not None]
-    # the follower read the log once; the relay read each batch once for the whole replica
-    assert queries.reads_of_events(threading.get_ident()) == 1
-    relay_reads = queries.reads_of_events() - 1
+    own_reads = queries.reads_of_events(threading.get_ident())
     worker.join()
     releaser.join()
     assert [e.id for e in followed] == [e.id for e in writer.task_store.events(task_id)]
+    return followed, own_reads, queries
+
+
+@pytest.mark.postgres
+def test_a_queued_task_wakes_the_workers_of_another_replica(
+    replicas: tuple[Runtime, Runtime],
+) -> None:
+    reader, writer = replicas
+    writer.task_store.create(spec=task_spec(), steps=[], created_by="user:default/ada")
+    assert reader.broker.wait_for_work(timeout=60) is True  # NOTIFY woke the other replica
+
+
+@pytest.mark.postgres
+def test_a_follower_on_one_replica_is_pushed_the_events_another_replica_writes(
+    replicas: tuple[Runtime, Runtime], templates_dir: Path, tmp_path: Path
+) -> None:
+    reader, writer = replicas
+    followed, own_reads, queries = _follow_a_waiting_task(
+        reader, writer, templates_dir, tmp_path / "flag"
+    )
+    # the follower read the log once; the relay read each batch once for the whole replica
+    assert own_reads == 1
+    relay_reads = queries.reads_of_events() - own_reads
     assert followed[-1].type == "completion"
     batches = len({e.created_at for e in followed})
     assert 0 < relay_reads <= batches
@@ -311,13 +330,7 @@ def test_events_written_by_the_same_replica_reach_its_follower_once(
     replicas: tuple[Runtime, Runtime], templates_dir: Path, tmp_path: Path
 ) -> None:
     runtime, _ = replicas
-    flag = tmp_path / "flag"
-    runtime.catalog.add_location("file", str(_waiting_template(templates_dir, flag)))
-    task_id = runtime.task_creator.create("template:default/waits", {})
-    worker = threading.Thread(target=runtime.task_executor.run_next, args=("w",), daemon=True)
-    worker.start()
-    releaser = _release_when_followed(runtime, task_id, flag)
-    followed = [e.id for e in runtime.task_feed.follow(task_id) if e is not None]
-    worker.join()
-    releaser.join()
-    assert followed == [e.id for e in runtime.task_store.events(task_id)]
+    followed, own_reads, _queries = _follow_a_waiting_task(
+        runtime, runtime, templates_dir, tmp_path / "flag"
+    )
+    assert own_reads == 1 and followed[-1].type == "completion"

@@ -306,6 +306,7 @@ class TaskFeed:
         self.keepalive_seconds = keepalive_seconds
 
     def _backlog(self, task_id: str, after: int | None) -> tuple[list[TaskEvent], bool]:
+        # the status first: a task that had ended by then has its last event in the log read
         finished = self.store.get(task_id).finished_at is not None
         return self.store.events(task_id, after=after), finished
 
@@ -315,40 +316,38 @@ class TaskFeed:
         """The feed for asyncio (the SSE endpoint); database reads run in a thread."""
         with self.broker.subscribe(task_id, after=after) as subscription:
             backlog, finished = await anyio.to_thread.run_sync(self._backlog, task_id, after)
-            for event in backlog:
+            events, done = _through_last(backlog)
+            for event in events:
                 yield event
-                if event.is_last:
-                    return
-            if backlog:
-                subscription.advance(backlog[-1].id)
-            if finished:
+            if done or finished:
                 return
-            while True:
-                events = await subscription.next(self.keepalive_seconds)
+            subscription.advance(events[-1].id if events else 0)
+            while not done:
+                events, done = _through_last(await subscription.next(self.keepalive_seconds))
                 if not events:
                     yield None
                 for event in events:
                     yield event
-                    if event.is_last:
-                        return
 
     def follow(self, task_id: str, *, after: int | None = None) -> Iterator[TaskEvent | None]:
         """The same feed for a thread (the CLI running a task in-process)."""
         with self.broker.subscribe(task_id, after=after) as subscription:
             backlog, finished = self._backlog(task_id, after)
-            for event in backlog:
-                yield event
-                if event.is_last:
-                    return
-            if backlog:
-                subscription.advance(backlog[-1].id)
-            if finished:
+            events, done = _through_last(backlog)
+            yield from events
+            if done or finished:
                 return
-            while True:
-                events = subscription.get(self.keepalive_seconds)
+            subscription.advance(events[-1].id if events else 0)
+            while not done:
+                events, done = _through_last(subscription.get(self.keepalive_seconds))
                 if not events:
                     yield None
-                for event in events:
-                    yield event
-                    if event.is_last:
-                        return
+                yield from events
+
+
+def _through_last(events: Sequence[TaskEvent]) -> tuple[list[TaskEvent], bool]:
+    """The events up to the task's last one, and whether that was among them."""
+    for index, event in enumerate(events):
+        if event.is_last:
+            return list(events[: index + 1]), True
+    return list(events), False

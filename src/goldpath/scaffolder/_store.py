@@ -76,6 +76,16 @@ def redact(value: Any, secrets: Iterable[str]) -> Any:
     return walk(value)
 
 
+def _claimed(worker_id: str, now: datetime) -> dict[str, Any]:
+    """The columns a claim sets."""
+    return {
+        "status": TaskStatus.PROCESSING,
+        "claimed_by": worker_id,
+        "started_at": now,
+        "heartbeat_at": now,
+    }
+
+
 def _record(row: Row[Any]) -> TaskRecord:
     return TaskRecord(
         id=row.id,
@@ -375,14 +385,7 @@ class TaskStore:
                 if task_id is None:
                     return None
                 session.execute(
-                    update(tasks)
-                    .where(tasks.c.id == task_id)
-                    .values(
-                        status=TaskStatus.PROCESSING,
-                        claimed_by=worker_id,
-                        started_at=now,
-                        heartbeat_at=now,
-                    )
+                    update(tasks).where(tasks.c.id == task_id).values(_claimed(worker_id, now))
                 )
             else:
                 oldest = (
@@ -395,12 +398,7 @@ class TaskStore:
                 result = session.execute(
                     update(tasks)
                     .where(tasks.c.id == oldest, tasks.c.status == TaskStatus.OPEN)
-                    .values(
-                        status=TaskStatus.PROCESSING,
-                        claimed_by=worker_id,
-                        started_at=now,
-                        heartbeat_at=now,
-                    )
+                    .values(_claimed(worker_id, now))
                     .returning(tasks.c.id)
                 )
                 task_id = result.scalar_one_or_none()
@@ -415,12 +413,7 @@ class TaskStore:
             won = session.execute(
                 update(tasks)
                 .where(tasks.c.id == task_id, tasks.c.status == TaskStatus.OPEN)
-                .values(
-                    status=TaskStatus.PROCESSING,
-                    claimed_by=worker_id,
-                    started_at=now,
-                    heartbeat_at=now,
-                )
+                .values(_claimed(worker_id, now))
             ).rowcount  # type: ignore[attr-defined]
         return self.get(task_id) if won else None
 

@@ -542,20 +542,26 @@ def _planned_repo(value: Callable[[str], Any]) -> str | None:
     return repo_url if isinstance(repo_url, str) and repo_url else None
 
 
-def publish_gitlab(hosts: GitHosts) -> Action:
-    """``publish:gitlab``: creates a project on the host ``hosts`` resolves and pushes to it."""
-
-    def handler(ctx: ActionContext, params: PublishGitlabInput) -> None:
-        _publish_gitlab(ctx, hosts, params)
+def _publish_action(
+    hosts: GitHosts,
+    *,
+    kind: Literal["GitLab project", "GitHub repository"],
+    action_id: str,
+    input_model: type[_PublishInput],
+    output_model: type[BaseModel],
+    publish: Callable[[ActionContext, GitHosts, Any], None],
+) -> Action:
+    def handler(ctx: ActionContext, params: _PublishInput) -> None:
+        publish(ctx, hosts, params)
 
     return Action(
-        id="publish:gitlab",
+        id=action_id,
         description=(
-            "Creates a GitLab project and pushes the workspace to it (the local git host in "
+            f"Creates a {kind} and pushes the workspace to it (the local git host in "
             "development when the host has no integration)."
         ),
-        input=PublishGitlabInput,
-        output=PublishGitlabOutput,
+        input=input_model,
+        output=output_model,
         handler=handler,
         supports_dry_run=True,
         undo=_undo_delete_repo(hosts),
@@ -563,24 +569,27 @@ def publish_gitlab(hosts: GitHosts) -> Action:
     )
 
 
+def publish_gitlab(hosts: GitHosts) -> Action:
+    """``publish:gitlab``: creates a project on the host ``hosts`` resolves and pushes to it."""
+    return _publish_action(
+        hosts,
+        kind="GitLab project",
+        action_id="publish:gitlab",
+        input_model=PublishGitlabInput,
+        output_model=PublishGitlabOutput,
+        publish=_publish_gitlab,
+    )
+
+
 def publish_github(hosts: GitHosts) -> Action:
     """``publish:github``: creates a repository on the host ``hosts`` resolves and pushes to it."""
-
-    def handler(ctx: ActionContext, params: PublishGithubInput) -> None:
-        _publish_github(ctx, hosts, params)
-
-    return Action(
-        id="publish:github",
-        description=(
-            "Creates a GitHub repository and pushes the workspace to it (the local git host in "
-            "development when the host has no integration)."
-        ),
-        input=PublishGithubInput,
-        output=PublishGithubOutput,
-        handler=handler,
-        supports_dry_run=True,
-        undo=_undo_delete_repo(hosts),
-        creates_repo=_planned_repo,
+    return _publish_action(
+        hosts,
+        kind="GitHub repository",
+        action_id="publish:github",
+        input_model=PublishGithubInput,
+        output_model=PublishGithubOutput,
+        publish=_publish_github,
     )
 
 
