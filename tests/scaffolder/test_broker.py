@@ -154,23 +154,33 @@ def test_a_queued_task_wakes_a_waiting_worker(runtime: Runtime) -> None:
 # -- following a task in process --------------------------------------------------------------
 
 
+def _follow_a_waiting_task(
+    reader: Runtime, writer: Runtime, templates_dir: Path, flag: Path
+) -> tuple[list[TaskEvent], int, QueryLog]:
+    """``writer`` runs a task that waits until ``reader`` follows it; what the follower
+    got, the task, and the queries ``reader`` ran (the follower's own read counted apart)."""
+    writer.catalog.add_location("file", str(_waiting_template(templates_dir, flag)))
+    task_id = writer.task_creator.create("template:default/waits", {})
+    worker = threading.Thread(target=writer.task_executor.run_next, args=("w",), daemon=True)
+    worker.start()
+    queries = QueryLog(reader)
+    releaser = _release_when_followed(reader, task_id, flag)
+    followed = [e for e in reader.task_feed.follow(task_id) if e is not None]
+    own_reads = queries.reads_of_events(threading.get_ident())
+    worker.join()
+    releaser.join()
+    assert [e.id for e in followed] == [e.id for e in writer.task_store.events(task_id)]
+    return followed, own_reads, queries
+
+
 def test_following_a_running_task_reads_the_log_once_then_is_pushed_the_rest(
     runtime: Runtime, templates_dir: Path, tmp_path: Path
 ) -> None:
-    flag = tmp_path / "flag"
-    runtime.catalog.add_location("file", str(_waiting_template(templates_dir, flag)))
-    task_id = runtime.task_creator.create("template:default/waits", {})
-    worker = threading.Thread(target=runtime.task_executor.run_next, args=("w",), daemon=True)
-    worker.start()
-    queries = QueryLog(runtime)
-    releaser = _release_when_followed(runtime, task_id, flag)
-    followed = [e for e in runtime.task_feed.follow(task_id) if e is not None]
+    followed, own_reads, _queries = _follow_a_waiting_task(
+        runtime, runtime, templates_dir, tmp_path / "flag"
+    )
     # the follower read the log once; everything after the wait was pushed to it
-    assert queries.reads_of_events(threading.get_ident()) == 1
-    worker.join()
-    releaser.join()
-    stored = runtime.task_store.events(task_id)
-    assert [e.id for e in followed] == [e.id for e in stored]
+    assert own_reads == 1
     assert followed[-1].type == "completion"
     assert any(e.body.get("message") == "after 2" for e in followed)
 
@@ -279,25 +289,6 @@ def replicas(settings: Settings, postgres_url: str) -> Iterator[tuple[Runtime, R
         second.task_relay.stop()
         first.stop()
         second.stop()
-
-
-def _follow_a_waiting_task(
-    reader: Runtime, writer: Runtime, templates_dir: Path, flag: Path
-) -> tuple[list[TaskEvent], int, QueryLog]:
-    """``writer`` runs a task that waits until ``reader`` follows it; what the follower
-    got, the task, and the queries ``reader`` ran (the follower's own read counted apart)."""
-    writer.catalog.add_location("file", str(_waiting_template(templates_dir, flag)))
-    task_id = writer.task_creator.create("template:default/waits", {})
-    worker = threading.Thread(target=writer.task_executor.run_next, args=("w",), daemon=True)
-    worker.start()
-    queries = QueryLog(reader)
-    releaser = _release_when_followed(reader, task_id, flag)
-    followed = [e for e in reader.task_feed.follow(task_id) if e is not None]
-    own_reads = queries.reads_of_events(threading.get_ident())
-    worker.join()
-    releaser.join()
-    assert [e.id for e in followed] == [e.id for e in writer.task_store.events(task_id)]
-    return followed, own_reads, queries
 
 
 @pytest.mark.postgres
