@@ -14,7 +14,7 @@ export npm_config_cache := $(CURDIR)/$(TOOLS)/npm-cache
 export npm_config_update_notifier := false
 export npm_config_fund := false
 
-.PHONY: help install demo serve seed test test-deps system-deps node-tools checkov lint typecheck bench clean
+.PHONY: help install validators demo demo-deps serve seed test test-deps system-deps node-tools checkov lint typecheck bench clean
 
 help:
 	@echo "make demo   - install, seed demo data, serve the portal on http://$(HOST):$(PORT)"
@@ -22,7 +22,23 @@ help:
 	@echo "make bench  - run the benchmarks in bench/ (prints figures)"
 
 # Idempotent: re-installs only when pyproject.toml changed.
-install: $(VENV)/.installed
+install: $(VENV)/.installed validators
+
+# The programs GitOps validation runs on every Create (promtool, kubectl kustomize):
+# goldpath refuses to publish a GitOps tree without them, so install them with goldpath.
+validators:
+	@missing=""; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	command -v kubectl >/dev/null || missing="$$missing kubernetes-client"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing the GitOps validators (Debian packages):$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "WARNING: GitOps validators missing (Debian packages:$$missing); run 'sudo make validators':" \
+	      "until then every Create fails validation"; \
+	  fi; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,20 +49,35 @@ $(VENV)/.installed: pyproject.toml
 seed: install
 	$(BIN)/goldpath demo seed
 
-demo: seed
+# The Metrics panel of a service run locally reads a Prometheus the portal starts when the
+# `prometheus` binary is on PATH (Debian's package); install it when we can, say so otherwise.
+demo-deps:
+	@if ! command -v prometheus >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Prometheus (Debian package prometheus) for the Metrics panel of services run locally"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null) \
+	      || echo "note: could not install prometheus; services run locally will show no metrics"; \
+	  else \
+	    echo "note: prometheus is not installed and this is not a root shell on Debian: services run"; \
+	    echo "      locally show no metrics until it is (Debian: sudo apt-get install prometheus)"; \
+	  fi; \
+	fi
+
+demo: seed demo-deps
 	@echo "goldpath is starting on http://$(HOST):$(PORT) (guest sign-in; Ctrl-C stops it)"
 	$(BIN)/goldpath serve --host $(HOST) --port $(PORT)
 
 serve: install
 	$(BIN)/goldpath serve --host $(HOST) --port $(PORT)
 
-# Debian packages the tests drive for real: chromium (Playwright), promtool (prometheus),
+# Debian packages the tests drive for real: chromium (Playwright), promtool and prometheus
+# (the live panels' real-Prometheus test),
 # rsync (gitlab-ci-local), PostgreSQL server binaries, git, kubectl (kustomize is built in;
 # the machine image ships a current kubectl, Debian's kubernetes-client is the fallback).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	{ command -v promtool && command -v prometheus; } >/dev/null || missing="$$missing prometheus"; \
 	command -v rsync >/dev/null || missing="$$missing rsync"; \
 	command -v git >/dev/null || missing="$$missing git"; \
 	command -v kubectl >/dev/null || missing="$$missing kubernetes-client"; \
@@ -87,8 +118,11 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 
-bench: install
-	$(BIN)/python bench/catalog.py
+# Each benchmark prints its figures and merges its headline ones into bench/results.json.
+bench: install system-deps
+	$(BIN)/python bench/create.py
+	$(BIN)/python bench/catalog.py --entities 10000
+	$(BIN)/python bench/catalog.py --entities 100000 --databases postgresql --queries 20
 	$(BIN)/python bench/scaffold.py
 	$(BIN)/python bench/gitops.py
 	$(BIN)/python bench/techdocs.py

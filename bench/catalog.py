@@ -26,7 +26,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from _results import record as record_result  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from goldpath.catalog import CatalogService  # noqa: E402
@@ -157,10 +159,18 @@ def generate(total: int, folder: Path, seed: int = 7) -> tuple[Path, dict[str, A
     return root, {"groups": groups, "components": n_components, "total": len(docs)}
 
 
-def _percentiles(samples: list[float]) -> str:
+def _p95_ms(samples: list[float]) -> float:
+    ms = sorted(s * 1000 for s in samples)
+    return ms[max(0, int(len(ms) * 0.95) - 1)]
+
+
+def _percentiles(samples: list[float], *, key: str = "", goal: str | None = None) -> str:
+    """p50/p95 as text; with ``key``, the p95 also goes into bench/results.json."""
     ms = sorted(s * 1000 for s in samples)
     p50 = statistics.median(ms)
-    p95 = ms[int(len(ms) * 0.95) - 1]
+    p95 = _p95_ms(samples)
+    if key:
+        record_result(key, p95, "ms", goal)
     return f"p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   (n={len(ms)})"
 
 
@@ -206,6 +216,9 @@ def run(kind: str, root: Path, info: dict[str, Any], queries: int, folder: Path)
         assert not record.errors, record.errors[:3]
         total = catalog.query(limit=0).total_items
         print(f"\n== {kind}: {total} entities")
+        generated = int(info["total"])  # the goals are stated for the generated count
+        prefix = f"catalog.{kind}.{generated}"
+        record_result(f"{prefix}.ingest", ingest, "s", "<= 60" if generated >= 100_000 else None)
         print(
             f"ingest (read + validate + relations + store)  {ingest:7.2f} s"
             f"   ({total / ingest:,.0f} entities/s; this process used {cpu:.1f} s of CPU)"
@@ -275,11 +288,19 @@ def run(kind: str, root: Path, info: dict[str, Any], queries: int, folder: Path)
 
             print(
                 "HTTP      GET entities/by-query (kind+owner, 20)    ",
-                _percentiles(_time(http_query, queries)),
+                _percentiles(
+                    _time(http_query, queries),
+                    key=f"{prefix}.http_by_query_p95",
+                    goal="<= 8" if generated <= 10_000 else None,
+                ),
             )
             print(
                 "HTTP      GET entities/by-name                      ",
-                _percentiles(_time(http_by_name, queries)),
+                _percentiles(
+                    _time(http_by_name, queries),
+                    key=f"{prefix}.http_by_name_p95",
+                    goal="<= 3" if generated <= 10_000 else None,
+                ),
             )
 
             # The portal's entity page (HTML: overview, relations picture, links, YAML),

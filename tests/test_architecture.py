@@ -31,8 +31,13 @@ COMPOSITION_ROOT = frozenset(
 )
 """The modules that may import, hold and read a ``Runtime``."""
 
-RUNTIME_NAMES = frozenset({"runtime", "runtime_of", "_runtime", "_root"})
-"""Names a runtime object goes by (variables, the helpers that return one)."""
+RUNTIME_HELPERS = frozenset({"runtime_of", "_runtime", "_root"})
+"""Functions that hand out the runtime object (only the composition root may have one)."""
+
+CARRIERS = frozenset({"ctx", "env", "context", "state"})
+"""What used to carry the runtime around: an action's context, an undo's env, the CLI's
+context, the app's state. (Other values may have a field called ``runtime``: a running
+component's status does.)"""
 
 
 def _modules(src: Path = SRC) -> dict[str, Path]:
@@ -143,41 +148,51 @@ class Lookup:
 
 
 def _is_runtime(node: ast.expr) -> bool:
-    """Whether an expression is a runtime object: ``runtime``, ``x.runtime``, ``runtime_of()``."""
-    if isinstance(node, ast.Name):
-        return node.id in RUNTIME_NAMES
-    if isinstance(node, ast.Attribute):
-        return node.attr == "runtime"
+    """Whether an expression is the runtime object: ``ctx.runtime``, ``app.state.runtime``,
+    ``cli_context(ctx).runtime``, ``runtime_of(request)``."""
     if isinstance(node, ast.Call):
-        return _is_runtime(node.func)
-    return False
+        func = node.func
+        return isinstance(func, ast.Name) and func.id in RUNTIME_HELPERS
+    if not isinstance(node, ast.Attribute) or node.attr != "runtime":
+        return False
+    carrier = node.value
+    if isinstance(carrier, ast.Call):  # cli_context(ctx).runtime
+        return True
+    if isinstance(carrier, ast.Attribute):  # request.app.state.runtime
+        return carrier.attr in CARRIERS
+    return isinstance(carrier, ast.Name) and carrier.id in CARRIERS
 
 
-def _looks_up_on_runtime(node: ast.AST) -> bool:
-    if isinstance(node, ast.Attribute):
-        return _is_runtime(node.value)
-    return (
+def _getattr_on_runtime(node: ast.AST) -> bool:
+    if not (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
         and node.func.id == "getattr"
-        and bool(node.args)
-        and _is_runtime(node.args[0])
-    )
+        and node.args
+    ):
+        return False
+    target = node.args[0]
+    return _is_runtime(target) or (isinstance(target, ast.Name) and target.id == "runtime")
 
 
 def runtime_lookups(module: str, source: str) -> list[Lookup]:
-    """Every import of the Runtime and every attribute looked up on a runtime object."""
+    """Every import of the Runtime, every reach for the runtime object and every attribute
+    looked up on it."""
     found: list[Lookup] = []
     for node in ast.walk(ast.parse(source)):
+        line = getattr(node, "lineno", 0)
         if isinstance(node, ast.ImportFrom) and node.module == "goldpath.runtime":
             names = ", ".join(alias.name for alias in node.names)
-            found.append(Lookup(module, node.lineno, f"imports {names} from goldpath.runtime"))
+            found.append(Lookup(module, line, f"imports {names} from goldpath.runtime"))
         elif isinstance(node, ast.Import) and any(a.name == "goldpath.runtime" for a in node.names):
-            found.append(Lookup(module, node.lineno, "imports goldpath.runtime"))
-        elif isinstance(node, ast.Attribute) and node.attr == "runtime":
-            found.append(Lookup(module, node.lineno, f"reads .runtime ({ast.unparse(node)})"))
-        elif _looks_up_on_runtime(node):
-            line = getattr(node, "lineno", 0)
+            found.append(Lookup(module, line, "imports goldpath.runtime"))
+        elif isinstance(node, ast.ImportFrom) and any(
+            alias.name in RUNTIME_HELPERS for alias in node.names
+        ):
+            found.append(Lookup(module, line, "imports a helper that hands out the runtime"))
+        elif isinstance(node, ast.expr) and _is_runtime(node):
+            found.append(Lookup(module, line, f"reaches for the runtime: {ast.unparse(node)}"))
+        elif _getattr_on_runtime(node):
             found.append(Lookup(module, line, f"looks up {ast.unparse(node)}"))
     return found
 
@@ -238,8 +253,9 @@ def test_a_package_cycle_made_of_acyclic_modules_is_found() -> None:
         "from goldpath.runtime import Runtime\n",
         "import goldpath.runtime\n",
         "x = ctx.runtime\n",
-        "catalog = getattr(self.runtime, 'catalog', None)\n",
-        "hosts = runtime.git_hosts\n",
+        "x = env.runtime.catalog\n",
+        "catalog = getattr(context.runtime, 'catalog', None)\n",
+        "from goldpath.web._deps import runtime_of\n",
         "store = cli_context(ctx).runtime.task_store\n",
         "catalog = request.app.state.runtime.catalog\n",
         "catalog = runtime_of(request).catalog\n",
@@ -257,5 +273,6 @@ def test_handed_dependencies_are_not_lookups() -> None:
         "        return hosts.for_repo_url(params.repo_url)\n"
         "    return handler\n"
         "settings = getattr(request.app.state, 'settings', None)\n"
+        "state = status.runtime.as_dict()\n"  # a running component's status, not the root
     )
     assert runtime_lookups("goldpath.example", source) == []

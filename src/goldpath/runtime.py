@@ -23,6 +23,7 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.live import LiveService
     from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
     from goldpath.scaffolder import (
@@ -220,9 +221,30 @@ class Runtime:
     # -- techdocs ---------------------------------------------------------------------------
 
     @cached_property
+    def live(self) -> LiveService:
+        """Components' live status; in development also the local runner and its Prometheus
+        (a background service: it stops the runs this process started when it stops)."""
+        from goldpath.live import LiveService, LocalPrometheus, LocalRunner
+
+        live = self.settings.live
+        prometheus: LocalPrometheus | None = None
+        runner: LocalRunner | None = None
+        if not self.settings.is_production:
+            prometheus = LocalPrometheus(
+                self.settings.run_root,
+                binary=live.prometheus_binary,
+                scrape_interval_seconds=live.scrape_interval_seconds,
+                retention=live.prometheus_retention,
+            )
+            runner = LocalRunner(self.settings, self.git_hosts.local, prometheus=prometheus)
+            self.add_background(runner)
+        return LiveService(self.settings, self.git_hosts, runner=runner, prometheus=prometheus)
+
+    @cached_property
     def techdocs(self) -> TechDocsService:
         """TechDocs; its build workers run as a background service, fed by catalog refreshes."""
         from goldpath import techdocs as td
+        from goldpath.scratch import process_scratch
 
         config = self.settings.techdocs
         pool = td.SandboxPool()
@@ -237,7 +259,8 @@ class Runtime:
             storage=td.storage_from_settings(self.settings),
             builder=td.Builder(
                 td.BuildPolicy.from_settings(config),
-                scratch=self.settings.home / "techdocs" / "scratch",
+                # in this process's scratch under <home>/tmp: swept if the process dies
+                scratch=process_scratch(self.settings.tmp_root) / "techdocs",
                 pool=pool,
             ),
         )
@@ -249,8 +272,21 @@ class Runtime:
     # -- lifecycle --------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Create the home folder and apply migrations; safe to call more than once."""
+        """Create the home folder, apply migrations and remove temporary folders that dead
+        processes left; safe to call more than once."""
+        from goldpath.scratch import sweep
+
         self.settings.home.mkdir(parents=True, exist_ok=True)
+        # git/.tmp, git/.trash, techdocs/scratch: where earlier versions kept scratch work
+        git_root = self.settings.git_root
+        sweep(
+            self.settings.tmp_root,
+            extra=(
+                git_root / ".tmp",
+                git_root / ".trash",
+                self.settings.home / "techdocs" / "scratch",
+            ),
+        )
         self.database.migrate()
 
     def add_background(self, service: BackgroundService) -> None:
@@ -268,6 +304,7 @@ class Runtime:
         if self.database.is_postgresql:
             self.add_background(self.task_relay)
         _ = self.task_workers  # registers the task workers
+        _ = self.live  # registers the local runner: reaps orphans now, stops its runs at exit
         self._started = True
         for service in self._background:
             service.start()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,13 +12,27 @@ import yaml
 from goldpath.gitops import AppSpec, PlatformSpec, render_app, render_platform, validate_tree
 from goldpath.gitops._monitoring import alert_rules, rule_group
 from tests.gitops.helpers import manifests, spec, write
+from tests.support.validators import require_validator
 
-PROMTOOL = shutil.which("promtool")
-KUBECTL = shutil.which("kubectl")
-needs_promtool = pytest.mark.skipif(
-    PROMTOOL is None, reason="promtool not installed (Debian package 'prometheus')")
-needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl not installed")
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def promtool() -> str:
+    """promtool's path; the test fails (never skips) without it."""
+    return require_validator("promtool")
+
+
+@pytest.fixture
+def kubectl() -> str:
+    """kubectl's path; the test fails (never skips) without it."""
+    return require_validator("kubectl")
+
+
+needs_promtool = pytest.mark.usefixtures("promtool")
+needs_kubectl = pytest.mark.usefixtures("kubectl")
+PROMTOOL = "promtool"
+KUBECTL = "kubectl"
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -229,8 +242,12 @@ def test_validate_tree_reports_a_kustomization_that_does_not_build() -> None:
     assert any(f.check == "kustomize" and f.rule == "build" for f in report.findings)
 
 
-def test_missing_tools_are_listed_as_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_validator_fails_validation_naming_it_and_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     report = validate_tree(render_app(spec()))
-    assert any(s.startswith("promtool") for s in report.skipped)
-    assert any(s.startswith("kubectl") for s in report.skipped)
+    missing = [f for f in report.findings if (f.check, f.rule) == ("tools", "missing")]
+    assert not report.ok and report.skipped == []
+    assert [f.message.split()[0] for f in missing] == ["promtool", "kubectl"]
+    assert all("make validators" in f.message for f in missing)

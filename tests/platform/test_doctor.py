@@ -16,6 +16,7 @@ from goldpath.platform import bootstrap_backend
 from goldpath.platform._doctor import (
     PLATFORM_KEYS,
     DoctorConfig,
+    DoctorReport,
     DohResolver,
     GateFailed,
     KubectlCluster,
@@ -315,3 +316,27 @@ def test_kubectl_errors_other_than_not_found_name_the_context_fix(
     argocd = (report.phases[2].checks or ())[0]
     assert "Unable to connect to the server" in argocd.detail
     assert "update-kubeconfig" in argocd.remedy
+
+
+def test_missing_gitops_validators_fail_doctor_without_stopping_the_phases(
+    aws: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    nameservers = _everything(monkeypatch)
+
+    def doctor() -> DoctorReport:
+        return run_doctor(
+            CONFIG,
+            cluster=KubectlCluster(_healthy_kubectl()),
+            resolver=_Resolver(nameservers),
+            portal_transport=httpx.MockTransport(_portal),
+        )
+
+    installed = doctor()
+    assert installed.ok and [c.ok for c in installed.machine] == [True, True]
+    monkeypatch.setenv("PATH", str(tmp_path))
+    report = doctor()
+    promtool, kubectl = report.machine
+    assert not report.ok and report.failed_phase is None
+    assert "promtool is not installed" in promtool.detail and "make validators" in promtool.remedy
+    assert "kubectl is not installed" in kubectl.detail
+    assert report.as_dict()["machine"][0]["ok"] is False

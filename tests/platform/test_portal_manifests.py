@@ -27,6 +27,7 @@ from goldpath.platform._manifests import (
     portal_values,
     render_portal_manifests,
 )
+from tests.support.validators import require_validator
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -107,9 +108,7 @@ def test_strict_validation_rejects_an_unknown_field() -> None:
 
 
 def _kustomize(directory: Path) -> str:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed (it carries kustomize)")
+    kubectl = require_validator("kubectl")
     result = subprocess.run(
         [kubectl, "kustomize", str(directory)], capture_output=True, text=True, check=False
     )
@@ -272,6 +271,10 @@ def test_dockerfile_is_hadolint_clean() -> None:
 def test_dockerfile_is_multi_stage_slim_and_non_root() -> None:
     lines = [line.strip() for line in (PORTAL / "Dockerfile").read_text().splitlines()]
     froms = [line for line in lines if line.startswith("FROM ")]
-    assert len(froms) >= 2 and all("-slim" in line for line in froms)
+    # the Python stages are slim; the validator stages are only copied from
+    python = [line for line in froms if "python:" in line]
+    assert len(python) >= 2 and all("-slim" in line for line in python)
+    assert "-slim" in froms[-1]
+    assert {"promtool", "kubectl"} <= {line.split()[-1] for line in froms if " AS " in line}
     [user] = [line for line in lines if line.startswith("USER ")]
     assert user.split()[1].split(":")[0] not in {"root", "0"}

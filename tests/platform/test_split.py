@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from goldpath.platform import SplitTargetNotEmptyError
-from goldpath.platform._runner import SubprocessRunner
 from goldpath.platform._split import SPLITS, split_repository
 
 
@@ -54,7 +53,7 @@ def _files_in_history(repo: Path) -> set[str]:
 
 def test_iac_split_keeps_only_terraform_with_its_history(monorepo: Path, tmp_path: Path) -> None:
     target = tmp_path / "iac"
-    result = split_repository("iac", source=monorepo, target=target, runner=SubprocessRunner())
+    result = split_repository("iac", source=monorepo, target=target)
     assert result.commits == 2
     assert _files_in_history(target) == {
         "infra/terraform/modules/vpc/main.tf",
@@ -68,7 +67,7 @@ def test_iac_split_keeps_only_terraform_with_its_history(monorepo: Path, tmp_pat
 
 def test_platform_split_keeps_platform_ops_folders(monorepo: Path, tmp_path: Path) -> None:
     target = tmp_path / "ops"
-    result = split_repository("platform", source=monorepo, target=target, runner=SubprocessRunner())
+    result = split_repository("platform", source=monorepo, target=target)
     assert _files_in_history(target) == {
         "src/goldpath/platform/_cost.py",
         "deploy/portal/Dockerfile",
@@ -78,7 +77,7 @@ def test_platform_split_keeps_platform_ops_folders(monorepo: Path, tmp_path: Pat
 
 def test_app_split_leaves_terraform_out(monorepo: Path, tmp_path: Path) -> None:
     target = tmp_path / "app"
-    split_repository("app", source=monorepo, target=target, runner=SubprocessRunner())
+    split_repository("app", source=monorepo, target=target)
     files = _files_in_history(target)
     assert "src/goldpath/catalog/x.py" in files and "README.md" in files
     assert not any(f.startswith("infra/") for f in files)
@@ -86,7 +85,7 @@ def test_app_split_leaves_terraform_out(monorepo: Path, tmp_path: Path) -> None:
 
 def test_source_repository_is_left_untouched(monorepo: Path, tmp_path: Path) -> None:
     before = _git("rev-parse", "HEAD", cwd=monorepo)
-    split_repository("iac", source=monorepo, target=tmp_path / "iac", runner=SubprocessRunner())
+    split_repository("iac", source=monorepo, target=tmp_path / "iac")
     assert _git("rev-parse", "HEAD", cwd=monorepo) == before
     assert _git("status", "--porcelain", cwd=monorepo) == ""
 
@@ -107,7 +106,7 @@ def test_a_non_empty_target_is_refused_and_left_as_it_was(
         (target / name).write_text(text)
     before = {p.name: p.read_text() for p in target.iterdir()}
     with pytest.raises(SplitTargetNotEmptyError, match="not an empty directory"):
-        split_repository(kind, source=monorepo, target=target, runner=SubprocessRunner())  # type: ignore[arg-type]
+        split_repository(kind, source=monorepo, target=target)  # type: ignore[arg-type]
     assert {p.name: p.read_text() for p in target.iterdir()} == before
 
 
@@ -115,6 +114,6 @@ def test_an_existing_empty_target_is_accepted(monorepo: Path, tmp_path: Path) ->
     target = tmp_path / "empty"
     target.mkdir()
     assert (
-        split_repository("iac", source=monorepo, target=target, runner=SubprocessRunner()).commits
+        split_repository("iac", source=monorepo, target=target).commits
         == 2
     )

@@ -117,6 +117,20 @@ def test_validation_failure_fails_before_anything_is_published(
     assert any(line.startswith("Validation failed") for line in lines)
 
 
+def test_a_missing_validator_fails_the_step_loudly_and_publishes_nothing(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    ctx, records, lines = _context(runtime, tmp_path)
+    with pytest.raises(gitops.GitopsValidationError) as caught:
+        ctx.action.handler(ctx, ctx.action.parse_input(APP))
+    rules = {(f.check, f.rule) for f in caught.value.report.failures}
+    assert rules == {("tools", "missing")}
+    assert records == [] and runtime.git_hosts.local.list_repos() == []
+    assert any("promtool is not installed" in line for line in lines)
+    assert any("kubectl is not installed" in line for line in lines)
+
+
 def test_bad_app_input_names_the_fields_and_creates_nothing(
     runtime: Runtime, tmp_path: Path
 ) -> None:

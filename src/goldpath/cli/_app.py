@@ -12,6 +12,7 @@ from goldpath.cli._config import config_app
 from goldpath.cli._context import CliContext
 from goldpath.cli._demo import demo_app
 from goldpath.cli._gitops import gitops_app, validate_command
+from goldpath.cli._live import run_command
 from goldpath.cli._platform import platform_app
 from goldpath.cli._scaffolder import create_command, tasks_app
 from goldpath.cli._serve import serve
@@ -53,6 +54,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(catalog_app, name="catalog")
 app.command("serve")(serve)
+app.command("run")(run_command)
 app.command("create")(create_command)
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(gitops_app, name="gitops")

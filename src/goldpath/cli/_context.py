@@ -20,12 +20,14 @@ if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
     from goldpath.cli._tasks import TaskClient
     from goldpath.db import Database
+    from goldpath.live import LiveService
 
 __all__ = [
     "CliContext",
     "catalog_of",
     "cli_context",
     "database_of",
+    "live_of",
     "settings_of",
     "task_client_of",
 ]
@@ -71,6 +73,11 @@ def database_of(ctx: typer.Context) -> Database:
 def catalog_of(ctx: typer.Context) -> CatalogService:
     """The software catalog."""
     return cli_context(ctx).runtime.catalog
+
+
+def live_of(ctx: typer.Context) -> LiveService:
+    """Components' live status and the local runner."""
+    return cli_context(ctx).runtime.live
 
 
 def task_client_of(ctx: typer.Context, *, user: str = "user:default/guest") -> TaskClient:

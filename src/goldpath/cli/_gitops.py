@@ -62,9 +62,12 @@ def platform_command(
     from goldpath.gitops import PlatformSpec, render_platform, validate_tree
 
     def run() -> None:
-        platform = PlatformSpec.from_settings(cli_context(ctx).settings)
+        settings = cli_context(ctx).settings
+        platform = PlatformSpec.from_settings(settings)
         files = render_platform(platform)
-        report = validate_tree(files, kubernetes_version=platform.kubernetes_version)
+        report = validate_tree(
+            files, kubernetes_version=platform.kubernetes_version, tmp_root=settings.tmp_root
+        )
         report.raise_for_failures("the platform manifests")
         write_tree(out, files)
         console.print(f"[green]wrote[/] {len(files)} files under {out}")
@@ -89,7 +92,13 @@ def set_image_command(
     from goldpath.gitops import set_image
 
     def run() -> None:
-        sha = set_image(_app_repo(ctx, app, repo), app, tag, environment=env)
+        sha = set_image(
+            _app_repo(ctx, app, repo),
+            app,
+            tag,
+            environment=env,
+            tmp_root=cli_context(ctx).settings.tmp_root,
+        )
         if sha is None:
             console.print(f"{app} already deploys {tag}; nothing to commit")
         else:
@@ -110,7 +119,13 @@ def promote_command(
     from goldpath.gitops import promote
 
     def run() -> None:
-        tag, sha = promote(_app_repo(ctx, app, repo), app, source=source, target=target)
+        tag, sha = promote(
+            _app_repo(ctx, app, repo),
+            app,
+            source=source,
+            target=target,
+            tmp_root=cli_context(ctx).settings.tmp_root,
+        )
         if sha is None:
             console.print(f"{target} already runs {tag}; nothing to commit")
         else:
@@ -139,7 +154,9 @@ def render_all_command(
         failed = 0
         repos = _repos(ctx)
         for path in repos:
-            app, report, changed = rerender(path, platform, commit=not check)
+            app, report, changed = rerender(
+                path, platform, commit=not check, tmp_root=cli_context(ctx).settings.tmp_root
+            )
             _print_report(app, report)
             failed += 0 if report.ok else 1
             if changed:
@@ -161,7 +178,9 @@ def validate_all_command(ctx: typer.Context) -> None:
         failed = 0
         repos = _repos(ctx)
         for path in repos:
-            report = validate_repo(path, kubernetes_version=version)
+            report = validate_repo(
+                path, kubernetes_version=version, tmp_root=cli_context(ctx).settings.tmp_root
+            )
             _print_report(path.name.removesuffix(".git"), report)
             failed += 0 if report.ok else 1
         console.print(f"{len(repos)} repo(s), {failed} failing")
@@ -188,7 +207,9 @@ def validate_command(
         else:
             files = {PurePosixPath(path.name): path.read_text(encoding="utf-8")}
         version = cli_context(ctx).settings.platform.kubernetes_version
-        report = validate_tree(files, kubernetes_version=version)
+        report = validate_tree(
+            files, kubernetes_version=version, tmp_root=cli_context(ctx).settings.tmp_root
+        )
         if as_json:
             typer.echo(json.dumps(report.as_dict(), indent=2))
         else:

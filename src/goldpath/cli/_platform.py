@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +14,9 @@ from rich.table import Table
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
 from goldpath.errors import FieldError, InvalidInputError
+
+if TYPE_CHECKING:
+    from goldpath.platform._doctor import CheckOutcome
 
 __all__ = ["platform_app"]
 
@@ -150,6 +154,10 @@ def doctor_command(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
+        machine_ok = all(check.ok for check in report.machine)
+        mark = "[green]passed[/]" if machine_ok else "[bold red]FAILED[/]"
+        console.print(f"[bold]this machine: GitOps validators[/]: {mark}")
+        _print_checks(report.machine)
         for phase in report.phases:
             if phase.checks is None:
                 console.print(
@@ -159,13 +167,17 @@ def doctor_command(
                 continue
             mark = "[green]passed[/]" if phase.ok else "[bold red]FAILED[/]"
             console.print(f"[bold]phase {phase.number} {phase.title}[/]: {mark}")
-            for check in phase.checks:
-                sign = "[green]ok[/]  " if check.ok else "[red]fail[/]"
-                console.print(f"  {sign} {check.name}: {check.detail}")
-                if not check.ok:
-                    console.print(f"       [yellow]fix:[/] {check.remedy}")
+            _print_checks(phase.checks)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _print_checks(checks: Sequence[CheckOutcome]) -> None:
+    for check in checks:
+        sign = "[green]ok[/]  " if check.ok else "[red]fail[/]"
+        console.print(f"  {sign} {check.name}: {check.detail}")
+        if not check.ok:
+            console.print(f"       [yellow]fix:[/] {check.remedy}")
 
 
 @platform_app.command("cost")
@@ -227,7 +239,6 @@ def split_command(
 ) -> None:
     """Split one part of this monorepo into a standalone repository, keeping its history."""
     from goldpath.platform import split_repository
-    from goldpath.platform._runner import SubprocessRunner
 
     chosen = [name for name, flag in (("app", app), ("iac", iac), ("platform", platform)) if flag]
 
@@ -247,7 +258,6 @@ def split_command(
             chosen[0],  # type: ignore[arg-type]
             source=source,
             target=to,
-            runner=SubprocessRunner(),
             branch=branch,
         )
 

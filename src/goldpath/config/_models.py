@@ -20,6 +20,7 @@ __all__ = [
     "GitHubAuthSettings",
     "GitIntegration",
     "IntegrationsSettings",
+    "LiveSettings",
     "PlatformSettings",
     "ScaffolderSettings",
     "ServerSettings",
@@ -138,6 +139,34 @@ class ServiceEndpoint(_Section):
     token: SecretStr | None = None
 
 
+class LiveSettings(_Section):
+    """The live panels of a component page and the development-only local runner."""
+
+    timeout_seconds: float = Field(
+        default=2.0, gt=0, le=30, description="Timeout of each call to Argo CD, GitLab, Prometheus."
+    )
+    cache_ttl_seconds: float = Field(
+        default=10.0, ge=0, description="How long a backend's answer (or failure) is reused."
+    )
+    rate_window: str = Field(
+        default="5m",
+        pattern=r"^[1-9][0-9]*[smh]$",
+        description="PromQL rate() window of the RED figures, as the app's alerts use.",
+    )
+    log_lines: int = Field(default=50, ge=1, le=1000)
+    npm_cache: Path | None = Field(
+        default=None, description="npm cache of the local runner; default <home>/cache/npm."
+    )
+    install_timeout_seconds: float = Field(default=600.0, gt=0)
+    start_timeout_seconds: float = Field(default=60.0, gt=0)
+    prometheus_binary: str = Field(
+        default="prometheus",
+        description="The Prometheus the development portal starts when it is on PATH; '' never.",
+    )
+    scrape_interval_seconds: int = Field(default=5, ge=1, le=300)
+    prometheus_retention: str = Field(default="3d", pattern=r"^[1-9][0-9]*[hdwy]$")
+
+
 class PlatformSettings(_Section):
     """Facts about the platform that templates and GitOps renderers need.
 
@@ -228,6 +257,7 @@ class Settings(BaseSettings):
     argocd: ServiceEndpoint = ServiceEndpoint()
     grafana: ServiceEndpoint = ServiceEndpoint()
     prometheus: ServiceEndpoint = ServiceEndpoint()
+    live: LiveSettings = LiveSettings()
     techdocs: TechDocsSettings = TechDocsSettings()
 
     @model_validator(mode="after")
@@ -283,9 +313,19 @@ class Settings(BaseSettings):
         return self.home / "git"
 
     @property
+    def run_root(self) -> Path:
+        """Where the local runner keeps what runs: state files, checkouts, logs, Prometheus."""
+        return self.home / "run"
+
+    @property
     def workspace_root(self) -> Path:
         """Where scaffolder tasks get their working directories."""
         return self.home / "workspaces"
+
+    @property
+    def tmp_root(self) -> Path:
+        """Where every temporary file goldpath makes lives (one folder per process)."""
+        return self.home / "tmp"
 
     def env_var_for(self, key: str) -> str:
         """The environment variable that sets a dotted key (``auth.github.client_id``)."""

@@ -30,12 +30,12 @@ from goldpath.gitops._spec import (
 )
 from goldpath.gitops._validate import validate_tree
 from goldpath.gitops.errors import (
-    GitCommandError,
     GitopsError,
     GitopsRepoNotFoundError,
     GitopsValidationError,
     ImageNotFoundError,
 )
+from goldpath.providers.git.errors import GitCommandError  # the one git error, re-exported
 
 __all__ = [
     "APP_SPEC_FILE",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from goldpath.errors import FieldError, InvalidInputError
-from goldpath.gitops._git import clone, commit_all, is_work_tree, push
 from goldpath.gitops._render import APP_SPEC_FILE, render_app
 from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._spec import ENVIRONMENTS, AppSpec, PlatformSpec
@@ -28,6 +26,9 @@ from goldpath.gitops.errors import (
     GitopsRepoNotFoundError,
     ImageNotFoundError,
 )
+from goldpath.providers.git import GitAuthor, Repository
+from goldpath.scratch import scratch_dir
+from goldpath.trees import write_tree
 
 __all__ = [
     "RENDERED_ROOTS",
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 RENDERED_ROOTS = ("argocd", "base", "dashboards", "iam", "overlays")
+GIT_AUTHOR = GitAuthor("goldpath", "goldpath@localhost")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
@@ -54,20 +56,43 @@ class GitopsWorkspace:
     path: Path
     push: bool
 
+    @property
+    def repository(self) -> Repository:
+        """The working tree's repository."""
+        return Repository(self.path)
+
+
+def _is_work_tree(path: Path) -> bool:
+    return (path / ".git").exists() and not path.name.endswith(".git")
+
 
 @contextmanager
-def gitops_workspace(repo: str | Path) -> Iterator[GitopsWorkspace]:
-    """A working tree for ``repo``: the tree itself, or a temporary clone of a URL/bare repo."""
+def gitops_workspace(
+    repo: str | Path, *, tmp_root: Path | None = None
+) -> Iterator[GitopsWorkspace]:
+    """A working tree for ``repo``: the tree itself, or a temporary clone of a URL/bare repo.
+
+    A clone lives in a scratch folder under ``tmp_root`` (``settings.tmp_root``).
+    """
     local = Path(repo)
-    if local.exists() and is_work_tree(local) and not local.name.endswith(".git"):
+    if _is_work_tree(local):
         yield GitopsWorkspace(path=local, push=False)
         return
     if "://" not in str(repo) and not local.exists():
         raise GitopsRepoNotFoundError(f"no GitOps repository at {repo}", repo=str(repo))
-    with tempfile.TemporaryDirectory(prefix="goldpath-gitops-") as tmp:
-        workdir = Path(tmp) / "repo"
-        clone(str(repo), workdir)
+    with scratch_dir(tmp_root, prefix="gitops-") as scratch:
+        workdir = scratch / "repo"
+        Repository.clone(str(repo), workdir)
         yield GitopsWorkspace(path=workdir, push=True)
+
+
+def _commit(ws: GitopsWorkspace, message: str) -> str | None:
+    """Commit the working tree (push a clone back); the sha, or None when nothing changed."""
+    repository = ws.repository
+    sha = repository.commit_worktree(message, author=GIT_AUTHOR)
+    if sha is not None and ws.push:
+        repository.push("origin", f"HEAD:{repository.head_branch()}")
+    return sha
 
 
 def read_tree(root: Path) -> dict[PurePosixPath, str]:
@@ -152,18 +177,14 @@ def _write_tag_file(path: Path, app: str, tag: str) -> bool:
     return True
 
 
-def _validate_before_commit(root: Path, kubernetes_version: str) -> ValidationReport:
-    report = validate_tree(read_tree(root), kubernetes_version=kubernetes_version)
+def _finish(
+    ws: GitopsWorkspace, message: str, kubernetes_version: str, tmp_root: Path | None
+) -> str | None:
+    report = validate_tree(
+        read_tree(ws.path), kubernetes_version=kubernetes_version, tmp_root=tmp_root
+    )
     report.raise_for_failures("the GitOps repo after the change")
-    return report
-
-
-def _finish(ws: GitopsWorkspace, message: str, kubernetes_version: str) -> str | None:
-    _validate_before_commit(ws.path, kubernetes_version)
-    sha = commit_all(ws.path, message)
-    if sha is not None and ws.push:
-        push(ws.path)
-    return sha
+    return _commit(ws, message)
 
 
 def set_image(
@@ -173,17 +194,18 @@ def set_image(
     *,
     environment: str | None = None,
     kubernetes_version: str = "1.30",
+    tmp_root: Path | None = None,
 ) -> str | None:
     """Deploy ``tag``: edit the kustomization's image tag, validate, commit ``[skip ci]``.
 
     Idempotent: returns None (and commits nothing) when the tag is already set.
     """
-    with gitops_workspace(repo) as ws:
+    with gitops_workspace(repo, tmp_root=tmp_root) as ws:
         if not _write_tag(ws.path, app, tag, environment):
             return None
         where = environment or _default_target(ws.path)
         message = f"chore({app}): deploy image {tag} to {where} [skip ci]"
-        return _finish(ws, message, kubernetes_version)
+        return _finish(ws, message, kubernetes_version, tmp_root)
 
 
 def _default_target(root: Path) -> str:
@@ -198,6 +220,7 @@ def promote(
     source: str,
     target: str,
     kubernetes_version: str = "1.30",
+    tmp_root: Path | None = None,
 ) -> tuple[str, str | None]:
     """Copy the image tag of overlay ``source`` to ``target`` as one commit.
 
@@ -208,12 +231,12 @@ def promote(
             "cannot promote an environment to itself",
             errors=[FieldError(field="to", rule="distinct", message="must differ from --from")],
         )
-    with gitops_workspace(repo) as ws:
+    with gitops_workspace(repo, tmp_root=tmp_root) as ws:
         tag = image_tag(ws.path, app, source)
         if not _write_tag(ws.path, app, tag, target):
             return tag, None
         message = f"chore({app}): promote {tag} from {source} to {target} [skip ci]"
-        return tag, _finish(ws, message, kubernetes_version)
+        return tag, _finish(ws, message, kubernetes_version, tmp_root)
 
 
 def _kustomizations(root: Path) -> list[PurePosixPath]:
@@ -222,10 +245,14 @@ def _kustomizations(root: Path) -> list[PurePosixPath]:
     return [p for p in found if root.joinpath(*p.parts).is_file()]
 
 
-def validate_repo(repo: str | Path, *, kubernetes_version: str = "1.30") -> ValidationReport:
+def validate_repo(
+    repo: str | Path, *, kubernetes_version: str = "1.30", tmp_root: Path | None = None
+) -> ValidationReport:
     """Validate a GitOps repo (working tree, bare repo or clone URL) as it is committed."""
-    with gitops_workspace(repo) as ws:
-        return validate_tree(read_tree(ws.path), kubernetes_version=kubernetes_version)
+    with gitops_workspace(repo, tmp_root=tmp_root) as ws:
+        return validate_tree(
+            read_tree(ws.path), kubernetes_version=kubernetes_version, tmp_root=tmp_root
+        )
 
 
 def _current_tags(root: Path, app: str) -> dict[PurePosixPath, str]:
@@ -240,14 +267,18 @@ def _current_tags(root: Path, app: str) -> dict[PurePosixPath, str]:
 
 
 def rerender(
-    repo: str | Path, platform: PlatformSpec, *, commit: bool = True
+    repo: str | Path,
+    platform: PlatformSpec,
+    *,
+    commit: bool = True,
+    tmp_root: Path | None = None,
 ) -> tuple[str, ValidationReport, bool]:
     """Re-render an app's repo from its stored spec with today's renderer and policies.
 
     Image tags already deployed are kept. Returns the app name, the report and whether
     anything changed; commits (and pushes a clone) only when ``commit`` and valid.
     """
-    with gitops_workspace(repo) as ws:
+    with gitops_workspace(repo, tmp_root=tmp_root) as ws:
         spec_file = ws.path / APP_SPEC_FILE
         if not spec_file.is_file():
             raise GitopsRepoNotFoundError(
@@ -259,18 +290,15 @@ def rerender(
         files = render_app(spec)
         for root_name in RENDERED_ROOTS:
             shutil.rmtree(ws.path / root_name, ignore_errors=True)
-        for path, text in files.items():
-            target = ws.path.joinpath(*path.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        write_tree(ws.path, files)
         for rel, tag in tags.items():
             kustomization = ws.path.joinpath(*rel.parts)
             if kustomization.is_file() and _TAG.match(tag):
                 _write_tag_file(kustomization, spec.name, tag)
-        report = validate_tree(read_tree(ws.path), kubernetes_version=platform.kubernetes_version)
+        report = validate_tree(
+            read_tree(ws.path), kubernetes_version=platform.kubernetes_version, tmp_root=tmp_root
+        )
         if not commit or not report.ok:
             return spec.name, report, False
-        sha = commit_all(ws.path, f"chore({spec.name}): re-render GitOps manifests [skip ci]")
-        if sha is not None and ws.push:
-            push(ws.path)
+        sha = _commit(ws, f"chore({spec.name}): re-render GitOps manifests [skip ci]")
         return spec.name, report, sha is not None

@@ -11,7 +11,7 @@ from goldpath.gitops.errors import GitopsValidationError
 
 __all__ = ["Check", "Finding", "ValidationReport"]
 
-Check = Literal["yaml", "kubernetes", "schema", "policy", "promtool", "kustomize"]
+Check = Literal["yaml", "kubernetes", "schema", "policy", "promtool", "kustomize", "tools"]
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -1,10 +1,11 @@
-"""`validate_tree`: schemas, policies and (optionally) promtool and kustomize over a tree."""
+"""`validate_tree`: schemas, policies, promtool and kustomize over a tree."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import PurePosixPath
+from contextlib import ExitStack
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -126,29 +127,40 @@ def validate_tree(
     *,
     kubernetes_version: str = "1.30",
     tools: bool = True,
+    tmp_root: Path | None = None,
 ) -> ValidationReport:
     """Validate a GitOps tree (relative path -> text) and report every finding at once.
 
     Core kinds are checked with kubernetes-validate's strict schemas at
     ``kubernetes_version``, custom kinds with goldpath's shipped CRD schemas, then every
-    policy in `POLICIES`. With ``tools``, alert rules go through ``promtool check rules``
-    and every kustomization through ``kubectl kustomize``, when those are installed
-    (otherwise the report lists them as skipped).
+    policy in `POLICIES`. With ``tools`` (the default, and what every commit uses), alert
+    rules go through ``promtool check rules`` and every kustomization through ``kubectl
+    kustomize``, started first so they run while the in-process checks do; a tool that
+    is not installed is a failing ``tools:missing`` finding. The tools work in a scratch
+    folder under ``tmp_root`` (``settings.tmp_root``; the system's temporary folder
+    when None). ``tools=False`` is for bulk checks that run the tools separately.
     """
     report = ValidationReport()
     paths = _as_paths(files)
     tree = parse_tree(paths, report)
-    validate_manifests(tree, report, kubernetes_version=kubernetes_version)
-    report.checked.append(f"kubernetes-validate (strict, {kubernetes_version})")
-    report.checked.append("goldpath CRD schemas")
-    _check_kustomization_resources(tree, set(paths), report)
-    for policy in POLICIES:
-        for violation in policy.check(tree):
-            report.add(check="policy", rule=policy.id, message=violation.message,
-                       file=violation.file, object=violation.object)
-    report.checked.append(f"{len(POLICIES)} policies")
-    if tools:
-        from goldpath.gitops._tools import run_tool_checks
+    with ExitStack() as stack:
+        checks = None
+        if tools:
+            from goldpath.gitops._tools import ToolChecks
+            from goldpath.scratch import scratch_dir
 
-        run_tool_checks(paths, tree, report)
+            scratch = stack.enter_context(scratch_dir(tmp_root, prefix="validate-"))
+            checks = ToolChecks(tree=tree, scratch=scratch)
+            checks.start(paths, report)
+        validate_manifests(tree, report, kubernetes_version=kubernetes_version)
+        report.checked.append(f"kubernetes-validate (strict, {kubernetes_version})")
+        report.checked.append("goldpath CRD schemas")
+        _check_kustomization_resources(tree, set(paths), report)
+        for policy in POLICIES:
+            for violation in policy.check(tree):
+                report.add(check="policy", rule=policy.id, message=violation.message,
+                           file=violation.file, object=violation.object)
+        report.checked.append(f"{len(POLICIES)} policies")
+        if checks is not None:
+            checks.finish(report)
     return report

@@ -5,17 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from goldpath.errors import (
-    FieldError,
-    GoldpathError,
-    InvalidInputError,
-    NotFoundError,
-    ProviderError,
-)
+from goldpath.errors import FieldError, GoldpathError, InvalidInputError, NotFoundError
 
 __all__ = [
     "FindingsReport",
-    "GitCommandError",
     "GitopsError",
     "GitopsRepoNotFoundError",
     "GitopsValidationError",
@@ -58,6 +51,3 @@ class GitopsRepoNotFoundError(NotFoundError, GitopsError):
 class ImageNotFoundError(NotFoundError, GitopsError):
     """A kustomization has no image entry for the app."""
 
-
-class GitCommandError(ProviderError, GitopsError):
-    """A git command failed; the message carries git's own words without credentials."""

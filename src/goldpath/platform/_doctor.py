@@ -27,6 +27,7 @@ __all__ = [
     "GateFailed",
     "run_doctor",
     "run_phases",
+    "validator_checks",
 ]
 
 PHASES = (
@@ -196,14 +197,16 @@ class PhaseOutcome:
 
 @dataclass(frozen=True, slots=True)
 class DoctorReport:
-    """All phases, in order; the first failed phase stops the run."""
+    """All phases, in order (the first failed phase stops the run), and this machine's
+    own checks, which never stop the phases."""
 
     phases: tuple[PhaseOutcome, ...]
+    machine: tuple[CheckOutcome, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """True when every phase passed."""
-        return all(p.ok for p in self.phases)
+        """True when every phase and every check of this machine passed."""
+        return all(p.ok for p in self.phases) and all(c.ok for c in self.machine)
 
     @property
     def failed_phase(self) -> int | None:
@@ -218,6 +221,10 @@ class DoctorReport:
         return {
             "ok": self.ok,
             "failed_phase": self.failed_phase,
+            "machine": [
+                {"name": c.name, "ok": c.ok, "detail": c.detail, "remedy": c.remedy}
+                for c in self.machine
+            ],
             "phases": [
                 {
                     "number": p.number,
@@ -618,6 +625,33 @@ def run_doctor(
     portal_transport: httpx.BaseTransport | None = None,
     on_check: Callable[[int, CheckOutcome], None] | None = None,
 ) -> DoctorReport:
-    """Check the four deployment phases in dependency order, stopping at the first failure."""
+    """Check this machine's validators, then the four deployment phases in dependency
+    order, stopping at the first failed phase."""
     gates = _Gates(config, cluster=cluster, resolver=resolver, portal_transport=portal_transport)
-    return run_phases(gates.phases(), on_check=on_check)
+    report = run_phases(gates.phases(), on_check=on_check)
+    return DoctorReport(phases=report.phases, machine=tuple(validator_checks()))
+
+
+def validator_checks() -> list[CheckOutcome]:
+    """Whether this machine has every program GitOps validation runs (promtool, kubectl).
+
+    A Create, ``goldpath gitops set-image``/``promote``/``render-all`` and ``goldpath
+    validate`` refuse to vouch for a GitOps tree without them.
+    """
+    from goldpath.gitops._tools import VALIDATORS
+
+    outcomes = []
+    for tool in VALIDATORS:
+        path = tool.path()
+        name = f"GitOps validator {tool.name}"
+        if path is None:
+            outcomes.append(CheckOutcome(
+                name=name,
+                ok=False,
+                detail=f"{tool.name} is not installed: `{tool.check}` cannot run, so every "
+                "Create and GitOps change fails validation on this machine",
+                remedy=f"install it with {tool.install}",
+            ))
+        else:
+            outcomes.append(CheckOutcome(name=name, ok=True, detail=f"{tool.check} ({path})"))
+    return outcomes

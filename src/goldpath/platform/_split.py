@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -10,8 +9,8 @@ from pathlib import Path
 from typing import Literal
 
 from goldpath.errors import FieldError, InvalidInputError, NotFoundError
-from goldpath.platform._runner import CommandRunner
-from goldpath.platform.errors import CommandFailedError, SplitTargetNotEmptyError
+from goldpath.platform.errors import SplitTargetNotEmptyError
+from goldpath.providers.git import GitCommandError, run_git
 
 __all__ = ["SPLITS", "SplitKind", "SplitResult", "split_repository"]
 
@@ -58,23 +57,13 @@ def _keep_pattern(paths: tuple[str, ...]) -> str:
     return "^(" + "|".join(alternatives) + ")"
 
 
-def _git(
-    runner: CommandRunner,
-    args: list[str],
-    *,
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    step: str,
-) -> str:
-    result = runner.run(["git", *args], cwd=cwd, env=env, timeout=600)
-    if not result.ok:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise CommandFailedError(f"{step} failed: {tail[0]}", step=step)
-    return result.stdout
+def _git(args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> str:
+    """git through goldpath's git seam (clean environment; `GitCommandError` on failure)."""
+    return run_git(args, cwd=cwd, env=env).decode("utf-8", "replace")
 
 
 def split_repository(
-    kind: SplitKind, *, source: Path, target: Path, runner: CommandRunner, branch: str | None = None
+    kind: SplitKind, *, source: Path, target: Path, branch: str | None = None
 ) -> SplitResult:
     """Clone ``source`` into an empty ``target`` and rewrite its history to the kept paths."""
     if kind not in SPLITS:
@@ -88,19 +77,16 @@ def split_repository(
             "(nothing was written)",
             target=str(target),
         )
-    probe = runner.run(["git", "-C", str(source), "rev-parse", "--show-toplevel"])
-    if not probe.ok:
-        raise NotFoundError(f"{source} is not a git repository", source=str(source))
-    root = Path(probe.stdout.strip())
+    try:
+        root = Path(_git(["rev-parse", "--show-toplevel"], cwd=source).strip())
+    except (GitCommandError, FileNotFoundError, NotADirectoryError) as exc:
+        raise NotFoundError(f"{source} is not a git repository", source=str(source)) from exc
     if branch is None:
-        branch = _git(
-            runner, ["rev-parse", "--abbrev-ref", "HEAD"], cwd=root, step="git rev-parse"
-        ).strip()
+        branch = _git(["rev-parse", "--abbrev-ref", "HEAD"], cwd=root).strip()
 
     kept = SPLITS[kind]
     target.parent.mkdir(parents=True, exist_ok=True)
     _git(
-        runner,
         [
             "clone",
             "--quiet",
@@ -113,16 +99,13 @@ def split_repository(
             str(target),
         ],
         cwd=target.parent,
-        step="git clone",
     )
     remove_others = (
         "git ls-files -z | grep -zvE "
         + shlex.quote(_keep_pattern(kept))
         + " | xargs -0 -r git rm -q --cached --ignore-unmatch --"
     )
-    env = {**os.environ, "FILTER_BRANCH_SQUELCH_WARNING": "1"}
     _git(
-        runner,
         [
             "filter-branch",
             "--force",
@@ -133,30 +116,22 @@ def split_repository(
             branch,
         ],
         cwd=target,
-        env=env,
-        step="git filter-branch",
+        env={"FILTER_BRANCH_SQUELCH_WARNING": "1"},
     )
     # A standalone repository: no link back, no pre-split objects kept alive.
-    _git(runner, ["remote", "remove", "origin"], cwd=target, step="git remote remove")
-    refs = _git(
-        runner,
-        ["for-each-ref", "--format=%(refname)", "refs/original/"],
-        cwd=target,
-        step="git for-each-ref",
-    )
+    _git(["remote", "remove", "origin"], cwd=target)
+    refs = _git(["for-each-ref", "--format=%(refname)", "refs/original/"], cwd=target)
     for ref in refs.split():
-        _git(runner, ["update-ref", "-d", ref], cwd=target, step="git update-ref")
-    _git(
-        runner, ["reflog", "expire", "--expire=now", "--all"], cwd=target, step="git reflog expire"
-    )
-    _git(runner, ["gc", "--quiet", "--prune=now"], cwd=target, step="git gc")
-    files = _git(runner, ["ls-files"], cwd=target, step="git ls-files").split()
+        _git(["update-ref", "-d", ref], cwd=target)
+    _git(["reflog", "expire", "--expire=now", "--all"], cwd=target)
+    _git(["gc", "--quiet", "--prune=now"], cwd=target)
+    files = _git(["ls-files"], cwd=target).split()
     if not files:
         raise NotFoundError(
             f"no file of {', '.join(kept)} exists on {branch}; nothing to split",
             kind=kind,
         )
     commits = int(
-        _git(runner, ["rev-list", "--count", "HEAD"], cwd=target, step="git rev-list").strip()
+        _git(["rev-list", "--count", "HEAD"], cwd=target).strip()
     )
     return SplitResult(kind=kind, target=target, kept=kept, commits=commits)

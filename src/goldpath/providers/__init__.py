@@ -8,23 +8,57 @@ from typing import Any
 from goldpath.providers._aws_clients import AwsClients
 
 __all__ = [
+    "ArgoApplication",
+    "ArgoCdApplicationNotFoundError",
+    "ArgoCdClient",
+    "ArgoCdError",
     "AwsAccessDeniedError",
     "AwsClients",
     "AwsConflictError",
     "AwsError",
     "AwsNotFoundError",
+    "GitLabPipelineError",
+    "GitLabPipelines",
+    "Pipeline",
+    "PipelineStage",
+    "PrometheusClient",
+    "PrometheusError",
+    "Series",
+    "ServiceUnavailableError",
     "aws_client",
     "aws_errors",
+    "parse_kube_time",
 ]
 
-
-_AWS_NAMES = frozenset(__all__) - {"AwsClients"}
+# Each name loads its module on first use: boto3 costs seconds of import time, python-gitlab
+# and httpx less, and a portal that never calls AWS, Argo CD or Prometheus pays for none.
+_MODULES = {
+    "_aws": (
+        "AwsAccessDeniedError",
+        "AwsConflictError",
+        "AwsError",
+        "AwsNotFoundError",
+        "aws_client",
+        "aws_errors",
+    ),
+    "_argocd": (
+        "ArgoApplication",
+        "ArgoCdApplicationNotFoundError",
+        "ArgoCdClient",
+        "ArgoCdError",
+        "parse_kube_time",
+    ),
+    "_gitlab_pipelines": ("GitLabPipelineError", "GitLabPipelines", "Pipeline", "PipelineStage"),
+    "_http": ("ServiceUnavailableError",),
+    "_prometheus": ("PrometheusClient", "PrometheusError", "Series"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The AWS helpers load boto3 (seconds of import time); only AWS users pay for it.
-    if name in _AWS_NAMES:
-        from goldpath.providers import _aws
+    for module_name, names in _MODULES.items():
+        if name in names:
+            import importlib
 
-        return getattr(_aws, name)
+            module = importlib.import_module(f"goldpath.providers.{module_name}")
+            return getattr(module, name)
     raise AttributeError(f"module 'goldpath.providers' has no attribute {name!r}")

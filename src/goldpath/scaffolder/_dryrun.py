@@ -29,6 +29,7 @@ from goldpath.scaffolder._template import (
 )
 from goldpath.scaffolder._templates import Templates
 from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
+from goldpath.scratch import process_scratch
 
 __all__ = ["DryRunFile", "DryRunResult", "DryRunner", "decode_directory_contents", "dry_run"]
 
@@ -263,7 +264,6 @@ class DryRunner:
         """Run a template with no side effects and return log, output, steps and files."""
         parsed = template if isinstance(template, Template) else parse_template(template)
         self.templates.check_actions(parsed)
-        self.settings.workspace_root.mkdir(parents=True, exist_ok=True)
         return dry_run(
             parsed,
             values,
@@ -272,7 +272,7 @@ class DryRunner:
             secrets=secrets,
             directory_contents=directory_contents,
             identity=identity,
-            work_root=self.settings.workspace_root,
+            work_root=process_scratch(self.settings.tmp_root),
         )
 
     def preview(self, template_ref: str, values: Mapping[str, Any]) -> DryRunResult:

@@ -11,7 +11,7 @@ from goldpath import __version__
 from goldpath.config import Settings
 from goldpath.runtime import Runtime
 from goldpath.web._errors import install_error_handlers
-from goldpath.web.api import catalog, git, gitops, health, scaffolder, search, techdocs
+from goldpath.web.api import catalog, git, gitops, health, live, scaffolder, search, techdocs
 from goldpath.web.auth import install_auth
 from goldpath.web.pages import install_pages, render_error_page
 from goldpath.web.pages import scaffolder as scaffolder_pages
@@ -50,6 +50,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(catalog.router)
     app.include_router(scaffolder.router)
     app.include_router(gitops.router)
+    app.include_router(live.router)
     app.include_router(techdocs.router)
     app.include_router(search.router)
     install_pages(app)

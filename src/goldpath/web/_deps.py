@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
+from goldpath.live import LiveService
 from goldpath.providers.git import GitHosts
 from goldpath.scaffolder import (
     ActionRegistry,
@@ -34,6 +35,7 @@ __all__ = [
     "DatabaseDep",
     "DryRunnerDep",
     "GitHostsDep",
+    "LiveDep",
     "SettingsDep",
     "TaskCreatorDep",
     "TaskFeedDep",
@@ -45,6 +47,7 @@ __all__ = [
     "database",
     "dry_runner",
     "git_hosts",
+    "live_service",
     "settings_of",
     "task_creator",
     "task_feed",
@@ -104,6 +107,11 @@ def task_feed(request: Request) -> TaskFeed:
     return _root(request).task_feed
 
 
+def live_service(request: Request) -> LiveService:
+    """Components' live status and the local runner."""
+    return _root(request).live
+
+
 def techdocs_service(request: Request) -> TechDocsService:
     """TechDocs: builds, storage, docs search."""
     return _root(request).techdocs
@@ -125,3 +133,4 @@ TaskStoreDep = Annotated[TaskStore, Depends(task_store)]
 TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
 TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
+LiveDep = Annotated[LiveService, Depends(live_service)]

@@ -18,7 +18,9 @@ from goldpath.providers.git import (
     RepoExistsError,
     RepoInfo,
     RepoNotFoundError,
+    Repository,
 )
+from goldpath.scratch import process_scratch
 from tests.providers.git._race import create_in_process
 from tests.providers.git.conftest import git
 
@@ -100,7 +102,7 @@ def test_ten_parallel_creates_exactly_one_wins(local_host: LocalGitHost) -> None
     winners = [o for o in outcomes if o != "exists"]
     assert len(winners) == 1
     assert local_host.get_repo("team", "race").id == winners[0]
-    assert list((local_host.root / ".tmp").iterdir()) == []
+    assert list(process_scratch(local_host.tmp_root).iterdir()) == []
 
 
 def _try_create(host: LocalGitHost) -> str:
@@ -147,7 +149,7 @@ def test_delete_leaves_no_folders_behind(local_host: LocalGitHost) -> None:
         if not p.relative_to(local_host.root).parts[0].startswith(".")
     ]
     assert leftovers == []
-    assert list((local_host.root / ".trash").iterdir()) == []
+    assert list(process_scratch(local_host.tmp_root).iterdir()) == []
 
 
 def test_delete_missing_repo_is_not_found(local_host: LocalGitHost) -> None:
@@ -248,5 +250,5 @@ def test_a_loose_ref_wins_over_its_packed_copy_and_lock_files_are_not_refs(
     )
     (path / "refs" / "heads" / "feature.lock").write_text(newer + "\n")
     assert local_host.refs("team", "svc") == ["main"]
-    assert local_host._resolve(path, "refs/heads/main") == newer
+    assert Repository(path).resolve("refs/heads/main") == newer
     assert local_host.read(local_host.contents_url("team", "svc", "main") + "/second.txt") == b"x\n"

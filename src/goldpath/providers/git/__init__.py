@@ -1,10 +1,16 @@
-"""Git hosts behind one Protocol: local bare repositories, GitLab and GitHub."""
+"""goldpath's one git entry point: `Repository`, `run_git` and the hosts behind `GitHost`.
+
+`Repository` reads and writes repositories in-process; the git CLI runs only for
+transport, through `run_git`, whose failures are the one git error, `GitCommandError`.
+Hosts: local bare repositories, GitLab and GitHub.
+"""
 
 from goldpath.providers.git._cli import GitAuthor, clean_git_env, redact, run_git
 from goldpath.providers.git._github import GitHubHost
 from goldpath.providers.git._hosts import GitHosts, RemoteKind
 from goldpath.providers.git._local import LocalFileRef, LocalGitHost
 from goldpath.providers.git._protocol import GitHost, GitHostKind, RepoInfo, Visibility
+from goldpath.providers.git._repository import Repository
 from goldpath.providers.git._smart_http import SmartHttpResponse, serve_git_http
 from goldpath.providers.git._url import (
     RepoUrl,
@@ -46,6 +52,7 @@ __all__ = [
     "RepoInfo",
     "RepoNotFoundError",
     "RepoUrl",
+    "Repository",
     "SmartHttpResponse",
     "Visibility",
     "check_owner",

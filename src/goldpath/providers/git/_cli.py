@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from goldpath.providers.git.errors import GitCommandError
@@ -36,10 +34,9 @@ class GitAuthor:
     email: str
 
 
-@cache
-def _empty_home() -> str:
-    # One empty HOME per process: git must never read the user's own configuration.
-    return tempfile.mkdtemp(prefix="goldpath-git-home-")
+# A HOME that does not exist: git must never read the user's own configuration, and a
+# missing folder (unlike an empty temporary one) is nothing to make or to clean up.
+_NO_HOME = "/nonexistent/goldpath-git-home"
 
 
 def clean_git_env(
@@ -50,7 +47,7 @@ def clean_git_env(
     ``config`` entries are passed as ``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` so values
     such as an Authorization header never appear in a process's argument list.
     """
-    home = _empty_home()
+    home = _NO_HOME
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "HOME": home,

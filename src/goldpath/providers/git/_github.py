@@ -57,9 +57,14 @@ class GitHubHost:
     """GitHub: repositories through the REST API, content pushed over HTTPS."""
 
     def __init__(
-        self, integration: GitIntegration, *, transport: httpx.BaseTransport | None = None
+        self,
+        integration: GitIntegration,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        tmp_root: Path | None = None,
     ) -> None:
         self._host = integration.host.lower()
+        self._tmp_root = tmp_root
         self._api, self._web = _urls(integration)
         self._token = integration.token.get_secret_value() if integration.token else ""
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": _API_VERSION}
@@ -257,6 +262,7 @@ class GitHubHost:
             author=GitAuthor(author_name, author_email),
             username="x-access-token",
             token=self._token,
+            tmp_root=self._tmp_root,
         )
 
     # -- the catalog's UrlReader ------------------------------------------------------------
@@ -308,4 +314,5 @@ class GitHubHost:
             url=url,
             username="x-access-token",
             token=self._token,
+            tmp_root=self._tmp_root,
         )

@@ -47,8 +47,10 @@ class GitLabHost:
         integration: GitIntegration,
         *,
         session_factory: Callable[[], requests.Session] = requests.Session,
+        tmp_root: Path | None = None,
     ) -> None:
         self._host = integration.host.lower()
+        self._tmp_root = tmp_root
         api = (integration.api_base_url or f"https://{self._host}/api/v4").rstrip("/")
         self._base_url = api.removesuffix("/api/v4")
         self._token = integration.token.get_secret_value() if integration.token else ""
@@ -238,6 +240,7 @@ class GitLabHost:
             author=GitAuthor(author_name, author_email),
             username="oauth2",
             token=self._token,
+            tmp_root=self._tmp_root,
         )
 
     # -- the catalog's UrlReader ------------------------------------------------------------
@@ -283,4 +286,5 @@ class GitLabHost:
             url=url,
             username="oauth2",
             token=self._token,
+            tmp_root=self._tmp_root,
         )

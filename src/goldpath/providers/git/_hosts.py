@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr
@@ -28,7 +29,9 @@ class GitHosts:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self.local = LocalGitHost(settings.git_root, settings.server.public_url)
+        self.local = LocalGitHost(
+            settings.git_root, settings.server.public_url, tmp_root=settings.tmp_root
+        )
         self._remote: dict[tuple[RemoteKind, str], GitHost] = {}
         self._lock = threading.Lock()
 
@@ -46,7 +49,7 @@ class GitHosts:
         key = (kind, integration.host.lower())
         with self._lock:
             if key not in self._remote:
-                self._remote[key] = _remote_host(kind, integration)
+                self._remote[key] = _remote_host(kind, integration, self._settings.tmp_root)
             return self._remote[key]
 
     def for_host(
@@ -74,7 +77,7 @@ class GitHosts:
                 )
             if token:
                 integration = integration.model_copy(update={"token": SecretStr(token)})
-                return _remote_host(found_kind, integration)
+                return _remote_host(found_kind, integration, self._settings.tmp_root)
             return self._build(found_kind, integration)
         if self._settings.is_production:
             where = f"integrations.{kind}" if kind else "integrations.gitlab or integrations.github"
@@ -115,10 +118,10 @@ class GitHosts:
         return self.for_host(self._settings.platform.git_host, field="platform.git_host")
 
 
-def _remote_host(kind: RemoteKind, integration: GitIntegration) -> GitHost:
+def _remote_host(kind: RemoteKind, integration: GitIntegration, tmp_root: Path) -> GitHost:
     """A GitLab or GitHub host; python-gitlab is imported only when GitLab is configured."""
     if kind == "gitlab":
         from goldpath.providers.git._gitlab import GitLabHost
 
-        return GitLabHost(integration)
-    return GitHubHost(integration)
+        return GitLabHost(integration, tmp_root=tmp_root)
+    return GitHubHost(integration, tmp_root=tmp_root)

@@ -1,7 +1,7 @@
 """The embedded git host: real bare repositories under ``settings.git_root``.
 
-The in-process git layer (``_objects``, dulwich) is imported by the methods that use it,
-so it loads with the first repository operation rather than at portal start-up.
+Every read and write goes through `Repository` (in-process, dulwich), which imports
+dulwich with the first repository operation rather than at portal start-up.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from goldpath.errors import FieldError
-from goldpath.providers.git._cli import EMPTY_SHA, GitAuthor, check_branch_name, run_git
+from goldpath.providers.git._cli import EMPTY_SHA, GitAuthor, check_branch_name
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
+from goldpath.providers.git._repository import Repository
 from goldpath.providers.git._url import (
     check_owner,
     check_repo_name,
@@ -29,12 +30,12 @@ from goldpath.providers.git._url import (
 )
 from goldpath.providers.git.errors import (
     BranchMovedError,
-    GitCommandError,
     GitPathNotFoundError,
     InvalidRepoUrlError,
     RepoExistsError,
     RepoNotFoundError,
 )
+from goldpath.scratch import process_scratch
 
 __all__ = ["LocalFileRef", "LocalGitHost"]
 
@@ -66,8 +67,11 @@ class LocalGitHost:
     directly, with no HTTP round trip.
     """
 
-    def __init__(self, root: Path, public_url: str) -> None:
+    def __init__(self, root: Path, public_url: str, *, tmp_root: Path | None = None) -> None:
         self.root = root.absolute()
+        # Repositories are built and deleted in a scratch folder that must share the
+        # root's file system (rename(2)); start-up sweeps what a killed process left.
+        self.tmp_root = (tmp_root or self.root / ".tmp").absolute()
         self.public_url = public_url.rstrip("/")
         self._base = f"{self.public_url}/git"
 
@@ -112,13 +116,10 @@ class LocalGitHost:
         return self._is_repo(self.repo_path(owner, repo))
 
     def _repo_id(self, path: Path) -> str:
-        from goldpath.providers.git import _objects
-
-        return _objects.read_config_value(path, *_ID_KEY) or ""
+        return Repository(path).config_value(*_ID_KEY) or ""
 
     def _default_branch(self, path: Path) -> str:
-        head = (path / "HEAD").read_text(encoding="utf-8").strip()
-        return head.removeprefix("ref: refs/heads/") if head.startswith("ref: ") else "main"
+        return Repository(path).head_branch()
 
     def _info(self, owner: str, repo: str, path: Path, repo_id: str) -> RepoInfo:
         return RepoInfo(
@@ -155,8 +156,6 @@ class LocalGitHost:
         repository is served read-only to anyone who can reach the portal, whatever
         ``visibility`` says.
         """
-        from goldpath.providers.git import _objects
-
         repo = _check_names(owner, repo)
         problem = check_branch_name(default_branch)
         if problem is not None:
@@ -169,12 +168,10 @@ class LocalGitHost:
             raise RepoExistsError(
                 f"repository {owner}/{repo} already exists", owner=owner, repo=repo
             )
-        scratch_root = self.root / ".tmp"
-        scratch_root.mkdir(parents=True, exist_ok=True)
-        staged = Path(tempfile.mkdtemp(prefix="create-", dir=scratch_root))
+        staged = Path(tempfile.mkdtemp(prefix="create-", dir=process_scratch(self.tmp_root)))
         repo_id = uuid.uuid4().hex
         try:
-            _objects.init_bare(
+            Repository.init_bare(
                 staged,
                 default_branch=default_branch,
                 config={_ID_KEY[0]: {_ID_KEY[1]: repo_id}},
@@ -224,9 +221,7 @@ class LocalGitHost:
                 owner=owner,
                 repo=repo,
             )
-        trash_root = self.root / ".trash"
-        trash_root.mkdir(parents=True, exist_ok=True)
-        doomed = trash_root / uuid.uuid4().hex
+        doomed = process_scratch(self.tmp_root) / f"deleted-{uuid.uuid4().hex}"
         try:
             os.rename(path, doomed)  # atomic: the name is free the moment this returns
         except FileNotFoundError as exc:
@@ -280,8 +275,6 @@ class LocalGitHost:
         The branch moves with a compare-and-swap, so a concurrent push is refused rather
         than overwritten.
         """
-        from goldpath.providers.git import _objects
-
         problem = check_branch_name(branch)
         if problem is not None:
             raise InvalidRepoUrlError(
@@ -295,15 +288,15 @@ class LocalGitHost:
                 f"no repository {repo.full_name}", owner=repo.owner, repo=repo.name
             )
         ref = f"refs/heads/{branch}"
-        parent = self._resolve(path, ref)
-        sha = _objects.commit_directory(
+        git = Repository(path)
+        parent = git.resolve(ref)
+        sha = git.commit_directory(
             source_dir,
-            git_dir=path,
             message=message,
             author=GitAuthor(author_name, author_email),
             parent=parent,
         )
-        if not _objects.update_branch(path, ref, sha, expected=parent):
+        if not git.update_branch(ref, sha, expected=parent):
             raise BranchMovedError(
                 f"branch {branch} of {repo.full_name} moved during the push; nothing was "
                 "changed, push again",
@@ -312,17 +305,13 @@ class LocalGitHost:
             )
         return sha
 
-    def _resolve(self, path: Path, rev: str) -> str | None:
-        """The sha a full ref name (``refs/heads/main``) points at, or None."""
-        return _read_refs(path).get(rev)
-
     def refs(self, owner: str, repo: str) -> list[str]:
         """Branch and tag names of the repository."""
         path = self.repo_path(owner, repo)
         if not self._is_repo(path):
             raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
         names = []
-        for name in sorted(_read_refs(path)):
+        for name in sorted(Repository(path).refs()):
             for prefix in ("refs/heads/", "refs/tags/"):
                 if name.startswith(prefix):
                     names.append(name[len(prefix) :])
@@ -344,37 +333,21 @@ class LocalGitHost:
 
     def _revision(self, git_dir: Path, owner: str, repo: str, ref: str) -> str:
         """A branch or tag name, or a sha, as a full ref name or a full commit sha."""
-        refs = _read_refs(git_dir)
+        git = Repository(git_dir)
+        refs = git.refs()
         for full in (f"refs/heads/{ref}", f"refs/tags/{ref}"):
             if full in refs:
                 return full
         if _SHA.match(ref):
             if len(ref) == len(EMPTY_SHA):
                 return ref
-            # an abbreviated sha: git knows how to expand it (and when it is ambiguous)
-            try:
-                return (
-                    run_git(
-                        [
-                            "--git-dir",
-                            git_dir,
-                            "rev-parse",
-                            "--verify",
-                            "--quiet",
-                            f"{ref}^{{commit}}",
-                        ]
-                    )
-                    .decode()
-                    .strip()
-                )
-            except GitCommandError:
-                pass
+            expanded = git.expand_sha(ref)  # an abbreviated sha: unique, or not at all
+            if expanded is not None:
+                return expanded
         raise GitPathNotFoundError(f"no branch {ref!r}", owner=owner, repo=repo)
 
     def read_file(self, owner: str, repo: str, ref: str, path: str) -> bytes:
         """The bytes of ``path`` at ``ref``; GitPathNotFoundError when there is no such file."""
-        from goldpath.providers.git import _objects
-
         repo = _check_names(owner, repo)
         git_dir = self.repo_path(owner, repo)
         if not self._is_repo(git_dir):
@@ -388,7 +361,7 @@ class LocalGitHost:
             raise GitPathNotFoundError(f"no file {path!r}", owner=owner, repo=repo)
         revision = self._revision(git_dir, owner, repo, ref)
         try:
-            return _objects.read_blob(git_dir, revision, clean)
+            return Repository(git_dir).read_blob(revision, clean)
         except GitPathNotFoundError as exc:
             raise GitPathNotFoundError(
                 f"{clean} at {ref} in {owner}/{repo}: {exc.message}", owner=owner, repo=repo
@@ -396,14 +369,13 @@ class LocalGitHost:
 
     def list_files(self, owner: str, repo: str, ref: str) -> list[str]:
         """Every file path at ``ref`` (empty for a repository with no commits)."""
-        from goldpath.providers.git import _objects
-
         git_dir = self.repo_path(owner, repo)
         if not self._is_repo(git_dir):
             raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
-        if self._resolve(git_dir, f"refs/heads/{ref}") is None:
+        git = Repository(git_dir)
+        if git.resolve(f"refs/heads/{ref}") is None:
             return []
-        return _objects.list_paths(git_dir, f"refs/heads/{ref}")
+        return git.list_paths(f"refs/heads/{ref}")
 
     # -- the catalog's UrlReader ------------------------------------------------------------
 
@@ -456,7 +428,7 @@ class LocalGitHost:
             return None
         git_dir = self.repo_path(target.owner, target.repo)
         revision = self._revision(git_dir, target.owner, target.repo, target.ref)
-        sha = _read_refs(git_dir).get(revision, revision)
+        sha = Repository(git_dir).refs().get(revision, revision)
         if not _SHA.match(sha) or len(sha) != len(EMPTY_SHA):
             return None
         folder = quote("/".join(s for s in target.path.split("/") if s), safe="/")
@@ -465,8 +437,6 @@ class LocalGitHost:
 
     def read_folder(self, url: str) -> dict[str, tuple[bytes, int]]:
         """Every file under the folder a ``/-/tree/`` (or ``/-/blob/``) URL names."""
-        from goldpath.providers.git import _objects
-
         target = self.parse_contents_url(url)
         if target is None:
             raise GitPathNotFoundError(f"{url} is not a folder URL of the local git host", url=url)
@@ -474,38 +444,9 @@ class LocalGitHost:
         revision = self._revision(git_dir, target.owner, target.repo, target.ref)
         folder = "/".join(s for s in target.path.split("/") if s)
         try:
-            return _objects.read_folder(git_dir, revision, folder)
+            return Repository(git_dir).read_folder(revision, folder)
         except GitPathNotFoundError as exc:
             raise GitPathNotFoundError(
                 f"{target.owner}/{target.repo}: {exc.message}", url=url
             ) from exc
 
-
-def _read_refs(git_dir: Path) -> dict[str, str]:
-    """Every ref of a repository goldpath created, read from its files (no git process).
-
-    Git keeps refs as loose files under ``refs/`` and in ``packed-refs``; a loose ref wins
-    over a packed one. Reading them directly saves a process per lookup on every Create.
-    """
-    refs: dict[str, str] = {}
-    packed = git_dir / "packed-refs"
-    if packed.is_file():
-        for line in packed.read_text(encoding="utf-8").splitlines():
-            if not line or line[0] in "#^":
-                continue  # header, or the peeled object of the tag above
-            sha, _, name = line.partition(" ")
-            if _SHA.match(sha) and name.startswith("refs/"):
-                refs[name] = sha
-    root = git_dir / "refs"
-    for folder, _subfolders, files in os.walk(root):
-        for file_name in files:
-            if file_name.endswith(".lock"):
-                continue  # a ref git is updating right now; the ref itself is beside it
-            loose = Path(folder) / file_name
-            try:
-                sha = loose.read_text(encoding="utf-8").strip()
-            except OSError:
-                continue  # removed while we looked: a concurrent update
-            if _SHA.match(sha):
-                refs[loose.relative_to(git_dir).as_posix()] = sha
-    return refs

@@ -22,6 +22,7 @@ from dulwich.config import ConfigFile
 from dulwich.errors import NotCommitError, NotTreeError
 from dulwich.file import FileLocked
 from dulwich.ignore import IgnoreFilterManager
+from dulwich.index import build_index_from_tree
 from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree
 from dulwich.refs import Ref
 from dulwich.repo import Repo
@@ -33,12 +34,14 @@ __all__ = [
     "FILE_MODE",
     "EXECUTABLE_MODE",
     "SYMLINK_MODE",
+    "commit_changes",
     "commit_directory",
     "init_bare",
     "list_paths",
     "read_blob",
     "read_config_value",
     "read_folder",
+    "reset_index",
     "update_branch",
 ]
 
@@ -142,6 +145,23 @@ def _timezone_offset() -> int:
     return int(offset.total_seconds()) if offset is not None else 0
 
 
+def _build_commit(
+    source_dir: Path, *, message: str, author: GitAuthor, parent: str | None
+) -> tuple[Commit, list[ShaFile]]:
+    root, objects = _tree_objects(list(_walk(source_dir.absolute())))
+    identity = f"{author.name} <{author.email}>".encode()
+    commit = Commit()
+    commit.tree = root.id
+    commit.parents = [ObjectID(parent.encode())] if parent else []
+    commit.author = commit.committer = identity
+    commit.author_time = commit.commit_time = int(time.time())
+    commit.author_timezone = commit.commit_timezone = _timezone_offset()
+    commit.encoding = b"UTF-8"
+    commit.message = message.encode("utf-8") if message.endswith("\n") else f"{message}\n".encode()
+    objects.append(commit)
+    return commit, objects
+
+
 def commit_directory(
     source_dir: Path,
     *,
@@ -156,23 +176,48 @@ def commit_directory(
     kept, empty folders and nested ``.git`` folders left out. The objects go into one
     pack; no ref moves. Returns the new commit's sha.
     """
-    root, objects = _tree_objects(list(_walk(source_dir.absolute())))
-    identity = f"{author.name} <{author.email}>".encode()
-    commit = Commit()
-    commit.tree = root.id
-    commit.parents = [ObjectID(parent.encode())] if parent else []
-    commit.author = commit.committer = identity
-    commit.author_time = commit.commit_time = int(time.time())
-    commit.author_timezone = commit.commit_timezone = _timezone_offset()
-    commit.encoding = b"UTF-8"
-    commit.message = message.encode("utf-8") if message.endswith("\n") else f"{message}\n".encode()
-    objects.append(commit)
+    commit, objects = _build_commit(source_dir, message=message, author=author, parent=parent)
     repo = Repo(str(git_dir))
     try:
         repo.object_store.add_objects([(obj, None) for obj in objects])
     finally:
         repo.close()
     return commit.id.decode()
+
+
+def commit_changes(
+    source_dir: Path,
+    *,
+    git_dir: Path,
+    message: str,
+    author: GitAuthor,
+    parent: str | None,
+) -> str | None:
+    """`commit_directory`, or None (nothing written) when the files equal ``parent``'s."""
+    commit, objects = _build_commit(source_dir, message=message, author=author, parent=parent)
+    repo = Repo(str(git_dir))
+    try:
+        if parent is not None:
+            previous = repo[ObjectID(parent.encode())]
+            if isinstance(previous, Commit) and previous.tree == commit.tree:
+                return None
+        repo.object_store.add_objects([(obj, None) for obj in objects])
+    finally:
+        repo.close()
+    return commit.id.decode()
+
+
+def reset_index(work_tree: Path, git_dir: Path, commit_sha: str) -> None:
+    """Rewrite the index (and the tracked files) of ``work_tree`` from a commit's tree."""
+    repo = Repo(str(git_dir))
+    try:
+        commit = repo[ObjectID(commit_sha.encode())]
+        assert isinstance(commit, Commit)
+        index_path = git_dir / "index"
+        index_path.unlink(missing_ok=True)
+        build_index_from_tree(str(work_tree), str(index_path), repo.object_store, commit.tree)
+    finally:
+        repo.close()
 
 
 def update_branch(git_dir: Path, ref: str, new: str, *, expected: str | None) -> bool:

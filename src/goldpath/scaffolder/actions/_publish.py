@@ -9,7 +9,6 @@ only ever deletes what it created itself.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,6 +35,7 @@ from goldpath.scaffolder._actions import (
 )
 from goldpath.scaffolder._paths import resolve_inside
 from goldpath.scaffolder.errors import ActionInputError
+from goldpath.scratch import scratch_dir
 from goldpath.trees import write_tree
 
 if TYPE_CHECKING:
@@ -491,7 +491,9 @@ def _gitops_publish(
         ) from None
     files = gitops.render_app(spec)
     tree_files: dict[PurePosixPath | str, str] = {path: text for path, text in files.items()}
-    report = gitops.validate_tree(tree_files, kubernetes_version=spec.platform.kubernetes_version)
+    report = gitops.validate_tree(
+        tree_files, kubernetes_version=spec.platform.kubernetes_version, tmp_root=settings.tmp_root
+    )
     if not report.ok:
         for finding in report.failures:
             ctx.log(f"Validation failed: {finding}")
@@ -510,8 +512,7 @@ def _gitops_publish(
         ctx.output("files", paths)
         return
     ctx.check_cancelled()
-    with tempfile.TemporaryDirectory(prefix="goldpath-gitops-") as scratch:
-        tree = Path(scratch)
+    with scratch_dir(settings.tmp_root, prefix="gitops-") as tree:
         write_tree(tree, files)
         info = host.create_repo(
             group,

@@ -32,5 +32,9 @@ def app_report(app: str, settings: SettingsDep, hosts: GitHostsDep) -> dict[str,
     source = (
         host.repo_path(owner, app) if isinstance(host, LocalGitHost) else host.clone_url(owner, app)
     )
-    report = validate_repo(source, kubernetes_version=platform.kubernetes_version)
+    report = validate_repo(
+        source,
+        kubernetes_version=platform.kubernetes_version,
+        tmp_root=settings.tmp_root,
+    )
     return {"app": app, "repository": host.web_url(owner, app), **report.as_dict()}

@@ -17,6 +17,7 @@ from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._docs import doc_hit_links, docs_summary
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._graph import relation_graph
+from goldpath.web.pages._live import live_panels
 from goldpath.web.pages._render import render
 from goldpath.web.pages._views import (
     EntityRow,
@@ -273,7 +274,12 @@ def owned_rows(
 
 @router.get("/catalog/{namespace}/{kind}/{name}", response_class=HTMLResponse)
 def entity_page(
-    request: Request, namespace: str, kind: str, name: str, identity: CurrentIdentity
+    request: Request,
+    namespace: str,
+    kind: str,
+    name: str,
+    identity: CurrentIdentity,
+    range: str = Query("1h", max_length=8),
 ) -> Response:
     """An entity: overview, links, relations (list and picture), raw YAML; groups and users
     also show their members or groups and what they own."""
@@ -334,4 +340,5 @@ def entity_page(
         docs=docs_summary(ref, techdocs_service(request).status(ref))
         if techdocs_ref_of(entity) is not None
         else None,
+        live=live_panels(request, entity, range),
     )

@@ -1,0 +1,86 @@
+"""Repository: goldpath's one git seam, checked against the git CLI's own view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from goldpath import gitops
+from goldpath.providers.git import GitAuthor, GitCommandError, Repository
+from tests.providers.git.conftest import git
+
+AUTHOR = GitAuthor("Ada", "ada@example.org")
+
+
+def _work_tree(tmp_path: Path) -> Repository:
+    origin = Repository.init_bare(tmp_path / "origin.git")
+    clone = Repository.clone(origin.path, tmp_path / "work")
+    (clone.path / "keep.txt").write_text("keep\n")
+    (clone.path / "gone.txt").write_text("gone\n")
+    assert clone.commit_worktree("first", author=AUTHOR) is not None
+    return clone
+
+
+def test_commit_worktree_commits_changes_and_deletions_and_leaves_status_clean(
+    tmp_path: Path,
+) -> None:
+    work = _work_tree(tmp_path)
+    (work.path / "gone.txt").unlink()
+    (work.path / "keep.txt").write_text("changed\n")
+    (work.path / "new").mkdir()
+    (work.path / "new" / "file.txt").write_text("new\n")
+    sha = work.commit_worktree("second", author=AUTHOR)
+    assert sha == git("rev-parse", "HEAD", cwd=work.path).strip()
+    assert git("ls-files", cwd=work.path).split() == ["keep.txt", "new/file.txt"]
+    assert git("status", "--porcelain", cwd=work.path) == ""
+    assert git("log", "-1", "--format=%an <%ae> %s", cwd=work.path).strip() == (
+        "Ada <ada@example.org> second"
+    )
+
+
+def test_commit_worktree_of_an_unchanged_tree_commits_nothing(tmp_path: Path) -> None:
+    work = _work_tree(tmp_path)
+    before = work.resolve("refs/heads/main")
+    assert work.commit_worktree("nothing", author=AUTHOR) is None
+    assert work.resolve("refs/heads/main") == before
+
+
+def test_push_and_fetch_are_transport_through_the_cli(tmp_path: Path) -> None:
+    work = _work_tree(tmp_path)
+    sha = work.resolve("refs/heads/main")
+    assert sha is not None
+    work.push("origin", "HEAD:main")
+    origin = Repository(tmp_path / "origin.git")
+    assert origin.resolve("refs/heads/main") == sha
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "--git-dir", str(origin.path),
+        "tag", "-a", "v1", "-m", "release", "main")
+    scratch = Repository.init_bare(tmp_path / "scratch.git")
+    assert scratch.ls_remote(str(origin.path), branches_and_tags=True)["refs/tags/v1"] != sha
+    assert scratch.fetch(str(origin.path), "refs/tags/v1", depth=1) == sha  # peeled
+    assert scratch.read_folder(sha, "") == {
+        "gone.txt": (b"gone\n", 0o100644),
+        "keep.txt": (b"keep\n", 0o100644),
+    }
+
+
+def test_a_failed_transport_is_the_one_git_error_without_credentials(tmp_path: Path) -> None:
+    scratch = Repository.init_bare(tmp_path / "scratch.git")
+    with pytest.raises(GitCommandError) as info:
+        scratch.fetch("https://user:s3cret@127.0.0.1:9/none.git", "refs/heads/main")
+    assert "s3cret" not in str(info.value) and info.value.context["command"] == "git fetch"
+    assert gitops.GitCommandError is GitCommandError
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(length=st.integers(min_value=7, max_value=39))
+def test_an_abbreviated_sha_expands_to_its_commit_as_git_does(tmp_path: Path, length: int) -> None:
+    work = Repository(tmp_path / "work") if (tmp_path / "work").exists() else _work_tree(tmp_path)
+    sha = work.resolve("refs/heads/main")
+    assert sha is not None
+    assert work.expand_sha(sha[:length]) == sha
+    assert git("rev-parse", sha[:length], cwd=work.path).strip() == sha
