@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _results import record as record_result  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from goldpath.catalog import CatalogService  # noqa: E402
+from goldpath.catalog import CatalogService, ReadingPolicy  # noqa: E402
 from goldpath.config import load_settings  # noqa: E402
 from goldpath.db import Database  # noqa: E402
 from goldpath.runtime import Runtime  # noqa: E402
@@ -209,7 +209,7 @@ def run(kind: str, root: Path, info: dict[str, Any], queries: int, folder: Path)
     with _database(kind, folder) as url:
         database = Database(url)
         database.migrate()
-        catalog = CatalogService(database)
+        catalog = CatalogService(database, policy=ReadingPolicy.build([root.parent]))
         start, cpu = time.perf_counter(), time.process_time()
         record, _ = catalog.add_location("file", str(root))
         ingest, cpu = time.perf_counter() - start, time.process_time() - cpu

@@ -223,7 +223,10 @@ def main() -> None:
             thread.start()
         for thread in threads:
             thread.join()
+        deadline = time.monotonic() + 600  # a bound on waiting, not a figure
         while any(runtime.task_store.get(i).status not in FINISHED for i in ids):
+            if time.monotonic() > deadline:
+                raise SystemExit("the concurrent tasks did not finish within 10 minutes")
             time.sleep(0.01)
         wall = time.perf_counter() - wall
         workers.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -70,6 +71,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for key in list(os.environ):
         if key.startswith("GOLDPATH_") and key != PG_URL_ENV:
             monkeypatch.delenv(key)
+    # tests write their catalog files and templates under tmp_path: the catalog may read
+    # there (a test about the file roots themselves sets its own)
+    monkeypatch.setenv("GOLDPATH_CATALOG__FILE_ROOTS", json.dumps([str(tmp_path)]))
     monkeypatch.chdir(tmp_path)
 
 
@@ -82,11 +86,15 @@ def goldpath_home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(goldpath_home: Path) -> Settings:
-    """Development settings rooted in a temporary home, with no background loops."""
+def settings(goldpath_home: Path, tmp_path: Path) -> Settings:
+    """Development settings rooted in a temporary home, with no background loops.
+
+    The catalog may read files anywhere under the test's tmp_path (where tests write
+    their catalog files and templates), not only in the home.
+    """
     return load_settings(
         home=goldpath_home,
-        catalog={"refresh_enabled": False},
+        catalog={"refresh_enabled": False, "file_roots": [tmp_path]},
         scaffolder={"workers": 0},
     )
 

@@ -24,6 +24,7 @@ from goldpath.db import Database
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
     from goldpath.live import LiveService
+    from goldpath.permissions import PermissionService
     from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
     from goldpath.scaffolder import (
@@ -104,9 +105,17 @@ class Runtime:
     @cached_property
     def catalog(self) -> CatalogService:
         """The software catalog; its refresh loop runs as a background service."""
-        from goldpath.catalog import CatalogService, RefreshLoop
+        from goldpath.catalog import CatalogService, ReadingPolicy, RefreshLoop
+        from goldpath.demo import DEMO_LOCATION
+        from goldpath.templates import TEMPLATES_DIR
 
-        catalog = CatalogService(self.database, self.settings, readers=self.git_hosts.url_readers())
+        # goldpath's own files (built-in templates, demo data) are always readable
+        policy = ReadingPolicy.from_settings(
+            self.settings, extra_roots=(TEMPLATES_DIR, DEMO_LOCATION.parent)
+        )
+        catalog = CatalogService(
+            self.database, self.settings, readers=self.git_hosts.url_readers(), policy=policy
+        )
         self.add_background(
             RefreshLoop(
                 catalog,
@@ -181,7 +190,9 @@ class Runtime:
             registry=self.actions,
             settings=self.settings,
         )
-        return TaskCreator(templates=self.templates, store=self.task_store, names=names)
+        return TaskCreator(
+            templates=self.templates, store=self.task_store, names=names, catalog=self.catalog
+        )
 
     @cached_property
     def task_executor(self) -> TaskExecutor:
@@ -219,6 +230,30 @@ class Runtime:
         return DryRunner(registry=self.actions, settings=self.settings, templates=self.templates)
 
     # -- techdocs ---------------------------------------------------------------------------
+
+    @cached_property
+    def permissions(self) -> PermissionService:
+        """Who may do what (policy file + catalog defaults) and the audit log; its pruning
+        runs as a background service. An invalid policy file fails here, at start."""
+        from goldpath.permissions import (
+            AuditLog,
+            AuditPruner,
+            CatalogDirectory,
+            PermissionService,
+            load_policy,
+        )
+
+        service = PermissionService(
+            policy=load_policy(self.settings),
+            directory=CatalogDirectory(self.catalog),
+            audit=AuditLog(self.database),
+        )
+        self.add_background(
+            AuditPruner(
+                service.audit, retention_days=self.settings.permission.audit_retention_days
+            )
+        )
+        return service
 
     @cached_property
     def live(self) -> LiveService:
@@ -304,6 +339,7 @@ class Runtime:
         if self.database.is_postgresql:
             self.add_background(self.task_relay)
         _ = self.task_workers  # registers the task workers
+        _ = self.permissions  # loads the policy (refusing a bad one) and registers pruning
         _ = self.live  # registers the local runner: reaps orphans now, stops its runs at exit
         self._started = True
         for service in self._background:

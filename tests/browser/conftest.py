@@ -73,7 +73,8 @@ def run_live_server(
     options: dict[str, Any] = {
         "home": home,
         "server": {"host": "127.0.0.1", "port": port},
-        "catalog": {"refresh_enabled": False},
+        # the catalog may read the test run's temporary folders (templates live beside home)
+        "catalog": {"refresh_enabled": False, "file_roots": [home.parent]},
         "scaffolder": {"workers": 1},
     }
     options.update(overrides)

@@ -117,7 +117,7 @@ def test_server_side_validation_lands_next_to_the_field(
     page = create_page
     page.goto(create_server.url("/create/templates/default/hello-service"))
     page.get_by_role("textbox", name="Name", exact=True).fill("checked-browser")
-    page.get_by_role("combobox", name="Owner", exact=True).fill("group:default/team-a")
+    page.get_by_role("combobox", name="Owner", exact=True).fill("group:default/payments-team")
     page.get_by_role("button", name="Next").click()
     # Take away the browser's own hint so the value reaches the server's validation.
     page.get_by_label("Port").evaluate("el => el.removeAttribute('min')")
@@ -135,7 +135,7 @@ def test_a_taken_name_is_refused_on_the_form(create_page: Any, create_server: Li
     page.goto(create_server.url("/create/templates/default/hello-service"))
     taken = create_server.runtime.catalog.query(filters={"kind": "group"}, limit=1).items[0]
     page.get_by_role("textbox", name="Name", exact=True).fill(taken["metadata"]["name"])
-    page.get_by_role("combobox", name="Owner", exact=True).fill("group:default/team-a")
+    page.get_by_role("combobox", name="Owner", exact=True).fill("group:default/payments-team")
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Next").click()
     page.get_by_label("Repository owner").fill("acme")
@@ -195,7 +195,7 @@ def _queue(server: LiveServer, name: str) -> str:
     template = runtime.templates.get("template:default/hello-service")
     values = {
         "name": name,
-        "owner": "group:default/team-a",
+        "owner": "group:default/payments-team",  # a demo team: owners must be in the catalog
         "language": "python",
         "repoUrl": f"github.com?owner=acme&repo={name}",
     }
@@ -213,7 +213,8 @@ def test_the_task_page_follows_a_task_live(page: Any, idle_server: LiveServer) -
 
     _wait_for_status(page, "completed")
     assert page.evaluate("window.__notReloaded") is True  # updated in place, over SSE
-    assert "Made live-one for group:default/team-a" in page.get_by_test_id("task-log").inner_text()
+    log = page.get_by_test_id("task-log").inner_text()
+    assert "Made live-one for group:default/payments-team" in log
     assert page.locator("[data-gp-live]").is_hidden()
     assert page.get_by_role("link", name="Open in catalog").is_visible()
     assert page.locator("[data-gp-cancel]").count() == 0

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import LiveServer, run_live_server, sign_in_as_guest
+from tests.support.catalog import register_owners
 from tests.templates.conftest import BASE_PARAMETERS
 
 pytestmark = pytest.mark.browser
@@ -19,6 +20,7 @@ NAME = "ledger"
 def server_with_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     home = tmp_path_factory.mktemp("gitops-report-home")
     with run_live_server(home) as server:
+        register_owners(server.runtime.catalog, home / "owners", BASE_PARAMETERS["owner"])
         task_id = server.runtime.task_creator.create(
             "template:default/nodejs-service", {**BASE_PARAMETERS, "name": NAME}
         )

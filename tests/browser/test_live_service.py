@@ -122,7 +122,8 @@ def live_portal(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
                 "values": {
                     "name": NAME,
                     "description": "Serves the live panels' screenshot",
-                    "owner": "group:default/team-a",
+                    # the guest's team in the demo: its members may run it locally
+                    "owner": "group:default/storefront-team",
                 },
             },
             timeout=30,

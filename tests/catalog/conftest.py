@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from goldpath.catalog import CatalogService
+from goldpath.catalog import CatalogService, ReadingPolicy
 from goldpath.db import Database
 
 EXAMPLES = Path(__file__).parent / "data" / "backstage-examples"
@@ -17,16 +17,21 @@ EXAMPLES = Path(__file__).parent / "data" / "backstage-examples"
 WriteYaml = Callable[..., Path]
 
 
+def reading_policy(*roots: Path) -> ReadingPolicy:
+    """A reading policy over these roots (tests write their files under tmp_path)."""
+    return ReadingPolicy.build(roots)
+
+
 @pytest.fixture
-def catalog(any_database: Database) -> CatalogService:
+def catalog(any_database: Database, tmp_path: Path) -> CatalogService:
     """A catalog on SQLite and, in a second run, on a real PostgreSQL."""
-    return CatalogService(any_database)
+    return CatalogService(any_database, policy=reading_policy(tmp_path, EXAMPLES))
 
 
 @pytest.fixture
-def sqlite_catalog(database: Database) -> CatalogService:
+def sqlite_catalog(database: Database, tmp_path: Path) -> CatalogService:
     """A catalog on SQLite only (for tests about files, not about SQL)."""
-    return CatalogService(database)
+    return CatalogService(database, policy=reading_policy(tmp_path, EXAMPLES))
 
 
 @pytest.fixture

@@ -20,6 +20,17 @@ def _home(monkeypatch: pytest.MonkeyPatch, goldpath_home: Path) -> None:
     monkeypatch.setenv("GOLDPATH_CATALOG__REFRESH_ENABLED", "false")
 
 
+def test_registering_a_file_outside_the_file_roots_is_refused(
+    monkeypatch: pytest.MonkeyPatch, write_yaml: WriteYaml, goldpath_home: Path
+) -> None:
+    monkeypatch.delenv("GOLDPATH_CATALOG__FILE_ROOTS")  # default: the home only
+    path = write_yaml("catalog-info.yaml", component("payments"))
+    refused = runner.invoke(app, ["catalog", "register", str(path)])
+    assert refused.exit_code == 5
+    assert "catalog.file_roots" in refused.output
+    assert "Traceback" not in refused.output
+
+
 def test_register_list_get_and_unregister(write_yaml: WriteYaml) -> None:
     path = write_yaml("catalog-info.yaml", component("payments", owner="team-a"))
     registered = runner.invoke(app, ["catalog", "register", str(path)])

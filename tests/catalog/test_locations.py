@@ -15,6 +15,7 @@ from goldpath.catalog import (
     CatalogService,
     EntityNotFoundError,
     InvalidLocationError,
+    LocationAccessDeniedError,
     LocationExistsError,
     LocationNotFoundError,
     LocationTargetNotFoundError,
@@ -204,11 +205,10 @@ def test_url_locations_are_read_through_a_reader_and_resolve_relative_targets(
     assert svc["metadata"]["annotations"][ANNOTATION_LOCATION] == f"url:{base}/services/svc.yaml"
 
 
-def test_a_url_no_reader_handles_is_an_error(sqlite_catalog: CatalogService) -> None:
-    record, _ = sqlite_catalog.add_location(
-        "url", "https://unknown.example.org/x/catalog-info.yaml"
-    )
-    assert record.errors and "no integration" in record.errors[0]
+def test_a_url_of_a_host_nobody_allowed_is_refused(sqlite_catalog: CatalogService) -> None:
+    with pytest.raises(LocationAccessDeniedError, match="unknown.example.org"):
+        sqlite_catalog.add_location("url", "https://unknown.example.org/x/catalog-info.yaml")
+    assert sqlite_catalog.list_locations() == []
 
 
 def test_a_malformed_location_type_or_url_is_rejected(sqlite_catalog: CatalogService) -> None:

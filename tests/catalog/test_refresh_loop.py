@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import update
-from tests.catalog.conftest import WriteYaml, component
+from tests.catalog.conftest import WriteYaml, component, reading_policy
 
 from goldpath.catalog import CatalogService, RefreshLoop
 from goldpath.catalog._tables import locations
@@ -28,8 +28,10 @@ def _wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
     return False
 
 
-def test_the_loop_picks_up_changes_to_a_location(database: Database, write_yaml: WriteYaml) -> None:
-    catalog = CatalogService(database)
+def test_the_loop_picks_up_changes_to_a_location(
+    database: Database, write_yaml: WriteYaml, tmp_path: Path
+) -> None:
+    catalog = CatalogService(database, policy=reading_policy(tmp_path))
     path = write_yaml("catalog-info.yaml", component("a"))
     catalog.add_location("file", str(path))
     loop = RefreshLoop(catalog, interval_seconds=0.05)
@@ -81,11 +83,15 @@ def test_configured_locations_are_registered_once_across_restarts(
 
 
 def test_replicas_sharing_a_database_split_the_refresh_work(
-    any_database: Database, write_yaml: WriteYaml
+    any_database: Database, write_yaml: WriteYaml, tmp_path: Path
 ) -> None:
     # Two portal replicas (two services on one database) wake for the same round: each
     # location is refreshed by exactly one of them.
-    replicas = [CatalogService(any_database), CatalogService(any_database)]
+    policy = reading_policy(tmp_path)
+    replicas = [
+        CatalogService(any_database, policy=policy),
+        CatalogService(any_database, policy=policy),
+    ]
     for index in range(6):
         path = write_yaml(f"loc-{index}.yaml", component(f"c{index}"))
         replicas[0].add_location("file", str(path))

@@ -91,8 +91,11 @@ def _wait(ctx: ActionContext, params: WaitInput) -> None:
     import time
 
     Path(params.flag + ".started").write_text("started")
+    deadline = time.monotonic() + 120  # a test that never raises the flag fails, not hangs
     while not Path(params.flag).exists():
         ctx.check_cancelled()
+        if time.monotonic() > deadline:
+            raise ScaffolderError(f"test:wait gave up waiting for {params.flag}")
         time.sleep(0.02)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from tests.scaffolder.conftest import drain
+from tests.support.catalog import register_owners
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import DryRunResult, decode_directory_contents
@@ -99,6 +100,7 @@ def test_backstage_shaped_template_runs_end_to_end(runtime: Runtime, tmp_path: P
     )
     (copy / "template.yaml").write_text(text)
     runtime.catalog.add_location("file", str(copy / "template.yaml"))
+    register_owners(runtime.catalog, tmp_path / "owners", VALUES["website-ssr"]["owner"])
     task_id = runtime.task_creator.create("template:default/website-ssr", VALUES["website-ssr"])
     drain(runtime.task_executor)
     task = runtime.task_store.get(task_id)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from tests.scaffolder.conftest import TEST_PROVIDERS, task_workers, write_template
+from tests.support.waiting import wait_until
 
 from goldpath.config import Settings
 from goldpath.runtime import Runtime
@@ -67,8 +67,11 @@ def _template(templates_dir: Path, world: Path, *, reserved: bool) -> Path:
 
 
 def _wait_all(runtime: Runtime, ids: list[str]) -> None:
-    while any(runtime.task_store.get(i).status not in FINISHED for i in ids):
-        time.sleep(0.05)
+    wait_until(
+        lambda: all(runtime.task_store.get(i).status in FINISHED for i in ids),
+        timeout=300,
+        what="every task to end",
+    )
 
 
 def _create_in_parallel(runtime: Runtime, count: int) -> tuple[list[str], int]:

@@ -11,12 +11,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from tests.scaffolder.conftest import TEST_PROVIDERS, write_template
+from tests.support.waiting import wait_until
 
 from goldpath.config import load_settings
 from goldpath.runtime import Runtime
@@ -81,9 +81,11 @@ def test_killed_worker_task_is_rolled_back_at_next_start(tmp_path: Path) -> None
     try:
         assert child.stdout is not None
         task_id = child.stdout.readline().strip()
-        while not Path(str(flag) + ".started").exists():
+        def started() -> bool:
             assert child.poll() is None, "the worker process exited before the task started"
-            time.sleep(0.02)
+            return Path(str(flag) + ".started").exists()
+
+        wait_until(started, what="the task to start in the worker process")
         assert (world / "made-by-task").exists()
     finally:
         child.send_signal(signal.SIGKILL)
@@ -98,8 +100,10 @@ def test_killed_worker_task_is_rolled_back_at_next_start(tmp_path: Path) -> None
     runtime.prepare()
     assert runtime.git_hosts.local.repo_exists("crash", "crashy-app")
     assert runtime.task_store.get(task_id).status == "processing"
-    while not runtime.task_store.stale(older_than=timedelta(seconds=0.5)):
-        time.sleep(0.05)
+    wait_until(
+        lambda: runtime.task_store.stale(older_than=timedelta(seconds=0.5)),
+        what="the killed worker's heartbeat to go stale",
+    )
     workers = runtime.task_workers
     workers.start()  # start-up recovery
     workers.stop()

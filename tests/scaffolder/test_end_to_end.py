@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from tests.scaffolder.conftest import drain, task_workers, write_template
+from tests.support.waiting import wait_until
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import FINISHED
@@ -225,8 +225,11 @@ def test_ten_parallel_runs_for_one_repo_exactly_one_completes(
             thread.start()
         for thread in threads:
             thread.join()
-        while any(runtime.task_store.get(i).status not in FINISHED for i in ids):
-            time.sleep(0.05)
+        wait_until(
+            lambda: all(runtime.task_store.get(i).status in FINISHED for i in ids),
+            timeout=300,
+            what="every task to end",
+        )
     finally:
         workers.stop()
     statuses = sorted(runtime.task_store.get(i).status for i in ids)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.scaffolder.conftest import write_template
+from tests.support.catalog import register_owners
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import RESERVED_NAME_ANNOTATION, platform_context
@@ -82,6 +83,7 @@ def test_a_leftover_gitops_repository_is_refused_up_front(runtime: Runtime) -> N
     runtime.templates.register_builtin()
     group = runtime.settings.platform.gitops_group
     runtime.git_hosts.local.create_repo(group, "ledger")
+    register_owners(runtime.catalog, runtime.settings.home / "owners", "payments-team")
     values = {
         "name": "ledger",
         "owner": "group:default/payments-team",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.scaffolder.conftest import drain, task_spec, task_workers, write_template
+from tests.support.waiting import wait_until
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
@@ -294,11 +294,11 @@ def test_cancel_of_a_running_task_rolls_it_back(
     workers = task_workers(runtime, 1)
     workers.start()
     try:
-        while not Path(str(flag) + ".started").exists():
-            time.sleep(0.02)
+        wait_until(Path(str(flag) + ".started").exists, what="the step to start")
         assert runtime.task_store.request_cancel(task_id) == "processing"
-        while runtime.task_store.get(task_id).status not in FINISHED:
-            time.sleep(0.02)
+        wait_until(
+            lambda: runtime.task_store.get(task_id).status in FINISHED, what="the task to end"
+        )
     finally:
         workers.stop()
     task = runtime.task_store.get(task_id)

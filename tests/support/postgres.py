@@ -13,8 +13,12 @@ from pathlib import Path
 
 __all__ = ["PostgresServer", "find_pg_bin", "start_postgres"]
 
-PG_CANDIDATES = ("/usr/local/bin", "/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin",
-                 "/usr/lib/postgresql/15/bin")
+PG_CANDIDATES = (
+    "/usr/local/bin",
+    "/usr/lib/postgresql/17/bin",
+    "/usr/lib/postgresql/16/bin",
+    "/usr/lib/postgresql/15/bin",
+)
 
 
 def find_pg_bin() -> Path | None:
@@ -54,8 +58,11 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Stop the server and remove its data."""
-        _run(self.run_as, [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m",
-                           "immediate", "stop"], check=False)
+        _run(
+            self.run_as,
+            [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop"],
+            check=False,
+        )
         shutil.rmtree(self.data_dir.parent, ignore_errors=True)
 
 
@@ -76,13 +83,42 @@ def start_postgres() -> PostgresServer:
     if run_as:
         shutil.chown(base, user=run_as)
         os.chmod(base, 0o755)
-    _run(run_as, [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "goldpath",
-                  "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"])
+    _run(
+        run_as,
+        [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data_dir),
+            "-U",
+            "goldpath",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C",
+        ],
+    )
     port = _free_port()
-    options = (f"-p {port} -c listen_addresses=127.0.0.1 -k {base} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
-    _run(run_as, [str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-o", options, "-l",
-                  str(base / "log"), "-w", "-t", "60", "start"])
+    options = (
+        f"-p {port} -c listen_addresses=127.0.0.1 -k {base} -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+    )
+    _run(
+        run_as,
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data_dir),
+            "-o",
+            options,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+    )
     server = PostgresServer(bin_dir=bin_dir, data_dir=data_dir, port=port, run_as=run_as)
     deadline = time.monotonic() + 30
     while True:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from goldpath.config import load_settings
 from goldpath.runtime import Runtime
+from tests.support.catalog import register_owners
 from tests.techdocs._sites import wait_for_docs
 from tests.templates._render import TEMPLATE_REF
 from tests.templates.conftest import BASE_PARAMETERS
@@ -35,6 +36,7 @@ def created(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClie
         home=home, catalog={"refresh_enabled": False}, scaffolder={"workers": 1}
     )
     for client, runtime in make_client(settings, seed=False):
+        register_owners(runtime.catalog, home / "owners", BASE_PARAMETERS["owner"])
         # the API takes development requests without a session (and so without CSRF)
         response = client.post(
             "/api/scaffolder/v2/tasks",

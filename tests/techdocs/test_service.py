@@ -8,7 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from goldpath.catalog import CatalogService, EntityRef
+from goldpath.catalog import CatalogService, EntityRef, ReadingPolicy
 from goldpath.db import Database
 from goldpath.techdocs import (
     Builder,
@@ -25,8 +25,8 @@ KEY = "component:default/widgets"
 
 
 @pytest.fixture
-def catalog(any_database: Database) -> CatalogService:
-    return CatalogService(any_database)
+def catalog(any_database: Database, tmp_path: Path) -> CatalogService:
+    return CatalogService(any_database, policy=ReadingPolicy.build([tmp_path]))
 
 
 @pytest.fixture

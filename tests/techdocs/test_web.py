@@ -106,8 +106,35 @@ def test_the_docs_page_lists_built_docs(docs_client: TestClient) -> None:
     assert f'href="{DOCS}"' in html
 
 
-def test_rebuild_queues_a_forced_build(docs_portal: tuple[TestClient, Runtime]) -> None:
+def _guest_joins_team_a(runtime: Runtime, folder: Path) -> None:
+    """Make the guest a member of team-a, the owner of the docs site (techdocs.build)."""
+    org = folder / "org.yaml"
+    org.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\n"
+        "spec: {type: team, children: []}\n---\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: guest}\n"
+        "spec: {memberOf: [team-a]}\n",
+        encoding="utf-8",
+    )
+    runtime.catalog.add_location("file", str(org))
+
+
+def test_rebuild_is_refused_to_who_does_not_own_the_entity(
+    docs_portal: tuple[TestClient, Runtime],
+) -> None:
+    client, _ = docs_portal
+    token = csrf_from(client.get(DOCS).text)
+    assert 'data-denied="techdocs.build"' in client.get(DOCS).text
+    response = client.post(DOCS + "-/rebuild", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 403
+    assert response.json()["error"]["permission"] == "techdocs.build"
+
+
+def test_rebuild_queues_a_forced_build(
+    docs_portal: tuple[TestClient, Runtime], tmp_path: Path
+) -> None:
     client, runtime = docs_portal
+    _guest_joins_team_a(runtime, tmp_path)
     first = runtime.techdocs.status(KEY)
     token = csrf_from(client.get(DOCS).text)
     response = client.post(DOCS + "-/rebuild", data={"csrf_token": token}, follow_redirects=False)

@@ -15,6 +15,7 @@ import pytest
 
 from goldpath.config import Settings, load_settings
 from goldpath.runtime import Runtime
+from tests.support.catalog import register_owners
 from tests.templates._render import TEMPLATE_REF, template_values
 
 BASE_PARAMETERS: dict[str, Any] = {
@@ -58,6 +59,7 @@ def create_service(
     runtime.prepare()
     try:
         runtime.templates.register_builtin()
+        register_owners(runtime.catalog, home / "owners", str(parameters["owner"]))
         task_id = runtime.task_creator.create(TEMPLATE_REF, parameters)
         while runtime.task_executor.run_next("templates-tests") is not None:
             pass

@@ -20,6 +20,8 @@ from goldpath.web import create_app
 _CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
 PRODUCTION_URL = "https://portal.goldpath.test"
+GUEST_OWNS = "component:default/web-storefront"
+"""A demo entity the development guest's team (storefront-team) owns, so it may refresh it."""
 
 
 def csrf_from(html: str) -> str:
@@ -84,6 +86,12 @@ def empty_portal(settings: Settings) -> Iterator[TestClient]:
             runtime.catalog.remove_location(location.id)
         sign_in_guest(client)
         yield client
+
+
+def with_admin_groups(settings: Settings, *groups: str) -> Settings:
+    """The same settings with other platform admin groups (``permission.admin_groups``)."""
+    permission = settings.permission.model_copy(update={"admin_groups": list(groups)})
+    return settings.model_copy(update={"permission": permission})
 
 
 def production_settings(home: Path, **overrides: Any) -> Settings:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from tests.web.conftest import make_client
+from tests.web.conftest import make_client, with_admin_groups
 
 from goldpath.config import Settings
 
@@ -30,6 +30,7 @@ def _component(name: str, **spec: Any) -> dict[str, Any]:
 @pytest.fixture
 def empty_portal(settings: Settings) -> Iterator[TestClient]:
     """An empty development portal; API calls without a session act as the guest."""
+    settings.catalog.file_roots = [*(settings.catalog.file_roots or []), EXAMPLES]
     for client, _runtime in make_client(settings, seed=False):
         yield client
 
@@ -154,12 +155,33 @@ def test_by_refs_answers_in_order_with_nulls(examples: TestClient) -> None:
     }
 
 
+def _uid(client: TestClient, path: str) -> str:
+    return str(client.get(f"{API}/entities/by-name/{path}").json()["metadata"]["uid"])
+
+
 def test_by_uid_get_and_delete(examples: TestClient) -> None:
-    uid = examples.get(f"{API}/entities/by-name/api/default/petstore").json()["metadata"]["uid"]
-    assert examples.get(f"{API}/entities/by-uid/{uid}").json()["metadata"]["name"] == "petstore"
+    # The guest is in team-a in Backstage's examples, so it deletes team-a's API.
+    uid = _uid(examples, "api/default/wayback-search")
+    assert (
+        examples.get(f"{API}/entities/by-uid/{uid}").json()["metadata"]["name"] == "wayback-search"
+    )
     assert examples.delete(f"{API}/entities/by-uid/{uid}").status_code == 204
     assert examples.get(f"{API}/entities/by-uid/{uid}").status_code == 404
     assert examples.delete(f"{API}/entities/by-uid/{uid}").status_code == 404
+
+
+def test_deleting_another_teams_entity_is_refused_naming_the_permission(
+    examples: TestClient,
+) -> None:
+    uid = _uid(examples, "api/default/petstore")  # team-c's
+    refused = examples.delete(f"{API}/entities/by-uid/{uid}")
+    assert refused.status_code == 403
+    error = refused.json()["error"]
+    assert error["name"] == "NotAllowedError"
+    assert error["permission"] == "catalog.entity.delete"
+    assert error["rule"] == "default:deny"
+    assert "group:default/team-c" in error["message"]
+    assert examples.get(f"{API}/entities/by-uid/{uid}").status_code == 200
 
 
 def test_locations_list_get_and_delete(examples: TestClient) -> None:
@@ -220,18 +242,62 @@ def test_entity_facets(examples: TestClient) -> None:
     assert facets == {"production": 8, "experimental": 4}
 
 
-def test_refresh_everything_or_one_entity(empty_portal: TestClient, tmp_path: Path) -> None:
+# The guest as a member of team-a, the group that owns _component()s.
+_GUEST_IN_TEAM_A = [
+    {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Group",
+        "metadata": {"name": "team-a"},
+        "spec": {"type": "team", "children": []},
+    },
+    {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "User",
+        "metadata": {"name": "guest"},
+        "spec": {"memberOf": ["team-a"]},
+    },
+]
+
+
+@pytest.fixture
+def team_a_admin_portal(settings: Settings) -> Iterator[TestClient]:
+    """An empty development portal whose platform admins are team-a."""
+    for client, _runtime in make_client(
+        with_admin_groups(settings, "group:default/team-a"), seed=False
+    ):
+        yield client
+
+
+def test_refresh_everything_or_one_entity(team_a_admin_portal: TestClient, tmp_path: Path) -> None:
+    # Refreshing every location is a platform admin's act; the guest is one here (team-a).
+    portal = team_a_admin_portal
     path = tmp_path / "catalog-info.yaml"
-    path.write_text(yaml.safe_dump(_component("before")))
-    empty_portal.post(f"{API}/locations", json={"type": "file", "target": str(path)})
-    path.write_text(yaml.safe_dump_all([_component("before"), _component("after")]))
-    assert empty_portal.post(f"{API}/refresh").status_code == 200
-    assert empty_portal.get(f"{API}/entities/by-name/component/default/after").status_code == 200
-    path.write_text(yaml.safe_dump(_component("third")))
-    response = empty_portal.post(f"{API}/refresh", json={"entityRef": "component:default/after"})
+    path.write_text(yaml.safe_dump_all([*_GUEST_IN_TEAM_A, _component("before")]))
+    portal.post(f"{API}/locations", json={"type": "file", "target": str(path)})
+    path.write_text(
+        yaml.safe_dump_all([*_GUEST_IN_TEAM_A, _component("before"), _component("after")])
+    )
+    assert portal.post(f"{API}/refresh").status_code == 200
+    assert portal.get(f"{API}/entities/by-name/component/default/after").status_code == 200
+    path.write_text(yaml.safe_dump_all([*_GUEST_IN_TEAM_A, _component("third")]))
+    response = portal.post(f"{API}/refresh", json={"entityRef": "component:default/after"})
     assert response.status_code == 200
-    assert empty_portal.get(f"{API}/entities/by-name/component/default/third").status_code == 200
-    assert empty_portal.get(f"{API}/entities/by-name/component/default/after").status_code == 404
+    assert portal.get(f"{API}/entities/by-name/component/default/third").status_code == 200
+    assert portal.get(f"{API}/entities/by-name/component/default/after").status_code == 404
+
+
+def test_refreshing_everything_is_for_platform_admins(
+    empty_portal: TestClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "catalog-info.yaml"
+    path.write_text(yaml.safe_dump_all([*_GUEST_IN_TEAM_A, _component("mine")]))
+    empty_portal.post(f"{API}/locations", json={"type": "file", "target": str(path)})
+    refused = empty_portal.post(f"{API}/refresh")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["permission"] == "catalog.entity.refresh"
+    # ...while the owner refreshes what it owns.
+    mine = empty_portal.post(f"{API}/refresh", json={"entityRef": "component:default/mine"})
+    assert mine.status_code == 200
 
 
 def test_validate_entity_accepts_a_valid_one(empty_portal: TestClient) -> None:

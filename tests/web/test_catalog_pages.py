@@ -128,7 +128,7 @@ def test_home_counts_kinds_and_shows_what_the_guests_teams_own(guest: TestClient
     html = guest.get("/").text
     assert re.search(r'href="/catalog\?kind=component">\s*<div class="stat-value">4<', html)
     assert "Owned by you and your teams" in html
-    assert "goldpath portal" in html
+    assert "Web storefront" in html  # the demo guest is a storefront developer
 
 
 def test_a_missing_entity_is_a_404_page_in_the_portal_look(guest: TestClient) -> None:

@@ -52,6 +52,15 @@ def _settings(home: Path, **overrides: Any) -> Settings:
     return load_settings(**options)
 
 
+# The tiny service belongs to team-a; the guest joins it, so it may run it (local.run).
+TEAM_A = """\
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: team-a}
+spec: {type: team, children: [], members: [guest]}
+"""
+
+
 def _portal(settings: Settings, workdir: Path) -> Iterator[tuple[TestClient, Runtime]]:
     for client, runtime in make_client(settings, seed=True):
         host = runtime.git_hosts.local
@@ -59,6 +68,8 @@ def _portal(settings: Settings, workdir: Path) -> Iterator[tuple[TestClient, Run
         runtime.catalog.add_location(
             "url", host.contents_url("apps", "tiny", "main") + "/catalog-info.yaml"
         )
+        (workdir / "team-a.yaml").write_text(TEAM_A, encoding="utf-8")
+        runtime.catalog.add_location("file", str(workdir / "team-a.yaml"))
         sign_in_guest(client)
         yield client, runtime
 
@@ -189,6 +200,22 @@ def test_only_components_on_the_local_host_offer_run_locally(tmp_path: Path) -> 
         assert 'data-testid="run-locally"' not in other
         assert "no repository on the local git host" in other
         assert 'data-testid="live-panels"' not in client.get("/catalog/default/group/team-a").text
+
+
+def test_running_locally_is_for_the_components_owners(tmp_path: Path) -> None:
+    for client, runtime in _portal(_settings(tmp_path / "home"), tmp_path):
+        runtime.catalog.remove_location(
+            runtime.catalog.get_location_by_target("file", str(tmp_path / "team-a.yaml")).id
+        )
+        page = client.get(PAGE).text
+        assert 'data-testid="run-locally"' not in page
+        assert 'data-denied="local.run"' in page and "group:default/team-a" in page
+        refused = client.post(PAGE + "/run", data={"csrf_token": csrf_from(page)})
+        assert refused.status_code == 403
+        api = TestClient(client.app).post(
+            "/api/goldpath/v1/entities/component/default/tiny/run"
+        )
+        assert api.status_code == 403 and api.json()["error"]["permission"] == "local.run"
 
 
 def test_run_locally_needs_a_session_and_its_form_token(tmp_path: Path) -> None:

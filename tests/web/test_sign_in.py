@@ -7,7 +7,7 @@ import string
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.web.conftest import csrf_from, sign_in_guest
+from tests.web.conftest import GUEST_OWNS, csrf_from, sign_in_guest
 
 from goldpath.web.auth import SESSION_COOKIE
 
@@ -89,11 +89,13 @@ def test_the_api_serves_the_implicit_guest_in_development(client: TestClient) ->
 
 
 def test_api_writes_on_a_session_need_the_csrf_header(guest: TestClient) -> None:
-    refused = guest.post("/api/catalog/refresh", json={})
+    refused = guest.post("/api/catalog/refresh", json={"entityRef": GUEST_OWNS})
     assert refused.status_code == 403
     assert refused.json()["error"]["name"] == "CsrfError"
     token = csrf_from(guest.get("/").text)
-    allowed = guest.post("/api/catalog/refresh", json={}, headers={"X-CSRF-Token": token})
+    allowed = guest.post(
+        "/api/catalog/refresh", json={"entityRef": GUEST_OWNS}, headers={"X-CSRF-Token": token}
+    )
     assert allowed.status_code in (200, 204)
 
 
@@ -101,7 +103,9 @@ def test_a_csrf_token_from_another_session_is_refused(guest: TestClient) -> None
     token = csrf_from(guest.get("/").text)
     other = TestClient(guest.app)
     sign_in_guest(other)
-    response = other.post("/api/catalog/refresh", json={}, headers={"X-CSRF-Token": token})
+    response = other.post(
+        "/api/catalog/refresh", json={"entityRef": GUEST_OWNS}, headers={"X-CSRF-Token": token}
+    )
     assert response.status_code == 403
 
 
@@ -121,5 +125,7 @@ def test_multipart_forms_are_checked_too(guest: TestClient) -> None:
 @given(st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=64))
 def test_any_token_but_the_sessions_own_is_refused(guest: TestClient, presented: str) -> None:
     expected = csrf_from(guest.get("/settings/tokens").text)
-    response = guest.post("/api/catalog/refresh", json={}, headers={"X-CSRF-Token": presented})
+    response = guest.post(
+        "/api/catalog/refresh", json={"entityRef": GUEST_OWNS}, headers={"X-CSRF-Token": presented}
+    )
     assert (response.status_code == 403) == (presented != expected)

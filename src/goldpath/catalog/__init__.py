@@ -14,7 +14,14 @@ from goldpath.catalog._query import (
     parse_order_params,
     split_fields,
 )
-from goldpath.catalog._reading import UrlReader
+from goldpath.catalog._reading import (
+    ConfinedReader,
+    FolderReader,
+    ReadingPolicy,
+    UrlReader,
+    location_key,
+    parse_location_key,
+)
 from goldpath.catalog._refresh import RefreshLoop
 from goldpath.catalog._refs import (
     DEFAULT_NAMESPACE,
@@ -23,7 +30,14 @@ from goldpath.catalog._refs import (
     stringify_entity_ref,
 )
 from goldpath.catalog._relations import RELATION_PAIRS, REVERSE, Relation, compute_relations
-from goldpath.catalog._service import DEFAULT_LIMIT, CatalogService, RefreshListener
+from goldpath.catalog._service import (
+    DEFAULT_LIMIT,
+    MAX_BY_REFS,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    CatalogService,
+    RefreshListener,
+)
 from goldpath.catalog._validation import KINDS, entity_problems, validate_entity
 from goldpath.catalog.errors import (
     CatalogError,
@@ -32,10 +46,12 @@ from goldpath.catalog.errors import (
     InvalidEntityRefError,
     InvalidLocationError,
     InvalidQueryError,
+    LocationAccessDeniedError,
     LocationExistsError,
     LocationNotFoundError,
     LocationReadError,
     LocationTargetNotFoundError,
+    LocationTooLargeError,
 )
 
 __all__ = [
@@ -45,24 +61,32 @@ __all__ = [
     "DEFAULT_LIMIT",
     "DEFAULT_NAMESPACE",
     "KINDS",
+    "MAX_BY_REFS",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
     "RELATION_PAIRS",
     "REVERSE",
     "CatalogError",
     "CatalogService",
+    "ConfinedReader",
     "EntityNotFoundError",
     "EntityRef",
+    "FolderReader",
     "FullTextFilter",
     "InvalidEntityError",
     "InvalidEntityRefError",
     "InvalidLocationError",
     "InvalidQueryError",
+    "LocationAccessDeniedError",
     "LocationExistsError",
     "LocationNotFoundError",
     "LocationReadError",
     "LocationRecord",
     "LocationTargetNotFoundError",
+    "LocationTooLargeError",
     "OrderField",
     "QueryResult",
+    "ReadingPolicy",
     "RefreshListener",
     "RefreshLoop",
     "Relation",
@@ -70,8 +94,10 @@ __all__ = [
     "compute_relations",
     "entity_problems",
     "generated_location_entity",
+    "location_key",
     "parse_entity_ref",
     "parse_filter_params",
+    "parse_location_key",
     "parse_order_params",
     "split_fields",
     "stringify_entity_ref",

@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import yaml
-
-from goldpath.catalog._reading import LocationTarget, TargetReader, location_key
+from goldpath.catalog._reading import ConfinedReader, LocationTarget, location_key
 from goldpath.catalog._refs import stringify_entity_ref
 from goldpath.catalog._relations import Relation, compute_relations
 from goldpath.catalog._validation import entity_problems, is_placeholder
 from goldpath.catalog.errors import LocationTargetNotFoundError
 from goldpath.errors import GoldpathError
+from goldpath.safe_yaml import MAX_YAML_BYTES, load_yaml, load_yaml_all
 
 __all__ = [
     "ANNOTATION_LOCATION",
@@ -33,11 +32,6 @@ __all__ = [
 ANNOTATION_LOCATION = "backstage.io/managed-by-location"
 ANNOTATION_ORIGIN_LOCATION = "backstage.io/managed-by-origin-location"
 MAX_DEPTH = 32
-
-try:  # libyaml is much faster on big catalogs; fall back to pure Python
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
 
 
 @dataclass
@@ -72,17 +66,12 @@ class ProcessedLocation:
 
     entities: list[ProcessedEntity] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    root_error: GoldpathError | None = None  # the registered target itself was not read
 
 
-def load_yaml_documents(data: bytes, where: str) -> list[Any]:
-    """Every document of a YAML stream (empty documents dropped)."""
-    try:
-        return [doc for doc in yaml.load_all(data, Loader=_Loader) if doc is not None]
-    except yaml.YAMLError as exc:
-        raise_from = exc
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise GoldpathError(f"{where}: YAML is not valid{at}: {exc}") from raise_from
+def load_yaml_documents(data: bytes, where: str, *, max_bytes: int = MAX_YAML_BYTES) -> list[Any]:
+    """Every document of a YAML stream (empty documents dropped), bounded like all user YAML."""
+    return load_yaml_all(data, where=where, max_bytes=max(max_bytes, len(data)))
 
 
 def generated_location_entity(type_: str, target: str) -> dict[str, Any]:
@@ -120,22 +109,29 @@ def _placeholders(node: Any, path: str) -> Iterator[tuple[Any, Any, str, dict[st
 
 
 def _resolve_placeholders(
-    entity: dict[str, Any], base: LocationTarget, reader: TargetReader
+    entity: dict[str, Any], base: LocationTarget, reader: ConfinedReader
 ) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     for container, key, where, placeholder in list(_placeholders(entity, "")):
         ((kind, reference),) = placeholder.items()
-        target = reader.resolve(base, reference)
         try:
+            # relative to the entity's own file and inside its root; the error never
+            # carries what was read
+            target = reader.resolve_relative(base, str(reference))
             data = reader.read(*target)
             if kind == "$text":
                 container[key] = data.decode("utf-8")
             elif kind == "$json":
                 container[key] = json.loads(data)
             else:
-                container[key] = yaml.load(data, Loader=_Loader)
-        except (GoldpathError, ValueError, yaml.YAMLError) as exc:
-            message = exc.message if isinstance(exc, GoldpathError) else str(exc).splitlines()[0]
+                container[key] = load_yaml(data, where=location_key(*target), max_bytes=len(data))
+        except (GoldpathError, ValueError, RecursionError) as exc:
+            if isinstance(exc, GoldpathError):
+                message = exc.message
+            elif isinstance(exc, RecursionError):
+                message = "nested too deeply"
+            else:
+                message = str(exc).splitlines()[0]
             errors.append(
                 {
                     "type": "backstage.io/catalog-processing",
@@ -168,7 +164,7 @@ def _describe(doc: Any) -> str:
 
 
 def process_location(
-    root: LocationTarget, reader: TargetReader, *, with_generated: bool = True
+    root: LocationTarget, reader: ConfinedReader, *, with_generated: bool = True
 ) -> ProcessedLocation:
     """Everything a registered location yields, following nested Location targets."""
     result = ProcessedLocation()
@@ -224,11 +220,17 @@ def process_location(
         where = location_key(*here)
         try:
             data = reader.read(*here)
-            documents = load_yaml_documents(data, where)
-        except LocationTargetNotFoundError as exc:
-            if not optional:
-                result.errors.append(f"{where}: {exc.message}")
+        except GoldpathError as exc:
+            if depth == 0:
+                result.root_error = exc
+            if isinstance(exc, LocationTargetNotFoundError) and optional:
+                return
+            result.errors.append(
+                exc.message if exc.message.startswith(where) else f"{where}: {exc.message}"
+            )
             return
+        try:
+            documents = load_yaml_documents(data, where, max_bytes=reader.policy.max_file_bytes)
         except GoldpathError as exc:
             result.errors.append(
                 exc.message if exc.message.startswith(where) else f"{where}: {exc.message}"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, distinct, func, insert, or_, select, update
+from sqlalchemy import Row, Select, bindparam, delete, distinct, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from goldpath.catalog._ingest import ProcessedEntity, ProcessedLocation, process_location
@@ -27,9 +27,10 @@ from goldpath.catalog._query import (
     sort_columns,
 )
 from goldpath.catalog._reading import (
+    ConfinedReader,
     Fingerprint,
+    ReadingPolicy,
     RecordingReader,
-    TargetReader,
     UrlReader,
     unchanged_since,
 )
@@ -47,13 +48,20 @@ from goldpath.catalog.errors import (
     InvalidQueryError,
     LocationExistsError,
     LocationNotFoundError,
-    LocationTargetNotFoundError,
 )
 from goldpath.config import Settings
 from goldpath.db import Database
 from goldpath.errors import FieldError, GoldpathError
 
-__all__ = ["DEFAULT_LIMIT", "CatalogService", "Filters", "RefreshListener"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_BY_REFS",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "CatalogService",
+    "Filters",
+    "RefreshListener",
+]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +69,8 @@ AnyRow = Row[*tuple[Any, ...]]
 DEFAULT_LIMIT = 20
 ANALYZE_AFTER_CHANGES = 2000
 MAX_LIMIT = 10_000
+MAX_OFFSET = 1_000_000_000  # far past any catalog, well inside a 64-bit SQL integer
+MAX_BY_REFS = 1000
 Filters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 # called with a location's id and the refs of its entities after it was read (again)
 RefreshListener = Callable[[str, Sequence[str]], None]
@@ -86,6 +96,28 @@ def _processed_body(entity: ProcessedEntity) -> dict[str, Any]:
     return body
 
 
+def _reachable_statement() -> Select[Any]:
+    # Built once: composing a recursive CTE costs far more than running it.
+    step = relations.alias("step")
+    walk = (
+        select(relations.c.target_ref.label("ref"))
+        .where(
+            relations.c.source_ref == bindparam("start"),
+            relations.c.type_key == bindparam("first"),
+        )
+        .cte("reached", recursive=True)
+    )
+    walk = walk.union(
+        select(step.c.target_ref).where(
+            step.c.source_ref == walk.c.ref, step.c.type_key == bindparam("then")
+        )
+    )
+    return select(walk.c.ref)
+
+
+_REACHABLE = _reachable_statement()
+
+
 class CatalogService:
     """Entities, locations and queries over one database (Backstage's catalog backend)."""
 
@@ -94,11 +126,18 @@ class CatalogService:
         database: Database,
         settings: Settings | None = None,
         readers: Sequence[UrlReader] = (),
+        *,
+        policy: ReadingPolicy | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.readers: list[UrlReader] = list(readers)
-        self._reader = TargetReader(self.readers)
+        if policy is None:
+            # with no settings nothing is readable from disk: a caller names its roots
+            policy = ReadingPolicy.from_settings(settings) if settings else ReadingPolicy()
+        self.policy = policy
+        self.reader = ConfinedReader(policy, self.readers)
+        """The confined reader: what any component reads relative to an entity goes here."""
         # per location: digests of every file its last ingestion read, so a refresh of
         # unchanged files skips parsing (a 100k-entity catalog costs seconds, not minutes)
         self._fingerprints: dict[str, Fingerprint] = {}
@@ -172,6 +211,11 @@ class CatalogService:
         self, refs: Sequence[str], fields: Sequence[str] = ()
     ) -> list[dict[str, Any] | None]:
         """Entities in the order of ``refs``; None where a ref matches nothing."""
+        if len(refs) > MAX_BY_REFS:
+            raise InvalidQueryError(
+                f"at most {MAX_BY_REFS} entityRefs per call, got {len(refs)}",
+                errors=[FieldError("entityRefs", "max-items", f"at most {MAX_BY_REFS}")],
+            )
         keys: list[str | None] = []
         for index, ref in enumerate(refs):
             try:
@@ -190,6 +234,16 @@ class CatalogService:
                 for row, entity in zip(rows, self._materialise(session, rows), strict=True):
                     by_ref[row.entity_ref] = entity
         return [apply_fields(by_ref[k], fields) if k in by_ref else None for k in keys]
+
+    def reachable(self, start: str, first: str, then: str) -> frozenset[str]:
+        """Every ref reached from ``start`` by one ``first`` relation and any number of ``then``
+        relations (a user's groups and their parents: ``memberOf`` then ``childOf``).
+
+        One recursive query; ``UNION`` visits each ref once, so cycles in the data end.
+        """
+        params = {"start": start.lower(), "first": first.lower(), "then": then.lower()}
+        with self.database.session() as session:
+            return frozenset(str(ref) for ref in session.scalars(_REACHABLE, params))
 
     def delete_by_uid(self, uid: str) -> None:
         """Remove one entity (it comes back if its location still has it at next refresh)."""
@@ -300,6 +354,13 @@ class CatalogService:
         order: Sequence[OrderField | tuple[str, str] | str] = (),
     ) -> list[dict[str, Any]]:
         """All matching entities (Backstage's GET /entities), optionally paged by offset."""
+        problems = []
+        if limit is not None and not 0 <= limit <= MAX_LIMIT:
+            problems.append(FieldError("limit", "range", f"must be between 0 and {MAX_LIMIT}"))
+        if not 0 <= offset <= MAX_OFFSET:
+            problems.append(FieldError("offset", "range", f"must be between 0 and {MAX_OFFSET}"))
+        if problems:
+            raise InvalidQueryError("; ".join(str(p) for p in problems), errors=problems)
         groups = normalise_filters(filters)
         columns = sort_columns([self._order_field(o) for o in order])
         stmt = (
@@ -380,7 +441,7 @@ class CatalogService:
 
     def find_location_by_target(self, type_: str, target: str) -> LocationRecord | None:
         """The location registered for this type and target, or None."""
-        type_, target = TargetReader.normalise(type_, target)
+        type_, target = ConfinedReader.normalise(type_, target)
         with self.database.session() as session:
             row = session.execute(
                 select(locations).where(locations.c.type == type_, locations.c.target == target)
@@ -409,18 +470,18 @@ class CatalogService:
         self, type_: str, target: str, *, dry_run: bool = False, origin: str = "api"
     ) -> tuple[LocationRecord, list[dict[str, Any]]]:
         """Register a location and ingest it now; duplicates raise LocationExistsError."""
-        type_, target = TargetReader.normalise(type_, target)
+        type_, target = ConfinedReader.normalise(type_, target)
         if self.find_location_by_target(type_, target) is not None:
             raise LocationExistsError(
                 f"location {type_}:{target} is already registered", type=type_, target=target
             )
-        recorder = RecordingReader(self.readers)
+        self.reader.check(type_, target)  # outside the roots or the allowed hosts: 403
+        recorder = RecordingReader(self.policy, self.readers)
         processed = process_location((type_, target), recorder)
-        missing = [e for e in processed.errors if e.startswith(f"{type_}:{target}: ")]
-        if any("does not exist" in e for e in missing):
-            raise LocationTargetNotFoundError(
-                f"{type_} {target} does not exist", type=type_, target=target
-            )
+        if processed.root_error is not None:
+            # the target itself could not be read (missing, too big, not a regular file):
+            # nothing is registered
+            raise processed.root_error
         if dry_run:
             record = LocationRecord(
                 id=str(uuid.uuid4()),
@@ -461,7 +522,7 @@ class CatalogService:
         if existing is not None:
             self.refresh_location(existing.id)
             return self.get_location(existing.id)
-        norm_type, norm_target = TargetReader.normalise(type_, target)
+        norm_type, norm_target = ConfinedReader.normalise(type_, target)
         location_id = str(uuid.uuid4())
         with self._ingest_lock, self.database.session() as session:
             session.execute(
@@ -563,7 +624,7 @@ class CatalogService:
             seen = self._fingerprints.get(location_id)
             # a location with errors (a refused ref, say) is always reprocessed: what it
             # could not claim last time may be free now
-            if seen is not None and not record.errors and unchanged_since(self._reader, seen):
+            if seen is not None and not record.errors and unchanged_since(self.reader, seen):
                 with self.database.session() as session:
                     session.execute(
                         update(locations)
@@ -572,7 +633,7 @@ class CatalogService:
                     )
                 self._notify_refreshed(location_id)
                 return self.get_location(location_id)
-            recorder = RecordingReader(self.readers)
+            recorder = RecordingReader(self.policy, self.readers)
             processed = process_location((record.type, record.target), recorder)
             self._store(location_id, processed)
             if recorder.complete:

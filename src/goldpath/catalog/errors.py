@@ -9,6 +9,7 @@ from goldpath.errors import (
     GoldpathError,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
 )
 
 __all__ = [
@@ -18,10 +19,12 @@ __all__ = [
     "InvalidEntityRefError",
     "InvalidLocationError",
     "InvalidQueryError",
+    "LocationAccessDeniedError",
     "LocationExistsError",
     "LocationNotFoundError",
     "LocationReadError",
     "LocationTargetNotFoundError",
+    "LocationTooLargeError",
 ]
 
 
@@ -41,8 +44,16 @@ class LocationTargetNotFoundError(NotFoundError):
     """A location's target (file or URL) does not exist."""
 
 
-class LocationReadError(CatalogError):
+class LocationReadError(BadRequestError):
     """A location's target exists but could not be read or parsed."""
+
+
+class LocationAccessDeniedError(PermissionDeniedError):
+    """A target lies outside the file roots or on a host reading is not allowed from."""
+
+
+class LocationTooLargeError(BadRequestError):
+    """A target (or a location's reads together) is bigger than the reading limits."""
 
 
 class LocationExistsError(ConflictError):

@@ -13,6 +13,7 @@ from goldpath.cli._context import CliContext
 from goldpath.cli._demo import demo_app
 from goldpath.cli._gitops import gitops_app, validate_command
 from goldpath.cli._live import run_command
+from goldpath.cli._permissions import permissions_app
 from goldpath.cli._platform import platform_app
 from goldpath.cli._scaffolder import create_command, tasks_app
 from goldpath.cli._serve import serve
@@ -44,14 +45,21 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
+    acting_as: str | None = typer.Option(
+        None,
+        "--as",
+        envvar="GOLDPATH_AS",
+        help="Act as this catalog User (the policy decides); default: the operator.",
+    ),
 ) -> None:
     """Settings come from goldpath.yaml, its goldpath.<env>.yaml overlay and GOLDPATH_* env."""
-    ctx.obj = CliContext(config_file=config)
+    ctx.obj = CliContext(config_file=config, acting_as=acting_as)
 
 
 app.add_typer(config_app, name="config")
 app.add_typer(demo_app, name="demo")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(permissions_app, name="permissions")
 app.add_typer(catalog_app, name="catalog")
 app.command("serve")(serve)
 app.command("run")(run_command)

@@ -16,7 +16,10 @@ from goldpath.catalog import CatalogService, EntityRef, entity_problems, parse_f
 from goldpath.catalog.errors import InvalidEntityError, LocationTargetNotFoundError
 from goldpath.cli._context import catalog_of
 from goldpath.cli._errors import run_guarded
+from goldpath.cli._permissions import cli_authorize
 from goldpath.errors import FieldError
+from goldpath.permissions import entity_resource, location_resource
+from goldpath.safe_yaml import YamlError, load_yaml_all
 
 __all__ = ["catalog_app"]
 
@@ -49,6 +52,7 @@ def list_command(
     """List entities as a table (ref, type, owner, description)."""
 
     def run() -> None:
+        cli_authorize(ctx, "catalog.entity.read")
         groups = parse_filter_params(filters or [])
         if kind:
             groups = [{**g, "kind": [kind.lower()]} for g in groups] or [{"kind": [kind.lower()]}]
@@ -81,6 +85,7 @@ def get_command(
     """Print one entity, relations included."""
 
     def run() -> None:
+        cli_authorize(ctx, "catalog.entity.read")
         entity = _catalog(ctx).get_entity(ref)
         if as_json:
             typer.echo(json.dumps(entity, indent=2))
@@ -103,6 +108,7 @@ def register_command(
 
     def run() -> None:
         kind = type_ or ("url" if target.startswith(("http://", "https://")) else "file")
+        cli_authorize(ctx, "catalog.location.create", location_resource(f"{kind}:{target}"))
         record, entities = _catalog(ctx).add_location(kind, target, dry_run=dry_run)
         verb = "would register" if dry_run else "registered"
         console.print(f"[green]{verb}[/] location {record.id} ({record.key})")
@@ -134,6 +140,7 @@ def unregister_command(
             record = catalog.find_location_by_target("file", location)
         if record is None:
             record = catalog.get_location(location)  # raises LocationNotFoundError
+        cli_authorize(ctx, "catalog.location.delete", location_resource(record.id))
         catalog.remove_location(record.id)
         console.print(f"[green]unregistered[/] {record.key}")
 
@@ -148,7 +155,10 @@ def refresh_command(
     """Re-read every location (or one entity's) now."""
 
     def run() -> None:
-        _catalog(ctx).refresh(ref)
+        catalog = _catalog(ctx)
+        entity = entity_resource(catalog.get_entity(ref)) if ref else None
+        cli_authorize(ctx, "catalog.entity.refresh", entity)
+        catalog.refresh(ref)
         console.print("[green]refreshed[/]")
 
     run_guarded(run)
@@ -162,15 +172,13 @@ def validate_command(
 
     def run() -> None:
         try:
-            documents = [
-                d for d in yaml.safe_load_all(file.read_text(encoding="utf-8")) if d is not None
-            ]
+            documents = load_yaml_all(file.read_bytes(), where=str(file))
         except FileNotFoundError as exc:
             raise LocationTargetNotFoundError(f"{file} does not exist", target=str(file)) from exc
-        except yaml.YAMLError as exc:
+        except YamlError as exc:
             raise InvalidEntityError(
                 f"{file} is not valid YAML",
-                errors=[FieldError("file", "yaml", str(exc).splitlines()[0])],
+                errors=[FieldError("file", e.rule, e.message) for e in exc.errors],
             ) from exc
         problems: list[FieldError] = []
         for index, doc in enumerate(documents):

@@ -10,12 +10,19 @@ from rich.markup import escape
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
-from goldpath.config import check_settings
+from goldpath.config import ConfigProblem, Settings, check_settings
 
-__all__ = ["config_app"]
+__all__ = ["config_app", "configuration_problems"]
 
 config_app = typer.Typer(help="Inspect and check goldpath's configuration.", no_args_is_help=True)
 console = Console(highlight=False, soft_wrap=True)
+
+
+def configuration_problems(settings: Settings) -> list[ConfigProblem]:
+    """The start-up validator's problems, then the permission settings' (policy file too)."""
+    from goldpath.permissions import permission_problems
+
+    return check_settings(settings) + permission_problems(settings)
 
 
 @config_app.command("check")
@@ -24,7 +31,7 @@ def check(ctx: typer.Context) -> None:
 
     def run() -> None:
         settings = cli_context(ctx).settings
-        problems = check_settings(settings)
+        problems = configuration_problems(settings)
         if not problems:
             console.print(f"[green]ok[/]: configuration is valid for {settings.env}")
             return

@@ -18,18 +18,23 @@ from goldpath.runtime import Runtime
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
-    from goldpath.cli._tasks import TaskClient
+    from goldpath.cli._tasks import TaskClient, TaskGuard
     from goldpath.db import Database
     from goldpath.live import LiveService
+    from goldpath.permissions import PermissionService
+    from goldpath.scaffolder import ActionRegistry, TaskStore
 
 __all__ = [
     "CliContext",
     "catalog_of",
     "cli_context",
     "database_of",
+    "actions_of",
     "live_of",
+    "permissions_of",
     "settings_of",
     "task_client_of",
+    "task_store_of",
 ]
 
 
@@ -39,6 +44,7 @@ class CliContext:
 
     config_file: Path | None = None
     overrides: dict[str, object] = field(default_factory=dict)
+    acting_as: str | None = None  # --as: a catalog User the policy decides for
 
     @cached_property
     def settings(self) -> Settings:
@@ -80,15 +86,30 @@ def live_of(ctx: typer.Context) -> LiveService:
     return cli_context(ctx).runtime.live
 
 
-def task_client_of(ctx: typer.Context, *, user: str = "user:default/guest") -> TaskClient:
-    """The scaffolder as the CLI reaches it: a running portal serving this goldpath, else
-    this process (which then runs the tasks it creates as ``user``)."""
+def permissions_of(ctx: typer.Context) -> PermissionService:
+    """Who may do what, and the audit log."""
+    return cli_context(ctx).runtime.permissions
+
+
+def task_store_of(ctx: typer.Context) -> TaskStore:
+    """The scaffolder's tasks in this goldpath's database."""
+    return cli_context(ctx).runtime.task_store
+
+
+def actions_of(ctx: typer.Context) -> ActionRegistry:
+    """Every registered scaffolder action."""
+    return cli_context(ctx).runtime.actions
+
+
+def task_client_of(ctx: typer.Context, *, guard: TaskGuard) -> TaskClient:
+    """The scaffolder as the CLI reaches it: a running portal serving this goldpath (which
+    decides what its caller may do), else this process, where ``guard`` decides. ``--as``
+    is an in-process matter: with it the CLI never goes through a portal."""
     from goldpath.cli._portal import find_portal
     from goldpath.cli._tasks import LocalTasks, RemoteTasks
-    from goldpath.scaffolder import TaskIdentity
 
     context = cli_context(ctx)
-    portal = find_portal(context.settings)
+    portal = None if context.acting_as else find_portal(context.settings)
     if portal is not None:
         return RemoteTasks(portal)
     runtime = context.runtime
@@ -104,6 +125,7 @@ def task_client_of(ctx: typer.Context, *, user: str = "user:default/guest") -> T
         executor=runtime.task_executor,
         dry_runner=runtime.dry_runner,
         feed=runtime.task_feed,
-        identity=TaskIdentity(user_ref=user),
+        guard=guard,
         cross_process=cross_process,
+        heartbeat_timeout=context.settings.scaffolder.heartbeat_timeout_seconds,
     )

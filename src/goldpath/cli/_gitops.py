@@ -11,6 +11,7 @@ from rich.console import Console
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
+from goldpath.cli._permissions import cli_authorize
 from goldpath.trees import write_tree
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ def set_image_command(
     from goldpath.gitops import set_image
 
     def run() -> None:
+        cli_authorize(ctx, "git.gitops.push")
         sha = set_image(
             _app_repo(ctx, app, repo),
             app,
@@ -119,6 +121,7 @@ def promote_command(
     from goldpath.gitops import promote
 
     def run() -> None:
+        cli_authorize(ctx, "git.gitops.push")
         tag, sha = promote(
             _app_repo(ctx, app, repo),
             app,
@@ -150,6 +153,8 @@ def render_all_command(
     from goldpath.gitops import PlatformSpec, rerender
 
     def run() -> None:
+        if not check:
+            cli_authorize(ctx, "git.gitops.push")
         platform = PlatformSpec.from_settings(cli_context(ctx).settings)
         failed = 0
         repos = _repos(ctx)

@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from goldpath.cli._context import catalog_of, live_of
 from goldpath.cli._errors import err_console, run_guarded
+from goldpath.cli._permissions import cli_authorize
 
 if TYPE_CHECKING:
     from goldpath.live import LocalRunner, RunTarget
@@ -89,9 +90,11 @@ def run_command(
 
     def go() -> int:
         from goldpath.catalog import parse_entity_ref
+        from goldpath.permissions import entity_resource
 
         live = live_of(ctx)
         entity = catalog_of(ctx).get_entity(parse_entity_ref(ref, default_kind="component"))
+        cli_authorize(ctx, "local.run", entity_resource(entity))
         if stop:
             live.stop(entity)
             console.print(f"stopped {escape(live.facts(entity).ref.key)}")

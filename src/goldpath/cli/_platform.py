@@ -13,6 +13,7 @@ from rich.table import Table
 
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
+from goldpath.cli._permissions import cli_authorize
 from goldpath.errors import FieldError, InvalidInputError
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ def deploy_portal_command(
     from goldpath.platform._runner import SubprocessRunner
 
     def run() -> None:
+        if not dry_run:
+            cli_authorize(ctx, "platform.operate")
         platform = cli_context(ctx).settings.platform
         deployer = PortalDeployer(
             platform,

@@ -8,14 +8,12 @@ stream; otherwise they work in-process, and ``create`` runs the task itself.
 from __future__ import annotations
 
 import dataclasses
-import getpass
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
@@ -24,8 +22,10 @@ from rich.tree import Tree
 
 from goldpath.cli._context import task_client_of
 from goldpath.cli._errors import run_guarded
+from goldpath.cli._permissions import CliTaskGuard
 from goldpath.cli._tasks import TaskClient
 from goldpath.errors import FieldError, InvalidInputError
+from goldpath.safe_yaml import YamlError, load_yaml
 from goldpath.scaffolder import (
     DryRunResult,
     StepState,
@@ -60,8 +60,8 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
             problems.append(FieldError("--set", "format", f"{item!r} must look like key=value"))
             continue
         try:
-            value = yaml.safe_load(raw) if raw else ""
-        except yaml.YAMLError:
+            value = load_yaml(raw, where=key) if raw else ""
+        except YamlError:
             value = raw
         # a value YAML reads as a date or similar stays the text that was typed
         values[key] = value if isinstance(value, str | int | float | bool | list | dict) else raw
@@ -72,8 +72,8 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
 
 def _load_values(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(path.read_bytes(), where=str(path))
+    except (OSError, YamlError) as exc:
         raise InvalidInputError(
             f"cannot read values from {path}: {exc}",
             errors=[FieldError("--values", "readable", str(exc))],
@@ -184,7 +184,7 @@ def create_command(
     """Create something from a template, showing each step's progress and the output links."""
 
     def run() -> None:
-        tasks = task_client_of(ctx, user=f"user:default/{getpass.getuser()}".lower())
+        tasks = task_client_of(ctx, guard=CliTaskGuard(ctx))
         try:
             ref = tasks.template_ref(template)
             values: dict[str, Any] = _load_values(values_file) if values_file else {}
@@ -244,12 +244,12 @@ def list_command(
     """List tasks, newest first."""
 
     def run() -> None:
-        tasks = task_client_of(ctx)
+        tasks = task_client_of(ctx, guard=CliTaskGuard(ctx))
         try:
             items, total = tasks.list_tasks(status=_status_option(status), limit=limit)
         finally:
             tasks.close()
-        if as_json:
+        if as_json:  # others' parameters stay theirs (the client left them out)
             typer.echo(json.dumps([t.as_dict() for t in items], indent=2))
             return
         table = Table(title=f"{len(items)} of {total} tasks")
@@ -287,7 +287,7 @@ def show_command(
     """Show a task: its steps, output links, or the error and what was rolled back."""
 
     def run() -> None:
-        tasks = task_client_of(ctx)
+        tasks = task_client_of(ctx, guard=CliTaskGuard(ctx))
         try:
             task = tasks.get(task_id)
             log = tasks.events(task_id) if events else []
@@ -329,7 +329,7 @@ def logs_command(
     """Print a task's log; with --follow, print each new event as it happens."""
 
     def run() -> None:
-        tasks = task_client_of(ctx)
+        tasks = task_client_of(ctx, guard=CliTaskGuard(ctx))
         try:
             stream: Iterator[TaskEvent] = (
                 tasks.follow(task_id, after=after)
@@ -354,7 +354,7 @@ def cancel_command(
     """Cancel a task: an open one at once, a running one at its next step (it rolls back)."""
 
     def run() -> None:
-        tasks = task_client_of(ctx)
+        tasks = task_client_of(ctx, guard=CliTaskGuard(ctx))
         try:
             status = tasks.cancel(task_id)
         finally:

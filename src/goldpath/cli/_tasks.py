@@ -8,8 +8,10 @@ broker. Commands see only ``TaskClient``.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from goldpath.cli._portal import PortalClient
@@ -30,7 +32,23 @@ from goldpath.scaffolder import (
     template_ref,
 )
 
-__all__ = ["LocalTasks", "RemoteTasks", "TaskClient"]
+__all__ = ["LocalTasks", "RemoteTasks", "TaskClient", "TaskGuard"]
+
+
+class TaskGuard(Protocol):
+    """What this process may do with tasks, for whom (the CLI's permissions)."""
+
+    def run(self, template: Template, *, dry_run: bool) -> TaskIdentity:
+        """Authorize running the template (or dry-running it); who the task runs for."""
+
+    def read(self, task: TaskRecord) -> None:
+        """Authorize reading the task; raise when refused."""
+
+    def readable(self, task: TaskRecord) -> bool:
+        """Whether the task's parameters may be shown."""
+
+    def cancel(self, task: TaskRecord) -> None:
+        """Authorize cancelling the task; raise when refused."""
 
 
 class TaskClient(Protocol):
@@ -130,6 +148,8 @@ class LocalTasks:
 
     ``cross_process`` says whether events other processes write reach this one (the
     PostgreSQL relay runs); without it a task another process runs cannot be followed.
+    ``guard`` decides what may be done, and for whom a task runs; a task nobody will finish
+    (its worker stopped beating for ``heartbeat_timeout`` seconds) is followed no further.
     """
 
     def __init__(
@@ -141,8 +161,9 @@ class LocalTasks:
         executor: TaskExecutor,
         dry_runner: DryRunner,
         feed: TaskFeed,
-        identity: TaskIdentity,
+        guard: TaskGuard,
         cross_process: bool,
+        heartbeat_timeout: float,
     ) -> None:
         self.templates = templates
         self.creator = creator
@@ -150,10 +171,12 @@ class LocalTasks:
         self.executor = executor
         self.dry_runner = dry_runner
         self.feed = feed
-        self.identity = identity
+        self.guard = guard
         self.cross_process = cross_process
+        self.heartbeat_timeout = heartbeat_timeout
         self._parsed: dict[str, Template] = {}
         self._runners: dict[str, threading.Thread] = {}
+        self._readable: set[str] = set()
 
     @property
     def where(self) -> str:
@@ -172,11 +195,17 @@ class LocalTasks:
 
     def dry_run(self, template_ref: str, values: Mapping[str, Any]) -> DryRunResult:
         """A dry run in this process."""
-        return self.dry_runner.run(self._template(template_ref), values)
+        template = self._template(template_ref)
+        self.guard.run(template, dry_run=True)
+        return self.dry_runner.run(template, values)
 
     def create(self, template_ref: str, values: Mapping[str, Any]) -> str:
-        """Queue a task, created by this user."""
-        return self.creator.create(self._template(template_ref), values, identity=self.identity)
+        """Queue a task, for whom the guard says."""
+        template = self._template(template_ref)
+        identity = self.guard.run(template, dry_run=False)
+        task_id = self.creator.create(template, values, identity=identity)
+        self._readable.add(task_id)  # its creator reads it as it runs
+        return task_id
 
     def run(self, task_id: str) -> None:
         """Claim the task and run it on a thread of this process (if no worker took it)."""
@@ -194,29 +223,59 @@ class LocalTasks:
         self._runners[task_id] = runner
         runner.start()
 
+    def _read(self, task_id: str) -> TaskRecord:
+        task = self.store.get(task_id)
+        if task_id not in self._readable:
+            self.guard.read(task)
+            self._readable.add(task_id)
+        return task
+
     def get(self, task_id: str) -> TaskRecord:
-        """One task."""
-        return self.store.get(task_id)
+        """One task (reading it is authorized once)."""
+        return self._read(task_id)
 
     def list_tasks(self, *, status: TaskStatus | None, limit: int) -> tuple[list[TaskRecord], int]:
-        """Tasks, newest first."""
-        return self.store.list_tasks(status=status, limit=limit)
+        """Tasks, newest first; the parameters only of those the guard lets this user read."""
+        items, total = self.store.list_tasks(status=status, limit=limit)
+        shown = [
+            task
+            if self.guard.readable(task)
+            else dataclasses.replace(task, spec=dataclasses.replace(task.spec, parameters={}))
+            for task in items
+        ]
+        return shown, total
 
     def cancel(self, task_id: str) -> TaskStatus:
         """Cancel now, or ask the running task to stop."""
+        self.guard.cancel(self.store.get(task_id))
         return self.store.request_cancel(task_id)
 
     def events(self, task_id: str, *, after: int | None = None) -> list[TaskEvent]:
         """The events so far."""
-        self.store.get(task_id)  # NotFound for an unknown task
+        self._read(task_id)
         return self.store.events(task_id, after=after)
+
+    def _nobody_finishes(self, task_id: str) -> bool:
+        """Whether the task will never end: its runner here died, or its worker went silent."""
+        runner = self._runners.get(task_id)
+        if runner is not None:
+            return not runner.is_alive()
+        task = self.store.get(task_id)
+        if task.status != TaskStatus.PROCESSING or task.heartbeat_at is None:
+            return False
+        beat = task.heartbeat_at
+        beat = beat if beat.tzinfo else beat.replace(tzinfo=UTC)
+        return (datetime.now(UTC) - beat).total_seconds() > self.heartbeat_timeout
 
     def follow(self, task_id: str, *, after: int | None = None) -> Iterator[TaskEvent]:
         """Pushed by the task broker: for a task this process runs, or (PostgreSQL) any."""
+        self._read(task_id)
         if task_id in self._runners or self.cross_process:
             for event in self.feed.follow(task_id, after=after):
                 if event is not None:
                     yield event
+                elif self._nobody_finishes(task_id):
+                    return  # the caller reports the task as it stands
             return
         task = self.store.get(task_id)
         events = self.store.events(task_id, after=after)

@@ -8,8 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from goldpath.cli._context import catalog_of, database_of, settings_of
+from goldpath.cli._context import database_of
 from goldpath.cli._errors import run_guarded
+from goldpath.cli._permissions import catalog_user_ref, cli_authorize
 
 __all__ = ["tokens_app"]
 
@@ -20,25 +21,6 @@ tokens_app = typer.Typer(
 console = Console(highlight=False, soft_wrap=True)
 
 USER_OPTION = typer.Option(..., "--user", "-u", help="The catalog User, e.g. user:default/ada.")
-
-
-def _user_ref(ctx: typer.Context, user: str) -> str:
-    """The canonical ref of a User that exists in the catalog (guest only in development)."""
-    from goldpath.catalog import parse_entity_ref, stringify_entity_ref
-    from goldpath.errors import FieldError, InvalidInputError
-    from goldpath.web.auth import GUEST_REF
-
-    ref = parse_entity_ref(user, default_kind="user", field="user")
-    if ref.kind.lower() != "user":
-        raise InvalidInputError(
-            f"{user!r} is not a User",
-            errors=[FieldError("user", "kind", "tokens belong to User entities (user:ns/name)")],
-        )
-    text = stringify_entity_ref(ref)
-    if text == GUEST_REF and settings_of(ctx).guest_enabled:
-        return text
-    catalog_of(ctx).get_entity(text)  # raises a NotFound error naming the ref
-    return text
 
 
 @tokens_app.command("create")
@@ -52,7 +34,10 @@ def create(
     from goldpath.web.auth import TokenStore
 
     def run() -> None:
-        ref = _user_ref(ctx, user)
+        from goldpath.permissions import user_resource
+
+        ref = catalog_user_ref(ctx, user)
+        cli_authorize(ctx, "token.create", user_resource(ref))
         issued = TokenStore(database_of(ctx)).issue(ref, name)
         if as_json:
             typer.echo(json.dumps({"id": issued.token.id, "user": ref, "token": issued.plaintext}))
@@ -70,7 +55,7 @@ def list_tokens(ctx: typer.Context, user: str = USER_OPTION) -> None:
     from goldpath.web.auth import TokenStore
 
     def run() -> None:
-        ref = _user_ref(ctx, user)
+        ref = catalog_user_ref(ctx, user)
         tokens = TokenStore(database_of(ctx)).list_for(ref)
         if not tokens:
             console.print(f"{ref} has no API tokens")
@@ -95,7 +80,10 @@ def revoke(
     from goldpath.web.auth import TokenStore
 
     def run() -> None:
-        ref = _user_ref(ctx, user)
+        from goldpath.permissions import user_resource
+
+        ref = catalog_user_ref(ctx, user)
+        cli_authorize(ctx, "token.delete", user_resource(ref))
         TokenStore(database_of(ctx)).revoke(ref, token_id)
         console.print(f"[green]revoked[/] token {token_id} of {ref}")
 

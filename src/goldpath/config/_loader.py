@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from goldpath.config._models import ENV_PREFIX, Settings
 from goldpath.config.errors import ConfigError
 from goldpath.errors import FieldError
+from goldpath.safe_yaml import YamlError, load_yaml
 
 __all__ = ["load_settings", "substitute_env"]
 
@@ -68,9 +68,10 @@ def _deep_merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, A
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}", path=str(path)) from exc
+        data = load_yaml(path.read_bytes(), where=str(path))
+    except YamlError as exc:
+        problem = exc.errors[0].message if exc.errors else exc.message
+        raise ConfigError(f"{path} is not valid YAML: {problem}", path=str(path)) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}", path=str(path)) from exc
     if data is None:

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 __all__ = [
     "AuthSettings",
     "CatalogLocationSettings",
+    "CatalogReadingSettings",
     "CatalogSettings",
     "CliSettings",
     "Environment",
@@ -21,7 +22,9 @@ __all__ = [
     "GitIntegration",
     "IntegrationsSettings",
     "LiveSettings",
+    "PermissionSettings",
     "PlatformSettings",
+    "ReadingAllowRule",
     "ScaffolderSettings",
     "ServerSettings",
     "ServiceEndpoint",
@@ -47,6 +50,11 @@ class ServerSettings(_Section):
     port: int = Field(default=7007, ge=0, le=65535)
     base_url: str | None = Field(
         default=None, description="Public URL of the portal; defaults to http://host:port."
+    )
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body the API accepts (413 past it); git pushes excepted.",
     )
 
     @property
@@ -85,10 +93,34 @@ class CatalogLocationSettings(_Section):
     target: str
 
 
+class ReadingAllowRule(_Section):
+    """A host (``example.com``, ``*.example.com``, ``host:8080``) catalog URLs may be read from."""
+
+    host: str = Field(min_length=1)
+    paths: list[str] = Field(
+        default=[], description="URL path prefixes allowed on the host; empty: any path."
+    )
+
+
+class CatalogReadingSettings(_Section):
+    """What catalog locations and placeholders may read over HTTP, and how much."""
+
+    allow: list[ReadingAllowRule] = []
+    max_file_bytes: int = Field(default=4 * 1024 * 1024, ge=1)
+    max_location_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
 class CatalogSettings(_Section):
-    """Catalog ingestion: static locations and the refresh loop."""
+    """Catalog ingestion: static locations, what may be read, and the refresh loop."""
 
     locations: list[CatalogLocationSettings] = []
+    file_roots: list[Path] | None = Field(
+        default=None,
+        description="Directories file locations may read from; default: the home. The "
+        "built-in templates, the demo data and the folders of catalog.locations are added.",
+    )
+    reading: CatalogReadingSettings = CatalogReadingSettings()
     refresh_interval_seconds: float = Field(default=120.0, gt=0)
     refresh_enabled: bool = True
 
@@ -114,6 +146,21 @@ class CliSettings(_Section):
     )
     discover: bool = Field(
         default=True, description="Use a portal found at server.base_url that serves this database."
+    )
+
+
+class PermissionSettings(_Section):
+    """Who may do what: platform admin groups, an optional policy file, audit retention."""
+
+    admin_groups: list[str] = Field(
+        default=["group:default/platform-team"],
+        description="Groups whose members (and their sub-groups' members) are platform admins.",
+    )
+    policy: Path | None = Field(
+        default=None, description="YAML file of rules checked before the default policy."
+    )
+    audit_retention_days: int = Field(
+        default=90, ge=0, description="Days the audit log keeps decisions; 0 keeps them forever."
     )
 
 
@@ -252,6 +299,7 @@ class Settings(BaseSettings):
     catalog: CatalogSettings = CatalogSettings()
     scaffolder: ScaffolderSettings = ScaffolderSettings()
     cli: CliSettings = CliSettings()
+    permission: PermissionSettings = PermissionSettings()
     integrations: IntegrationsSettings = IntegrationsSettings()
     platform: PlatformSettings = PlatformSettings()
     argocd: ServiceEndpoint = ServiceEndpoint()
@@ -263,6 +311,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.home = Path(os.path.abspath(self.home))
+        if self.catalog.file_roots is not None:
+            self.catalog.file_roots = [Path(os.path.abspath(p)) for p in self.catalog.file_roots]
         return self
 
     @classmethod
@@ -306,6 +356,19 @@ class Settings(BaseSettings):
         user = parts.username
         bare = urlunsplit(parts._replace(netloc=f"{user}@{netloc}" if user else netloc))
         return hashlib.sha256(bare.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def catalog_file_roots(self) -> list[Path]:
+        """Where file locations may read: ``catalog.file_roots`` (default: the home) plus
+        the folders of the file locations listed in ``catalog.locations``."""
+        roots = list(self.catalog.file_roots) if self.catalog.file_roots is not None else [
+            self.home
+        ]
+        for item in self.catalog.locations:
+            if item.type == "file":
+                target = item.target.removeprefix("file://")
+                roots.append(Path(os.path.dirname(os.path.abspath(target))))
+        return roots
 
     @property
     def git_root(self) -> Path:

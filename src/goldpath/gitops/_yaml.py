@@ -12,10 +12,11 @@ from typing import Any
 
 import yaml
 
+from goldpath import safe_yaml
+
 __all__ = ["DUMP_OPTIONS", "dump_json", "dump_yaml", "dump_yaml_all", "load_yaml_all"]
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DUMP_OPTIONS: dict[str, Any] = {
     "sort_keys": True,
@@ -37,8 +38,15 @@ def dump_yaml_all(documents: Iterable[Any]) -> str:
 
 
 def load_yaml_all(text: str) -> list[Any]:
-    """Every non-empty document of a YAML stream (safe loader)."""
-    return [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
+    """Every non-empty document of a YAML stream (goldpath's one bounded safe loader).
+
+    Its refusals (malformed, too big, an alias bomb) are ``yaml.YAMLError`` here, which
+    the GitOps validators turn into findings.
+    """
+    try:
+        return safe_yaml.load_yaml_all(text)
+    except safe_yaml.YamlError as exc:
+        raise yaml.YAMLError(exc.message) from exc
 
 
 def dump_json(document: Any) -> str:

@@ -22,7 +22,7 @@ from goldpath.platform._manifests import (
     portal_values,
     render_portal_manifests,
 )
-from goldpath.platform._runner import CommandResult, CommandRunner, redact
+from goldpath.platform._runner import CommandResult, CommandRunner
 from goldpath.platform.errors import (
     AppBranchNotFoundError,
     AppRepoNotFoundError,
@@ -33,6 +33,7 @@ from goldpath.platform.errors import (
     ToolMissingError,
 )
 from goldpath.providers._aws import AwsNotFoundError, aws_client, aws_errors
+from goldpath.redaction import redact_text
 
 __all__ = [
     "DeployOptions",
@@ -240,7 +241,7 @@ class PortalDeployer:
     ) -> CommandResult:
         result = self._runner.run(args, **kwargs)
         if not result.ok:
-            detail = redact((result.stderr or result.stdout).strip(), secrets)
+            detail = redact_text((result.stderr or result.stdout).strip(), secrets)
             tail = detail.splitlines()[-1] if detail else f"exit code {result.returncode}"
             raise CommandFailedError(f"{step} failed: {tail}; {remedy}", step=step)
         return result

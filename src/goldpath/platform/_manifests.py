@@ -14,6 +14,7 @@ import yaml
 from goldpath.config import PlatformSettings
 from goldpath.errors import FieldError
 from goldpath.platform.errors import ManifestFileError
+from goldpath.safe_yaml import YamlError, load_yaml_all
 
 __all__ = [
     "PortalValues",
@@ -25,7 +26,6 @@ __all__ = [
 
 PORTAL_HOST_PREFIX = "backstage"
 # libyaml when present: the pure-Python loader is ten times slower.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -86,9 +86,8 @@ def portal_values(
 
 def _read_yaml_documents(path: Path) -> list[dict[str, Any]]:
     try:
-        with path.open(encoding="utf-8") as handle:
-            return [doc for doc in yaml.load_all(handle, Loader=_Loader) if doc]
-    except (OSError, yaml.YAMLError) as exc:
+        return [doc for doc in load_yaml_all(path.read_bytes(), where=str(path)) if doc]
+    except (OSError, YamlError) as exc:
         raise ManifestFileError(
             f"cannot read manifest {path}: {exc}".splitlines()[0],
             errors=[FieldError(field=str(path), rule="yaml", message="is not readable YAML")],

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from goldpath.platform.errors import CommandFailedError, ToolMissingError
 
-__all__ = ["INSTALL_HINTS", "CommandResult", "CommandRunner", "SubprocessRunner", "redact"]
+__all__ = ["INSTALL_HINTS", "CommandResult", "CommandRunner", "SubprocessRunner"]
 
 INSTALL_HINTS: dict[str, str] = {
     "docker": "install Docker Engine with the buildx plugin (https://docs.docker.com/engine/install/)",
@@ -50,14 +50,6 @@ class CommandRunner(Protocol):
     ) -> CommandResult:
         """Run ``args``; raise only when the tool is missing or the timeout passes."""
         ...
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with every non-empty secret replaced by ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
 
 
 class SubprocessRunner:

@@ -25,7 +25,10 @@ from goldpath.scaffolder._dryrun import (
 )
 from goldpath.scaffolder._execution import TaskExecutor, TaskSink
 from goldpath.scaffolder._expressions import (
+    DEFAULT_LIMITS,
     FILTERS,
+    ExpressionLimits,
+    expression_limits,
     make_environment,
     parse_repo_url,
     render_text,
@@ -82,6 +85,7 @@ from goldpath.scaffolder._worker import TaskWorkers
 __all__ = [
     "ACTION_PROVIDERS",
     "API_VERSION",
+    "DEFAULT_LIMITS",
     "FILTERS",
     "FINISHED",
     "RESERVED_NAME_ANNOTATION",
@@ -95,6 +99,7 @@ __all__ = [
     "DryRunResult",
     "DryRunner",
     "EntitySearch",
+    "ExpressionLimits",
     "IdentityLike",
     "NameOwners",
     "NotUndone",
@@ -135,6 +140,7 @@ __all__ = [
     "decode_directory_contents",
     "dry_run",
     "expression_context",
+    "expression_limits",
     "make_environment",
     "parameter_schema",
     "parse_repo_url",

@@ -10,8 +10,9 @@ from goldpath.config import Settings
 from goldpath.errors import FieldError, GoldpathError
 from goldpath.scaffolder._actions import ActionRegistry, IdentityLike, TaskIdentity
 from goldpath.scaffolder._expressions import render_value
+from goldpath.scaffolder._owners import check_owners
 from goldpath.scaffolder._runner import expression_context
-from goldpath.scaffolder._store import TaskStore, redact
+from goldpath.scaffolder._store import TaskStore
 from goldpath.scaffolder._task import StepState, TaskSpec, TaskUser
 from goldpath.scaffolder._template import (
     StepSpec,
@@ -24,7 +25,7 @@ from goldpath.scaffolder._templates import Templates
 from goldpath.scaffolder.errors import NameReservedError, TemplateValuesError
 
 if TYPE_CHECKING:
-    from goldpath.catalog import QueryResult
+    from goldpath.catalog import CatalogService, QueryResult
     from goldpath.providers.git import GitHosts
 
 __all__ = ["EntitySearch", "NameOwners", "TaskCreator"]
@@ -110,10 +111,12 @@ class TaskCreator:
         templates: Templates,
         store: TaskStore,
         names: NameOwners,
+        catalog: CatalogService | None,
     ) -> None:
         self.templates = templates
         self.store = store
         self.names = names
+        self.catalog = catalog
 
     def create(
         self,
@@ -128,6 +131,7 @@ class TaskCreator:
         self.templates.check_actions(parsed)
         values = with_defaults(parsed, values)
         validate_values(parsed, values)
+        check_owners(parsed, values, self.catalog)  # a real Group or User, named by its parameter
         values = with_declared(parsed, values)
         user = identity or TaskIdentity(user_ref="user:default/guest")
         reserved: str | None = None
@@ -147,7 +151,9 @@ class TaskCreator:
                 )
         spec = TaskSpec(
             steps=tuple(parsed.steps),
-            parameters=redact(dict(values), (secrets or {}).values()),
+            # parameters are kept as given: a secret that also appears in a normal parameter
+            # must not turn into *** in the generated files (redaction is for logs only)
+            parameters=dict(values),
             user=TaskUser(ref=user.user_ref, entity=user.entity),
             template_info=parsed.info(),
             output=dict(parsed.output),

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from goldpath.db import Database
+from goldpath.redaction import redact
 from goldpath.scaffolder._actions import UndoRecord
 from goldpath.scaffolder._tables import reservations, task_events, tasks
 from goldpath.scaffolder._task import (
@@ -47,33 +48,12 @@ __all__ = [
     "redact",
 ]
 
-REDACTED = "***"
 NOTIFY_CHANNEL = "goldpath_tasks"
 """The PostgreSQL channel task events and queued tasks are announced on."""
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def redact(value: Any, secrets: Iterable[str]) -> Any:
-    """Replace every secret value inside strings of a (nested) value with ``***``."""
-    needles = sorted({s for s in secrets if isinstance(s, str) and s}, key=len, reverse=True)
-    if not needles:
-        return value
-
-    def walk(item: Any) -> Any:
-        if isinstance(item, str):
-            for needle in needles:
-                item = item.replace(needle, REDACTED)
-            return item
-        if isinstance(item, Mapping):
-            return {key: walk(sub) for key, sub in item.items()}
-        if isinstance(item, list | tuple):
-            return [walk(sub) for sub in item]
-        return item
-
-    return walk(value)
 
 
 def _claimed(worker_id: str, now: datetime) -> dict[str, Any]:

@@ -16,6 +16,7 @@ __all__ = [
     "ActionInputError",
     "ActionNotFoundError",
     "ExpressionError",
+    "ExpressionLimitError",
     "NameReservedError",
     "PathEscapeError",
     "ScaffolderError",
@@ -46,6 +47,10 @@ class ActionInputError(InvalidInputError):
 
 class ExpressionError(InvalidInputError):
     """A ``${{ }}`` expression is malformed, undefined or reaches outside the sandbox."""
+
+
+class ExpressionLimitError(ExpressionError, BadRequestError):
+    """An expression made a value too big, or rendered for too long (400, naming it)."""
 
 
 class PathEscapeError(UnsafePathError):

@@ -11,7 +11,18 @@ from goldpath import __version__
 from goldpath.config import Settings
 from goldpath.runtime import Runtime
 from goldpath.web._errors import install_error_handlers
-from goldpath.web.api import catalog, git, gitops, health, live, scaffolder, search, techdocs
+from goldpath.web._limits import BodySizeLimit
+from goldpath.web.api import (
+    audit,
+    catalog,
+    git,
+    gitops,
+    health,
+    live,
+    scaffolder,
+    search,
+    techdocs,
+)
 from goldpath.web.auth import install_auth
 from goldpath.web.pages import install_pages, render_error_page
 from goldpath.web.pages import scaffolder as scaffolder_pages
@@ -45,6 +56,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.settings = settings
     install_error_handlers(app, render_html=render_error_page)
     install_auth(app, settings, runtime.database, render_html=render_error_page)
+    # added last, so it runs first: no layer reads a body past the limit
+    app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
     app.include_router(health.router)
     app.include_router(git.router)
     app.include_router(catalog.router)
@@ -53,6 +66,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(live.router)
     app.include_router(techdocs.router)
     app.include_router(search.router)
+    app.include_router(audit.router)
     install_pages(app)
     app.include_router(scaffolder_pages.router)
     return app

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
 from goldpath.live import LiveService
+from goldpath.permissions import PermissionService
 from goldpath.providers.git import GitHosts
 from goldpath.scaffolder import (
     ActionRegistry,
@@ -36,6 +38,7 @@ __all__ = [
     "DryRunnerDep",
     "GitHostsDep",
     "LiveDep",
+    "PermissionsDep",
     "SettingsDep",
     "TaskCreatorDep",
     "TaskFeedDep",
@@ -48,6 +51,7 @@ __all__ = [
     "dry_runner",
     "git_hosts",
     "live_service",
+    "permission_service",
     "settings_of",
     "task_creator",
     "task_feed",
@@ -57,8 +61,8 @@ __all__ = [
 ]
 
 
-def _root(request: Request) -> Runtime:
-    root: Runtime = request.app.state.runtime
+def _root(connection: HTTPConnection) -> Runtime:
+    root: Runtime = connection.app.state.runtime
     return root
 
 
@@ -107,6 +111,11 @@ def task_feed(request: Request) -> TaskFeed:
     return _root(request).task_feed
 
 
+def permission_service(connection: HTTPConnection) -> PermissionService:
+    """Who may do what, and the audit log."""
+    return _root(connection).permissions
+
+
 def live_service(request: Request) -> LiveService:
     """Components' live status and the local runner."""
     return _root(request).live
@@ -134,3 +143,4 @@ TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
 TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
+PermissionsDep = Annotated[PermissionService, Depends(permission_service)]

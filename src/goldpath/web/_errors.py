@@ -38,6 +38,8 @@ STATUS_BY_ERROR: tuple[tuple[type[GoldpathError], int], ...] = (
     (ProviderError, 502),
 )
 
+_DENIAL_CONTEXT = ("permission", "rule", "resource")
+
 HtmlErrorRenderer = Callable[[Request, int, str, str], Awaitable[Response]]
 
 
@@ -83,6 +85,9 @@ def install_error_handlers(app: FastAPI, render_html: HtmlErrorRenderer | None =
         extra: dict[str, Any] = {}
         if isinstance(exc, InvalidInputError) and exc.errors:
             extra["errors"] = [e.as_dict() for e in exc.errors]
+        if isinstance(exc, PermissionDeniedError):
+            # a refusal names the permission and the rule that made it (NotAllowedError)
+            extra.update({k: exc.context[k] for k in _DENIAL_CONTEXT if k in exc.context})
         if status == 500:
             log.error("unmapped domain error on %s: %s", request.url.path, exc.message)
         return await respond(request, status, exc.name, exc.message, **extra)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+
+from tests.support.waiting import wait_until
 
 
 @contextmanager
@@ -23,10 +24,12 @@ def serve(make_app: Callable[[str], Any]) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="auto"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    while not server.started:
+    def started() -> bool:
         if not thread.is_alive():
             raise RuntimeError("uvicorn stopped before it started serving")
-        time.sleep(0.01)
+        return bool(server.started)
+
+    wait_until(started, what="the git server to start")
     try:
         yield base_url
     finally:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from goldpath.catalog import (
+    MAX_BY_REFS,
+    MAX_LIMIT,
+    MAX_OFFSET,
     CatalogService,
     EntityNotFoundError,
     EntityRef,
@@ -20,8 +23,15 @@ from goldpath.catalog import (
     split_fields,
 )
 from goldpath.catalog.errors import InvalidLocationError
-from goldpath.errors import FieldError
+from goldpath.errors import BadRequestError, FieldError
 from goldpath.web._deps import catalog_service
+from goldpath.web._permissions import (
+    authorize,
+    entity_from_body,
+    entity_from_uid,
+    location_from_body,
+    location_from_id,
+)
 
 __all__ = ["router"]
 
@@ -31,19 +41,21 @@ FILTER_HELP = (
     "kind=component,spec.type=service (AND inside one filter; repeated filters are OR); "
     "a key without '=' tests that the key exists; relations.<type>=<ref> follows relations."
 )
+_READ = [authorize("catalog.entity.read")]
+_READ_LOCATIONS = [authorize("catalog.location.read")]
 
 
 def _catalog(request: Request) -> CatalogService:
     return catalog_service(request)
 
 
-@router.get("/entities", summary="List entities (Backstage's GET /entities)")
+@router.get("/entities", summary="List entities (Backstage's GET /entities)", dependencies=_READ)
 def list_entities(
     request: Request,
     filter: Annotated[list[str] | None, Query(description=FILTER_HELP)] = None,
     fields: Annotated[list[str] | None, Query()] = None,
-    limit: Annotated[int | None, Query(ge=0)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query(ge=0, le=MAX_LIMIT)] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     order: Annotated[list[str] | None, Query(description="metadata.name,asc; repeatable")] = None,
 ) -> list[dict[str, Any]]:
     """Every entity matching the filters, optionally limited/offset."""
@@ -69,12 +81,13 @@ _JSON_OBJECT: dict[int | str, dict[str, Any]] = {
     summary="Query entities with cursors",
     response_model=None,
     responses=_JSON_OBJECT,
+    dependencies=_READ,
 )
 def query_entities(
     request: Request,
     filter: Annotated[list[str] | None, Query(description=FILTER_HELP)] = None,
     fields: Annotated[list[str] | None, Query()] = None,
-    limit: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int | None, Query(ge=0, le=MAX_LIMIT)] = None,
     order_field: Annotated[list[str] | None, Query(alias="orderField")] = None,
     full_text_term: Annotated[str | None, Query(alias="fullTextFilterTerm")] = None,
     full_text_alias: Annotated[str | None, Query(alias="fullTextFilter")] = None,
@@ -100,6 +113,7 @@ def query_entities(
     summary="One entity by its ref",
     response_model=None,
     responses=_JSON_OBJECT,
+    dependencies=_READ,
 )
 def entity_by_name(request: Request, kind: str, namespace: str, name: str) -> JSONResponse:
     """The entity ``kind:namespace/name`` (404 when there is none)."""
@@ -118,11 +132,11 @@ class ByRefsRequest(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    entity_refs: list[str] = Field(alias="entityRefs")
-    fields: list[str] | None = None
+    entity_refs: list[str] = Field(alias="entityRefs", max_length=MAX_BY_REFS)
+    fields: list[str] | None = Field(default=None, max_length=100)
 
 
-@router.post("/entities/by-refs", summary="Many entities by ref, in order")
+@router.post("/entities/by-refs", summary="Many entities by ref, in order", dependencies=_READ)
 def entities_by_refs(
     request: Request,
     body: ByRefsRequest,
@@ -133,20 +147,25 @@ def entities_by_refs(
     return {"items": _catalog(request).get_by_refs(body.entity_refs, wanted)}
 
 
-@router.get("/entities/by-uid/{uid}", summary="One entity by uid")
+@router.get("/entities/by-uid/{uid}", summary="One entity by uid", dependencies=_READ)
 def entity_by_uid(request: Request, uid: str) -> dict[str, Any]:
     """The entity with this ``metadata.uid``."""
     return _catalog(request).get_by_uid(uid)
 
 
-@router.delete("/entities/by-uid/{uid}", status_code=204, summary="Remove one entity")
+@router.delete(
+    "/entities/by-uid/{uid}",
+    status_code=204,
+    summary="Remove one entity",
+    dependencies=[authorize("catalog.entity.delete", resource=entity_from_uid)],
+)
 def delete_entity_by_uid(request: Request, uid: str) -> Response:
     """Remove the entity (its location brings it back at the next refresh if still there)."""
     _catalog(request).delete_by_uid(uid)
     return Response(status_code=204)
 
 
-@router.get("/entity-facets", summary="Value counts of entity fields")
+@router.get("/entity-facets", summary="Value counts of entity fields", dependencies=_READ)
 def entity_facets(
     request: Request,
     facet: Annotated[list[str] | None, Query()] = None,
@@ -156,20 +175,24 @@ def entity_facets(
     return {"facets": _catalog(request).facets(facet or [], filters=parse_filter_params(filter))}
 
 
-@router.get("/locations", summary="Every registered location")
+@router.get("/locations", summary="Every registered location", dependencies=_READ_LOCATIONS)
 def list_locations(request: Request) -> list[dict[str, Any]]:
     """``[{data: {id, type, target}}]``."""
     return [{"data": loc.as_dict()} for loc in _catalog(request).list_locations()]
 
 
-@router.get("/locations/by-entity/{kind}/{namespace}/{name}", summary="Location of an entity")
+@router.get(
+    "/locations/by-entity/{kind}/{namespace}/{name}",
+    summary="Location of an entity",
+    dependencies=_READ_LOCATIONS,
+)
 def location_by_entity(request: Request, kind: str, namespace: str, name: str) -> dict[str, Any]:
     """The registered location the entity came from."""
     ref = EntityRef(kind=kind, namespace=namespace, name=name)
     return _catalog(request).get_location_by_entity(ref.key).as_dict()
 
 
-@router.get("/locations/{location_id}", summary="One location")
+@router.get("/locations/{location_id}", summary="One location", dependencies=_READ_LOCATIONS)
 def get_location(request: Request, location_id: str) -> dict[str, Any]:
     """``{id, type, target}``."""
     return _catalog(request).get_location(location_id).as_dict()
@@ -182,7 +205,12 @@ class LocationRequest(BaseModel):
     target: str
 
 
-@router.post("/locations", status_code=201, summary="Register a location")
+@router.post(
+    "/locations",
+    status_code=201,
+    summary="Register a location",
+    dependencies=[authorize("catalog.location.create", resource=location_from_body)],
+)
 def add_location(
     request: Request,
     response: Response,
@@ -211,7 +239,12 @@ def add_location(
     return out
 
 
-@router.delete("/locations/{location_id}", status_code=204, summary="Unregister a location")
+@router.delete(
+    "/locations/{location_id}",
+    status_code=204,
+    summary="Unregister a location",
+    dependencies=[authorize("catalog.location.delete", resource=location_from_id)],
+)
 def delete_location(request: Request, location_id: str) -> Response:
     """Remove the location and every entity it brought in."""
     _catalog(request).remove_location(location_id)
@@ -226,11 +259,29 @@ class RefreshRequest(BaseModel):
     entity_ref: str | None = Field(default=None, alias="entityRef")
 
 
-@router.post("/refresh", summary="Re-read locations now")
-def refresh(request: Request, body: RefreshRequest | None = None) -> Response:
+async def _no_null_body(request: Request) -> None:
+    """A body that is there but is not an object (``null``, ``[]``) is refused, not ignored."""
+    raw = (await request.body()).strip()
+    if raw and not raw.startswith(b"{"):
+        raise BadRequestError(
+            "the body must be an object: {} (every location) or {entityRef}",
+            errors=[FieldError("body", "type", "must be an object")],
+        )
+
+
+@router.post(
+    "/refresh",
+    summary="Re-read locations now",
+    dependencies=[
+        Depends(_no_null_body),
+        authorize("catalog.entity.refresh", resource=entity_from_body),
+    ],
+)
+def refresh(request: Request, body: RefreshRequest | None = None) -> dict[str, Any]:
     """Refresh every location, or only the location of ``entityRef``."""
-    _catalog(request).refresh(body.entity_ref if body else None)
-    return Response(status_code=200)
+    ref = body.entity_ref if body else None
+    _catalog(request).refresh(ref)
+    return {"refreshed": ref or "every location"}
 
 
 @router.post("/validate-entity", summary="Check an entity against the catalog's rules")

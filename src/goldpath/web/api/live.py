@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 
 from goldpath.catalog import EntityRef
 from goldpath.web._deps import catalog_service, live_service
+from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 
 __all__ = ["router"]
@@ -44,6 +45,7 @@ def entity_status(
     "/entities/{kind}/{namespace}/{name}/run",
     summary="Run the component locally (development)",
     status_code=202,
+    dependencies=[authorize("local.run", resource=entity_from_path)],
 )
 async def run_entity(
     request: Request, kind: str, namespace: str, name: str, identity: CurrentIdentity
@@ -57,6 +59,7 @@ async def run_entity(
 @router.post(
     "/entities/{kind}/{namespace}/{name}/stop",
     summary="Stop the component's local run (development)",
+    dependencies=[authorize("local.run", resource=entity_from_path)],
 )
 async def stop_entity(
     request: Request, kind: str, namespace: str, name: str, identity: CurrentIdentity

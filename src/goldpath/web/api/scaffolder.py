@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from goldpath.catalog import EntityRef
 from goldpath.scaffolder import TaskStatus, decode_directory_contents
+from goldpath.scaffolder.errors import ExpressionLimitError
 from goldpath.web._deps import (
     ActionsDep,
     DryRunnerDep,
@@ -21,11 +22,24 @@ from goldpath.web._deps import (
     TaskStoreDep,
     TemplatesDep,
 )
+from goldpath.web._permissions import (
+    CurrentSubject,
+    authorize,
+    authorize_all,
+    run_template_from_body,
+    steps_from_dry_run_body,
+    task_as_seen,
+    task_from_id,
+    template_from_path,
+    usable_templates,
+)
 from goldpath.web.auth import CurrentIdentity
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/scaffolder/v2", tags=["scaffolder"])
+
+_READ_TASK = [authorize("scaffolder.task.read", resource=task_from_id)]
 
 
 class CreateTaskBody(BaseModel):
@@ -63,7 +77,12 @@ def list_actions(registry: ActionsDep) -> list[dict[str, Any]]:
     return [action.schema() for action in registry.list()]
 
 
-@router.post("/tasks", status_code=201, summary="Create a task from a template")
+@router.post(
+    "/tasks",
+    status_code=201,
+    summary="Create a task from a template",
+    dependencies=[authorize_all(run_template_from_body)],
+)
 def create_task(
     body: CreateTaskBody, identity: CurrentIdentity, creator: TaskCreatorDep
 ) -> dict[str, str]:
@@ -76,34 +95,48 @@ def create_task(
 
 @router.get("/tasks", summary="List tasks, newest first")
 def list_tasks(
+    request: Request,
+    subject: CurrentSubject,
     store: TaskStoreDep,
     created_by: str | None = Query(default=None, alias="createdBy"),
     status: Annotated[TaskStatus | None, Query()] = None,
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> dict[str, Any]:
-    """Backstage's ``{tasks, totalTasks}``."""
+    """Backstage's ``{tasks, totalTasks}``; parameters only of tasks the caller may read."""
     items, total = store.list_tasks(
         created_by=created_by, status=status, limit=limit, offset=offset
     )
-    return {"tasks": [task.as_dict() for task in items], "totalTasks": total}
+    tasks = [task_as_seen(request, subject, task.as_dict()) for task in items]
+    return {"tasks": tasks, "totalTasks": total}
 
 
-@router.get("/tasks/{task_id}", summary="One task: status, spec, steps, output")
+@router.get(
+    "/tasks/{task_id}",
+    summary="One task: status, spec, steps, output",
+    dependencies=_READ_TASK,
+)
 def get_task(task_id: str, store: TaskStoreDep) -> dict[str, Any]:
     """The task in Backstage's shape plus per-step state."""
     return store.get(task_id).as_dict()
 
 
-@router.post("/tasks/{task_id}/cancel", summary="Cancel a task (it rolls back)")
-def cancel_task(task_id: str, identity: CurrentIdentity, store: TaskStoreDep) -> dict[str, str]:
+@router.post(
+    "/tasks/{task_id}/cancel",
+    summary="Cancel a task (it rolls back)",
+    dependencies=[authorize("scaffolder.task.cancel", resource=task_from_id)],
+)
+def cancel_task(task_id: str, store: TaskStoreDep) -> dict[str, str]:
     """An open task is cancelled at once; a running one stops at its next check and rolls back."""
-    del identity  # signing in is the requirement; any signed-in user may cancel
     status = store.request_cancel(task_id)
     return {"status": status}
 
 
-@router.get("/tasks/{task_id}/events", summary="The task's event log")
+@router.get(
+    "/tasks/{task_id}/events",
+    summary="The task's event log",
+    dependencies=_READ_TASK,
+)
 def task_events(
     task_id: str, store: TaskStoreDep, after: int | None = Query(default=None)
 ) -> list[dict[str, Any]]:
@@ -118,7 +151,11 @@ def _last_event_id(request: Request, after: int | None) -> int | None:
     return int(header) if header.isdigit() else after
 
 
-@router.get("/tasks/{task_id}/eventstream", summary="The task's events as server-sent events")
+@router.get(
+    "/tasks/{task_id}/eventstream",
+    summary="The task's events as server-sent events",
+    dependencies=_READ_TASK,
+)
 async def task_eventstream(
     request: Request,
     task_id: str,
@@ -149,8 +186,19 @@ async def task_eventstream(
 
 
 @router.get(
+    "/templates",
+    summary="The templates the caller may use (goldpath's addition to Backstage's API)",
+)
+def list_templates(request: Request, subject: CurrentSubject) -> dict[str, Any]:
+    """``{items, totalItems}``: Template entities, leaving out those restricted to others."""
+    items = usable_templates(request, subject)
+    return {"items": items, "totalItems": len(items)}
+
+
+@router.get(
     "/templates/{namespace}/{kind}/{name}/parameter-schema",
     summary="A template's parameter pages",
+    dependencies=[authorize("scaffolder.template.parameter.read", resource=template_from_path)],
 )
 def template_parameter_schema(
     namespace: str, kind: str, name: str, templates: TemplatesDep
@@ -159,7 +207,11 @@ def template_parameter_schema(
     return templates.parameter_schema(EntityRef(kind=kind, namespace=namespace, name=name).key)
 
 
-@router.post("/dry-run", summary="Run a template with no side effects")
+@router.post(
+    "/dry-run",
+    summary="Run a template with no side effects",
+    dependencies=[authorize_all(steps_from_dry_run_body, changes=False)],
+)
 def dry_run(body: DryRunBody, identity: CurrentIdentity, runner: DryRunnerDep) -> JSONResponse:
     """Validates values (400), runs the steps in a throw-away workspace, returns the files."""
     contents = None
@@ -174,4 +226,7 @@ def dry_run(body: DryRunBody, identity: CurrentIdentity, runner: DryRunnerDep) -
         directory_contents=contents,
         identity=identity,
     )
+    limited = [d for d in result.error_details if d.rule == "limit"]
+    if limited:  # an expression bomb is bad input (400 naming it), not a failed run
+        raise ExpressionLimitError(result.error or "an expression hit a limit", errors=limited)
     return JSONResponse(result.as_dict())

@@ -8,6 +8,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from goldpath.errors import InvalidInputError
 from goldpath.web._deps import settings_of
+from goldpath.web._permissions import authorize, user_from_identity
 from goldpath.web.auth import (
     CurrentIdentity,
     github_oauth_of,
@@ -48,7 +49,11 @@ def tokens_page(request: Request, identity: CurrentIdentity) -> Response:
     return render(request, "tokens.html", tokens=tokens, issued=None, errors=[], name="")
 
 
-@router.post("/settings/tokens", response_class=HTMLResponse)
+@router.post(
+    "/settings/tokens",
+    response_class=HTMLResponse,
+    dependencies=[authorize("token.create", resource=user_from_identity)],
+)
 async def create_token(request: Request, identity: CurrentIdentity) -> Response:
     """Issue a token and show its secret once."""
     form = await request.form()
@@ -81,7 +86,10 @@ async def create_token(request: Request, identity: CurrentIdentity) -> Response:
     )
 
 
-@router.post("/settings/tokens/{token_id}/revoke")
+@router.post(
+    "/settings/tokens/{token_id}/revoke",
+    dependencies=[authorize("token.delete", resource=user_from_identity)],
+)
 def revoke_token(request: Request, token_id: str, identity: CurrentIdentity) -> RedirectResponse:
     """Revoke one of the caller's tokens."""
     token_store_of(request).revoke(identity.user_ref, token_id)

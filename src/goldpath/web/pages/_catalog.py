@@ -8,11 +8,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from goldpath.catalog import CatalogService, EntityRef
+from goldpath.permissions import entity_resource, template_resource
 from goldpath.techdocs import techdocs_ref_of
 from goldpath.web._deps import catalog_service, settings_of, techdocs_service
+from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._docs import doc_hit_links, docs_summary
 from goldpath.web.pages._facet_cache import FacetCache
@@ -174,6 +176,7 @@ def catalog_page(
     q: str = Query("", max_length=200),
     cursor: str = "",
     limit: int = Query(PAGE_SIZES[0], ge=1, le=PAGE_SIZES[-1]),
+    deleted: str = Query("", max_length=600),
 ) -> Response:
     """The catalog table: facet filters, full-text search and cursor pagination."""
     catalog = catalog_service(request)
@@ -226,6 +229,7 @@ def catalog_page(
         next_url=_page_url(params, cursor=result.next_cursor) if result.next_cursor else None,
         prev_url=_page_url(params, cursor=result.prev_cursor) if result.prev_cursor else None,
         clear_url="/catalog",
+        deleted=deleted,
     )
 
 
@@ -317,6 +321,9 @@ def entity_page(
     return render(
         request,
         "entity.html",
+        resource=entity_resource(entity),
+        template_resource=template_resource(entity) if kind_key == "template" else None,
+        refreshed=request.query_params.get("refreshed") == "1",
         entity_ref=ref.key,
         kind=ref.kind,
         row=row,
@@ -342,3 +349,27 @@ def entity_page(
         else None,
         live=live_panels(request, entity, range),
     )
+
+
+@router.post(
+    "/catalog/{namespace}/{kind}/{name}/refresh",
+    dependencies=[authorize("catalog.entity.refresh", resource=entity_from_path)],
+)
+def refresh_entity(request: Request, namespace: str, kind: str, name: str) -> Response:
+    """Re-read the entity's location now, then show the entity again."""
+    ref = EntityRef(kind=kind, namespace=namespace, name=name)
+    catalog_service(request).refresh(ref)
+    return RedirectResponse(entity_href(ref) + "?refreshed=1", status_code=303)
+
+
+@router.post(
+    "/catalog/{namespace}/{kind}/{name}/delete",
+    dependencies=[authorize("catalog.entity.delete", resource=entity_from_path)],
+)
+def delete_entity(request: Request, namespace: str, kind: str, name: str) -> Response:
+    """Remove the entity (its location brings it back at the next refresh if still there)."""
+    catalog = catalog_service(request)
+    ref = EntityRef(kind=kind, namespace=namespace, name=name)
+    entity = catalog.get_entity(ref)
+    catalog.delete_by_uid(str(entity["metadata"]["uid"]))
+    return RedirectResponse("/catalog?" + urlencode({"deleted": ref.key}), status_code=303)

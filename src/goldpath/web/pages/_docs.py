@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from goldpath.catalog import EntityRef, parse_entity_ref
+from goldpath.permissions import entity_resource
 from goldpath.techdocs import (
     ASSET_SUFFIXES,
     SiteStatus,
@@ -22,6 +23,7 @@ from goldpath.techdocs import (
     techdocs_ref_of,
 )
 from goldpath.web._deps import catalog_service, techdocs_service
+from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._render import render
 from goldpath.web.pages._views import display_title, entity_href, entity_ref_of
@@ -181,6 +183,7 @@ def docs_page(
         "status": status,
         "documented": documented,
         "rebuild_url": docs_href(ref, "-/rebuild"),
+        "resource": entity_resource(entity),
     }
     if status is None and documented and ref.key not in service.queue:
         service.request_build(ref, force=False)  # never seen by a refresh yet: queue it now
@@ -208,7 +211,10 @@ def docs_page(
     )
 
 
-@router.post("/docs/{namespace}/{kind}/{name}/-/rebuild")
+@router.post(
+    "/docs/{namespace}/{kind}/{name}/-/rebuild",
+    dependencies=[authorize("techdocs.build", resource=entity_from_path)],
+)
 def rebuild_docs(
     request: Request, namespace: str, kind: str, name: str, identity: CurrentIdentity
 ) -> RedirectResponse:

@@ -24,6 +24,7 @@ from goldpath.live import (
     Unavailable,
 )
 from goldpath.web._deps import catalog_service, live_service, settings_of
+from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._plots import Plot, format_value, plot
 from goldpath.web.pages._views import entity_href, entity_ref_of
@@ -202,7 +203,10 @@ def _entity(request: Request, namespace: str, kind: str, name: str) -> dict[str,
     )
 
 
-@router.post("/catalog/{namespace}/{kind}/{name}/run")
+@router.post(
+    "/catalog/{namespace}/{kind}/{name}/run",
+    dependencies=[authorize("local.run", resource=entity_from_path)],
+)
 async def run_locally(
     request: Request, namespace: str, kind: str, name: str, identity: CurrentIdentity
 ) -> Response:
@@ -212,7 +216,10 @@ async def run_locally(
     return RedirectResponse(entity_href(entity_ref_of(entity)) + "#live", status_code=303)
 
 
-@router.post("/catalog/{namespace}/{kind}/{name}/stop")
+@router.post(
+    "/catalog/{namespace}/{kind}/{name}/stop",
+    dependencies=[authorize("local.run", resource=entity_from_path)],
+)
 async def stop_locally(
     request: Request, namespace: str, kind: str, name: str, identity: CurrentIdentity
 ) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from goldpath import __version__
+from goldpath.permissions import user_resource
+from goldpath.web._permissions import can
 from goldpath.web.auth import csrf_input, csrf_token, identity_from_scope
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "NAV",
@@ -39,6 +44,7 @@ class NavItem:
     href: str
     icon: str
     external: bool = False
+    permission: str | None = None  # shown only to callers who hold it
 
 
 NAV: tuple[NavItem, ...] = (
@@ -47,6 +53,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("create", "Create", "/create", "create"),
     NavItem("tasks", "Tasks", "/create/tasks", "tasks"),
     NavItem("docs", "Docs", "/docs", "docs"),
+    NavItem("audit", "Audit", "/audit", "audit", permission="audit.read"),
 )
 
 
@@ -79,12 +86,32 @@ def _build_environment() -> Environment:
 environment = _build_environment()
 
 
+def _visible_nav(request: Request) -> list[NavItem]:
+    """The navigation, without the entries the caller may not open."""
+    public = [item for item in NAV if item.permission is None]
+    if identity_from_scope(request) is None or not hasattr(request.app.state, "runtime"):
+        return public
+    try:
+        return [
+            item
+            for item in NAV
+            if item.permission is None or can(request, item.permission).allowed
+        ]
+    except Exception:  # an error page must render even when the database is what failed
+        log.exception("could not decide which navigation entries to show")
+        return public
+
+
 def _base_context(request: Request) -> dict[str, Any]:
     has_session = "session" in request.scope
     settings = getattr(request.app.state, "settings", None)
+    identity = identity_from_scope(request)
     return {
         "request": request,
-        "identity": identity_from_scope(request),
+        "nav_items": _visible_nav(request),
+        "can": lambda permission, resource=None: can(request, permission, resource),
+        "self_resource": user_resource(identity.user_ref) if identity is not None else None,
+        "identity": identity,
         "active_nav": _active_nav(request.url.path),
         "csrf_input": (lambda: csrf_input(request)) if has_session else (lambda: Markup("")),
         "csrf_token": csrf_token(request) if has_session else "",

@@ -18,14 +18,26 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from goldpath.catalog import CatalogService, EntityRef, parse_filter_params
 from goldpath.config import Settings
 from goldpath.errors import ConflictError, FieldError, InvalidInputError
+from goldpath.permissions import template_resource
 from goldpath.scaffolder import TaskStatus, Template, validate_values
 from goldpath.web._deps import (
-    CatalogDep,
     TaskCreatorDep,
     TaskStoreDep,
     TemplatesDep,
     catalog_service,
     settings_of,
+)
+from goldpath.web._permissions import (
+    CurrentSubject,
+    authorize,
+    authorize_all,
+    can,
+    require,
+    run_template_from_path,
+    task_from_id,
+    task_resource_of,
+    template_from_path,
+    usable_templates,
 )
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._render import render
@@ -50,6 +62,7 @@ router = APIRouter(include_in_schema=False)
 
 _PICKER_LIMIT = 200
 _TASKS_PAGE = 50
+_USE_TEMPLATE = [authorize("scaffolder.template.parameter.read", resource=template_from_path)]
 
 
 def _template_ref(namespace: str, name: str) -> str:
@@ -147,17 +160,16 @@ def _render_template_page(
         picker_options=_picker_options(catalog_service(request), form),
         message=message,
         template_ref=template.ref,
+        template_resource=template_resource(template.entity),
         namespace=str(meta.get("namespace") or "default"),
         name=str(meta.get("name")),
     )
 
 
 @router.get("/create", response_class=HTMLResponse)
-def create_page(
-    request: Request, identity: CurrentIdentity, catalog: CatalogDep, q: str = "", tag: str = ""
-) -> Response:
-    """Every Template in the catalog as a card, filterable by text and tag."""
-    entities = catalog.list_entities(filters={"kind": "template"})
+def create_page(request: Request, subject: CurrentSubject, q: str = "", tag: str = "") -> Response:
+    """Every Template in the catalog the caller may use, as a card, filterable by text and tag."""
+    entities = usable_templates(request, subject)
     cards = sorted((template_card(e) for e in entities), key=lambda c: c.title.lower())
     tags = sorted({t for c in cards for t in c.tags})
     return render(
@@ -171,7 +183,9 @@ def create_page(
     )
 
 
-@router.get("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
+@router.get(
+    "/create/templates/{namespace}/{name}", response_class=HTMLResponse, dependencies=_USE_TEMPLATE
+)
 def template_page(
     request: Request,
     namespace: str,
@@ -189,11 +203,21 @@ def template_page(
     template = templates.get(_template_ref(namespace, name))
     values: Mapping[str, Any] | None = None
     if from_task:
-        values = store.get(from_task).spec.parameters
+        record = store.get(from_task)
+        require(
+            request,
+            "scaffolder.task.read",
+            task_resource_of(record.id, record.created_by, record.spec.parameters),
+        )
+        values = record.spec.parameters
     return _render_template_page(request, template, values=values)
 
 
-@router.post("/create/templates/{namespace}/{name}", response_class=HTMLResponse)
+@router.post(
+    "/create/templates/{namespace}/{name}",
+    response_class=HTMLResponse,
+    dependencies=[authorize_all(run_template_from_path)],
+)
 async def submit_form(
     request: Request,
     namespace: str,
@@ -259,7 +283,7 @@ def _problems(errors: Sequence[FieldError]) -> list[dict[str, str]]:
     return found
 
 
-@router.post("/create/templates/{namespace}/{name}/check")
+@router.post("/create/templates/{namespace}/{name}/check", dependencies=_USE_TEMPLATE)
 async def check_form(
     request: Request,
     namespace: str,
@@ -294,10 +318,19 @@ def tasks_page(
         limit=_TASKS_PAGE,
         offset=(page - 1) * _TASKS_PAGE,
     )
+    reads = {
+        r.id: can(
+            request,
+            "scaffolder.task.read",
+            task_resource_of(r.id, r.created_by, r.spec.parameters),
+        )
+        for r in records
+    }
     return render(
         request,
         "scaffolder/tasks.html",
         tasks=[task_view(r.as_dict()) for r in records],
+        unreadable={task_id: d.sentence for task_id, d in reads.items() if d.denied},
         total=total,
         owner=owner,
         status=status,
@@ -307,7 +340,11 @@ def tasks_page(
     )
 
 
-@router.get("/create/tasks/{task_id}", response_class=HTMLResponse)
+@router.get(
+    "/create/tasks/{task_id}",
+    response_class=HTMLResponse,
+    dependencies=[authorize("scaffolder.task.read", resource=task_from_id)],
+)
 def task_page(
     request: Request, task_id: str, identity: CurrentIdentity, store: TaskStoreDep
 ) -> Response:
@@ -319,12 +356,16 @@ def task_page(
         request,
         "scaffolder/task.html",
         task=task_view(record.as_dict()),
+        task_resource=task_resource_of(record.id, record.created_by, record.spec.parameters),
         events=events,
         last_event_id=events[-1]["id"] if events else 0,
     )
 
 
-@router.post("/create/tasks/{task_id}/cancel")
+@router.post(
+    "/create/tasks/{task_id}/cancel",
+    dependencies=[authorize("scaffolder.task.cancel", resource=task_from_id)],
+)
 def cancel_task(task_id: str, identity: CurrentIdentity, store: TaskStoreDep) -> Response:
     """Cancel from a plain form post, then show the task again."""
     store.request_cancel(task_id)
