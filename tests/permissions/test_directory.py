@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from goldpath.catalog import CatalogService
+from goldpath.catalog import CatalogService, ReadingPolicy
 from goldpath.db import Database
 from goldpath.permissions import CatalogDirectory
 
@@ -38,7 +38,7 @@ def _directory(database: Database, tmp_path: Path) -> CatalogDirectory:
     path = tmp_path / "org.yaml"
     documents = [{"apiVersion": "backstage.io/v1alpha1", **e} for e in ORG]
     path.write_text(yaml.safe_dump_all(documents), encoding="utf-8")
-    catalog = CatalogService(database)
+    catalog = CatalogService(database, policy=ReadingPolicy.build([tmp_path]))
     record, _ = catalog.add_location("file", str(path))
     assert record.errors == ()
     return CatalogDirectory(catalog)

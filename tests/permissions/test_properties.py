@@ -18,7 +18,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from goldpath.catalog import CatalogService
+from goldpath.catalog import CatalogService, ReadingPolicy
 from goldpath.db import Database
 from goldpath.permissions import (
     PERMISSIONS,
@@ -273,7 +273,9 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogService
     root = tmp_path_factory.mktemp("org-catalog")
     database = Database(f"sqlite:///{root / 'catalog.db'}")
     database.migrate()
-    yield CatalogService(database)
+    # examples write their org files under the session's temporary folder
+    policy = ReadingPolicy.build([tmp_path_factory.getbasetemp()])
+    yield CatalogService(database, policy=policy)
     database.dispose()
 
 
