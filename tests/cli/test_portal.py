@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from tests.browser.conftest import LiveServer, run_live_server
-from tests.scaffolder.conftest import TEST_PROVIDERS, open_steps, task_spec, write_template
+from tests.scaffolder.conftest import (
+    TEST_PROVIDERS,
+    Releaser,
+    open_steps,
+    task_spec,
+    write_template,
+)
 from typer.testing import CliRunner
 
 from goldpath.cli import app
@@ -76,16 +81,6 @@ def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveServ
         yield server
 
 
-def _release_when_followed(server: LiveServer, task_id: str, flag: Path) -> threading.Thread:
-    def release() -> None:
-        broker = server.runtime.broker
-        while broker.newest_seen(task_id) is None or not Path(f"{flag}.started").exists():
-            threading.Event().wait(0.01)
-        flag.write_text("go")
-
-    thread = threading.Thread(target=release, daemon=True)
-    thread.start()
-    return thread
 
 
 def test_create_goes_through_the_portal_that_serves_this_goldpath(portal: LiveServer) -> None:
@@ -114,7 +109,7 @@ def test_tasks_logs_follow_prints_a_running_tasks_events_as_they_happen(
 ) -> None:
     flag = tmp_path / "flag"
     task_id = portal.runtime.task_creator.create("template:default/waits", {})
-    releaser = _release_when_followed(portal, task_id, flag)
+    releaser = Releaser(portal.runtime.broker, task_id, flag)
     result = runner.invoke(app, ["tasks", "logs", task_id, "--follow", "--json"])
     releaser.join()
     assert result.exit_code == 0, result.output

@@ -7,6 +7,7 @@ built-in ones (``TEST_PROVIDERS``), so the composition root builds one registry 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from pydantic import Field
+from tests.support.waiting import wait_until
 
 from goldpath.config import Settings
 from goldpath.providers.git import GitHosts
@@ -28,6 +30,7 @@ from goldpath.scaffolder import (
     ActionRegistry,
     StepSpec,
     StepState,
+    TaskBroker,
     TaskExecutor,
     TaskSpec,
     TaskUser,
@@ -224,6 +227,39 @@ def drain(executor: TaskExecutor, worker_id: str = "test-worker") -> int:
     while executor.run_next(worker_id) is not None:
         count += 1
     return count
+
+
+class Releaser:
+    """Lets a ``test:wait`` step past its wait once someone follows its task.
+
+    The flag is written in any case once ``timeout`` has passed, so a test whose follower
+    never shows up still ends (and ``join`` then fails it, naming what never happened).
+    """
+
+    def __init__(
+        self, broker: TaskBroker, task_id: str, flag: Path, *, timeout: float = 60.0
+    ) -> None:
+        self._error: AssertionError | None = None
+
+        def followed() -> bool:
+            return broker.newest_seen(task_id) is not None and Path(f"{flag}.started").exists()
+
+        def release() -> None:
+            try:
+                wait_until(followed, timeout=timeout, what="a follower of the waiting task")
+            except AssertionError as exc:
+                self._error = exc
+            finally:
+                flag.write_text("go")
+
+        self._thread = threading.Thread(target=release, daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        """Wait for the release; fail when nobody followed the task in time."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def task_workers(runtime: Runtime, count: int) -> TaskWorkers:

@@ -15,7 +15,13 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event
-from tests.scaffolder.conftest import TEST_PROVIDERS, task_spec, test_runtime, write_template
+from tests.scaffolder.conftest import (
+    TEST_PROVIDERS,
+    Releaser,
+    task_spec,
+    test_runtime,
+    write_template,
+)
 
 from goldpath.config import Settings
 from goldpath.runtime import Runtime
@@ -66,17 +72,6 @@ def _waiting_template(root: Path, flag: Path) -> Path:
     )
 
 
-def _release_when_followed(runtime: Runtime, task_id: str, flag: Path) -> threading.Thread:
-    """Let the task past its wait once someone follows it (and it is waiting)."""
-
-    def release() -> None:
-        while runtime.broker.newest_seen(task_id) is None or not Path(f"{flag}.started").exists():
-            threading.Event().wait(0.01)
-        flag.write_text("go")
-
-    thread = threading.Thread(target=release, daemon=True)
-    thread.start()
-    return thread
 
 
 # -- the broker and its subscriptions --------------------------------------------------------
@@ -169,7 +164,7 @@ def _follow_a_waiting_task(
     worker = threading.Thread(target=writer.task_executor.run_next, args=("w",), daemon=True)
     worker.start()
     queries = QueryLog(reader)
-    releaser = _release_when_followed(reader, task_id, flag)
+    releaser = Releaser(reader.broker, task_id, flag)
     followed = [e for e in reader.task_feed.follow(task_id) if e is not None]
     own_reads = queries.reads_of_events(threading.get_ident())
     worker.join()
@@ -237,7 +232,7 @@ def test_the_eventstream_pushes_live_events_without_polling_the_log(
     worker = threading.Thread(target=runtime.task_executor.run_next, args=("w",), daemon=True)
     worker.start()
     queries = QueryLog(runtime)
-    releaser = _release_when_followed(runtime, task_id, flag)
+    releaser = Releaser(runtime.broker, task_id, flag)
     with client.stream("GET", f"/api/scaffolder/v2/tasks/{task_id}/eventstream") as stream:
         text = "".join(stream.iter_text())
     assert queries.reads_of_events() == 1  # the log once; the rest was pushed
