@@ -32,7 +32,6 @@ from _results import record  # noqa: E402
 
 from goldpath.config import load_settings  # noqa: E402
 from goldpath.runtime import Runtime  # noqa: E402
-from goldpath.scaffolder import ScaffolderService  # noqa: E402
 
 TEMPLATE = "template:default/nodejs-service"
 OWNER = "team-orders"
@@ -64,11 +63,11 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _create(service: ScaffolderService, name: str) -> float:
-    task_id = service.create_task(TEMPLATE, _parameters(name))
+def _create(runtime: Runtime, name: str) -> float:
+    task_id = runtime.task_creator.create(TEMPLATE, _parameters(name))
     os.sync()
-    service.run_next("bench")
-    task = service.get_task(task_id)
+    runtime.task_executor.run_next("bench")
+    task = runtime.task_store.get(task_id)
     if task.status != "completed":
         raise SystemExit(f"Create of {name} ended {task.status}: {task.error}")
     assert task.duration_seconds is not None
@@ -120,10 +119,9 @@ def main() -> None:
             f"metadata:\n  name: {OWNER}\nspec:\n  type: team\n  children: []\n"
         )
         runtime.catalog.add_location("file", str(group))
-        service = runtime.scaffolder
-        service.register_builtin_templates()
+        runtime.templates.register_builtin()
 
-        _create(service, "warm-up")  # imports, schemas and validators load once
+        _create(runtime, "warm-up")  # imports, schemas and validators load once
         trees = []
         for group_name in (settings.platform.app_group, settings.platform.gitops_group):
             clone = root / f"clone-{group_name}"
@@ -140,7 +138,7 @@ def main() -> None:
         floor_cpu: list[float] = []
         for index in range(args.rounds):
             before = _cpu()
-            creates.append(_create(service, f"svc-{index}"))
+            creates.append(_create(runtime, f"svc-{index}"))
             middle = _cpu()
             floors.append(_floor(trees, root))
             create_cpu.append(middle - before)

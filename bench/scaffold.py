@@ -28,7 +28,7 @@ import yaml
 
 from goldpath.config import load_settings
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import FINISHED, ScaffolderService, TaskWorkers
+from goldpath.scaffolder import FINISHED, TaskWorkers
 
 FILES = 20
 
@@ -118,8 +118,8 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def _task_seconds(service: ScaffolderService, task_id: str) -> float:
-    task = service.get_task(task_id)
+def _task_seconds(runtime: Runtime, task_id: str) -> float:
+    task = runtime.task_store.get(task_id)
     if task.status != "completed":
         raise SystemExit(f"task {task_id} ended {task.status}: {task.error}")
     assert task.duration_seconds is not None
@@ -152,11 +152,11 @@ def _floor_once(files_from: Path, scratch: Path) -> float:
     return elapsed
 
 
-def _run_once(service: ScaffolderService, template: str, name: str) -> float:
-    task_id = service.create_task(template, {"name": name})
+def _run_once(runtime: Runtime, template: str, name: str) -> float:
+    task_id = runtime.task_creator.create(template, {"name": name})
     os.sync()
-    service.run_next("bench")
-    return _task_seconds(service, task_id)
+    runtime.task_executor.run_next("bench")
+    return _task_seconds(runtime, task_id)
 
 
 def main() -> None:
@@ -173,19 +173,18 @@ def main() -> None:
         )
         runtime = Runtime(settings)
         runtime.prepare()
-        service = runtime.scaffolder
         runtime.catalog.add_location("file", str(_write_template(root / "templates")))
         runtime.catalog.add_location(
             "file", str(_write_template(root / "templates", name="bench-local", publish=False))
         )
 
         local = [
-            _run_once(service, "template:default/bench-local", f"loc-{index}")
+            _run_once(runtime, "template:default/bench-local", f"loc-{index}")
             for index in range(args.sequential)
         ]
 
         # One Create first: its repository holds the files the floor commits.
-        _run_once(service, "template:default/bench-service", "warm-up")
+        _run_once(runtime, "template:default/bench-service", "warm-up")
         published = root / "clone"
         subprocess.run(
             ["git", "clone", "-q", str(settings.git_root / "bench" / "warm-up.git"), published],
@@ -195,10 +194,16 @@ def main() -> None:
         sequential: list[float] = []
         floor: list[float] = []
         for index in range(args.sequential):
-            sequential.append(_run_once(service, "template:default/bench-service", f"seq-{index}"))
+            sequential.append(_run_once(runtime, "template:default/bench-service", f"seq-{index}"))
             floor.append(_floor_once(published, root))
 
-        workers = TaskWorkers(service, count=args.workers)
+        workers = TaskWorkers(
+            executor=runtime.task_executor,
+            recovery=runtime.task_recovery,
+            settings=settings,
+            broker=runtime.broker,
+            count=args.workers,
+        )
         workers.start()
         barrier = threading.Barrier(args.concurrent)
         ids: list[str] = []
@@ -206,7 +211,7 @@ def main() -> None:
 
         def create(index: int) -> None:
             barrier.wait()
-            task_id = service.create_task(
+            task_id = runtime.task_creator.create(
                 "template:default/bench-service", {"name": f"par-{index}"}
             )
             with lock:
@@ -219,13 +224,13 @@ def main() -> None:
         for thread in threads:
             thread.join()
         deadline = time.monotonic() + 600  # a bound on waiting, not a figure
-        while any(service.get_task(i).status not in FINISHED for i in ids):
+        while any(runtime.task_store.get(i).status not in FINISHED for i in ids):
             if time.monotonic() > deadline:
                 raise SystemExit("the concurrent tasks did not finish within 10 minutes")
             time.sleep(0.01)
         wall = time.perf_counter() - wall
         workers.stop()
-        concurrent = [_task_seconds(service, i) for i in ids]
+        concurrent = [_task_seconds(runtime, i) for i in ids]
 
         runtime.stop()
 

@@ -1,12 +1,20 @@
-"""Runtime: the services built once from Settings, shared by the web app and the CLI.
+"""The composition root: every service built once from Settings and handed its dependencies.
 
-Each package contributes its service as a cached property here, so there is exactly
-one place that decides how the parts are wired together.
+This is the one place that knows how the parts fit together. It builds the database,
+the git hosts, the AWS clients and the catalog, makes the scaffolder's actions from
+them (each action factory is handed what it uses), and wires the scaffolder's parts
+(templates, task creation, execution, recovery, workers) from those. The web app and
+the CLI take the parts they need from here and pass them on; nothing else looks a
+dependency up on this object (``tests/test_architecture.py`` holds every module to that).
+
+Each part is built on first use (a cached property), so a CLI command that only reads
+the catalog never imports the scaffolder, and portal start-up stays fast.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
@@ -17,8 +25,22 @@ if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
     from goldpath.live import LiveService
     from goldpath.permissions import PermissionService
+    from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
-    from goldpath.scaffolder import ScaffolderService
+    from goldpath.scaffolder import (
+        ActionProvider,
+        ActionRegistry,
+        DryRunner,
+        PostgresTaskRelay,
+        TaskBroker,
+        TaskCreator,
+        TaskExecutor,
+        TaskFeed,
+        TaskRecovery,
+        TaskStore,
+        TaskWorkers,
+        Templates,
+    )
     from goldpath.techdocs import TechDocsService
 
 __all__ = ["BackgroundService", "Runtime"]
@@ -37,18 +59,48 @@ class BackgroundService(Protocol):
 
 
 class Runtime:
-    """Owns the database and every service; ``start()`` migrates and starts loops."""
+    """Owns the database and every service; ``start()`` migrates and starts loops.
 
-    def __init__(self, settings: Settings) -> None:
+    ``action_providers`` replaces the action providers the registry is built from (the
+    built-ins and installed plugins by default); a test adds its own actions this way,
+    and a second process given the same providers can run the first one's persisted undo.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        action_providers: Iterable[str | ActionProvider] | None = None,
+    ) -> None:
         self.settings = settings
+        self._action_providers = tuple(action_providers) if action_providers is not None else None
         self._background: list[BackgroundService] = []
         self._started = False
+
+    # -- external systems -------------------------------------------------------------------
 
     @cached_property
     def database(self) -> Database:
         """The one database of this process."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
         return Database(self.settings.resolved_database_url)
+
+    @cached_property
+    def git_hosts(self) -> GitHosts:
+        """Git hosts: GitLab/GitHub integrations, and the local host (bare repos)."""
+        from goldpath.providers.git import GitHosts
+
+        return GitHosts(self.settings)
+
+    @cached_property
+    def aws(self) -> AwsClients:
+        """AWS clients for the platform's region (made on first use; moto in tests)."""
+        from goldpath.providers import AwsClients
+
+        platform = self.settings.platform
+        return AwsClients(region=platform.aws_region, endpoint_url=platform.aws_endpoint_url)
+
+    # -- catalog ----------------------------------------------------------------------------
 
     @cached_property
     def catalog(self) -> CatalogService:
@@ -73,21 +125,111 @@ class Runtime:
         )
         return catalog
 
-    @cached_property
-    def git_hosts(self) -> GitHosts:
-        """Git hosts: GitLab/GitHub integrations, and the local host (bare repos)."""
-        from goldpath.providers.git import GitHosts
-
-        return GitHosts(self.settings)
+    # -- scaffolder -------------------------------------------------------------------------
 
     @cached_property
-    def scaffolder(self) -> ScaffolderService:
-        """The scaffolder; its task workers run as a background service."""
-        from goldpath.scaffolder import ScaffolderService, TaskWorkers
+    def actions(self) -> ActionRegistry:
+        """Every action, each made by its factory from the dependencies it names."""
+        from goldpath.scaffolder import ACTION_PROVIDERS, ActionDeps, ActionRegistry
 
-        scaffolder = ScaffolderService(database=self.database, settings=self.settings, runtime=self)
-        self.add_background(TaskWorkers(scaffolder))
-        return scaffolder
+        deps = ActionDeps(
+            settings=self.settings, git_hosts=self.git_hosts, catalog=self.catalog, aws=self.aws
+        )
+        providers = (
+            self._action_providers if self._action_providers is not None else ACTION_PROVIDERS
+        )
+        return ActionRegistry.from_providers(deps, providers)
+
+    @cached_property
+    def templates(self) -> Templates:
+        """Template entities of the catalog, parsed and checked against the actions."""
+        from goldpath.scaffolder import Templates
+
+        return Templates(self.catalog, self.actions)
+
+    @cached_property
+    def broker(self) -> TaskBroker:
+        """Pushes committed task events to subscribers; wakes idle workers.
+
+        On PostgreSQL ``task_relay`` carries other replicas' events and queued tasks into
+        it through ``LISTEN``/``NOTIFY``.
+        """
+        from goldpath.scaffolder import TaskBroker
+
+        return TaskBroker()
+
+    @cached_property
+    def task_relay(self) -> PostgresTaskRelay:
+        """``LISTEN``s for other replicas' task events (on PostgreSQL ``start`` runs it)."""
+        from goldpath.scaffolder import PostgresTaskRelay
+
+        return PostgresTaskRelay(database=self.database, store=self.task_store, broker=self.broker)
+
+    @cached_property
+    def task_store(self) -> TaskStore:
+        """Tasks, their steps, undo records and events; publishes events to the broker."""
+        from goldpath.scaffolder import TaskStore
+
+        return TaskStore(self.database, broker=self.broker)
+
+    @cached_property
+    def task_feed(self) -> TaskFeed:
+        """A task's events so far, then each new one as it is pushed (SSE, the CLI)."""
+        from goldpath.scaffolder import TaskFeed
+
+        return TaskFeed(self.task_store, self.broker)
+
+    @cached_property
+    def task_creator(self) -> TaskCreator:
+        """Validates values, checks and reserves names, and queues tasks."""
+        from goldpath.scaffolder import NameOwners, TaskCreator
+
+        names = NameOwners(
+            catalog=self.catalog,
+            hosts=self.git_hosts,
+            registry=self.actions,
+            settings=self.settings,
+        )
+        return TaskCreator(
+            templates=self.templates, store=self.task_store, names=names, catalog=self.catalog
+        )
+
+    @cached_property
+    def task_executor(self) -> TaskExecutor:
+        """Runs claimed tasks with the registry's actions."""
+        from goldpath.scaffolder import TaskExecutor
+
+        return TaskExecutor(store=self.task_store, registry=self.actions, settings=self.settings)
+
+    @cached_property
+    def task_recovery(self) -> TaskRecovery:
+        """Rolls back tasks whose worker died, from their persisted undo records."""
+        from goldpath.scaffolder import TaskRecovery
+
+        return TaskRecovery(store=self.task_store, registry=self.actions, settings=self.settings)
+
+    @cached_property
+    def task_workers(self) -> TaskWorkers:
+        """The in-process worker threads; they run as a background service."""
+        from goldpath.scaffolder import TaskWorkers
+
+        workers = TaskWorkers(
+            executor=self.task_executor,
+            recovery=self.task_recovery,
+            settings=self.settings,
+            broker=self.broker,
+        )
+        self.add_background(workers)
+        return workers
+
+    @cached_property
+    def dry_runner(self) -> DryRunner:
+        """Dry runs (``POST /dry-run``) and the Create form's Preview."""
+        from goldpath.scaffolder import DryRunner
+
+        return DryRunner(registry=self.actions, settings=self.settings, templates=self.templates)
+
+    # -- techdocs ---------------------------------------------------------------------------
 
     @cached_property
     def permissions(self) -> PermissionService:
@@ -162,6 +304,8 @@ class Runtime:
         self.add_background(td.TechDocsWorkers(service, count=config.workers, pool=pool))
         return service
 
+    # -- lifecycle --------------------------------------------------------------------------
+
     def prepare(self) -> None:
         """Create the home folder, apply migrations and remove temporary folders that dead
         processes left; safe to call more than once."""
@@ -191,7 +335,10 @@ class Runtime:
         self.prepare()
         _ = self.catalog  # registers the catalog's refresh loop before loops start
         _ = self.techdocs  # listens to catalog refreshes before the first one runs
-        self.scaffolder.register_builtin_templates()  # also registers the task workers
+        self.templates.register_builtin()
+        if self.database.is_postgresql:
+            self.add_background(self.task_relay)
+        _ = self.task_workers  # registers the task workers
         _ = self.permissions  # loads the policy (refusing a bad one) and registers pruning
         _ = self.live  # registers the local runner: reaps orphans now, stops its runs at exit
         self._started = True

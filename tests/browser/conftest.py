@@ -27,6 +27,7 @@ import uvicorn
 from goldpath.config import Settings, load_settings
 from goldpath.demo import seed_demo
 from goldpath.runtime import Runtime
+from goldpath.scaffolder import ActionProvider
 from goldpath.web import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -56,8 +57,15 @@ class LiveServer:
 
 
 @contextmanager
-def run_live_server(home: Path, *, seed: bool = True, **overrides: Any) -> Iterator[LiveServer]:
-    """Serve goldpath on 127.0.0.1 (a free port) from ``home`` until the block ends."""
+def run_live_server(
+    home: Path,
+    *,
+    seed: bool = True,
+    action_providers: tuple[str | ActionProvider, ...] | None = None,
+    **overrides: Any,
+) -> Iterator[LiveServer]:
+    """Serve goldpath on 127.0.0.1 (a free port) from ``home`` until the block ends
+    (``action_providers`` replaces the scaffolder's action providers)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -71,7 +79,7 @@ def run_live_server(home: Path, *, seed: bool = True, **overrides: Any) -> Itera
     }
     options.update(overrides)
     settings = load_settings(**options)
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, action_providers=action_providers)
     app = create_app(settings, runtime=runtime)
     server = uvicorn.Server(
         uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
@@ -85,7 +93,7 @@ def run_live_server(home: Path, *, seed: bool = True, **overrides: Any) -> Itera
         if not server.started:
             raise RuntimeError("the goldpath test server did not start")
         if seed:
-            seed_demo(runtime)
+            seed_demo(runtime.catalog)
         yield LiveServer(base_url=f"http://127.0.0.1:{port}", settings=settings, runtime=runtime)
     finally:
         server.should_exit = True

@@ -132,9 +132,9 @@ def test_fill_preview_create_and_follow_the_link_to_the_new_entity(
     page.get_by_role("link", name="Open in catalog").click()
     page.wait_for_url(create_server.url("/catalog/default/component/hello-browser"))
     assert "hello-browser" in page.locator("h1").inner_text()
-    task = create_server.runtime.scaffolder.list_tasks(status="completed")[0][0]
-    assert task.spec["parameters"]["labels"] == ["first", "second"]
-    assert task.spec["parameters"]["public"] is True
+    task = create_server.runtime.task_store.list_tasks(status="completed")[0][0]
+    assert task.spec.parameters["labels"] == ["first", "second"]
+    assert task.spec.parameters["public"] is True
     assert create_server.runtime.git_hosts.local.repo_exists("acme", "hello-browser")
 
 
@@ -218,15 +218,15 @@ def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 def _queue(server: LiveServer, name: str) -> str:
-    service = server.runtime.scaffolder
-    template = service.get_template("template:default/hello-service")
+    runtime = server.runtime
+    template = runtime.templates.get("template:default/hello-service")
     values = {
         "name": name,
         "owner": "group:default/payments-team",  # a demo team: owners must be in the catalog
         "language": "python",
         "repoUrl": f"github.com?owner=acme&repo={name}",
     }
-    return service.create_task(template, values, identity=TaskIdentity(user_ref=GUEST_REF))
+    return runtime.task_creator.create(template, values, identity=TaskIdentity(user_ref=GUEST_REF))
 
 
 def test_the_task_page_follows_a_task_live(page: Any, idle_server: LiveServer) -> None:
@@ -236,7 +236,7 @@ def test_the_task_page_follows_a_task_live(page: Any, idle_server: LiveServer) -
     assert page.locator("[data-gp-live]").is_visible()
     page.evaluate("window.__notReloaded = true")
 
-    idle_server.runtime.scaffolder.run_next("browser-test-worker")
+    idle_server.runtime.task_executor.run_next("browser-test-worker")
 
     _wait_for_status(page, "completed")
     assert page.evaluate("window.__notReloaded") is True  # updated in place, over SSE
@@ -253,7 +253,7 @@ def test_cancelling_a_waiting_task(page: Any, idle_server: LiveServer) -> None:
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel").click()
     _wait_for_status(page, "cancelled")
-    assert idle_server.runtime.scaffolder.get_task(task_id).status == "cancelled"
+    assert idle_server.runtime.task_store.get(task_id).status == "cancelled"
     assert page.get_by_test_id("task-failure").is_visible()
 
 

@@ -20,17 +20,17 @@ NAME = "ledger"
 def server_with_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     home = tmp_path_factory.mktemp("gitops-report-home")
     with run_live_server(home) as server:
-        scaffolder = server.runtime.scaffolder
         register_owners(server.runtime.catalog, home / "owners", BASE_PARAMETERS["owner"])
-        task_id = scaffolder.create_task(
+        task_id = server.runtime.task_creator.create(
             "template:default/nodejs-service", {**BASE_PARAMETERS, "name": NAME}
         )
+        store = server.runtime.task_store
         deadline = time.monotonic() + 120  # a bound on waiting, not an assertion on speed
-        while scaffolder.get_task(task_id).status in ("open", "processing"):
+        while store.get(task_id).status in ("open", "processing"):
             if time.monotonic() > deadline:
                 pytest.fail("the Create did not finish")
             time.sleep(0.2)
-        assert scaffolder.get_task(task_id).status == "completed"
+        assert store.get(task_id).status == "completed"
         yield server
 
 

@@ -9,7 +9,8 @@ from goldpath.runtime import Runtime
 
 def test_the_demo_organisation_loads_without_problems(settings: Settings) -> None:
     runtime = Runtime(settings)
-    record = seed_demo(runtime)
+    runtime.prepare()
+    record = seed_demo(runtime.catalog)
     assert record.errors == ()
     catalog = runtime.catalog
     kinds = {f["value"] for f in catalog.facets(["kind"])["kind"]}
@@ -21,9 +22,10 @@ def test_the_demo_organisation_loads_without_problems(settings: Settings) -> Non
 
 def test_seeding_twice_changes_nothing(settings: Settings) -> None:
     runtime = Runtime(settings)
-    first = seed_demo(runtime)
+    runtime.prepare()
+    first = seed_demo(runtime.catalog)
     uids = {e["metadata"]["uid"] for e in runtime.catalog.query(limit=1000).items}
-    second = seed_demo(runtime)
+    second = seed_demo(runtime.catalog)
     assert first.id == second.id
     assert {e["metadata"]["uid"] for e in runtime.catalog.query(limit=1000).items} == uids
     assert [loc.target for loc in runtime.catalog.list_locations()].count(str(DEMO_LOCATION)) == 1
@@ -32,7 +34,8 @@ def test_seeding_twice_changes_nothing(settings: Settings) -> None:
 
 def test_the_guest_user_belongs_to_a_team_that_owns_things(settings: Settings) -> None:
     runtime = Runtime(settings)
-    seed_demo(runtime)
+    runtime.prepare()
+    seed_demo(runtime.catalog)
     guest = runtime.catalog.get_entity("user:default/guest")
     teams = [r["targetRef"] for r in guest["relations"] if r["type"] == "memberOf"]
     assert teams

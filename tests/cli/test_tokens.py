@@ -35,7 +35,8 @@ def production(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Runtime:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     runtime = Runtime(load_settings())
-    seed_demo(runtime)
+    runtime.prepare()
+    seed_demo(runtime.catalog)
     return runtime
 
 

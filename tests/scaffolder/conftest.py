@@ -1,8 +1,13 @@
-"""Scaffolder test helpers: a runtime with a real catalog, template folders, test actions."""
+"""Scaffolder test helpers: a runtime with a real catalog, template folders, test actions.
+
+The test actions are added the way a plugin adds actions: a provider function beside the
+built-in ones (``TEST_PROVIDERS``), so the composition root builds one registry with all.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,16 +15,36 @@ from typing import Any
 import pytest
 import yaml
 from pydantic import Field
+from tests.support.waiting import wait_until
 
 from goldpath.config import Settings
+from goldpath.providers.git import GitHosts
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
+    ACTION_PROVIDERS,
     Action,
     ActionContext,
+    ActionDeps,
     ActionInput,
+    ActionProvider,
     ActionRegistry,
-    ScaffolderService,
+    StepSpec,
+    StepState,
+    TaskBroker,
+    TaskExecutor,
+    TaskSpec,
+    TaskUser,
+    TaskWorkers,
+    TemplateInfo,
     UndoEnv,
+)
+from goldpath.scaffolder.actions import (
+    catalog_write,
+    debug_log,
+    fetch_plain,
+    fetch_template,
+    fs_delete,
+    fs_rename,
 )
 from goldpath.scaffolder.errors import ScaffolderError
 
@@ -96,15 +121,56 @@ wait = Action(id="test:wait", description="Waits for a flag file.", input=WaitIn
 TEST_ACTIONS: tuple[Action, ...] = (world_write, fail, wait)
 
 
-def test_registry() -> ActionRegistry:
-    """The default registry plus the test actions."""
-    registry = ActionRegistry.default()
-    for action in TEST_ACTIONS:
-        registry.register(action)
-    return registry
+def provide_test_actions(deps: ActionDeps) -> tuple[Action, ...]:
+    """The test actions (they need none of the dependencies)."""
+    del deps
+    return TEST_ACTIONS
 
 
-test_registry.__test__ = False  # type: ignore[attr-defined]
+TEST_PROVIDERS: tuple[str | ActionProvider, ...] = (*ACTION_PROVIDERS, provide_test_actions)
+"""The built-in actions plus the test actions."""
+
+
+def task_spec(*step_ids: str) -> TaskSpec:
+    """A task spec for store-level tests: steps (named after their ids) that only log."""
+    return TaskSpec(
+        steps=tuple(StepSpec(id=s, name=s.upper(), action="debug:log") for s in step_ids),
+        parameters={},
+        user=TaskUser(ref="user:default/ada"),
+        template_info=TemplateInfo(entity_ref="template:default/t", metadata={"name": "t"}),
+    )
+
+
+def open_steps(spec: TaskSpec) -> list[StepState]:
+    """The step states of a task that has not run yet."""
+    return [StepState.open(step) for step in spec.steps]
+
+
+def workspace_registry(home: Path) -> ActionRegistry:
+    """The built-ins that work on the workspace alone, plus the test actions: what a runner
+    test needs, made from their factories without a catalog or a database."""
+    hosts = GitHosts(Settings(home=home))
+    return ActionRegistry(
+        [
+            fetch_template(hosts),
+            fetch_plain(hosts),
+            fs_rename(),
+            fs_delete(),
+            debug_log(),
+            catalog_write(),
+            *TEST_ACTIONS,
+        ]
+    )
+
+
+def test_runtime(settings: Settings) -> Runtime:
+    """A prepared runtime whose registry holds the built-ins and the test actions."""
+    runtime = Runtime(settings, action_providers=TEST_PROVIDERS)
+    runtime.prepare()
+    return runtime
+
+
+test_runtime.__test__ = False  # type: ignore[attr-defined]
 
 
 def write_template(
@@ -155,32 +221,65 @@ def template_entity(path: Path) -> dict[str, Any]:
     return entity
 
 
-def drain(service: ScaffolderService, worker_id: str = "test-worker") -> int:
+def drain(executor: TaskExecutor, worker_id: str = "test-worker") -> int:
     """Run every open task in this thread; returns how many ran."""
     count = 0
-    while service.run_next(worker_id) is not None:
+    while executor.run_next(worker_id) is not None:
         count += 1
     return count
 
 
+class Releaser:
+    """Lets a ``test:wait`` step past its wait once someone follows its task.
+
+    The flag is written in any case once ``timeout`` has passed, so a test whose follower
+    never shows up still ends (and ``join`` then fails it, naming what never happened).
+    """
+
+    def __init__(
+        self, broker: TaskBroker, task_id: str, flag: Path, *, timeout: float = 60.0
+    ) -> None:
+        self._error: AssertionError | None = None
+
+        def followed() -> bool:
+            return broker.newest_seen(task_id) is not None and Path(f"{flag}.started").exists()
+
+        def release() -> None:
+            try:
+                wait_until(followed, timeout=timeout, what="a follower of the waiting task")
+            except AssertionError as exc:
+                self._error = exc
+            finally:
+                flag.write_text("go")
+
+        self._thread = threading.Thread(target=release, daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        """Wait for the release; fail when nobody followed the task in time."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def task_workers(runtime: Runtime, count: int) -> TaskWorkers:
+    """``count`` worker threads on the runtime's executor and recovery (not started)."""
+    return TaskWorkers(
+        executor=runtime.task_executor,
+        recovery=runtime.task_recovery,
+        settings=runtime.settings,
+        broker=runtime.broker,
+        count=count,
+    )
+
+
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
-    """A prepared runtime (SQLite, catalog, local git host) with no background loops."""
-    rt = Runtime(settings)
-    rt.prepare()
+    """A prepared runtime (SQLite, catalog, local git host, the built-in and test actions)
+    with no background loops."""
+    rt = test_runtime(settings)
     yield rt
     rt.stop()
-
-
-@pytest.fixture
-def service(runtime: Runtime) -> ScaffolderService:
-    """A scaffolder service with the test actions, sharing the runtime's catalog."""
-    return ScaffolderService(
-        database=runtime.database,
-        settings=runtime.settings,
-        registry=test_registry(),
-        runtime=runtime,
-    )
 
 
 @pytest.fixture

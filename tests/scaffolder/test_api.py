@@ -81,7 +81,7 @@ def test_create_task_runs_and_reports_backstage_shapes(
     )
     assert created.status_code == 201
     task_id = created.json()["id"]
-    drain(_runtime(client).scaffolder)
+    drain(_runtime(client).task_executor)
     task = client.get(f"/api/scaffolder/v2/tasks/{task_id}").json()
     assert task["status"] == "completed"
     assert task["spec"]["parameters"] == {"name": "world"}
@@ -102,7 +102,7 @@ def test_eventstream_sends_every_event_then_ends(client: TestClient, templates_d
         "/api/scaffolder/v2/tasks",
         json={"templateRef": "template:default/hello", "values": {"name": "sse"}},
     ).json()["id"]
-    drain(_runtime(client).scaffolder)
+    drain(_runtime(client).task_executor)
     with client.stream("GET", f"/api/scaffolder/v2/tasks/{task_id}/eventstream") as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         text = "".join(stream.iter_text())

@@ -13,7 +13,7 @@ from tests.scaffolder.conftest import drain
 from tests.support.catalog import register_owners
 
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import DryRunResult, ScaffolderService, decode_directory_contents
+from goldpath.scaffolder import DryRunResult, decode_directory_contents
 from goldpath.scaffolder.errors import TemplateInvalidError
 
 DATA = Path(__file__).parent / "data" / "backstage"
@@ -50,10 +50,10 @@ def _directory_contents(folder: Path) -> list[dict[str, Any]]:
     ]
 
 
-def _dry_run(service: ScaffolderService, name: str) -> DryRunResult:
+def _dry_run(runtime: Runtime, name: str) -> DryRunResult:
     """Backstage's dry-run body for one template of DATA: the entity, VALUES, its files."""
     folder = DATA / name
-    return service.dry_run(
+    return runtime.dry_runner.run(
         yaml.safe_load((folder / "template.yaml").read_text()),
         VALUES[name],
         directory_contents=decode_directory_contents(_directory_contents(folder)),
@@ -61,21 +61,19 @@ def _dry_run(service: ScaffolderService, name: str) -> DryRunResult:
 
 
 @pytest.mark.parametrize("name", sorted(VALUES))
-def test_backstage_shaped_template_dry_runs(
-    runtime: Runtime, service: ScaffolderService, name: str
-) -> None:
-    result = _dry_run(service, name)
+def test_backstage_shaped_template_dry_runs(runtime: Runtime, name: str) -> None:
+    result = _dry_run(runtime, name)
     assert result.status == "completed", (result.error, result.error_details)
     files = {f.path: f.content.decode() for f in result.files}
     assert "catalog-info.yaml" in files
     catalog_info = yaml.safe_load(files["catalog-info.yaml"])
     assert catalog_info["metadata"]["name"] == VALUES[name]["component_id"]
     assert catalog_info["spec"]["owner"] == VALUES[name]["owner"]
-    assert [s["status"] for s in result.steps][0] == "completed"
+    assert [s.status for s in result.steps][0] == "completed"
 
 
-def test_copy_without_render_keeps_github_expressions(service: ScaffolderService) -> None:
-    result = _dry_run(service, "website-ssr")
+def test_copy_without_render_keeps_github_expressions(runtime: Runtime) -> None:
+    result = _dry_run(runtime, "website-ssr")
     files = {f.path: f.content.decode() for f in result.files}
     assert '"${{ github.sha }}"' in files[".github/workflows/build.yml"]
     assert yaml.safe_load(files["catalog-info.yaml"])["metadata"]["annotations"] == {
@@ -83,16 +81,14 @@ def test_copy_without_render_keeps_github_expressions(service: ScaffolderService
     }
 
 
-def test_templated_file_names_and_literal_values(service: ScaffolderService) -> None:
-    result = _dry_run(service, "grpc-service")
+def test_templated_file_names_and_literal_values(runtime: Runtime) -> None:
+    result = _dry_run(runtime, "grpc-service")
     files = {f.path: f.content.decode() for f in result.files}
     assert "service orders {}" in files["src/main/proto/orders.proto"]
     assert yaml.safe_load(files["application.yaml"]) == {"server": {"port": 8080}}
 
 
-def test_backstage_shaped_template_runs_end_to_end(
-    runtime: Runtime, service: ScaffolderService, tmp_path: Path
-) -> None:
+def test_backstage_shaped_template_runs_end_to_end(runtime: Runtime, tmp_path: Path) -> None:
     # goldpath's catalog refuses the e-mail style owner (web@example.com) public templates
     # carry, so the catalog copy names a group; the steps are unchanged
     copy = tmp_path / "website-ssr"
@@ -105,26 +101,24 @@ def test_backstage_shaped_template_runs_end_to_end(
     (copy / "template.yaml").write_text(text)
     runtime.catalog.add_location("file", str(copy / "template.yaml"))
     register_owners(runtime.catalog, tmp_path / "owners", VALUES["website-ssr"]["owner"])
-    task_id = service.create_task("template:default/website-ssr", VALUES["website-ssr"])
-    drain(service)
-    task = service.get_task(task_id)
+    task_id = runtime.task_creator.create("template:default/website-ssr", VALUES["website-ssr"])
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "completed", task.error
     assert task.output is not None and task.output["entityRef"] == "component:default/shop-web"
     assert runtime.git_hosts.local.repo_exists("acme", "shop-web")
 
 
-def test_v1beta2_templates_are_refused_clearly(service: ScaffolderService) -> None:
+def test_v1beta2_templates_are_refused_clearly(runtime: Runtime) -> None:
     entity = yaml.safe_load((DATA / "legacy-v1beta2" / "template.yaml").read_text())
     with pytest.raises(TemplateInvalidError) as info:
-        service.dry_run(entity, {"name": "x"})
+        runtime.dry_runner.run(entity, {"name": "x"})
     assert info.value.errors[0].field == "apiVersion"
     assert "scaffolder.backstage.io/v1beta3" in info.value.errors[0].message
 
 
-def test_undefined_names_in_skeletons_render_empty_with_a_warning(
-    service: ScaffolderService,
-) -> None:
-    result = _dry_run(service, "layered-app")
+def test_undefined_names_in_skeletons_render_empty_with_a_warning(runtime: Runtime) -> None:
+    result = _dry_run(runtime, "layered-app")
     assert result.status == "completed", (result.error, result.error_details)
     files = {f.path: f.content.decode() for f in result.files}
     workflow = yaml.safe_load(files[".github/workflows/gradle.yml"])

@@ -10,11 +10,14 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.scaffolder.conftest import workspace_registry
 
-from goldpath.scaffolder import ActionContext, ActionRegistry
+from goldpath.runtime import Runtime
+from goldpath.scaffolder import ActionContext, TemplateInfo
 from goldpath.scaffolder.errors import ActionInputError, PathEscapeError
 
-REGISTRY = ActionRegistry.default()
+# The workspace actions need no catalog or database: their factories are called directly.
+REGISTRY = workspace_registry(Path("/nonexistent/goldpath-home"))
 
 
 def _run(action_id: str, workspace: Path, raw: dict[str, Any], **extra: Any) -> ActionContext:
@@ -82,7 +85,8 @@ def test_any_path_input_that_escapes_is_refused(
         ("fetch:template", {"url": "./s", "targetPath": path}),
     ):
         with pytest.raises(PathEscapeError):
-            _run(action_id, workspace, raw, template_info={"baseUrl": workspace.as_uri() + "/"})
+            info = TemplateInfo("template:default/t", workspace.as_uri() + "/")
+            _run(action_id, workspace, raw, template_info=info)
     assert (workspace / "f").read_text() == "x"
 
 
@@ -96,7 +100,7 @@ def test_fetch_url_outside_the_template_folder_is_refused(tmp_path: Path) -> Non
                 "fetch:plain",
                 tmp_path / "ws",
                 {"url": url},
-                template_info={"baseUrl": base.as_uri() + "/"},
+                template_info=TemplateInfo("template:default/t", base.as_uri() + "/"),
             )
 
 
@@ -113,7 +117,7 @@ def test_fetch_template_treats_unanswered_values_as_absent(tmp_path: Path) -> No
         "fetch:template",
         tmp_path / "ws",
         {"url": "./skeleton", "values": {"name": "svc", "system": None, "lifecycle": None}},
-        template_info={"baseUrl": base.as_uri() + "/"},
+        template_info=TemplateInfo("template:default/t", base.as_uri() + "/"),
     )
     assert (tmp_path / "ws" / "catalog-info.yaml").read_text() == "name: svc\nowner: \n"
     warnings = [line for line in ctx.lines if line.startswith("Warning")]  # type: ignore[attr-defined]
@@ -130,7 +134,7 @@ def test_fetch_from_a_url_no_git_host_reads_says_so(tmp_path: Path) -> None:
             "fetch:plain",
             tmp_path,
             {"url": "https://github.com/x/y"},
-            template_info={"baseUrl": tmp_path.as_uri() + "/"},
+            template_info=TemplateInfo("template:default/t", tmp_path.as_uri() + "/"),
         )
 
 
@@ -150,6 +154,6 @@ def test_debug_log_lists_the_workspace(tmp_path: Path) -> None:
     assert lines[2] == "d/f.txt:\nhello"
 
 
-def test_catalog_register_needs_one_of_its_two_forms() -> None:
+def test_catalog_register_needs_one_of_its_two_forms(runtime: Runtime) -> None:
     with pytest.raises(ActionInputError, match="catalogInfoUrl"):
-        REGISTRY.get("catalog:register").parse_input({"catalogInfoPath": "/x.yaml"})
+        runtime.actions.get("catalog:register").parse_input({"catalogInfoPath": "/x.yaml"})

@@ -8,12 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from tests.scaffolder.conftest import write_template
+from tests.scaffolder.conftest import TEST_PROVIDERS, task_workers, write_template
 from tests.support.waiting import wait_until
 
 from goldpath.config import Settings
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import FINISHED, RESERVED_NAME_ANNOTATION, ScaffolderService, TaskWorkers
+from goldpath.scaffolder import FINISHED, RESERVED_NAME_ANNOTATION
 from goldpath.scaffolder.errors import NameReservedError
 
 CATALOG_INFO = """apiVersion: backstage.io/v1alpha1
@@ -34,7 +34,7 @@ def runtime(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Runt
         settings = settings.model_copy(
             update={"database_url": request.getfixturevalue("postgres_url")}
         )
-    prepared = Runtime(settings)
+    prepared = Runtime(settings, action_providers=TEST_PROVIDERS)
     prepared.prepare()
     yield prepared
     prepared.stop()
@@ -66,21 +66,21 @@ def _template(templates_dir: Path, world: Path, *, reserved: bool) -> Path:
     )
 
 
-def _wait_all(service: ScaffolderService, ids: list[str]) -> None:
+def _wait_all(runtime: Runtime, ids: list[str]) -> None:
     wait_until(
-        lambda: all(service.get_task(i).status in FINISHED for i in ids),
+        lambda: all(runtime.task_store.get(i).status in FINISHED for i in ids),
         timeout=300,
         what="every task to end",
     )
 
 
-def _create_in_parallel(service: ScaffolderService, count: int) -> tuple[list[str], int]:
+def _create_in_parallel(runtime: Runtime, count: int) -> tuple[list[str], int]:
     barrier = threading.Barrier(count)
 
     def create(_: int) -> str | None:
         barrier.wait()
         try:
-            return service.create_task("template:default/parallel", {"name": "same-name"})
+            return runtime.task_creator.create("template:default/parallel", {"name": "same-name"})
         except NameReservedError:
             return None
 
@@ -90,24 +90,24 @@ def _create_in_parallel(service: ScaffolderService, count: int) -> tuple[list[st
     return ids, len(results) - len(ids)
 
 
-def _run(runtime: Runtime, service: ScaffolderService, count: int) -> tuple[list[str], int]:
-    workers = TaskWorkers(service, count=4)
-    workers.start()
+def _run(runtime: Runtime, count: int) -> tuple[list[str], int]:
+    threads = task_workers(runtime, 4)
+    threads.start()
     try:
-        ids, refused = _create_in_parallel(service, count)
-        _wait_all(service, ids)
+        ids, refused = _create_in_parallel(runtime, count)
+        _wait_all(runtime, ids)
     finally:
-        workers.stop()
+        threads.stop()
     return ids, refused
 
 
 def test_twenty_parallel_creates_with_a_reserved_name(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+    runtime: Runtime, templates_dir: Path, tmp_path: Path
 ) -> None:
     world = tmp_path / "world"
     runtime.catalog.add_location("file", str(_template(templates_dir, world, reserved=True)))
-    ids, refused = _run(runtime, service, 20)
-    statuses = [service.get_task(i).status for i in ids]
+    ids, refused = _run(runtime, 20)
+    statuses = [runtime.task_store.get(i).status for i in ids]
     assert statuses.count("completed") == 1
     assert (
         len(ids) + refused == 20
@@ -115,18 +115,18 @@ def test_twenty_parallel_creates_with_a_reserved_name(
     )
     assert runtime.catalog.get_entity("component:default/same-name")
     assert len([loc for loc in runtime.catalog.list_locations() if "same-name" in loc.target]) == 1
-    assert service.store.reservation_owner("same-name") is None
-    assert not any(service.settings.workspace_root.iterdir())
+    assert runtime.task_store.reservation_owner("same-name") is None
+    assert not any(runtime.settings.workspace_root.iterdir())
 
 
 def test_twenty_parallel_creates_without_a_declaration(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+    runtime: Runtime, templates_dir: Path, tmp_path: Path
 ) -> None:
     world = tmp_path / "world"
     runtime.catalog.add_location("file", str(_template(templates_dir, world, reserved=False)))
-    ids, refused = _run(runtime, service, 20)
+    ids, refused = _run(runtime, 20)
     assert refused == 0
-    statuses = [service.get_task(i).status for i in ids]
+    statuses = [runtime.task_store.get(i).status for i in ids]
     assert statuses.count("completed") == 1
     assert statuses.count("failed") == 19
     winner = ids[statuses.index("completed")]
@@ -135,6 +135,6 @@ def test_twenty_parallel_creates_without_a_declaration(
     assert len([loc for loc in runtime.catalog.list_locations() if "same-name" in loc.target]) == 1
     for task_id in ids:
         if task_id != winner:
-            error = service.get_task(task_id).error
-            assert error is not None and error["rollback"]["undone"] == []
-    assert not any(service.settings.workspace_root.iterdir())
+            error = runtime.task_store.get(task_id).error
+            assert error is not None and error.rollback is not None and error.rollback.undone == []
+    assert not any(runtime.settings.workspace_root.iterdir())

@@ -1,4 +1,8 @@
-"""A worker process killed mid-task: the next start rolls the task back and fails it."""
+"""A worker process killed mid-task: the next start rolls the task back and fails it.
+
+The second process builds its registry from the same composition root, so the persisted
+undo records find handlers that close over that process's own git hosts.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tests.scaffolder.conftest import test_registry, write_template
+from tests.scaffolder.conftest import TEST_PROVIDERS, write_template
 from tests.support.waiting import wait_until
 
 from goldpath.config import load_settings
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import ScaffolderService, TaskWorkers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,20 +30,17 @@ CHILD = textwrap.dedent(
     sys.path.insert(0, {root!r})
     from goldpath.config import load_settings
     from goldpath.runtime import Runtime
-    from goldpath.scaffolder import ScaffolderService, TaskWorkers
-    from tests.scaffolder.conftest import test_registry
+    from tests.scaffolder.conftest import TEST_PROVIDERS
 
     settings = load_settings(home={home!r}, catalog={{"refresh_enabled": False}},
                              scaffolder={{"workers": 1, "heartbeat_seconds": 0.1,
                                           "poll_seconds": 0.05}})
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, action_providers=TEST_PROVIDERS)
     runtime.prepare()
-    service = ScaffolderService(database=runtime.database, settings=settings,
-                                registry=test_registry(), runtime=runtime)
     runtime.catalog.add_location("file", {template!r})
-    task_id = service.create_task("template:default/crashy", {{"name": "x"}})
+    task_id = runtime.task_creator.create("template:default/crashy", {{"name": "x"}})
     print(task_id, flush=True)
-    TaskWorkers(service, count=1).start()
+    runtime.task_workers.start()
     while True:
         time.sleep(1)
     """
@@ -55,7 +55,14 @@ def test_killed_worker_task_is_rolled_back_at_next_start(tmp_path: Path) -> None
     template = write_template(
         tmp_path / "templates",
         name="crashy",
+        files={"skeleton/README.md": "made by a task that dies\n"},
         steps=[
+            {"id": "fetch", "action": "fetch:template", "input": {"url": "./skeleton"}},
+            {
+                "id": "publish",
+                "action": "publish:gitlab",
+                "input": {"repoUrl": "gitlab.example.com?owner=crash&repo=crashy-app"},
+            },
             {
                 "id": "make",
                 "action": "test:world-write",
@@ -89,25 +96,27 @@ def test_killed_worker_task_is_rolled_back_at_next_start(tmp_path: Path) -> None
         catalog={"refresh_enabled": False},
         scaffolder={"workers": 1, "heartbeat_timeout_seconds": 0.5},
     )
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, action_providers=TEST_PROVIDERS)
     runtime.prepare()
-    service = ScaffolderService(
-        database=runtime.database, settings=settings, registry=test_registry(), runtime=runtime
-    )
-    assert service.get_task(task_id).status == "processing"
+    assert runtime.git_hosts.local.repo_exists("crash", "crashy-app")
+    assert runtime.task_store.get(task_id).status == "processing"
     wait_until(
-        lambda: service.store.stale(older_than=timedelta(seconds=0.5)),
+        lambda: runtime.task_store.stale(older_than=timedelta(seconds=0.5)),
         what="the killed worker's heartbeat to go stale",
     )
-    workers = TaskWorkers(service, count=1)
+    workers = runtime.task_workers
     workers.start()  # start-up recovery
     workers.stop()
-    task = service.get_task(task_id)
+    task = runtime.task_store.get(task_id)
     assert task.status == "failed"
-    assert task.error is not None and task.error["name"] == "WorkerLostError"
-    assert task.error["rollback"]["undone"] == [f"remove {world / 'made-by-task'}"]
+    assert task.error is not None and task.error.name == "WorkerLostError"
+    assert task.error.rollback is not None and task.error.rollback.undone == [
+        f"remove {world / 'made-by-task'}",
+        f"delete repository crash/crashy-app on {runtime.git_hosts.local.host}",
+    ]
     assert not (world / "made-by-task").exists()
-    assert [s["status"] for s in task.steps] == ["completed", "failed"]
-    assert service.store.events(task_id)[-1].type == "completion"
-    assert not service.workspace_of(task_id).exists()
+    assert not runtime.git_hosts.local.repo_exists("crash", "crashy-app")
+    assert [s.status for s in task.steps] == ["completed", "completed", "completed", "failed"]
+    assert runtime.task_store.events(task_id)[-1].type == "completion"
+    assert not runtime.task_executor.workspace_of(task_id).exists()
     runtime.stop()

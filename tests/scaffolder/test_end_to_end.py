@@ -7,11 +7,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from tests.scaffolder.conftest import drain, write_template
+from tests.scaffolder.conftest import drain, task_workers, write_template
 from tests.support.waiting import wait_until
 
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import FINISHED, ScaffolderService, TaskWorkers
+from goldpath.scaffolder import FINISHED
 
 pytestmark = pytest.mark.skipif(
     subprocess.run(["git", "--version"], capture_output=True).returncode != 0,
@@ -126,7 +126,7 @@ def _clone(runtime: Runtime, owner: str, repo: str, into: Path) -> Path:
 
 
 def test_template_with_if_each_rename_publish_and_register_runs_end_to_end(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+    runtime: Runtime, templates_dir: Path, tmp_path: Path
 ) -> None:
     _install(runtime, templates_dir)
     values = {
@@ -135,11 +135,11 @@ def test_template_with_if_each_rename_publish_and_register_runs_end_to_end(
         "withDocs": True,
         "extras": ["a", "b"],
     }
-    task_id = service.create_task("template:default/github-service", values)
-    drain(service)
-    task = service.get_task(task_id)
+    task_id = runtime.task_creator.create("template:default/github-service", values)
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "completed", task.error
-    assert [s["status"] for s in task.steps] == ["completed"] * 6
+    assert [s.status for s in task.steps] == ["completed"] * 6
     assert task.output is not None
     assert task.output["remoteUrl"].endswith("/acme/shop.git")
     assert task.output["links"][1]["entityRef"] == "component:default/shop"
@@ -163,55 +163,58 @@ def test_template_with_if_each_rename_publish_and_register_runs_end_to_end(
 
 
 def test_failure_after_publish_and_register_leaves_nothing_and_the_name_works_again(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+    runtime: Runtime, templates_dir: Path
 ) -> None:
     _install(runtime, templates_dir, fail_at_end=True)
     values = {"name": "cart", "repoUrl": "github.com?owner=acme&repo=cart", "fail": True}
-    failed = service.create_task("template:default/github-service", values)
-    drain(service)
-    task = service.get_task(failed)
+    failed = runtime.task_creator.create("template:default/github-service", values)
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(failed)
     assert task.status == "failed"
-    assert task.error is not None and task.error["rollback"]["notUndone"] == [], task.error
-    assert task.steps[-1]["status"] == "failed", task.error
-    assert len(task.error["rollback"]["undone"]) == 2
+    assert task.error is not None and task.error.rollback is not None, task.error
+    assert task.error.rollback.failed == [], task.error
+    assert task.steps[-1].status == "failed", task.error
+    assert len(task.error.rollback.undone) == 2
     assert not (runtime.settings.git_root / "acme" / "cart.git").exists()
     assert runtime.catalog.find_entity("component:default/cart") is None
     assert not [loc for loc in runtime.catalog.list_locations() if "cart" in loc.target]
-    again = service.create_task("template:default/github-service", {**values, "fail": False})
-    drain(service)
-    assert service.get_task(again).status == "completed"
+    again = runtime.task_creator.create(
+        "template:default/github-service", {**values, "fail": False}
+    )
+    drain(runtime.task_executor)
+    assert runtime.task_store.get(again).status == "completed"
     assert runtime.catalog.get_entity("component:default/cart")
 
 
 def test_publish_to_an_existing_repo_fails_without_deleting_it(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+    runtime: Runtime, templates_dir: Path
 ) -> None:
     _install(runtime, templates_dir)
     host = runtime.git_hosts.local
     existing = host.create_repo("acme", "theirs")
-    task_id = service.create_task(
+    task_id = runtime.task_creator.create(
         "template:default/github-service",
         {"name": "theirs", "repoUrl": "github.com?owner=acme&repo=theirs"},
     )
-    drain(service)
-    assert service.get_task(task_id).status == "failed"
+    drain(runtime.task_executor)
+    assert runtime.task_store.get(task_id).status == "failed"
     assert host.get_repo("acme", "theirs").id == existing.id
 
 
 @pytest.mark.slow
 def test_ten_parallel_runs_for_one_repo_exactly_one_completes(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+    runtime: Runtime, templates_dir: Path
 ) -> None:
     _install(runtime, templates_dir)
     values = {"name": "race", "repoUrl": "github.com?owner=acme&repo=race"}
-    workers = TaskWorkers(service, count=5)
+    workers = task_workers(runtime, 5)
     barrier = threading.Barrier(10)
     ids: list[str] = []
     lock = threading.Lock()
 
     def create() -> None:
         barrier.wait()
-        task_id = service.create_task("template:default/github-service", values)
+        task_id = runtime.task_creator.create("template:default/github-service", values)
         with lock:
             ids.append(task_id)
 
@@ -223,13 +226,13 @@ def test_ten_parallel_runs_for_one_repo_exactly_one_completes(
         for thread in threads:
             thread.join()
         wait_until(
-            lambda: all(service.get_task(i).status in FINISHED for i in ids),
+            lambda: all(runtime.task_store.get(i).status in FINISHED for i in ids),
             timeout=300,
             what="every task to end",
         )
     finally:
         workers.stop()
-    statuses = sorted(service.get_task(i).status for i in ids)
+    statuses = sorted(runtime.task_store.get(i).status for i in ids)
     assert statuses.count("completed") == 1, statuses
     assert statuses.count("failed") == 9
     assert runtime.git_hosts.local.repo_exists("acme", "race")

@@ -16,7 +16,7 @@ from tests.scaffolder.conftest import drain, write_template
 
 from goldpath.config import Settings
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import ExpressionLimits, ScaffolderService, expression_limits, render_value
+from goldpath.scaffolder import ExpressionLimits, expression_limits, render_value
 from goldpath.scaffolder._expressions import _measure
 from goldpath.scaffolder.errors import ExpressionError, ExpressionLimitError
 from goldpath.web import create_app
@@ -144,7 +144,7 @@ def test_a_dry_run_bomb_is_a_400_naming_the_expression(portal: TestClient) -> No
 
 
 def test_a_task_with_a_bomb_fails_naming_the_expression(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+    runtime: Runtime, templates_dir: Path
 ) -> None:
     path = write_template(
         templates_dir,
@@ -152,12 +152,12 @@ def test_a_task_with_a_bomb_fails_naming_the_expression(
         steps=[{"id": "log", "action": "debug:log", "input": {"message": BOMBS[0]}}],
     )
     runtime.catalog.add_location("file", str(path))
-    task_id = service.create_task("template:default/bomb", {"name": "x"})
-    drain(service)
-    task = service.get_task(task_id)
+    task_id = runtime.task_creator.create("template:default/bomb", {"name": "x"})
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "failed" and task.error is not None
-    assert task.error["name"] == "ExpressionLimitError"
-    assert "steps.log.input.message" in task.error["message"]
+    assert task.error.name == "ExpressionLimitError"
+    assert "steps.log.input.message" in task.error.message
 
 
 def test_the_server_answers_while_ten_bombs_are_refused(portal: TestClient) -> None:

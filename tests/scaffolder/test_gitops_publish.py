@@ -17,7 +17,6 @@ from goldpath.providers.git import RepoExistsError
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
     ActionContext,
-    ActionRegistry,
     UndoRecord,
     parse_template,
     run_template,
@@ -32,11 +31,10 @@ def _context(
     records: list[UndoRecord] = []
     lines: list[str] = []
     ctx = ActionContext(
-        action=gitops_publish,
+        action=gitops_publish(runtime.git_hosts, runtime.settings),
         step_id="gitops",
         workspace=tmp_path / "ws",
         task_id="t",
-        runtime=runtime,
         dry_run=dry_run,
         logger=lines.append,
         record_undo=lambda record, _undo: records.append(record),
@@ -48,7 +46,7 @@ def _publish(
     runtime: Runtime, tmp_path: Path, raw: dict[str, Any], *, dry_run: bool = False
 ) -> tuple[ActionContext, list[UndoRecord], list[str]]:
     ctx, records, lines = _context(runtime, tmp_path, dry_run=dry_run)
-    gitops_publish.handler(ctx, gitops_publish.parse_input(raw))
+    ctx.action.handler(ctx, ctx.action.parse_input(raw))
     return ctx, records, lines
 
 
@@ -111,7 +109,7 @@ def test_validation_failure_fails_before_anything_is_published(
     monkeypatch.setattr(gitops, "render_app", broken)
     ctx, records, lines = _context(runtime, tmp_path)
     with pytest.raises(gitops.GitopsValidationError) as caught:
-        gitops_publish.handler(ctx, gitops_publish.parse_input(APP))
+        ctx.action.handler(ctx, ctx.action.parse_input(APP))
     assert caught.value.report.failures
     assert "nothing was published" in caught.value.message
     assert records == []
@@ -125,7 +123,7 @@ def test_a_missing_validator_fails_the_step_loudly_and_publishes_nothing(
     monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
     ctx, records, lines = _context(runtime, tmp_path)
     with pytest.raises(gitops.GitopsValidationError) as caught:
-        gitops_publish.handler(ctx, gitops_publish.parse_input(APP))
+        ctx.action.handler(ctx, ctx.action.parse_input(APP))
     rules = {(f.check, f.rule) for f in caught.value.report.failures}
     assert rules == {("tools", "missing")}
     assert records == [] and runtime.git_hosts.local.list_repos() == []
@@ -137,11 +135,9 @@ def test_bad_app_input_names_the_fields_and_creates_nothing(
     runtime: Runtime, tmp_path: Path
 ) -> None:
     ctx, records, _ = _context(runtime, tmp_path)
-    params = gitops_publish.parse_input(
-        {"name": "Bad_Name", "owner": "user:default/ada", "port": 80}
-    )
+    params = ctx.action.parse_input({"name": "Bad_Name", "owner": "user:default/ada", "port": 80})
     with pytest.raises(ActionInputError) as caught:
-        gitops_publish.handler(ctx, params)
+        ctx.action.handler(ctx, params)
     fields = {e.field for e in caught.value.errors}
     assert {"input.name", "input.owner", "input.port"} <= fields
     assert runtime.git_hosts.local.list_repos() == []
@@ -150,7 +146,7 @@ def test_bad_app_input_names_the_fields_and_creates_nothing(
 def test_latest_tag_is_refused_by_policy(runtime: Runtime, tmp_path: Path) -> None:
     ctx, records, _ = _context(runtime, tmp_path)
     with pytest.raises(gitops.GitopsValidationError):
-        gitops_publish.handler(ctx, gitops_publish.parse_input({**APP, "imageTag": "latest"}))
+        ctx.action.handler(ctx, ctx.action.parse_input({**APP, "imageTag": "latest"}))
     assert records == [] and runtime.git_hosts.local.list_repos() == []
 
 
@@ -168,7 +164,7 @@ def test_existing_gitops_repo_is_a_conflict_and_kept(runtime: Runtime, tmp_path:
     theirs = runtime.git_hosts.local.create_repo(group, "payments")
     ctx, records, _ = _context(runtime, tmp_path)
     with pytest.raises(RepoExistsError):
-        gitops_publish.handler(ctx, gitops_publish.parse_input(APP))
+        ctx.action.handler(ctx, ctx.action.parse_input(APP))
     assert records == []
     assert runtime.git_hosts.local.get_repo(group, "payments").id == theirs.id
 
@@ -201,11 +197,11 @@ def test_template_output_carries_the_gitops_remote_url(runtime: Runtime, tmp_pat
     outcome = run_template(
         _template("orders", fail_after=False),
         {},
-        registry=ActionRegistry.default(),
+        registry=runtime.actions,
         workspace=tmp_path / "ws",
         task_id="t",
         sink=ListSink(),
-        runtime=runtime,
+        settings=runtime.settings,
     )
     assert outcome.status == "completed", outcome.error
     assert outcome.output["gitopsRemoteUrl"].endswith("/orders.git")
@@ -222,11 +218,11 @@ def test_a_failure_after_gitops_publish_leaves_no_repo(
     outcome = run_template(
         _template(name, fail_after=True),
         {},
-        registry=ActionRegistry.default(),
+        registry=runtime.actions,
         workspace=tmp_path_factory.mktemp("ws"),
         task_id="t",
         sink=ListSink(),
-        runtime=runtime,
+        settings=runtime.settings,
     )
     assert outcome.status == "failed"
     assert outcome.rollback is not None

@@ -10,7 +10,6 @@ from tests.scaffolder.conftest import drain, write_template
 from tests.support.catalog import register_owners
 
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import ScaffolderService
 from goldpath.scaffolder.errors import TemplateValuesError
 
 SECRET = "hunter2-very-secret"
@@ -56,31 +55,31 @@ def _echo_template(templates_dir: Path) -> Path:
 
 
 def test_a_secret_in_a_normal_parameter_stays_in_generated_files(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+    runtime: Runtime, templates_dir: Path
 ) -> None:
     runtime.catalog.add_location("file", str(_echo_template(templates_dir)))
-    task_id = service.create_task(
+    task_id = runtime.task_creator.create(
         "template:default/echo",
         {"name": "x", "note": SECRET},
         secrets={"token": SECRET},
     )
-    drain(service)
-    task = service.get_task(task_id)
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "completed", task.error
     # what the task made keeps the parameter as written
     written = (templates_dir.parent / "out" / "x.txt").read_text()
     assert written == SECRET
-    assert task.spec["parameters"]["note"] == SECRET
+    assert task.spec.parameters["note"] == SECRET
     # its output and its log do not show the secret in any common form
     assert SECRET not in repr(task.output)
-    events = repr([e.body for e in service.store.events(task_id)])
+    events = repr([e.body for e in runtime.task_store.events(task_id)])
     for shown in (SECRET, SECRET[::-1], SECRET.upper(), base64.b64encode(SECRET.encode()).decode()):
         assert shown not in events
     assert "reversed *** upper *** b64 ***" in events
 
 
 def test_catalog_register_of_a_file_url_outside_the_roots_fails_the_task(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+    runtime: Runtime, templates_dir: Path
 ) -> None:
     path = write_template(
         templates_dir,
@@ -94,11 +93,11 @@ def test_catalog_register_of_a_file_url_outside_the_roots_fails_the_task(
         ],
     )
     runtime.catalog.add_location("file", str(path))
-    task_id = service.create_task("template:default/leaky", {"name": "x"})
-    drain(service)
-    task = service.get_task(task_id)
+    task_id = runtime.task_creator.create("template:default/leaky", {"name": "x"})
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "failed" and task.error is not None
-    assert "catalog.file_roots" in task.error["message"]
+    assert "catalog.file_roots" in task.error.message
     assert runtime.catalog.find_location_by_target("file", "/proc/self/environ") is None
 
 
@@ -131,24 +130,24 @@ def _owned_template(templates_dir: Path) -> Path:
     ],
 )
 def test_create_refuses_an_owner_that_is_not_a_catalog_group_or_user(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path, owner: str, rule: str
+    runtime: Runtime, templates_dir: Path, owner: str, rule: str
 ) -> None:
     runtime.catalog.add_location("file", str(_owned_template(templates_dir)))
-    before = service.list_tasks()[1]
+    before = runtime.task_store.list_tasks()[1]
     with pytest.raises(TemplateValuesError) as caught:
-        service.create_task("template:default/owned", {"name": "x", "owner": owner})
+        runtime.task_creator.create("template:default/owned", {"name": "x", "owner": owner})
     assert all(e.field.startswith("owner") for e in caught.value.errors)
     assert any(rule in (e.rule, e.field) for e in caught.value.errors)
-    assert service.list_tasks()[1] == before
+    assert runtime.task_store.list_tasks()[1] == before
 
 
 def test_create_accepts_a_group_or_user_of_the_catalog(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+    runtime: Runtime, templates_dir: Path
 ) -> None:
     runtime.catalog.add_location("file", str(_owned_template(templates_dir)))
     register_owners(runtime.catalog, templates_dir / "owners", "team-a", "user:default/ada")
     for owner in ("team-a", "group:default/team-a", "user:default/ada"):
-        service.create_task("template:default/owned", {"name": "x", "owner": owner})
+        runtime.task_creator.create("template:default/owned", {"name": "x", "owner": owner})
 
 
 def test_the_api_answers_a_missing_owner_with_422_naming_it(

@@ -27,7 +27,6 @@ from goldpath.providers.git import (
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
     ActionContext,
-    ActionRegistry,
     RunOutcome,
     UndoEnv,
     UndoRecord,
@@ -131,11 +130,11 @@ def _run(
     outcome = run_template(
         template,
         {"name": name},
-        registry=ActionRegistry.default(),
+        registry=runtime.actions,
         workspace=workspace,
         task_id="task-" + workspace.name,
         sink=sink,
-        runtime=runtime,
+        settings=runtime.settings,
         secrets=secrets,
         dry_run=dry_run,
     )
@@ -331,10 +330,10 @@ def test_persisted_undo_deletes_the_repo_from_another_process(
     assert outcome.status == "completed"
     record = next(u for u in sink.undo if u.action_id == "publish:github")
     assert record.persistable
-    # A fresh runtime (another worker) runs the undo from the stored record alone.
+    # A fresh composition root (another worker) runs the undo from the stored record alone.
     other = Runtime(runtime.settings)
-    handler = ActionRegistry.default().get(record.action_id).undo[record.kind or ""]
-    handler(UndoEnv(other, "task", lambda _line: None), dict(record.params))
+    handler = other.actions.get(record.action_id).undo[record.kind or ""]
+    handler(UndoEnv("task", lambda _line: None), dict(record.params))
     assert not runtime.git_hosts.local.repo_exists("acme", "payments")
 
 
@@ -345,8 +344,8 @@ def test_undo_spares_a_namesake_created_after_ours(runtime: Runtime, tmp_path: P
     local.delete_repo("acme", "payments")
     namesake = local.create_repo("acme", "payments")
     lines: list[str] = []
-    handler = ActionRegistry.default().get(record.action_id).undo[record.kind or ""]
-    handler(UndoEnv(runtime, "task", lines.append), dict(record.params))
+    handler = runtime.actions.get(record.action_id).undo[record.kind or ""]
+    handler(UndoEnv("task", lines.append), dict(record.params))
     assert local.get_repo("acme", "payments").id == namesake.id
     assert any("needs no deleting" in line for line in lines)
 
@@ -529,8 +528,8 @@ def test_published_repo_clones_from_the_running_portal(goldpath_home: Path, tmp_
     assert "name: payments" in (tmp_path / "clone" / "catalog-info.yaml").read_text()
 
 
-def test_actions_are_registered_like_plugins() -> None:
-    registry = ActionRegistry.default()
+def test_actions_are_registered_like_plugins(runtime: Runtime) -> None:
+    registry = runtime.actions
     for action_id in ("publish:gitlab", "publish:github", "gitops:publish"):
         action = registry.get(action_id)
         assert action.supports_dry_run
@@ -546,16 +545,16 @@ def test_handler_records_undo_before_pushing(runtime: Runtime, tmp_path: Path) -
     """If the push fails, the created repo is already on the undo stack."""
     from goldpath.scaffolder.actions._publish import publish_github
 
+    action = publish_github(runtime.git_hosts)
     recorded: list[UndoRecord] = []
     ctx = ActionContext(
-        action=publish_github,
+        action=action,
         step_id="publish",
         workspace=tmp_path / "missing-workspace",
         task_id="t",
-        runtime=runtime,
         record_undo=lambda record, _undo: recorded.append(record),
     )
-    params = publish_github.parse_input({"repoUrl": "github.com?owner=acme&repo=svc"})
+    params = action.parse_input({"repoUrl": "github.com?owner=acme&repo=svc"})
     with pytest.raises(GitPathNotFoundError):
-        publish_github.handler(ctx, params)
+        action.handler(ctx, params)
     assert [r.params["repo"] for r in recorded] == ["svc"]

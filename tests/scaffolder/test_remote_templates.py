@@ -10,7 +10,6 @@ import pytest
 from tests.scaffolder.conftest import drain, write_template
 
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import ScaffolderService
 
 SKELETON = {
     "skeleton/catalog-info.yaml": (
@@ -66,7 +65,7 @@ PUBLISH = {
 
 
 def test_a_template_registered_by_url_fetches_its_skeleton_from_its_repository(
-    runtime: Runtime, service: ScaffolderService, tmp_path: Path
+    runtime: Runtime, tmp_path: Path
 ) -> None:
     steps: list[dict[str, object]] = [
         {
@@ -78,17 +77,17 @@ def test_a_template_registered_by_url_fetches_its_skeleton_from_its_repository(
     ]
     url = _publish_templates(runtime, tmp_path, steps)
     runtime.catalog.add_location("url", url)
-    template = service.get_template("template:default/remote-service")
-    assert template.info()["baseUrl"] == url.rsplit("/", 1)[0] + "/"
-    task_id = service.create_task("template:default/remote-service", {"name": "ledger"})
-    drain(service)
-    task = service.get_task(task_id)
+    template = runtime.templates.get("template:default/remote-service")
+    assert template.info().base_url == url.rsplit("/", 1)[0] + "/"
+    task_id = runtime.task_creator.create("template:default/remote-service", {"name": "ledger"})
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "completed", task.error
     files = _clone_files(runtime, "ledger", tmp_path / "clone")
     assert sorted(files) == ["catalog-info.yaml", "run.sh", "src/ledger.js"]
     assert files["src/ledger.js"] == "module.exports = 'ledger';\n"
     assert (tmp_path / "clone" / "run.sh").stat().st_mode & 0o111
-    messages = [e.body.get("message", "") for e in service.store.events(task_id)]
+    messages = [e.body.get("message", "") for e in runtime.task_store.events(task_id)]
     assert any(
         m.startswith("Reading ") and "/-/blob/main/node/remote-service/skeleton" in m
         for m in messages
@@ -96,7 +95,7 @@ def test_a_template_registered_by_url_fetches_its_skeleton_from_its_repository(
 
 
 def test_fetch_plain_reads_an_absolute_folder_url_of_the_local_host(
-    runtime: Runtime, service: ScaffolderService, tmp_path: Path
+    runtime: Runtime, tmp_path: Path
 ) -> None:
     host = runtime.git_hosts.local
     shared = host.web_url("platform", "templates") + "/-/tree/main/node/remote-service/shared"
@@ -112,9 +111,11 @@ def test_fetch_plain_reads_an_absolute_folder_url_of_the_local_host(
         parameters={"properties": {"name": {"type": "string"}}},
     )
     runtime.catalog.add_location("file", str(path))
-    task_id = service.create_task("template:default/uses-shared", {"name": "billing"})
-    drain(service)
-    assert service.get_task(task_id).status == "completed", service.get_task(task_id).error
+    task_id = runtime.task_creator.create("template:default/uses-shared", {"name": "billing"})
+    drain(runtime.task_executor)
+    assert runtime.task_store.get(task_id).status == "completed", runtime.task_store.get(
+        task_id
+    ).error
     assert _clone_files(runtime, "billing", tmp_path / "clone") == {"legal/LICENSE": "MIT\n"}
 
 
@@ -126,18 +127,18 @@ def test_fetch_plain_reads_an_absolute_folder_url_of_the_local_host(
     ],
 )
 def test_unreadable_or_escaping_fetch_urls_fail_naming_the_field(
-    runtime: Runtime, service: ScaffolderService, tmp_path: Path, url: str, rule: str
+    runtime: Runtime, tmp_path: Path, url: str, rule: str
 ) -> None:
     steps: list[dict[str, object]] = [
         {"id": "fetch", "action": "fetch:plain", "input": {"url": url}},
     ]
     template_url = _publish_templates(runtime, tmp_path, steps)
     runtime.catalog.add_location("url", template_url)
-    task_id = service.create_task("template:default/remote-service", {"name": "x"})
-    drain(service)
-    task = service.get_task(task_id)
+    task_id = runtime.task_creator.create("template:default/remote-service", {"name": "x"})
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "failed"
     assert task.error is not None
-    assert any(e["field"] == "input.url" and e["rule"] == rule for e in task.error["errors"]), (
+    assert any(e.field == "input.url" and e.rule == rule for e in task.error.errors), (
         task.error
     )

@@ -11,7 +11,7 @@ from tests.scaffolder.conftest import write_template
 from tests.support.catalog import register_owners
 
 from goldpath.runtime import Runtime
-from goldpath.scaffolder import RESERVED_NAME_ANNOTATION, ScaffolderService, platform_context
+from goldpath.scaffolder import RESERVED_NAME_ANNOTATION, platform_context
 from goldpath.scaffolder.errors import NameReservedError
 
 names = st.from_regex(r"[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,6})?", fullmatch=True)
@@ -33,9 +33,7 @@ def _install(runtime: Runtime, root: Path) -> None:
     runtime.catalog.add_location("file", str(path))
 
 
-def _make_existing(
-    runtime: Runtime, service: ScaffolderService, root: Path, name: str, where: str
-) -> str:
+def _make_existing(runtime: Runtime, root: Path, name: str, where: str) -> str:
     if where == "catalog":
         path = root / f"{name}.yaml"
         if not path.exists():
@@ -50,26 +48,26 @@ def _make_existing(
         if not runtime.git_hosts.local.repo_exists("acme", name):
             runtime.git_hosts.local.create_repo("acme", name)
         return f"acme/{name}"
-    owner = service.store.reservation_owner(name)
+    owner = runtime.task_store.reservation_owner(name)
     if owner is None:
-        return service.create_task("template:default/reserving", {"name": name})
+        return runtime.task_creator.create("template:default/reserving", {"name": name})
     return owner[0]
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=names, where=st.sampled_from(["catalog", "git", "task"]))
 def test_any_existing_name_is_rejected_naming_its_owner(
-    runtime: Runtime, service: ScaffolderService, tmp_path: Path, name: str, where: str
+    runtime: Runtime, tmp_path: Path, name: str, where: str
 ) -> None:
     if "reserving" not in {e["metadata"]["name"] for e in runtime.catalog.list_entities()}:
         _install(runtime, tmp_path / "templates")
     name = f"{where[0]}{name}"  # one namespace per kind of owner, so examples do not mix
-    existing = _make_existing(runtime, service, tmp_path, name, where)
-    before = service.list_tasks()[1]
+    existing = _make_existing(runtime, tmp_path, name, where)
+    before = runtime.task_store.list_tasks()[1]
     with pytest.raises(NameReservedError) as info:
-        service.create_task("template:default/reserving", {"name": name})
+        runtime.task_creator.create("template:default/reserving", {"name": name})
     assert existing in info.value.message
-    assert service.list_tasks()[1] == before
+    assert runtime.task_store.list_tasks()[1] == before
 
 
 def test_platform_facts_are_in_expressions(runtime: Runtime) -> None:
@@ -82,8 +80,7 @@ def test_platform_facts_are_in_expressions(runtime: Runtime) -> None:
 def test_a_leftover_gitops_repository_is_refused_up_front(runtime: Runtime) -> None:
     # gitops:publish creates <gitops_group>/<name> on the platform's git host; a leftover
     # one is refused at task creation (409), not half-way through the Create.
-    service = runtime.scaffolder
-    service.register_builtin_templates()
+    runtime.templates.register_builtin()
     group = runtime.settings.platform.gitops_group
     runtime.git_hosts.local.create_repo(group, "ledger")
     register_owners(runtime.catalog, runtime.settings.home / "owners", "payments-team")
@@ -92,14 +89,14 @@ def test_a_leftover_gitops_repository_is_refused_up_front(runtime: Runtime) -> N
         "owner": "group:default/payments-team",
         "description": "Ledger service",
     }
-    before = service.list_tasks()[1]
+    before = runtime.task_store.list_tasks()[1]
     with pytest.raises(NameReservedError, match=f"repository {group}/ledger"):
-        service.create_task("template:default/nodejs-service", values)
-    assert service.list_tasks()[1] == before
+        runtime.task_creator.create("template:default/nodejs-service", values)
+    assert runtime.task_store.list_tasks()[1] == before
 
 
 def test_a_repo_url_of_an_action_that_creates_no_repository_is_not_a_clash(
-    runtime: Runtime, service: ScaffolderService, tmp_path: Path
+    runtime: Runtime, tmp_path: Path
 ) -> None:
     # Only actions that create a repository say so (publish:*, gitops:publish); a step
     # that merely names an existing repository (a pull request, a log line) does not
@@ -121,5 +118,5 @@ def test_a_repo_url_of_an_action_that_creates_no_repository_is_not_a_clash(
     )
     runtime.catalog.add_location("file", str(path))
     runtime.git_hosts.local.create_repo("acme", "existing")
-    task_id = service.create_task("template:default/mentions", {"name": "existing"})
-    assert service.get_task(task_id).status == "open"
+    task_id = runtime.task_creator.create("template:default/mentions", {"name": "existing"})
+    assert runtime.task_store.get(task_id).status == "open"

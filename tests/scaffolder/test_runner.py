@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.scaffolder.conftest import template_entity, test_registry, write_template
+from tests.scaffolder.conftest import template_entity, workspace_registry, write_template
 
 from goldpath.scaffolder import (
-    ActionRegistry,
     UndoRecord,
     dry_run,
     parse_template,
@@ -68,7 +67,7 @@ def test_failure_at_step_k_leaves_nothing_from_earlier_steps(
     outcome = run_template(
         _template(steps),
         {},
-        registry=test_registry(),
+        registry=workspace_registry(world / "home"),
         workspace=world / "ws",
         task_id="t",
         sink=sink,
@@ -91,7 +90,7 @@ def test_a_failing_step_does_not_undo_what_it_did_not_create(tmp_path: Path) -> 
     outcome = run_template(
         _template(steps),
         {},
-        registry=test_registry(),
+        registry=workspace_registry(tmp_path / "home"),
         workspace=tmp_path / "ws",
         task_id="t",
         sink=ListSink(),
@@ -117,15 +116,15 @@ def test_undo_that_fails_is_reported_with_its_reason(tmp_path: Path) -> None:
     outcome = run_template(
         _template(steps),
         {},
-        registry=test_registry(),
+        registry=workspace_registry(tmp_path / "home"),
         workspace=tmp_path / "ws",
         task_id="t",
         sink=DeletingSink(),
     )
     assert outcome.rollback is not None
     assert outcome.rollback.undone == [f"remove {tmp_path / 'b'}"]
-    assert [f["description"] for f in outcome.rollback.failed] == [f"remove {tmp_path / 'a'}"]
-    assert "No such file" in outcome.rollback.failed[0]["reason"]
+    assert [f.description for f in outcome.rollback.failed] == [f"remove {tmp_path / 'a'}"]
+    assert "No such file" in outcome.rollback.failed[0].reason
 
 
 def test_cancel_between_steps_rolls_back(tmp_path: Path) -> None:
@@ -143,7 +142,7 @@ def test_cancel_between_steps_rolls_back(tmp_path: Path) -> None:
     outcome = run_template(
         _template(steps),
         {},
-        registry=test_registry(),
+        registry=workspace_registry(tmp_path / "home"),
         workspace=tmp_path / "ws",
         task_id="t",
         sink=sink,
@@ -156,7 +155,7 @@ def test_unknown_action_fails_loudly(tmp_path: Path) -> None:
     outcome = run_template(
         _template([{"id": "x", "action": "nope:nothing"}]),
         {},
-        registry=ActionRegistry.default(),
+        registry=workspace_registry(tmp_path / "home"),
         workspace=tmp_path / "ws",
         task_id="t",
         sink=ListSink(),
@@ -234,7 +233,7 @@ def test_dry_run_produces_the_same_files_as_a_real_run(
     )
     entity = template_entity(path)
     values = {"name": name, "tags": tags, "rename": rename}
-    registry = ActionRegistry.default()
+    registry = workspace_registry(root / "home")
     preview = dry_run(entity, values, registry=registry)
     assert preview.status == "completed", preview.error
     workspace = root / "ws"
@@ -259,7 +258,7 @@ def test_unknown_step_inputs_are_ignored_aloud(tmp_path: Path) -> None:
     outcome = run_template(
         _template(steps),
         {},
-        registry=ActionRegistry.default(),
+        registry=workspace_registry(tmp_path / "home"),
         workspace=tmp_path / "ws",
         task_id="t",
         sink=sink,

@@ -7,16 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.scaffolder.conftest import drain, write_template
+from tests.scaffolder.conftest import drain, task_spec, task_workers, write_template
 from tests.support.waiting import wait_until
 
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
     FINISHED,
     RESERVED_NAME_ANNOTATION,
-    ScaffolderService,
     TaskIdentity,
-    TaskWorkers,
     UndoRecord,
 )
 from goldpath.scaffolder.errors import NameReservedError, TemplateValuesError
@@ -76,7 +74,7 @@ def _component_template(
 
 
 def test_task_completes_and_registers_the_entity(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+    runtime: Runtime, templates_dir: Path, tmp_path: Path
 ) -> None:
     target = tmp_path / "published"
     path = _component_template(
@@ -95,7 +93,7 @@ def test_task_completes_and_registers_the_entity(
     # publish (the world write) must come before register: reorder the steps
     text = path.read_text()
     _register_template(runtime, path)
-    template = service.get_template("template:default/demo")
+    template = runtime.templates.get("template:default/demo")
     steps = [template.steps[0], template.steps[2], template.steps[1]]
     from goldpath.scaffolder import Template
 
@@ -103,60 +101,60 @@ def test_task_completes_and_registers_the_entity(
         template.entity, template.parameters, steps, template.output, template.base_dir
     )
     del text
-    task_id = service.create_task(
+    task_id = runtime.task_creator.create(
         template,
         {"name": "svc-one", "target": f"file://{target}"},
         identity=TaskIdentity("user:default/ada"),
     )
-    assert drain(service) == 1
-    task = service.get_task(task_id)
+    assert drain(runtime.task_executor) == 1
+    task = runtime.task_store.get(task_id)
     assert task.status == "completed", task.error
     assert task.output == {
         "entityRef": "component:default/svc-one",
         "links": [{"title": "Open", "entityRef": "component:default/svc-one"}],
     }
-    assert [s["status"] for s in task.steps] == ["completed", "completed", "completed"]
+    assert [s.status for s in task.steps] == ["completed", "completed", "completed"]
     assert runtime.catalog.get_entity("component:default/svc-one")["metadata"]["name"] == "svc-one"
     assert task.created_by == "user:default/ada"
-    assert not service.workspace_of(task_id).exists()
-    types = [e.type for e in service.store.events(task_id)]
+    assert not runtime.task_executor.workspace_of(task_id).exists()
+    types = [e.type for e in runtime.task_store.events(task_id)]
     assert types[-1] == "completion"
 
 
 def test_failure_after_register_removes_the_location_and_entity(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+    runtime: Runtime, templates_dir: Path, tmp_path: Path
 ) -> None:
     target = tmp_path / "published"
     target.mkdir()
     (target / "catalog-info.yaml").write_text(CATALOG_INFO.replace("${{ values.name }}", "svc-two"))
     path = _component_template(templates_dir, extra_steps=[{"id": "boom", "action": "test:fail"}])
     _register_template(runtime, path)
-    task_id = service.create_task(
+    task_id = runtime.task_creator.create(
         "template:default/demo", {"name": "svc-two", "target": f"file://{target}"}
     )
-    drain(service)
-    task = service.get_task(task_id)
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "failed"
-    assert [s["status"] for s in task.steps] == ["completed", "completed", "failed"]
+    assert [s.status for s in task.steps] == ["completed", "completed", "failed"]
     assert runtime.catalog.find_entity("component:default/svc-two") is None
     assert all(
         loc.target != f"{target}/catalog-info.yaml" for loc in runtime.catalog.list_locations()
     )
-    final = service.store.events(task_id)[-1]
+    final = runtime.task_store.events(task_id)[-1]
     assert final.type == "completion"
     assert final.body["rollback"]["undone"] == [
         f"remove catalog location file://{target}/catalog-info.yaml and its entities"
     ]
     assert final.body["rollback"]["notUndone"] == []
     # the same name works on the next try
-    again = service.create_task(
+    again = runtime.task_creator.create(
         "template:default/demo", {"name": "svc-two", "target": f"file://{target}"}
     )
-    assert service.store.reservation_owner("svc-two") == (again, "user:default/guest")
+    assert runtime.task_store.reservation_owner("svc-two") == (again, "user:default/guest")
 
 
 def test_values_are_validated_against_every_page_at_once(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
+    runtime: Runtime, templates_dir: Path
 ) -> None:
     path = write_template(
         templates_dir,
@@ -178,36 +176,38 @@ def test_values_are_validated_against_every_page_at_once(
     )
     _register_template(runtime, path)
     with pytest.raises(TemplateValuesError) as info:
-        service.create_task("template:default/pages", {"name": "BAD", "tier": "c"})
+        runtime.task_creator.create("template:default/pages", {"name": "BAD", "tier": "c"})
     fields = sorted((e.field, e.rule) for e in info.value.errors)
     assert fields == [("name", "pattern"), ("port", "required"), ("tier", "enum")]
-    assert service.list_tasks()[1] == 0
+    assert runtime.task_store.list_tasks()[1] == 0
 
 
 def test_existing_catalog_name_is_refused_naming_the_owner(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+    runtime: Runtime, templates_dir: Path, tmp_path: Path
 ) -> None:
     existing = tmp_path / "existing.yaml"
     existing.write_text(CATALOG_INFO.replace("${{ values.name }}", "taken"))
     runtime.catalog.add_location("file", str(existing))
     _register_template(runtime, _component_template(templates_dir))
     with pytest.raises(NameReservedError, match="component:default/taken.*group:default/platform"):
-        service.create_task("template:default/demo", {"name": "taken", "target": "file:///nowhere"})
-    assert service.list_tasks()[1] == 0
+        runtime.task_creator.create(
+            "template:default/demo", {"name": "taken", "target": "file:///nowhere"}
+        )
+    assert runtime.task_store.list_tasks()[1] == 0
 
 
-def test_name_in_flight_is_refused_naming_the_task(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
-) -> None:
+def test_name_in_flight_is_refused_naming_the_task(runtime: Runtime, templates_dir: Path) -> None:
     _register_template(runtime, _component_template(templates_dir))
-    first = service.create_task("template:default/demo", {"name": "busy", "target": "file:///x"})
+    first = runtime.task_creator.create(
+        "template:default/demo", {"name": "busy", "target": "file:///x"}
+    )
     with pytest.raises(NameReservedError, match=first):
-        service.create_task("template:default/demo", {"name": "busy", "target": "file:///x"})
+        runtime.task_creator.create(
+            "template:default/demo", {"name": "busy", "target": "file:///x"}
+        )
 
 
-def test_secrets_are_redacted_in_events_and_not_kept(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
-) -> None:
+def test_secrets_are_redacted_in_events_and_not_kept(runtime: Runtime, templates_dir: Path) -> None:
     path = write_template(
         templates_dir,
         name="secretive",
@@ -220,20 +220,20 @@ def test_secrets_are_redacted_in_events_and_not_kept(
         ],
     )
     _register_template(runtime, path)
-    task_id = service.create_task(
+    task_id = runtime.task_creator.create(
         "template:default/secretive", {"name": "x"}, secrets={"token": "hunter2-very-secret"}
     )
-    drain(service)
-    task = service.get_task(task_id)
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "completed"
     assert task.secrets == {}
-    dump = repr([e.body for e in service.store.events(task_id)])
+    dump = repr([e.body for e in runtime.task_store.events(task_id)])
     assert "hunter2-very-secret" not in dump
     assert "token is ***" in dump
 
 
 def test_if_false_marks_the_step_skipped_and_each_collects_outputs(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+    runtime: Runtime, templates_dir: Path, tmp_path: Path
 ) -> None:
     world = tmp_path / "world"
     path = write_template(
@@ -257,27 +257,27 @@ def test_if_false_marks_the_step_skipped_and_each_collects_outputs(
         output={"paths": "${{ steps.many.output.path }}"},
     )
     _register_template(runtime, path)
-    task_id = service.create_task("template:default/loops", {"name": "x", "extra": False})
-    drain(service)
-    task = service.get_task(task_id)
+    task_id = runtime.task_creator.create("template:default/loops", {"name": "x", "extra": False})
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "completed", task.error
-    assert [s["status"] for s in task.steps] == ["skipped", "completed"]
+    assert [s.status for s in task.steps] == ["skipped", "completed"]
     assert task.output == {"paths": [f"{world}/0-a", f"{world}/1-b", f"{world}/2-c"]}
 
 
-def test_cancel_of_open_task_releases_the_name(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path
-) -> None:
+def test_cancel_of_open_task_releases_the_name(runtime: Runtime, templates_dir: Path) -> None:
     _register_template(runtime, _component_template(templates_dir))
-    task_id = service.create_task("template:default/demo", {"name": "gone", "target": "file:///x"})
-    assert service.cancel_task(task_id) == "cancelled"
-    assert service.get_task(task_id).status == "cancelled"
-    assert service.store.reservation_owner("gone") is None
-    assert drain(service) == 0
+    task_id = runtime.task_creator.create(
+        "template:default/demo", {"name": "gone", "target": "file:///x"}
+    )
+    assert runtime.task_store.request_cancel(task_id) == "cancelled"
+    assert runtime.task_store.get(task_id).status == "cancelled"
+    assert runtime.task_store.reservation_owner("gone") is None
+    assert drain(runtime.task_executor) == 0
 
 
 def test_cancel_of_a_running_task_rolls_it_back(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+    runtime: Runtime, templates_dir: Path, tmp_path: Path
 ) -> None:
     flag = tmp_path / "flag"
     made = tmp_path / "world" / "made"
@@ -290,44 +290,45 @@ def test_cancel_of_a_running_task_rolls_it_back(
         ],
     )
     _register_template(runtime, path)
-    task_id = service.create_task("template:default/slow", {"name": "x"})
-    workers = TaskWorkers(service, count=1)
+    task_id = runtime.task_creator.create("template:default/slow", {"name": "x"})
+    workers = task_workers(runtime, 1)
     workers.start()
     try:
         wait_until(Path(str(flag) + ".started").exists, what="the step to start")
-        assert service.cancel_task(task_id) == "processing"
-        wait_until(lambda: service.get_task(task_id).status in FINISHED, what="the task to end")
+        assert runtime.task_store.request_cancel(task_id) == "processing"
+        wait_until(
+            lambda: runtime.task_store.get(task_id).status in FINISHED, what="the task to end"
+        )
     finally:
         workers.stop()
-    task = service.get_task(task_id)
+    task = runtime.task_store.get(task_id)
     assert task.status == "cancelled"
-    assert [s["status"] for s in task.steps] == ["completed", "cancelled"]
+    assert [s.status for s in task.steps] == ["completed", "cancelled"]
     assert not made.exists()
-    assert service.store.events(task_id)[-1].type == "cancelled"
+    assert runtime.task_store.events(task_id)[-1].type == "cancelled"
 
 
-def test_recovery_reports_undo_it_cannot_run(runtime: Runtime, service: ScaffolderService) -> None:
-    task_id = service.store.create(spec={}, steps=[], created_by="u")
-    assert service.store.claim("dead-worker") is not None
-    service.store.add_undo(task_id, UndoRecord("test:world-write", "s", "a closure only", None, {}))
-    service.store.add_undo(
+def test_recovery_reports_undo_it_cannot_run(runtime: Runtime) -> None:
+    task_id = runtime.task_store.create(spec=task_spec(), steps=[], created_by="u")
+    assert runtime.task_store.claim("dead-worker") is not None
+    runtime.task_store.add_undo(
+        task_id, UndoRecord("test:world-write", "s", "a closure only", None, {})
+    )
+    runtime.task_store.add_undo(
         task_id,
         UndoRecord(
             "test:world-write", "s", "remove nothing", "remove-file", {"path": "/nonexistent/x"}
         ),
     )
-    assert service.recover_stale("w", older_than=timedelta(seconds=-1)) == [task_id]
-    error = service.get_task(task_id).error
-    assert error is not None
-    assert [f["description"] for f in error["rollback"]["notUndone"]] == [
-        "remove nothing",
-        "a closure only",
-    ]
-    assert "in-process callable" in error["rollback"]["notUndone"][1]["reason"]
+    assert runtime.task_recovery.recover_stale("w", older_than=timedelta(seconds=-1)) == [task_id]
+    error = runtime.task_store.get(task_id).error
+    assert error is not None and error.rollback is not None
+    assert [f.description for f in error.rollback.failed] == ["remove nothing", "a closure only"]
+    assert "in-process callable" in error.rollback.failed[1].reason
 
 
 def test_registering_an_entity_another_location_owns_fails_and_keeps_theirs(
-    runtime: Runtime, service: ScaffolderService, templates_dir: Path, tmp_path: Path
+    runtime: Runtime, templates_dir: Path, tmp_path: Path
 ) -> None:
     theirs = tmp_path / "theirs.yaml"
     theirs.write_text(CATALOG_INFO.replace("${{ values.name }}", "dup"))
@@ -336,23 +337,20 @@ def test_registering_an_entity_another_location_owns_fails_and_keeps_theirs(
     ours.mkdir()
     (ours / "catalog-info.yaml").write_text(CATALOG_INFO.replace("${{ values.name }}", "dup"))
     _register_template(runtime, _component_template(templates_dir, reserved=False))
-    task_id = service.create_task(
+    task_id = runtime.task_creator.create(
         "template:default/demo", {"name": "dup", "target": f"file://{ours}"}
     )
-    drain(service)
-    task = service.get_task(task_id)
+    drain(runtime.task_executor)
+    task = runtime.task_store.get(task_id)
     assert task.status == "failed"
-    assert (
-        task.error is not None and "already provided by another location" in task.error["message"]
-    )
+    assert task.error is not None and task.error.name == "EntityTakenError"
+    assert "already provided by another location" in task.error.message
     assert [loc.target for loc in runtime.catalog.list_locations() if "ours" in loc.target] == []
     entity = runtime.catalog.get_entity("component:default/dup")
     assert entity["metadata"]["annotations"]["backstage.io/managed-by-location"] == f"file:{theirs}"
 
 
-def test_template_in_a_folder_with_a_space_runs(
-    runtime: Runtime, service: ScaffolderService, tmp_path: Path
-) -> None:
+def test_template_in_a_folder_with_a_space_runs(runtime: Runtime, tmp_path: Path) -> None:
     path = write_template(
         tmp_path / "my templates",
         name="spaced",
@@ -367,7 +365,7 @@ def test_template_in_a_folder_with_a_space_runs(
         ],
     )
     _register_template(runtime, path)
-    task_id = service.create_task("template:default/spaced", {"name": "x"})
-    drain(service)
-    assert service.get_task(task_id).status == "completed"
-    assert any(e.body.get("message") == "a.txt:\nx" for e in service.store.events(task_id))
+    task_id = runtime.task_creator.create("template:default/spaced", {"name": "x"})
+    drain(runtime.task_executor)
+    assert runtime.task_store.get(task_id).status == "completed"
+    assert any(e.body.get("message") == "a.txt:\nx" for e in runtime.task_store.events(task_id))

@@ -5,15 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
+from tests.scaffolder.conftest import open_steps, task_spec
 
 from goldpath.db import Database
-from goldpath.scaffolder import TaskStore, UndoRecord
-from goldpath.scaffolder._service import TaskSink
+from goldpath.scaffolder import TaskSink, TaskStatus, TaskStore, UndoRecord
 
-STEPS = [
-    {"id": step, "name": step.upper(), "action": "debug:log", "status": "open"}
-    for step in ("a", "b")
-]
+SPEC = task_spec("a", "b")
+STEPS = open_steps(SPEC)
 
 
 @pytest.fixture
@@ -23,7 +21,7 @@ def store(database: Database) -> TaskStore:
 
 def _sink(store: TaskStore, writes: list[str]) -> tuple[TaskSink, str]:
     task_id = store.create(
-        spec={"steps": []}, steps=STEPS, created_by="u", secrets={"token": "sekrit"}
+        spec=SPEC, steps=STEPS, created_by="u", secrets={"token": "sekrit"}
     )
     real = store.record
 
@@ -37,7 +35,7 @@ def _sink(store: TaskStore, writes: list[str]) -> tuple[TaskSink, str]:
 
 
 def _states(store: TaskStore, task_id: str) -> dict[str, str]:
-    return {step["id"]: step["status"] for step in store.get(task_id).steps}
+    return {step.id: step.status for step in store.get(task_id).steps}
 
 
 def test_a_step_end_is_written_with_the_next_write(store: TaskStore) -> None:
@@ -59,7 +57,8 @@ def test_a_step_end_is_written_with_the_next_write(store: TaskStore) -> None:
         "Step b processing",
     ]
     step_a = store.get(task_id).steps[0]
-    assert step_a["startedAt"] <= step_a["endedAt"]
+    assert step_a.started_at is not None and step_a.ended_at is not None
+    assert step_a.started_at <= step_a.ended_at
 
 
 def test_failure_is_written_at_once_with_queued_ends(store: TaskStore) -> None:
@@ -99,7 +98,7 @@ def test_finish_writes_what_is_still_queued_in_the_same_transaction(store: TaskS
     events, steps = sink.take_all()
     store.finish(
         task_id,
-        "completed",
+        TaskStatus.COMPLETED,
         output={},
         events=[*events, ("completion", {"message": "done"})],
         steps=steps,

@@ -11,18 +11,26 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from tests.scaffolder.conftest import open_steps, task_spec
 
 from goldpath.db import Database
-from goldpath.scaffolder import TaskStore, UndoRecord, redact
+from goldpath.scaffolder import (
+    StepChange,
+    StepStatus,
+    TaskError,
+    TaskStatus,
+    TaskStore,
+    UndoRecord,
+    redact,
+)
 from goldpath.scaffolder.errors import NameReservedError, TaskNotFoundError, TaskStateError
 
-STEPS = [{"id": "a", "name": "A", "action": "debug:log", "status": "open"}]
+SPEC = task_spec("a")
+STEPS = open_steps(SPEC)
 
 
 def _create(store: TaskStore, name: str | None = None) -> str:
-    return store.create(
-        spec={"steps": []}, steps=STEPS, created_by="user:default/ada", reserved_name=name
-    )
+    return store.create(spec=SPEC, steps=STEPS, created_by="user:default/ada", reserved_name=name)
 
 
 def test_every_task_is_claimed_exactly_once(any_database: Database) -> None:
@@ -71,11 +79,12 @@ def test_clash_names_the_owning_task(any_database: Database) -> None:
 def test_finish_releases_the_reservation_and_forgets_secrets(any_database: Database) -> None:
     store = TaskStore(any_database)
     task_id = store.create(
-        spec={}, steps=STEPS, created_by="u", secrets={"t": "x"}, reserved_name="n"
+        spec=SPEC, steps=STEPS, created_by="u", secrets={"t": "x"}, reserved_name="n"
     )
-    store.finish(task_id, "failed", error={"message": "m"})
+    store.finish(task_id, TaskStatus.FAILED, error=TaskError(name="Error", message="m"))
     task = store.get(task_id)
-    assert (task.status, task.secrets, task.error) == ("failed", {}, {"message": "m"})
+    assert (task.status, task.secrets) == (TaskStatus.FAILED, {})
+    assert task.error == TaskError(name="Error", message="m")
     assert store.reservation_owner("n") is None
 
 
@@ -99,10 +108,11 @@ def test_undo_records_and_step_state_persist(any_database: Database) -> None:
         "catalog:register", "a", "remove it", "remove-location", {"locationId": "1"}
     )
     store.add_undo(task_id, record)
-    store.update_step(task_id, "a", status="processing", startedAt="now")
+    store.update_step(task_id, StepChange("a", StepStatus.PROCESSING, "now"))
     task = store.get(task_id)
     assert task.undo == [record]
-    assert task.steps[0]["status"] == "processing"
+    assert task.steps[0].status == StepStatus.PROCESSING
+    assert task.steps[0].started_at == "now"
 
 
 def test_cancel_rules(any_database: Database) -> None:

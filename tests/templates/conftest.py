@@ -73,13 +73,12 @@ def create_service(
     runtime = Runtime(settings)
     runtime.prepare()
     try:
-        scaffolder = runtime.scaffolder
-        scaffolder.register_builtin_templates()
+        runtime.templates.register_builtin()
         register_owners(runtime.catalog, home / "owners", str(parameters["owner"]))
-        task_id = scaffolder.create_task(golden_path.ref, parameters)
-        while scaffolder.run_next("templates-tests") is not None:
+        task_id = runtime.task_creator.create(golden_path.ref, parameters)
+        while runtime.task_executor.run_next("templates-tests") is not None:
             pass
-        task = scaffolder.get_task(task_id)
+        task = runtime.task_store.get(task_id)
         assert task.status == "completed", task.error
         output = dict(task.output or {})
     finally:

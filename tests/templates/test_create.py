@@ -160,9 +160,9 @@ def test_create_registers_the_component_with_its_owner_and_system(
 def test_second_create_with_the_same_name_is_refused(
     created: CreatedService, runtime: Runtime
 ) -> None:
-    runtime.scaffolder.register_builtin_templates()
+    runtime.templates.register_builtin()
     with pytest.raises(NameReservedError):
-        runtime.scaffolder.create_task(created.golden_path.ref, dict(created.parameters))
+        runtime.task_creator.create(created.golden_path.ref, dict(created.parameters))
 
 
 def test_the_other_golden_path_cannot_take_the_name_either(
@@ -170,11 +170,9 @@ def test_the_other_golden_path_cannot_take_the_name_either(
 ) -> None:
     other = NODEJS if created.golden_path is PYTHON else PYTHON
     parameters = PYTHON_PARAMETERS if other is PYTHON else BASE_PARAMETERS
-    runtime.scaffolder.register_builtin_templates()
+    runtime.templates.register_builtin()
     with pytest.raises(NameReservedError):
-        runtime.scaffolder.create_task(
-            other.ref, {**parameters, "name": created.parameters["name"]}
-        )
+        runtime.task_creator.create(other.ref, {**parameters, "name": created.parameters["name"]})
 
 
 def test_pipeline_deploys_the_image_the_gitops_repo_runs(

@@ -49,7 +49,7 @@ def make_client(settings: Settings, *, seed: bool) -> Iterator[tuple[TestClient,
     base_url = settings.server.public_url if settings.is_production else "http://testserver"
     with TestClient(app, base_url=base_url, raise_server_exceptions=False) as client:
         if seed:
-            seed_demo(runtime)
+            seed_demo(runtime.catalog)
         yield client, runtime
 
 

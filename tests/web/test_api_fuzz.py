@@ -44,7 +44,7 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastA
     runtime = Runtime(app_settings)
     app = create_app(app_settings, runtime=runtime)
     with TestClient(app):  # runs the lifespan: migrations, built-in templates
-        seed_demo(runtime)
+        seed_demo(runtime.catalog)
         issued = token_store_of_app(app).issue("user:default/fuzzer", "fuzz")
         yield app, issued.plaintext
 

@@ -125,6 +125,23 @@ def test_only_absolute_http_urls_become_links(url: str) -> None:
         assert urlsplit(link.url).scheme.lower() in ("http", "https")
 
 
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.sampled_from(["/catalog", "//evil.test/x", "/\\evil.test", "catalog", "/create?x=1"]),
+    )
+)
+def test_portal_paths_are_the_only_other_links_allowed(url: str) -> None:
+    result = safe_url(url, portal_paths=True)
+    if result is None:
+        return
+    parts = urlsplit(result)
+    if parts.scheme:
+        assert parts.scheme.lower() in ("http", "https") and parts.netloc
+    else:  # a path on the portal: never another host, never a backslash trick
+        assert result.startswith("/") and not result.startswith("//") and "\\" not in result
+
+
 @given(st.lists(st.tuples(st.sampled_from(sorted(RELATION_LABELS)), NAME), max_size=30))
 def test_relation_groups_show_every_relation_once(pairs: list[tuple[str, str]]) -> None:
     entity = _component()

@@ -20,6 +20,8 @@ class LocationRecord:
     errors: tuple[str, ...] = ()
     created_at: datetime | None = None
     refreshed_at: datetime | None = None
+    conflicts: tuple[str, ...] = ()
+    """Refs this location describes that another location provides already (when added)."""
 
     @property
     def key(self) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from goldpath.catalog.errors import InvalidEntityRefError
 from goldpath.errors import FieldError
@@ -70,7 +72,11 @@ def check_kind(value: object, field: str = "kind") -> list[FieldError]:
 
 @dataclass(frozen=True, slots=True)
 class EntityRef:
-    """A parsed entity ref; ``str()`` is the canonical lower-case form."""
+    """An entity ref: the one type that parses and formats ``kind:namespace/name``.
+
+    ``str()`` (and ``key``) is the canonical lower-case form; ``parse`` reads any
+    ``[kind:][namespace/]name``, ``of`` takes the ref of an entity body.
+    """
 
     kind: str
     namespace: str
@@ -83,6 +89,48 @@ class EntityRef:
     def key(self) -> str:
         """The canonical lower-case ``kind:namespace/name``."""
         return stringify_entity_ref(self)
+
+    @classmethod
+    def parse(
+        cls,
+        text: str,
+        *,
+        default_kind: str | None = None,
+        default_namespace: str = DEFAULT_NAMESPACE,
+        field: str = "ref",
+        strict: bool = True,
+    ) -> EntityRef:
+        """Parse ``[kind:][namespace/]name`` (see ``parse_entity_ref``)."""
+        return parse_entity_ref(
+            text,
+            default_kind=default_kind,
+            default_namespace=default_namespace,
+            field=field,
+            strict=strict,
+        )
+
+    @classmethod
+    def of(cls, entity: Mapping[str, Any], *, default_kind: str = "") -> EntityRef:
+        """The ref of an entity body (its ``kind`` and ``metadata.namespace``/``name``)."""
+        metadata = entity.get("metadata")
+        if not isinstance(metadata, Mapping):
+            metadata = {}
+        return cls(
+            kind=str(entity.get("kind") or default_kind),
+            namespace=str(metadata.get("namespace") or DEFAULT_NAMESPACE),
+            name=str(metadata.get("name") or ""),
+        )
+
+    def humanize(
+        self, *, default_kind: str | None = None, default_namespace: str = DEFAULT_NAMESPACE
+    ) -> str:
+        """The ref without the kind and namespace that go without saying
+        (Backstage's ``humanizeEntityRef``): ``ada`` for ``user:default/ada``."""
+        same_kind = default_kind is not None and self.kind.lower() == default_kind.lower()
+        same_namespace = self.namespace.lower() == default_namespace.lower()
+        kind = "" if same_kind else f"{self.kind.lower()}:"
+        namespace = "" if same_namespace else f"{self.namespace}/"
+        return f"{kind}{namespace}{self.name}"
 
 
 def parse_entity_ref(

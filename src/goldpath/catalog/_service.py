@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -508,9 +509,11 @@ class CatalogService:
             if recorder.complete:
                 self._fingerprints[location_id] = recorder.seen
         self._notify_refreshed(location_id)
-        record = self.get_location(location_id)
-        # like Backstage, answer with the entities as this location produced them
         refused = set(outcome.conflicts)
+        record = dataclasses.replace(
+            self.get_location(location_id), conflicts=tuple(sorted(refused))
+        )
+        # like Backstage, answer with the entities as this location produced them
         return record, [_processed_body(e) for e in processed.entities if e.ref not in refused]
 
     def ensure_location(self, type_: str, target: str, *, origin: str = "config") -> LocationRecord:

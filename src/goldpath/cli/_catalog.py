@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from goldpath.catalog import CatalogService, entity_problems, parse_filter_params
+from goldpath.catalog import CatalogService, EntityRef, entity_problems, parse_filter_params
 from goldpath.catalog.errors import InvalidEntityError, LocationTargetNotFoundError
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import catalog_of
 from goldpath.cli._errors import run_guarded
 from goldpath.cli._permissions import cli_authorize
 from goldpath.errors import FieldError
@@ -30,12 +30,11 @@ console = Console(highlight=False, soft_wrap=True)
 
 
 def _catalog(ctx: typer.Context) -> CatalogService:
-    return cli_context(ctx).runtime.catalog
+    return catalog_of(ctx)
 
 
 def _ref_of(entity: dict[str, Any]) -> str:
-    meta = entity["metadata"]
-    return f"{entity['kind']}:{meta.get('namespace', 'default')}/{meta['name']}".lower()
+    return EntityRef.of(entity).key
 
 
 @catalog_app.command("list")

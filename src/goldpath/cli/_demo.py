@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import catalog_of, settings_of
 from goldpath.cli._errors import run_guarded
 
 __all__ = ["demo_app"]
@@ -20,12 +20,12 @@ def seed(ctx: typer.Context) -> None:
     from goldpath.demo import seed_demo
 
     def run() -> None:
-        runtime = cli_context(ctx).runtime
-        location = seed_demo(runtime)
-        result = runtime.catalog.query(limit=1)
+        catalog = catalog_of(ctx)
+        location = seed_demo(catalog)
+        result = catalog.query(limit=1)
         console.print(
             f"[green]demo data ready[/]: location {location.target} "
-            f"({result.total_items} entities in the catalog at {runtime.settings.home})"
+            f"({result.total_items} entities in the catalog at {settings_of(ctx).home})"
         )
 
     run_guarded(run)

@@ -12,6 +12,7 @@ from rich.console import Console
 from goldpath.cli._context import cli_context
 from goldpath.cli._errors import run_guarded
 from goldpath.cli._permissions import cli_authorize
+from goldpath.trees import write_tree
 
 if TYPE_CHECKING:
     from goldpath.gitops import ValidationReport
@@ -69,10 +70,7 @@ def platform_command(
             files, kubernetes_version=platform.kubernetes_version, tmp_root=settings.tmp_root
         )
         report.raise_for_failures("the platform manifests")
-        for path, text in files.items():
-            target = out.joinpath(*path.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        write_tree(out, files)
         console.print(f"[green]wrote[/] {len(files)} files under {out}")
 
     run_guarded(run)

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import catalog_of, live_of
 from goldpath.cli._errors import err_console, run_guarded
 from goldpath.cli._permissions import cli_authorize
 
@@ -87,15 +87,13 @@ def run_command(
     on a free port, prints its logs and runs until Ctrl-C. The portal
     shows the run and can stop it; --stop ends a run started anywhere.
     """
-    context = cli_context(ctx)
 
     def go() -> int:
         from goldpath.catalog import parse_entity_ref
         from goldpath.permissions import entity_resource
 
-        runtime = context.runtime
-        live = runtime.live
-        entity = runtime.catalog.get_entity(parse_entity_ref(ref, default_kind="component"))
+        live = live_of(ctx)
+        entity = catalog_of(ctx).get_entity(parse_entity_ref(ref, default_kind="component"))
         cli_authorize(ctx, "local.run", entity_resource(entity))
         if stop:
             live.stop(entity)

@@ -21,7 +21,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from goldpath.catalog import parse_entity_ref, stringify_entity_ref
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import (
+    actions_of,
+    catalog_of,
+    cli_context,
+    permissions_of,
+    settings_of,
+    task_store_of,
+)
 from goldpath.cli._errors import run_guarded
 from goldpath.errors import FieldError, InvalidInputError
 from goldpath.permissions import (
@@ -45,8 +52,10 @@ from goldpath.permissions import (
     template_resource,
     user_resource,
 )
+from goldpath.scaffolder import TaskIdentity, TaskRecord, Template
 
 __all__ = [
+    "CliTaskGuard",
     "catalog_user_ref",
     "cli_authorize",
     "cli_authorize_run",
@@ -72,10 +81,9 @@ def catalog_user_ref(ctx: typer.Context, user: str, *, field: str = "user") -> s
             errors=[FieldError(field, "kind", "name a User entity (user:ns/name)")],
         )
     text = stringify_entity_ref(ref)
-    runtime = cli_context(ctx).runtime
-    if text == GUEST_REF and runtime.settings.guest_enabled:
+    if text == GUEST_REF and settings_of(ctx).guest_enabled:
         return text
-    runtime.catalog.get_entity(text)  # raises a NotFound error naming the ref
+    catalog_of(ctx).get_entity(text)  # raises a NotFound error naming the ref
     return text
 
 
@@ -84,7 +92,7 @@ def cli_subject(ctx: typer.Context) -> Subject:
     context = cli_context(ctx)
     if context.acting_as:
         ref = catalog_user_ref(ctx, context.acting_as, field="--as")
-        return context.runtime.permissions.subject(ref)
+        return permissions_of(ctx).subject(ref)
     return operator_subject(getpass.getuser())
 
 
@@ -92,8 +100,7 @@ def cli_authorize(
     ctx: typer.Context, permission: str, resource: Resource | None = None
 ) -> Decision:
     """Authorize a command's act (recorded; NotAllowedError, exit 5, when refused)."""
-    runtime = cli_context(ctx).runtime
-    return runtime.permissions.authorize(cli_subject(ctx), permission, resource)
+    return permissions_of(ctx).authorize(cli_subject(ctx), permission, resource)
 
 
 def cli_authorize_run(
@@ -101,7 +108,7 @@ def cli_authorize_run(
 ) -> Subject:
     """Authorize running a template: the template (unless a dry run), then each of its actions."""
     subject = cli_subject(ctx)
-    service = cli_context(ctx).runtime.permissions
+    service = permissions_of(ctx)
     if not dry_run:
         service.authorize(subject, "scaffolder.task.create", template_resource(template))
     for action in action_resources_of(template):
@@ -109,30 +116,62 @@ def cli_authorize_run(
     return subject
 
 
+def _task_resource(task: TaskRecord) -> Resource:
+    return task_resource(task.id, created_by=task.created_by, parameters=task.spec.parameters)
+
+
+class CliTaskGuard:
+    """What the in-process CLI may do with tasks, as the operator or the ``--as`` User."""
+
+    def __init__(self, ctx: typer.Context) -> None:
+        self.ctx = ctx
+
+    def run(self, template: Template, *, dry_run: bool) -> TaskIdentity:
+        """Authorize running the template; who the task runs for."""
+        subject = cli_authorize_run(self.ctx, template.entity, dry_run=dry_run)
+        if subject.operator:
+            return TaskIdentity(user_ref=f"user:default/{getpass.getuser()}".lower())
+        entity = catalog_of(self.ctx).find_entity(subject.user_ref)
+        return TaskIdentity(user_ref=subject.user_ref, entity=entity)
+
+    def read(self, task: TaskRecord) -> None:
+        """Authorize reading the task (recorded)."""
+        cli_authorize(self.ctx, "scaffolder.task.read", _task_resource(task))
+
+    def readable(self, task: TaskRecord) -> bool:
+        """Whether the task's parameters may be shown (asked, not recorded)."""
+        subject = cli_subject(self.ctx)
+        decision = permissions_of(self.ctx).decide(
+            subject, "scaffolder.task.read", _task_resource(task)
+        )
+        return decision.allowed
+
+    def cancel(self, task: TaskRecord) -> None:
+        """Authorize cancelling the task (recorded)."""
+        cli_authorize(self.ctx, "scaffolder.task.cancel", _task_resource(task))
+
+
 def _location(ctx: typer.Context, ref: str) -> Resource:
-    for record in cli_context(ctx).runtime.catalog.list_locations():
+    for record in catalog_of(ctx).list_locations():
         if ref in (record.id, record.target, record.key):
             return location_resource(record.id)
     return location_resource(ref)  # one that is not registered yet (catalog.location.create)
 
 
 def _resource(ctx: typer.Context, permission: Permission, ref: str) -> Resource:
-    runtime = cli_context(ctx).runtime
     kind = permission.resource_type
     if kind in (ENTITY, TEMPLATE):
         default = "template" if kind == TEMPLATE else "component"
         key = parse_entity_ref(ref, default_kind=default, field="--resource").key
-        entity = runtime.catalog.get_entity(key)
+        entity = catalog_of(ctx).get_entity(key)
         return template_resource(entity) if kind == TEMPLATE else entity_resource(entity)
     if kind == TASK:
-        task = runtime.scaffolder.get_task(ref)
-        return task_resource(
-            task.id, created_by=task.created_by, parameters=task.spec.get("parameters")
-        )
+        task = task_store_of(ctx).get(ref)
+        return task_resource(task.id, created_by=task.created_by, parameters=task.spec.parameters)
     if kind == LOCATION:
         return _location(ctx, ref)
     if kind == ACTION:
-        runtime.scaffolder.registry.get(ref)  # raises for an unknown action
+        actions_of(ctx).get(ref)  # raises for an unknown action
         return action_resource(ref)
     if kind == USER:
         return user_resource(catalog_user_ref(ctx, ref, field="--resource"))
@@ -165,7 +204,7 @@ def explain_command(
 
     def run() -> None:
         perm = PERMISSIONS.get(permission, field="--permission")
-        service = cli_context(ctx).runtime.permissions
+        service = permissions_of(ctx)
         subject = service.subject(catalog_user_ref(ctx, user))
         target = _resource(ctx, perm, resource) if resource else None
         decision = service.decide(subject, perm, target)
@@ -233,7 +272,7 @@ def audit_command(
 
     def run() -> None:
         cli_authorize(ctx, "audit.read")
-        page = cli_context(ctx).runtime.permissions.audit.query(
+        page = permissions_of(ctx).audit.query(
             actor=actor,
             permission=permission,
             resource=resource,

@@ -1,12 +1,15 @@
-"""``goldpath create`` and ``goldpath tasks list|show|cancel``."""
+"""``goldpath create`` and ``goldpath tasks list|show|logs|cancel``.
+
+With a portal running (``cli.server_url``, or one found at ``server.base_url`` serving
+this database) the commands go through its REST API and follow tasks over its event
+stream; otherwise they work in-process, and ``create`` runs the task itself.
+"""
 
 from __future__ import annotations
 
-import getpass
+import dataclasses
 import json
-import threading
-import time
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,24 +20,25 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import task_client_of
 from goldpath.cli._errors import run_guarded
-from goldpath.cli._permissions import cli_authorize, cli_authorize_run, cli_subject
+from goldpath.cli._permissions import CliTaskGuard
+from goldpath.cli._tasks import TaskClient
 from goldpath.errors import FieldError, InvalidInputError
-from goldpath.permissions import Resource, task_resource
 from goldpath.safe_yaml import YamlError, load_yaml
 from goldpath.scaffolder import (
-    FINISHED,
     DryRunResult,
-    ScaffolderService,
-    TaskIdentity,
+    StepState,
+    TaskEvent,
     TaskRecord,
-    Template,
+    TaskStatus,
 )
 
 __all__ = ["create_command", "tasks_app"]
 
-tasks_app = typer.Typer(help="List, inspect and cancel scaffolder tasks.", no_args_is_help=True)
+tasks_app = typer.Typer(
+    help="List, inspect, follow and cancel scaffolder tasks.", no_args_is_help=True
+)
 console = Console(highlight=False, soft_wrap=True)
 
 STATUS_STYLE = {
@@ -45,33 +49,6 @@ STATUS_STYLE = {
     "cancelled": "[magenta]cancelled[/]",
     "skipped": "[dim]skipped[/]",
 }
-
-
-def _service(ctx: typer.Context) -> ScaffolderService:
-    runtime = cli_context(ctx).runtime
-    service = runtime.scaffolder
-    service.register_builtin_templates()
-    return service
-
-
-def _task_resource(task: TaskRecord) -> Resource:
-    parameters = task.spec.get("parameters")
-    return task_resource(
-        task.id,
-        created_by=task.created_by,
-        parameters=parameters if isinstance(parameters, dict) else None,
-    )
-
-
-def _text_parameters(template: Template) -> frozenset[str]:
-    """Parameters the template declares as strings: ``--set`` keeps what was typed for
-    them (``pythonVersion=3.13`` stays ``"3.13"``, a description with ``: `` stays text)."""
-    return frozenset(
-        name
-        for page in template.parameters
-        for name, schema in (page.get("properties") or {}).items()
-        if isinstance(schema, dict) and schema.get("type") == "string"
-    )
 
 
 def _parse_sets(items: list[str], text: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -112,13 +89,10 @@ def _load_values(path: Path) -> dict[str, Any]:
     return data
 
 
-def _steps_table(task: TaskRecord) -> Table:
+def _steps_table(steps: list[StepState]) -> Table:
     table = Table(show_header=False, box=None, padding=(0, 1))
-    for step in task.steps:
-        table.add_row(
-            STATUS_STYLE.get(step.get("status", "open"), step.get("status", "")),
-            step.get("name") or step["id"],
-        )
+    for step in steps:
+        table.add_row(STATUS_STYLE.get(step.status, str(step.status)), step.name or step.id)
     return table
 
 
@@ -138,16 +112,18 @@ def _print_output_data(output: dict[str, Any]) -> None:
 
 
 def _print_failure(task: TaskRecord) -> None:
-    error = task.error or {}
-    console.print(f"[bold red]error:[/] {escape(str(error.get('message', task.status)))}")
-    for problem in error.get("errors") or []:
-        field, message = escape(str(problem.get("field"))), escape(str(problem.get("message")))
-        console.print(f"  [red]-[/] {field}: {message}")
-    rollback = error.get("rollback") or {}
-    for item in rollback.get("undone") or []:
-        console.print(f"  [dim]undone:[/] {item}")
-    for item in rollback.get("notUndone") or []:
-        console.print(f"  [red]not undone:[/] {item['description']} ({item['reason']})")
+    error = task.error
+    if error is None:
+        console.print(f"[bold red]error:[/] the task is {task.status}")
+        return
+    console.print(f"[bold red]error:[/] {escape(error.message)}")
+    for problem in error.errors:
+        console.print(f"  [red]-[/] {escape(problem.field)}: {escape(problem.message)}")
+    if error.rollback is not None:
+        for item in error.rollback.undone:
+            console.print(f"  [dim]undone:[/] {item}")
+        for failed in error.rollback.failed:
+            console.print(f"  [red]not undone:[/] {failed.description} ({failed.reason})")
 
 
 def _print_dry_run(result: DryRunResult) -> None:
@@ -163,49 +139,31 @@ def _print_dry_run(result: DryRunResult) -> None:
     if result.error:
         console.print(f"[bold red]error:[/] {escape(str(result.error))}")
         for problem in result.error_details:
-            field, message = escape(str(problem["field"])), escape(str(problem["message"]))
+            field, message = escape(problem.field), escape(problem.message)
             console.print(f"  [red]-[/] {field}: {message}")
 
 
-def _worker_gone(
-    service: ScaffolderService, task: TaskRecord, runner: threading.Thread | None
-) -> bool:
-    """Whether nobody will finish the task: the deadline of following it."""
-    if task.status in FINISHED:
-        return False
-    if runner is not None:
-        return not runner.is_alive()
-    if task.status != "processing" or task.heartbeat_at is None:
-        return False
-    beat = task.heartbeat_at if task.heartbeat_at.tzinfo else task.heartbeat_at.replace(tzinfo=UTC)
-    silent = (datetime.now(UTC) - beat).total_seconds()
-    return silent > service.settings.scaffolder.heartbeat_timeout_seconds
+def _with_step(steps: list[StepState], event: TaskEvent) -> list[StepState]:
+    change = event.step_change
+    if change is None:
+        return steps
+    step_id, status = change
+    return [dataclasses.replace(s, status=status) if s.id == step_id else s for s in steps]
 
 
-def _follow(
-    service: ScaffolderService, task_id: str, runner: threading.Thread | None, *, quiet: bool
-) -> TaskRecord:
-    last: int | None = None
-    task = service.get_task(task_id)
+def _follow(tasks: TaskClient, task: TaskRecord, *, quiet: bool) -> None:
+    """Show the task's steps as they change and its log lines as they come."""
+    steps = list(task.steps)
     with Live(
-        Group(_steps_table(task)), console=console, refresh_per_second=8, transient=quiet
+        Group(_steps_table(steps)), console=console, refresh_per_second=8, transient=quiet
     ) as live:
-        while True:
-            for event in service.store.events(task_id, after=last):
-                last = event.id
-                message = event.body.get("message")
-                if event.type == "log" and message and "status" not in event.body and not quiet:
-                    live.console.print(f"[dim]{message}[/]")
-            task = service.get_task(task_id)
-            live.update(Group(_steps_table(task)))
-            if task.status in FINISHED and (runner is None or not runner.is_alive()):
-                break
-            if _worker_gone(service, task, runner):
-                break  # the caller reports the task as it stands
-            time.sleep(0.05)
+        for event in tasks.follow(task.id):
+            steps = _with_step(steps, event)
+            if event.step_change is None and event.type == "log" and event.message and not quiet:
+                live.console.print(f"[dim]{escape(event.message)}[/]")
+            live.update(Group(_steps_table(steps)))
     if not quiet:
         console.print()
-    return task
 
 
 def create_command(
@@ -229,56 +187,52 @@ def create_command(
     """Create something from a template, showing each step's progress and the output links."""
 
     def run() -> None:
-        service = _service(ctx)
-        parsed = service.get_template(template)
-        subject = cli_authorize_run(ctx, parsed.entity, dry_run=dry_run)
-        values: dict[str, Any] = _load_values(values_file) if values_file else {}
-        values.update(_parse_sets(sets or [], _text_parameters(parsed)))
-        if dry_run:
-            result = service.dry_run(parsed, values)
-            if as_json:
-                typer.echo(json.dumps(result.as_dict(), indent=2))
-            else:
-                _print_dry_run(result)
-            if result.status != "completed":
-                raise typer.Exit(1)
-            return
-        identity = (
-            TaskIdentity(user_ref=f"user:default/{getpass.getuser()}".lower())
-            if subject.operator
-            else TaskIdentity(
-                user_ref=subject.user_ref,
-                entity=cli_context(ctx).runtime.catalog.find_entity(subject.user_ref),
-            )
-        )
-        task_id = service.create_task(parsed, values, identity=identity)
-        if not as_json:
-            console.print(f"task [bold]{task_id}[/] from {parsed.ref}")
-        runner: threading.Thread | None = None
-        claimed = service.store.claim_task(task_id, f"cli-{task_id[:8]}")
-        if claimed is not None:
-            runner = threading.Thread(
-                target=service.execute,
-                args=(claimed,),
-                kwargs={"worker_id": f"cli-{task_id[:8]}"},
-                daemon=True,
-            )
-            runner.start()
-        task = _follow(service, task_id, runner, quiet=as_json)
-        if runner is not None:
-            runner.join()
-            task = service.get_task(task_id)
+        tasks = task_client_of(ctx, guard=CliTaskGuard(ctx))
+        try:
+            ref = tasks.template_ref(template)
+            values: dict[str, Any] = _load_values(values_file) if values_file else {}
+            values.update(_parse_sets(sets or [], tasks.text_parameters(ref)))
+            if dry_run:
+                result = tasks.dry_run(ref, values)
+                if as_json:
+                    typer.echo(json.dumps(result.as_dict(), indent=2))
+                else:
+                    _print_dry_run(result)
+                if result.status != TaskStatus.COMPLETED:
+                    raise typer.Exit(1)
+                return
+            task_id = tasks.create(ref, values)
+            if not as_json:
+                console.print(f"task [bold]{task_id}[/] from {ref} ({tasks.where})")
+            tasks.run(task_id)
+            _follow(tasks, tasks.get(task_id), quiet=as_json)
+            task = tasks.get(task_id)  # its last event and its end are written together
+        finally:
+            tasks.close()
         if as_json:
             typer.echo(json.dumps(task.as_dict(), indent=2))
-        elif task.status == "completed":
+        elif task.status == TaskStatus.COMPLETED:
             console.print(f"[bold green]completed[/] in {task.duration_seconds or 0:.2f}s")
             _print_output(task)
         else:
             _print_failure(task)
-        if task.status != "completed":
+        if task.status != TaskStatus.COMPLETED:
             raise typer.Exit(1)
 
     run_guarded(run)
+
+
+def _status_option(value: str | None) -> TaskStatus | None:
+    if value is None:
+        return None
+    try:
+        return TaskStatus(value)
+    except ValueError:
+        choices = ", ".join(str(s) for s in TaskStatus)
+        raise InvalidInputError(
+            f"--status {value!r} is not a task status",
+            errors=[FieldError("--status", "enum", f"must be one of {choices}")],
+        ) from None
 
 
 @tasks_app.command("list")
@@ -293,20 +247,13 @@ def list_command(
     """List tasks, newest first."""
 
     def run() -> None:
-        runtime = cli_context(ctx).runtime
-        items, total = runtime.scaffolder.list_tasks(status=status, limit=limit)
-        if as_json:
-            subject = cli_subject(ctx)
-            shown = []
-            for task in items:
-                data = task.as_dict()
-                readable = runtime.permissions.decide(
-                    subject, "scaffolder.task.read", _task_resource(task)
-                ).allowed
-                if not readable:  # like the API: others' parameters stay theirs
-                    data["spec"] = {k: v for k, v in task.spec.items() if k != "parameters"}
-                shown.append(data)
-            typer.echo(json.dumps(shown, indent=2))
+        tasks = task_client_of(ctx, guard=CliTaskGuard(ctx))
+        try:
+            items, total = tasks.list_tasks(status=_status_option(status), limit=limit)
+        finally:
+            tasks.close()
+        if as_json:  # others' parameters stay theirs (the client left them out)
+            typer.echo(json.dumps([t.as_dict() for t in items], indent=2))
             return
         table = Table(title=f"{len(items)} of {total} tasks")
         table.add_column("id", no_wrap=True)
@@ -315,14 +262,22 @@ def list_command(
         for task in items:
             table.add_row(
                 task.id,
-                str((task.spec.get("templateInfo") or {}).get("entityRef", "")),
-                STATUS_STYLE.get(task.status, task.status),
+                task.spec.template_info.entity_ref,
+                STATUS_STYLE.get(task.status, str(task.status)),
                 task.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                 task.created_by,
             )
         console.print(table)
 
     run_guarded(run)
+
+
+def _print_event(event: TaskEvent) -> None:
+    message = event.message
+    if message:
+        step = event.body.get("stepId")
+        where = f"[cyan]{escape(str(step))}[/] " if step else ""
+        console.print(f"[dim]{event.created_at:%H:%M:%S}[/] {where}{escape(message)}")
 
 
 @tasks_app.command("show")
@@ -335,10 +290,12 @@ def show_command(
     """Show a task: its steps, output links, or the error and what was rolled back."""
 
     def run() -> None:
-        service = cli_context(ctx).runtime.scaffolder
-        task = service.get_task(task_id)
-        cli_authorize(ctx, "scaffolder.task.read", _task_resource(task))
-        log = service.store.events(task_id) if events else []
+        tasks = task_client_of(ctx, guard=CliTaskGuard(ctx))
+        try:
+            task = tasks.get(task_id)
+            log = tasks.events(task_id) if events else []
+        finally:
+            tasks.close()
         if as_json:
             data = task.as_dict()
             if events:
@@ -346,18 +303,49 @@ def show_command(
             typer.echo(json.dumps(data, indent=2))
             return
         console.print(
-            f"[bold]{task.id}[/] {STATUS_STYLE.get(task.status, task.status)} "
-            f"({(task.spec.get('templateInfo') or {}).get('entityRef', '')}, by {task.created_by})"
+            f"[bold]{task.id}[/] {STATUS_STYLE.get(task.status, str(task.status))} "
+            f"({task.spec.template_info.entity_ref}, by {task.created_by})"
         )
-        console.print(_steps_table(task))
-        if task.status == "completed":
+        console.print(_steps_table(task.steps))
+        if task.status == TaskStatus.COMPLETED:
             _print_output(task)
-        elif task.status in ("failed", "cancelled"):
+        elif task.status in (TaskStatus.FAILED, TaskStatus.CANCELLED):
             _print_failure(task)
         for event in log:
-            message = event.body.get("message")
-            if message:
-                console.print(f"[dim]{event.created_at:%H:%M:%S}[/] {message}")
+            _print_event(event)
+
+    run_guarded(run)
+
+
+@tasks_app.command("logs")
+def logs_command(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(help="Task id.")],
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new events until the task ends.")
+    ] = False,
+    after: Annotated[
+        int | None, typer.Option("--after", help="Only events after this event id.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON event per line.")] = False,
+) -> None:
+    """Print a task's log; with --follow, print each new event as it happens."""
+
+    def run() -> None:
+        tasks = task_client_of(ctx, guard=CliTaskGuard(ctx))
+        try:
+            stream: Iterator[TaskEvent] = (
+                tasks.follow(task_id, after=after)
+                if follow
+                else iter(tasks.events(task_id, after=after))
+            )
+            for event in stream:
+                if as_json:
+                    typer.echo(json.dumps(event.as_dict()))
+                else:
+                    _print_event(event)
+        finally:
+            tasks.close()
 
     run_guarded(run)
 
@@ -369,10 +357,12 @@ def cancel_command(
     """Cancel a task: an open one at once, a running one at its next step (it rolls back)."""
 
     def run() -> None:
-        service = cli_context(ctx).runtime.scaffolder
-        cli_authorize(ctx, "scaffolder.task.cancel", _task_resource(service.get_task(task_id)))
-        status = service.cancel_task(task_id)
-        if status == "cancelled":
+        tasks = task_client_of(ctx, guard=CliTaskGuard(ctx))
+        try:
+            status = tasks.cancel(task_id)
+        finally:
+            tasks.close()
+        if status == TaskStatus.CANCELLED:
             console.print(f"task {task_id} cancelled")
         else:
             console.print(f"task {task_id} is running; asked it to stop (it will roll back)")

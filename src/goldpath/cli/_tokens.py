@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import database_of
 from goldpath.cli._errors import run_guarded
 from goldpath.cli._permissions import catalog_user_ref, cli_authorize
 
@@ -38,7 +38,7 @@ def create(
 
         ref = catalog_user_ref(ctx, user)
         cli_authorize(ctx, "token.create", user_resource(ref))
-        issued = TokenStore(cli_context(ctx).runtime.database).issue(ref, name)
+        issued = TokenStore(database_of(ctx)).issue(ref, name)
         if as_json:
             typer.echo(json.dumps({"id": issued.token.id, "user": ref, "token": issued.plaintext}))
             return
@@ -56,7 +56,7 @@ def list_tokens(ctx: typer.Context, user: str = USER_OPTION) -> None:
 
     def run() -> None:
         ref = catalog_user_ref(ctx, user)
-        tokens = TokenStore(cli_context(ctx).runtime.database).list_for(ref)
+        tokens = TokenStore(database_of(ctx)).list_for(ref)
         if not tokens:
             console.print(f"{ref} has no API tokens")
             return
@@ -84,7 +84,7 @@ def revoke(
 
         ref = catalog_user_ref(ctx, user)
         cli_authorize(ctx, "token.delete", user_resource(ref))
-        TokenStore(cli_context(ctx).runtime.database).revoke(ref, token_id)
+        TokenStore(database_of(ctx)).revoke(ref, token_id)
         console.print(f"[green]revoked[/] token {token_id} of {ref}")
 
     run_guarded(run)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -14,6 +16,7 @@ __all__ = [
     "CatalogLocationSettings",
     "CatalogReadingSettings",
     "CatalogSettings",
+    "CliSettings",
     "Environment",
     "GitHubAuthSettings",
     "GitIntegration",
@@ -129,6 +132,21 @@ class ScaffolderSettings(_Section):
     heartbeat_seconds: float = Field(default=2.0, gt=0)
     heartbeat_timeout_seconds: float = Field(default=30.0, gt=0)
     poll_seconds: float = Field(default=0.2, gt=0)
+
+
+class CliSettings(_Section):
+    """How the CLI reaches a running portal (it runs tasks in-process when there is none)."""
+
+    server_url: str | None = Field(
+        default=None,
+        description="Portal the CLI always talks to (else it looks at server.base_url).",
+    )
+    token: SecretStr | None = Field(
+        default=None, description="Personal API token (goldpath tokens create) sent to the portal."
+    )
+    discover: bool = Field(
+        default=True, description="Use a portal found at server.base_url that serves this database."
+    )
 
 
 class PermissionSettings(_Section):
@@ -280,6 +298,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     catalog: CatalogSettings = CatalogSettings()
     scaffolder: ScaffolderSettings = ScaffolderSettings()
+    cli: CliSettings = CliSettings()
     permission: PermissionSettings = PermissionSettings()
     integrations: IntegrationsSettings = IntegrationsSettings()
     platform: PlatformSettings = PlatformSettings()
@@ -327,6 +346,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home / 'goldpath.db'}"
+
+    @property
+    def instance_id(self) -> str:
+        """A short digest of the database URL (password left out): the same for every process
+        of one goldpath, so the CLI knows a portal it finds serves its own data."""
+        parts = urlsplit(self.resolved_database_url)
+        netloc = parts.netloc.rpartition("@")[2]
+        user = parts.username
+        bare = urlunsplit(parts._replace(netloc=f"{user}@{netloc}" if user else netloc))
+        return hashlib.sha256(bare.encode("utf-8")).hexdigest()[:16]
 
     @property
     def catalog_file_roots(self) -> list[Path]:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from goldpath.catalog import LocationRecord
-from goldpath.runtime import Runtime
 
 __all__ = ["DEMO_LOCATION", "seed_demo"]
 
 DEMO_LOCATION = Path(__file__).parent / "data" / "all.yaml"
 
 
-def seed_demo(runtime: Runtime) -> LocationRecord:
+class _Locations(Protocol):
+    def ensure_location(self, type_: str, target: str, *, origin: str = ...) -> LocationRecord:
+        """Register a location unless it already is, then refresh it."""
+
+
+def seed_demo(catalog: _Locations) -> LocationRecord:
     """Register the demo organisation (idempotent: a second call only refreshes it)."""
-    runtime.prepare()
-    return runtime.catalog.ensure_location("file", str(DEMO_LOCATION), origin="demo")
+    return catalog.ensure_location("file", str(DEMO_LOCATION), origin="demo")

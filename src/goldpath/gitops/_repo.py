@@ -28,6 +28,7 @@ from goldpath.gitops.errors import (
 )
 from goldpath.providers.git import GitAuthor, Repository
 from goldpath.scratch import scratch_dir
+from goldpath.trees import write_tree
 
 __all__ = [
     "RENDERED_ROOTS",
@@ -289,10 +290,7 @@ def rerender(
         files = render_app(spec)
         for root_name in RENDERED_ROOTS:
             shutil.rmtree(ws.path / root_name, ignore_errors=True)
-        for path, text in files.items():
-            target = ws.path.joinpath(*path.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        write_tree(ws.path, files)
         for rel, tag in tags.items():
             kustomization = ws.path.joinpath(*rel.parts)
             if kustomization.is_file() and _TAG.match(tag):

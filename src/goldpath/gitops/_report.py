@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from goldpath.errors import FieldError
+from goldpath.gitops.errors import GitopsValidationError
 
 __all__ = ["Check", "Finding", "ValidationReport"]
 
@@ -93,8 +94,6 @@ class ValidationReport:
         """Raise `GitopsValidationError` listing every finding, when there is any."""
         if self.ok:
             return
-        from goldpath.gitops.errors import GitopsValidationError
-
         raise GitopsValidationError(
             f"{what} failed validation with {len(self.findings)} finding(s)", report=self
         )

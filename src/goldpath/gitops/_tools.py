@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from goldpath.gitops._policies import Document, Tree, object_ref
 from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._yaml import dump_yaml
+from goldpath.trees import write_tree
 
 __all__ = [
     "TOOL_TIMEOUT_SECONDS",
@@ -30,7 +31,6 @@ __all__ = [
     "kubectl_path",
     "missing_validators",
     "promtool_path",
-    "write_tree",
 ]
 
 TOOL_TIMEOUT_SECONDS = 60
@@ -76,16 +76,6 @@ def kubectl_path() -> str | None:
 def missing_validators() -> list[ValidatorTool]:
     """The validator programs this machine lacks (empty when validation is complete)."""
     return [tool for tool in VALIDATORS if tool.path() is None]
-
-
-def write_tree(files: Mapping[PurePosixPath, str], root: Path) -> None:
-    """Write a tree of relative paths under ``root``."""
-    for path, text in files.items():
-        if path.is_absolute() or ".." in path.parts:
-            raise ValueError(f"refusing to write {path} outside the tree")
-        target = root.joinpath(*path.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
 
 
 @dataclass(slots=True)
@@ -156,7 +146,7 @@ class ToolChecks:
         self._promtool, self._kubectl = PROMTOOL.path(), KUBECTL.path()
         if self._promtool is None and self._kubectl is None:
             return
-        write_tree(files, self._root)
+        write_tree(self._root, files)
         if self._promtool is not None and self.tree.of_kind("PrometheusRule"):
             self._write_rules()
             self._runs["promtool"] = self._promtool_run(list(self._rules))

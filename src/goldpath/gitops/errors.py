@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from goldpath.errors import GoldpathError, InvalidInputError, NotFoundError
-
-if TYPE_CHECKING:
-    from goldpath.gitops._report import ValidationReport
+from goldpath.errors import FieldError, GoldpathError, InvalidInputError, NotFoundError
 
 __all__ = [
+    "FindingsReport",
     "GitopsError",
     "GitopsRepoNotFoundError",
     "GitopsValidationError",
     "ImageNotFoundError",
 ]
+
+
+class FindingsReport(Protocol):
+    """What a validation error carries: the ``ValidationReport`` (which imports this module)."""
+
+    @property
+    def failures(self) -> Sequence[object]:
+        """Every finding, in a stable order."""
+
+    def field_errors(self) -> list[FieldError]:
+        """The findings as field errors."""
 
 
 class GitopsError(GoldpathError):
@@ -24,7 +34,7 @@ class GitopsError(GoldpathError):
 class GitopsValidationError(InvalidInputError, GitopsError):
     """Rendered or committed manifests failed validation; every finding is listed."""
 
-    def __init__(self, message: str, /, *, report: ValidationReport, **context: Any) -> None:
+    def __init__(self, message: str, /, *, report: FindingsReport, **context: Any) -> None:
         super().__init__(message, errors=report.field_errors(), **context)
         self.report = report
 

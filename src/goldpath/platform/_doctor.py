@@ -12,7 +12,8 @@ import httpx
 from goldpath.errors import GoldpathError
 from goldpath.platform._runner import CommandRunner
 from goldpath.platform.errors import ToolMissingError
-from goldpath.providers._aws import AwsNotFoundError, aws_client, aws_errors
+from goldpath.providers import AwsClients
+from goldpath.providers._aws import AwsNotFoundError, aws_errors
 
 __all__ = [
     "CheckOutcome",
@@ -255,14 +256,10 @@ class _Gates:
         self.cluster = cluster
         self.resolver = resolver
         self.portal_transport = portal_transport
-        self._clients: dict[str, Any] = {}
+        self._aws = AwsClients(region=config.region, endpoint_url=config.endpoint_url)
 
     def aws(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = aws_client(
-                service, region=self.c.region, endpoint_url=self.c.endpoint_url
-            )
-        return self._clients[service]
+        return self._aws.client(service)
 
     # Phase 1 -----------------------------------------------------------------
     def state_backend(self) -> str:

@@ -5,12 +5,15 @@
 
 from typing import Any
 
+from goldpath.providers._aws_clients import AwsClients
+
 __all__ = [
     "ArgoApplication",
     "ArgoCdApplicationNotFoundError",
     "ArgoCdClient",
     "ArgoCdError",
     "AwsAccessDeniedError",
+    "AwsClients",
     "AwsConflictError",
     "AwsError",
     "AwsNotFoundError",

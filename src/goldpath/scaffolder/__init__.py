@@ -4,7 +4,9 @@ from goldpath.scaffolder._actions import (
     ACTION_PROVIDERS,
     Action,
     ActionContext,
+    ActionDeps,
     ActionInput,
+    ActionProvider,
     ActionRegistry,
     IdentityLike,
     TaskIdentity,
@@ -12,7 +14,16 @@ from goldpath.scaffolder._actions import (
     UndoHandler,
     UndoRecord,
 )
-from goldpath.scaffolder._dryrun import DryRunFile, DryRunResult, decode_directory_contents, dry_run
+from goldpath.scaffolder._broker import PostgresTaskRelay, Subscription, TaskBroker, TaskFeed
+from goldpath.scaffolder._creation import EntitySearch, NameOwners, TaskCreator
+from goldpath.scaffolder._dryrun import (
+    DryRunFile,
+    DryRunner,
+    DryRunResult,
+    decode_directory_contents,
+    dry_run,
+)
+from goldpath.scaffolder._execution import TaskExecutor, TaskSink
 from goldpath.scaffolder._expressions import (
     DEFAULT_LIMITS,
     FILTERS,
@@ -24,8 +35,8 @@ from goldpath.scaffolder._expressions import (
     render_value,
 )
 from goldpath.scaffolder._paths import check_relative, resolve_inside
+from goldpath.scaffolder._recovery import TaskRecovery
 from goldpath.scaffolder._runner import (
-    RollbackReport,
     RunOutcome,
     RunSink,
     expression_context,
@@ -34,7 +45,6 @@ from goldpath.scaffolder._runner import (
     run_undo,
     sample_output,
 )
-from goldpath.scaffolder._service import ScaffolderService, TaskSink
 from goldpath.scaffolder._skeleton import (
     SkeletonFile,
     read_tree,
@@ -42,18 +52,34 @@ from goldpath.scaffolder._skeleton import (
     render_skeleton,
     write_tree,
 )
-from goldpath.scaffolder._store import FINISHED, TaskEvent, TaskRecord, TaskStore, redact
+from goldpath.scaffolder._store import TaskEventSink, TaskStore, redact
+from goldpath.scaffolder._task import (
+    FINISHED,
+    NotUndone,
+    RollbackReport,
+    StepChange,
+    StepState,
+    StepStatus,
+    TaskError,
+    TaskEvent,
+    TaskRecord,
+    TaskSpec,
+    TaskStatus,
+    TaskUser,
+)
 from goldpath.scaffolder._template import (
     API_VERSION,
     RESERVED_NAME_ANNOTATION,
     StepSpec,
     Template,
+    TemplateInfo,
     parameter_schema,
     parse_template,
     validate_values,
     with_declared,
     with_defaults,
 )
+from goldpath.scaffolder._templates import TemplateEntities, Templates, template_ref
 from goldpath.scaffolder._worker import TaskWorkers
 
 __all__ = [
@@ -65,25 +91,48 @@ __all__ = [
     "RESERVED_NAME_ANNOTATION",
     "Action",
     "ActionContext",
+    "ActionDeps",
     "ActionInput",
+    "ActionProvider",
     "ActionRegistry",
     "DryRunFile",
     "DryRunResult",
+    "DryRunner",
+    "EntitySearch",
     "ExpressionLimits",
     "IdentityLike",
+    "NameOwners",
+    "NotUndone",
+    "PostgresTaskRelay",
     "RollbackReport",
     "RunOutcome",
     "RunSink",
-    "ScaffolderService",
     "SkeletonFile",
+    "StepChange",
     "StepSpec",
+    "StepState",
+    "StepStatus",
+    "Subscription",
+    "TaskBroker",
+    "TaskCreator",
+    "TaskError",
     "TaskEvent",
+    "TaskEventSink",
+    "TaskExecutor",
+    "TaskFeed",
     "TaskIdentity",
     "TaskRecord",
+    "TaskRecovery",
     "TaskSink",
+    "TaskSpec",
+    "TaskStatus",
     "TaskStore",
+    "TaskUser",
     "TaskWorkers",
     "Template",
+    "TemplateEntities",
+    "TemplateInfo",
+    "Templates",
     "UndoEnv",
     "UndoHandler",
     "UndoRecord",
@@ -107,6 +156,7 @@ __all__ = [
     "run_template",
     "run_undo",
     "sample_output",
+    "template_ref",
     "validate_values",
     "with_declared",
     "with_defaults",

@@ -3,13 +3,18 @@
 An action is Backstage's ``createTemplateAction`` in Python: a namespaced id, a typed
 input model (Backstage's input names, camelCase through aliases), an optional output
 model, whether it can run in a dry run, a synchronous handler, and the named undo
-handlers it may register.
+handlers it may register. What an action talks to (git hosts, the catalog, settings)
+is handed to the factory that makes it, the way Backstage builds
+``createPublishGitlabAction({ integrations, config })``; handlers and undo handlers
+close over those dependencies and never look one up at run time.
 
 Undo records are persisted, so a task left behind by a dead worker can be rolled back
 by another process: a handler records ``ctx.on_rollback(description, kind=..., params=...)``
 where ``kind`` names one of its action's ``undo`` handlers and ``params`` is JSON data.
-A plain callable (``ctx.on_rollback(description, lambda: ...)``) works too, but only
-the process that recorded it can run it.
+The other process builds the same registry from the composition root, so the undo
+handler it finds there has the same dependencies. A plain callable
+(``ctx.on_rollback(description, lambda: ...)``) works too, but only the process that
+recorded it can run it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from goldpath.errors import FieldError
+from goldpath.scaffolder._template import TemplateInfo
 from goldpath.scaffolder.errors import (
     ActionExistsError,
     ActionInputError,
@@ -33,17 +39,21 @@ from goldpath.scaffolder.errors import (
 )
 
 if TYPE_CHECKING:
+    from goldpath.catalog import CatalogService
     from goldpath.config import Settings
-    from goldpath.runtime import Runtime
+    from goldpath.providers import AwsClients
+    from goldpath.providers.git import GitHosts
 
 __all__ = [
     "ACTION_PROVIDERS",
     "Action",
-    "RepoPlanner",
     "ActionContext",
+    "ActionDeps",
     "ActionInput",
+    "ActionProvider",
     "ActionRegistry",
     "IdentityLike",
+    "RepoPlanner",
     "TaskIdentity",
     "UndoEnv",
     "UndoHandler",
@@ -54,11 +64,11 @@ log = logging.getLogger(__name__)
 
 ACTION_ID = re.compile(r"^[a-z0-9][a-zA-Z0-9_-]*(:[a-zA-Z0-9_-]+)+$")
 
-# Modules that contribute a tuple of actions, loaded by ``ActionRegistry.default()``
-# exactly like the built-ins ("module:ATTRIBUTE").
+# Provider functions ("module:function") that make a tuple of actions from ActionDeps,
+# loaded by ``ActionRegistry.from_providers``; the built-ins register exactly like plugins.
 ACTION_PROVIDERS: tuple[str, ...] = (
-    "goldpath.scaffolder.actions:BUILTIN_ACTIONS",
-    "goldpath.scaffolder.actions._publish:PUBLISH_ACTIONS",
+    "goldpath.scaffolder.actions:builtin_actions",
+    "goldpath.scaffolder.actions._publish:publish_actions",
 )
 
 
@@ -91,9 +101,8 @@ class TaskIdentity:
 
 @dataclass(frozen=True, slots=True)
 class UndoEnv:
-    """What a persisted undo handler gets: the runtime, a log and the task it belongs to."""
+    """What an undo handler gets besides its params: the task it belongs to and a log."""
 
-    runtime: Runtime | None
     task_id: str
     log: Callable[[str], None]
 
@@ -138,8 +147,26 @@ class UndoRecord:
         )
 
 
-RepoPlanner = Callable[[Callable[[str], Any], "Settings | None"], "str | None"]
-"""``(input, settings) -> repoUrl`` of the repository a step will create (see Action)."""
+RepoPlanner = Callable[[Callable[[str], Any]], "str | None"]
+"""``input -> repoUrl`` of the repository a step will create (see Action)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDeps:
+    """What the composition root hands an action provider, which passes each factory its part.
+
+    A provider is a function ``(deps) -> tuple[Action, ...]``:
+    ``return (publish_gitlab(deps.git_hosts), catalog_register(deps.catalog))``.
+    """
+
+    settings: Settings
+    git_hosts: GitHosts
+    catalog: CatalogService
+    aws: AwsClients
+
+
+ActionProvider = Callable[[ActionDeps], "Iterable[Action]"]
+"""A function that makes actions from their dependencies (``builtin_actions``)."""
 
 
 @dataclass(frozen=True)
@@ -218,11 +245,10 @@ class ActionContext:
         step_id: str,
         workspace: Path,
         task_id: str,
-        runtime: Runtime | None = None,
         dry_run: bool = False,
         secrets: Mapping[str, str] | None = None,
         identity: IdentityLike | None = None,
-        template_info: Mapping[str, Any] | None = None,
+        template_info: TemplateInfo | None = None,
         logger: Callable[[str], None] | None = None,
         record_undo: Callable[[UndoRecord, Callable[[], None]], None] | None = None,
         is_cancelled: Callable[[], bool] | None = None,
@@ -231,11 +257,10 @@ class ActionContext:
         self.step_id = step_id
         self.workspace = workspace
         self.task_id = task_id
-        self.runtime = runtime
         self.dry_run = dry_run
         self.secrets: Mapping[str, str] = dict(secrets or {})
         self.identity = identity
-        self.template_info: Mapping[str, Any] = dict(template_info or {})
+        self.template_info = template_info or TemplateInfo(entity_ref="")
         self._logger = logger or (lambda message: log.info("%s: %s", step_id, message))
         self._record_undo = record_undo
         self._is_cancelled = is_cancelled or (lambda: False)
@@ -282,7 +307,7 @@ class ActionContext:
             bound_handler = self.action.undo[kind]  # type: ignore[index]
 
             def undo() -> None:
-                bound_handler(UndoEnv(self.runtime, self.task_id, self.log), bound_params)
+                bound_handler(UndoEnv(self.task_id, self.log), bound_params)
 
         self.undo_records.append(record)
         if self._record_undo is not None:
@@ -308,24 +333,34 @@ class ActionRegistry:
             self.register(action)
 
     @classmethod
-    def default(cls, providers: Iterable[str] = ACTION_PROVIDERS) -> ActionRegistry:
-        """A registry with the built-ins and every provider module that is installed."""
+    def from_providers(
+        cls, deps: ActionDeps, providers: Iterable[str | ActionProvider] = ACTION_PROVIDERS
+    ) -> ActionRegistry:
+        """A registry with every provider's actions, each made from ``deps``.
+
+        A provider is a function or its ``"module:function"`` name; a named module
+        that is not installed contributes nothing (an optional plugin).
+        """
         registry = cls()
         for provider in providers:
-            registry.load(provider)
+            registry.load(provider, deps)
         return registry
 
-    def load(self, provider: str) -> int:
-        """Register a provider's tuple of actions (``"module:ATTR"``); absent modules count 0."""
-        module_name, _, attribute = provider.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                log.debug("action provider %s is not installed", module_name)
-                return 0
-            raise
-        actions: tuple[Action, ...] = getattr(module, attribute)
+    def load(self, provider: str | ActionProvider, deps: ActionDeps) -> int:
+        """Register the actions a provider makes from ``deps``; absent modules count 0."""
+        if isinstance(provider, str):
+            module_name, _, attribute = provider.partition(":")
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == module_name:
+                    log.debug("action provider %s is not installed", module_name)
+                    return 0
+                raise
+            provider = getattr(module, attribute)
+            if not callable(provider):
+                raise TypeError(f"action provider {module_name}:{attribute} is not a function")
+        actions = tuple(provider(deps))
         for action in actions:
             self.register(action)
         return len(actions)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import stat
 import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from goldpath.config import Settings
 from goldpath.errors import FieldError, InvalidInputError
@@ -18,6 +19,7 @@ from goldpath.scaffolder._paths import check_relative
 from goldpath.scaffolder._runner import run_template
 from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, write_tree
 from goldpath.scaffolder._store import redact
+from goldpath.scaffolder._task import StepState, StepStatus, TaskStatus
 from goldpath.scaffolder._template import (
     Template,
     parse_template,
@@ -25,12 +27,11 @@ from goldpath.scaffolder._template import (
     with_declared,
     with_defaults,
 )
+from goldpath.scaffolder._templates import Templates
 from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
+from goldpath.scratch import process_scratch
 
-if TYPE_CHECKING:
-    from goldpath.runtime import Runtime
-
-__all__ = ["DryRunFile", "DryRunResult", "decode_directory_contents", "dry_run"]
+__all__ = ["DryRunFile", "DryRunResult", "DryRunner", "decode_directory_contents", "dry_run"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,33 +55,60 @@ class DryRunFile:
 class DryRunResult:
     """What the dry run logged, output, did per step, and the files it would produce."""
 
-    status: str
+    status: TaskStatus
     log: list[dict[str, Any]]
     output: dict[str, Any]
-    steps: list[dict[str, Any]]
+    steps: list[StepState]
     files: list[DryRunFile]
     error: str | None = None
-    error_details: list[dict[str, str]] = field(default_factory=list)
+    error_details: list[FieldError] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DryRunResult:
+        """A dry run as a portal answers it (the inverse of ``as_dict``)."""
+        error = data.get("error") or {}
+        return cls(
+            status=TaskStatus(str(data.get("status") or TaskStatus.FAILED)),
+            log=list(data.get("log") or ()),
+            output=dict(data.get("output") or {}),
+            steps=[StepState.from_dict(step) for step in data.get("steps") or ()],
+            files=[
+                DryRunFile(
+                    path=str(item["path"]),
+                    content=base64.b64decode(str(item.get("base64Content", ""))),
+                    executable=bool(item.get("executable")),
+                )
+                for item in data.get("directoryContents") or ()
+            ],
+            error=str(error["message"]) if error.get("message") else None,
+            error_details=[
+                FieldError(str(e.get("field")), str(e.get("rule")), str(e.get("message")))
+                for e in error.get("errors") or ()
+            ],
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """Backstage's dry-run answer."""
         data: dict[str, Any] = {
             "log": self.log,
             "output": self.output,
-            "steps": self.steps,
+            "steps": [step.as_dict() for step in self.steps],
             "directoryContents": [f.as_dict() for f in self.files],
-            "status": self.status,
+            "status": str(self.status),
         }
         if self.error is not None:
-            data["error"] = {"message": self.error, "errors": self.error_details}
+            data["error"] = {
+                "message": self.error,
+                "errors": [e.as_dict() for e in self.error_details],
+            }
         return data
 
 
 class _DrySink:
-    def __init__(self, secrets: Mapping[str, str], steps: list[dict[str, Any]]) -> None:
+    def __init__(self, secrets: Mapping[str, str], steps: list[StepState]) -> None:
         self.secrets = list(secrets.values())
         self.lines: list[dict[str, Any]] = []
-        self.steps = {step["id"]: step for step in steps}
+        self.steps = {step.id: step for step in steps}
 
     def log(self, message: str, *, step_id: str | None = None) -> None:
         body: dict[str, Any] = {"message": message}
@@ -88,12 +116,11 @@ class _DrySink:
             body["stepId"] = step_id
         self.lines.append({"body": redact(body, self.secrets)})
 
-    def step(self, step_id: str, status: str) -> None:
+    def step(self, step_id: str, status: StepStatus) -> None:
         if step_id in self.steps:
-            self.steps[step_id]["status"] = status
-        self.lines.append(
-            {"body": {"stepId": step_id, "status": status, "message": f"Step {step_id} {status}"}}
-        )
+            self.steps[step_id] = dataclasses.replace(self.steps[step_id], status=status)
+        body = {"stepId": step_id, "status": str(status), "message": f"Step {step_id} {status}"}
+        self.lines.append({"body": body})
 
     def undo_recorded(self, record: UndoRecord) -> None:
         del record  # nothing a dry run does needs undoing: its workspace is thrown away
@@ -136,7 +163,6 @@ def dry_run(
     values: Mapping[str, Any],
     *,
     registry: ActionRegistry,
-    runtime: Runtime | None = None,
     settings: Settings | None = None,
     secrets: Mapping[str, str] | None = None,
     directory_contents: Mapping[PurePosixPath, SkeletonFile] | None = None,
@@ -175,11 +201,7 @@ def dry_run(
         except TemplateValuesError as exc:
             raise _as_bad_request(exc) from None
         values = with_declared(template, values)
-        steps = [
-            {"id": s.id, "name": s.name, "action": s.action, "status": "open"}
-            for s in template.steps
-        ]
-        sink = _DrySink(secrets, steps)
+        sink = _DrySink(secrets, [StepState.open(step) for step in template.steps])
         workspace = root / "workspace"
         outcome = run_template(
             template,
@@ -188,7 +210,6 @@ def dry_run(
             workspace=workspace,
             task_id=f"dry-run-{uuid.uuid4()}",
             sink=sink,
-            runtime=runtime,
             settings=settings,
             secrets=secrets,
             identity=identity,
@@ -207,15 +228,53 @@ def dry_run(
         status=outcome.status,
         log=sink.lines,
         output=redact(outcome.output, secrets.values()),
-        steps=steps,
+        steps=list(sink.steps.values()),
         files=files,
         error=None
         if error is None
         else redact(getattr(error, "message", str(error)), secrets.values()),
-        error_details=[e.as_dict() for e in getattr(error, "errors", []) or []],
+        error_details=list(getattr(error, "errors", []) or []),
     )
 
 
 def _as_bad_request(exc: TemplateValuesError) -> TemplateInvalidError:
     # Backstage answers a dry run with invalid values 400 (InputError), not 422
     return TemplateInvalidError(exc.message, errors=exc.errors)
+
+
+class DryRunner:
+    """Backstage's ``POST /dry-run`` and the Create form's Preview, with this registry."""
+
+    def __init__(
+        self, *, registry: ActionRegistry, settings: Settings, templates: Templates
+    ) -> None:
+        self.registry = registry
+        self.settings = settings
+        self.templates = templates
+
+    def run(
+        self,
+        template: Mapping[str, Any] | Template,
+        values: Mapping[str, Any],
+        *,
+        secrets: Mapping[str, str] | None = None,
+        directory_contents: Mapping[PurePosixPath, SkeletonFile] | None = None,
+        identity: IdentityLike | None = None,
+    ) -> DryRunResult:
+        """Run a template with no side effects and return log, output, steps and files."""
+        parsed = template if isinstance(template, Template) else parse_template(template)
+        self.templates.check_actions(parsed)
+        return dry_run(
+            parsed,
+            values,
+            registry=self.registry,
+            settings=self.settings,
+            secrets=secrets,
+            directory_contents=directory_contents,
+            identity=identity,
+            work_root=process_scratch(self.settings.tmp_root),
+        )
+
+    def preview(self, template_ref: str, values: Mapping[str, Any]) -> DryRunResult:
+        """The Create form's Preview: a dry run of a catalog template with its own files."""
+        return self.run(self.templates.get(template_ref), values)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from goldpath.errors import FieldError
 from goldpath.scaffolder.errors import PathEscapeError
+from goldpath.trees import UnsafePathError, is_within, relative_path
 
 __all__ = ["check_relative", "is_http_url", "is_within", "resolve_inside"]
 
@@ -20,23 +20,12 @@ def _refuse(field: str, path: str, why: str) -> PathEscapeError:
 
 
 def check_relative(path: str, *, field: str = "path") -> PurePosixPath:
-    """A relative POSIX path with no ``..`` and no drive or root; anything else is refused."""
-    if "\x00" in path:
-        raise _refuse(field, path, "contains a NUL byte")
-    text = path.replace("\\", "/")
-    pure = PurePosixPath(text)
-    if pure.is_absolute() or text.startswith("/") or (len(text) > 1 and text[1] == ":"):
-        raise _refuse(field, path, "is absolute; paths must stay inside the workspace")
-    if any(part == ".." for part in pure.parts):
-        raise _refuse(field, path, "contains '..'; paths must stay inside the workspace")
-    return pure
-
-
-def is_within(root: Path, candidate: Path) -> bool:
-    """True when ``candidate`` (resolved, symlinks followed) is ``root`` or below it."""
-    root_real = os.path.realpath(root)
-    real = os.path.realpath(candidate)
-    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+    """A relative POSIX path with no ``..`` and no drive or root; anything else is refused
+    (the tree writer's rule, reported as the workspace's)."""
+    try:
+        return relative_path(path, field=field, allow_empty=True)
+    except UnsafePathError as exc:
+        raise _refuse(field, path, f"{exc.reason}; paths must stay inside the workspace") from None
 
 
 def resolve_inside(root: Path, path: str, *, field: str = "path", allow_root: bool = False) -> Path:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from goldpath.config import PlatformSettings, Settings
 from goldpath.errors import GoldpathError
@@ -25,11 +25,9 @@ from goldpath.scaffolder._actions import (
     UndoRecord,
 )
 from goldpath.scaffolder._expressions import render_value
+from goldpath.scaffolder._task import NotUndone, RollbackReport, StepStatus, TaskStatus
 from goldpath.scaffolder._template import StepSpec, Template
 from goldpath.scaffolder.errors import ExpressionError, TaskCancelledError
-
-if TYPE_CHECKING:
-    from goldpath.runtime import Runtime
 
 __all__ = [
     "RollbackReport",
@@ -51,7 +49,7 @@ class RunSink(Protocol):
     def log(self, message: str, *, step_id: str | None = None) -> None:
         """A log line (secrets are redacted by the sink when written)."""
 
-    def step(self, step_id: str, status: str) -> None:
+    def step(self, step_id: str, status: StepStatus) -> None:
         """A step moved to processing, completed, failed, skipped or cancelled."""
 
     def undo_recorded(self, record: UndoRecord) -> None:
@@ -62,22 +60,10 @@ class RunSink(Protocol):
 
 
 @dataclass
-class RollbackReport:
-    """What the rollback undid and what it could not undo, with the reason."""
-
-    undone: list[str] = field(default_factory=list)
-    failed: list[dict[str, str]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON data for the final event."""
-        return {"undone": list(self.undone), "notUndone": list(self.failed)}
-
-
-@dataclass
 class RunOutcome:
     """How a run ended: status, the rendered output, the error and the rollback report."""
 
-    status: str
+    status: TaskStatus
     output: dict[str, Any]
     steps: dict[str, dict[str, Any]]
     error: GoldpathError | Exception | None = None
@@ -175,7 +161,6 @@ def run_undo(
     stack: Sequence[tuple[UndoRecord, Callable[[], None] | None]],
     *,
     registry: ActionRegistry,
-    runtime: Runtime | None,
     task_id: str,
     log_line: Callable[[str], None],
 ) -> RollbackReport:
@@ -192,14 +177,14 @@ def run_undo(
                 handler = action.undo.get(record.kind)
                 if handler is None:
                     raise RuntimeError(f"action {record.action_id} has no undo {record.kind!r}")
-                handler(UndoEnv(runtime, task_id, log_line), dict(record.params))
+                handler(UndoEnv(task_id, log_line), dict(record.params))
             else:
                 undo()
         except Exception as exc:  # one failed undo must not stop the others
             reason = (
                 exc.message if isinstance(exc, GoldpathError) else str(exc) or type(exc).__name__
             )
-            report.failed.append({"description": record.description, "reason": reason})
+            report.failed.append(NotUndone(record.description, reason))
             log_line(f"Could not undo: {record.description}: {reason}")
         else:
             report.undone.append(record.description)
@@ -215,7 +200,6 @@ def run_template(
     workspace: Path,
     task_id: str,
     sink: RunSink,
-    runtime: Runtime | None = None,
     settings: Settings | None = None,
     secrets: Mapping[str, str] | None = None,
     identity: IdentityLike | None = None,
@@ -223,7 +207,6 @@ def run_template(
 ) -> RunOutcome:
     """Run every step in order; on failure or cancel, undo what this run created, in reverse."""
     secrets = dict(secrets or {})
-    settings = settings if settings is not None else (runtime.settings if runtime else None)
     step_outputs: dict[str, dict[str, Any]] = {}
     context = expression_context(
         values=values, identity=identity, secrets=secrets, settings=settings, steps=step_outputs
@@ -247,7 +230,6 @@ def run_template(
             step.id,
             workspace=workspace,
             task_id=task_id,
-            runtime=runtime,
             dry_run=dry_run,
             secrets=secrets,
             identity=identity,
@@ -265,17 +247,17 @@ def run_template(
             step_log = _step_logger(sink, step.id)
             if step.if_ is not None and not _condition(step.if_, context, step.id, step_log):
                 step_outputs[step.id] = {"output": {}}
-                sink.step(step.id, "skipped")
+                sink.step(step.id, StepStatus.SKIPPED)
                 step_log(f"Skipping step {step.id} because its if condition was false")
                 continue
             action = registry.get(step.action)
-            sink.step(step.id, "processing")
+            sink.step(step.id, StepStatus.PROCESSING)
             step_log(f"Beginning step {step.name}")
             started = time.perf_counter()
             if dry_run and not action.supports_dry_run:
                 step_outputs[step.id] = {"output": sample_output(action)}
                 step_log(f"Skipping because {action.id} does not support dry-run")
-                sink.step(step.id, "skipped")
+                sink.step(step.id, StepStatus.SKIPPED)
                 continue
             if step.each is not None:
                 items = render_value(step.each, context, where=f"steps.{step.id}.each")
@@ -296,17 +278,17 @@ def run_template(
             else:
                 step_outputs[step.id] = {"output": run_step_action(action, step, context)}
             step_log(f"Finished step {step.name} in {time.perf_counter() - started:.3f}s")
-            sink.step(step.id, "completed")
+            sink.step(step.id, StepStatus.COMPLETED)
             current = None
         output = render_value(template.output, context, where="output")
         if not isinstance(output, dict):
             output = {"value": output}
-        return RunOutcome("completed", output, step_outputs)
+        return RunOutcome(TaskStatus.COMPLETED, output, step_outputs)
     except Exception as exc:
         cancelled = isinstance(exc, TaskCancelledError)
-        status = "cancelled" if cancelled else "failed"
+        status = TaskStatus.CANCELLED if cancelled else TaskStatus.FAILED
         if current is not None:
-            sink.step(current, status)
+            sink.step(current, StepStatus(status))
         message = exc.message if isinstance(exc, GoldpathError) else f"{type(exc).__name__}: {exc}"
         if not isinstance(exc, GoldpathError):
             # the message may carry a secret (a token in a URL): redact it; the traceback
@@ -324,7 +306,6 @@ def run_template(
         report = run_undo(
             stack,
             registry=registry,
-            runtime=runtime,
             task_id=task_id,
             log_line=lambda line: sink.log(line),
         )
@@ -356,7 +337,6 @@ def _run_action(
     *,
     workspace: Path,
     task_id: str,
-    runtime: Runtime | None,
     dry_run: bool,
     secrets: Mapping[str, str],
     identity: IdentityLike | None,
@@ -376,7 +356,6 @@ def _run_action(
         step_id=step_id,
         workspace=workspace,
         task_id=task_id,
-        runtime=runtime,
         dry_run=dry_run,
         secrets=secrets,
         identity=identity,

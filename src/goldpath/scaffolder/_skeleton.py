@@ -10,12 +10,12 @@ import fnmatch
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from goldpath import trees
 from goldpath.scaffolder._expressions import collect_undefined, make_environment, render_text
 from goldpath.scaffolder._paths import check_relative, is_within
 from goldpath.scaffolder.errors import PathEscapeError
@@ -29,17 +29,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class SkeletonFile:
-    """One file of a skeleton or of its rendering: bytes and POSIX mode bits."""
-
-    content: bytes
-    mode: int = 0o644
-
-    @property
-    def executable(self) -> bool:
-        """Whether the owner may execute the file."""
-        return bool(self.mode & stat.S_IXUSR)
+SkeletonFile = trees.TreeFile
+"""One file of a skeleton or of its rendering: bytes and POSIX mode bits."""
 
 
 def _matches(path: PurePosixPath, patterns: Iterable[str]) -> bool:
@@ -169,25 +160,13 @@ def _render_file(
 def write_tree(
     target_dir: Path, files: Mapping[PurePosixPath, SkeletonFile]
 ) -> list[PurePosixPath]:
-    """Write files under ``target_dir`` (keeping modes), refusing to write through symlinks out."""
-    target_dir.mkdir(parents=True, exist_ok=True)
-    written: list[PurePosixPath] = []
-    for path, file in files.items():
-        check_relative(path.as_posix(), field="path")
-        destination = target_dir.joinpath(*path.parts)
-        if not is_within(target_dir, destination.parent) or (
-            destination.is_symlink() and not is_within(target_dir, destination)
-        ):
-            raise PathEscapeError(
-                f"path {path} leads outside the workspace through a symlink", path=str(path)
-            )
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if destination.is_symlink():
-            destination.unlink()
-        destination.write_bytes(file.content)
-        os.chmod(destination, file.mode)
-        written.append(path)
-    return written
+    """Write files under ``target_dir`` (keeping modes) with the one tree writer; a path that
+    would leave the workspace is refused as the workspace's ``PathEscapeError``."""
+    try:
+        return trees.write_tree(target_dir, files)
+    except trees.UnsafePathError as exc:
+        path = str(exc.context.get("path", ""))
+        raise PathEscapeError(f"path {path} {exc.reason}", path=path) from None
 
 
 def render_skeleton(

@@ -3,15 +3,18 @@
 Claiming is atomic: ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (several
 portal replicas share one queue) and a guarded ``UPDATE ... WHERE status='open'``
 on SQLite, whose writers are serialised anyway.
+
+Every event written is published once its transaction commits: to the task broker of
+this process, and on PostgreSQL with a ``NOTIFY`` in the same transaction, which the
+other replicas' relays pick up (see ``_broker.py``).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Row
@@ -22,104 +25,52 @@ from goldpath.db import Database
 from goldpath.redaction import redact
 from goldpath.scaffolder._actions import UndoRecord
 from goldpath.scaffolder._tables import reservations, task_events, tasks
+from goldpath.scaffolder._task import (
+    FINISHED,
+    StepChange,
+    StepState,
+    TaskError,
+    TaskEvent,
+    TaskRecord,
+    TaskSpec,
+    TaskStatus,
+)
 from goldpath.scaffolder.errors import NameReservedError, TaskNotFoundError, TaskStateError
 
 __all__ = [
     "FINISHED",
+    "NOTIFY_CHANNEL",
     "TaskEvent",
+    "TaskEventSink",
     "TaskRecord",
     "TaskStatus",
     "TaskStore",
     "redact",
 ]
 
-TaskStatus = str  # "open" | "processing" | "completed" | "failed" | "cancelled"
-FINISHED = frozenset({"completed", "failed", "cancelled"})
+NOTIFY_CHANNEL = "goldpath_tasks"
+"""The PostgreSQL channel task events and queued tasks are announced on."""
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes
-        value = value.replace(tzinfo=UTC)
-    return value.isoformat().replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class TaskEvent:
-    """One entry of a task's append-only event log."""
-
-    id: int
-    task_id: str
-    type: str
-    body: dict[str, Any]
-    created_at: datetime
-
-    def as_dict(self) -> dict[str, Any]:
-        """Backstage's event shape."""
-        return {
-            "id": self.id,
-            "taskId": self.task_id,
-            "type": self.type,
-            "body": self.body,
-            "createdAt": _iso(self.created_at),
-        }
-
-
-@dataclass(frozen=True)
-class TaskRecord:
-    """A task as stored."""
-
-    id: str
-    status: TaskStatus
-    spec: dict[str, Any]
-    created_by: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    heartbeat_at: datetime | None
-    claimed_by: str | None
-    cancel_requested: bool
-    steps: list[dict[str, Any]]
-    undo: list[UndoRecord]
-    output: dict[str, Any] | None
-    error: dict[str, Any] | None
-    reserved_name: str | None
-    secrets: dict[str, str] = field(default_factory=dict, repr=False)
-
-    @property
-    def duration_seconds(self) -> float | None:
-        """Time from claim to finish, when both are known."""
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
-
-    def as_dict(self) -> dict[str, Any]:
-        """Backstage's task shape plus per-step state, output and error."""
-        return {
-            "id": self.id,
-            "spec": self.spec,
-            "status": self.status,
-            "createdAt": _iso(self.created_at),
-            "createdBy": self.created_by,
-            "lastHeartbeatAt": _iso(self.heartbeat_at),
-            "startedAt": _iso(self.started_at),
-            "finishedAt": _iso(self.finished_at),
-            "steps": self.steps,
-            "output": self.output,
-            "error": self.error,
-        }
+def _claimed(worker_id: str, now: datetime) -> dict[str, Any]:
+    """The columns a claim sets."""
+    return {
+        "status": TaskStatus.PROCESSING,
+        "claimed_by": worker_id,
+        "started_at": now,
+        "heartbeat_at": now,
+    }
 
 
 def _record(row: Row[Any]) -> TaskRecord:
     return TaskRecord(
         id=row.id,
-        status=row.status,
-        spec=row.spec,
+        status=TaskStatus(row.status),
+        spec=TaskSpec.from_dict(row.spec or {}),
         created_by=row.created_by,
         created_at=row.created_at,
         started_at=row.started_at,
@@ -127,34 +78,50 @@ def _record(row: Row[Any]) -> TaskRecord:
         heartbeat_at=row.heartbeat_at,
         claimed_by=row.claimed_by,
         cancel_requested=bool(row.cancel_requested),
-        steps=list(row.steps or []),
+        steps=[StepState.from_dict(step) for step in row.steps or ()],
         undo=[UndoRecord.from_dict(item) for item in (row.undo or [])],
         output=row.output,
-        error=row.error,
+        error=TaskError.from_dict(row.error) if row.error else None,
         reserved_name=row.reserved_name,
         secrets=dict(row.secrets or {}),
     )
 
 
+class TaskEventSink(Protocol):
+    """Where committed events and queued tasks are announced (the task broker)."""
+
+    def publish(self, task_id: str, events: Sequence[TaskEvent]) -> None:
+        """Push a task's new events, in id order, to its subscribers."""
+
+    def work_queued(self) -> None:
+        """Wake an idle worker: a task was queued."""
+
+
 class TaskStore:
     """Tasks and their events in the database."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, broker: TaskEventSink | None = None) -> None:
         self.database = database
+        self.broker = broker
+
+    def _publish(self, task_id: str, events: Sequence[TaskEvent]) -> None:
+        if self.broker is not None and events:
+            self.broker.publish(task_id, events)
 
     # -- creation and reservations -------------------------------------------------
 
     def create(
         self,
         *,
-        spec: Mapping[str, Any],
-        steps: Sequence[Mapping[str, Any]],
+        spec: TaskSpec,
+        steps: Sequence[StepState],
         created_by: str,
         secrets: Mapping[str, str] | None = None,
         reserved_name: str | None = None,
         task_id: str | None = None,
+        events: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> str:
-        """Insert an open task and (atomically, in one transaction) its name reservation."""
+        """Insert an open task, its first events and its name reservation in one transaction."""
         task_id = task_id or str(uuid.uuid4())
         now = _now()
         try:
@@ -162,13 +129,13 @@ class TaskStore:
                 session.execute(
                     insert(tasks).values(
                         id=task_id,
-                        status="open",
-                        spec=dict(spec),
+                        status=TaskStatus.OPEN,
+                        spec=spec.as_dict(),
                         secrets=dict(secrets or {}) or None,
                         created_by=created_by,
                         created_at=now,
                         cancel_requested=False,
-                        steps=[dict(step) for step in steps],
+                        steps=[step.as_dict() for step in steps],
                         undo=[],
                         reserved_name=reserved_name,
                     )
@@ -182,6 +149,9 @@ class TaskStore:
                             created_at=now,
                         )
                     )
+                written = self._insert_events(session, task_id, events, (secrets or {}).values())
+                if self.database.is_postgresql:
+                    session.execute(select(func.pg_notify(NOTIFY_CHANNEL, f"queued {task_id}")))
         except IntegrityError:
             owner = self.reservation_owner(reserved_name) if reserved_name else None
             who = f"task {owner[0]} of {owner[1]}" if owner else "another task"
@@ -190,6 +160,9 @@ class TaskStore:
                 name=reserved_name,
                 owner=owner[0] if owner else None,
             ) from None
+        self._publish(task_id, written)
+        if self.broker is not None:
+            self.broker.work_queued()
         return task_id
 
     def reservation_owner(self, name: str) -> tuple[str, str] | None:
@@ -221,7 +194,7 @@ class TaskStore:
         self,
         *,
         created_by: str | None = None,
-        status: str | None = None,
+        status: TaskStatus | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> tuple[list[TaskRecord], int]:
@@ -264,7 +237,7 @@ class TaskStore:
         task_id: str,
         *,
         events: Sequence[tuple[str, Mapping[str, Any]]] = (),
-        steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        steps: Sequence[StepChange] = (),
         undo: UndoRecord | None = None,
         secrets: Iterable[str] = (),
     ) -> None:
@@ -272,14 +245,15 @@ class TaskStore:
         with self.database.session() as session:
             if steps or undo is not None:
                 self._change_task(session, task_id, steps=steps, undo=undo)
-            self._insert_events(session, task_id, events, secrets)
+            written = self._insert_events(session, task_id, events, secrets)
+        self._publish(task_id, written)
 
     def _change_task(
         self,
         session: Session,
         task_id: str,
         *,
-        steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        steps: Sequence[StepChange] = (),
         undo: UndoRecord | None = None,
         **values: Any,
     ) -> None:
@@ -291,12 +265,13 @@ class TaskStore:
             if row is None:
                 raise TaskNotFoundError(f"no task {task_id}", id=task_id)
             if steps:
-                states = [dict(item) for item in row.steps]
-                for step_id, changes in steps:
-                    for item in states:
-                        if item["id"] == step_id:
-                            item.update(changes)
-                values["steps"] = states
+                states = [StepState.from_dict(item) for item in row.steps]
+                for change in steps:
+                    states = [
+                        change.apply(state) if state.id == change.step_id else state
+                        for state in states
+                    ]
+                values["steps"] = [state.as_dict() for state in states]
             if undo is not None:
                 values["undo"] = [*(row.undo or []), undo.as_dict()]
         session.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
@@ -307,27 +282,36 @@ class TaskStore:
         task_id: str,
         events: Sequence[tuple[str, Mapping[str, Any]]],
         secrets: Iterable[str],
-    ) -> None:
+    ) -> list[TaskEvent]:
+        """Insert events (redacted); on PostgreSQL, announce them when the transaction commits."""
         if not events:
-            return
+            return []
         secrets = list(secrets)
         now = _now()
-        session.execute(
-            insert(task_events),
-            [
-                {
-                    "task_id": task_id,
-                    "type": type_,
-                    "body": redact(dict(body), secrets),
-                    "created_at": now,
-                }
-                for type_, body in events
-            ],
-        )
+        rows = [
+            {
+                "task_id": task_id,
+                "type": type_,
+                "body": redact(dict(body), secrets),
+                "created_at": now,
+            }
+            for type_, body in events
+        ]
+        ids = session.execute(
+            insert(task_events).returning(task_events.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        written = [
+            TaskEvent(event_id, task_id, row["type"], row["body"], now)
+            for event_id, row in zip(ids, rows, strict=True)
+        ]
+        if self.database.is_postgresql:
+            payload = f"events {task_id} {written[-1].id}"
+            session.execute(select(func.pg_notify(NOTIFY_CHANNEL, payload)))
+        return written
 
-    def update_step(self, task_id: str, step_id: str, **changes: Any) -> None:
-        """Change one step's state (status, startedAt, endedAt)."""
-        self.record(task_id, steps=[(step_id, changes)])
+    def update_step(self, task_id: str, change: StepChange) -> None:
+        """Move one of the task's steps to a new status."""
+        self.record(task_id, steps=[change])
 
     def add_undo(self, task_id: str, record: UndoRecord) -> None:
         """Persist one undo record (before the step that made it returns)."""
@@ -339,9 +323,9 @@ class TaskStore:
         status: TaskStatus,
         *,
         output: Mapping[str, Any] | None = None,
-        error: Mapping[str, Any] | None = None,
+        error: TaskError | None = None,
         events: Sequence[tuple[str, Mapping[str, Any]]] = (),
-        steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        steps: Sequence[StepChange] = (),
         secrets: Iterable[str] = (),
     ) -> None:
         """Mark the task finished, forget its secrets, release its reservation, log the end.
@@ -350,7 +334,7 @@ class TaskStore:
         transaction, so a finished task never shows a step still running.
         """
         with self.database.session() as session:
-            self._insert_events(session, task_id, events, secrets)
+            written = self._insert_events(session, task_id, events, secrets)
             self._change_task(
                 session,
                 task_id,
@@ -358,10 +342,11 @@ class TaskStore:
                 status=status,
                 finished_at=_now(),
                 output=dict(output) if output is not None else None,
-                error=dict(error) if error is not None else None,
+                error=error.as_dict() if error is not None else None,
                 secrets=None,
             )
             session.execute(delete(reservations).where(reservations.c.task_id == task_id))
+        self._publish(task_id, written)
 
     # -- claiming, heartbeats, cancel, recovery --------------------------------------
 
@@ -372,7 +357,7 @@ class TaskStore:
             if self.database.is_postgresql:
                 task_id = session.execute(
                     select(tasks.c.id)
-                    .where(tasks.c.status == "open")
+                    .where(tasks.c.status == TaskStatus.OPEN)
                     .order_by(tasks.c.created_at)
                     .limit(1)
                     .with_for_update(skip_locked=True)
@@ -380,26 +365,20 @@ class TaskStore:
                 if task_id is None:
                     return None
                 session.execute(
-                    update(tasks)
-                    .where(tasks.c.id == task_id)
-                    .values(
-                        status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now
-                    )
+                    update(tasks).where(tasks.c.id == task_id).values(_claimed(worker_id, now))
                 )
             else:
                 oldest = (
                     select(tasks.c.id)
-                    .where(tasks.c.status == "open")
+                    .where(tasks.c.status == TaskStatus.OPEN)
                     .order_by(tasks.c.created_at)
                     .limit(1)
                     .scalar_subquery()
                 )
                 result = session.execute(
                     update(tasks)
-                    .where(tasks.c.id == oldest, tasks.c.status == "open")
-                    .values(
-                        status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now
-                    )
+                    .where(tasks.c.id == oldest, tasks.c.status == TaskStatus.OPEN)
+                    .values(_claimed(worker_id, now))
                     .returning(tasks.c.id)
                 )
                 task_id = result.scalar_one_or_none()
@@ -413,8 +392,8 @@ class TaskStore:
         with self.database.session() as session:
             won = session.execute(
                 update(tasks)
-                .where(tasks.c.id == task_id, tasks.c.status == "open")
-                .values(status="processing", claimed_by=worker_id, started_at=now, heartbeat_at=now)
+                .where(tasks.c.id == task_id, tasks.c.status == TaskStatus.OPEN)
+                .values(_claimed(worker_id, now))
             ).rowcount  # type: ignore[attr-defined]
         return self.get(task_id) if won else None
 
@@ -433,36 +412,41 @@ class TaskStore:
 
     def request_cancel(self, task_id: str) -> TaskStatus:
         """Cancel an open task at once, or ask a processing one to stop; returns the status."""
+        cancelled = (
+            "cancelled",
+            {"message": "Task was cancelled before it started", "status": "cancelled"},
+        )
+        written: list[TaskEvent] = []
         with self.database.session() as session:
             done = session.execute(
                 update(tasks)
-                .where(tasks.c.id == task_id, tasks.c.status == "open")
-                .values(status="cancelled", finished_at=_now(), secrets=None, cancel_requested=True)
+                .where(tasks.c.id == task_id, tasks.c.status == TaskStatus.OPEN)
+                .values(
+                    status=TaskStatus.CANCELLED,
+                    finished_at=_now(),
+                    secrets=None,
+                    cancel_requested=True,
+                )
             ).rowcount  # type: ignore[attr-defined]
+            asked = 0
+            status: str | None = TaskStatus.CANCELLED
             if done:
                 session.execute(delete(reservations).where(reservations.c.task_id == task_id))
-                session.execute(
-                    insert(task_events).values(
-                        task_id=task_id,
-                        type="cancelled",
-                        body={
-                            "message": "Task was cancelled before it started",
-                            "status": "cancelled",
-                        },
-                        created_at=_now(),
-                    )
-                )
-                return "cancelled"
-            asked = session.execute(
-                update(tasks)
-                .where(tasks.c.id == task_id, tasks.c.status == "processing")
-                .values(cancel_requested=True)
-            ).rowcount  # type: ignore[attr-defined]
-            if asked:
-                return "processing"
-            status = session.execute(
-                select(tasks.c.status).where(tasks.c.id == task_id)
-            ).scalar_one_or_none()
+                written = self._insert_events(session, task_id, [cancelled], ())
+            else:
+                asked = session.execute(
+                    update(tasks)
+                    .where(tasks.c.id == task_id, tasks.c.status == TaskStatus.PROCESSING)
+                    .values(cancel_requested=True)
+                ).rowcount  # type: ignore[attr-defined]
+                status = session.execute(
+                    select(tasks.c.status).where(tasks.c.id == task_id)
+                ).scalar_one_or_none()
+        if done:
+            self._publish(task_id, written)
+            return TaskStatus.CANCELLED
+        if asked:
+            return TaskStatus.PROCESSING
         if status is None:
             raise TaskNotFoundError(f"no task {task_id}", id=task_id)
         raise TaskStateError(f"task {task_id} is already {status}", id=task_id, status=status)
@@ -473,7 +457,7 @@ class TaskStore:
         with self.database.session() as session:
             rows = session.execute(
                 select(tasks.c.id).where(
-                    tasks.c.status == "processing", tasks.c.heartbeat_at < cutoff
+                    tasks.c.status == TaskStatus.PROCESSING, tasks.c.heartbeat_at < cutoff
                 )
             ).all()
         return [row.id for row in rows]
@@ -486,7 +470,7 @@ class TaskStore:
                 update(tasks)
                 .where(
                     tasks.c.id == task_id,
-                    tasks.c.status == "processing",
+                    tasks.c.status == TaskStatus.PROCESSING,
                     tasks.c.heartbeat_at < cutoff,
                 )
                 .values(claimed_by=worker_id, heartbeat_at=_now())

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
+from goldpath.catalog import EntityRef
 from goldpath.errors import FieldError
 from goldpath.scaffolder._paths import is_http_url
 from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
@@ -20,6 +21,7 @@ __all__ = [
     "RESERVED_NAME_ANNOTATION",
     "StepSpec",
     "Template",
+    "TemplateInfo",
     "parameter_schema",
     "parse_template",
     "validate_values",
@@ -58,6 +60,47 @@ class StepSpec:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateInfo:
+    """Backstage's ``templateInfo``: which template, where its files are, its metadata."""
+
+    entity_ref: str
+    base_url: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path | None:
+        """The template's folder on this machine, when its base URL is a ``file:`` URL."""
+        if self.base_url and self.base_url.startswith("file:"):
+            return Path(unquote(urlsplit(self.base_url).path))
+        return None
+
+    @property
+    def remote_base(self) -> str | None:
+        """The template's folder URL on a git host, when it was read from one."""
+        return self.base_url if self.base_url and is_http_url(self.base_url) else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Backstage's shape."""
+        return {
+            "entityRef": self.entity_ref,
+            "baseUrl": self.base_url,
+            "entity": {"metadata": self.metadata},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> TemplateInfo:
+        """The inverse of ``as_dict``."""
+        data = data or {}
+        entity = data.get("entity") or {}
+        base = data.get("baseUrl")
+        return cls(
+            entity_ref=str(data.get("entityRef") or ""),
+            base_url=base if isinstance(base, str) else None,
+            metadata=dict(entity.get("metadata") or {}),
+        )
+
+
 @dataclass(frozen=True)
 class Template:
     """A parsed Template entity: parameter pages, steps, output, and where its files are."""
@@ -72,8 +115,18 @@ class Template:
     @property
     def ref(self) -> str:
         """``template:<namespace>/<name>``."""
-        meta = self.entity.get("metadata", {})
-        return f"template:{meta.get('namespace', 'default')}/{meta.get('name')}".lower()
+        return EntityRef.of(self.entity, default_kind="template").key
+
+    @property
+    def text_parameters(self) -> frozenset[str]:
+        """Parameters declared as strings: what was typed for them stays text (a
+        ``pythonVersion`` of ``3.13`` stays ``"3.13"``, a description with ``: `` stays text)."""
+        return frozenset(
+            name
+            for page in self.parameters
+            for name, schema in (page.get("properties") or {}).items()
+            if isinstance(schema, dict) and schema.get("type") == "string"
+        )
 
     @property
     def title(self) -> str:
@@ -88,13 +141,13 @@ class Template:
         value = annotations.get(RESERVED_NAME_ANNOTATION)
         return str(value) if value else None
 
-    def info(self) -> dict[str, Any]:
-        """Backstage's ``templateInfo``: entity ref and base URL."""
-        return {
-            "entityRef": self.ref,
-            "baseUrl": self.base_dir.as_uri() + "/" if self.base_dir else self.base_url,
-            "entity": {"metadata": self.entity.get("metadata", {})},
-        }
+    def info(self) -> TemplateInfo:
+        """Backstage's ``templateInfo``: entity ref, base URL and metadata."""
+        return TemplateInfo(
+            entity_ref=self.ref,
+            base_url=self.base_dir.as_uri() + "/" if self.base_dir else self.base_url,
+            metadata=dict(self.entity.get("metadata") or {}),
+        )
 
 
 def _base_of(entity: Mapping[str, Any]) -> tuple[Path | None, str | None]:

@@ -8,7 +8,10 @@ import socket
 import threading
 import uuid
 
-from goldpath.scaffolder._service import ScaffolderService
+from goldpath.config import Settings
+from goldpath.scaffolder._broker import TaskBroker
+from goldpath.scaffolder._execution import TaskExecutor
+from goldpath.scaffolder._recovery import TaskRecovery
 
 __all__ = ["TaskWorkers"]
 
@@ -18,9 +21,20 @@ log = logging.getLogger(__name__)
 class TaskWorkers:
     """``settings.scaffolder.workers`` threads sharing the database queue (a BackgroundService)."""
 
-    def __init__(self, service: ScaffolderService, *, count: int | None = None) -> None:
-        self.service = service
-        self.count = service.settings.scaffolder.workers if count is None else count
+    def __init__(
+        self,
+        *,
+        executor: TaskExecutor,
+        recovery: TaskRecovery,
+        settings: Settings,
+        broker: TaskBroker,
+        count: int | None = None,
+    ) -> None:
+        self.executor = executor
+        self.recovery = recovery
+        self.settings = settings
+        self.broker = broker
+        self.count = settings.scaffolder.workers if count is None else count
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.process_id = f"{socket.gethostname()[:24]}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -31,7 +45,7 @@ class TaskWorkers:
             return
         self._stop.clear()
         try:
-            self.service.recover_stale(f"{self.process_id}-startup")
+            self.recovery.recover_stale(f"{self.process_id}-startup")
         except Exception:  # recovery is retried by every poll
             log.exception("recovering stale scaffolder tasks at start-up failed")
         for index in range(self.count):
@@ -47,26 +61,25 @@ class TaskWorkers:
     def stop(self) -> None:
         """Ask every worker to stop after its current task and wait for them."""
         self._stop.set()
-        self.service.wakeup.set()
+        self.broker.work_queued()
         for thread in self._threads:
             thread.join()
         self._threads.clear()
 
     def _loop(self, worker_id: str) -> None:
-        poll = self.service.settings.scaffolder.poll_seconds
-        recover_every = max(1, int(self.service.settings.scaffolder.heartbeat_seconds / poll))
+        poll = self.settings.scaffolder.poll_seconds
+        recover_every = max(1, int(self.settings.scaffolder.heartbeat_seconds / poll))
         idle = 0
         while not self._stop.is_set():
             try:
                 if idle % recover_every == 0:
-                    self.service.recover_stale(worker_id)
-                ran = self.service.run_next(worker_id)
+                    self.recovery.recover_stale(worker_id)
+                ran = self.executor.run_next(worker_id)
             except Exception:  # a worker thread must outlive any one task's trouble
                 log.exception("scaffolder worker %s failed", worker_id)
                 ran = None
             if ran is None:
                 idle += 1
-                self.service.wakeup.wait(poll)
-                self.service.wakeup.clear()
+                self.broker.wait_for_work(poll)
             else:
                 idle = 0

@@ -9,6 +9,7 @@ from goldpath.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from goldpath.trees import UnsafePathError
 
 __all__ = [
     "ActionExistsError",
@@ -52,7 +53,7 @@ class ExpressionLimitError(ExpressionError, BadRequestError):
     """An expression made a value too big, or rendered for too long (400, naming it)."""
 
 
-class PathEscapeError(InvalidInputError):
+class PathEscapeError(UnsafePathError):
     """A path input or rendered path leaves the task workspace."""
 
 

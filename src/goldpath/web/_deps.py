@@ -1,21 +1,146 @@
-"""FastAPI dependencies shared by routers and pages."""
+"""FastAPI dependencies: the web app's edge of the composition root.
+
+A route names what it uses in its signature (``catalog: CatalogDep``); only this module
+knows that the parts come from the app's ``Runtime``. Tests override a dependency with
+``app.dependency_overrides[catalog_service] = ...``.
+"""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import TYPE_CHECKING, Annotated
 
+from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
+
+from goldpath.catalog import CatalogService
 from goldpath.config import Settings
-from goldpath.runtime import Runtime
+from goldpath.db import Database
+from goldpath.live import LiveService
+from goldpath.permissions import PermissionService
+from goldpath.providers.git import GitHosts
+from goldpath.scaffolder import (
+    ActionRegistry,
+    DryRunner,
+    TaskCreator,
+    TaskFeed,
+    TaskStore,
+    Templates,
+)
+from goldpath.techdocs import TechDocsService
 
-__all__ = ["runtime_of", "settings_of"]
+if TYPE_CHECKING:
+    from goldpath.runtime import Runtime
+
+__all__ = [
+    "ActionsDep",
+    "CatalogDep",
+    "DatabaseDep",
+    "DryRunnerDep",
+    "GitHostsDep",
+    "LiveDep",
+    "PermissionsDep",
+    "SettingsDep",
+    "TaskCreatorDep",
+    "TaskFeedDep",
+    "TaskStoreDep",
+    "TechDocsDep",
+    "TemplatesDep",
+    "action_registry",
+    "catalog_service",
+    "database",
+    "dry_runner",
+    "git_hosts",
+    "live_service",
+    "permission_service",
+    "settings_of",
+    "task_creator",
+    "task_feed",
+    "task_store",
+    "techdocs_service",
+    "templates",
+]
 
 
-def runtime_of(request: Request) -> Runtime:
-    """The Runtime the app was built with."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+def _root(connection: HTTPConnection) -> Runtime:
+    root: Runtime = connection.app.state.runtime
+    return root
 
 
 def settings_of(request: Request) -> Settings:
     """The Settings the app was built with."""
-    return runtime_of(request).settings
+    return _root(request).settings
+
+
+def database(request: Request) -> Database:
+    """The app's database."""
+    return _root(request).database
+
+
+def catalog_service(request: Request) -> CatalogService:
+    """The software catalog."""
+    return _root(request).catalog
+
+
+def git_hosts(request: Request) -> GitHosts:
+    """The git hosts (integrations and the local host)."""
+    return _root(request).git_hosts
+
+
+def action_registry(request: Request) -> ActionRegistry:
+    """Every registered scaffolder action."""
+    return _root(request).actions
+
+
+def templates(request: Request) -> Templates:
+    """The catalog's Template entities, parsed."""
+    return _root(request).templates
+
+
+def task_creator(request: Request) -> TaskCreator:
+    """Creates (validates, reserves, queues) scaffolder tasks."""
+    return _root(request).task_creator
+
+
+def task_store(request: Request) -> TaskStore:
+    """Scaffolder tasks and their events."""
+    return _root(request).task_store
+
+
+def task_feed(request: Request) -> TaskFeed:
+    """A task's events, pushed as they happen."""
+    return _root(request).task_feed
+
+
+def permission_service(connection: HTTPConnection) -> PermissionService:
+    """Who may do what, and the audit log."""
+    return _root(connection).permissions
+
+
+def live_service(request: Request) -> LiveService:
+    """Components' live status and the local runner."""
+    return _root(request).live
+
+
+def techdocs_service(request: Request) -> TechDocsService:
+    """TechDocs: builds, storage, docs search."""
+    return _root(request).techdocs
+
+
+def dry_runner(request: Request) -> DryRunner:
+    """Dry runs and previews."""
+    return _root(request).dry_runner
+
+
+SettingsDep = Annotated[Settings, Depends(settings_of)]
+DatabaseDep = Annotated[Database, Depends(database)]
+CatalogDep = Annotated[CatalogService, Depends(catalog_service)]
+GitHostsDep = Annotated[GitHosts, Depends(git_hosts)]
+ActionsDep = Annotated[ActionRegistry, Depends(action_registry)]
+TemplatesDep = Annotated[Templates, Depends(templates)]
+TaskCreatorDep = Annotated[TaskCreator, Depends(task_creator)]
+TaskStoreDep = Annotated[TaskStore, Depends(task_store)]
+TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
+DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
+TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
+LiveDep = Annotated[LiveService, Depends(live_service)]
+PermissionsDep = Annotated[PermissionService, Depends(permission_service)]

@@ -23,7 +23,7 @@ from anyio import to_thread
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
-from goldpath.catalog import parse_entity_ref
+from goldpath.catalog import EntityRef
 from goldpath.errors import BadRequestError, FieldError, GoldpathError
 from goldpath.permissions import (
     PERMISSIONS,
@@ -38,7 +38,8 @@ from goldpath.permissions import (
     template_resource,
     user_resource,
 )
-from goldpath.web._deps import runtime_of
+from goldpath.scaffolder import template_ref
+from goldpath.web._deps import catalog_service, permission_service, task_store
 from goldpath.web.auth import current_identity, identity_from_scope
 
 __all__ = [
@@ -96,7 +97,7 @@ def authorize_all(checks: ChecksLoader, *, changes: bool = True) -> Any:
 
     async def dependency(request: Request) -> list[Decision]:
         subject = await to_thread.run_sync(current_subject, request)
-        service = runtime_of(request).permissions
+        service = permission_service(request)
         decisions = []
         for permission, resource in await checks(request):
             decisions.append(
@@ -134,15 +135,19 @@ def can(request: HTTPConnection, permission: str, resource: Resource | None = No
 
 
 def _permissions(connection: HTTPConnection) -> PermissionService:
-    service: PermissionService = connection.app.state.runtime.permissions
-    return service
+    return permission_service(connection)
 
 
 def task_as_seen(request: Request, subject: Subject, task: dict[str, Any]) -> dict[str, Any]:
     """A task in Backstage's shape, without its parameters unless the caller may read them."""
     spec = task.get("spec") if isinstance(task.get("spec"), Mapping) else {}
     assert isinstance(spec, Mapping)
-    resource = task_resource_of(str(task.get("id")), str(task.get("createdBy") or ""), spec)
+    parameters = spec.get("parameters")
+    resource = task_resource_of(
+        str(task.get("id")),
+        str(task.get("createdBy") or ""),
+        parameters if isinstance(parameters, Mapping) else None,
+    )
     if _permissions(request).decide(subject, "scaffolder.task.read", resource).allowed:
         return task
     return {**task, "spec": {k: v for k, v in spec.items() if k != "parameters"}}
@@ -150,7 +155,7 @@ def task_as_seen(request: Request, subject: Subject, task: dict[str, Any]) -> di
 
 def usable_templates(request: Request, subject: Subject) -> list[dict[str, Any]]:
     """Every Template entity the subject may use, by name (restricted ones left out)."""
-    entities = runtime_of(request).catalog.list_entities(
+    entities = catalog_service(request).list_entities(
         filters={"kind": "template"}, order=["metadata.name"]
     )
     permissions = _permissions(request)
@@ -183,15 +188,19 @@ def _path(request: Request, name: str) -> str:
 
 async def entity_from_uid(request: Request) -> Resource:
     """The entity ``{uid}`` names."""
-    catalog = runtime_of(request).catalog
+    catalog = catalog_service(request)
     entity = await to_thread.run_sync(catalog.get_by_uid, _path(request, "uid"))
     return entity_resource(entity)
 
 
 async def entity_from_path(request: Request) -> Resource:
     """The entity ``{kind}/{namespace}/{name}`` names."""
-    ref = f"{_path(request, 'kind')}:{_path(request, 'namespace')}/{_path(request, 'name')}"
-    entity = await to_thread.run_sync(runtime_of(request).catalog.get_entity, ref)
+    ref = EntityRef(
+        kind=_path(request, "kind"),
+        namespace=_path(request, "namespace"),
+        name=_path(request, "name"),
+    )
+    entity = await to_thread.run_sync(catalog_service(request).get_entity, ref.key)
     return entity_resource(entity)
 
 
@@ -205,14 +214,14 @@ async def entity_from_body(request: Request) -> Resource | None:
             "entityRef must be a string",
             errors=[FieldError("entityRef", "type", "must be an entity ref")],
         )
-    entity = await to_thread.run_sync(runtime_of(request).catalog.get_entity, ref)
+    entity = await to_thread.run_sync(catalog_service(request).get_entity, ref)
     return entity_resource(entity)
 
 
 async def location_from_id(request: Request) -> Resource:
     """The location ``{location_id}`` names (404 when there is none)."""
     record = await to_thread.run_sync(
-        runtime_of(request).catalog.get_location, _path(request, "location_id")
+        catalog_service(request).get_location, _path(request, "location_id")
     )
     return location_resource(record.id)
 
@@ -225,35 +234,26 @@ async def location_from_body(request: Request) -> Resource:
 
 async def task_from_id(request: Request) -> Resource:
     """The task ``{task_id}`` names: its creator and the owner its values name."""
-    record = await to_thread.run_sync(
-        runtime_of(request).scaffolder.get_task, _path(request, "task_id")
-    )
-    return task_resource_of(record.id, record.created_by, record.spec)
+    record = await to_thread.run_sync(task_store(request).get, _path(request, "task_id"))
+    return task_resource_of(record.id, record.created_by, record.spec.parameters)
 
 
-def task_resource_of(task_id: str, created_by: str, spec: Mapping[str, Any]) -> Resource:
+def task_resource_of(
+    task_id: str, created_by: str, parameters: Mapping[str, Any] | None
+) -> Resource:
     """A task's resource from its stored parts (its parameters say what it creates)."""
-    parameters = spec.get("parameters")
-    return task_resource(
-        task_id,
-        created_by=created_by,
-        parameters=parameters if isinstance(parameters, Mapping) else None,
-    )
-
-
-def _template_ref(text: str) -> str:
-    return parse_entity_ref(text, default_kind="template", field="templateRef").key
+    return task_resource(task_id, created_by=created_by, parameters=parameters)
 
 
 async def _template(request: Request, ref: str) -> Mapping[str, Any]:
-    return await to_thread.run_sync(runtime_of(request).catalog.get_entity, _template_ref(ref))
+    return await to_thread.run_sync(catalog_service(request).get_entity, template_ref(ref))
 
 
 async def template_from_path(request: Request) -> Resource:
     """The Template ``{namespace}/{name}`` names (pages) or ``{namespace}/{kind}/{name}`` (API)."""
     kind = str(request.path_params.get("kind") or "template")
-    ref = f"{kind}:{_path(request, 'namespace')}/{_path(request, 'name')}"
-    return template_resource(await _template(request, ref))
+    ref = EntityRef(kind=kind, namespace=_path(request, "namespace"), name=_path(request, "name"))
+    return template_resource(await _template(request, ref.key))
 
 
 def _run_checks(template: Mapping[str, Any] | None, steps: Mapping[str, Any]) -> list[Check]:

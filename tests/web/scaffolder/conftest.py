@@ -357,7 +357,7 @@ class Portal:
 
     def run_tasks(self) -> None:
         """Run every queued task to its end in this thread."""
-        while self.runtime.scaffolder.run_next("test-worker") is not None:
+        while self.runtime.task_executor.run_next("test-worker") is not None:
             pass
 
 

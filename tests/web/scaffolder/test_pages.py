@@ -215,8 +215,8 @@ def test_submitting_the_form_creates_a_task_and_goes_to_its_page(scaffold_portal
     )
     assert response.status_code == 303, response.text
     task_id = response.headers["location"].rsplit("/", 1)[-1]
-    task = scaffold_portal.runtime.scaffolder.get_task(task_id)
-    assert task.spec["parameters"]["port"] == 8081
+    task = scaffold_portal.runtime.task_store.get(task_id)
+    assert task.spec.parameters["port"] == 8081
     assert task.created_by == "user:default/guest"
     page = scaffold_portal.client.get(response.headers["location"]).text
     assert 'data-gp-status="open"' in page
@@ -234,7 +234,7 @@ def test_invalid_submit_shows_messages_next_to_the_fields(scaffold_portal: Porta
     # what the user typed is kept
     assert 'name="/summary"' in html and "Says hello" in html
     assert 'data-start-step="0"' in html
-    assert scaffold_portal.runtime.scaffolder.list_tasks()[1] == 0
+    assert scaffold_portal.runtime.task_store.list_tasks()[1] == 0
 
 
 def test_a_taken_name_is_refused_with_the_reason(scaffold_portal: Portal) -> None:
@@ -243,7 +243,7 @@ def test_a_taken_name_is_refused_with_the_reason(scaffold_portal: Portal) -> Non
     assert response.status_code == 409
     message = re.search(r'data-testid="form-message">([^<]+)<', response.text)
     assert message is not None and "system:default/payments" in message.group(1)
-    assert scaffold_portal.runtime.scaffolder.list_tasks()[1] == 0
+    assert scaffold_portal.runtime.task_store.list_tasks()[1] == 0
 
 
 # --- task pages ------------------------------------------------------------------------
@@ -322,12 +322,12 @@ def test_unknown_task_is_a_404_page(scaffold_portal: Portal) -> None:
 
 def test_tasks_list_filters_by_owner_and_status(scaffold_portal: Portal) -> None:
     client = scaffold_portal.client
-    service = scaffold_portal.runtime.scaffolder
+    runtime = scaffold_portal.runtime
     mine = _create(scaffold_portal, HELLO, _hello_form(scaffold_portal)).rsplit("/", 1)[-1]
-    template = service.get_template("template:default/broken-service")
+    template = runtime.templates.get("template:default/broken-service")
     alice = TaskIdentity(user_ref="user:default/alice")
     values = {"name": "other-svc", "repoUrl": "github.com?owner=acme&repo=other-svc"}
-    theirs = service.create_task(template, values, identity=alice)
+    theirs = runtime.task_creator.create(template, values, identity=alice)
     scaffold_portal.run_tasks()
 
     def ids(**params: str) -> set[str]:

@@ -1,13 +1,18 @@
-"""Built-in actions, registered exactly like plugins through ``BUILTIN_ACTIONS``."""
+"""Built-in actions: factories handed their dependencies, registered exactly like plugins.
 
-from goldpath.scaffolder._actions import Action
-from goldpath.scaffolder.actions._catalog import catalog_register, catalog_write
+``builtin_actions`` is the provider the composition root loads (see ``ACTION_PROVIDERS``);
+a plugin module offers the same kind of function.
+"""
+
+from goldpath.scaffolder._actions import Action, ActionDeps
+from goldpath.scaffolder.actions._catalog import CatalogLocations, catalog_register, catalog_write
 from goldpath.scaffolder.actions._debug import debug_log
 from goldpath.scaffolder.actions._fetch import fetch_plain, fetch_template
 from goldpath.scaffolder.actions._fs import fs_delete, fs_rename
 
 __all__ = [
-    "BUILTIN_ACTIONS",
+    "CatalogLocations",
+    "builtin_actions",
     "catalog_register",
     "catalog_write",
     "debug_log",
@@ -17,12 +22,15 @@ __all__ = [
     "fs_rename",
 ]
 
-BUILTIN_ACTIONS: tuple[Action, ...] = (
-    fetch_template,
-    fetch_plain,
-    fs_rename,
-    fs_delete,
-    debug_log,
-    catalog_register,
-    catalog_write,
-)
+
+def builtin_actions(deps: ActionDeps) -> tuple[Action, ...]:
+    """The built-in actions, each made from the dependencies it uses."""
+    return (
+        fetch_template(deps.git_hosts),
+        fetch_plain(deps.git_hosts),
+        fs_rename(),
+        fs_delete(),
+        debug_log(),
+        catalog_register(deps.catalog),
+        catalog_write(),
+    )

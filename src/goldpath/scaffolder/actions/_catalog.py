@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from goldpath.catalog import EntityRef, LocationRecord
 from goldpath.errors import ConflictError, FieldError, GoldpathError
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput, UndoEnv
 from goldpath.scaffolder._paths import resolve_inside
 from goldpath.scaffolder.errors import ActionInputError, ScaffolderError
 
-__all__ = ["catalog_register", "catalog_write"]
+__all__ = ["CatalogLocations", "catalog_register", "catalog_write"]
+
+
+class CatalogLocations(Protocol):
+    """The part of the catalog ``catalog:register`` uses: adding and removing locations."""
+
+    def add_location(self, type_: str, target: str) -> tuple[LocationRecord, list[dict[str, Any]]]:
+        """Register a location and ingest it; returns it and the entities it produced."""
+
+    def remove_location(self, location_id: str) -> None:
+        """Unregister a location and delete its entities."""
 
 
 class CatalogRegisterInput(ActionInput):
@@ -74,13 +86,6 @@ class EntityTakenError(ConflictError):
     """The entity a location describes is already in the catalog from another location."""
 
 
-def _ref_of(entity: dict[str, Any]) -> str:
-    meta = entity.get("metadata", {})
-    return (
-        f"{entity.get('kind', '')}:{meta.get('namespace') or 'default'}/{meta.get('name')}".lower()
-    )
-
-
 def _location_of(url: str) -> tuple[str, str]:
     # file:// URLs name a file on this machine: register them as Backstage "file" locations
     if url.startswith("file://"):
@@ -88,24 +93,48 @@ def _location_of(url: str) -> tuple[str, str]:
     return "url", url
 
 
-def _register(ctx: ActionContext, params: CatalogRegisterInput) -> None:
-    if ctx.runtime is None:
-        raise ScaffolderError("catalog:register needs the runtime's catalog")
-    catalog = ctx.runtime.catalog
-    url = params.url
-    ctx.log(f"Registering {url} in the catalog")
-    try:
-        location, entities = catalog.add_location(*_location_of(url))
-    except GoldpathError as exc:
-        if params.optional:
-            ctx.log(f"Registration of {url} failed and is optional: {exc.message}")
-            return
-        raise
-    ctx.on_rollback(
-        f"remove catalog location {url} and its entities",
-        kind="remove-location",
-        params={"locationId": str(location.id), "target": url},
+def catalog_register(catalog: CatalogLocations) -> Action:
+    """``catalog:register``: registers a catalog-info.yaml URL as a location of ``catalog``."""
+
+    def register(ctx: ActionContext, params: CatalogRegisterInput) -> None:
+        url = params.url
+        ctx.log(f"Registering {url} in the catalog")
+        try:
+            location, entities = catalog.add_location(*_location_of(url))
+        except GoldpathError as exc:
+            if params.optional:
+                ctx.log(f"Registration of {url} failed and is optional: {exc.message}")
+                return
+            raise
+        ctx.on_rollback(
+            f"remove catalog location {url} and its entities",
+            kind="remove-location",
+            params={"locationId": str(location.id), "target": url},
+        )
+        _check_registered(ctx, params, url, location, entities)
+
+    def undo_remove_location(env: UndoEnv, params: Mapping[str, Any]) -> None:
+        catalog.remove_location(params["locationId"])
+        env.log(f"Removed catalog location {params.get('target', params['locationId'])}")
+
+    return Action(
+        id="catalog:register",
+        description="Registers a catalog-info.yaml URL as a catalog location.",
+        input=CatalogRegisterInput,
+        output=CatalogRegisterOutput,
+        handler=register,
+        supports_dry_run=False,
+        undo={"remove-location": undo_remove_location},
     )
+
+
+def _check_registered(
+    ctx: ActionContext,
+    params: CatalogRegisterInput,
+    url: str,
+    location: LocationRecord,
+    entities: list[dict[str, Any]],
+) -> None:
     key = f"{location.type}:{location.target}"
     ours = [
         e
@@ -113,32 +142,23 @@ def _register(ctx: ActionContext, params: CatalogRegisterInput) -> None:
         if (e.get("metadata", {}).get("annotations") or {}).get(LOCATION_ANNOTATION) == key
     ]
     described = [e for e in ours if e.get("kind") != "Location"]
-    problems = list(getattr(location, "errors", ()) or ())
+    problems = list(location.errors)
     if not described and problems:
         # nothing of the file made it in: invalid, or provided by another location already
         if params.optional:
             ctx.log(f"{url} added no entity and is optional: {'; '.join(problems)}")
             return
-        error_type = (
-            EntityTakenError if any("another location" in p for p in problems) else ScaffolderError
-        )
+        error_type = EntityTakenError if location.conflicts else ScaffolderError
         raise error_type(f"{url} added no entity: {'; '.join(problems)}", url=url)
     if not ours:
         if params.optional:
             return
         raise ScaffolderError(f"the location {url} holds no entities", url=url)
     preferred = described[0] if described else ours[0]
-    ref = _ref_of(preferred)
+    ref = EntityRef.of(preferred).key
     ctx.output("entityRef", ref)
     ctx.output("catalogInfoUrl", url)
     ctx.log(f"Registered {ref}")
-
-
-def _undo_remove_location(env: UndoEnv, params: dict[str, Any]) -> None:
-    if env.runtime is None:
-        raise ScaffolderError("cannot remove a catalog location without the runtime")
-    env.runtime.catalog.remove_location(params["locationId"])
-    env.log(f"Removed catalog location {params.get('target', params['locationId'])}")
 
 
 def _write(ctx: ActionContext, params: CatalogWriteInput) -> None:
@@ -153,20 +173,12 @@ def _write(ctx: ActionContext, params: CatalogWriteInput) -> None:
     ctx.log(f"Wrote {params.file_path}")
 
 
-catalog_register = Action(
-    id="catalog:register",
-    description="Registers a catalog-info.yaml URL as a catalog location.",
-    input=CatalogRegisterInput,
-    output=CatalogRegisterOutput,
-    handler=_register,
-    supports_dry_run=False,
-    undo={"remove-location": _undo_remove_location},
-)
-
-catalog_write = Action(
-    id="catalog:write",
-    description="Writes a catalog entity as YAML into the workspace.",
-    input=CatalogWriteInput,
-    handler=_write,
-    supports_dry_run=True,
-)
+def catalog_write() -> Action:
+    """``catalog:write``: writes a catalog entity as YAML into the workspace."""
+    return Action(
+        id="catalog:write",
+        description="Writes a catalog entity as YAML into the workspace.",
+        input=CatalogWriteInput,
+        handler=_write,
+        supports_dry_run=True,
+    )

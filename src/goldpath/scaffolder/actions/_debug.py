@@ -38,10 +38,12 @@ def _debug_log(ctx: ActionContext, params: DebugLogInput) -> None:
                 ctx.log(f"{path.relative_to(ctx.workspace).as_posix()}:\n{text}")
 
 
-debug_log = Action(
-    id="debug:log",
-    description="Writes a message into the task log; can list the workspace.",
-    input=DebugLogInput,
-    handler=_debug_log,
-    supports_dry_run=True,
-)
+def debug_log() -> Action:
+    """``debug:log``: writes a message into the task log; can list the workspace."""
+    return Action(
+        id="debug:log",
+        description="Writes a message into the task log; can list the workspace.",
+        input=DebugLogInput,
+        handler=_debug_log,
+        supports_dry_run=True,
+    )

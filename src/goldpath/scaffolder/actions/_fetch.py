@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field
@@ -14,13 +14,18 @@ from goldpath.scaffolder._paths import check_relative, is_http_url, is_within, r
 from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, render_files, write_tree
 from goldpath.scaffolder.errors import ActionInputError, PathEscapeError
 
+if TYPE_CHECKING:
+    from goldpath.providers.git import GitHosts
+
 __all__ = ["fetch_plain", "fetch_template", "source_files"]
 
 _EXECUTABLE_MODE = 0o100755
 _SYMLINK_MODE = 0o120000
 
 
-def source_files(ctx: ActionContext, url: str) -> dict[PurePosixPath, SkeletonFile]:
+def source_files(
+    ctx: ActionContext, url: str, hosts: GitHosts
+) -> dict[PurePosixPath, SkeletonFile]:
     """The files ``url`` names: a folder of the template (``./skeleton``), or any folder
     URL a configured git host can read (``https://gitlab.example.com/g/p/-/tree/main/x``).
 
@@ -28,8 +33,8 @@ def source_files(ctx: ActionContext, url: str) -> dict[PurePosixPath, SkeletonFi
     own folder there, as Backstage does.
     """
     if is_http_url(url):
-        return _read_remote(ctx, url, field_url=url)
-    base_url = str(ctx.template_info.get("baseUrl") or "")
+        return _read_remote(ctx, url, hosts, field_url=url)
+    base_url = ctx.template_info.base_url or ""
     if not base_url:
         raise ActionInputError(
             f"cannot resolve {url!r}: the template has no location",
@@ -43,7 +48,7 @@ def source_files(ctx: ActionContext, url: str) -> dict[PurePosixPath, SkeletonFi
     relative = check_relative(url, field="input.url")
     if is_http_url(base_url):
         folder = "" if relative == PurePosixPath(".") else relative.as_posix()
-        return _read_remote(ctx, base_url + folder, field_url=url)
+        return _read_remote(ctx, base_url + folder, hosts, field_url=url)
     base = Path(unquote(urlsplit(base_url).path))
     source = base.joinpath(*relative.parts)
     if not is_within(base, source):
@@ -55,12 +60,9 @@ def source_files(ctx: ActionContext, url: str) -> dict[PurePosixPath, SkeletonFi
 
 
 def _read_remote(
-    ctx: ActionContext, url: str, *, field_url: str
+    ctx: ActionContext, url: str, hosts: GitHosts, *, field_url: str
 ) -> dict[PurePosixPath, SkeletonFile]:
-    hosts = ctx.runtime.git_hosts if ctx.runtime is not None else None
-    reader = next(
-        (h for h in (hosts.url_readers() if hosts else []) if h.can_read_folder(url)), None
-    )
+    reader = next((h for h in hosts.url_readers() if h.can_read_folder(url)), None)
     if reader is None:
         raise ActionInputError(
             f"cannot fetch {url}: no configured git host reads it (integrations.gitlab / "
@@ -132,61 +134,66 @@ def _target(ctx: ActionContext, target_path: str) -> Path:
     )
 
 
-def _fetch_template(ctx: ActionContext, params: FetchTemplateInput) -> None:
-    target = _target(ctx, params.target_path)
-    extension: str | None = None
-    if params.template_file_extension is True:
-        extension = ".njk"
-    elif isinstance(params.template_file_extension, str) and params.template_file_extension:
-        extension = params.template_file_extension
-    ctx.log(f"Fetching template content from {params.url}")
-    # An unanswered optional parameter is undefined in Backstage, so its key is absent
-    # from values ({% if 'system' in values %} is false); null stands for that here.
-    values = {key: value for key, value in params.values.items() if value is not None}
-    unanswered = set(params.values) - set(values)
+def fetch_template(hosts: GitHosts) -> Action:
+    """``fetch:template``: renders a skeleton (its own, or one read through ``hosts``)."""
 
-    def warn(path: PurePosixPath, names: list[str]) -> None:
-        unknown = [name for name in names if name not in unanswered]
-        if unknown:
-            ctx.log(
-                f"Warning: {path} uses {', '.join(unknown)}, which the values do not define; "
-                "rendered as empty (as Backstage does)"
-            )
+    def handler(ctx: ActionContext, params: FetchTemplateInput) -> None:
+        target = _target(ctx, params.target_path)
+        extension: str | None = None
+        if params.template_file_extension is True:
+            extension = ".njk"
+        elif isinstance(params.template_file_extension, str) and params.template_file_extension:
+            extension = params.template_file_extension
+        ctx.log(f"Fetching template content from {params.url}")
+        # An unanswered optional parameter is undefined in Backstage, so its key is absent
+        # from values ({% if 'system' in values %} is false); null stands for that here.
+        values = {key: value for key, value in params.values.items() if value is not None}
+        unanswered = set(params.values) - set(values)
 
-    files = render_files(
-        source_files(ctx, params.url),
-        values,
-        copy_without_templating=params.copy_without_templating,
-        copy_without_render=params.copy_without_render,
-        template_file_extension=extension,
-        trim_blocks=params.trim_blocks,
-        lstrip_blocks=params.lstrip_blocks,
-        on_undefined=warn,
+        def warn(path: PurePosixPath, names: list[str]) -> None:
+            unknown = [name for name in names if name not in unanswered]
+            if unknown:
+                ctx.log(
+                    f"Warning: {path} uses {', '.join(unknown)}, which the values do not "
+                    "define; rendered as empty (as Backstage does)"
+                )
+
+        files = render_files(
+            source_files(ctx, params.url, hosts),
+            values,
+            copy_without_templating=params.copy_without_templating,
+            copy_without_render=params.copy_without_render,
+            template_file_extension=extension,
+            trim_blocks=params.trim_blocks,
+            lstrip_blocks=params.lstrip_blocks,
+            on_undefined=warn,
+        )
+        if not params.replace:
+            files = {p: f for p, f in files.items() if not target.joinpath(*p.parts).exists()}
+        written = write_tree(target, files)
+        ctx.log(f"Wrote {len(written)} files to {params.target_path}")
+
+    return Action(
+        id="fetch:template",
+        description="Renders a skeleton directory with ${{ values }} into the workspace.",
+        input=FetchTemplateInput,
+        handler=handler,
+        supports_dry_run=True,
     )
-    if not params.replace:
-        files = {p: f for p, f in files.items() if not target.joinpath(*p.parts).exists()}
-    written = write_tree(target, files)
-    ctx.log(f"Wrote {len(written)} files to {params.target_path}")
 
 
-def _fetch_plain(ctx: ActionContext, params: FetchPlainInput) -> None:
-    target = _target(ctx, params.target_path)
-    written = write_tree(target, source_files(ctx, params.url))
-    ctx.log(f"Copied {len(written)} files from {params.url} to {params.target_path}")
+def fetch_plain(hosts: GitHosts) -> Action:
+    """``fetch:plain``: copies a folder (local or read through ``hosts``) into the workspace."""
 
+    def handler(ctx: ActionContext, params: FetchPlainInput) -> None:
+        target = _target(ctx, params.target_path)
+        written = write_tree(target, source_files(ctx, params.url, hosts))
+        ctx.log(f"Copied {len(written)} files from {params.url} to {params.target_path}")
 
-fetch_template = Action(
-    id="fetch:template",
-    description="Renders a skeleton directory with ${{ values }} into the workspace.",
-    input=FetchTemplateInput,
-    handler=_fetch_template,
-    supports_dry_run=True,
-)
-
-fetch_plain = Action(
-    id="fetch:plain",
-    description="Copies a directory of the template into the workspace as it is.",
-    input=FetchPlainInput,
-    handler=_fetch_plain,
-    supports_dry_run=True,
-)
+    return Action(
+        id="fetch:plain",
+        description="Copies a directory of the template into the workspace as it is.",
+        input=FetchPlainInput,
+        handler=handler,
+        supports_dry_run=True,
+    )

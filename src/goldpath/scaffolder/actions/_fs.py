@@ -92,18 +92,23 @@ def _delete(ctx: ActionContext, params: FsDeleteInput) -> None:
             ctx.log(f"Deleted {path.relative_to(ctx.workspace).as_posix()}")
 
 
-fs_rename = Action(
-    id="fs:rename",
-    description="Renames files and directories inside the workspace.",
-    input=FsRenameInput,
-    handler=_rename,
-    supports_dry_run=True,
-)
+def fs_rename() -> Action:
+    """``fs:rename``: renames files and directories inside the workspace."""
+    return Action(
+        id="fs:rename",
+        description="Renames files and directories inside the workspace.",
+        input=FsRenameInput,
+        handler=_rename,
+        supports_dry_run=True,
+    )
 
-fs_delete = Action(
-    id="fs:delete",
-    description="Deletes files and directories (paths or globs) inside the workspace.",
-    input=FsDeleteInput,
-    handler=_delete,
-    supports_dry_run=True,
-)
+
+def fs_delete() -> Action:
+    """``fs:delete``: deletes files and directories (paths or globs) inside the workspace."""
+    return Action(
+        id="fs:delete",
+        description="Deletes files and directories (paths or globs) inside the workspace.",
+        input=FsDeleteInput,
+        handler=_delete,
+        supports_dry_run=True,
+    )

@@ -25,15 +25,23 @@ from goldpath.providers.git import (
     RepoNotFoundError,
     parse_repo_url,
 )
-from goldpath.scaffolder._actions import Action, ActionContext, ActionInput, UndoEnv
+from goldpath.scaffolder._actions import (
+    Action,
+    ActionContext,
+    ActionDeps,
+    ActionInput,
+    UndoEnv,
+    UndoHandler,
+)
 from goldpath.scaffolder._paths import resolve_inside
-from goldpath.scaffolder.errors import ActionInputError, ScaffolderError
+from goldpath.scaffolder.errors import ActionInputError
 from goldpath.scratch import scratch_dir
+from goldpath.trees import write_tree
 
 if TYPE_CHECKING:
     from goldpath.config import Settings
 
-__all__ = ["PUBLISH_ACTIONS", "gitops_publish", "publish_github", "publish_gitlab"]
+__all__ = ["gitops_publish", "publish_actions", "publish_github", "publish_gitlab"]
 
 DEFAULT_AUTHOR_NAME = "goldpath Scaffolder"
 DEFAULT_AUTHOR_EMAIL = "scaffolder@goldpath.invalid"
@@ -220,12 +228,6 @@ class GitopsPublishOutput(BaseModel):
 # -- shared pieces --------------------------------------------------------------------------
 
 
-def _hosts(ctx: ActionContext) -> GitHosts:
-    if ctx.runtime is None:
-        raise ScaffolderError(f"{ctx.action.id} needs the runtime's git hosts")
-    return ctx.runtime.git_hosts
-
-
 def _with_git_suffix(url: str) -> str:
     return url if url.endswith(".git") else url + ".git"
 
@@ -248,20 +250,24 @@ def _record_delete(ctx: ActionContext, host: GitHost, info: RepoInfo) -> None:
     )
 
 
-def _undo_delete_repo(env: UndoEnv, params: dict[str, Any]) -> None:
-    if env.runtime is None:
-        raise ScaffolderError("cannot delete a repository without the runtime's git hosts")
-    hosts = env.runtime.git_hosts
-    kind = params["hostKind"]
-    host: GitHost = hosts.local if kind == "local" else hosts.for_host(params["host"], kind=kind)
-    owner, repo = params["owner"], params["repo"]
-    try:
-        host.delete_repo(owner, repo, repo_id=params.get("repoId"))
-    except RepoNotFoundError as exc:
-        # Already gone, or the name now belongs to someone else: either way nothing of ours.
-        env.log(f"Repository {owner}/{repo} needs no deleting: {exc.message}")
-        return
-    env.log(f"Deleted repository {owner}/{repo} on {host.host}")
+def _undo_delete_repo(hosts: GitHosts) -> dict[str, UndoHandler]:
+    """The undo every publish action shares: delete the repository it created, by id."""
+
+    def delete_repo(env: UndoEnv, params: Mapping[str, Any]) -> None:
+        kind = params["hostKind"]
+        host: GitHost = (
+            hosts.local if kind == "local" else hosts.for_host(params["host"], kind=kind)
+        )
+        owner, repo = params["owner"], params["repo"]
+        try:
+            host.delete_repo(owner, repo, repo_id=params.get("repoId"))
+        except RepoNotFoundError as exc:
+            # Already gone, or the name now belongs to someone else: either way nothing of ours.
+            env.log(f"Repository {owner}/{repo} needs no deleting: {exc.message}")
+            return
+        env.log(f"Deleted repository {owner}/{repo} on {host.host}")
+
+    return {UNDO_DELETE_REPO: delete_repo}
 
 
 def _ignored(ctx: ActionContext, params: BaseModel, names: tuple[str, ...]) -> None:
@@ -298,10 +304,10 @@ def _check_allowed_host(params: _PublishInput) -> None:
 
 
 def _resolve(
-    ctx: ActionContext, params: _PublishInput, kind: RemoteKind
+    ctx: ActionContext, hosts: GitHosts, params: _PublishInput, kind: RemoteKind
 ) -> tuple[GitHost, str, str]:
     _check_allowed_host(params)
-    host, parsed = _hosts(ctx).for_repo_url(
+    host, parsed = hosts.for_repo_url(
         params.repo_url, kind=kind, field="input.repoUrl", token=params.token
     )
     if host.kind == "local":
@@ -347,6 +353,7 @@ def _push_created(
 
 def _publish(
     ctx: ActionContext,
+    hosts: GitHosts,
     params: _PublishInput,
     *,
     kind: RemoteKind,
@@ -354,7 +361,7 @@ def _publish(
     visibility: Visibility,
     skip_existing: bool = False,
 ) -> None:
-    host, owner, repo = _resolve(ctx, params, kind)
+    host, owner, repo = _resolve(ctx, hosts, params, kind)
     source = _source(ctx, params.source_path)
     branch = params.default_branch
     contents = host.contents_url(owner, repo, branch)
@@ -406,11 +413,12 @@ _GITHUB_IGNORED = tuple(
 )
 
 
-def _publish_gitlab(ctx: ActionContext, params: PublishGitlabInput) -> None:
+def _publish_gitlab(ctx: ActionContext, hosts: GitHosts, params: PublishGitlabInput) -> None:
     _ignored(ctx, params, _GITLAB_IGNORED)
     settings = params.settings or PublishGitlabSettings()
     _publish(
         ctx,
+        hosts,
         params,
         kind="gitlab",
         description=settings.description or params.description,
@@ -419,10 +427,11 @@ def _publish_gitlab(ctx: ActionContext, params: PublishGitlabInput) -> None:
     )
 
 
-def _publish_github(ctx: ActionContext, params: PublishGithubInput) -> None:
+def _publish_github(ctx: ActionContext, hosts: GitHosts, params: PublishGithubInput) -> None:
     _ignored(ctx, params, _GITHUB_IGNORED)
     _publish(
         ctx,
+        hosts,
         params,
         kind="github",
         description=params.description,
@@ -446,20 +455,12 @@ def _input_errors(exc: ValidationError) -> list[FieldError]:
     return errors
 
 
-def _write_tree(files: Mapping[PurePosixPath, str], root: Path) -> None:
-    for path, text in files.items():
-        target = root.joinpath(*path.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-
-
-def _gitops_publish(ctx: ActionContext, params: GitopsPublishInput) -> None:
+def _gitops_publish(
+    ctx: ActionContext, hosts: GitHosts, settings: Settings, params: GitopsPublishInput
+) -> None:
     # Imported here: the validators load Kubernetes schemas, which portal start-up skips.
     from goldpath import gitops
 
-    hosts = _hosts(ctx)
-    assert ctx.runtime is not None
-    settings = ctx.runtime.settings
     group = settings.platform.gitops_group
     host = hosts.platform_host()
     if host.kind == "local":
@@ -512,7 +513,7 @@ def _gitops_publish(ctx: ActionContext, params: GitopsPublishInput) -> None:
         return
     ctx.check_cancelled()
     with scratch_dir(settings.tmp_root, prefix="gitops-") as tree:
-        _write_tree(files, tree)
+        write_tree(tree, files)
         info = host.create_repo(
             group,
             params.name,
@@ -536,62 +537,95 @@ def _gitops_publish(ctx: ActionContext, params: GitopsPublishInput) -> None:
 
 # -- the actions --------------------------------------------------------------------------------
 
-_UNDO = {UNDO_DELETE_REPO: _undo_delete_repo}
 
-
-def _planned_repo(value: Callable[[str], Any], _settings: Settings | None) -> str | None:
+def _planned_repo(value: Callable[[str], Any]) -> str | None:
     repo_url = value("repoUrl")
     return repo_url if isinstance(repo_url, str) and repo_url else None
 
 
-def _planned_gitops_repo(value: Callable[[str], Any], settings: Settings | None) -> str | None:
-    name = value("name")
-    if settings is None or not isinstance(name, str) or not name:
-        return None
+def _publish_action(
+    hosts: GitHosts,
+    *,
+    kind: Literal["GitLab project", "GitHub repository"],
+    action_id: str,
+    input_model: type[_PublishInput],
+    output_model: type[BaseModel],
+    publish: Callable[[ActionContext, GitHosts, Any], None],
+) -> Action:
+    def handler(ctx: ActionContext, params: _PublishInput) -> None:
+        publish(ctx, hosts, params)
+
+    return Action(
+        id=action_id,
+        description=(
+            f"Creates a {kind} and pushes the workspace to it (the local git host in "
+            "development when the host has no integration)."
+        ),
+        input=input_model,
+        output=output_model,
+        handler=handler,
+        supports_dry_run=True,
+        undo=_undo_delete_repo(hosts),
+        creates_repo=_planned_repo,
+    )
+
+
+def publish_gitlab(hosts: GitHosts) -> Action:
+    """``publish:gitlab``: creates a project on the host ``hosts`` resolves and pushes to it."""
+    return _publish_action(
+        hosts,
+        kind="GitLab project",
+        action_id="publish:gitlab",
+        input_model=PublishGitlabInput,
+        output_model=PublishGitlabOutput,
+        publish=_publish_gitlab,
+    )
+
+
+def publish_github(hosts: GitHosts) -> Action:
+    """``publish:github``: creates a repository on the host ``hosts`` resolves and pushes to it."""
+    return _publish_action(
+        hosts,
+        kind="GitHub repository",
+        action_id="publish:github",
+        input_model=PublishGithubInput,
+        output_model=PublishGithubOutput,
+        publish=_publish_github,
+    )
+
+
+def gitops_publish(hosts: GitHosts, settings: Settings) -> Action:
+    """``gitops:publish``: renders, validates and commits an app's GitOps repository."""
     platform = settings.platform
-    return f"{platform.git_host}?owner={platform.gitops_group}&repo={name}"
+
+    def handler(ctx: ActionContext, params: GitopsPublishInput) -> None:
+        _gitops_publish(ctx, hosts, settings, params)
+
+    def planned_repo(value: Callable[[str], Any]) -> str | None:
+        name = value("name")
+        if not isinstance(name, str) or not name:
+            return None
+        return f"{platform.git_host}?owner={platform.gitops_group}&repo={name}"
+
+    return Action(
+        id="gitops:publish",
+        description=(
+            "Renders the app's GitOps repository from its AppSpec, validates it, and commits "
+            "it to <gitops_group>/<name> on the platform's git host."
+        ),
+        input=GitopsPublishInput,
+        output=GitopsPublishOutput,
+        handler=handler,
+        supports_dry_run=True,
+        undo=_undo_delete_repo(hosts),
+        creates_repo=planned_repo,
+    )
 
 
-publish_gitlab = Action(
-    id="publish:gitlab",
-    description=(
-        "Creates a GitLab project and pushes the workspace to it (the local git host in "
-        "development when the host has no integration)."
-    ),
-    input=PublishGitlabInput,
-    output=PublishGitlabOutput,
-    handler=_publish_gitlab,
-    supports_dry_run=True,
-    undo=_UNDO,
-    creates_repo=_planned_repo,
-)
-
-publish_github = Action(
-    id="publish:github",
-    description=(
-        "Creates a GitHub repository and pushes the workspace to it (the local git host in "
-        "development when the host has no integration)."
-    ),
-    input=PublishGithubInput,
-    output=PublishGithubOutput,
-    handler=_publish_github,
-    supports_dry_run=True,
-    undo=_UNDO,
-    creates_repo=_planned_repo,
-)
-
-gitops_publish = Action(
-    id="gitops:publish",
-    description=(
-        "Renders the app's GitOps repository from its AppSpec, validates it, and commits it "
-        "to <gitops_group>/<name> on the platform's git host."
-    ),
-    input=GitopsPublishInput,
-    output=GitopsPublishOutput,
-    handler=_gitops_publish,
-    supports_dry_run=True,
-    undo=_UNDO,
-    creates_repo=_planned_gitops_repo,
-)
-
-PUBLISH_ACTIONS: tuple[Action, ...] = (publish_gitlab, publish_github, gitops_publish)
+def publish_actions(deps: ActionDeps) -> tuple[Action, ...]:
+    """The publishing actions, each handed the git hosts (and settings) it uses."""
+    return (
+        publish_gitlab(deps.git_hosts),
+        publish_github(deps.git_hosts),
+        gitops_publish(deps.git_hosts, deps.settings),
+    )

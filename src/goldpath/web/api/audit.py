@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import permission_service
 from goldpath.web._permissions import authorize
 
 __all__ = ["router"]
@@ -41,7 +41,7 @@ def audit(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """``{items, totalItems, limit, offset, nextOffset}``, newest first."""
-    page = runtime_of(request).permissions.audit.query(
+    page = permission_service(request).audit.query(
         actor=actor,
         permission=permission,
         resource=resource,

@@ -14,6 +14,7 @@ from goldpath.catalog import (
     MAX_OFFSET,
     CatalogService,
     EntityNotFoundError,
+    EntityRef,
     FullTextFilter,
     InvalidEntityError,
     LocationExistsError,
@@ -23,7 +24,7 @@ from goldpath.catalog import (
 )
 from goldpath.catalog.errors import InvalidLocationError
 from goldpath.errors import BadRequestError, FieldError
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import catalog_service
 from goldpath.web._permissions import (
     authorize,
     entity_from_body,
@@ -45,7 +46,7 @@ _READ_LOCATIONS = [authorize("catalog.location.read")]
 
 
 def _catalog(request: Request) -> CatalogService:
-    return runtime_of(request).catalog
+    return catalog_service(request)
 
 
 @router.get("/entities", summary="List entities (Backstage's GET /entities)", dependencies=_READ)
@@ -116,11 +117,12 @@ def query_entities(
 )
 def entity_by_name(request: Request, kind: str, namespace: str, name: str) -> JSONResponse:
     """The entity ``kind:namespace/name`` (404 when there is none)."""
-    entity = _catalog(request).find_entity(f"{kind}:{namespace}/{name}")
+    ref = EntityRef(kind=kind, namespace=namespace, name=name)
+    entity = _catalog(request).find_entity(ref.key)
     if entity is None:
         raise EntityNotFoundError(
             f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'",
-            ref=f"{kind}:{namespace}/{name}".lower(),
+            ref=ref.key,
         )
     return JSONResponse(entity)
 
@@ -186,7 +188,8 @@ def list_locations(request: Request) -> list[dict[str, Any]]:
 )
 def location_by_entity(request: Request, kind: str, namespace: str, name: str) -> dict[str, Any]:
     """The registered location the entity came from."""
-    return _catalog(request).get_location_by_entity(f"{kind}:{namespace}/{name}").as_dict()
+    ref = EntityRef(kind=kind, namespace=namespace, name=name)
+    return _catalog(request).get_location_by_entity(ref.key).as_dict()
 
 
 @router.get("/locations/{location_id}", summary="One location", dependencies=_READ_LOCATIONS)

@@ -19,7 +19,7 @@ from goldpath.providers.git import (
     serve_git_http,
 )
 from goldpath.providers.git._smart_http import GIT_PATH
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import git_hosts
 
 __all__ = ["router"]
 
@@ -31,7 +31,7 @@ MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
 def _local(request: Request) -> LocalGitHost:
-    return runtime_of(request).git_hosts.local
+    return git_hosts(request).local
 
 
 def _split_repo(repo_path: str) -> tuple[str, str]:

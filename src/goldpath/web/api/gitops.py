@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from goldpath.providers.git import LocalGitHost
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import GitHostsDep, SettingsDep
 
 __all__ = ["router"]
 
@@ -15,15 +15,14 @@ router = APIRouter(prefix="/api/gitops", tags=["gitops"])
 
 
 @router.get("/apps/{app}/report")
-def app_report(app: str, request: Request) -> dict[str, Any]:
+def app_report(app: str, settings: SettingsDep, hosts: GitHostsDep) -> dict[str, Any]:
     """Validate the app's GitOps repository as committed and return every finding."""
     # Imported here: goldpath.gitops is heavy and only this endpoint needs it at request time.
     from goldpath.gitops import validate_repo
     from goldpath.gitops.errors import GitopsRepoNotFoundError
 
-    runtime = runtime_of(request)
-    platform = runtime.settings.platform
-    host = runtime.git_hosts.platform_host()
+    platform = settings.platform
+    host = hosts.platform_host()
     owner = platform.gitops_group
     if not host.repo_exists(owner, app):
         raise GitopsRepoNotFoundError(
@@ -36,6 +35,6 @@ def app_report(app: str, request: Request) -> dict[str, Any]:
     report = validate_repo(
         source,
         kubernetes_version=platform.kubernetes_version,
-        tmp_root=runtime.settings.tmp_root,
+        tmp_root=settings.tmp_root,
     )
     return {"app": app, "repository": host.web_url(owner, app), **report.as_dict()}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import text
 
 from goldpath import __version__
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import DatabaseDep, SettingsDep
 
 __all__ = ["router"]
 
@@ -14,14 +14,15 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", include_in_schema=False)
-def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
-    return {"status": "ok", "version": __version__}
+def healthz(settings: SettingsDep) -> dict[str, str]:
+    """Liveness: the process answers, with the digest of the database it serves (the CLI
+    uses a portal it finds only when the digest matches its own settings)."""
+    return {"status": "ok", "version": __version__, "instance": settings.instance_id}
 
 
 @router.get("/readyz", include_in_schema=False)
-def readyz(request: Request) -> dict[str, str]:
+def readyz(database: DatabaseDep) -> dict[str, str]:
     """Readiness: the database answers."""
-    with runtime_of(request).database.session() as session:
+    with database.session() as session:
         session.execute(text("SELECT 1"))
     return {"status": "ready"}

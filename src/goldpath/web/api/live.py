@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse
 
 from goldpath.catalog import EntityRef
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import catalog_service, live_service
 from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 
@@ -22,7 +22,7 @@ _RANGE = Query("1h", pattern="^(1h|6h|24h)$", description="The range of the plot
 
 def _entity(request: Request, kind: str, namespace: str, name: str) -> dict[str, Any]:
     ref = EntityRef(kind=kind, namespace=namespace, name=name)
-    return runtime_of(request).catalog.get_entity(ref)
+    return catalog_service(request).get_entity(ref)
 
 
 @router.get(
@@ -38,7 +38,7 @@ def entity_status(
 ) -> dict[str, Any]:
     """Each member is the data, or ``{"state": "not-configured" | "unreachable", "reason"}``."""
     entity = _entity(request, kind, namespace, name)
-    return runtime_of(request).live.status(entity, range_key=range).as_dict()
+    return live_service(request).status(entity, range_key=range).as_dict()
 
 
 @router.post(
@@ -52,7 +52,7 @@ async def run_entity(
 ) -> JSONResponse:
     """Start it (checkout, ``npm ci``, ``npm start``); answers while it starts."""
     entity = await to_thread.run_sync(_entity, request, kind, namespace, name)
-    runtime = await to_thread.run_sync(runtime_of(request).live.run, entity)
+    runtime = await to_thread.run_sync(live_service(request).run, entity)
     return JSONResponse(runtime.as_dict(), status_code=202)
 
 
@@ -66,5 +66,5 @@ async def stop_entity(
 ) -> dict[str, Any]:
     """Stop it, whichever process started it, and answer once it has stopped."""
     entity = await to_thread.run_sync(_entity, request, kind, namespace, name)
-    runtime = await to_thread.run_sync(runtime_of(request).live.stop, entity)
+    runtime = await to_thread.run_sync(live_service(request).stop, entity)
     return runtime.as_dict()

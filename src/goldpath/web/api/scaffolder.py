@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from goldpath.errors import FieldError
-from goldpath.scaffolder import FINISHED, ScaffolderService, TaskEvent, decode_directory_contents
+from goldpath.catalog import EntityRef
+from goldpath.scaffolder import TaskStatus, decode_directory_contents
 from goldpath.scaffolder.errors import ExpressionLimitError
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import (
+    ActionsDep,
+    DryRunnerDep,
+    TaskCreatorDep,
+    TaskFeedDep,
+    TaskStoreDep,
+    TemplatesDep,
+)
 from goldpath.web._permissions import (
     CurrentSubject,
     authorize,
@@ -33,12 +39,7 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/scaffolder/v2", tags=["scaffolder"])
 
-SSE_POLL_SECONDS = 0.2
 _READ_TASK = [authorize("scaffolder.task.read", resource=task_from_id)]
-
-
-def _scaffolder(request: Request) -> ScaffolderService:
-    return runtime_of(request).scaffolder
 
 
 class CreateTaskBody(BaseModel):
@@ -71,9 +72,9 @@ class DryRunBody(BaseModel):
 
 
 @router.get("/actions", summary="Every registered action with its input and output schemas")
-def list_actions(request: Request) -> list[dict[str, Any]]:
+def list_actions(registry: ActionsDep) -> list[dict[str, Any]]:
     """Backstage's action list."""
-    return [action.schema() for action in _scaffolder(request).registry.list()]
+    return [action.schema() for action in registry.list()]
 
 
 @router.post(
@@ -83,10 +84,10 @@ def list_actions(request: Request) -> list[dict[str, Any]]:
     dependencies=[authorize_all(run_template_from_body)],
 )
 def create_task(
-    request: Request, body: CreateTaskBody, identity: CurrentIdentity
+    body: CreateTaskBody, identity: CurrentIdentity, creator: TaskCreatorDep
 ) -> dict[str, str]:
     """Validates values (422 with every problem), reserves the name (409), queues the task."""
-    task_id = _scaffolder(request).create_task(
+    task_id = creator.create(
         body.template_ref, body.values, identity=identity, secrets=body.secrets
     )
     return {"id": task_id}
@@ -96,13 +97,14 @@ def create_task(
 def list_tasks(
     request: Request,
     subject: CurrentSubject,
+    store: TaskStoreDep,
     created_by: str | None = Query(default=None, alias="createdBy"),
-    status: str | None = Query(default=None),
+    status: Annotated[TaskStatus | None, Query()] = None,
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> dict[str, Any]:
     """Backstage's ``{tasks, totalTasks}``; parameters only of tasks the caller may read."""
-    items, total = _scaffolder(request).list_tasks(
+    items, total = store.list_tasks(
         created_by=created_by, status=status, limit=limit, offset=offset
     )
     tasks = [task_as_seen(request, subject, task.as_dict()) for task in items]
@@ -114,9 +116,9 @@ def list_tasks(
     summary="One task: status, spec, steps, output",
     dependencies=_READ_TASK,
 )
-def get_task(request: Request, task_id: str) -> dict[str, Any]:
+def get_task(task_id: str, store: TaskStoreDep) -> dict[str, Any]:
     """The task in Backstage's shape plus per-step state."""
-    return _scaffolder(request).get_task(task_id).as_dict()
+    return store.get(task_id).as_dict()
 
 
 @router.post(
@@ -124,9 +126,9 @@ def get_task(request: Request, task_id: str) -> dict[str, Any]:
     summary="Cancel a task (it rolls back)",
     dependencies=[authorize("scaffolder.task.cancel", resource=task_from_id)],
 )
-def cancel_task(request: Request, task_id: str) -> dict[str, str]:
+def cancel_task(task_id: str, store: TaskStoreDep) -> dict[str, str]:
     """An open task is cancelled at once; a running one stops at its next check and rolls back."""
-    status = _scaffolder(request).cancel_task(task_id)
+    status = store.request_cancel(task_id)
     return {"status": status}
 
 
@@ -136,12 +138,17 @@ def cancel_task(request: Request, task_id: str) -> dict[str, str]:
     dependencies=_READ_TASK,
 )
 def task_events(
-    request: Request, task_id: str, after: int | None = Query(default=None)
+    task_id: str, store: TaskStoreDep, after: int | None = Query(default=None)
 ) -> list[dict[str, Any]]:
     """Events in order, optionally only after an event id."""
-    service = _scaffolder(request)
-    service.get_task(task_id)
-    return [event.as_dict() for event in service.store.events(task_id, after=after)]
+    store.get(task_id)
+    return [event.as_dict() for event in store.events(task_id, after=after)]
+
+
+def _last_event_id(request: Request, after: int | None) -> int | None:
+    """Where a stream resumes: the ``Last-Event-ID`` a reconnecting client sends, else ``after``."""
+    header = request.headers.get("last-event-id", "").strip()
+    return int(header) if header.isdigit() else after
 
 
 @router.get(
@@ -150,36 +157,26 @@ def task_events(
     dependencies=_READ_TASK,
 )
 async def task_eventstream(
-    request: Request, task_id: str, after: int | None = Query(default=None)
+    request: Request,
+    task_id: str,
+    store: TaskStoreDep,
+    feed: TaskFeedDep,
+    after: int | None = Query(default=None),
 ) -> StreamingResponse:
-    """Every event (``event: <type>``), then new ones as they happen, until the task ends."""
-    service = _scaffolder(request)
-    await anyio.to_thread.run_sync(service.get_task, task_id)
-    last_header = request.headers.get("last-event-id")
-    start = int(last_header) if last_header and last_header.isdigit() else after
-
-    def events_after(last: int | None) -> list[TaskEvent]:
-        return service.store.events(task_id, after=last)
+    """Every event (``event: <type>``, ``id: <event id>``), then each new one as the task
+    broker pushes it, until the task ends; resumes after ``Last-Event-ID`` or ``after``."""
+    await anyio.to_thread.run_sync(store.get, task_id)  # 404 before the stream starts
+    start = _last_event_id(request, after)
 
     async def stream() -> AsyncIterator[str]:
-        last = start
-        while True:
-            events = await anyio.to_thread.run_sync(events_after, last)
-            for event in events:
-                last = event.id
-                data = json.dumps(event.as_dict())
-                yield f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n"
-                if event.type in ("completion", "cancelled"):
-                    return
-            if not events:
-                task = await anyio.to_thread.run_sync(service.get_task, task_id)
-                if task.status in FINISHED:
-                    if not await anyio.to_thread.run_sync(events_after, last):
-                        return
-                    continue
+        async for event in feed.stream(task_id, after=start):
+            if event is None:
                 if await request.is_disconnected():
                     return
-                await asyncio.sleep(SSE_POLL_SECONDS)
+                yield ": keep-alive\n\n"
+                continue
+            data = json.dumps(event.as_dict())
+            yield f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n"
 
     return StreamingResponse(
         stream(),
@@ -204,10 +201,10 @@ def list_templates(request: Request, subject: CurrentSubject) -> dict[str, Any]:
     dependencies=[authorize("scaffolder.template.parameter.read", resource=template_from_path)],
 )
 def template_parameter_schema(
-    request: Request, namespace: str, kind: str, name: str
+    namespace: str, kind: str, name: str, templates: TemplatesDep
 ) -> dict[str, Any]:
     """Backstage's ``{title, description, steps: [{title, description, schema}]}``."""
-    return _scaffolder(request).parameter_schema(f"{kind}:{namespace}/{name}")
+    return templates.parameter_schema(EntityRef(kind=kind, namespace=namespace, name=name).key)
 
 
 @router.post(
@@ -215,24 +212,21 @@ def template_parameter_schema(
     summary="Run a template with no side effects",
     dependencies=[authorize_all(steps_from_dry_run_body, changes=False)],
 )
-def dry_run(request: Request, body: DryRunBody, identity: CurrentIdentity) -> JSONResponse:
+def dry_run(body: DryRunBody, identity: CurrentIdentity, runner: DryRunnerDep) -> JSONResponse:
     """Validates values (400), runs the steps in a throw-away workspace, returns the files."""
     contents = None
     if body.directory_contents is not None:
         contents = decode_directory_contents(
             [entry.model_dump(by_alias=True) for entry in body.directory_contents]
         )
-    result = _scaffolder(request).dry_run(
+    result = runner.run(
         body.template,
         body.values,
         secrets=body.secrets,
         directory_contents=contents,
         identity=identity,
     )
-    limited = [d for d in result.error_details if d.get("rule") == "limit"]
+    limited = [d for d in result.error_details if d.rule == "limit"]
     if limited:  # an expression bomb is bad input (400 naming it), not a failed run
-        raise ExpressionLimitError(
-            result.error or "an expression hit a limit",
-            errors=[FieldError(d["field"], d["rule"], d["message"]) for d in limited],
-        )
+        raise ExpressionLimitError(result.error or "an expression hit a limit", errors=limited)
     return JSONResponse(result.as_dict())

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 
 from goldpath.catalog import parse_entity_ref
 from goldpath.errors import BadRequestError, FieldError
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import catalog_service, techdocs_service
 from goldpath.web.pages._docs import docs_href
 from goldpath.web.pages._views import display_title, entity_href, entity_ref_of
 
@@ -93,11 +93,10 @@ def query(
     types = _types(request)
     page = _page_of(page_cursor)
     text = term.strip()
-    runtime = runtime_of(request)
     wanted = (page + 1) * page_limit + 1  # enough of each kind to fill this page
     results: list[dict[str, Any]] = []
     if text and CATALOG_TYPE in types:
-        found = runtime.catalog.query(
+        found = catalog_service(request).query(
             full_text=text, limit=min(wanted, 10_000), order=[("metadata.name", "asc")]
         )
         results += [
@@ -106,10 +105,10 @@ def query(
             if str(entity.get("kind", "")).lower() != "location"
         ]
     if text and TECHDOCS_TYPE in types:
-        hits = runtime.techdocs.search(text, limit=wanted)
+        hits = techdocs_service(request).search(text, limit=wanted)
         titles: dict[str, str] = {}
         refs = sorted({hit.entity_ref for hit in hits})
-        for key, entity in zip(refs, runtime.catalog.get_by_refs(refs), strict=True):
+        for key, entity in zip(refs, catalog_service(request).get_by_refs(refs), strict=True):
             if entity is not None:
                 titles[key] = display_title(entity)
         for hit in hits:

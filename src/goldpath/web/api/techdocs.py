@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from goldpath.catalog import ANNOTATION_LOCATION, EntityRef
 from goldpath.techdocs import TechDocsService, content_type
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import catalog_service, techdocs_service
 from goldpath.web.pages._docs import ASSET_HEADERS, docs_summary
 
 __all__ = ["router"]
@@ -19,13 +19,13 @@ router = APIRouter(prefix="/api/techdocs", tags=["techdocs"])
 
 def _entity(request: Request, namespace: str, kind: str, name: str) -> dict[str, Any]:
     # reading docs is reading the entity: the catalog's lookup (and its checks) comes first
-    return runtime_of(request).catalog.get_entity(
+    return catalog_service(request).get_entity(
         EntityRef(kind=kind, namespace=namespace, name=name)
     )
 
 
 def _service(request: Request) -> TechDocsService:
-    return runtime_of(request).techdocs
+    return techdocs_service(request)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -35,8 +35,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _ref(entity: dict[str, Any]) -> EntityRef:
-    metadata = entity["metadata"]
-    return EntityRef(kind=entity["kind"], namespace=metadata["namespace"], name=metadata["name"])
+    return EntityRef.of(entity)
 
 
 @router.get(

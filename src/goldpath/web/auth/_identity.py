@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from goldpath.errors import NotFoundError
+from goldpath.web._deps import catalog_service
 from goldpath.web.auth.errors import SignInRequiredError
 
 __all__ = [
@@ -91,9 +92,8 @@ def set_scope_identity(scope: MutableMapping[str, Any], identity: Identity | Non
 def _with_entity(request: Request, identity: Identity) -> Identity:
     if identity.entity is not None:
         return identity
-    runtime = request.app.state.runtime
     try:
-        entity = runtime.catalog.get_entity(identity.user_ref)
+        entity = catalog_service(request).get_entity(identity.user_ref)
     except NotFoundError:
         return identity
     return dataclasses.replace(identity, entity=entity)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from goldpath.catalog import EntityRef
 from goldpath.web.auth._github import GitHubUser
 from goldpath.web.auth._identity import Identity
 from goldpath.web.auth.errors import SignInRefusedError
@@ -21,9 +22,7 @@ class UserLookup(Protocol):
 
 def user_ref_of(entity: dict[str, Any]) -> str:
     """``user:<namespace>/<name>`` of a User entity, lower-cased like every ref."""
-    metadata = entity.get("metadata") or {}
-    namespace = str(metadata.get("namespace") or "default")
-    return f"{str(entity.get('kind', 'user'))}:{namespace}/{metadata.get('name', '')}".lower()
+    return EntityRef.of(entity, default_kind="user").key
 
 
 def display_name_of(entity: dict[str, Any]) -> str:

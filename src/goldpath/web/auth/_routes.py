@@ -11,7 +11,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse
 
-from goldpath.web._deps import runtime_of, settings_of
+from goldpath.web._deps import catalog_service, settings_of
 from goldpath.web.auth._csrf import rotate_csrf_token
 from goldpath.web.auth._github import GitHubOAuth
 from goldpath.web.auth._identity import Identity, guest_identity
@@ -87,7 +87,7 @@ async def github_callback(
     if not code:
         raise SignInRefusedError("GitHub returned without a sign-in code; sign in again")
     user = await github_oauth_of(request).user_for_code(code)
-    catalog = runtime_of(request).catalog
+    catalog = catalog_service(request)
 
     def lookup(email: str) -> list[dict[str, Any]]:
         result = catalog.query(filters=[{"kind": "user", "spec.profile.email": email}], limit=2)

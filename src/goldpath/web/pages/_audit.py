@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from goldpath.permissions import PERMISSIONS
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import permission_service, settings_of
 from goldpath.web._permissions import authorize
 from goldpath.web.pages._render import render
 
@@ -50,7 +50,7 @@ def audit_page(
     problems: list[str] = []
     first, last = _day(since, "From", problems), _day(until, "To", problems)
     decision = decision if decision in ("allow", "deny") else ""
-    result = runtime_of(request).permissions.audit.query(
+    result = permission_service(request).audit.query(
         actor=actor or None,
         permission=permission or None,
         resource=resource or None,
@@ -83,7 +83,7 @@ def audit_page(
         filtered=bool(kept),
         problems=problems,
         permissions=sorted(p.name for p in PERMISSIONS),
-        retention_days=runtime_of(request).settings.permission.audit_retention_days,
+        retention_days=settings_of(request).permission.audit_retention_days,
         page=page,
         pages=max(1, -(-result.total // PAGE_SIZE)),
         prev_url=page_url(page - 1) if page > 1 else None,

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from goldpath.catalog import CatalogService, EntityRef
 from goldpath.permissions import entity_resource, template_resource
 from goldpath.techdocs import techdocs_ref_of
-from goldpath.web._deps import runtime_of, settings_of
+from goldpath.web._deps import catalog_service, settings_of, techdocs_service
 from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._docs import doc_hit_links, docs_summary
@@ -179,7 +179,7 @@ def catalog_page(
     deleted: str = Query("", max_length=600),
 ) -> Response:
     """The catalog table: facet filters, full-text search and cursor pagination."""
-    catalog = runtime_of(request).catalog
+    catalog = catalog_service(request)
     selected = {"kind": kind, "type": type, "owner": owner, "lifecycle": lifecycle, "tag": tag}
     selected = {k: v.strip() for k, v in selected.items() if v.strip()}
     filters: dict[str, str | list[str]] = {FILTER_FIELDS[k]: v for k, v in selected.items()}
@@ -287,7 +287,7 @@ def entity_page(
 ) -> Response:
     """An entity: overview, links, relations (list and picture), raw YAML; groups and users
     also show their members or groups and what they own."""
-    catalog = runtime_of(request).catalog
+    catalog = catalog_service(request)
     entity = catalog.get_entity(EntityRef(kind=kind, namespace=namespace, name=name))
     ref = entity_ref_of(entity)
     spec = entity.get("spec") if isinstance(entity.get("spec"), dict) else {}
@@ -344,7 +344,7 @@ def entity_page(
         owned_capped=len(owned) >= _OWNED_LIMIT,
         definition=definition if isinstance(definition, str) else None,
         yaml_text=entity_yaml(entity),
-        docs=docs_summary(ref, runtime_of(request).techdocs.status(ref))
+        docs=docs_summary(ref, techdocs_service(request).status(ref))
         if techdocs_ref_of(entity) is not None
         else None,
         live=live_panels(request, entity, range),
@@ -358,7 +358,7 @@ def entity_page(
 def refresh_entity(request: Request, namespace: str, kind: str, name: str) -> Response:
     """Re-read the entity's location now, then show the entity again."""
     ref = EntityRef(kind=kind, namespace=namespace, name=name)
-    runtime_of(request).catalog.refresh(ref)
+    catalog_service(request).refresh(ref)
     return RedirectResponse(entity_href(ref) + "?refreshed=1", status_code=303)
 
 
@@ -368,7 +368,7 @@ def refresh_entity(request: Request, namespace: str, kind: str, name: str) -> Re
 )
 def delete_entity(request: Request, namespace: str, kind: str, name: str) -> Response:
     """Remove the entity (its location brings it back at the next refresh if still there)."""
-    catalog = runtime_of(request).catalog
+    catalog = catalog_service(request)
     ref = EntityRef(kind=kind, namespace=namespace, name=name)
     entity = catalog.get_entity(ref)
     catalog.delete_by_uid(str(entity["metadata"]["uid"]))

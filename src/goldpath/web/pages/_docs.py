@@ -22,7 +22,7 @@ from goldpath.techdocs import (
     content_type,
     techdocs_ref_of,
 )
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import catalog_service, techdocs_service
 from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._render import render
@@ -101,12 +101,12 @@ def docs_summary(ref: EntityRef, status: SiteStatus | None) -> DocsSummary:
 
 
 def _service(request: Request) -> TechDocsService:
-    return runtime_of(request).techdocs
+    return techdocs_service(request)
 
 
 def _entity(request: Request, namespace: str, kind: str, name: str) -> dict[str, Any]:
     # reading docs is reading the entity: the catalog's lookup (and its checks) comes first
-    return runtime_of(request).catalog.get_entity(
+    return catalog_service(request).get_entity(
         EntityRef(kind=kind, namespace=namespace, name=name)
     )
 
@@ -239,12 +239,11 @@ class DocHitLink:
 
 def doc_hit_links(request: Request, term: str, *, limit: int = 10) -> list[DocHitLink]:
     """Doc sections holding ``term``, each linking to its section of the built page."""
-    runtime = runtime_of(request)
-    hits = runtime.techdocs.search(term, limit=limit)
+    hits = techdocs_service(request).search(term, limit=limit)
     refs = sorted({hit.entity_ref for hit in hits})
     titles = {
         key: display_title(entity)
-        for key, entity in zip(refs, runtime.catalog.get_by_refs(refs), strict=True)
+        for key, entity in zip(refs, catalog_service(request).get_by_refs(refs), strict=True)
         if entity is not None
     }
     links = []

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from goldpath.catalog import CATALOG_FILTER_EXISTS
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import catalog_service, techdocs_service
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._catalog import owned_rows
 from goldpath.web.pages._docs import docs_summary
@@ -50,7 +50,7 @@ def _plural(kind: str, count: int) -> str:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, identity: CurrentIdentity) -> Response:
     """Home: a greeting, what is in the catalog, and what the caller's teams own."""
-    catalog = runtime_of(request).catalog
+    catalog = catalog_service(request)
     counts = [
         KindCount(str(f["value"]), _plural(str(f["value"]), int(f["count"])), int(f["count"]))
         for f in catalog.facets(["kind"])["kind"]
@@ -64,12 +64,12 @@ def home(request: Request, identity: CurrentIdentity) -> Response:
 @router.get("/docs", response_class=HTMLResponse)
 def docs(request: Request, identity: CurrentIdentity) -> Response:
     """Docs: the API reference and the entities that publish documentation."""
-    catalog = runtime_of(request).catalog
+    catalog = catalog_service(request)
     result = catalog.query(
         filters={_TECHDOCS: CATALOG_FILTER_EXISTS}, limit=100, order=["metadata.name"]
     )
     refs = [entity_ref_of(entity) for entity in result.items]
-    statuses = runtime_of(request).techdocs.statuses([ref.key for ref in refs])
+    statuses = techdocs_service(request).statuses([ref.key for ref in refs])
     documented = []
     for entity, ref in zip(result.items, refs, strict=True):
         summary = docs_summary(ref, statuses.get(ref.key))

@@ -23,7 +23,7 @@ from goldpath.live import (
     RuntimeStatus,
     Unavailable,
 )
-from goldpath.web._deps import runtime_of
+from goldpath.web._deps import catalog_service, live_service, settings_of
 from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._plots import Plot, format_value, plot
@@ -164,13 +164,12 @@ def live_panels(request: Request, entity: Mapping[str, Any], range_key: str) -> 
     """The panels of a Component page (None for other kinds)."""
     if str(entity.get("kind", "")).lower() != "component":
         return None
-    runtime = runtime_of(request)
-    live = runtime.live
+    live = live_service(request)
     range_key = range_key if range_key in RANGES else "1h"
     status = live.status(entity, range_key=range_key)
     href = entity_href(entity_ref_of(entity))
     metrics = status.metrics if isinstance(status.metrics, MetricsStatus) else None
-    show_runner = not runtime.settings.is_production and live.runner is not None
+    show_runner = not settings_of(request).is_production and live.runner is not None
     run_blocked: str | None = None
     if show_runner:
         try:
@@ -199,7 +198,7 @@ def live_panels(request: Request, entity: Mapping[str, Any], range_key: str) -> 
 
 
 def _entity(request: Request, namespace: str, kind: str, name: str) -> dict[str, Any]:
-    return runtime_of(request).catalog.get_entity(
+    return catalog_service(request).get_entity(
         EntityRef(kind=kind, namespace=namespace, name=name)
     )
 
@@ -213,7 +212,7 @@ async def run_locally(
 ) -> Response:
     """The Run locally button: start the component, then show its page while it starts."""
     entity = await to_thread.run_sync(_entity, request, namespace, kind, name)
-    await to_thread.run_sync(runtime_of(request).live.run, entity)
+    await to_thread.run_sync(live_service(request).run, entity)
     return RedirectResponse(entity_href(entity_ref_of(entity)) + "#live", status_code=303)
 
 
@@ -226,5 +225,5 @@ async def stop_locally(
 ) -> Response:
     """The Stop button: end the component's local run."""
     entity = await to_thread.run_sync(_entity, request, namespace, kind, name)
-    await to_thread.run_sync(runtime_of(request).live.stop, entity)
+    await to_thread.run_sync(live_service(request).stop, entity)
     return RedirectResponse(entity_href(entity_ref_of(entity)) + "#live", status_code=303)

@@ -7,11 +7,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from goldpath.catalog import parse_entity_ref
 from goldpath.errors import GoldpathError
+from goldpath.scaffolder import FINISHED, TaskStatus
 from goldpath.web.pages._views import entity_href as catalog_entity_href
+from goldpath.web.pages._views import safe_url
 
 __all__ = [
     "FINISHED_STATUSES",
@@ -32,8 +34,8 @@ __all__ = [
     "template_card",
 ]
 
-TASK_STATUSES = ("open", "processing", "completed", "failed", "cancelled")
-FINISHED_STATUSES = frozenset({"completed", "failed", "cancelled"})
+TASK_STATUSES = tuple(str(status) for status in TaskStatus)
+FINISHED_STATUSES = frozenset(str(status) for status in FINISHED)
 PROVIDES_ANNOTATION = "goldpath.dev/provides"
 """A Template annotation listing what the template gives you, one item per line."""
 _BINARY_SNIFF = 8192
@@ -61,11 +63,7 @@ def humanize_ref(ref: str, *, default_kind: str, default_namespace: str = "defau
         )
     except GoldpathError:
         return ref
-    kind = "" if parsed.kind.lower() == default_kind.lower() else f"{parsed.kind.lower()}:"
-    namespace = (
-        "" if parsed.namespace.lower() == default_namespace.lower() else f"{parsed.namespace}/"
-    )
-    return f"{kind}{namespace}{parsed.name}"
+    return parsed.humanize(default_kind=default_kind, default_namespace=default_namespace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,12 +256,6 @@ def _iso(value: Any) -> str | None:
     return parsed.isoformat().replace("+00:00", "Z") if parsed else None
 
 
-def _safe_url(url: str) -> bool:
-    """Only web links and portal paths: a template's output cannot plant ``javascript:``."""
-    scheme = urlsplit(url.strip()).scheme.lower()
-    return bool(url.strip()) and scheme in ("http", "https", "")
-
-
 def _links(output: Mapping[str, Any]) -> tuple[OutputLink, ...]:
     links: list[OutputLink] = []
     for item in output.get("links") or []:
@@ -273,8 +265,8 @@ def _links(output: Mapping[str, Any]) -> tuple[OutputLink, ...]:
         url = item.get("url")
         if isinstance(ref, str) and ref:
             href = entity_href(ref)
-        elif isinstance(url, str) and _safe_url(url):
-            href = url
+        elif (checked := safe_url(url, portal_paths=True)) is not None:
+            href = checked
         else:
             continue
         title = item.get("title") or (ref if isinstance(ref, str) and ref else url)

@@ -108,12 +108,7 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 def entity_ref_of(entity: Mapping[str, Any]) -> EntityRef:
     """The ref of an entity dict (its kind, namespace and name as written)."""
-    metadata = _mapping(entity.get("metadata"))
-    return EntityRef(
-        kind=str(entity.get("kind", "")),
-        namespace=str(metadata.get("namespace") or "default"),
-        name=str(metadata.get("name", "")),
-    )
+    return EntityRef.of(entity)
 
 
 def entity_href(ref: EntityRef) -> str:
@@ -214,20 +209,28 @@ def relation_groups(
     ]
 
 
-def safe_url(url: object) -> str | None:
-    """The URL when it is an absolute http(s) URL, else None (no ``javascript:`` links)."""
+def safe_url(url: object, *, portal_paths: bool = False) -> str | None:
+    """The URL when a link to it is safe, else None: the one rule for every link the
+    portal renders from data (annotations, a template's output).
+
+    An absolute http(s) URL is safe; with ``portal_paths`` so is a path on the portal
+    itself (``/catalog/...``), but not a scheme-relative ``//host``. Anything else
+    (``javascript:``, ``data:``, control characters, backslashes) is not.
+    """
     if not isinstance(url, str):
         return None
     candidate = url.strip()
-    if any(ord(c) < 0x20 or c in "\x7f\\" for c in candidate):
+    if not candidate or any(ord(c) < 0x20 or c in "\x7f\\" for c in candidate):
         return None
     try:
         parts = urlsplit(candidate)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return candidate
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return candidate
+    if portal_paths and not parts.scheme and not parts.netloc and candidate.startswith("/"):
+        return candidate
+    return None
 
 
 def _annotation_links(

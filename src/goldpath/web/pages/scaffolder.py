@@ -15,12 +15,18 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from goldpath.catalog import parse_filter_params
+from goldpath.catalog import CatalogService, EntityRef, parse_filter_params
+from goldpath.config import Settings
 from goldpath.errors import ConflictError, FieldError, InvalidInputError
 from goldpath.permissions import template_resource
-from goldpath.runtime import Runtime
-from goldpath.scaffolder import ScaffolderService, Template, validate_values
-from goldpath.web._deps import runtime_of
+from goldpath.scaffolder import TaskStatus, Template, validate_values
+from goldpath.web._deps import (
+    TaskCreatorDep,
+    TaskStoreDep,
+    TemplatesDep,
+    catalog_service,
+    settings_of,
+)
 from goldpath.web._permissions import (
     CurrentSubject,
     authorize,
@@ -59,12 +65,8 @@ _TASKS_PAGE = 50
 _USE_TEMPLATE = [authorize("scaffolder.template.parameter.read", resource=template_from_path)]
 
 
-def _scaffolder(request: Request) -> ScaffolderService:
-    return runtime_of(request).scaffolder
-
-
 def _template_ref(namespace: str, name: str) -> str:
-    return f"template:{namespace}/{name}".lower()
+    return EntityRef(kind="template", namespace=namespace, name=name).key
 
 
 def _form_lists(form: FormData) -> dict[str, list[str]]:
@@ -76,9 +78,8 @@ def _form_lists(form: FormData) -> dict[str, list[str]]:
     return data
 
 
-def _repo_hosts(runtime: Runtime) -> list[str]:
+def _repo_hosts(settings: Settings) -> list[str]:
     """The hosts a RepoUrlPicker offers when the template names none: the platform's first."""
-    settings = runtime.settings
     hosts = [settings.platform.git_host]
     hosts += [i.host for i in settings.integrations.gitlab + settings.integrations.github]
     return list(dict.fromkeys(h for h in hosts if h))
@@ -88,15 +89,13 @@ def _entity_option(entity: Mapping[str, Any], picker: PickerSpec) -> dict[str, s
     """A picker option: the ref (humanised like Backstage when the template gives
     ``defaultKind``/``defaultNamespace``) and a label with the title and kind."""
     meta = entity.get("metadata") or {}
-    kind = str(entity.get("kind") or "")
-    namespace = str(meta.get("namespace") or "default")
-    name = str(meta.get("name"))
-    value = f"{kind}:{namespace}/{name}".lower()
+    ref = EntityRef.of(entity)
+    kind = ref.kind
+    value = ref.key
     if picker.default_kind or picker.default_namespace:
-        same_kind = (picker.default_kind or "").lower() == kind.lower()
-        same_ns = (picker.default_namespace or "").lower() == namespace.lower()
-        value = (
-            ("" if same_kind else f"{kind.lower()}:") + ("" if same_ns else f"{namespace}/") + name
+        value = ref.humanize(
+            default_kind=picker.default_kind or "",
+            default_namespace=picker.default_namespace or "",
         )
     profile = (entity.get("spec") or {}).get("profile") or {}
     title = meta.get("title") or (
@@ -106,14 +105,14 @@ def _entity_option(entity: Mapping[str, Any], picker: PickerSpec) -> dict[str, s
     return {"value": value, "label": label}
 
 
-def _picker_options(runtime: Runtime, form: Form) -> dict[str, list[dict[str, str]]]:
+def _picker_options(catalog: CatalogService, form: Form) -> dict[str, list[dict[str, str]]]:
     """The first catalog entities each picker offers (the page script searches for more)."""
     options: dict[str, list[dict[str, str]]] = {}
     for f in form.fields():
         if f.picker is None:
             continue
         groups = parse_filter_params(list(f.picker.filters)) if f.picker.filters else None
-        result = runtime.catalog.query(
+        result = catalog.query(
             filters=groups,
             fields=(
                 "kind",
@@ -143,9 +142,11 @@ def _render_template_page(
     message: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    runtime = runtime_of(request)
     form = build_form(
-        template.parameters, values=values, errors=errors, repo_hosts=_repo_hosts(runtime)
+        template.parameters,
+        values=values,
+        errors=errors,
+        repo_hosts=_repo_hosts(settings_of(request)),
     )
     meta = template.entity.get("metadata") or {}
     return render(
@@ -156,7 +157,7 @@ def _render_template_page(
         card=template_card(template.entity),
         form=form,
         form_spec=_form_spec(form),
-        picker_options=_picker_options(runtime, form),
+        picker_options=_picker_options(catalog_service(request), form),
         message=message,
         template_ref=template.ref,
         template_resource=template_resource(template.entity),
@@ -190,6 +191,8 @@ def template_page(
     namespace: str,
     name: str,
     identity: CurrentIdentity,
+    templates: TemplatesDep,
+    store: TaskStoreDep,
     from_task: str | None = None,
 ) -> Response:
     """The template's form: one stepper page per parameter page, then review.
@@ -197,18 +200,16 @@ def template_page(
     ``?from_task=<id>`` fills the form with that task's values (secrets are never kept
     in a task's parameters), so a failed Create can be tried again after a fix.
     """
-    service = _scaffolder(request)
-    template = service.get_template(_template_ref(namespace, name))
+    template = templates.get(_template_ref(namespace, name))
     values: Mapping[str, Any] | None = None
     if from_task:
-        record = service.get_task(from_task)
+        record = store.get(from_task)
         require(
             request,
             "scaffolder.task.read",
-            task_resource_of(record.id, record.created_by, record.spec),
+            task_resource_of(record.id, record.created_by, record.spec.parameters),
         )
-        parameters = record.spec.get("parameters")
-        values = parameters if isinstance(parameters, Mapping) else None
+        values = record.spec.parameters
     return _render_template_page(request, template, values=values)
 
 
@@ -218,15 +219,19 @@ def template_page(
     dependencies=[authorize_all(run_template_from_path)],
 )
 async def submit_form(
-    request: Request, namespace: str, name: str, identity: CurrentIdentity
+    request: Request,
+    namespace: str,
+    name: str,
+    identity: CurrentIdentity,
+    templates: TemplatesDep,
+    creator: TaskCreatorDep,
 ) -> Response:
     """Create a task from a plain form post (no JavaScript); errors come back on the form."""
-    service = _scaffolder(request)
     data = _form_lists(await request.form())
     ref = _template_ref(namespace, name)
 
     def submit() -> Response:  # database and catalog work: off the event loop
-        template = service.get_template(ref)
+        template = templates.get(ref)
         parsed = parse_form(template.parameters, data)
         if parsed.errors:
             problems = _form_problems(template, parsed)
@@ -234,7 +239,7 @@ async def submit_form(
                 request, template, values=parsed.values, errors=problems, status_code=422
             )
         try:
-            task_id = service.create_task(template, parsed.values, identity=identity)
+            task_id = creator.create(template, parsed.values, identity=identity)
         except InvalidInputError as exc:
             return _render_template_page(
                 request,
@@ -280,11 +285,14 @@ def _problems(errors: Sequence[FieldError]) -> list[dict[str, str]]:
 
 @router.post("/create/templates/{namespace}/{name}/check", dependencies=_USE_TEMPLATE)
 async def check_form(
-    request: Request, namespace: str, name: str, identity: CurrentIdentity
+    request: Request,
+    namespace: str,
+    name: str,
+    identity: CurrentIdentity,
+    templates: TemplatesDep,
 ) -> Response:
     """Read the form's data into values and validate them (the page script's first step)."""
-    service = _scaffolder(request)
-    template = await to_thread.run_sync(service.get_template, _template_ref(namespace, name))
+    template = await to_thread.run_sync(templates.get, _template_ref(namespace, name))
     parsed = parse_form(template.parameters, _form_lists(await request.form()))
     problems = _problems(await to_thread.run_sync(_form_problems, template, parsed))
     body = {"templateRef": template.ref, "values": parsed.values, "errors": problems}
@@ -295,6 +303,7 @@ async def check_form(
 def tasks_page(
     request: Request,
     identity: CurrentIdentity,
+    store: TaskStoreDep,
     owner: str = "mine",
     status: str = "",
     page: int = 1,
@@ -303,14 +312,18 @@ def tasks_page(
     owner = owner if owner in ("mine", "all") else "mine"
     status = status if status in TASK_STATUSES else ""
     page = max(page, 1)
-    records, total = _scaffolder(request).list_tasks(
+    records, total = store.list_tasks(
         created_by=identity.user_ref if owner == "mine" else None,
-        status=status or None,
+        status=TaskStatus(status) if status else None,
         limit=_TASKS_PAGE,
         offset=(page - 1) * _TASKS_PAGE,
     )
     reads = {
-        r.id: can(request, "scaffolder.task.read", task_resource_of(r.id, r.created_by, r.spec))
+        r.id: can(
+            request,
+            "scaffolder.task.read",
+            task_resource_of(r.id, r.created_by, r.spec.parameters),
+        )
         for r in records
     }
     return render(
@@ -332,17 +345,18 @@ def tasks_page(
     response_class=HTMLResponse,
     dependencies=[authorize("scaffolder.task.read", resource=task_from_id)],
 )
-def task_page(request: Request, task_id: str, identity: CurrentIdentity) -> Response:
+def task_page(
+    request: Request, task_id: str, identity: CurrentIdentity, store: TaskStoreDep
+) -> Response:
     """A task: steps with status, the log, duration, output links and text, the rollback."""
-    service = _scaffolder(request)
-    record = service.get_task(task_id)
-    stored: list[Any] = service.store.events(task_id)
+    record = store.get(task_id)
+    stored: list[Any] = store.events(task_id)
     events = [e.as_dict() for e in stored]
     return render(
         request,
         "scaffolder/task.html",
         task=task_view(record.as_dict()),
-        task_resource=task_resource_of(record.id, record.created_by, record.spec),
+        task_resource=task_resource_of(record.id, record.created_by, record.spec.parameters),
         events=events,
         last_event_id=events[-1]["id"] if events else 0,
     )
@@ -352,7 +366,7 @@ def task_page(request: Request, task_id: str, identity: CurrentIdentity) -> Resp
     "/create/tasks/{task_id}/cancel",
     dependencies=[authorize("scaffolder.task.cancel", resource=task_from_id)],
 )
-def cancel_task(request: Request, task_id: str, identity: CurrentIdentity) -> Response:
+def cancel_task(task_id: str, identity: CurrentIdentity, store: TaskStoreDep) -> Response:
     """Cancel from a plain form post, then show the task again."""
-    _scaffolder(request).cancel_task(task_id)
+    store.request_cancel(task_id)
     return RedirectResponse(f"/create/tasks/{task_id}", status_code=303)
