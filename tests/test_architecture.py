@@ -43,6 +43,8 @@ component's status does.)"""
 def _modules(src: Path = SRC) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for path in sorted((src / ROOT_PACKAGE).rglob("*.py")):
+        if "skeleton" in path.relative_to(src).parts:
+            continue  # a template's skeleton is the generated service's code, not goldpath's
         parts = list(path.relative_to(src).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
