@@ -80,9 +80,27 @@ def is_within(root: Path, candidate: Path) -> bool:
 
 
 def write_tree(
+    root: Path,
+    files: Mapping[PurePosixPath, str | bytes | TreeFile],
+    *,
+    error: type[UnsafePathError] = UnsafePathError,
+) -> list[PurePosixPath]:
+    """Write every file under ``root`` (made if missing); returns the paths written.
+
+    A refused path raises ``error`` (a caller's own ``UnsafePathError`` subclass, such as
+    the scaffolder's ``PathEscapeError``), with the same message, field errors and context.
+    """
+    try:
+        return _write_files(root, files)
+    except UnsafePathError as exc:
+        if isinstance(exc, error):
+            raise
+        raise error(exc.message, errors=exc.errors, **exc.context) from None
+
+
+def _write_files(
     root: Path, files: Mapping[PurePosixPath, str | bytes | TreeFile]
 ) -> list[PurePosixPath]:
-    """Write every file under ``root`` (made if missing); returns the paths written."""
     root.mkdir(parents=True, exist_ok=True)
     written: list[PurePosixPath] = []
     for path, content in files.items():

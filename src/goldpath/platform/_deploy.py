@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -57,11 +57,7 @@ _BRANCH = re.compile(r"^(?!-)[A-Za-z0-9._/-]{1,200}$")
 
 def public_url(url: str) -> str:
     """``url`` with the user-info part (``user:token@``) masked."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc or not parts.scheme:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+    return redact_text(url, urls=True)
 
 
 def _url_secrets(url: str) -> list[str]:
