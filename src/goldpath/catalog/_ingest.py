@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypedDict
 
 from goldpath.catalog._reading import ConfinedReader, LocationTarget, location_key
 from goldpath.catalog._refs import stringify_entity_ref
@@ -22,6 +22,7 @@ __all__ = [
     "ANNOTATION_LOCATION",
     "ANNOTATION_ORIGIN_LOCATION",
     "ProcessedEntity",
+    "ProcessingError",
     "ProcessedLocation",
     "generated_location_entity",
     "load_yaml_documents",
@@ -34,6 +35,22 @@ ANNOTATION_ORIGIN_LOCATION = "backstage.io/managed-by-origin-location"
 MAX_DEPTH = 32
 
 
+class ErrorDetail(TypedDict):
+    """The error inside a processing problem: its class name and message."""
+
+    name: str
+    message: str
+
+
+class ProcessingError(TypedDict):
+    """One item of an entity's ``status.items``: a problem found while processing it."""
+
+    type: str
+    level: str
+    message: str
+    error: ErrorDetail
+
+
 @dataclass
 class ProcessedEntity:
     """An entity ready to store: body (no uid/relations), its ref, relations, errors."""
@@ -42,7 +59,7 @@ class ProcessedEntity:
     body: dict[str, Any]
     relations: list[Relation]
     location_key: str
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[ProcessingError] = field(default_factory=list)
 
     @cached_property
     def serialised(self) -> str:
@@ -110,8 +127,8 @@ def _placeholders(node: Any, path: str) -> Iterator[tuple[Any, Any, str, dict[st
 
 def _resolve_placeholders(
     entity: dict[str, Any], base: LocationTarget, reader: ConfinedReader
-) -> list[dict[str, Any]]:
-    errors: list[dict[str, Any]] = []
+) -> list[ProcessingError]:
+    errors: list[ProcessingError] = []
     for container, key, where, placeholder in list(_placeholders(entity, "")):
         ((kind, reference),) = placeholder.items()
         try:
