@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypedDict
@@ -26,6 +28,7 @@ __all__ = [
     "ProcessedLocation",
     "generated_location_entity",
     "load_yaml_documents",
+    "paused_gc",
     "prepare_entity",
     "process_location",
 ]
@@ -84,6 +87,24 @@ class ProcessedLocation:
     entities: list[ProcessedEntity] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     root_error: GoldpathError | None = None  # the registered target itself was not read
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a location is processed or stored.
+
+    Ingestion builds hundreds of thousands of acyclic dicts and lists that stay alive until
+    they are stored; each full collection walks all of them again, which cost about a third
+    of the ingest's CPU time. Reference counting still frees everything as usual; only the
+    cycle detector waits, and it runs again (as it was) when the block ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_yaml_documents(data: bytes, where: str, *, max_bytes: int = MAX_YAML_BYTES) -> list[Any]:
@@ -274,5 +295,6 @@ def process_location(
                 origin,
             )
         )
-    visit(root, 0, False)
+    with paused_gc():
+        visit(root, 0, False)
     return result

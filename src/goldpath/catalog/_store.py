@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from goldpath.catalog._ingest import ProcessedEntity
+from goldpath.catalog._ingest import ProcessedEntity, paused_gc
 from goldpath.catalog._search import search_rows, search_text
 from goldpath.catalog._tables import entities, fulltext, relations, search
 
@@ -128,6 +128,13 @@ def store_location_entities(
     session: Session, location_id: str, processed: Iterable[ProcessedEntity]
 ) -> StoreOutcome:
     """Make the location's stored entities exactly ``processed``; orphans are deleted."""
+    with paused_gc():
+        return _store(session, location_id, processed)
+
+
+def _store(
+    session: Session, location_id: str, processed: Iterable[ProcessedEntity]
+) -> StoreOutcome:
     outcome = StoreOutcome()
     now = datetime.now(UTC)
     existing: dict[str, tuple[str, str]] = {
