@@ -290,6 +290,9 @@ ONE_PLACE = {
 """A function whose name holds the key may be defined only in that module: one redaction,
 one tree writer, one link-safety check."""
 
+GIT_SEAM = "goldpath.providers.git"
+"""The one git entry point: the git CLI (``run_git``) and dulwich run only in here."""
+
 DICT_STR_ANY_BUDGET = 288
 """``dict[str, Any]`` in src/ (issue 16 counted 218, and the platform grew to 295 before it
 was held): the figure may only go down. Where a shape is closed, give it a type."""
@@ -342,6 +345,27 @@ def rivals(module: str, source: str) -> list[Rival]:
             }
             if "mkdir" in calls and calls & {"write_bytes", "write_text"}:
                 found.append(Rival(module, line, "writes a tree of files in a loop"))
+    if not module.startswith(GIT_SEAM):
+        for node in ast.walk(tree):
+            line = getattr(node, "lineno", 0)
+            if (
+                isinstance(node, ast.List | ast.Tuple)
+                and len(node.elts) > 1  # a command line: git and its subcommand
+                and isinstance(node.elts[0], ast.Constant)
+                and node.elts[0].value == "git"
+            ):
+                found.append(
+                    Rival(module, line, f"runs git outside {GIT_SEAM}: {ast.unparse(node)}")
+                )
+            elif isinstance(node, ast.Import | ast.ImportFrom) and any(
+                name.split(".")[0] == "dulwich"
+                for name in (
+                    [alias.name for alias in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                )
+            ):
+                found.append(Rival(module, line, f"uses dulwich outside {GIT_SEAM}"))
     if module.startswith("goldpath.web.pages") and module != ONE_PLACE["safe_url"]:
         for node in ast.walk(tree):
             line = getattr(node, "lineno", 0)
@@ -391,6 +415,10 @@ def test_each_rules_home_exists() -> None:
         ("goldpath.web.pages.x", "href = url if url.startswith(('http://', 'https')) else ''\n"),
         ("goldpath.web.pages.x", "ok = urlsplit(url).scheme in ('http', 'https')\n"),
         ("goldpath.web.pages.x", "def _safe_url(url):\n    return url\n"),
+        ("goldpath.platform.x", "runner.run(['git', 'clone', url, str(into)])\n"),
+        ("goldpath.fleet.x", "subprocess.run(('git', 'push'), check=True)\n"),
+        ("goldpath.gitops.x", "from dulwich.repo import Repo\n"),
+        ("goldpath.gitops.x", "import dulwich.porcelain\n"),
     ],
 )
 def test_each_kind_of_rival_is_found(module: str, source: str) -> None:

@@ -88,15 +88,26 @@ def run_git(
     config: Mapping[str, str] | None = None,
     input_bytes: bytes | None = None,
     secrets: Sequence[str] = (),
+    operator: bool = False,
 ) -> bytes:
-    """Run ``git *args`` and return its standard output; raise GitCommandError on failure."""
+    """Run ``git *args`` and return its standard output; raise GitCommandError on failure.
+
+    ``operator=True`` is for an operator's command on their own machine (``goldpath
+    platform deploy-portal`` cloning goldpath): git keeps that user's configuration,
+    credential helpers and SSH keys, and still never prompts. Everything else runs git in
+    the clean environment, which depends on no user or system configuration.
+    """
     command = ["git", *(os.fspath(a) for a in args)]
     shown = "git " + _subcommand(command[1:])
+    if operator:
+        environment = {**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0"}
+    else:
+        environment = clean_git_env(env, config=config)
     try:
         completed = subprocess.run(
             command,
             cwd=cwd,
-            env=clean_git_env(env, config=config),
+            env=environment,
             input=input_bytes,
             capture_output=True,
             check=False,
