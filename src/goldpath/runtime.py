@@ -23,6 +23,7 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.gitserver import PushListeners
     from goldpath.live import LiveService
     from goldpath.permissions import PermissionService
     from goldpath.providers import AwsClients
@@ -124,6 +125,25 @@ class Runtime:
             )
         )
         return catalog
+
+    # -- git pushes -------------------------------------------------------------------------
+
+    @cached_property
+    def push_listeners(self) -> PushListeners:
+        """The push-listener seam: who reacts after a push to the local git host is accepted.
+
+        The git server (``web/api/git.py``) calls ``push_listeners.notify(push)`` once per
+        accepted push, after the refs moved and the push was recorded, off the request's
+        event loop; each listener gets a ``goldpath.gitserver.Push`` (who, repository, the
+        refs that moved, old -> new). Subscribe here, one line per reaction:
+        ``listeners.add(service.on_push, name="fleet")`` (fleet re-evaluating upgrades,
+        scorecards re-scoring a component). A listener that raises is logged; the others
+        still run and the push stands.
+        """
+        from goldpath.gitserver import PushListeners
+
+        listeners = PushListeners()
+        return listeners
 
     # -- scaffolder -------------------------------------------------------------------------
 
