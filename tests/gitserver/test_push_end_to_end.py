@@ -206,3 +206,71 @@ def test_a_pushed_description_shows_in_the_catalog(portal: Portal, tmp_path: Pat
         return bool(entity["metadata"].get("description", "").strip() == "After the push")
 
     _wait_for("the pushed description in the catalog", described)
+
+
+def _page(portal: Portal, path: str) -> str:
+    answer = httpx.get(
+        portal.server.url(path),
+        headers={"Authorization": f"Bearer {portal.tokens[GRACE]}", "Accept": "text/html"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def test_the_component_page_shows_who_pushed_what(portal: Portal, tmp_path: Path) -> None:
+    work = _clone(portal, f"apps/{NAME}", GRACE, tmp_path / "grace-log")
+    before = _git("rev-parse", "HEAD", cwd=work).stdout.strip()
+    _commit(work, "CHANGELOG.md", "one more\n", "docs: changelog")
+    _git("push", "origin", "HEAD:main", cwd=work)
+    after = _git("rev-parse", "HEAD", cwd=work).stdout.strip()
+    page = _page(portal, f"/catalog/default/component/{NAME}")
+    assert 'data-testid="entity-pushes"' in page
+    assert f"{before[:12]} -&gt; {after[:12]}" in page
+    assert "grace" in page and "refs/heads/main" in page
+
+
+def test_an_invalid_pushed_edit_shows_its_error_on_the_entity_page(
+    portal: Portal, tmp_path: Path
+) -> None:
+    work = _clone(portal, f"apps/{NAME}", GRACE, tmp_path / "grace-break")
+    good = (work / "catalog-info.yaml").read_text(encoding="utf-8")
+    _commit(work, "catalog-info.yaml", good + "  oops: [unclosed\n", "chore: break it")
+    _git("push", "origin", "HEAD:main", cwd=work)
+
+    def shown() -> bool:
+        return 'data-testid="entity-location-errors"' in _page(
+            portal, f"/catalog/default/component/{NAME}"
+        )
+
+    _wait_for("the error on the entity page", shown)
+    _commit(work, "catalog-info.yaml", good, "fix: valid again")
+    _git("push", "origin", "HEAD:main", cwd=work)
+
+    def cleared() -> bool:
+        return 'data-testid="entity-location-errors"' not in _page(
+            portal, f"/catalog/default/component/{NAME}"
+        )
+
+    _wait_for("the error to clear", cleared)
+
+
+def test_every_link_of_the_development_creates_output_answers_200(portal: Portal) -> None:
+    links = portal.output.get("links") or []
+    assert links, portal.output
+    for link in links:
+        if link.get("url"):
+            target = link["url"]
+        else:
+            kind, _, rest = link["entityRef"].partition(":")
+            namespace, _, name = rest.partition("/")
+            target = portal.server.url(f"/catalog/{namespace}/{kind}/{name}")
+        with httpx.Client(follow_redirects=True, timeout=30) as client:
+            answer = client.get(
+                target,
+                headers={
+                    "Authorization": f"Bearer {portal.tokens[GRACE]}",
+                    "Accept": "text/html",  # as a browser opens it
+                },
+            )
+        assert answer.status_code == 200, (link, answer.status_code)

@@ -590,7 +590,9 @@ class CatalogService:
     def _store(self, location_id: str, processed: ProcessedLocation) -> StoreOutcome:
         errors = list(processed.errors)
         with self.database.session() as session:
-            outcome = store_location_entities(session, location_id, processed.entities)
+            outcome = store_location_entities(
+                session, location_id, processed.entities, keep_orphans=bool(processed.errors)
+            )
             for ref in outcome.conflicts:
                 errors.append(
                     f"{ref} is already provided by another location; this copy is ignored"

@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator
 
 from anyio import to_thread
 from fastapi import APIRouter, Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
 from goldpath.errors import GoldpathError, NotFoundError
 from goldpath.gitserver import PushSession, RefUpdate, parse_push_commands
+from goldpath.links import component_page_path
 from goldpath.providers.git import (
     GitPathNotFoundError,
     LocalGitHost,
@@ -29,6 +30,7 @@ from goldpath.providers.git import (
 from goldpath.providers.git._smart_http import GIT_PATH, is_push_request
 from goldpath.web._deps import git_hosts, git_server
 from goldpath.web.auth import identity_from_scope
+from goldpath.web.pages._repository import repository_page
 
 __all__ = ["router"]
 
@@ -56,7 +58,16 @@ async def git_route(path: str, request: Request) -> Response:
     if GIT_PATH.match(path) or ".git/" in path:
         return await _smart_http(path, request)
     if "/-/" in path:
+        repo_path, _, tail = path.partition("/-/")
+        mode, _, rest = tail.partition("/")
+        if mode == "pipelines":
+            return await _pipelines(repo_path, request)
+        if mode == "tree":
+            return _listing(repo_path, request, ref=rest.strip("/") or None)
         return _file(path, request)
+    if path.endswith(".git"):
+        # a clone URL opened in a browser: the repository's page, as GitLab answers it
+        return RedirectResponse(f"/git/{path.removesuffix('.git')}", status_code=303)
     return _listing(path, request)
 
 
@@ -162,9 +173,24 @@ def _file(path: str, request: Request) -> Response:
     return Response(data, media_type=media_type, headers=_SAFE_HEADERS)
 
 
-def _listing(path: str, request: Request) -> Response:
+async def _pipelines(repo_path: str, request: Request) -> Response:
+    """GitLab's pipelines page has no local twin: the component page's live panels show
+    the pipeline (or the last commit) instead; a repository no component claims shows
+    its own page."""
+    owner, repo = _split_repo(repo_path)
+    _local(request).get_repo(owner, repo)
+    components = await to_thread.run_sync(git_server(request).components_of, owner, repo)
+    if components:
+        name = str(components[0]["metadata"]["name"])
+        return RedirectResponse(component_page_path(name), status_code=303)
+    return RedirectResponse(f"/git/{owner}/{repo}", status_code=303)
+
+
+def _listing(path: str, request: Request, *, ref: str | None = None) -> Response:
     owner, repo = _split_repo(path)
     host = _local(request)
+    if "text/html" in request.headers.get("accept", ""):
+        return repository_page(request, host, owner, repo, ref)
     info = host.get_repo(owner, repo)
     files = host.list_files(owner, repo, info.default_branch)
     lines = [
