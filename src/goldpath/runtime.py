@@ -23,6 +23,7 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.gitserver import GitServer, PushListeners
     from goldpath.live import LiveService
     from goldpath.permissions import PermissionService
     from goldpath.providers import AwsClients
@@ -124,6 +125,43 @@ class Runtime:
             )
         )
         return catalog
+
+    # -- git pushes -------------------------------------------------------------------------
+
+    @cached_property
+    def push_listeners(self) -> PushListeners:
+        """The push-listener seam: who reacts after a push to the local git host is accepted.
+
+        The git server (``web/api/git.py``) calls ``push_listeners.notify(push)`` once per
+        accepted push, after the refs moved and the push was recorded, off the request's
+        event loop; each listener gets a ``goldpath.gitserver.Push`` (who, repository, the
+        refs that moved, old -> new). Subscribe here, one line per reaction:
+        ``listeners.add(service.on_push, name="fleet")`` (fleet re-evaluating upgrades,
+        scorecards re-scoring a component). A listener that raises is logged; the others
+        still run and the push stands.
+        """
+        from goldpath.gitserver import CatalogFollower, PushListeners
+
+        listeners = PushListeners()
+        # the catalog re-reads, at once, every location whose files the push changed
+        listeners.add(CatalogFollower(self.catalog, self.git_hosts.local).on_push, name="catalog")
+        return listeners
+
+    @cached_property
+    def git_server(self) -> GitServer:
+        """Pushes to the local git host: who may push where, the ref rules, the push log;
+        tells ``push_listeners`` about every accepted push."""
+        from goldpath.gitserver import GitServer, PushLog
+
+        return GitServer(
+            host=self.git_hosts.local,
+            catalog=self.catalog,
+            permissions=self.permissions,
+            log=PushLog(self.database),
+            listeners=self.push_listeners,
+            gitops_group=self.settings.platform.gitops_group,
+            hooks_dir=self.settings.home / "git-hooks",
+        )
 
     # -- scaffolder -------------------------------------------------------------------------
 
@@ -249,9 +287,7 @@ class Runtime:
             audit=AuditLog(self.database),
         )
         self.add_background(
-            AuditPruner(
-                service.audit, retention_days=self.settings.permission.audit_retention_days
-            )
+            AuditPruner(service.audit, retention_days=self.settings.permission.audit_retention_days)
         )
         return service
 
