@@ -289,3 +289,17 @@ def test_a_failure_at_any_point_leaves_gitlab_as_it_was(
     assert outcome.rollback is not None and outcome.rollback.failed == []
     fake.fail_on.clear()
     assert _state(fake) == before
+
+
+def test_a_variable_without_a_value_is_left_out_and_said_so(
+    runtime: Runtime, fake: FakeGitLabSettings
+) -> None:
+    raw = {
+        **INPUT,
+        "gitopsRepoUrl": None,
+        "projectVariables": [{"key": "ECR_REPOSITORY", "value": ""}],
+    }
+    ctx, _, lines = _run(runtime, raw)
+    assert "ECR_REPOSITORY" not in fake.variables[APP_PROJECT]
+    assert "ECR_REPOSITORY has no value (an earlier step was skipped); not set" in lines
+    assert ctx.outputs["variables"] == []

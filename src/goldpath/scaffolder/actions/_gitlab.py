@@ -232,7 +232,13 @@ def _configure(
         gitops = f"{gitops_parsed.owner}/{gitops_parsed.repo}"
     api = instances.get(host.host, token=params.token)
     settings_url = f"{host.web_url(parsed.owner, parsed.repo)}/-/settings/ci_cd"
-    wanted = [_wanted(item, ctx.task_id) for item in params.project_variables]
+    wanted = []
+    for item in params.project_variables:
+        if item.value == "":
+            # an earlier step that was skipped (no AWS) outputs empty values
+            ctx.log(f"{item.key} has no value (an earlier step was skipped); not set")
+            continue
+        wanted.append(_wanted(item, ctx.task_id))
     token_name = f"goldpath-ci {project} {ctx.task_id}" if gitops else ""
     keys = [v.key for v in wanted] + ([GITOPS_TOKEN_VARIABLE] if gitops else [])
     if ctx.dry_run:
