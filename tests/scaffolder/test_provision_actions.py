@@ -273,10 +273,9 @@ def test_secret_is_made_at_the_key_the_external_secret_reads_tagged_and_locked_t
     assert not any("{}" in line for line in lines)
 
 
-def test_the_external_secrets_role_setting_decides_the_reader(aws: str, tmp_path: Path) -> None:
-    role = "arn:aws:iam::111122223333:role/eso-custom"
-    rt = Runtime(_settings(tmp_path / "home", aws, **{}), action_providers=TEST_PROVIDERS)
-    rt.settings.aws.external_secrets_role_arn = role
+def test_the_reader_is_the_role_terraform_makes_for_the_cluster(aws: str, tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "home", aws, platform={"cluster_name": "prod-eks"})
+    rt = Runtime(settings, action_providers=TEST_PROVIDERS)
     rt.prepare()
     try:
         _run(rt, "aws:secretsmanager:create", APP)
@@ -284,7 +283,9 @@ def test_the_external_secrets_role_setting_decides_the_reader(aws: str, tmp_path
         rt.stop()
     sm = _boto(aws, "secretsmanager")
     policy = json.loads(sm.get_resource_policy(SecretId="goldpath/apps/payments")["ResourcePolicy"])
+    role = "arn:aws:iam::111122223333:role/prod-eks-external-secrets"
     assert policy["Statement"][0]["Principal"] == {"AWS": role}
+    assert policy["Statement"][1]["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": role}}
 
 
 def test_an_environment_secret_uses_the_overlay_key(runtime: Runtime, aws: str) -> None:
@@ -432,3 +433,15 @@ def test_the_factories_use_the_aws_clients_they_are_handed(aws: str, tmp_path: P
     snapshot = _snapshot(aws)
     assert list(snapshot["repositories"]) == ["apps/payments"]
     assert list(snapshot["secrets"]) == ["goldpath/apps/payments"]
+
+
+def test_the_reader_role_is_named_as_terraform_names_it(tmp_path: Path) -> None:
+    module = Path(__file__).resolve().parents[2] / "infra/terraform/modules/external-secrets"
+    text = (module / "main.tf").read_text(encoding="utf-8")
+    assert 'name              = "${var.cluster_name}-external-secrets"' in text
+    settings = Settings(
+        home=tmp_path, platform={"cluster_name": "c1", "aws_account_id": "123456789012"}
+    )
+    assert (
+        settings.external_secrets_role_arn == "arn:aws:iam::123456789012:role/c1-external-secrets"
+    )

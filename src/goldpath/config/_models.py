@@ -266,12 +266,6 @@ class AwsSettings(_Section):
         description="Run the aws:* steps of a Create; default: in production, or when an "
         "endpoint is set. Off, they are skipped with a line in the task log.",
     )
-    external_secrets_role_arn: str | None = Field(
-        default=None,
-        pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$",
-        description="The only principal that may read an app's secret; default: the role "
-        "Terraform's external-secrets module makes, <cluster_name>-external-secrets.",
-    )
 
 
 class TechDocsS3Settings(_Section):
@@ -376,9 +370,8 @@ class Settings(BaseSettings):
 
     @property
     def external_secrets_role_arn(self) -> str:
-        """The IAM role of the cluster's External Secrets operator (IRSA)."""
-        if self.aws.external_secrets_role_arn:
-            return self.aws.external_secrets_role_arn
+        """The IAM role of the cluster's External Secrets operator (IRSA): Terraform's
+        external-secrets module names it ``<cluster_name>-external-secrets``."""
         platform = self.platform
         return (
             f"arn:aws:iam::{platform.aws_account_id}:role/{platform.cluster_name}-external-secrets"

@@ -15,7 +15,13 @@ from goldpath.providers._aws_clients import AwsClients
 
 __all__ = ["SecretInfo", "SecretsManagerSecrets", "read_only_by_policy"]
 
-_READ = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
+# What the External Secrets operator needs to read a secret.
+_READ = (
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetResourcePolicy",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:ListSecretVersionIds",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +47,10 @@ def read_only_by_policy(role_arn: str) -> dict[str, Any]:
                 "Resource": "*",
             },
             {
-                "Sid": "NoOtherReader",
+                "Sid": "NobodyElseReads",
                 "Effect": "Deny",
                 "Principal": "*",
-                "Action": "secretsmanager:GetSecretValue",
+                "Action": ["secretsmanager:GetSecretValue"],
                 "Resource": "*",
                 "Condition": {"StringNotEquals": {"aws:PrincipalArn": role_arn}},
             },
