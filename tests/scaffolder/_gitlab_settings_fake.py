@@ -28,6 +28,7 @@ import itertools
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -94,12 +95,25 @@ class FakeGitLabSettings:
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(501))
 
-    def add_project(self, path: str) -> None:
+    known: Callable[[str], int | None] | None = None
+    """Projects another fake holds (path -> id), e.g. the projects API's fake."""
+
+    def add_project(self, path: str, project_id: int | None = None) -> None:
         """A project the fake knows (id assigned)."""
-        self.projects[path] = next(self.ids)
+        self.projects[path] = project_id if project_id is not None else next(self.ids)
         self.variables[path] = {}
         self.protected[path] = {}
         self.tokens[path] = []
+
+    def resolve(self, key: str) -> str | None:
+        """The project path for an id or path, learning projects the other fake made."""
+        if self.known is not None and not key.isdigit() and key not in self.projects:
+            found = self.known(key)
+            if found is not None:
+                self.add_project(key, found)
+        if key.isdigit():
+            return next((p for p, i in self.projects.items() if i == int(key)), None)
+        return key if key in self.projects else None
 
     def active_tokens(self, path: str) -> list[FakeToken]:
         """The project's tokens that are not revoked."""
@@ -159,14 +173,11 @@ def _token_json(token: FakeToken, *, with_value: bool = False) -> dict[str, Any]
     return data
 
 
-def fake_gitlab_settings(state: FakeGitLabSettings) -> Starlette:
-    """An ASGI app serving the variables, protected branches and access tokens APIs."""
+def settings_routes(state: FakeGitLabSettings) -> list[Route]:
+    """The routes of the variables, protected branches and access tokens APIs."""
 
     def project_of(request: Request) -> str | None:
-        key = request.path_params["project"]
-        if key.isdigit():
-            return next((p for p, i in state.projects.items() if i == int(key)), None)
-        return key if key in state.projects else None
+        return state.resolve(request.path_params["project"])
 
     async def guard(request: Request) -> tuple[str | None, Any, Response | None]:
         body: Any = None
@@ -313,15 +324,16 @@ def fake_gitlab_settings(state: FakeGitLabSettings) -> Starlette:
         return JSONResponse(_token_json(found))
 
     api = "/api/v4/projects/{project:path}"
-    return Starlette(
-        routes=[
-            Route(f"{api}/variables/{{key}}", variable, methods=["GET", "PUT", "DELETE"]),
-            Route(f"{api}/variables", variables, methods=["GET", "POST"]),
-            Route(
-                f"{api}/protected_branches/{{name}}", protected_branch, methods=["GET", "DELETE"]
-            ),
-            Route(f"{api}/protected_branches", protected_branches, methods=["GET", "POST"]),
-            Route(f"{api}/access_tokens/{{token_id:int}}", access_token, methods=["GET", "DELETE"]),
-            Route(f"{api}/access_tokens", access_tokens, methods=["GET", "POST"]),
-        ]
-    )
+    return [
+        Route(f"{api}/variables/{{key}}", variable, methods=["GET", "PUT", "DELETE"]),
+        Route(f"{api}/variables", variables, methods=["GET", "POST"]),
+        Route(f"{api}/protected_branches/{{name}}", protected_branch, methods=["GET", "DELETE"]),
+        Route(f"{api}/protected_branches", protected_branches, methods=["GET", "POST"]),
+        Route(f"{api}/access_tokens/{{token_id:int}}", access_token, methods=["GET", "DELETE"]),
+        Route(f"{api}/access_tokens", access_tokens, methods=["GET", "POST"]),
+    ]
+
+
+def fake_gitlab_settings(state: FakeGitLabSettings) -> Starlette:
+    """An ASGI app serving the variables, protected branches and access tokens APIs."""
+    return Starlette(routes=settings_routes(state))

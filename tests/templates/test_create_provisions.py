@@ -15,12 +15,16 @@ from typing import Any
 
 import boto3
 import pytest
+from starlette.applications import Starlette
 
 from goldpath.config import Settings, load_settings
 from goldpath.gitops._secrets import secret_key
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import ACTION_PROVIDERS, Action, ActionContext, ActionDeps, ActionRegistry
 from goldpath.scaffolder.errors import ScaffolderError
+from tests.providers.git._fakes import FakeHostState, fake_gitlab
+from tests.providers.git._server import serve
+from tests.scaffolder._gitlab_settings_fake import FakeGitLabSettings, settings_routes
 from tests.support.catalog import register_owners
 from tests.support.moto import aws, moto_endpoint
 from tests.templates._render import NODEJS
@@ -230,3 +234,87 @@ def test_without_aws_the_create_completes_and_says_the_aws_steps_were_skipped(
     assert _moto(aws) == {"repositories": [], "secrets": []}
     links = {link["title"]: link.get("url") for link in result["output"]["links"]}
     assert links["ECR repository"] == "" and links["Secret"] == ""
+
+
+# -- the same Create on GitLab (fakes of its documented APIs) -------------------------------
+
+GITLAB_TOKEN = "glpat-CreateIntegrationT0ken"
+
+
+@pytest.fixture
+def gitlab(tmp_path: Path) -> Iterator[tuple[str, FakeHostState, FakeGitLabSettings]]:
+    """GitLab: projects and git over HTTP (tests/providers/git/_fakes.py) plus the CI/CD
+    settings APIs (tests/scaffolder/_gitlab_settings_fake.py), on one loopback server."""
+    projects = FakeHostState(root=tmp_path / "gitlab-repos", token=GITLAB_TOKEN)
+    projects.namespaces.update({"apps": 11, "gitops": 12})
+
+    def known(path: str) -> int | None:
+        found = projects.projects.get(path)
+        return found.id if found is not None else None
+
+    settings_state = FakeGitLabSettings(token=GITLAB_TOKEN, known=known)
+
+    def make(_base: str) -> Starlette:
+        return Starlette(routes=[*settings_routes(settings_state), *fake_gitlab(projects).routes])
+
+    with serve(make) as base_url:
+        yield base_url, projects, settings_state
+
+
+def _gitlab_settings(home: Path, endpoint: str, base_url: str) -> Settings:
+    return load_settings(
+        home=home,
+        catalog={"refresh_enabled": False},
+        scaffolder={"workers": 0},
+        aws={"endpoint_url": endpoint},
+        integrations={
+            "gitlab": [
+                {
+                    "host": "gitlab.example.com",
+                    "token": GITLAB_TOKEN,
+                    "api_base_url": f"{base_url}/api/v4",
+                }
+            ]
+        },
+    )
+
+
+def test_on_gitlab_the_create_configures_the_project_for_its_pipeline(
+    aws: str, tmp_path: Path, gitlab: tuple[str, FakeHostState, FakeGitLabSettings]
+) -> None:
+    base_url, projects, state = gitlab
+    result = _create(_gitlab_settings(tmp_path / "home", aws, base_url))
+    assert result["status"] == "completed", result["error"]
+    assert sorted(projects.projects) == [f"apps/{NAME}", f"gitops/{NAME}"]
+    variables = state.variables[f"apps/{NAME}"]
+    assert variables["ECR_REPOSITORY"]["value"] == f"apps/{NAME}"
+    assert variables["APP_SECRET_NAME"]["value"] == f"goldpath/apps/{NAME}"
+    (token,) = state.active_tokens(f"gitops/{NAME}")
+    assert token.scopes == ["write_repository"]
+    assert variables["GITOPS_DEPLOY_TOKEN"]["value"] == token.token
+    assert variables["GITOPS_DEPLOY_TOKEN"]["masked"] is True
+    assert "main" in state.protected[f"apps/{NAME}"]
+    assert token.token not in " ".join(result["log"]) + json.dumps(result["output"])
+    links = {link["title"]: link.get("url") for link in result["output"]["links"]}
+    assert links["CI/CD settings"] == f"{base_url}/apps/{NAME}/-/settings/ci_cd"
+
+
+@pytest.mark.parametrize(
+    "failing", ["aws:ecr:create", "gitlab:project:configure", "catalog:register"]
+)
+def test_on_gitlab_a_failure_at_each_new_step_leaves_nothing_behind(
+    aws: str,
+    tmp_path: Path,
+    gitlab: tuple[str, FakeHostState, FakeGitLabSettings],
+    failing: str,
+) -> None:
+    base_url, projects, state = gitlab
+    before = _moto(aws)
+    settings = _gitlab_settings(tmp_path / "home", aws, base_url)
+    result = _create(settings, providers=(_failing_after(failing),))
+    assert result["status"] == "failed"
+    assert f"injected failure after {failing}" in str(result["error"])
+    assert _moto(aws) == before
+    assert projects.projects == {}
+    assert not any(state.active_tokens(path) for path in state.projects)
+    assert NAME not in result["entities"]
