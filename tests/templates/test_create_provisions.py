@@ -9,6 +9,7 @@ nothing behind, in moto or in git.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -318,3 +319,46 @@ def test_on_gitlab_a_failure_at_each_new_step_leaves_nothing_behind(
     assert projects.projects == {}
     assert not any(state.active_tokens(path) for path in state.projects)
     assert NAME not in result["entities"]
+
+
+def test_preview_says_what_would_be_provisioned_and_touches_nothing(
+    settings: Settings, aws: str
+) -> None:
+    runtime = Runtime(settings)
+    runtime.prepare()
+    try:
+        runtime.templates.register_builtin()
+        register_owners(runtime.catalog, settings.home / "owners", str(PARAMETERS["owner"]))
+        result = runtime.dry_runner.preview(NODEJS.ref, PARAMETERS)
+    finally:
+        runtime.stop()
+    assert result.status == "completed", result.error
+    log = " ".join(str(line) for line in result.log)
+    assert f"Dry run: would create the ECR repository apps/{NAME}" in log
+    assert f"Dry run: would create the secret goldpath/apps/{NAME}" in log
+    assert _moto(aws) == {"repositories": [], "secrets": []}
+    assert _git_repos(settings) == []
+
+
+def test_make_moto_serves_a_local_aws_and_the_demo_gets_credentials_for_it() -> None:
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[2]
+    planned = subprocess.run(
+        ["make", "-n", "moto"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
+    assert "moto_server -H 127.0.0.1 -p 5000" in planned
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    database = subprocess.run(
+        ["make", "-n", "-p", "help"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env, "GOLDPATH_AWS__ENDPOINT_URL": "http://127.0.0.1:5000"},
+    ).stdout
+    assert "AWS_ACCESS_KEY_ID = moto" in database.splitlines()
+    without = subprocess.run(
+        ["make", "-n", "-p", "help"], cwd=repo, capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert "AWS_ACCESS_KEY_ID = moto" not in without.splitlines()
