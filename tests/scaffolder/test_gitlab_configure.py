@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from tests.providers.git._server import serve
 from tests.scaffolder._gitlab_settings_fake import FakeGitLabSettings, fake_gitlab_settings
 from tests.scaffolder.conftest import TEST_PROVIDERS
@@ -303,3 +306,73 @@ def test_a_variable_without_a_value_is_left_out_and_said_so(
     assert "ECR_REPOSITORY" not in fake.variables[APP_PROJECT]
     assert "ECR_REPOSITORY has no value (an earlier step was skipped); not set" in lines
     assert ctx.outputs["variables"] == []
+
+
+_CALLS = [
+    "",
+    "POST /api/v4/projects/apps/payments/protected_branches",
+    "POST /api/v4/projects/apps/payments/variables",
+    "PUT /api/v4/projects/apps/payments/variables",
+    "POST /api/v4/projects/gitops/payments/access_tokens",
+]
+
+
+@hyp_settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    existing=st.dictionaries(
+        st.sampled_from(["ECR_REPOSITORY", "APP_API_KEY", "OTHER"]),
+        st.sampled_from(["apps/payments", "c2VjcmV0LXZhbHVl", "theirs"]),
+        max_size=3,
+    ),
+    protected=st.booleans(),
+    failing=st.sampled_from(_CALLS),
+)
+def test_whatever_existed_and_wherever_it_fails_rollback_leaves_gitlab_as_it_was(
+    runtime: Runtime,
+    fake: FakeGitLabSettings,
+    tmp_path_factory: pytest.TempPathFactory,
+    existing: dict[str, str],
+    protected: bool,
+    failing: str,
+) -> None:
+    for path in fake.projects:
+        fake.variables[path].clear()
+        fake.protected[path].clear()
+        fake.tokens[path].clear()
+    fake.fail_on.clear()
+    for key, value in existing.items():
+        fake.variables[APP_PROJECT][key] = {"key": key, "value": value}
+    if protected:
+        fake.protected[APP_PROJECT]["main"] = {"name": "main"}
+    if failing:
+        fake.fail_on.add(failing)
+    before = _state(fake)
+    template = parse_template(
+        {
+            "apiVersion": "scaffolder.backstage.io/v1beta3",
+            "kind": "Template",
+            "metadata": {"name": "configure-property"},
+            "spec": {
+                "parameters": [],
+                "steps": [
+                    {"id": "configure", "action": "gitlab:project:configure", "input": INPUT},
+                    {"id": "boom", "action": "test:fail", "input": {}},
+                ],
+            },
+        }
+    )
+    outcome = run_template(
+        template,
+        {},
+        registry=runtime.actions,
+        workspace=tmp_path_factory.mktemp("ws"),
+        task_id="prop-task",
+        sink=ListSink(),
+        settings=runtime.settings,
+    )
+    fake.fail_on.clear()
+    assert outcome.status == "failed"
+    assert outcome.rollback is not None and outcome.rollback.failed == []
+    assert _state(fake) == before
