@@ -27,10 +27,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from goldpath.errors import FieldError
-from goldpath.providers._gitlab_projects import GitLabProjects, ProjectVariable
+from goldpath.providers import GitLabProjects, ProjectVariable
+from goldpath.providers.git import NoGitIntegrationError
 from goldpath.scaffolder._actions import (
     Action,
     ActionContext,
@@ -128,8 +129,6 @@ class _Instances:
         self._lock = threading.Lock()
 
     def get(self, host: str, *, token: str | None = None) -> GitLabProjects:
-        from pydantic import SecretStr
-
         for integration in self._settings.integrations.gitlab:
             if integration.host.lower() == host.lower():
                 if token:
@@ -140,8 +139,6 @@ class _Instances:
                     if host.lower() not in self._made:
                         self._made[host.lower()] = GitLabProjects(integration)
                     return self._made[host.lower()]
-        from goldpath.providers.git import NoGitIntegrationError
-
         raise NoGitIntegrationError(
             f"no GitLab integration is configured for host {host}", host=host
         )

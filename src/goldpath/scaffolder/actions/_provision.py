@@ -17,6 +17,7 @@ empty URL are not shown).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -24,8 +25,13 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from goldpath.errors import FieldError
-from goldpath.providers._ecr import EcrRepositories, EcrRepository, keep_last_images_policy
-from goldpath.providers._secrets_manager import SecretsManagerSecrets, read_only_by_policy
+from goldpath.providers import (
+    EcrRepositories,
+    EcrRepository,
+    SecretsManagerSecrets,
+    keep_last_images_policy,
+    read_only_by_policy,
+)
 from goldpath.scaffolder._actions import (
     Action,
     ActionContext,
@@ -58,7 +64,7 @@ MANAGED_BY = "goldpath"
 TASK_TAG = "goldpath-task"
 UNDO_DELETE_ECR = "delete-ecr-repository"
 UNDO_DELETE_SECRET = "delete-secret"
-_TAG_VALUE = r"^[A-Za-z0-9 _.:/=+\-@]{1,256}$"
+_TAG_VALUE = re.compile(r"^[A-Za-z0-9 _.:/=+\-@]{1,256}$")
 
 
 def ecr_repository_name(app: str) -> str:
@@ -182,10 +188,7 @@ def _app_spec(
 
 
 def _check_tags(ctx: ActionContext, tags: Mapping[str, str]) -> None:
-    import re
-
-    pattern = re.compile(_TAG_VALUE)
-    bad = [key for key, value in tags.items() if not pattern.match(value)]
+    bad = [key for key, value in tags.items() if not _TAG_VALUE.match(value)]
     if bad:
         fields = {"owner": "input.owner", "cost-center": "input.costCenter", "app": "input.name"}
         raise ActionInputError(
