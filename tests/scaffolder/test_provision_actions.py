@@ -445,3 +445,20 @@ def test_the_reader_role_is_named_as_terraform_names_it(tmp_path: Path) -> None:
     assert (
         settings.external_secrets_role_arn == "arn:aws:iam::123456789012:role/c1-external-secrets"
     )
+
+
+def test_the_actions_are_listed_with_their_backstage_input_names(runtime: Runtime) -> None:
+    ecr = runtime.actions.get("aws:ecr:create").schema()
+    secret = runtime.actions.get("aws:secretsmanager:create").schema()
+    gitlab = runtime.actions.get("gitlab:project:configure").schema()
+    assert {"name", "owner", "costCenter", "keepImages", "kmsKey"} == set(
+        ecr["schema"]["input"]["properties"]
+    )
+    assert {"repositoryName", "repositoryUri", "consoleUrl"} <= set(
+        ecr["schema"]["output"]["properties"]
+    )
+    assert "kmsKeyId" in secret["schema"]["input"]["properties"]
+    assert {"repoUrl", "projectVariables", "gitopsRepoUrl", "protectDefaultBranch"} <= set(
+        gitlab["schema"]["input"]["properties"]
+    )
+    assert all(a["supportsDryRun"] for a in (ecr, secret, gitlab))
