@@ -98,8 +98,9 @@ class Runtime:
         """AWS clients for the platform's region (made on first use; moto in tests)."""
         from goldpath.providers import AwsClients
 
-        platform = self.settings.platform
-        return AwsClients(region=platform.aws_region, endpoint_url=platform.aws_endpoint_url)
+        return AwsClients(
+            region=self.settings.platform.aws_region, endpoint_url=self.settings.aws_endpoint_url
+        )
 
     # -- catalog ----------------------------------------------------------------------------
 

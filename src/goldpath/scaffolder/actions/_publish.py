@@ -195,6 +195,11 @@ class GitopsPublishInput(ActionInput):
     port: int = Field(default=3000, description="The app's HTTP port.")
     description: str = Field(default="", description="The app's description.")
     system: str | None = Field(default=None, description="The catalog System it belongs to.")
+    cost_center: str | None = Field(
+        default=None,
+        alias="costCenter",
+        description="The goldpath.io/cost-center label; the owning team's name when empty.",
+    )
     environments: list[Environment] | None = Field(
         default=None, description="Overlays to render: dev, staging, prod."
     )
@@ -446,6 +451,7 @@ def _input_errors(exc: ValidationError) -> list[FieldError]:
     names = {
         "image_tag": "imageTag",
         "gitops_repo_url": "name",
+        "cost_center": "costCenter",
     }
     errors = []
     for err in exc.errors():
@@ -476,6 +482,7 @@ def _gitops_publish(
             "gitops_repo_url": clone_url,
             "description": params.description,
             "system": params.system,
+            "cost_center": params.cost_center or None,
             "port": params.port,
             "environments": tuple(params.environments or ()),
             "platform": gitops.PlatformSpec.from_settings(settings),
