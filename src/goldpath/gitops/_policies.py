@@ -391,7 +391,7 @@ def _application_sync(tree: Tree) -> Iterator[Violation]:
             dest_ns = (spec.get("destination") or {}).get("namespace")
             if dest_ns not in {d.get("namespace") for d in pspec.get("destinations") or []}:
                 yield _v(doc, f"destination {dest_ns!r} is not allowed by AppProject {project!r}")
-        elif tree.is_app_tree:
+        elif tree.is_app_tree or tree.is_platform_tree:
             yield _v(doc, f"AppProject {project!r} is not part of this repo")
 
 
