@@ -76,11 +76,11 @@ def test_repo_creds_reach_argocd_as_a_labelled_external_secret() -> None:
     assert "password" not in str(template["data"]["password"]).replace("{{ .password }}", "")
 
 
-def test_platform_secret_store_serves_only_argocd() -> None:
+def test_platform_secret_store_serves_only_argocd_and_monitoring() -> None:
     stores = {s["metadata"]["name"]: s for s in of_kind(_repo(), "ClusterSecretStore")}
     [secret] = of_kind(_repo(), "ExternalSecret")
     name = secret["spec"]["secretStoreRef"]["name"]
-    assert stores[name]["spec"]["conditions"] == [{"namespaces": ["argocd"]}]
+    assert stores[name]["spec"]["conditions"] == [{"namespaces": ["argocd", "monitoring"]}]
     # The apps' store stays limited to workload namespaces.
     apps_store = stores["aws-secrets-manager"]["spec"]["conditions"]
     assert apps_store == [{"namespaceSelector": {"matchLabels": {"idp-role": "workload"}}}]

@@ -77,3 +77,16 @@ def test_loki_and_promtail_are_installed_and_wired() -> None:
     assert push["value"] == "${local.loki_push_local}"
     locals_ = {k: v for block in load_hcl(MODULE / "main.tf")["locals"] for k, v in block.items()}
     assert locals_["loki_push_local"].startswith("http://loki-gateway.${var.namespace}.svc")
+
+
+def test_grafana_cloud_credentials_use_the_platform_secret_store() -> None:
+    from goldpath.gitops._platform_repo import PLATFORM_SECRET_STORE
+
+    root = load_hcl(MODULE.parents[1] / "envs/poc/main.tf")
+    call = next(m["observability"] for m in root["module"] if "observability" in m)
+    assert call["cluster_secret_store"] == PLATFORM_SECRET_STORE
+    stores = of_kind(render_platform_repo(PlatformSpec(), repo_url="https://g.example.com/"
+                                                                   "gitops/platform.git"),
+                     "ClusterSecretStore")
+    store = next(s for s in stores if s["metadata"]["name"] == PLATFORM_SECRET_STORE)
+    assert "monitoring" in store["spec"]["conditions"][0]["namespaces"]

@@ -6,7 +6,8 @@ Layout (all rendered, all validated like an app's repo)::
                  it in sync itself: the ``platform`` AppProject, the Applications
                  ``bootstrap``, ``platform``, ``monitoring`` and ``apps``, the repository
                  credentials of the GitOps group (an ExternalSecret making a ``repo-creds``
-                 Secret) and the ClusterSecretStore only the argocd namespace may use
+                 Secret) and the ClusterSecretStore of the platform's own secrets, which
+                 only the argocd and monitoring namespaces may use
     platform/    cluster-wide RBAC, platform namespaces and their NetworkPolicies, the
                  apps' ClusterSecretStore (`render_platform`)
     monitoring/  the monitoring stack's wiring: platform alert rules, the Loki data source
@@ -155,13 +156,15 @@ def platform_applications(platform: PlatformSpec, *, repo_url: str) -> list[Mani
 
 
 def platform_secret_store(platform: PlatformSpec) -> Manifest:
-    """A ClusterSecretStore for the platform's own secrets, usable from argocd only."""
+    """A ClusterSecretStore for the platform's own secrets, usable from argocd (repository
+    credentials) and the monitoring namespace (Grafana Cloud credentials) only."""
+    namespaces = sorted({platform.argocd_namespace, _monitoring_namespace(platform)})
     return {
         "apiVersion": "external-secrets.io/v1",
         "kind": "ClusterSecretStore",
         "metadata": _meta(PLATFORM_SECRET_STORE),
         "spec": {
-            "conditions": [{"namespaces": [platform.argocd_namespace]}],
+            "conditions": [{"namespaces": namespaces}],
             "provider": {
                 "aws": {
                     "service": "SecretsManager",
