@@ -23,6 +23,7 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.fleet import FleetService
     from goldpath.live import LiveService
     from goldpath.mergerequests import MergeRequestService
     from goldpath.permissions import PermissionService
@@ -134,7 +135,11 @@ class Runtime:
         from goldpath.scaffolder import ACTION_PROVIDERS, ActionDeps, ActionRegistry
 
         deps = ActionDeps(
-            settings=self.settings, git_hosts=self.git_hosts, catalog=self.catalog, aws=self.aws
+            settings=self.settings,
+            git_hosts=self.git_hosts,
+            catalog=self.catalog,
+            aws=self.aws,
+            database=self.database,
         )
         providers = (
             self._action_providers if self._action_providers is not None else ACTION_PROVIDERS
@@ -238,6 +243,21 @@ class Runtime:
         from goldpath.mergerequests import MergeRequestService
 
         return MergeRequestService(self.database, self.git_hosts)
+
+    @cached_property
+    def fleet(self) -> FleetService:
+        """The fleet: which template version made each repository, status and upgrades."""
+        from goldpath.fleet import FleetService, TemplateSnapshots
+
+        return FleetService(
+            catalog=self.catalog,
+            templates=self.templates,
+            dry_runner=self.dry_runner,
+            hosts=self.git_hosts,
+            merge_requests=self.merge_requests,
+            snapshots=TemplateSnapshots(self.database),
+            settings=self.settings,
+        )
 
     # -- techdocs ---------------------------------------------------------------------------
 

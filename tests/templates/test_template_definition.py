@@ -177,10 +177,19 @@ def test_steps_render_publish_gitops_and_register_in_order(template: dict[str, A
     actions = [(step["id"], step["action"]) for step in template["spec"]["steps"]]
     assert actions == [
         ("fetch", "fetch:template"),
+        ("answers", "fleet:answers"),
         ("publish", "publish:gitlab"),
         ("gitops", "gitops:publish"),
         ("register", "catalog:register"),
     ]
+
+
+def test_the_create_records_the_template_and_answers_for_the_fleet(
+    template: dict[str, Any],
+) -> None:
+    steps = _steps(template)
+    assert steps["answers"]["input"] == {"values": "${{ parameters }}"}
+    assert steps["gitops"]["input"]["answers"] == "${{ steps.answers.output.content }}"
 
 
 def test_fetch_renders_the_skeleton_with_values(
@@ -203,7 +212,7 @@ def test_publish_targets_the_configured_app_group_on_main(template: dict[str, An
 
 def test_gitops_step_gets_the_app_facts(template: dict[str, Any]) -> None:
     gitops = _steps(template)["gitops"]["input"]
-    assert set(gitops) == {"name", "owner", "port", "description", "system"}
+    assert set(gitops) == {"name", "owner", "port", "description", "system", "answers"}
     assert gitops["name"] == "${{ parameters.name }}"
     assert gitops["owner"] == "${{ parameters.owner }}"
 
