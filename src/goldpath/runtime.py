@@ -23,8 +23,10 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.fleet import FleetService
     from goldpath.gitserver import GitServer, PushListeners
     from goldpath.live import LiveService
+    from goldpath.mergerequests import MergeRequestService
     from goldpath.permissions import PermissionService
     from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
@@ -172,7 +174,11 @@ class Runtime:
         from goldpath.scaffolder import ACTION_PROVIDERS, ActionDeps, ActionRegistry
 
         deps = ActionDeps(
-            settings=self.settings, git_hosts=self.git_hosts, catalog=self.catalog, aws=self.aws
+            settings=self.settings,
+            git_hosts=self.git_hosts,
+            catalog=self.catalog,
+            aws=self.aws,
+            database=self.database,
         )
         providers = (
             self._action_providers if self._action_providers is not None else ACTION_PROVIDERS
@@ -267,6 +273,30 @@ class Runtime:
         from goldpath.scaffolder import DryRunner
 
         return DryRunner(registry=self.actions, settings=self.settings, templates=self.templates)
+
+    # -- merge requests ---------------------------------------------------------------------
+
+    @cached_property
+    def merge_requests(self) -> MergeRequestService:
+        """Merge requests: goldpath's own on the local git host, GitLab's mirrored."""
+        from goldpath.mergerequests import MergeRequestService
+
+        return MergeRequestService(self.database, self.git_hosts)
+
+    @cached_property
+    def fleet(self) -> FleetService:
+        """The fleet: which template version made each repository, status and upgrades."""
+        from goldpath.fleet import FleetService, TemplateSnapshots
+
+        return FleetService(
+            catalog=self.catalog,
+            templates=self.templates,
+            dry_runner=self.dry_runner,
+            hosts=self.git_hosts,
+            merge_requests=self.merge_requests,
+            snapshots=TemplateSnapshots(self.database),
+            settings=self.settings,
+        )
 
     # -- techdocs ---------------------------------------------------------------------------
 

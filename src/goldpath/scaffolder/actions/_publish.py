@@ -221,6 +221,14 @@ class GitopsPublishInput(ActionInput):
     )
     git_author_name: str | None = Field(default=None, alias="gitAuthorName")
     git_author_email: str | None = Field(default=None, alias="gitAuthorEmail")
+    answers: str | None = Field(
+        default=None,
+        max_length=256 * 1024,
+        description=(
+            "The text of .goldpath/answers.yaml (the fleet:answers step's content output), "
+            "committed beside the manifests so the fleet knows what made the repository."
+        ),
+    )
 
 
 class GitopsPublishOutput(BaseModel):
@@ -455,6 +463,8 @@ def _publish_github(ctx: ActionContext, hosts: GitHosts, params: PublishGithubIn
 
 # -- gitops:publish ---------------------------------------------------------------------------
 
+_ANSWERS_PATH = PurePosixPath(".goldpath/answers.yaml")
+
 
 def _input_errors(exc: ValidationError) -> list[FieldError]:
     names = {
@@ -544,6 +554,8 @@ def _gitops_publish(
     ctx.check_cancelled()
     with scratch_dir(settings.tmp_root, prefix="gitops-") as tree:
         write_tree(tree, files)
+        if params.answers:
+            write_tree(tree, {_ANSWERS_PATH: params.answers})
         info = host.create_repo(
             group,
             params.name,
