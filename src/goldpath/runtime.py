@@ -14,7 +14,7 @@ the catalog never imports the scaffolder, and portal start-up stays fast.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         TaskWorkers,
         Templates,
     )
+    from goldpath.scorecards import ScorecardService
     from goldpath.techdocs import TechDocsService
 
 __all__ = ["BackgroundService", "Runtime"]
@@ -116,6 +117,9 @@ class Runtime:
         catalog = CatalogService(
             self.database, self.settings, readers=self.git_hosts.url_readers(), policy=policy
         )
+        if self.settings.scorecards.enabled:
+            # built on the first refresh, so a command that never refreshes never loads it
+            catalog.add_refresh_listener(self._score_refreshed)
         self.add_background(
             RefreshLoop(
                 catalog,
@@ -304,6 +308,41 @@ class Runtime:
         self.add_background(td.TechDocsWorkers(service, count=config.workers, pool=pool))
         return service
 
+    # -- scorecards --------------------------------------------------------------------------
+
+    @cached_property
+    def scorecards(self) -> ScorecardService:
+        """Scorecards: the checks (shipped + ``scorecards.check_files``) scored against each
+        component's entity and repositories; its worker runs as a background service. An
+        invalid checks file fails here, at start."""
+        from goldpath.scorecards import (
+            RepositoryReader,
+            ScorecardService,
+            ScorecardStore,
+            ScorecardWorker,
+            load_check_set,
+        )
+
+        config = self.settings.scorecards
+        hosts = self.git_hosts
+        gitops_group = self.settings.platform.gitops_group
+
+        def gitops_folder(app_name: str) -> str:
+            # gitops:publish makes <gitops_group>/<name> on the platform's host, branch main
+            return hosts.platform_host().contents_url(gitops_group, app_name, "main")
+
+        service = ScorecardService(
+            catalog=self.catalog,
+            store=ScorecardStore(self.database),
+            checks=load_check_set(config.check_files, disabled=config.disabled_checks),
+            repositories=RepositoryReader(hosts.url_readers(), gitops_folder=gitops_folder),
+        )
+        self.add_background(ScorecardWorker(service))
+        return service
+
+    def _score_refreshed(self, location_id: str, refs: Sequence[str]) -> None:
+        self.scorecards.on_location_refreshed(location_id, refs)
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def prepare(self) -> None:
@@ -335,6 +374,8 @@ class Runtime:
         self.prepare()
         _ = self.catalog  # registers the catalog's refresh loop before loops start
         _ = self.techdocs  # listens to catalog refreshes before the first one runs
+        # loads the checks (refusing a bad file); refreshes from here on queue for its worker
+        self.scorecards.background = True
         self.templates.register_builtin()
         if self.database.is_postgresql:
             self.add_background(self.task_relay)
