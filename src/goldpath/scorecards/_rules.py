@@ -455,7 +455,7 @@ class YamlValue:
     def _describe(self) -> str:
         key = ".".join(self.key)
         if self.test == "equals":
-            return f"{key} equal to {self.expected}"
+            return f"{key}: {self.expected}"
         if self.test == "contains":
             return f"{key} listing {self.expected}"
         return key

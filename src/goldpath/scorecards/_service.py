@@ -209,6 +209,15 @@ class ScorecardService:
 
     # ---- reading ----------------------------------------------------------------------
 
+    def find(self, ref: str | EntityRef) -> Scorecard | None:
+        """The entity's stored scorecard, or None (never scores: pages call this)."""
+        key = ref.key if isinstance(ref, EntityRef) else EntityRef.parse(ref).key
+        return self.store.get(key)
+
+    def applies(self, entity: Mapping[str, Any]) -> bool:
+        """Whether any check scores this entity."""
+        return bool(self.checks.applicable(entity))
+
     def get(self, ref: str | EntityRef) -> Scorecard:
         """The entity's stored scorecard, scoring it first when it has none yet."""
         key = ref.key if isinstance(ref, EntityRef) else EntityRef.parse(ref).key

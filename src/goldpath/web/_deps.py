@@ -26,6 +26,7 @@ from goldpath.scaffolder import (
     TaskStore,
     Templates,
 )
+from goldpath.scorecards import ScorecardService
 from goldpath.techdocs import TechDocsService
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ __all__ = [
     "GitHostsDep",
     "LiveDep",
     "PermissionsDep",
+    "ScorecardsDep",
     "SettingsDep",
     "TaskCreatorDep",
     "TaskFeedDep",
@@ -52,6 +54,7 @@ __all__ = [
     "git_hosts",
     "live_service",
     "permission_service",
+    "scorecard_service",
     "settings_of",
     "task_creator",
     "task_feed",
@@ -126,6 +129,11 @@ def techdocs_service(request: Request) -> TechDocsService:
     return _root(request).techdocs
 
 
+def scorecard_service(request: Request) -> ScorecardService:
+    """Components' scorecards."""
+    return _root(request).scorecards
+
+
 def dry_runner(request: Request) -> DryRunner:
     """Dry runs and previews."""
     return _root(request).dry_runner
@@ -144,3 +152,4 @@ DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
 TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]
+ScorecardsDep = Annotated[ScorecardService, Depends(scorecard_service)]
