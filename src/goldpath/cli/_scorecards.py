@@ -14,11 +14,22 @@ from goldpath.catalog import EntityRef
 from goldpath.cli._context import catalog_of, scorecards_of
 from goldpath.cli._errors import run_guarded
 from goldpath.cli._permissions import cli_authorize
+from goldpath.errors import GoldpathError
 from goldpath.permissions import entity_resource
 
 __all__ = ["score_command"]
 
 console = Console(highlight=False, soft_wrap=True)
+
+
+def _short(ref: str | None, kind: str) -> str:
+    """``team-a`` for ``group:default/team-a``: what goes without saying left out."""
+    if not ref:
+        return "-"
+    try:
+        return EntityRef.parse(ref).humanize(default_kind=kind)
+    except GoldpathError:
+        return ref
 
 
 def _mark(passed: bool) -> str:
@@ -57,7 +68,7 @@ def score_command(
                 title=f"{card.entity_ref}: {card.passed}/{card.total} checks pass ({card.percent}%)"
             )
             for column in ("check", "result", "why"):
-                table.add_column(column)
+                table.add_column(column, overflow="fold")
             for check in card.checks:
                 table.add_row(check.id, _mark(check.passed), escape(check.message))
             console.print(table)
@@ -69,11 +80,11 @@ def score_command(
             return
         teams = Table(title="Scorecards per owner")
         for column in ("owner", "components", "score", "checks passing", "failing most"):
-            teams.add_column(column)
+            teams.add_column(column, overflow="fold")
         for team in service.rollup(owner=owner):
             failing = ", ".join(f"{check_id} ({n})" for check_id, n in team.failing[:3])
             teams.add_row(
-                escape(team.owner),
+                escape(_short(team.owner, "group")),
                 str(team.components),
                 f"{team.percent}%",
                 f"{team.passed}/{team.total}",
@@ -82,12 +93,12 @@ def score_command(
         console.print(teams)
         components = Table(title=f"{len(cards)} components")
         for column in ("component", "owner", "score", "failing"):
-            components.add_column(column)
+            components.add_column(column, overflow="fold")
         for card in cards:
             failing = ", ".join(c.id for c in card.checks if not c.passed)
             components.add_row(
-                escape(card.entity_ref),
-                escape(card.owner or "-"),
+                escape(_short(card.entity_ref, "component")),
+                escape(_short(card.owner, "group")),
                 f"{card.percent}%",
                 failing or "-",
             )
