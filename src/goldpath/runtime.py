@@ -336,6 +336,7 @@ class Runtime:
             store=ScorecardStore(self.database),
             checks=load_check_set(config.check_files, disabled=config.disabled_checks),
             repositories=RepositoryReader(hosts.url_readers(), gitops_folder=gitops_folder),
+            pushed_repo_url=hosts.local.web_url,  # pushes arrive at the local git host
         )
         self.add_background(ScorecardWorker(service))
         return service

@@ -35,7 +35,13 @@ from goldpath.scorecards._rules import (
     compile_glob,
     dockerfile_user,
 )
-from goldpath.scorecards._service import ScorecardService, ScorecardWorker, owner_key
+from goldpath.scorecards._service import (
+    PushedRepository,
+    RepoWebUrl,
+    ScorecardService,
+    ScorecardWorker,
+    owner_key,
+)
 from goldpath.scorecards._sources import (
     CommitPinner,
     FolderReader,
@@ -71,8 +77,10 @@ __all__ = [
     "InvalidAnswersError",
     "MappingTemplateVersions",
     "Outcome",
+    "PushedRepository",
     "RepoFiles",
     "RepoKind",
+    "RepoWebUrl",
     "RepositoryReader",
     "RepositoryUnavailableError",
     "Rule",

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from goldpath.catalog import CatalogService, EntityRef
 from goldpath.errors import GoldpathError
@@ -24,7 +24,7 @@ from goldpath.scorecards._sources import RepositoryReader
 from goldpath.scorecards._store import ScorecardStore, now
 from goldpath.scorecards.errors import RepositoryUnavailableError, ScorecardNotFoundError
 
-__all__ = ["ScorecardService", "ScorecardWorker", "owner_key"]
+__all__ = ["PushedRepository", "RepoWebUrl", "ScorecardService", "ScorecardWorker", "owner_key"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,31 @@ def _owner_of(entity: Mapping[str, Any]) -> str | None:
     if not isinstance(owner, str) or not owner.strip():
         return None
     return owner_key(owner, namespace=EntityRef.of(entity).namespace)
+
+
+class _RefUpdate(Protocol):
+    @property
+    def branch(self) -> str | None: ...
+
+
+class PushedRepository(Protocol):
+    """What scorecards read of a push (``goldpath.gitserver.Push`` is one)."""
+
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def repo(self) -> str: ...
+
+    @property
+    def default_branch(self) -> str: ...
+
+    @property
+    def updates(self) -> Sequence[_RefUpdate]: ...
+
+
+# (owner, repo) -> the web URL of that repository on the git host pushes arrive at
+RepoWebUrl = Callable[[str, str], str]
 
 
 class _Evidence:
@@ -135,8 +160,10 @@ class ScorecardService:
         checks: CheckSet,
         repositories: RepositoryReader,
         versions: TemplateVersions | None = None,
+        pushed_repo_url: RepoWebUrl | None = None,
     ) -> None:
         self.catalog = catalog
+        self.pushed_repo_url = pushed_repo_url
         self.store = store
         self.checks = checks
         self.repositories = repositories
@@ -191,21 +218,34 @@ class ScorecardService:
         """The catalog read a location again: score its entities again."""
         self.request(refs)
 
-    def refs_for_repository(self, folder_prefix: str) -> list[str]:
-        """Scored entities whose application repository lives under this folder URL."""
+    def refs_for_repository(self, repo_url: str) -> list[str]:
+        """Scored entities whose application or GitOps repository is the one at ``repo_url``
+        (its web URL: folder URLs of its files start with ``<repo_url>/-/``)."""
+        prefix = repo_url.rstrip("/") + "/-/"
         found = []
         refs = self.store.all_refs()
         for start in range(0, len(refs), _CHUNK):
             for entity in self.catalog.get_by_refs(refs[start : start + _CHUNK]):
                 if entity is None:
                     continue
-                try:
-                    folder = self.repositories.app_folder(entity)
-                except RepositoryUnavailableError:
-                    continue
-                if folder.startswith(folder_prefix):
+                folders = []
+                for locate in (self.repositories.app_folder, self.repositories.gitops_folder_of):
+                    try:
+                        folders.append(locate(entity))
+                    except RepositoryUnavailableError:
+                        continue
+                if any(folder.startswith(prefix) for folder in folders):
                     found.append(EntityRef.of(entity).key)
         return found
+
+    def on_push(self, push: PushedRepository) -> None:
+        """A push moved a repository's default branch: score the components it holds the
+        files of (their application or GitOps repository) again."""
+        if self.pushed_repo_url is None:
+            return
+        if not any(update.branch == push.default_branch for update in push.updates):
+            return  # a feature branch: what the checks read did not change
+        self.request(self.refs_for_repository(self.pushed_repo_url(push.owner, push.repo)))
 
     # ---- reading ----------------------------------------------------------------------
 
