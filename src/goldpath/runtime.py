@@ -23,6 +23,7 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.gitserver import GitServer, Push, PushListeners
     from goldpath.live import LiveService
     from goldpath.permissions import PermissionService
     from goldpath.providers import AwsClients
@@ -128,6 +129,46 @@ class Runtime:
             )
         )
         return catalog
+
+    # -- git pushes -------------------------------------------------------------------------
+
+    @cached_property
+    def push_listeners(self) -> PushListeners:
+        """The push-listener seam: who reacts after a push to the local git host is accepted.
+
+        The git server (``web/api/git.py``) calls ``push_listeners.notify(push)`` once per
+        accepted push, after the refs moved and the push was recorded, off the request's
+        event loop; each listener gets a ``goldpath.gitserver.Push`` (who, repository, the
+        refs that moved, old -> new). Subscribe here, one line per reaction:
+        ``listeners.add(service.on_push, name="fleet")`` (fleet re-evaluating upgrades,
+        scorecards re-scoring a component). A listener that raises is logged; the others
+        still run and the push stands.
+        """
+        from goldpath.gitserver import CatalogFollower, PushListeners
+
+        listeners = PushListeners()
+        # the catalog re-reads, at once, every location whose files the push changed
+        listeners.add(CatalogFollower(self.catalog, self.git_hosts.local).on_push, name="catalog")
+        if self.settings.scorecards.enabled:
+            # a push to a component's app or GitOps repository scores it again
+            listeners.add(self._score_pushed, name="scorecards")
+        return listeners
+
+    @cached_property
+    def git_server(self) -> GitServer:
+        """Pushes to the local git host: who may push where, the ref rules, the push log;
+        tells ``push_listeners`` about every accepted push."""
+        from goldpath.gitserver import GitServer, PushLog
+
+        return GitServer(
+            host=self.git_hosts.local,
+            catalog=self.catalog,
+            permissions=self.permissions,
+            log=PushLog(self.database),
+            listeners=self.push_listeners,
+            gitops_group=self.settings.platform.gitops_group,
+            hooks_dir=self.settings.home / "git-hooks",
+        )
 
     # -- scaffolder -------------------------------------------------------------------------
 
@@ -253,9 +294,7 @@ class Runtime:
             audit=AuditLog(self.database),
         )
         self.add_background(
-            AuditPruner(
-                service.audit, retention_days=self.settings.permission.audit_retention_days
-            )
+            AuditPruner(service.audit, retention_days=self.settings.permission.audit_retention_days)
         )
         return service
 
@@ -343,6 +382,9 @@ class Runtime:
 
     def _score_refreshed(self, location_id: str, refs: Sequence[str]) -> None:
         self.scorecards.on_location_refreshed(location_id, refs)
+
+    def _score_pushed(self, push: Push) -> None:
+        self.scorecards.on_push(push)
 
     # -- lifecycle --------------------------------------------------------------------------
 

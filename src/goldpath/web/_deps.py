@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
+from goldpath.gitserver import GitServer
 from goldpath.live import LiveService
 from goldpath.permissions import PermissionService
 from goldpath.providers.git import GitHosts
@@ -52,6 +53,7 @@ __all__ = [
     "database",
     "dry_runner",
     "git_hosts",
+    "git_server",
     "live_service",
     "permission_service",
     "scorecard_service",
@@ -87,6 +89,11 @@ def catalog_service(request: Request) -> CatalogService:
 def git_hosts(request: Request) -> GitHosts:
     """The git hosts (integrations and the local host)."""
     return _root(request).git_hosts
+
+
+def git_server(request: Request) -> GitServer:
+    """Pushes to the local git host: decisions, ref rules, the push log, listeners."""
+    return _root(request).git_server
 
 
 def action_registry(request: Request) -> ActionRegistry:
