@@ -187,7 +187,7 @@ def test_template_up_to_date_reads_a_short_template_ref() -> None:
         ({".goldpath/answers.yaml": b"templateVersion: v2\n"}, "templateRef: must name"),
         ({".goldpath/answers.yaml": b"- a\n"}, "must be a mapping"),
         ({".goldpath/answers.yaml": b"templateRef: [\n"}, "is invalid"),
-        ({".goldpath/answers.yaml": ANSWERS}, "is not known"),
+        ({".goldpath/answers.yaml": ANSWERS}, "does not know the current version"),
     ],
 )
 def test_template_up_to_date_fails_saying_what_is_missing(

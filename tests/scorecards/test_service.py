@@ -3,13 +3,16 @@ from, what is scored, what is forgotten, and a bad checks file stopping the star
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from goldpath.cli import app
 from goldpath.config import Settings
 from goldpath.errors import NotFoundError
 from goldpath.providers.git import LocalGitHost
@@ -193,3 +196,26 @@ def test_the_app_folder_prefers_a_readable_source_location(host: LocalGitHost) -
 def test_without_gitops_repositories_alerts_fail_saying_so(host: LocalGitHost) -> None:
     with pytest.raises(RepositoryUnavailableError, match="no GitOps repositories"):
         RepositoryReader([host]).gitops_folder_of({"metadata": {"name": "a"}})
+
+
+def test_config_check_lists_each_problem_of_a_checks_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "checks.yaml"
+    bad.write_text(
+        "apiVersion: goldpath.dev/v1alpha1\nkind: ScorecardChecks\n"
+        "checks:\n  - id: runbook\n    rule: {fileExists: {anyOf: [/etc/passwd]}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GOLDPATH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GOLDPATH_SCORECARDS__CHECK_FILES", json.dumps([str(bad)]))
+    monkeypatch.setenv("GOLDPATH_SCORECARDS__DISABLED_CHECKS", '["has-unicorns"]')
+    result = CliRunner().invoke(app, ["config", "check"])
+    assert result.exit_code == 1, result.output
+    assert "scorecards.disabled_checks (GOLDPATH_SCORECARDS__DISABLED_CHECKS)" in result.output
+    assert "has-unicorns is not a shipped check" in result.output
+    monkeypatch.setenv("GOLDPATH_SCORECARDS__DISABLED_CHECKS", "[]")
+    result = CliRunner().invoke(app, ["config", "check"])
+    assert result.exit_code == 1, result.output
+    assert "scorecards.check_files" in result.output
+    assert "checks[0].rule.fileExists.anyOf[0]" in result.output

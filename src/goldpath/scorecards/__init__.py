@@ -16,6 +16,7 @@ from goldpath.scorecards._definitions import (
     CheckSet,
     load_check_set,
     parse_checks,
+    scorecard_problems,
 )
 from goldpath.scorecards._model import (
     CheckResult,
@@ -102,4 +103,5 @@ __all__ = [
     "parse_checks",
     "rollup",
     "score_of",
+    "scorecard_problems",
 ]

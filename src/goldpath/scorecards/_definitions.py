@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from goldpath.config import ConfigProblem, Settings
 from goldpath.errors import FieldError
 from goldpath.safe_yaml import YamlError, load_yaml
 from goldpath.scorecards._model import CheckResult
@@ -40,6 +41,7 @@ __all__ = [
     "CheckSet",
     "load_check_set",
     "parse_checks",
+    "scorecard_problems",
 ]
 
 API_VERSION = "goldpath.dev/v1alpha1"
@@ -298,3 +300,25 @@ def load_check_set(extra_files: Sequence[Path] = (), *, disabled: Sequence[str] 
                 )
             checks.append(check)
     return CheckSet(tuple(checks))
+
+
+def scorecard_problems(settings: Settings) -> list[ConfigProblem]:
+    """Every reason the scorecard settings cannot start (for ``goldpath config check``)."""
+    config = settings.scorecards
+    try:
+        load_check_set(config.check_files, disabled=config.disabled_checks)
+    except CheckDefinitionError as exc:
+        where = exc.context.get("where")
+        problems = []
+        for error in exc.errors or [FieldError("scorecards.check_files", "valid", exc.message)]:
+            if error.field.startswith("scorecards."):
+                key = error.field.split("[", 1)[0]
+                message = error.message
+            else:
+                key = "scorecards.check_files"
+                message = f"{where}: {error.field}: {error.message}"
+            problems.append(
+                ConfigProblem(key=key, env_var=settings.env_var_for(key), message=message)
+            )
+        return problems
+    return []

@@ -637,7 +637,7 @@ class TemplateUpToDate:
             return Outcome(False, f"{self.path}: templateRef {answers.template_ref!r} is not a ref")
         current = evidence.template_version(ref)
         if current is None:
-            return Outcome(False, f"template {ref} is not known, so its current version is not")
+            return Outcome(False, f"goldpath does not know the current version of {ref}")
         if current == answers.template_version:
             return Outcome(True, f"made from {ref} at its current version {current}")
         return Outcome(
