@@ -23,8 +23,10 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.fleet import FleetService
     from goldpath.gitserver import GitServer, Push, PushListeners
     from goldpath.live import LiveService
+    from goldpath.mergerequests import MergeRequestService
     from goldpath.permissions import PermissionService
     from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
@@ -99,8 +101,9 @@ class Runtime:
         """AWS clients for the platform's region (made on first use; moto in tests)."""
         from goldpath.providers import AwsClients
 
-        platform = self.settings.platform
-        return AwsClients(region=platform.aws_region, endpoint_url=platform.aws_endpoint_url)
+        return AwsClients(
+            region=self.settings.platform.aws_region, endpoint_url=self.settings.aws_endpoint_url
+        )
 
     # -- catalog ----------------------------------------------------------------------------
 
@@ -178,7 +181,11 @@ class Runtime:
         from goldpath.scaffolder import ACTION_PROVIDERS, ActionDeps, ActionRegistry
 
         deps = ActionDeps(
-            settings=self.settings, git_hosts=self.git_hosts, catalog=self.catalog, aws=self.aws
+            settings=self.settings,
+            git_hosts=self.git_hosts,
+            catalog=self.catalog,
+            aws=self.aws,
+            database=self.database,
         )
         providers = (
             self._action_providers if self._action_providers is not None else ACTION_PROVIDERS
@@ -274,6 +281,30 @@ class Runtime:
 
         return DryRunner(registry=self.actions, settings=self.settings, templates=self.templates)
 
+    # -- merge requests ---------------------------------------------------------------------
+
+    @cached_property
+    def merge_requests(self) -> MergeRequestService:
+        """Merge requests: goldpath's own on the local git host, GitLab's mirrored."""
+        from goldpath.mergerequests import MergeRequestService
+
+        return MergeRequestService(self.database, self.git_hosts)
+
+    @cached_property
+    def fleet(self) -> FleetService:
+        """The fleet: which template version made each repository, status and upgrades."""
+        from goldpath.fleet import FleetService, TemplateSnapshots
+
+        return FleetService(
+            catalog=self.catalog,
+            templates=self.templates,
+            dry_runner=self.dry_runner,
+            hosts=self.git_hosts,
+            merge_requests=self.merge_requests,
+            snapshots=TemplateSnapshots(self.database),
+            settings=self.settings,
+        )
+
     # -- techdocs ---------------------------------------------------------------------------
 
     @cached_property
@@ -354,7 +385,9 @@ class Runtime:
         """Scorecards: the checks (shipped + ``scorecards.check_files``) scored against each
         component's entity and repositories; its worker runs as a background service. An
         invalid checks file fails here, at start."""
+        from goldpath.errors import GoldpathError
         from goldpath.scorecards import (
+            CachedTemplateVersions,
             RepositoryReader,
             ScorecardService,
             ScorecardStore,
@@ -370,11 +403,19 @@ class Runtime:
             # gitops:publish makes <gitops_group>/<name> on the platform's host, branch main
             return hosts.platform_host().contents_url(gitops_group, app_name, "main")
 
+        def template_version(template_ref: str) -> str | None:
+            # the fleet's digest of the template and its files, as answers files record it
+            try:
+                return self.fleet.current_version(self.templates.get(template_ref)).digest
+            except GoldpathError:
+                return None
+
         service = ScorecardService(
             catalog=self.catalog,
             store=ScorecardStore(self.database),
             checks=load_check_set(config.check_files, disabled=config.disabled_checks),
             repositories=RepositoryReader(hosts.url_readers(), gitops_folder=gitops_folder),
+            versions=CachedTemplateVersions(template_version),
             pushed_repo_url=hosts.local.web_url,  # pushes arrive at the local git host
         )
         self.add_background(ScorecardWorker(service))

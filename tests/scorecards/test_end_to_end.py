@@ -32,6 +32,7 @@ GREEN_ON_CREATE = {
     "has-owner",
     "has-ci",
     "ci-security-stage",
+    "template-up-to-date",
     "dockerfile-non-root",
     "alerts-defined",
     "docs-present",

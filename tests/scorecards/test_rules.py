@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 
+from goldpath.fleet import Answers, TemplateVersion
 from goldpath.scorecards import (
     API_VERSION,
     FILE_KIND,
+    CachedTemplateVersions,
     Check,
     compile_glob,
     dockerfile_user,
@@ -149,34 +151,31 @@ def test_dockerfile_non_root_fails_without_a_dockerfile() -> None:
     )
 
 
-ANSWERS = b"templateRef: template:default/nodejs-service\ntemplateVersion: v2\n"
+NODEJS = "template:default/nodejs-service"
+ANSWERS = Answers(NODEJS, TemplateVersion(digest="a" * 64, human="1.2.0"), {"name": "x"})
+
+
+def _answers_file(answers: Answers = ANSWERS) -> dict[str, bytes]:
+    return {".goldpath/answers.yaml": answers.dump().encode()}
 
 
 def test_template_up_to_date_passes_on_the_current_version() -> None:
-    evidence = FilesEvidence(
-        app={".goldpath/answers.yaml": ANSWERS},
-        versions={"template:default/nodejs-service": "v2"},
-    )
+    evidence = FilesEvidence(app=_answers_file(), versions={NODEJS: "a" * 64})
     result = _shipped("template-up-to-date").evaluate(evidence)
     assert result.passed
-    assert "current version v2" in result.message
+    assert result.message == f"made from {NODEJS} at its current version 1.2.0 (aaaaaaaaaaaa)"
 
 
 def test_template_up_to_date_fails_behind_naming_both_versions() -> None:
-    evidence = FilesEvidence(
-        app={".goldpath/answers.yaml": ANSWERS},
-        versions={"template:default/nodejs-service": "v3"},
-    )
+    evidence = FilesEvidence(app=_answers_file(), versions={NODEJS: "b" * 64})
     result = _shipped("template-up-to-date").evaluate(evidence)
     assert not result.passed
-    assert "version v2; the current version is v3" in result.message
+    assert "version 1.2.0 (aaaaaaaaaaaa); the current version is bbbbbbbbbbbb" in result.message
 
 
 def test_template_up_to_date_reads_a_short_template_ref() -> None:
-    evidence = FilesEvidence(
-        app={".goldpath/answers.yaml": b"templateRef: nodejs-service\ntemplateVersion: 7\n"},
-        versions={"template:default/nodejs-service": "7"},
-    )
+    short = Answers("nodejs-service", TemplateVersion(digest="c" * 64), {})
+    evidence = FilesEvidence(app=_answers_file(short), versions={NODEJS: "c" * 64})
     assert _shipped("template-up-to-date").evaluate(evidence).passed
 
 
@@ -184,10 +183,10 @@ def test_template_up_to_date_reads_a_short_template_ref() -> None:
     ("files", "says"),
     [
         ({}, "no .goldpath/answers.yaml"),
-        ({".goldpath/answers.yaml": b"templateVersion: v2\n"}, "templateRef: must name"),
-        ({".goldpath/answers.yaml": b"- a\n"}, "must be a mapping"),
-        ({".goldpath/answers.yaml": b"templateRef: [\n"}, "is invalid"),
-        ({".goldpath/answers.yaml": ANSWERS}, "does not know the current version"),
+        ({".goldpath/answers.yaml": b"kind: TemplateAnswers\n"}, "template.ref"),
+        ({".goldpath/answers.yaml": b"- a\n"}, "is not a mapping"),
+        ({".goldpath/answers.yaml": b"template: [\n"}, ".goldpath/answers.yaml"),
+        (_answers_file(), "does not know the current version"),
     ],
 )
 def test_template_up_to_date_fails_saying_what_is_missing(
@@ -268,3 +267,19 @@ def test_an_unreadable_repository_fails_one_branch_of_any_of_not_the_check() -> 
 def test_results_carry_the_check_title() -> None:
     check = _check({"fileExists": {"anyOf": ["a"]}}, title="Has A")
     assert check.evaluate(FilesEvidence()).title == "Has A"
+
+
+def test_template_versions_are_asked_once_per_ttl() -> None:
+    asked: list[str] = []
+
+    def source(ref: str) -> str | None:
+        asked.append(ref)
+        return "d" * 64
+
+    cached = CachedTemplateVersions(source, ttl_seconds=3600)
+    assert cached.current_version(NODEJS) == cached.current_version(NODEJS) == "d" * 64
+    assert asked == [NODEJS]
+    fresh = CachedTemplateVersions(source, ttl_seconds=0)
+    fresh.current_version(NODEJS)
+    fresh.current_version(NODEJS)
+    assert asked == [NODEJS] * 3

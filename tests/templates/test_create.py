@@ -141,7 +141,9 @@ def test_created_repository_holds_exactly_the_expected_files(created: CreatedSer
     tracked = subprocess.run(
         ["git", "-C", str(created.path), "ls-files"], capture_output=True, text=True, check=True
     )
-    assert set(tracked.stdout.split()) == created.golden_path.expected_files
+    # the skeleton's files, and what the fleet reads: the template and answers that made it
+    expected = created.golden_path.expected_files | {".goldpath/answers.yaml"}
+    assert set(tracked.stdout.split()) == expected
 
 
 def test_create_registers_the_component_with_its_owner_and_system(

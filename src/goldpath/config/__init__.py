@@ -4,6 +4,7 @@ from goldpath.config._check import ConfigProblem, check_settings
 from goldpath.config._loader import load_settings, substitute_env
 from goldpath.config._models import (
     AuthSettings,
+    AwsSettings,
     CatalogLocationSettings,
     CatalogReadingSettings,
     CatalogSettings,
@@ -28,6 +29,7 @@ from goldpath.config.errors import ConfigError
 
 __all__ = [
     "AuthSettings",
+    "AwsSettings",
     "CatalogLocationSettings",
     "CatalogReadingSettings",
     "CatalogSettings",

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 __all__ = [
     "AuthSettings",
+    "AwsSettings",
     "CatalogLocationSettings",
     "CatalogReadingSettings",
     "CatalogSettings",
@@ -254,6 +255,20 @@ class PlatformSettings(_Section):
         return f"{self.aws_account_id}.dkr.ecr.{self.aws_region}.amazonaws.com"
 
 
+class AwsSettings(_Section):
+    """AWS as a Create provisions into it: the app's ECR repository and Secrets Manager secret."""
+
+    endpoint_url: str | None = Field(
+        default=None,
+        description="AWS API endpoint (a local moto server); default platform.aws_endpoint_url.",
+    )
+    provision: bool | None = Field(
+        default=None,
+        description="Run the aws:* steps of a Create; default: in production, or when an "
+        "endpoint is set. Off, they are skipped with a line in the task log.",
+    )
+
+
 class TechDocsS3Settings(_Section):
     """The S3 bucket built documentation sites are published to (``techdocs.storage: s3``)."""
 
@@ -318,6 +333,7 @@ class Settings(BaseSettings):
     permission: PermissionSettings = PermissionSettings()
     integrations: IntegrationsSettings = IntegrationsSettings()
     platform: PlatformSettings = PlatformSettings()
+    aws: AwsSettings = AwsSettings()
     argocd: ServiceEndpoint = ServiceEndpoint()
     grafana: ServiceEndpoint = ServiceEndpoint()
     prometheus: ServiceEndpoint = ServiceEndpoint()
@@ -359,6 +375,27 @@ class Settings(BaseSettings):
         if self.auth.guest is not None:
             return self.auth.guest
         return not self.is_production
+
+    @property
+    def aws_endpoint_url(self) -> str | None:
+        """Where AWS calls go: ``aws.endpoint_url``, else ``platform.aws_endpoint_url``."""
+        return self.aws.endpoint_url or self.platform.aws_endpoint_url
+
+    @property
+    def provisions_aws(self) -> bool:
+        """Whether a Create's aws:* steps call AWS (else they are skipped, and say so)."""
+        if self.aws.provision is not None:
+            return self.aws.provision
+        return self.is_production or self.aws_endpoint_url is not None
+
+    @property
+    def external_secrets_role_arn(self) -> str:
+        """The IAM role of the cluster's External Secrets operator (IRSA): Terraform's
+        external-secrets module names it ``<cluster_name>-external-secrets``."""
+        platform = self.platform
+        return (
+            f"arn:aws:iam::{platform.aws_account_id}:role/{platform.cluster_name}-external-secrets"
+        )
 
     @property
     def resolved_database_url(self) -> str:

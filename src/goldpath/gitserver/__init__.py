@@ -1,6 +1,7 @@
 """The local git host's server side: who may push what, the push log, and push listeners."""
 
 from goldpath.gitserver._catalog import CatalogFollower
+from goldpath.gitserver._hook import install_hooks
 from goldpath.gitserver._listeners import PushListener, PushListeners
 from goldpath.gitserver._log import PushEntry, PushLog
 from goldpath.gitserver._push import ZERO_SHA, Push, RefUpdate
@@ -10,6 +11,7 @@ from goldpath.gitserver._service import (
     GitServer,
     PushSession,
     parse_push_commands,
+    push_git_config,
 )
 
 __all__ = [
@@ -27,6 +29,8 @@ __all__ = [
     "RefRules",
     "RefUpdate",
     "RepoKind",
+    "install_hooks",
     "parse_push_commands",
+    "push_git_config",
     "ref_refusal",
 ]

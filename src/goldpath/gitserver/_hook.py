@@ -75,7 +75,8 @@ def main() -> int:
 def install_hooks(folder: Path) -> Path:
     """Write the hooks folder git is pointed at (``core.hooksPath``); returns it."""
     folder.mkdir(parents=True, exist_ok=True)
-    script = f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m goldpath.gitserver._hook\n"
+    run = "from goldpath.gitserver._hook import main; raise SystemExit(main())"
+    script = f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -c {shlex.quote(run)}\n"
     target = folder / _HOOK
     if not target.is_file() or target.read_text(encoding="utf-8") != script:
         staged = folder / f".{_HOOK}.{os.getpid()}"
@@ -83,7 +84,3 @@ def install_hooks(folder: Path) -> Path:
         staged.chmod(0o755)
         os.replace(staged, target)  # atomic: a concurrent push sees the old or the new hook
     return folder
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -23,7 +23,13 @@ from goldpath.gitserver._rules import RULES_ENV, RefRules, RepoKind
 from goldpath.permissions import ENTITY, Decision, PermissionService, Resource, entity_resource
 from goldpath.providers.git import LocalGitHost, Repository
 
-__all__ = ["PROJECT_SLUG_ANNOTATION", "GitServer", "PushSession", "parse_push_commands"]
+__all__ = [
+    "PROJECT_SLUG_ANNOTATION",
+    "GitServer",
+    "PushSession",
+    "parse_push_commands",
+    "push_git_config",
+]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +72,16 @@ def parse_push_commands(body: bytes, *, content_encoding: str = "") -> list[RefU
         if len(parts) == 3 and _is_sha(parts[0]) and _is_sha(parts[1]):
             updates.append(RefUpdate(ref=parts[2], old=parts[0], new=parts[1]))
     return updates
+
+
+def push_git_config(hooks_dir: Path) -> dict[str, str]:
+    """The git configuration every push runs under: the pre-receive hook that applies the
+    ref rules, and git's own refusal of non-fast-forwards and of deleting HEAD's branch."""
+    return {
+        "core.hooksPath": str(hooks_dir),
+        "receive.denyNonFastForwards": "true",
+        "receive.denyDeleteCurrent": "true",
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,11 +213,7 @@ class GitServer:
             kind=kind,
             rules=rules,
             env={RULES_ENV: rules.to_env()},
-            config={
-                "core.hooksPath": str(self._hooks()),
-                "receive.denyNonFastForwards": "true",
-                "receive.denyDeleteCurrent": "true",
-            },
+            config=push_git_config(self._hooks()),
         )
 
     def _hooks(self) -> Path:

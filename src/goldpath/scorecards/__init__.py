@@ -2,11 +2,9 @@
 stored with their history, rolled up per team."""
 
 from goldpath.scorecards._answers import (
-    ANSWERS_PATH,
-    Answers,
+    CachedTemplateVersions,
     MappingTemplateVersions,
     TemplateVersions,
-    parse_answers,
 )
 from goldpath.scorecards._definitions import (
     API_VERSION,
@@ -53,20 +51,18 @@ from goldpath.scorecards._sources import (
 from goldpath.scorecards._store import MAX_HISTORY, ScorecardStore
 from goldpath.scorecards.errors import (
     CheckDefinitionError,
-    InvalidAnswersError,
     RepositoryUnavailableError,
     ScorecardError,
     ScorecardNotFoundError,
 )
 
 __all__ = [
-    "ANSWERS_PATH",
     "API_VERSION",
     "FILE_KIND",
     "MAX_HISTORY",
     "RULE_KINDS",
-    "Answers",
     "AppliesTo",
+    "CachedTemplateVersions",
     "Check",
     "CheckDefinitionError",
     "CheckResult",
@@ -75,7 +71,6 @@ __all__ = [
     "Evidence",
     "FolderReader",
     "GitOpsFolder",
-    "InvalidAnswersError",
     "MappingTemplateVersions",
     "Outcome",
     "PushedRepository",
@@ -99,7 +94,6 @@ __all__ = [
     "load_check_set",
     "outcome_digest",
     "owner_key",
-    "parse_answers",
     "parse_checks",
     "rollup",
     "score_of",

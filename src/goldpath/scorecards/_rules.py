@@ -21,8 +21,7 @@ from typing import Any, Literal, Protocol
 from goldpath.catalog import EntityRef
 from goldpath.errors import FieldError, GoldpathError
 from goldpath.safe_yaml import YamlError, load_yaml
-from goldpath.scorecards._answers import ANSWERS_PATH, parse_answers
-from goldpath.scorecards.errors import InvalidAnswersError, RepositoryUnavailableError
+from goldpath.scorecards.errors import RepositoryUnavailableError
 
 __all__ = [
     "REPOSITORIES",
@@ -42,6 +41,7 @@ REPOSITORIES: tuple[RepoKind, ...] = ("app", "gitops")
 _REPO_NAMES = {"app": "application repository", "gitops": "GitOps repository"}
 _MAX_RULE_DEPTH = 8
 _MAX_YAML_BYTES = 2 * 1024 * 1024
+ANSWERS_PATH = ".goldpath/answers.yaml"  # goldpath.fleet.ANSWERS_PATH
 
 
 # ---- what rules look at --------------------------------------------------------------------
@@ -619,6 +619,9 @@ class TemplateUpToDate:
 
     def evaluate(self, evidence: Evidence) -> Outcome:
         """Compares the recorded template version with the current one."""
+        # the fleet owns the answers file's format; imported here, when a check reads one
+        from goldpath.fleet import Answers
+
         files = evidence.repository(self.repository)
         if self.path not in files.files:
             return Outcome(
@@ -627,23 +630,20 @@ class TemplateUpToDate:
                 "(goldpath fleet adopt records it)",
             )
         try:
-            answers = parse_answers(files.files[self.path], where=self.path)
-        except InvalidAnswersError as exc:
-            problems = "; ".join(str(e) for e in exc.errors)
-            return Outcome(False, f"{self.path} is invalid: {problems}")
-        try:
-            ref = EntityRef.parse(answers.template_ref, default_kind="template").key
-        except GoldpathError:
-            return Outcome(False, f"{self.path}: templateRef {answers.template_ref!r} is not a ref")
+            answers = Answers.parse(files.files[self.path], where=self.path)
+        except GoldpathError as exc:
+            return Outcome(False, exc.message)
+        ref = answers.template_ref
+        recorded = answers.version
         current = evidence.template_version(ref)
         if current is None:
             return Outcome(False, f"goldpath does not know the current version of {ref}")
-        if current == answers.template_version:
-            return Outcome(True, f"made from {ref} at its current version {current}")
+        if current == recorded.digest:
+            return Outcome(True, f"made from {ref} at its current version {recorded.label}")
         return Outcome(
             False,
-            f"made from {ref} at version {answers.template_version}; the current version is "
-            f"{current} (goldpath fleet upgrade opens a merge request)",
+            f"made from {ref} at version {recorded.label}; the current version is "
+            f"{current[:12]} (goldpath fleet upgrade opens a merge request)",
         )
 
     @staticmethod

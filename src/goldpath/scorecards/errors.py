@@ -6,7 +6,6 @@ from goldpath.errors import GoldpathError, InvalidInputError, NotFoundError
 
 __all__ = [
     "CheckDefinitionError",
-    "InvalidAnswersError",
     "RepositoryUnavailableError",
     "ScorecardError",
     "ScorecardNotFoundError",
@@ -27,7 +26,3 @@ class ScorecardNotFoundError(NotFoundError):
 
 class RepositoryUnavailableError(ScorecardError):
     """A component's repository could not be located or read; the message says why."""
-
-
-class InvalidAnswersError(InvalidInputError):
-    """A repository's ``.goldpath/answers.yaml`` is malformed; ``errors`` names each key."""

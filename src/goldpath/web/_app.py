@@ -19,6 +19,7 @@ from goldpath.web.api import (
     gitops,
     health,
     live,
+    mergerequests,
     scaffolder,
     scorecards,
     search,
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(techdocs.router)
     app.include_router(search.router)
     app.include_router(audit.router)
+    app.include_router(mergerequests.router)
     app.include_router(scorecards.router)
     install_pages(app)
     app.include_router(scaffolder_pages.router)

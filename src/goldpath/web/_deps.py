@@ -17,6 +17,7 @@ from goldpath.config import Settings
 from goldpath.db import Database
 from goldpath.gitserver import GitServer
 from goldpath.live import LiveService
+from goldpath.mergerequests import MergeRequestService
 from goldpath.permissions import PermissionService
 from goldpath.providers.git import GitHosts
 from goldpath.scaffolder import (
@@ -40,6 +41,7 @@ __all__ = [
     "DryRunnerDep",
     "GitHostsDep",
     "LiveDep",
+    "MergeRequestsDep",
     "PermissionsDep",
     "ScorecardsDep",
     "SettingsDep",
@@ -55,6 +57,7 @@ __all__ = [
     "git_hosts",
     "git_server",
     "live_service",
+    "merge_request_service",
     "permission_service",
     "scorecard_service",
     "settings_of",
@@ -131,6 +134,11 @@ def live_service(request: Request) -> LiveService:
     return _root(request).live
 
 
+def merge_request_service(request: Request) -> MergeRequestService:
+    """The merge-request store."""
+    return _root(request).merge_requests
+
+
 def techdocs_service(request: Request) -> TechDocsService:
     """TechDocs: builds, storage, docs search."""
     return _root(request).techdocs
@@ -158,5 +166,6 @@ TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
 TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
+MergeRequestsDep = Annotated[MergeRequestService, Depends(merge_request_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]
 ScorecardsDep = Annotated[ScorecardService, Depends(scorecard_service)]
