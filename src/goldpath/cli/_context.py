@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from goldpath.live import LiveService
     from goldpath.permissions import PermissionService
     from goldpath.scaffolder import ActionRegistry, TaskStore
+    from goldpath.scorecards import ScorecardService
 
 __all__ = [
     "CliContext",
@@ -32,6 +33,7 @@ __all__ = [
     "actions_of",
     "live_of",
     "permissions_of",
+    "scorecards_of",
     "settings_of",
     "task_client_of",
     "task_store_of",
@@ -89,6 +91,11 @@ def live_of(ctx: typer.Context) -> LiveService:
 def permissions_of(ctx: typer.Context) -> PermissionService:
     """Who may do what, and the audit log."""
     return cli_context(ctx).runtime.permissions
+
+
+def scorecards_of(ctx: typer.Context) -> ScorecardService:
+    """Components' scorecards."""
+    return cli_context(ctx).runtime.scorecards
 
 
 def task_store_of(ctx: typer.Context) -> TaskStore:

@@ -27,6 +27,7 @@ __all__ = [
     "PlatformSettings",
     "ReadingAllowRule",
     "ScaffolderSettings",
+    "ScorecardSettings",
     "ServerSettings",
     "ServiceEndpoint",
     "Settings",
@@ -294,6 +295,21 @@ class TechDocsSettings(_Section):
     max_memory_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=256 * 1024 * 1024)
 
 
+class ScorecardSettings(_Section):
+    """Scorecards: the platform team's own check files and shipped checks turned off."""
+
+    enabled: bool = Field(
+        default=True, description="Score components when the catalog reads their locations."
+    )
+    check_files: list[Path] = Field(
+        default=[],
+        description="YAML files of checks added after the shipped ones (docs/scorecards.md).",
+    )
+    disabled_checks: list[str] = Field(
+        default=[], description="Ids of shipped checks to leave out (or to replace)."
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of goldpath, built once at start-up and passed down."""
 
@@ -323,12 +339,16 @@ class Settings(BaseSettings):
     prometheus: ServiceEndpoint = ServiceEndpoint()
     live: LiveSettings = LiveSettings()
     techdocs: TechDocsSettings = TechDocsSettings()
+    scorecards: ScorecardSettings = ScorecardSettings()
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.home = Path(os.path.abspath(self.home))
         if self.catalog.file_roots is not None:
             self.catalog.file_roots = [Path(os.path.abspath(p)) for p in self.catalog.file_roots]
+        self.scorecards.check_files = [
+            Path(os.path.abspath(p)) for p in self.scorecards.check_files
+        ]
         return self
 
     @classmethod
@@ -398,9 +418,9 @@ class Settings(BaseSettings):
     def catalog_file_roots(self) -> list[Path]:
         """Where file locations may read: ``catalog.file_roots`` (default: the home) plus
         the folders of the file locations listed in ``catalog.locations``."""
-        roots = list(self.catalog.file_roots) if self.catalog.file_roots is not None else [
-            self.home
-        ]
+        roots = (
+            list(self.catalog.file_roots) if self.catalog.file_roots is not None else [self.home]
+        )
         for item in self.catalog.locations:
             if item.type == "file":
                 target = item.target.removeprefix("file://")

@@ -28,6 +28,7 @@ from goldpath.scaffolder import (
     TaskStore,
     Templates,
 )
+from goldpath.scorecards import ScorecardService
 from goldpath.techdocs import TechDocsService
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ __all__ = [
     "LiveDep",
     "MergeRequestsDep",
     "PermissionsDep",
+    "ScorecardsDep",
     "SettingsDep",
     "TaskCreatorDep",
     "TaskFeedDep",
@@ -57,6 +59,7 @@ __all__ = [
     "live_service",
     "merge_request_service",
     "permission_service",
+    "scorecard_service",
     "settings_of",
     "task_creator",
     "task_feed",
@@ -141,6 +144,11 @@ def techdocs_service(request: Request) -> TechDocsService:
     return _root(request).techdocs
 
 
+def scorecard_service(request: Request) -> ScorecardService:
+    """Components' scorecards."""
+    return _root(request).scorecards
+
+
 def dry_runner(request: Request) -> DryRunner:
     """Dry runs and previews."""
     return _root(request).dry_runner
@@ -160,3 +168,4 @@ TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
 MergeRequestsDep = Annotated[MergeRequestService, Depends(merge_request_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]
+ScorecardsDep = Annotated[ScorecardService, Depends(scorecard_service)]

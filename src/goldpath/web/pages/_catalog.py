@@ -22,6 +22,7 @@ from goldpath.web.pages._graph import relation_graph
 from goldpath.web.pages._live import live_panels
 from goldpath.web.pages._render import render
 from goldpath.web.pages._repository import entity_git_context, local_links
+from goldpath.web.pages._scorecards import scorecard_card
 from goldpath.web.pages._views import (
     EntityRow,
     RefLink,
@@ -350,6 +351,7 @@ def entity_page(
         if techdocs_ref_of(entity) is not None
         else None,
         live=live_panels(request, entity, range),
+        scorecard=scorecard_card(request, entity),
     )
 
 
