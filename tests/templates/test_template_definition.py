@@ -203,7 +203,8 @@ def test_publish_targets_the_configured_app_group_on_main(template: dict[str, An
 
 def test_gitops_step_gets_the_app_facts(template: dict[str, Any]) -> None:
     gitops = _steps(template)["gitops"]["input"]
-    assert set(gitops) == {"name", "owner", "port", "description", "system"}
+    assert set(gitops) == {"name", "owner", "port", "description", "system", "environments"}
+    assert gitops["environments"] == ["dev", "staging", "prod"]
     assert gitops["name"] == "${{ parameters.name }}"
     assert gitops["owner"] == "${{ parameters.owner }}"
 

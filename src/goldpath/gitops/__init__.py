@@ -6,6 +6,14 @@ platform's policies and (when installed) ``promtool`` and ``kubectl kustomize``.
 `set_image`, `promote` and `rerender` change GitOps repos with git, validating first.
 """
 
+from goldpath.gitops._environments import (
+    DEPLOY_ENVIRONMENT,
+    ENVIRONMENT_POLICIES,
+    EnvironmentProfile,
+    environment_profile,
+    overlay_kustomization,
+    previous_environment,
+)
 from goldpath.gitops._names import dashboard_selector, dashboard_tag, dashboard_uid
 from goldpath.gitops._policies import POLICIES, Policy
 from goldpath.gitops._render import APP_SPEC_FILE, render_app, render_platform
@@ -24,6 +32,7 @@ from goldpath.gitops._spec import (
     MAX_APP_NAME_LENGTH,
     AlertThresholds,
     AppSpec,
+    EnvironmentSettings,
     PlatformNamespace,
     PlatformSpec,
     Resources,
@@ -39,11 +48,15 @@ from goldpath.providers.git.errors import GitCommandError  # the one git error, 
 
 __all__ = [
     "APP_SPEC_FILE",
+    "DEPLOY_ENVIRONMENT",
     "ENVIRONMENTS",
+    "ENVIRONMENT_POLICIES",
     "MAX_APP_NAME_LENGTH",
     "POLICIES",
     "AlertThresholds",
     "AppSpec",
+    "EnvironmentProfile",
+    "EnvironmentSettings",
     "Finding",
     "GitCommandError",
     "GitopsError",
@@ -58,8 +71,11 @@ __all__ = [
     "dashboard_selector",
     "dashboard_tag",
     "dashboard_uid",
+    "environment_profile",
     "image_tag",
     "list_local_repos",
+    "overlay_kustomization",
+    "previous_environment",
     "promote",
     "read_tree",
     "render_app",

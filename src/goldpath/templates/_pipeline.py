@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "DEPLOY_KUSTOMIZATION",
     "LANGUAGE_JOBS",
     "MERGE_REQUEST_JOBS",
     "PIPELINE_JOBS",
@@ -69,3 +70,7 @@ SHARED_VARIABLES: tuple[str, ...] = (
     "DOCKER_IMAGE",
 )
 """Pipeline variables every golden path sets the same way (the shared jobs read them)."""
+
+DEPLOY_KUSTOMIZATION = "overlays/dev/kustomization.yaml"
+"""The one kustomization update-gitops writes (``KUSTOMIZATION``): the pipeline deploys to dev
+only; staging and prod change by promotion (``goldpath promote``)."""

@@ -196,7 +196,9 @@ class GitopsPublishInput(ActionInput):
     description: str = Field(default="", description="The app's description.")
     system: str | None = Field(default=None, description="The catalog System it belongs to.")
     environments: list[Environment] | None = Field(
-        default=None, description="Overlays to render: dev, staging, prod."
+        default=None,
+        description="Overlays to render (default all three: dev, staging, prod; [] for a "
+        "base-only repo).",
     )
     image_tag: str | None = Field(
         default=None,
@@ -477,7 +479,9 @@ def _gitops_publish(
             "description": params.description,
             "system": params.system,
             "port": params.port,
-            "environments": tuple(params.environments or ()),
+            "environments": gitops.ENVIRONMENTS
+            if params.environments is None
+            else tuple(params.environments),
             "platform": gitops.PlatformSpec.from_settings(settings),
         }
         if params.image_tag:
