@@ -100,6 +100,7 @@ def set_image_command(
             tag,
             environment=env,
             tmp_root=cli_context(ctx).settings.tmp_root,
+            secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
         )
         if sha is None:
             console.print(f"{app} already deploys {tag}; nothing to commit")
@@ -128,6 +129,7 @@ def promote_command(
             source=source,
             target=target,
             tmp_root=cli_context(ctx).settings.tmp_root,
+            secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
         )
         if sha is None:
             console.print(f"{target} already runs {tag}; nothing to commit")
@@ -184,7 +186,10 @@ def validate_all_command(ctx: typer.Context) -> None:
         repos = _repos(ctx)
         for path in repos:
             report = validate_repo(
-                path, kubernetes_version=version, tmp_root=cli_context(ctx).settings.tmp_root
+                path,
+                kubernetes_version=version,
+                tmp_root=cli_context(ctx).settings.tmp_root,
+                secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
             )
             _print_report(path.name.removesuffix(".git"), report)
             failed += 0 if report.ok else 1
@@ -213,7 +218,10 @@ def validate_command(
             files = {PurePosixPath(path.name): path.read_text(encoding="utf-8")}
         version = cli_context(ctx).settings.platform.kubernetes_version
         report = validate_tree(
-            files, kubernetes_version=version, tmp_root=cli_context(ctx).settings.tmp_root
+            files,
+            kubernetes_version=version,
+            tmp_root=cli_context(ctx).settings.tmp_root,
+            secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
         )
         if as_json:
             typer.echo(json.dumps(report.as_dict(), indent=2))

@@ -14,7 +14,12 @@ from goldpath.gitops._environments import (
     overlay_kustomization,
     previous_environment,
 )
-from goldpath.gitops._names import dashboard_selector, dashboard_tag, dashboard_uid
+from goldpath.gitops._names import (
+    aws_cost_tags,
+    dashboard_selector,
+    dashboard_tag,
+    dashboard_uid,
+)
 from goldpath.gitops._policies import POLICIES, Policy
 from goldpath.gitops._render import APP_SPEC_FILE, render_app, render_platform
 from goldpath.gitops._repo import (
@@ -27,6 +32,12 @@ from goldpath.gitops._repo import (
     validate_repo,
 )
 from goldpath.gitops._report import Finding, ValidationReport
+from goldpath.gitops._secrets import (
+    app_secret_prefix,
+    external_secrets_role_arn,
+    secret_key_allowed,
+    secret_resource_policy,
+)
 from goldpath.gitops._spec import (
     ENVIRONMENTS,
     MAX_APP_NAME_LENGTH,
@@ -68,10 +79,13 @@ __all__ = [
     "Policy",
     "Resources",
     "ValidationReport",
+    "app_secret_prefix",
+    "aws_cost_tags",
     "dashboard_selector",
     "dashboard_tag",
     "dashboard_uid",
     "environment_profile",
+    "external_secrets_role_arn",
     "image_tag",
     "list_local_repos",
     "overlay_kustomization",
@@ -81,6 +95,8 @@ __all__ = [
     "render_app",
     "render_platform",
     "rerender",
+    "secret_key_allowed",
+    "secret_resource_policy",
     "set_image",
     "validate_repo",
     "validate_tree",

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from goldpath.gitops._names import ecr_repository_name
+from goldpath.gitops._secrets import CLUSTER_SECRET_STORE, secret_key_allowed
+from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
+
 __all__ = ["POLICIES", "Document", "Policy", "Tree", "Violation", "object_ref"]
 
 Manifest = dict[str, Any]
@@ -74,6 +78,7 @@ class Tree:
     documents: tuple[Document, ...]
     kustomizations: tuple[Document, ...]
     json_files: tuple[tuple[PurePosixPath, Any], ...]
+    secrets_prefix: str = DEFAULT_SECRETS_PREFIX
 
     def of_kind(self, *kinds: str) -> Iterator[Document]:
         """Manifests of the given kinds."""
@@ -83,6 +88,13 @@ class Tree:
     def is_app_tree(self) -> bool:
         """True for an app's GitOps repo (it has an AppProject)."""
         return any(True for _ in self.of_kind("AppProject"))
+
+    @property
+    def workload_namespaces(self) -> set[str]:
+        """Namespaces labelled ``idp-role: workload`` in this tree."""
+        return {
+            d.name for d in self.of_kind("Namespace") if d.labels.get("idp-role") == "workload"
+        }
 
     @property
     def app_names(self) -> set[str]:
@@ -422,12 +434,92 @@ def _ecr_own_repository(tree: Tree) -> Iterator[Violation]:
                 match = _ECR_ARN.match(str(target))
                 if match is None:
                     yield Violation(f"{target!r} is not one ECR repository ARN", path, where)
-                elif apps and match.group("repo") not in apps:
+                elif apps and match.group("repo") not in {ecr_repository_name(a) for a in apps}:
+                    own = ", ".join(sorted(ecr_repository_name(a) for a in apps))
                     yield Violation(
-                        f"{target!r} is not the app's own repository ({', '.join(sorted(apps))})",
+                        f"{target!r} is not the app's own repository ({own})",
                         path,
                         where,
                     )
+
+
+def _external_secret_keys(body: Manifest) -> Iterator[tuple[str, str]]:
+    """Every (field, key) an ExternalSecret reads, and ("...find", "") for a search."""
+    spec = body.get("spec") or {}
+    for index, item in enumerate(spec.get("data") or []):
+        ref = (item or {}).get("remoteRef") or {}
+        yield f"spec.data[{index}].remoteRef.key", str(ref.get("key", ""))
+    for index, item in enumerate(spec.get("dataFrom") or []):
+        item = item or {}
+        for way in ("extract",):
+            if way in item:
+                yield f"spec.dataFrom[{index}].{way}.key", str((item[way] or {}).get("key", ""))
+        if "find" in item:
+            # A search reads whatever matches: allowed only when bounded by a path inside.
+            yield f"spec.dataFrom[{index}].find.path", str((item["find"] or {}).get("path", ""))
+        if "sourceRef" in item:
+            yield f"spec.dataFrom[{index}].sourceRef", ""
+    for index, item in enumerate(spec.get("data") or []):
+        if "sourceRef" in (item or {}):
+            yield f"spec.data[{index}].sourceRef", ""
+
+
+def _patched_keys(tree: Tree) -> Iterator[tuple[Document, str, str]]:
+    """Keys kustomize patches write into ExternalSecrets (JSON6902 patches as strings)."""
+    for kust in tree.kustomizations:
+        for patch in kust.body.get("patches") or []:
+            if not isinstance(patch, dict):
+                continue
+            if (patch.get("target") or {}).get("kind") != "ExternalSecret":
+                continue
+            if "patch" not in patch:
+                yield kust, "patch file " + str(patch.get("path", "?")) + " (inline it)", ""
+                continue
+            try:
+                operations = json.loads(str(patch.get("patch", "")))
+            except ValueError:
+                # Strategic-merge patches (YAML) cannot be read as operations: refuse
+                # them for ExternalSecrets rather than guess what they would read.
+                yield kust, "patch", ""
+                continue
+            for op in operations if isinstance(operations, list) else []:
+                path = str((op or {}).get("path", ""))
+                if path.endswith("/key") or path.endswith("/path") or "dataFrom" in path:
+                    value = (op or {}).get("value")
+                    yield kust, f"patch {path}", value if isinstance(value, str) else ""
+
+
+def _external_secrets_own_prefix(tree: Tree) -> Iterator[Violation]:
+    apps = tree.app_names
+    workload = tree.workload_namespaces
+    for doc in tree.of_kind("ExternalSecret"):
+        if not (tree.is_app_tree or doc.namespace in workload):
+            continue  # the platform's own ExternalSecrets (Argo CD repo credentials)
+        app = doc.labels.get("app.kubernetes.io/name", "")
+        if app not in apps:
+            yield _v(doc, "an app's ExternalSecret must carry app.kubernetes.io/name "
+                          "naming the app whose secrets it reads")
+            continue
+        prefix = f"{tree.secrets_prefix}/{app}"
+        store = (doc.body.get("spec") or {}).get("secretStoreRef") or {}
+        if store != {"kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE}:
+            yield _v(doc, "an app's ExternalSecret reads through the ClusterSecretStore "
+                          f"{CLUSTER_SECRET_STORE!r} only (secretStoreRef)")
+        for where, key in _external_secret_keys(doc.body):
+            if not secret_key_allowed(key, prefix):
+                yield _v(doc, f"{where} reads {key!r}, outside the app's own secrets "
+                              f"{prefix!r} (and {prefix}/...)")
+    if not tree.is_app_tree or len(apps) != 1:
+        return
+    prefix = f"{tree.secrets_prefix}/{next(iter(apps))}"
+    for kust, where, key in _patched_keys(tree):
+        if not secret_key_allowed(key, prefix):
+            yield Violation(
+                message=f"{where} makes an ExternalSecret read {key!r}, outside the app's "
+                f"own secrets {prefix!r} (and {prefix}/...)",
+                file=kust.file,
+                object="ExternalSecret",
+            )
 
 
 def _labels(tree: Tree) -> Iterator[Violation]:
@@ -485,6 +577,8 @@ POLICIES: tuple[Policy, ...] = (
     Policy("SD006", "cluster-scoped custom kinds stay out of namespaced kustomizations",
            _namespaced_kustomizations),
     Policy("SD007", "the ECR policy names only the app's own repository", _ecr_own_repository),
+    Policy("SD008", "an app's ExternalSecrets read only the app's own Secrets Manager prefix",
+           _external_secrets_own_prefix),
     Policy("WS001", "pods run as non-root with RuntimeDefault seccomp, no host access",
            _pod_security),
     Policy("WS002", "containers drop ALL capabilities, read-only root, no escalation",

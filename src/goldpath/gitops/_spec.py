@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from goldpath.config import Settings
 
 __all__ = [
+    "DEFAULT_SECRETS_PREFIX",
     "ENVIRONMENTS",
     "MAX_APP_NAME_LENGTH",
     "MIN_PROD_REPLICAS",
@@ -29,6 +30,7 @@ __all__ = [
 # Argo CD app); Grafana caps dashboard uids at 40, so 40 keeps every derived name legal.
 MAX_APP_NAME_LENGTH = 40
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
+DEFAULT_SECRETS_PREFIX = "goldpath/apps"
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 LogLevel = Literal["fatal", "error", "warn", "info", "debug", "trace"]
@@ -134,7 +136,7 @@ class PlatformSpec(BaseModel):
     service_cidr: str = "172.20.0.0/16"
     vpc_cidr: str = "10.0.0.0/16"
     egress_https_cidrs: tuple[str, ...] = ()
-    secrets_prefix: str = Field(default="goldpath/apps", pattern=r"^[A-Za-z0-9_.\-/]+$")
+    secrets_prefix: str = Field(default=DEFAULT_SECRETS_PREFIX, pattern=r"^[A-Za-z0-9_.\-/]+$")
     grafana_url: str = "https://grafana.example.com"
     argocd_namespace: str = Field(default="argocd", pattern=_DNS_LABEL)
     cluster_server: str = "https://kubernetes.default.svc"

@@ -496,7 +496,10 @@ def _gitops_publish(
     files = gitops.render_app(spec)
     tree_files: dict[PurePosixPath | str, str] = {path: text for path, text in files.items()}
     report = gitops.validate_tree(
-        tree_files, kubernetes_version=spec.platform.kubernetes_version, tmp_root=settings.tmp_root
+        tree_files,
+        kubernetes_version=spec.platform.kubernetes_version,
+        tmp_root=settings.tmp_root,
+        secrets_prefix=spec.platform.secrets_prefix,
     )
     if not report.ok:
         for finding in report.failures:
