@@ -24,6 +24,7 @@ from goldpath.db import Database
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
     from goldpath.live import LiveService
+    from goldpath.mergerequests import MergeRequestService
     from goldpath.permissions import PermissionService
     from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
@@ -228,6 +229,15 @@ class Runtime:
         from goldpath.scaffolder import DryRunner
 
         return DryRunner(registry=self.actions, settings=self.settings, templates=self.templates)
+
+    # -- merge requests ---------------------------------------------------------------------
+
+    @cached_property
+    def merge_requests(self) -> MergeRequestService:
+        """Merge requests: goldpath's own on the local git host, GitLab's mirrored."""
+        from goldpath.mergerequests import MergeRequestService
+
+        return MergeRequestService(self.database, self.git_hosts)
 
     # -- techdocs ---------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
 from goldpath.live import LiveService
+from goldpath.mergerequests import MergeRequestService
 from goldpath.permissions import PermissionService
 from goldpath.providers.git import GitHosts
 from goldpath.scaffolder import (
@@ -38,6 +39,7 @@ __all__ = [
     "DryRunnerDep",
     "GitHostsDep",
     "LiveDep",
+    "MergeRequestsDep",
     "PermissionsDep",
     "SettingsDep",
     "TaskCreatorDep",
@@ -51,6 +53,7 @@ __all__ = [
     "dry_runner",
     "git_hosts",
     "live_service",
+    "merge_request_service",
     "permission_service",
     "settings_of",
     "task_creator",
@@ -121,6 +124,11 @@ def live_service(request: Request) -> LiveService:
     return _root(request).live
 
 
+def merge_request_service(request: Request) -> MergeRequestService:
+    """The merge-request store."""
+    return _root(request).merge_requests
+
+
 def techdocs_service(request: Request) -> TechDocsService:
     """TechDocs: builds, storage, docs search."""
     return _root(request).techdocs
@@ -143,4 +151,5 @@ TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
 TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
+MergeRequestsDep = Annotated[MergeRequestService, Depends(merge_request_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]
