@@ -13,18 +13,22 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from goldpath.errors import InvalidInputError
 from goldpath.gitops import ENVIRONMENTS, AppSpec, EnvironmentSettings, Resources, render_app
 from goldpath.gitops import validate_tree as validate
 from goldpath.gitops._environments import (
     DEPLOY_ENVIRONMENT,
     ENVIRONMENT_POLICIES,
     environment_profile,
+    environment_tags,
     overlay_kustomization,
     previous_environment,
+    promote_in_tree,
 )
 from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._tools import kubectl_path
 from goldpath.gitops._validate import parse_tree
+from goldpath.gitops.errors import NothingToPromoteError
 from goldpath.templates._pipeline import DEPLOY_KUSTOMIZATION
 from tests.gitops.helpers import LOADER, spec, write
 from tests.gitops.strategies import app_specs
@@ -220,3 +224,52 @@ def test_every_rendered_repo_passes_the_environment_policies(
         prod = yaml.safe_load(files[overlay_kustomization("prod")])
         assert prod["replicas"][0]["count"] >= 2
         assert "poddisruptionbudget.yaml" in prod["resources"]
+
+
+_TAGS = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}", fullmatch=True).filter(
+    lambda t: t != "latest"
+)
+
+
+def _with_tags(files: dict[PurePosixPath, str], tags: dict[str, str]) -> dict[PurePosixPath, str]:
+    changed = dict(files)
+    for env, tag in tags.items():
+        path = overlay_kustomization(env)
+        doc = yaml.safe_load(changed[path])
+        doc["images"][0]["newTag"] = tag
+        changed[path] = yaml.safe_dump(doc)
+    return changed
+
+
+_RENDERED = render_app(spec(environments=ALL))
+
+
+@hyp_settings(max_examples=60, deadline=None)
+@given(st.fixed_dictionaries({env: _TAGS for env in ALL}), st.sampled_from(["staging", "prod"]))
+def test_a_promotion_changes_exactly_the_target_overlays_tag(
+    tags: dict[str, str], target: str
+) -> None:
+    files = _with_tags(_RENDERED, tags)
+    source = previous_environment(target)
+    assert source is not None
+    if tags[source] == tags[target]:
+        with pytest.raises(NothingToPromoteError):
+            promote_in_tree(files, "payments", target)
+        return
+    changed, change = promote_in_tree(files, "payments", target)
+    assert (change.tag, change.before, change.path) == (
+        tags[source], tags[target], overlay_kustomization(target)
+    )
+    assert {p for p in files if files[p] != changed[p]} == {overlay_kustomization(target)}
+    assert set(changed) == set(files)
+    before = yaml.safe_load(files[overlay_kustomization(target)])
+    after = yaml.safe_load(changed[overlay_kustomization(target)])
+    before["images"][0]["newTag"] = tags[source]
+    assert after == before
+    assert environment_tags(changed, "payments") == {**tags, target: tags[source]}
+
+
+def test_dev_is_not_promoted_to() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        promote_in_tree(_RENDERED, "payments", "dev")
+    assert caught.value.errors[0].field == "to"

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from goldpath.db import Database
     from goldpath.live import LiveService
     from goldpath.permissions import PermissionService
+    from goldpath.promotions import PromotionService
     from goldpath.scaffolder import ActionRegistry, TaskStore
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "actions_of",
     "live_of",
     "permissions_of",
+    "promotions_of",
     "settings_of",
     "task_client_of",
     "task_store_of",
@@ -89,6 +91,11 @@ def live_of(ctx: typer.Context) -> LiveService:
 def permissions_of(ctx: typer.Context) -> PermissionService:
     """Who may do what, and the audit log."""
     return cli_context(ctx).runtime.permissions
+
+
+def promotions_of(ctx: typer.Context) -> PromotionService:
+    """Promotions between environments, with their approvals."""
+    return cli_context(ctx).runtime.promotions
 
 
 def task_store_of(ctx: typer.Context) -> TaskStore:

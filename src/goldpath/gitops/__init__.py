@@ -10,9 +10,12 @@ from goldpath.gitops._environments import (
     DEPLOY_ENVIRONMENT,
     ENVIRONMENT_POLICIES,
     EnvironmentProfile,
+    TagChange,
     environment_profile,
+    environment_tags,
     overlay_kustomization,
     previous_environment,
+    promote_in_tree,
 )
 from goldpath.gitops._names import (
     aws_cost_tags,
@@ -54,6 +57,7 @@ from goldpath.gitops.errors import (
     GitopsRepoNotFoundError,
     GitopsValidationError,
     ImageNotFoundError,
+    NothingToPromoteError,
 )
 from goldpath.providers.git.errors import GitCommandError  # the one git error, re-exported
 
@@ -74,10 +78,12 @@ __all__ = [
     "GitopsRepoNotFoundError",
     "GitopsValidationError",
     "ImageNotFoundError",
+    "NothingToPromoteError",
     "PlatformNamespace",
     "PlatformSpec",
     "Policy",
     "Resources",
+    "TagChange",
     "ValidationReport",
     "app_secret_prefix",
     "aws_cost_tags",
@@ -85,12 +91,14 @@ __all__ = [
     "dashboard_tag",
     "dashboard_uid",
     "environment_profile",
+    "environment_tags",
     "external_secrets_role_arn",
     "image_tag",
     "list_local_repos",
     "overlay_kustomization",
     "previous_environment",
     "promote",
+    "promote_in_tree",
     "read_tree",
     "render_app",
     "render_platform",

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+import yaml
+
+from goldpath.errors import FieldError, InvalidInputError
 from goldpath.gitops._dashboard import dashboard_config_map
 from goldpath.gitops._monitoring import prometheus_rule
 from goldpath.gitops._names import hostname, namespace_name
@@ -30,17 +33,26 @@ from goldpath.gitops._spec import (
     Resources,
 )
 from goldpath.gitops._workload import pod_disruption_budget
-from goldpath.gitops._yaml import dump_yaml
+from goldpath.gitops._yaml import dump_yaml, load_yaml_all
+from goldpath.gitops.errors import (
+    GitopsError,
+    GitopsRepoNotFoundError,
+    ImageNotFoundError,
+    NothingToPromoteError,
+)
 
 __all__ = [
     "DEPLOY_ENVIRONMENT",
     "ENVIRONMENT_POLICIES",
     "KUSTOMIZATION_API",
     "EnvironmentProfile",
+    "TagChange",
     "environment_profile",
     "kustomization",
+    "environment_tags",
     "overlay_kustomization",
     "previous_environment",
+    "promote_in_tree",
     "render_overlay",
 ]
 
@@ -208,6 +220,89 @@ def render_overlay(
         )
     )
     return files
+
+
+# -- image tags per environment and promotion --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TagChange:
+    """A promotion's one change: ``environment``'s tag from ``before`` to ``tag``."""
+
+    app: str
+    source: str
+    environment: str
+    tag: str
+    before: str
+    path: PurePosixPath
+
+
+def _kustomization_doc(files: Mapping[PurePosixPath, str], path: PurePosixPath) -> Manifest:
+    text = files.get(path)
+    if text is None:
+        raise GitopsRepoNotFoundError(f"the GitOps repo has no {path}", path=str(path))
+    try:
+        docs = load_yaml_all(text)
+    except yaml.YAMLError as exc:
+        raise GitopsError(f"{path} is not valid YAML", path=str(path)) from exc
+    if len(docs) != 1 or not isinstance(docs[0], dict):
+        raise GitopsError(f"{path} is not one kustomization mapping", path=str(path))
+    doc: Manifest = docs[0]
+    return doc
+
+
+def _image(doc: Manifest, app: str, path: PurePosixPath) -> dict[str, Any]:
+    for entry in doc.get("images") or []:
+        if isinstance(entry, dict) and str(entry.get("name", "")).rsplit("/", 1)[-1] == app:
+            return entry
+    raise ImageNotFoundError(f"{path} has no image entry for {app!r}", app=app)
+
+
+def environment_tags(files: Mapping[PurePosixPath, str], app: str) -> dict[str, str]:
+    """The image tag each environment of the repo deploys, in promotion order."""
+    tags: dict[str, str] = {}
+    for environment in ENVIRONMENTS:
+        path = overlay_kustomization(environment)
+        if path in files:
+            tags[environment] = str(_image(_kustomization_doc(files, path), app, path).get(
+                "newTag", ""))
+    return tags
+
+
+def promote_in_tree(
+    files: Mapping[PurePosixPath, str], app: str, environment: str
+) -> tuple[dict[PurePosixPath, str], TagChange]:
+    """The repo with ``environment``'s image tag set to the previous environment's.
+
+    Only that overlay's kustomization changes, and in it only the app's ``newTag``.
+    GitopsError when there is nothing to promote (dev, or the tags already agree).
+    """
+    if environment not in ENVIRONMENTS or previous_environment(environment) is None:
+        rule = "promotable" if environment in ENVIRONMENTS else "environment"
+        raise InvalidInputError(
+            f"cannot promote to {environment!r}: promote to staging or prod",
+            errors=[FieldError("to", rule, "must be staging or prod (dev is the pipeline's)")],
+        )
+    source = previous_environment(environment)
+    assert source is not None
+    source_path = overlay_kustomization(source)
+    tag = str(_image(_kustomization_doc(files, source_path), app, source_path).get("newTag", ""))
+    path = overlay_kustomization(environment)
+    doc = _kustomization_doc(files, path)
+    entry = _image(doc, app, path)
+    before = str(entry.get("newTag", ""))
+    if before == tag:
+        raise NothingToPromoteError(
+            f"{environment} already runs {tag}, the tag {source} runs; nothing to promote",
+            environment=environment,
+            tag=tag,
+        )
+    entry["newTag"] = tag
+    changed = dict(files)
+    changed[path] = dump_yaml(doc)
+    return changed, TagChange(
+        app=app, source=source, environment=environment, tag=tag, before=before, path=path
+    )
 
 
 # -- policies over overlays ------------------------------------------------------------------

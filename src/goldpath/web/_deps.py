@@ -18,6 +18,7 @@ from goldpath.db import Database
 from goldpath.live import LiveService
 from goldpath.mergerequests import MergeRequestService
 from goldpath.permissions import PermissionService
+from goldpath.promotions import PromotionService
 from goldpath.providers.git import GitHosts
 from goldpath.scaffolder import (
     ActionRegistry,
@@ -55,6 +56,7 @@ __all__ = [
     "live_service",
     "merge_request_service",
     "permission_service",
+    "promotion_service",
     "settings_of",
     "task_creator",
     "task_feed",
@@ -137,6 +139,11 @@ def techdocs_service(request: Request) -> TechDocsService:
 def dry_runner(request: Request) -> DryRunner:
     """Dry runs and previews."""
     return _root(request).dry_runner
+
+
+def promotion_service(connection: HTTPConnection) -> PromotionService:
+    """Promotions between environments, with their approvals."""
+    return _root(connection).promotions
 
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]

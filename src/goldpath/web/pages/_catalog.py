@@ -20,6 +20,7 @@ from goldpath.web.pages._docs import doc_hit_links, docs_summary
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._graph import relation_graph
 from goldpath.web.pages._live import live_panels
+from goldpath.web.pages._promotions import environments_card
 from goldpath.web.pages._render import render
 from goldpath.web.pages._views import (
     EntityRow,
@@ -348,6 +349,7 @@ def entity_page(
         if techdocs_ref_of(entity) is not None
         else None,
         live=live_panels(request, entity, range),
+        environments=environments_card(request, entity),
     )
 
 

@@ -13,6 +13,7 @@ from goldpath.web.pages import (
     _home,
     _live,
     _mergerequests,
+    _promotions,
 )
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._render import STATIC_DIR
@@ -24,5 +25,5 @@ def install_pages(app: FastAPI) -> None:
     """Mount the static files and every page router."""
     app.state.facet_cache = FacetCache()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (_account, _audit, _catalog, _docs, _home, _live, _mergerequests):
+    for module in (_account, _audit, _catalog, _docs, _home, _live, _mergerequests, _promotions):
         app.include_router(module.router)
