@@ -382,3 +382,30 @@ def test_cli_promotes_and_refuses_self_approval_with_exit_5(demo: Demo, tmp_path
     items = yaml.safe_load(listed.output)["items"]
     assert items[0]["approvals"][0]["user"] == LINUS
     assert tag_at(demo.runtime, "prod") == "v2"
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+
+
+def test_promotions_and_approvals_are_kept_on_postgresql(
+    settings: Settings, postgres_url: str, tmp_path: Path
+) -> None:
+    from goldpath.demo import seed_demo
+
+    runtime = Runtime(settings.model_copy(update={"database_url": postgres_url}))
+    runtime.prepare()
+    try:
+        seed_demo(runtime.catalog)
+        seed_orders(runtime, tmp_path / "catalog")
+        runtime.promotions.request(ORDERS, "staging", subject=_subject(runtime, GRACE))
+        waiting = runtime.promotions.request(ORDERS, "prod", subject=_subject(runtime, GRACE))
+        with pytest.raises(SelfApprovalError):
+            runtime.promotions.approve(waiting.id, subject=_subject(runtime, GRACE))
+        done = runtime.promotions.approve(waiting.id, subject=_subject(runtime, LINUS))
+        assert done.requested_at.tzinfo is not None and done.approvals[0].at.tzinfo is not None
+        assert [p.environment for p in runtime.promotions.list(entity_ref="orders")] == [
+            "prod", "staging"
+        ]
+        assert tag_at(runtime, "prod") == "v2"
+    finally:
+        runtime.stop()
