@@ -58,16 +58,31 @@ def _app_repo(ctx: typer.Context, app: str, repo: str | None) -> str:
 def platform_command(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Folder to write the manifests into.")],
+    repo_url: Annotated[
+        str | None,
+        typer.Option(
+            "--repo-url",
+            help="Render the whole platform GitOps repo (bootstrap app-of-apps, repo "
+            "credentials, monitoring) for this clone URL of it.",
+        ),
+    ] = None,
 ) -> None:
     """Render the platform-wide manifests (cluster roles, namespaces, policies, secret store)."""
-    from goldpath.gitops import PlatformSpec, render_platform, validate_tree
+    from goldpath.gitops import PlatformSpec, render_platform, render_platform_repo, validate_tree
 
     def run() -> None:
         settings = cli_context(ctx).settings
         platform = PlatformSpec.from_settings(settings)
-        files = render_platform(platform)
+        files = (
+            render_platform(platform)
+            if repo_url is None
+            else render_platform_repo(platform, repo_url=repo_url)
+        )
         report = validate_tree(
-            files, kubernetes_version=platform.kubernetes_version, tmp_root=settings.tmp_root
+            files,
+            kubernetes_version=platform.kubernetes_version,
+            tmp_root=settings.tmp_root,
+            secrets_prefix=platform.secrets_prefix,
         )
         report.raise_for_failures("the platform manifests")
         write_tree(out, files)

@@ -23,6 +23,16 @@ from goldpath.gitops._names import (
     dashboard_tag,
     dashboard_uid,
 )
+from goldpath.gitops._platform_git import (
+    add_platform_app,
+    platform_apps,
+    remove_platform_app,
+)
+from goldpath.gitops._platform_repo import (
+    PLATFORM_REPO,
+    platform_app_files,
+    render_platform_repo,
+)
 from goldpath.gitops._policies import POLICIES, Policy
 from goldpath.gitops._render import APP_SPEC_FILE, render_app, render_platform
 from goldpath.gitops._repo import (
@@ -67,6 +77,7 @@ __all__ = [
     "ENVIRONMENTS",
     "ENVIRONMENT_POLICIES",
     "MAX_APP_NAME_LENGTH",
+    "PLATFORM_REPO",
     "POLICIES",
     "AlertThresholds",
     "AppSpec",
@@ -85,6 +96,7 @@ __all__ = [
     "Resources",
     "TagChange",
     "ValidationReport",
+    "add_platform_app",
     "app_secret_prefix",
     "aws_cost_tags",
     "dashboard_selector",
@@ -96,12 +108,16 @@ __all__ = [
     "image_tag",
     "list_local_repos",
     "overlay_kustomization",
+    "platform_app_files",
+    "platform_apps",
     "previous_environment",
     "promote",
     "promote_in_tree",
     "read_tree",
     "render_app",
+    "remove_platform_app",
     "render_platform",
+    "render_platform_repo",
     "rerender",
     "secret_key_allowed",
     "secret_resource_policy",

@@ -22,6 +22,8 @@ __all__ = ["POLICIES", "Document", "Policy", "Tree", "Violation", "object_ref"]
 Manifest = dict[str, Any]
 READ_ONLY_VERBS = frozenset({"get", "list", "watch"})
 PLATFORM_ADMIN_ROLE = "platform-admin"
+PLATFORM_PROJECT = "platform"
+_PLATFORM_PART_OF = "goldpath-platform"
 MAX_NAME = 63
 _CLUSTER_SCOPED = frozenset(
     {"Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterSecretStore",
@@ -64,6 +66,15 @@ class Document:
         return dict((self.body.get("metadata") or {}).get("labels") or {})
 
 
+def _is_platform_project(doc: Document) -> bool:
+    return (
+        doc.kind == "AppProject"
+        and doc.name == PLATFORM_PROJECT
+        and doc.labels.get("app.kubernetes.io/part-of") == _PLATFORM_PART_OF
+        and "app.kubernetes.io/name" not in doc.labels
+    )
+
+
 def object_ref(doc: Manifest) -> str:
     """``Kind/namespace/name`` (or ``Kind/name`` for cluster-scoped objects)."""
     meta = doc.get("metadata") or {}
@@ -85,9 +96,14 @@ class Tree:
         return (d for d in self.documents if d.kind in kinds)
 
     @property
+    def is_platform_tree(self) -> bool:
+        """True for the platform GitOps repo (it has the platform's own AppProject)."""
+        return any(_is_platform_project(d) for d in self.of_kind("AppProject"))
+
+    @property
     def is_app_tree(self) -> bool:
-        """True for an app's GitOps repo (it has an AppProject)."""
-        return any(True for _ in self.of_kind("AppProject"))
+        """True for an app's GitOps repo (it has an AppProject and is not the platform's)."""
+        return any(True for _ in self.of_kind("AppProject")) and not self.is_platform_tree
 
     @property
     def workload_namespaces(self) -> set[str]:
@@ -337,6 +353,8 @@ def _bindings(tree: Tree) -> Iterator[Violation]:
 
 def _project_scope(tree: Tree) -> Iterator[Violation]:
     for doc in tree.of_kind("AppProject"):
+        if _is_platform_project(doc):
+            continue  # the platform's own project: see SD009
         spec = doc.body.get("spec") or {}
         repos = spec.get("sourceRepos") or []
         if len(repos) != 1 or "*" in str(repos[0]):
@@ -373,7 +391,7 @@ def _application_sync(tree: Tree) -> Iterator[Violation]:
             dest_ns = (spec.get("destination") or {}).get("namespace")
             if dest_ns not in {d.get("namespace") for d in pspec.get("destinations") or []}:
                 yield _v(doc, f"destination {dest_ns!r} is not allowed by AppProject {project!r}")
-        elif tree.is_app_tree:
+        elif tree.is_app_tree or tree.is_platform_tree:
             yield _v(doc, f"AppProject {project!r} is not part of this repo")
 
 
@@ -383,6 +401,30 @@ def _cluster_scope(tree: Tree) -> Iterator[Violation]:
     for doc in tree.documents:
         if doc.kind in _CLUSTER_SCOPED and doc.kind != "Namespace":
             yield _v(doc, f"an app repo may not hold cluster-scoped {doc.kind} objects")
+
+
+def _platform_repo(tree: Tree) -> Iterator[Violation]:
+    if not tree.is_platform_tree:
+        return
+    for doc in tree.of_kind("AppProject"):
+        if not _is_platform_project(doc):
+            continue
+        spec = doc.body.get("spec") or {}
+        repos = spec.get("sourceRepos") or []
+        if len(repos) != 1 or "*" in str(repos[0]):
+            yield _v(doc, "the platform project allows exactly one source repo (its own)")
+        for dest in spec.get("destinations") or []:
+            if "*" in str(dest.get("namespace", "*")) or "*" in str(dest.get("server", "*")):
+                yield _v(doc, "the platform project names each destination namespace")
+        for entry in spec.get("clusterResourceWhitelist") or []:
+            if "*" in (str(entry.get("group", "")), str(entry.get("kind", ""))):
+                yield _v(doc, "the platform project names each cluster-scoped kind")
+    workload = tree.workload_namespaces
+    for doc in tree.documents:
+        if doc.kind == "Namespace" and doc.name in workload:
+            yield _v(doc, "the platform repo holds no app namespace; apps live in their repos")
+        elif _pod_spec(doc) is not None:
+            yield _v(doc, "the platform repo holds no workloads; apps live in their repos")
 
 
 def _namespaced_kustomizations(tree: Tree) -> Iterator[Violation]:
@@ -579,6 +621,8 @@ POLICIES: tuple[Policy, ...] = (
     Policy("SD007", "the ECR policy names only the app's own repository", _ecr_own_repository),
     Policy("SD008", "an app's ExternalSecrets read only the app's own Secrets Manager prefix",
            _external_secrets_own_prefix),
+    Policy("SD009", "the platform repo: one source, named destinations and kinds, no workloads",
+           _platform_repo),
     Policy("WS001", "pods run as non-root with RuntimeDefault seccomp, no host access",
            _pod_security),
     Policy("WS002", "containers drop ALL capabilities, read-only root, no escalation",

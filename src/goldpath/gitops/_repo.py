@@ -110,9 +110,16 @@ def read_tree(root: Path) -> dict[PurePosixPath, str]:
 
 
 def list_local_repos(git_root: Path, group: str) -> list[Path]:
-    """The bare repositories of the GitOps group on the local git host."""
+    """The bare repositories of the apps in the GitOps group on the local git host."""
+    from goldpath.gitops._platform_repo import PLATFORM_REPO
+
     folder = git_root / group
-    return sorted(p for p in folder.glob("*.git") if p.is_dir()) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    # The platform repo lives in the same group but is no app's repo.
+    return sorted(
+        p for p in folder.glob("*.git") if p.is_dir() and p.name != f"{PLATFORM_REPO}.git"
+    )
 
 
 def kustomization_for(root: Path, environment: str | None) -> Path:

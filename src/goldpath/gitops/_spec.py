@@ -137,6 +137,11 @@ class PlatformSpec(BaseModel):
     vpc_cidr: str = "10.0.0.0/16"
     egress_https_cidrs: tuple[str, ...] = ()
     secrets_prefix: str = Field(default=DEFAULT_SECRETS_PREFIX, pattern=r"^[A-Za-z0-9_.\-/]+$")
+    platform_secrets_prefix: str = Field(
+        default="goldpath",
+        pattern=r"^[A-Za-z0-9_.\-/]+$",
+        description="Terraform's secrets_prefix: the platform's own secrets live below it.",
+    )
     grafana_url: str = "https://grafana.example.com"
     argocd_namespace: str = Field(default="argocd", pattern=_DNS_LABEL)
     cluster_server: str = "https://kubernetes.default.svc"
@@ -156,7 +161,7 @@ class PlatformSpec(BaseModel):
     def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(sorted({_check_cidr(v) for v in value}))
 
-    @field_validator("secrets_prefix")
+    @field_validator("secrets_prefix", "platform_secrets_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         return value.strip("/")
@@ -185,6 +190,9 @@ class PlatformSpec(BaseModel):
             vpc_cidr=platform.vpc_cidr,
             egress_https_cidrs=tuple(platform.egress_https_cidrs),
             secrets_prefix=platform.secrets_prefix,
+            # Terraform keeps apps at <prefix>/apps (envs/poc/portal.tf): the parent is its prefix.
+            platform_secrets_prefix=platform.secrets_prefix.strip("/").rpartition("/")[0]
+            or platform.secrets_prefix,
             grafana_url=platform.grafana_url,
         )
 

@@ -34,6 +34,10 @@ from goldpath.scaffolder._actions import (
     UndoHandler,
 )
 from goldpath.scaffolder._paths import resolve_inside
+from goldpath.scaffolder.actions._gitops_platform import (
+    enrol_in_platform_repo,
+    platform_repo_undo,
+)
 from goldpath.scaffolder.errors import ActionInputError
 from goldpath.scratch import scratch_dir
 from goldpath.trees import write_tree
@@ -225,6 +229,11 @@ class GitopsPublishOutput(BaseModel):
     repo_contents_url: str = Field(alias="repoContentsUrl")
     commit_hash: str = Field(alias="commitHash")
     files: list[str] = Field(description="Paths of the committed files.")
+    platform_repo_url: str | None = Field(
+        default=None,
+        alias="platformRepoUrl",
+        description="Clone URL of the platform GitOps repo whose apps/ now lists the app.",
+    )
 
 
 # -- shared pieces --------------------------------------------------------------------------
@@ -464,6 +473,13 @@ def _gitops_publish(
     from goldpath import gitops
 
     group = settings.platform.gitops_group
+    if params.name == gitops.PLATFORM_REPO:
+        raise ActionInputError(
+            f"gitops:publish cannot use the name {params.name!r}",
+            errors=[FieldError("input.name", "reserved",
+                               f"{gitops.PLATFORM_REPO!r} is the platform GitOps repo's name")],
+            action=ctx.action.id,
+        )
     host = hosts.platform_host()
     if host.kind == "local":
         ctx.log(
@@ -517,6 +533,10 @@ def _gitops_publish(
         ctx.output("repoContentsUrl", contents)
         ctx.output("commitHash", _SAMPLE_SHA)
         ctx.output("files", paths)
+        ctx.output(
+            "platformRepoUrl",
+            enrol_in_platform_repo(ctx, host, settings, spec, branch=params.default_branch),
+        )
         return
     ctx.check_cancelled()
     with scratch_dir(settings.tmp_root, prefix="gitops-") as tree:
@@ -540,6 +560,10 @@ def _gitops_publish(
         )
     ctx.log(f"Committed {len(files)} files as {sha[:12]}; clone with: git clone {remote}")
     ctx.output("files", paths)
+    ctx.output(
+        "platformRepoUrl",
+        enrol_in_platform_repo(ctx, host, settings, spec, branch=params.default_branch),
+    )
 
 
 # -- the actions --------------------------------------------------------------------------------
@@ -624,7 +648,7 @@ def gitops_publish(hosts: GitHosts, settings: Settings) -> Action:
         output=GitopsPublishOutput,
         handler=handler,
         supports_dry_run=True,
-        undo=_undo_delete_repo(hosts),
+        undo={**_undo_delete_repo(hosts), **platform_repo_undo(hosts, settings)},
         creates_repo=planned_repo,
     )
 
