@@ -148,6 +148,14 @@ def test_a_platform_admin_may_approve_prod(demo: Demo) -> None:
     assert [(a.user, a.role) for a in done.approvals] == [(ADA, "admin")]
 
 
+def test_a_platform_admin_cannot_approve_their_own_prod_promotion(demo: Demo) -> None:
+    runtime = demo.runtime
+    promotion_id = _to_prod(runtime, requester=ADA)
+    with pytest.raises(SelfApprovalError):
+        runtime.promotions.approve(promotion_id, subject=_subject(runtime, ADA))
+    assert tag_at(runtime, "prod") == "v1"
+
+
 def test_someone_outside_the_owner_group_cannot_approve(demo: Demo) -> None:
     runtime = demo.runtime
     promotion_id = _to_prod(runtime)
@@ -409,3 +417,18 @@ def test_promotions_and_approvals_are_kept_on_postgresql(
         assert tag_at(runtime, "prod") == "v2"
     finally:
         runtime.stop()
+
+
+def test_page_says_when_the_gitops_repo_is_missing(demo: Demo, tmp_path: Path) -> None:
+    entity = {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Component",
+        "metadata": {"name": "ghost", "annotations": {"argocd/app-name": "ghost"}},
+        "spec": {"type": "service", "lifecycle": "production", "owner": "payments-team"},
+    }
+    path = tmp_path / "catalog" / "ghost.yaml"
+    path.write_text(yaml.safe_dump(entity), encoding="utf-8")
+    demo.runtime.catalog.add_location("file", str(path))
+    answer = demo.client.get("/catalog/default/component/ghost", headers=demo.token(GRACE))
+    assert answer.status_code == 200
+    assert 'data-testid="environments-problem">no GitOps repository' in _section(answer.text)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from goldpath.catalog import CatalogService, EntityRef
 from goldpath.config import Settings
 from goldpath.db import Database
-from goldpath.errors import FieldError, GoldpathError, InvalidInputError
+from goldpath.errors import FieldError, GoldpathError, InvalidInputError, NotFoundError
 from goldpath.mergerequests import MergeRequestService, MergeRequestStatus
 from goldpath.permissions import PermissionService, Subject, entity_resource
 from goldpath.promotions._model import (
@@ -199,13 +199,32 @@ class PromotionService:
                 continue
         return files
 
+    def _overlay_files(self, host: GitHost, app: str) -> dict[PurePosixPath, str]:
+        """Only the overlays' kustomizations (what a component page needs, three reads)."""
+        from goldpath.gitops import ENVIRONMENTS, GitopsRepoNotFoundError, overlay_kustomization
+
+        group = self._settings.platform.gitops_group
+        if not host.repo_exists(group, app):
+            raise GitopsRepoNotFoundError(
+                f"no GitOps repository {group}/{app} on {host.host}", app=app
+            )
+        contents = host.contents_url(group, app, _DEFAULT_BRANCH)
+        files: dict[PurePosixPath, str] = {}
+        for environment in ENVIRONMENTS:
+            path = overlay_kustomization(environment)
+            try:
+                files[path] = host.read(f"{contents}/{path}").decode("utf-8")
+            except NotFoundError:
+                continue  # a repo without that environment
+        return files
+
     def environments(self, entity_ref: str) -> list[EnvironmentState]:
         """Each environment's image tag on the GitOps repo's default branch."""
         from goldpath.gitops import ENVIRONMENTS, environment_tags, previous_environment
 
         _, entity = self._component(entity_ref)
         app = app_of(entity)
-        tags = environment_tags(self._files(self._hosts.platform_host(), app), app)
+        tags = environment_tags(self._overlay_files(self._hosts.platform_host(), app), app)
         states = []
         for environment in ENVIRONMENTS:
             if environment not in tags:
