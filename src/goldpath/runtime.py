@@ -23,7 +23,10 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.fleet import FleetService
+    from goldpath.gitserver import GitServer, PushListeners
     from goldpath.live import LiveService
+    from goldpath.mergerequests import MergeRequestService
     from goldpath.permissions import PermissionService
     from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
@@ -126,6 +129,43 @@ class Runtime:
         )
         return catalog
 
+    # -- git pushes -------------------------------------------------------------------------
+
+    @cached_property
+    def push_listeners(self) -> PushListeners:
+        """The push-listener seam: who reacts after a push to the local git host is accepted.
+
+        The git server (``web/api/git.py``) calls ``push_listeners.notify(push)`` once per
+        accepted push, after the refs moved and the push was recorded, off the request's
+        event loop; each listener gets a ``goldpath.gitserver.Push`` (who, repository, the
+        refs that moved, old -> new). Subscribe here, one line per reaction:
+        ``listeners.add(service.on_push, name="fleet")`` (fleet re-evaluating upgrades,
+        scorecards re-scoring a component). A listener that raises is logged; the others
+        still run and the push stands.
+        """
+        from goldpath.gitserver import CatalogFollower, PushListeners
+
+        listeners = PushListeners()
+        # the catalog re-reads, at once, every location whose files the push changed
+        listeners.add(CatalogFollower(self.catalog, self.git_hosts.local).on_push, name="catalog")
+        return listeners
+
+    @cached_property
+    def git_server(self) -> GitServer:
+        """Pushes to the local git host: who may push where, the ref rules, the push log;
+        tells ``push_listeners`` about every accepted push."""
+        from goldpath.gitserver import GitServer, PushLog
+
+        return GitServer(
+            host=self.git_hosts.local,
+            catalog=self.catalog,
+            permissions=self.permissions,
+            log=PushLog(self.database),
+            listeners=self.push_listeners,
+            gitops_group=self.settings.platform.gitops_group,
+            hooks_dir=self.settings.home / "git-hooks",
+        )
+
     # -- scaffolder -------------------------------------------------------------------------
 
     @cached_property
@@ -134,7 +174,11 @@ class Runtime:
         from goldpath.scaffolder import ACTION_PROVIDERS, ActionDeps, ActionRegistry
 
         deps = ActionDeps(
-            settings=self.settings, git_hosts=self.git_hosts, catalog=self.catalog, aws=self.aws
+            settings=self.settings,
+            git_hosts=self.git_hosts,
+            catalog=self.catalog,
+            aws=self.aws,
+            database=self.database,
         )
         providers = (
             self._action_providers if self._action_providers is not None else ACTION_PROVIDERS
@@ -230,6 +274,30 @@ class Runtime:
 
         return DryRunner(registry=self.actions, settings=self.settings, templates=self.templates)
 
+    # -- merge requests ---------------------------------------------------------------------
+
+    @cached_property
+    def merge_requests(self) -> MergeRequestService:
+        """Merge requests: goldpath's own on the local git host, GitLab's mirrored."""
+        from goldpath.mergerequests import MergeRequestService
+
+        return MergeRequestService(self.database, self.git_hosts)
+
+    @cached_property
+    def fleet(self) -> FleetService:
+        """The fleet: which template version made each repository, status and upgrades."""
+        from goldpath.fleet import FleetService, TemplateSnapshots
+
+        return FleetService(
+            catalog=self.catalog,
+            templates=self.templates,
+            dry_runner=self.dry_runner,
+            hosts=self.git_hosts,
+            merge_requests=self.merge_requests,
+            snapshots=TemplateSnapshots(self.database),
+            settings=self.settings,
+        )
+
     # -- techdocs ---------------------------------------------------------------------------
 
     @cached_property
@@ -250,9 +318,7 @@ class Runtime:
             audit=AuditLog(self.database),
         )
         self.add_background(
-            AuditPruner(
-                service.audit, retention_days=self.settings.permission.audit_retention_days
-            )
+            AuditPruner(service.audit, retention_days=self.settings.permission.audit_retention_days)
         )
         return service
 

@@ -51,6 +51,18 @@ def test_platform_writes_validated_manifests(tmp_path: Path) -> None:
     assert (tmp_path / "out/platform/kustomization.yaml").is_file()
 
 
+def test_platform_repo_url_renders_the_whole_platform_repo(tmp_path: Path) -> None:
+    url = "https://gitlab.example.com/gitops/platform.git"
+    result = runner.invoke(
+        app, ["gitops", "platform", "--out", str(tmp_path / "out"), "--repo-url", url]
+    )
+    assert result.exit_code == 0, result.output
+    roots = list(yaml.safe_load_all((tmp_path / "out/bootstrap/applications.yaml").read_text()))
+    assert {a["spec"]["source"]["repoURL"] for a in roots} == {url}
+    assert (tmp_path / "out/bootstrap/repo-creds.yaml").is_file()
+    assert (tmp_path / "out/monitoring/platform-rules.yaml").is_file()
+
+
 def test_platform_uses_the_configured_platform(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOLDPATH_PLATFORM__AWS_REGION", "eu-west-1")

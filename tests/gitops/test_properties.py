@@ -163,7 +163,7 @@ def test_every_pod_uses_its_own_service_account(spec: AppSpec) -> None:
 def test_iam_policy_names_only_its_own_repository(spec: AppSpec) -> None:
     own = (
         f"arn:aws:ecr:{spec.platform.aws_region}:{spec.platform.aws_account_id}"
-        f":repository/{spec.name}"
+        f":repository/apps/{spec.name}"
     )
     for statement in iam_policy(render_app(spec))["Statement"]:
         resources = statement["Resource"]

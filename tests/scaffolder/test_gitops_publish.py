@@ -71,7 +71,12 @@ def test_publishes_the_rendered_tree_to_the_gitops_group(runtime: Runtime, tmp_p
     ]
     assert applications
     assert {app["spec"]["source"]["repoURL"] for app in applications} == {remote}
-    assert [r.params["repo"] for r in records] == ["payments"]
+    # The app's repo, then the platform repo this first Create made, then its app entry.
+    assert [(r.kind, r.params["repo"]) for r in records] == [
+        ("delete-repo", "payments"),
+        ("delete-platform-repo-if-empty", "platform"),
+        ("remove-platform-app", "platform"),
+    ]
 
 
 def test_committed_files_are_exactly_the_render_of_the_spec(

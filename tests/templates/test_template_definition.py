@@ -180,11 +180,20 @@ def test_steps_render_publish_gitops_and_register_in_order(template: dict[str, A
         ("fetch", "fetch:template"),
         ("ecr", "aws:ecr:create"),
         ("secret", "aws:secretsmanager:create"),
+        ("answers", "fleet:answers"),
         ("publish", "publish:gitlab"),
         ("gitops", "gitops:publish"),
         ("configure", "gitlab:project:configure"),
         ("register", "catalog:register"),
     ]
+
+
+def test_the_create_records_the_template_and_answers_for_the_fleet(
+    template: dict[str, Any],
+) -> None:
+    steps = _steps(template)
+    assert steps["answers"]["input"] == {"values": "${{ parameters }}"}
+    assert steps["gitops"]["input"]["answers"] == "${{ steps.answers.output.content }}"
 
 
 def test_fetch_renders_the_skeleton_with_values(
@@ -207,7 +216,15 @@ def test_publish_targets_the_configured_app_group_on_main(template: dict[str, An
 
 def test_gitops_step_gets_the_app_facts(template: dict[str, Any]) -> None:
     gitops = _steps(template)["gitops"]["input"]
-    assert set(gitops) == {"name", "owner", "port", "description", "system", "costCenter"}
+    assert set(gitops) == {
+        "name",
+        "owner",
+        "port",
+        "description",
+        "system",
+        "costCenter",
+        "answers",
+    }
     assert gitops["name"] == "${{ parameters.name }}"
     assert gitops["owner"] == "${{ parameters.owner }}"
 

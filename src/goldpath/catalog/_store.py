@@ -125,9 +125,18 @@ def delete_entities(session: Session, uids: Sequence[str], *, keep_rows: bool = 
 
 
 def store_location_entities(
-    session: Session, location_id: str, processed: Iterable[ProcessedEntity]
+    session: Session,
+    location_id: str,
+    processed: Iterable[ProcessedEntity],
+    *,
+    keep_orphans: bool = False,
 ) -> StoreOutcome:
-    """Make the location's stored entities exactly ``processed``; orphans are deleted."""
+    """Make the location's stored entities exactly ``processed``; orphans are deleted.
+
+    ``keep_orphans`` keeps the stored entities ``processed`` lacks (a refresh that found
+    errors: an entity whose file no longer parses keeps its last good state, and its page
+    shows the location's errors, rather than vanishing).
+    """
     outcome = StoreOutcome()
     now = datetime.now(UTC)
     existing: dict[str, tuple[str, str]] = {
@@ -150,7 +159,9 @@ def store_location_entities(
             ).scalars()
         )
     kept_refs = {e.ref for e in wanted if e.ref not in claimed}
-    orphans = [uid for ref, (uid, _) in existing.items() if ref not in kept_refs]
+    orphans = [
+        uid for ref, (uid, _) in existing.items() if ref not in kept_refs and not keep_orphans
+    ]
     delete_entities(session, orphans)
     outcome.deleted = len(orphans)
 

@@ -6,7 +6,22 @@ platform's policies and (when installed) ``promtool`` and ``kubectl kustomize``.
 `set_image`, `promote` and `rerender` change GitOps repos with git, validating first.
 """
 
-from goldpath.gitops._names import dashboard_selector, dashboard_tag, dashboard_uid
+from goldpath.gitops._names import (
+    aws_cost_tags,
+    dashboard_selector,
+    dashboard_tag,
+    dashboard_uid,
+)
+from goldpath.gitops._platform_git import (
+    add_platform_app,
+    platform_apps,
+    remove_platform_app,
+)
+from goldpath.gitops._platform_repo import (
+    PLATFORM_REPO,
+    platform_app_files,
+    render_platform_repo,
+)
 from goldpath.gitops._policies import POLICIES, Policy
 from goldpath.gitops._render import APP_SPEC_FILE, render_app, render_platform
 from goldpath.gitops._repo import (
@@ -19,6 +34,12 @@ from goldpath.gitops._repo import (
     validate_repo,
 )
 from goldpath.gitops._report import Finding, ValidationReport
+from goldpath.gitops._secrets import (
+    app_secret_prefix,
+    external_secrets_role_arn,
+    secret_key_allowed,
+    secret_resource_policy,
+)
 from goldpath.gitops._spec import (
     ENVIRONMENTS,
     MAX_APP_NAME_LENGTH,
@@ -41,6 +62,7 @@ __all__ = [
     "APP_SPEC_FILE",
     "ENVIRONMENTS",
     "MAX_APP_NAME_LENGTH",
+    "PLATFORM_REPO",
     "POLICIES",
     "AlertThresholds",
     "AppSpec",
@@ -55,16 +77,26 @@ __all__ = [
     "Policy",
     "Resources",
     "ValidationReport",
+    "add_platform_app",
+    "app_secret_prefix",
+    "aws_cost_tags",
     "dashboard_selector",
     "dashboard_tag",
     "dashboard_uid",
+    "external_secrets_role_arn",
     "image_tag",
     "list_local_repos",
+    "platform_app_files",
+    "platform_apps",
     "promote",
     "read_tree",
     "render_app",
+    "remove_platform_app",
     "render_platform",
+    "render_platform_repo",
     "rerender",
+    "secret_key_allowed",
+    "secret_resource_policy",
     "set_image",
     "validate_repo",
     "validate_tree",

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from goldpath.config import Settings
 
 __all__ = [
+    "DEFAULT_SECRETS_PREFIX",
     "ENVIRONMENTS",
     "MAX_APP_NAME_LENGTH",
     "AlertThresholds",
@@ -26,6 +27,7 @@ __all__ = [
 # Argo CD app); Grafana caps dashboard uids at 40, so 40 keeps every derived name legal.
 MAX_APP_NAME_LENGTH = 40
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
+DEFAULT_SECRETS_PREFIX = "goldpath/apps"
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 
@@ -118,7 +120,12 @@ class PlatformSpec(BaseModel):
     service_cidr: str = "172.20.0.0/16"
     vpc_cidr: str = "10.0.0.0/16"
     egress_https_cidrs: tuple[str, ...] = ()
-    secrets_prefix: str = Field(default="goldpath/apps", pattern=r"^[A-Za-z0-9_.\-/]+$")
+    secrets_prefix: str = Field(default=DEFAULT_SECRETS_PREFIX, pattern=r"^[A-Za-z0-9_.\-/]+$")
+    platform_secrets_prefix: str = Field(
+        default="goldpath",
+        pattern=r"^[A-Za-z0-9_.\-/]+$",
+        description="Terraform's secrets_prefix: the platform's own secrets live below it.",
+    )
     grafana_url: str = "https://grafana.example.com"
     argocd_namespace: str = Field(default="argocd", pattern=_DNS_LABEL)
     cluster_server: str = "https://kubernetes.default.svc"
@@ -138,7 +145,7 @@ class PlatformSpec(BaseModel):
     def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(sorted({_check_cidr(v) for v in value}))
 
-    @field_validator("secrets_prefix")
+    @field_validator("secrets_prefix", "platform_secrets_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         return value.strip("/")
@@ -167,6 +174,9 @@ class PlatformSpec(BaseModel):
             vpc_cidr=platform.vpc_cidr,
             egress_https_cidrs=tuple(platform.egress_https_cidrs),
             secrets_prefix=platform.secrets_prefix,
+            # Terraform keeps apps at <prefix>/apps (envs/poc/portal.tf): the parent is its prefix.
+            platform_secrets_prefix=platform.secrets_prefix.strip("/").rpartition("/")[0]
+            or platform.secrets_prefix,
             grafana_url=platform.grafana_url,
         )
 

@@ -41,6 +41,7 @@ from goldpath.scaffolder.errors import (
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
     from goldpath.config import Settings
+    from goldpath.db import Database
     from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
 
@@ -71,6 +72,7 @@ ACTION_PROVIDERS: tuple[str, ...] = (
     "goldpath.scaffolder.actions._publish:publish_actions",
     "goldpath.scaffolder.actions._provision:provision_actions",
     "goldpath.scaffolder.actions._gitlab:gitlab_actions",
+    "goldpath.fleet._actions:fleet_actions",
 )
 
 
@@ -165,6 +167,7 @@ class ActionDeps:
     git_hosts: GitHosts
     catalog: CatalogService
     aws: AwsClients
+    database: Database | None = None  # the fleet's template snapshots live there
 
 
 ActionProvider = Callable[[ActionDeps], "Iterable[Action]"]

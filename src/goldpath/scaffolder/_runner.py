@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from goldpath.config import PlatformSettings, Settings
 from goldpath.errors import GoldpathError
+from goldpath.links import LinkMap
 from goldpath.redaction import redact_text
 from goldpath.scaffolder._actions import (
     Action,
@@ -283,6 +284,8 @@ def run_template(
         output = render_value(template.output, context, where="output")
         if not isinstance(output, dict):
             output = {"value": output}
+        if settings is not None:  # in development, links to production hosts go local
+            output = LinkMap(settings).resolve_output(output)
         return RunOutcome(TaskStatus.COMPLETED, output, step_outputs)
     except Exception as exc:
         cancelled = isinstance(exc, TaskCancelledError)

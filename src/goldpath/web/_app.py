@@ -19,6 +19,7 @@ from goldpath.web.api import (
     gitops,
     health,
     live,
+    mergerequests,
     scaffolder,
     search,
     techdocs,
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(techdocs.router)
     app.include_router(search.router)
     app.include_router(audit.router)
+    app.include_router(mergerequests.router)
     install_pages(app)
     app.include_router(scaffolder_pages.router)
     return app

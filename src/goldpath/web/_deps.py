@@ -15,7 +15,9 @@ from starlette.requests import HTTPConnection
 from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
+from goldpath.gitserver import GitServer
 from goldpath.live import LiveService
+from goldpath.mergerequests import MergeRequestService
 from goldpath.permissions import PermissionService
 from goldpath.providers.git import GitHosts
 from goldpath.scaffolder import (
@@ -38,6 +40,7 @@ __all__ = [
     "DryRunnerDep",
     "GitHostsDep",
     "LiveDep",
+    "MergeRequestsDep",
     "PermissionsDep",
     "SettingsDep",
     "TaskCreatorDep",
@@ -50,7 +53,9 @@ __all__ = [
     "database",
     "dry_runner",
     "git_hosts",
+    "git_server",
     "live_service",
+    "merge_request_service",
     "permission_service",
     "settings_of",
     "task_creator",
@@ -84,6 +89,11 @@ def catalog_service(request: Request) -> CatalogService:
 def git_hosts(request: Request) -> GitHosts:
     """The git hosts (integrations and the local host)."""
     return _root(request).git_hosts
+
+
+def git_server(request: Request) -> GitServer:
+    """Pushes to the local git host: decisions, ref rules, the push log, listeners."""
+    return _root(request).git_server
 
 
 def action_registry(request: Request) -> ActionRegistry:
@@ -121,6 +131,11 @@ def live_service(request: Request) -> LiveService:
     return _root(request).live
 
 
+def merge_request_service(request: Request) -> MergeRequestService:
+    """The merge-request store."""
+    return _root(request).merge_requests
+
+
 def techdocs_service(request: Request) -> TechDocsService:
     """TechDocs: builds, storage, docs search."""
     return _root(request).techdocs
@@ -143,4 +158,5 @@ TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
 TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
+MergeRequestsDep = Annotated[MergeRequestService, Depends(merge_request_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]

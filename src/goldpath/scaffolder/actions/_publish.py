@@ -34,6 +34,10 @@ from goldpath.scaffolder._actions import (
     UndoHandler,
 )
 from goldpath.scaffolder._paths import resolve_inside
+from goldpath.scaffolder.actions._gitops_platform import (
+    enrol_in_platform_repo,
+    platform_repo_undo,
+)
 from goldpath.scaffolder.errors import ActionInputError
 from goldpath.scratch import scratch_dir
 from goldpath.trees import write_tree
@@ -217,6 +221,14 @@ class GitopsPublishInput(ActionInput):
     )
     git_author_name: str | None = Field(default=None, alias="gitAuthorName")
     git_author_email: str | None = Field(default=None, alias="gitAuthorEmail")
+    answers: str | None = Field(
+        default=None,
+        max_length=256 * 1024,
+        description=(
+            "The text of .goldpath/answers.yaml (the fleet:answers step's content output), "
+            "committed beside the manifests so the fleet knows what made the repository."
+        ),
+    )
 
 
 class GitopsPublishOutput(BaseModel):
@@ -228,6 +240,11 @@ class GitopsPublishOutput(BaseModel):
     repo_contents_url: str = Field(alias="repoContentsUrl")
     commit_hash: str = Field(alias="commitHash")
     files: list[str] = Field(description="Paths of the committed files.")
+    platform_repo_url: str | None = Field(
+        default=None,
+        alias="platformRepoUrl",
+        description="Clone URL of the platform GitOps repo whose apps/ now lists the app.",
+    )
 
 
 # -- shared pieces --------------------------------------------------------------------------
@@ -446,6 +463,8 @@ def _publish_github(ctx: ActionContext, hosts: GitHosts, params: PublishGithubIn
 
 # -- gitops:publish ---------------------------------------------------------------------------
 
+_ANSWERS_PATH = PurePosixPath(".goldpath/answers.yaml")
+
 
 def _input_errors(exc: ValidationError) -> list[FieldError]:
     names = {
@@ -468,6 +487,13 @@ def _gitops_publish(
     from goldpath import gitops
 
     group = settings.platform.gitops_group
+    if params.name == gitops.PLATFORM_REPO:
+        raise ActionInputError(
+            f"gitops:publish cannot use the name {params.name!r}",
+            errors=[FieldError("input.name", "reserved",
+                               f"{gitops.PLATFORM_REPO!r} is the platform GitOps repo's name")],
+            action=ctx.action.id,
+        )
     host = hosts.platform_host()
     if host.kind == "local":
         ctx.log(
@@ -499,7 +525,10 @@ def _gitops_publish(
     files = gitops.render_app(spec)
     tree_files: dict[PurePosixPath | str, str] = {path: text for path, text in files.items()}
     report = gitops.validate_tree(
-        tree_files, kubernetes_version=spec.platform.kubernetes_version, tmp_root=settings.tmp_root
+        tree_files,
+        kubernetes_version=spec.platform.kubernetes_version,
+        tmp_root=settings.tmp_root,
+        secrets_prefix=spec.platform.secrets_prefix,
     )
     if not report.ok:
         for finding in report.failures:
@@ -517,10 +546,16 @@ def _gitops_publish(
         ctx.output("repoContentsUrl", contents)
         ctx.output("commitHash", _SAMPLE_SHA)
         ctx.output("files", paths)
+        ctx.output(
+            "platformRepoUrl",
+            enrol_in_platform_repo(ctx, host, settings, spec, branch=params.default_branch),
+        )
         return
     ctx.check_cancelled()
     with scratch_dir(settings.tmp_root, prefix="gitops-") as tree:
         write_tree(tree, files)
+        if params.answers:
+            write_tree(tree, {_ANSWERS_PATH: params.answers})
         info = host.create_repo(
             group,
             params.name,
@@ -540,6 +575,10 @@ def _gitops_publish(
         )
     ctx.log(f"Committed {len(files)} files as {sha[:12]}; clone with: git clone {remote}")
     ctx.output("files", paths)
+    ctx.output(
+        "platformRepoUrl",
+        enrol_in_platform_repo(ctx, host, settings, spec, branch=params.default_branch),
+    )
 
 
 # -- the actions --------------------------------------------------------------------------------
@@ -624,7 +663,7 @@ def gitops_publish(hosts: GitHosts, settings: Settings) -> Action:
         output=GitopsPublishOutput,
         handler=handler,
         supports_dry_run=True,
-        undo=_undo_delete_repo(hosts),
+        undo={**_undo_delete_repo(hosts), **platform_repo_undo(hosts, settings)},
         creates_repo=planned_repo,
     )
 
