@@ -616,6 +616,15 @@ class CatalogService:
 
     # ---- refresh ----------------------------------------------------------------------
 
+    def read_targets(self, location_id: str) -> tuple[tuple[str, str], ...]:
+        """``(type, target)`` of the location itself and of every file its last processing
+        in this process read (nested targets, ``$text`` placeholders); what a change to
+        a git repository is compared with (``goldpath.gitserver``)."""
+        record = self.get_location(location_id)
+        with self._ingest_lock:
+            seen = list(self._fingerprints.get(location_id, {}))
+        return tuple(dict.fromkeys([(record.type, record.target), *seen]))
+
     def add_refresh_listener(self, listener: RefreshListener) -> None:
         """Call ``listener(location_id, entity_refs)`` after a location is ingested or
         refreshed (TechDocs checks its docs sources then); a failing listener is logged."""
@@ -639,7 +648,9 @@ class CatalogService:
     def _store(self, location_id: str, processed: ProcessedLocation) -> StoreOutcome:
         errors = list(processed.errors)
         with self.database.session() as session:
-            outcome = store_location_entities(session, location_id, processed.entities)
+            outcome = store_location_entities(
+                session, location_id, processed.entities, keep_orphans=bool(processed.errors)
+            )
             for ref in outcome.conflicts:
                 errors.append(
                     f"{ref} is already provided by another location; this copy is ignored"

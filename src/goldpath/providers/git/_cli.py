@@ -88,9 +88,13 @@ def run_git(
     config: Mapping[str, str] | None = None,
     input_bytes: bytes | None = None,
     secrets: Sequence[str] = (),
+    ok_codes: Sequence[int] = (),
     operator: bool = False,
 ) -> bytes:
     """Run ``git *args`` and return its standard output; raise GitCommandError on failure.
+
+    ``ok_codes`` are exit codes besides 0 that are answers, not failures (``merge-tree``
+    exits 1 when it found conflicts).
 
     ``operator=True`` is for an operator's command on their own machine (``goldpath
     platform deploy-portal`` cloning goldpath): git keeps that user's configuration,
@@ -117,7 +121,7 @@ def run_git(
         raise GitCommandError("the git command is not installed", command=shown) from exc
     except subprocess.TimeoutExpired as exc:
         raise GitCommandError(f"{shown} timed out", command=shown) from exc
-    if completed.returncode != 0:
+    if completed.returncode != 0 and completed.returncode not in ok_codes:
         stderr = redact_text(
             completed.stderr.decode("utf-8", "replace").strip(), secrets, urls=True
         )
