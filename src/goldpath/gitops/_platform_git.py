@@ -15,7 +15,7 @@ from goldpath.gitops._repo import GitopsWorkspace, gitops_workspace, read_tree
 from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._spec import AppSpec, PlatformSpec
 from goldpath.gitops._validate import validate_tree
-from goldpath.providers.git import GitAuthor
+from goldpath.providers.git import GitAuthor, TransportAuth
 from goldpath.providers.git.errors import GitCommandError
 from goldpath.trees import write_tree
 
@@ -36,18 +36,21 @@ def _validated(ws: GitopsWorkspace, platform: PlatformSpec, tmp_root: Path | Non
 
 
 def _commit_and_push(ws: GitopsWorkspace, message: str) -> str | None:
-    repository = ws.repository
-    sha = repository.commit_worktree(message, author=_AUTHOR)
+    sha = ws.repository.commit_worktree(message, author=_AUTHOR)
     if sha is not None and ws.push:
-        repository.push("origin", f"HEAD:{repository.head_branch()}")
+        ws.push_head()
     return sha
 
 
-def _with_retries(repo: str | Path, tmp_root: Path | None,
-                  change: Callable[[GitopsWorkspace], str | None]) -> str | None:
+def _with_retries(
+    repo: str | Path,
+    tmp_root: Path | None,
+    auth: TransportAuth | None,
+    change: Callable[[GitopsWorkspace], str | None],
+) -> str | None:
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            with gitops_workspace(repo, tmp_root=tmp_root) as ws:
+            with gitops_workspace(repo, tmp_root=tmp_root, auth=auth) as ws:
                 return change(ws)
         except GitCommandError:
             # Another Create pushed between our clone and our push: start again from it.
@@ -56,9 +59,11 @@ def _with_retries(repo: str | Path, tmp_root: Path | None,
     return None  # pragma: no cover - the loop returns or raises
 
 
-def platform_apps(repo: str | Path, *, tmp_root: Path | None = None) -> list[str]:
+def platform_apps(
+    repo: str | Path, *, tmp_root: Path | None = None, auth: TransportAuth | None = None
+) -> list[str]:
     """The apps the platform repo lists under ``apps/``, sorted."""
-    with gitops_workspace(repo, tmp_root=tmp_root) as ws:
+    with gitops_workspace(repo, tmp_root=tmp_root, auth=auth) as ws:
         root = ws.path.joinpath(*APPS_ROOT.parts)
         return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
@@ -69,6 +74,7 @@ def add_platform_app(
     *,
     tmp_root: Path | None = None,
     before_commit: Callable[[bool], None] | None = None,
+    auth: TransportAuth | None = None,
 ) -> str | None:
     """Write the app's AppProject and Application(s) under ``apps/<app>/``, validate, commit.
 
@@ -87,11 +93,16 @@ def add_platform_app(
             before_commit(existed)
         return _commit_and_push(ws, f"feat({spec.name}): deploy with Argo CD [skip ci]")
 
-    return _with_retries(repo, tmp_root, change)
+    return _with_retries(repo, tmp_root, auth, change)
 
 
 def remove_platform_app(
-    repo: str | Path, app: str, platform: PlatformSpec, *, tmp_root: Path | None = None
+    repo: str | Path,
+    app: str,
+    platform: PlatformSpec,
+    *,
+    tmp_root: Path | None = None,
+    auth: TransportAuth | None = None,
 ) -> str | None:
     """Take ``apps/<app>/`` out of the platform repo; None when it was not there."""
 
@@ -103,4 +114,4 @@ def remove_platform_app(
         _validated(ws, platform, tmp_root)
         return _commit_and_push(ws, f"chore({app}): remove from Argo CD [skip ci]")
 
-    return _with_retries(repo, tmp_root, change)
+    return _with_retries(repo, tmp_root, auth, change)

@@ -10,7 +10,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -26,7 +26,7 @@ from goldpath.gitops.errors import (
     GitopsRepoNotFoundError,
     ImageNotFoundError,
 )
-from goldpath.providers.git import GitAuthor, Repository
+from goldpath.providers.git import GitAuthor, Repository, TransportAuth
 from goldpath.scratch import scratch_dir
 from goldpath.trees import write_tree
 
@@ -55,11 +55,22 @@ class GitopsWorkspace:
 
     path: Path
     push: bool
+    auth: TransportAuth = field(default_factory=TransportAuth)
 
     @property
     def repository(self) -> Repository:
         """The working tree's repository."""
         return Repository(self.path)
+
+    def push_head(self) -> None:
+        """Push the checked-out branch back to where it was cloned from."""
+        repository = self.repository
+        repository.push(
+            "origin",
+            f"HEAD:{repository.head_branch()}",
+            config=self.auth.config,
+            secrets=self.auth.secrets,
+        )
 
 
 def _is_work_tree(path: Path) -> bool:
@@ -68,12 +79,14 @@ def _is_work_tree(path: Path) -> bool:
 
 @contextmanager
 def gitops_workspace(
-    repo: str | Path, *, tmp_root: Path | None = None
+    repo: str | Path, *, tmp_root: Path | None = None, auth: TransportAuth | None = None
 ) -> Iterator[GitopsWorkspace]:
     """A working tree for ``repo``: the tree itself, or a temporary clone of a URL/bare repo.
 
-    A clone lives in a scratch folder under ``tmp_root`` (``settings.tmp_root``).
+    A clone lives in a scratch folder under ``tmp_root`` (``settings.tmp_root``); ``auth``
+    is what the clone and the push back need on a remote host (`GitHost.transport_auth`).
     """
+    auth = auth or TransportAuth()
     local = Path(repo)
     if _is_work_tree(local):
         yield GitopsWorkspace(path=local, push=False)
@@ -82,8 +95,8 @@ def gitops_workspace(
         raise GitopsRepoNotFoundError(f"no GitOps repository at {repo}", repo=str(repo))
     with scratch_dir(tmp_root, prefix="gitops-") as scratch:
         workdir = scratch / "repo"
-        Repository.clone(str(repo), workdir)
-        yield GitopsWorkspace(path=workdir, push=True)
+        Repository.clone(str(repo), workdir, config=auth.config, secrets=auth.secrets)
+        yield GitopsWorkspace(path=workdir, push=True, auth=auth)
 
 
 def _commit(ws: GitopsWorkspace, message: str) -> str | None:
@@ -91,7 +104,7 @@ def _commit(ws: GitopsWorkspace, message: str) -> str | None:
     repository = ws.repository
     sha = repository.commit_worktree(message, author=GIT_AUTHOR)
     if sha is not None and ws.push:
-        repository.push("origin", f"HEAD:{repository.head_branch()}")
+        ws.push_head()
     return sha
 
 
@@ -168,8 +181,13 @@ def _write_tag(root: Path, app: str, tag: str, environment: str | None) -> bool:
     if not _TAG.match(tag):
         raise InvalidInputError(
             f"{tag!r} is not a valid image tag",
-            errors=[FieldError(field="tag", rule="docker-tag",
-                               message="letters, digits, '_', '.', '-'; at most 128")],
+            errors=[
+                FieldError(
+                    field="tag",
+                    rule="docker-tag",
+                    message="letters, digits, '_', '.', '-'; at most 128",
+                )
+            ],
         )
     return _write_tag_file(kustomization_for(root, environment), app, tag)
 

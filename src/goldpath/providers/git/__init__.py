@@ -16,7 +16,13 @@ from goldpath.providers.git._merge import (
     merge_branch,
     merge_conflicts,
 )
-from goldpath.providers.git._protocol import GitHost, GitHostKind, RepoInfo, Visibility
+from goldpath.providers.git._protocol import (
+    GitHost,
+    GitHostKind,
+    RepoInfo,
+    TransportAuth,
+    Visibility,
+)
 from goldpath.providers.git._repository import Repository
 from goldpath.providers.git._smart_http import SmartHttpResponse, serve_git_http
 from goldpath.providers.git._url import (
@@ -66,6 +72,7 @@ __all__ = [
     "RepoInfo",
     "RepoNotFoundError",
     "RepoUrl",
+    "TransportAuth",
     "Repository",
     "SmartHttpResponse",
     "Visibility",

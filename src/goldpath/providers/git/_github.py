@@ -11,8 +11,12 @@ import httpx
 
 from goldpath.config import GitIntegration
 from goldpath.providers.git._cli import GitAuthor
-from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
-from goldpath.providers.git._remote import push_over_https, read_folder_over_https
+from goldpath.providers.git._protocol import GitHostKind, RepoInfo, TransportAuth, Visibility
+from goldpath.providers.git._remote import (
+    push_over_https,
+    read_folder_over_https,
+    transport_auth,
+)
 from goldpath.providers.git._url import (
     checked_repo_name,
     ref_and_path_splits,
@@ -88,6 +92,10 @@ class GitHubHost:
     def clone_url(self, owner: str, repo: str) -> str:
         """``<web>/<owner>/<repo>.git``."""
         return f"{self._web}/{owner}/{_names(owner, repo)}.git"
+
+    def transport_auth(self) -> TransportAuth:
+        """The token as ``x-access-token``'s password, scoped to this GitHub's URL."""
+        return transport_auth(self._web, "x-access-token", self._token)
 
     def web_url(self, owner: str, repo: str) -> str:
         """``<web>/<owner>/<repo>``."""

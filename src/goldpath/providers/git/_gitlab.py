@@ -15,8 +15,12 @@ import requests
 from goldpath.config import GitIntegration
 from goldpath.providers.git._cli import GitAuthor
 from goldpath.providers.git._merge import HostedMergeRequest
-from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
-from goldpath.providers.git._remote import push_over_https, read_folder_over_https
+from goldpath.providers.git._protocol import GitHostKind, RepoInfo, TransportAuth, Visibility
+from goldpath.providers.git._remote import (
+    push_over_https,
+    read_folder_over_https,
+    transport_auth,
+)
 from goldpath.providers.git._url import (
     checked_repo_name,
     ref_and_path_splits,
@@ -79,6 +83,10 @@ class GitLabHost:
     def clone_url(self, owner: str, repo: str) -> str:
         """``<base>/<owner>/<repo>.git``."""
         return f"{self._base_url}/{owner}/{_names(owner, repo)}.git"
+
+    def transport_auth(self) -> TransportAuth:
+        """The token as ``oauth2``'s password, scoped to this GitLab's URL."""
+        return transport_auth(self._base_url, "oauth2", self._token)
 
     def web_url(self, owner: str, repo: str) -> str:
         """``<base>/<owner>/<repo>``."""

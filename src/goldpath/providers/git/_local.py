@@ -20,7 +20,7 @@ from urllib.parse import quote, unquote, urlsplit
 from goldpath.errors import FieldError
 from goldpath.providers.git._cli import EMPTY_SHA, GitAuthor, check_branch_name
 from goldpath.providers.git._merge import MergeOutcome, merge_branch, merge_conflicts
-from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
+from goldpath.providers.git._protocol import GitHostKind, RepoInfo, TransportAuth, Visibility
 from goldpath.providers.git._repository import Repository
 from goldpath.providers.git._url import (
     check_owner,
@@ -97,6 +97,10 @@ class LocalGitHost:
         """``{public_url}/git/<owner>/<repo>.git`` (git's smart HTTP)."""
         repo = _check_names(owner, repo)
         return f"{self._base}/{owner}/{repo}.git"
+
+    def transport_auth(self) -> TransportAuth:
+        """Nothing: goldpath reaches its own repositories on disk."""
+        return TransportAuth()
 
     def web_url(self, owner: str, repo: str) -> str:
         """``{public_url}/git/<owner>/<repo>`` (a plain listing of the default branch)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -28,6 +28,15 @@ class RepoInfo:
     def full_name(self) -> str:
         """``owner/name``."""
         return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class TransportAuth:
+    """What a clone, fetch or push of one host's repositories needs: git config (the token
+    as an Authorization header, through the environment) and what to redact."""
+
+    config: dict[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -83,6 +92,11 @@ class GitHost(Protocol):
 
     def clone_url(self, owner: str, repo: str) -> str:
         """A URL ``git clone`` accepts; always ends in ``.git``."""
+        ...
+
+    def transport_auth(self) -> TransportAuth:
+        """What ``git clone``/``push`` of this host's `clone_url` needs (the host's token as
+        an Authorization header scoped to its URL; nothing for the local host)."""
         ...
 
     def contents_url(self, owner: str, repo: str, branch: str) -> str:

@@ -8,12 +8,19 @@ from urllib.parse import urlsplit
 
 from goldpath.errors import FieldError
 from goldpath.providers.git._cli import GitAuthor, check_branch_name
+from goldpath.providers.git._protocol import TransportAuth
 from goldpath.providers.git._repository import Repository
 from goldpath.providers.git._url import split_known_ref
 from goldpath.providers.git.errors import GitPathNotFoundError, InvalidRepoUrlError
 from goldpath.scratch import scratch_dir
 
-__all__ = ["push_over_https", "read_folder_over_https"]
+__all__ = ["TransportAuth", "push_over_https", "read_folder_over_https", "transport_auth"]
+
+
+def transport_auth(url: str, username: str, token: str) -> TransportAuth:
+    """The `TransportAuth` for ``url``'s host with ``token`` (none without a token)."""
+    config, secrets = _auth(url, username, token)
+    return TransportAuth(config=config, secrets=tuple(secrets))
 
 
 def _auth(url: str, username: str, token: str) -> tuple[dict[str, str], list[str]]:
@@ -85,9 +92,7 @@ def read_folder_over_https(
     config, secrets = _auth(clone_url, username, token)
     with scratch_dir(tmp_root, prefix="fetch-") as scratch:
         repo = Repository.init_bare(scratch / "repo.git")
-        listed = repo.ls_remote(
-            clone_url, branches_and_tags=True, config=config, secrets=secrets
-        )
+        listed = repo.ls_remote(clone_url, branches_and_tags=True, config=config, secrets=secrets)
         refs: dict[str, str] = {}
         for name in listed:
             for prefix in ("refs/heads/", "refs/tags/"):

@@ -103,7 +103,7 @@ def enrol_in_platform_repo(
 
     sha = gitops.add_platform_app(
         _source(host, owner, name), spec, tmp_root=settings.tmp_root,
-        before_commit=before_commit,
+        before_commit=before_commit, auth=host.transport_auth(),
     )
     if sha is None:
         ctx.log(f"The platform repo {where} already lists {spec.name}; nothing to commit")
@@ -130,7 +130,7 @@ def platform_repo_undo(hosts: GitHosts, settings: Settings) -> dict[str, UndoHan
             return
         sha = gitops.remove_platform_app(
             _source(host, owner, repo), app, gitops.PlatformSpec.from_settings(settings),
-            tmp_root=settings.tmp_root,
+            tmp_root=settings.tmp_root, auth=host.transport_auth(),
         )
         env.log(f"Removed apps/{app}/ from {owner}/{repo}" if sha else
                 f"apps/{app}/ was not in {owner}/{repo}")
@@ -142,7 +142,9 @@ def platform_repo_undo(hosts: GitHosts, settings: Settings) -> dict[str, UndoHan
         owner, repo = params["owner"], params["repo"]
         if not host.repo_exists(owner, repo):
             return
-        left = gitops.platform_apps(_source(host, owner, repo), tmp_root=settings.tmp_root)
+        left = gitops.platform_apps(
+            _source(host, owner, repo), tmp_root=settings.tmp_root, auth=host.transport_auth()
+        )
         if left:
             env.log(f"{owner}/{repo} lists {', '.join(left)}; it stays")
             return
