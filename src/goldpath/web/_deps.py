@@ -17,7 +17,9 @@ from goldpath.config import Settings
 from goldpath.db import Database
 from goldpath.gitserver import GitServer
 from goldpath.live import LiveService
+from goldpath.mergerequests import MergeRequestService
 from goldpath.permissions import PermissionService
+from goldpath.promotions import PromotionService
 from goldpath.providers.git import GitHosts
 from goldpath.scaffolder import (
     ActionRegistry,
@@ -27,6 +29,7 @@ from goldpath.scaffolder import (
     TaskStore,
     Templates,
 )
+from goldpath.scorecards import ScorecardService
 from goldpath.techdocs import TechDocsService
 
 if TYPE_CHECKING:
@@ -39,7 +42,9 @@ __all__ = [
     "DryRunnerDep",
     "GitHostsDep",
     "LiveDep",
+    "MergeRequestsDep",
     "PermissionsDep",
+    "ScorecardsDep",
     "SettingsDep",
     "TaskCreatorDep",
     "TaskFeedDep",
@@ -53,7 +58,10 @@ __all__ = [
     "git_hosts",
     "git_server",
     "live_service",
+    "merge_request_service",
     "permission_service",
+    "scorecard_service",
+    "promotion_service",
     "settings_of",
     "task_creator",
     "task_feed",
@@ -128,14 +136,29 @@ def live_service(request: Request) -> LiveService:
     return _root(request).live
 
 
+def merge_request_service(request: Request) -> MergeRequestService:
+    """The merge-request store."""
+    return _root(request).merge_requests
+
+
 def techdocs_service(request: Request) -> TechDocsService:
     """TechDocs: builds, storage, docs search."""
     return _root(request).techdocs
 
 
+def scorecard_service(request: Request) -> ScorecardService:
+    """Components' scorecards."""
+    return _root(request).scorecards
+
+
 def dry_runner(request: Request) -> DryRunner:
     """Dry runs and previews."""
     return _root(request).dry_runner
+
+
+def promotion_service(connection: HTTPConnection) -> PromotionService:
+    """Promotions between environments, with their approvals."""
+    return _root(connection).promotions
 
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]
@@ -150,4 +173,6 @@ TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
 TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
+MergeRequestsDep = Annotated[MergeRequestService, Depends(merge_request_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]
+ScorecardsDep = Annotated[ScorecardService, Depends(scorecard_service)]

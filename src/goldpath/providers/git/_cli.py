@@ -97,8 +97,13 @@ def run_git(
     config: Mapping[str, str] | None = None,
     input_bytes: bytes | None = None,
     secrets: Sequence[str] = (),
+    ok_codes: Sequence[int] = (),
 ) -> bytes:
-    """Run ``git *args`` and return its standard output; raise GitCommandError on failure."""
+    """Run ``git *args`` and return its standard output; raise GitCommandError on failure.
+
+    ``ok_codes`` are exit codes besides 0 that are answers, not failures (``merge-tree``
+    exits 1 when it found conflicts).
+    """
     command = ["git", *(os.fspath(a) for a in args)]
     shown = "git " + _subcommand(command[1:])
     try:
@@ -115,7 +120,7 @@ def run_git(
         raise GitCommandError("the git command is not installed", command=shown) from exc
     except subprocess.TimeoutExpired as exc:
         raise GitCommandError(f"{shown} timed out", command=shown) from exc
-    if completed.returncode != 0:
+    if completed.returncode != 0 and completed.returncode not in ok_codes:
         stderr = redact(completed.stderr.decode("utf-8", "replace").strip(), secrets)
         raise GitCommandError(
             f"{shown} failed (exit {completed.returncode}): {stderr}",

@@ -36,6 +36,8 @@ __all__ = [
     "SYMLINK_MODE",
     "commit_changes",
     "commit_directory",
+    "commit_tree",
+    "delete_ref",
     "init_bare",
     "list_paths",
     "log",
@@ -163,6 +165,27 @@ def _build_commit(
     return commit, objects
 
 
+def commit_tree(
+    git_dir: Path, tree: str, *, parents: list[str], message: str, author: GitAuthor
+) -> str:
+    """Write a commit of an existing ``tree`` with ``parents`` into ``git_dir``; no ref moves."""
+    identity = f"{author.name} <{author.email}>".encode()
+    commit = Commit()
+    commit.tree = ObjectID(tree.encode())
+    commit.parents = [ObjectID(p.encode()) for p in parents]
+    commit.author = commit.committer = identity
+    commit.author_time = commit.commit_time = int(time.time())
+    commit.author_timezone = commit.commit_timezone = _timezone_offset()
+    commit.encoding = b"UTF-8"
+    commit.message = message.encode("utf-8") if message.endswith("\n") else f"{message}\n".encode()
+    repo = Repo(str(git_dir))
+    try:
+        repo.object_store.add_object(commit)
+    finally:
+        repo.close()
+    return commit.id.decode()
+
+
 def commit_directory(
     source_dir: Path,
     *,
@@ -238,6 +261,17 @@ def update_branch(git_dir: Path, ref: str, new: str, *, expected: str | None) ->
         )
     except FileLocked:
         return False  # a writer holds the ref's lock right now
+    finally:
+        repo.close()
+
+
+def delete_ref(git_dir: Path, ref: str, *, expected: str) -> bool:
+    """Remove ``ref`` if it still points at ``expected`` (git's lock files)."""
+    repo = Repo(str(git_dir))
+    try:
+        return bool(repo.refs.remove_if_equals(Ref(ref.encode()), ObjectID(expected.encode())))
+    except FileLocked:
+        return False
     finally:
         repo.close()
 

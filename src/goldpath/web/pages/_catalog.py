@@ -20,8 +20,10 @@ from goldpath.web.pages._docs import doc_hit_links, docs_summary
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._graph import relation_graph
 from goldpath.web.pages._live import live_panels
+from goldpath.web.pages._promotions import environments_card
 from goldpath.web.pages._render import render
 from goldpath.web.pages._repository import entity_git_context, local_links
+from goldpath.web.pages._scorecards import scorecard_card
 from goldpath.web.pages._views import (
     EntityRow,
     RefLink,
@@ -350,6 +352,8 @@ def entity_page(
         if techdocs_ref_of(entity) is not None
         else None,
         live=live_panels(request, entity, range),
+        scorecard=scorecard_card(request, entity),
+        environments=environments_card(request, entity),
     )
 
 

@@ -106,9 +106,7 @@ def _service(request: Request) -> TechDocsService:
 
 def _entity(request: Request, namespace: str, kind: str, name: str) -> dict[str, Any]:
     # reading docs is reading the entity: the catalog's lookup (and its checks) comes first
-    return catalog_service(request).get_entity(
-        EntityRef(kind=kind, namespace=namespace, name=name)
-    )
+    return catalog_service(request).get_entity(EntityRef(kind=kind, namespace=namespace, name=name))
 
 
 @dataclass(frozen=True, slots=True)
