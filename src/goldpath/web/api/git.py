@@ -129,8 +129,11 @@ async def _push_session(path: str, request: Request) -> PushSession | Response:
     assert match is not None  # _smart_http is only called for repository paths
     owner, repo = _split_repo(match.group("repo").removesuffix(".git"))
     try:
+        server = git_server(request)
+        # the advertisement (GET) changes nothing; the push itself (POST) is audited
+        changes = request.method == "POST"
         return await to_thread.run_sync(
-            git_server(request).authorize, identity.user_ref, owner, repo
+            lambda: server.authorize(identity.user_ref, owner, repo, changes=changes)
         )
     except NotFoundError as exc:
         return PlainTextResponse(exc.message + "\n", status_code=404, headers=_SAFE_HEADERS)
