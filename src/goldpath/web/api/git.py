@@ -63,12 +63,14 @@ async def git_route(path: str, request: Request) -> Response:
         if mode == "pipelines":
             return await _pipelines(repo_path, request)
         if mode == "tree":
-            return _listing(repo_path, request, ref=rest.strip("/") or None)
+            branch = rest.strip("/") or None
+            return await to_thread.run_sync(lambda: _listing(repo_path, request, ref=branch))
         return _file(path, request)
     if path.endswith(".git"):
         # a clone URL opened in a browser: the repository's page, as GitLab answers it
         return RedirectResponse(f"/git/{path.removesuffix('.git')}", status_code=303)
-    return _listing(path, request)
+    # the page reads the repository (files, commits): off the event loop
+    return await to_thread.run_sync(_listing, path, request)
 
 
 async def _smart_http(path: str, request: Request) -> Response:
