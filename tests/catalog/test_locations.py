@@ -136,6 +136,21 @@ def test_invalid_yaml_is_an_error_on_the_location(
     assert record.errors and "YAML" in record.errors[0]
 
 
+def test_an_invalid_edit_keeps_the_last_valid_entity_until_it_is_fixed(
+    sqlite_catalog: CatalogService, write_yaml: WriteYaml
+) -> None:
+    path = write_yaml("catalog-info.yaml", component("kept"))
+    record, _ = sqlite_catalog.add_location("file", str(path))
+    write_yaml("catalog-info.yaml", text="kind: [unclosed\n")
+    broken = sqlite_catalog.refresh_location(record.id)
+    assert broken.errors and "YAML" in broken.errors[0]
+    assert _names(sqlite_catalog, "component") == {"kept"}
+    write_yaml("catalog-info.yaml", component("renamed"))
+    fixed = sqlite_catalog.refresh_location(record.id)
+    assert fixed.errors == ()
+    assert _names(sqlite_catalog, "component") == {"renamed"}  # a valid read drops the old
+
+
 def test_placeholders_are_resolved_relative_to_the_entity_file(
     sqlite_catalog: CatalogService, write_yaml: WriteYaml, tmp_path: Path
 ) -> None:

@@ -130,3 +130,28 @@ def test_a_member_moving_a_branch_to_a_known_commit_is_recorded_and_heard(
     assert [e.ref for e in git_portal.runtime.git_server.pushes_of(entity)] == [
         "refs/heads/release"
     ]
+
+
+def test_one_push_is_one_audit_entry_and_a_refusal_is_always_recorded(
+    git_portal: GitPortal,
+) -> None:
+    path = f"/git/{APP[0]}/{APP[1]}.git"
+    audit = git_portal.runtime.permissions.audit
+    grace = basic(git_portal.token(GRACE))
+    assert (
+        git_portal.client.get(f"{path}/info/refs", params=RECEIVE, headers=grace).status_code == 200
+    )
+    assert audit.query(actor=GRACE, permission="git.app.push").items == []
+    main = git_portal.refs(*APP)["refs/heads/main"]
+    pushed = git_portal.client.post(
+        f"{path}/git-receive-pack",
+        content=receive_pack_body([("0" * 40, main, "refs/heads/audited")]),
+        headers={**grace, "content-type": "application/x-git-receive-pack-request"},
+    )
+    assert pushed.status_code == 200
+    (allowed,) = audit.query(actor=GRACE, permission="git.app.push").items
+    assert allowed.decision == "allow"
+    margaret = basic(git_portal.token(MARGARET))
+    git_portal.client.get(f"{path}/info/refs", params=RECEIVE, headers=margaret)
+    (denied,) = audit.query(actor=MARGARET, permission="git.app.push").items
+    assert denied.decision == "deny"

@@ -9,7 +9,9 @@ answers 200.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -274,3 +276,19 @@ def test_every_link_of_the_development_creates_output_answers_200(portal: Portal
                 },
             )
         assert answer.status_code == 200, (link, answer.status_code)
+
+
+def test_every_link_on_the_created_components_page_answers_200(portal: Portal) -> None:
+    page = _page(portal, f"/catalog/default/component/{NAME}")
+    section = page.split('data-testid="entity-links"', 1)[1].split("</ul>", 1)[0]
+    hrefs = re.findall(r'<a href="([^"]+)"', section)
+    assert len(hrefs) >= 5, section  # source, pipelines, Argo CD, dashboards, the app
+    for href in hrefs:
+        target = html.unescape(href)
+        assert target.startswith(portal.server.base_url), target
+        with httpx.Client(follow_redirects=True, timeout=30) as client:
+            answer = client.get(
+                target,
+                headers={"Authorization": f"Bearer {portal.tokens[GRACE]}", "Accept": "text/html"},
+            )
+        assert answer.status_code == 200, (target, answer.status_code)

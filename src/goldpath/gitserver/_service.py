@@ -182,10 +182,14 @@ class GitServer:
         # a repository no component claims: only the policy's admins may push to it
         return Resource(type=ENTITY, ref=f"repository:{owner}/{repo}")
 
-    def authorize(self, user_ref: str, owner: str, repo: str) -> PushSession:
+    def authorize(
+        self, user_ref: str, owner: str, repo: str, *, changes: bool = True
+    ) -> PushSession:
         """Decide (and audit) whether the user may push to the repository at all.
 
         NotAllowedError when not; RepoNotFoundError when there is no such repository.
+        ``changes=False`` is for git's first request of a push (the ref advertisement),
+        which changes nothing: only a refusal is recorded, so one push is one audit entry.
         """
         info = self.host.get_repo(owner, repo)
         kind = self.repo_kind(owner)
@@ -197,10 +201,11 @@ class GitServer:
         for resource in resources:
             decision = self.permissions.decide(subject, permission, resource)
             if decision.allowed:
-                self.permissions.authorize(subject, permission, resource)
+                self.permissions.authorize(subject, permission, resource, changes=changes)
                 break
         else:
-            self.permissions.authorize(subject, permission, resources[0])  # raises, recorded
+            # raises, and records the refusal
+            self.permissions.authorize(subject, permission, resources[0], changes=changes)
         rules = RefRules(
             repo=f"{owner}/{repo}",
             default_branch=info.default_branch,

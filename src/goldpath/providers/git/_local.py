@@ -158,8 +158,8 @@ class LocalGitHost:
 
         Of any number of concurrent creates of one repository exactly one succeeds; the
         others get RepoExistsError and never touch the winner's repository. Every local
-        repository is served read-only to anyone who can reach the portal, whatever
-        ``visibility`` says.
+        repository can be cloned by anyone who may reach the portal's ``/git/``, whatever
+        ``visibility`` says; pushes go through ``goldpath.gitserver``'s rules.
         """
         repo = _check_names(owner, repo)
         problem = check_branch_name(default_branch)

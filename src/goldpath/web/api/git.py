@@ -63,12 +63,14 @@ async def git_route(path: str, request: Request) -> Response:
         if mode == "pipelines":
             return await _pipelines(repo_path, request)
         if mode == "tree":
-            return _listing(repo_path, request, ref=rest.strip("/") or None)
+            branch = rest.strip("/") or None
+            return await to_thread.run_sync(lambda: _listing(repo_path, request, ref=branch))
         return _file(path, request)
     if path.endswith(".git"):
         # a clone URL opened in a browser: the repository's page, as GitLab answers it
         return RedirectResponse(f"/git/{path.removesuffix('.git')}", status_code=303)
-    return _listing(path, request)
+    # the page reads the repository (files, commits): off the event loop
+    return await to_thread.run_sync(_listing, path, request)
 
 
 async def _smart_http(path: str, request: Request) -> Response:
@@ -129,8 +131,11 @@ async def _push_session(path: str, request: Request) -> PushSession | Response:
     assert match is not None  # _smart_http is only called for repository paths
     owner, repo = _split_repo(match.group("repo").removesuffix(".git"))
     try:
+        server = git_server(request)
+        # the advertisement (GET) changes nothing; the push itself (POST) is audited
+        changes = request.method == "POST"
         return await to_thread.run_sync(
-            git_server(request).authorize, identity.user_ref, owner, repo
+            lambda: server.authorize(identity.user_ref, owner, repo, changes=changes)
         )
     except NotFoundError as exc:
         return PlainTextResponse(exc.message + "\n", status_code=404, headers=_SAFE_HEADERS)
