@@ -9,7 +9,7 @@ merge request, a draft listing the conflicts when a file would not merge.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -379,9 +379,11 @@ class FleetService:
         template_ref: str | None = None,
         component_ref: str | None = None,
         author: str = "goldpath",
+        check: Callable[[str], object] | None = None,
     ) -> list[UpgradeResult]:
         """Upgrade every component (of ``template_ref``, or only ``component_ref``) that is
-        behind its template; a second run opens nothing new."""
+        behind its template; a second run opens nothing new. ``check(entity_ref)`` raises
+        when the caller may not upgrade that component (it is reported, not upgraded)."""
         wanted_template = (
             EntityRef.parse(template_ref, default_kind="template", field="template").key
             if template_ref
@@ -407,6 +409,8 @@ class FleetService:
         results = []
         for member in sorted(members, key=lambda m: m.entity_ref):
             try:
+                if check is not None:
+                    check(member.entity_ref)
                 results.append(self._upgrade_one(member, author=author))
             except GoldpathError as exc:
                 log.warning("upgrade of %s failed: %s", member.entity_ref, exc.message)
