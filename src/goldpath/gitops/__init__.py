@@ -10,12 +10,15 @@ from goldpath.gitops._names import dashboard_selector, dashboard_tag, dashboard_
 from goldpath.gitops._policies import POLICIES, Policy
 from goldpath.gitops._render import APP_SPEC_FILE, render_app, render_platform
 from goldpath.gitops._repo import (
+    Rerendered,
     image_tag,
     list_local_repos,
     promote,
     read_tree,
     rerender,
+    rerender_tree,
     set_image,
+    tree_diff,
     validate_repo,
 )
 from goldpath.gitops._report import Finding, ValidationReport
@@ -52,6 +55,7 @@ __all__ = [
     "ImageNotFoundError",
     "PlatformNamespace",
     "PlatformSpec",
+    "Rerendered",
     "Policy",
     "Resources",
     "ValidationReport",
@@ -65,7 +69,9 @@ __all__ = [
     "render_app",
     "render_platform",
     "rerender",
+    "rerender_tree",
     "set_image",
+    "tree_diff",
     "validate_repo",
     "validate_tree",
 ]

@@ -39,8 +39,8 @@ def parse_tree(files: TreeFiles, report: ValidationReport) -> Tree:
     kustomizations: list[Document] = []
     json_files: list[tuple[PurePosixPath, Any]] = []
     for path, text in sorted(_as_paths(files).items()):
-        if path == APP_SPEC_FILE:
-            continue
+        if path == APP_SPEC_FILE or path.parts[:1] == (".goldpath",):
+            continue  # goldpath's own records (the AppSpec, the fleet's answers file)
         if path.suffix == ".json":
             try:
                 json_files.append((path, json.loads(text)))

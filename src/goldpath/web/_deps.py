@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
+from goldpath.fleet import FleetService
 from goldpath.live import LiveService
 from goldpath.mergerequests import MergeRequestService
 from goldpath.permissions import PermissionService
@@ -37,6 +38,7 @@ __all__ = [
     "CatalogDep",
     "DatabaseDep",
     "DryRunnerDep",
+    "FleetDep",
     "GitHostsDep",
     "LiveDep",
     "MergeRequestsDep",
@@ -51,6 +53,7 @@ __all__ = [
     "catalog_service",
     "database",
     "dry_runner",
+    "fleet_service",
     "git_hosts",
     "live_service",
     "merge_request_service",
@@ -124,6 +127,11 @@ def live_service(request: Request) -> LiveService:
     return _root(request).live
 
 
+def fleet_service(request: Request) -> FleetService:
+    """The fleet: template versions, status and upgrades."""
+    return _root(request).fleet
+
+
 def merge_request_service(request: Request) -> MergeRequestService:
     """The merge-request store."""
     return _root(request).merge_requests
@@ -151,5 +159,6 @@ TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
 TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
+FleetDep = Annotated[FleetService, Depends(fleet_service)]
 MergeRequestsDep = Annotated[MergeRequestService, Depends(merge_request_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]

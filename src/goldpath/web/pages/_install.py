@@ -10,6 +10,7 @@ from goldpath.web.pages import (
     _audit,
     _catalog,
     _docs,
+    _fleet,
     _home,
     _live,
     _mergerequests,
@@ -24,5 +25,14 @@ def install_pages(app: FastAPI) -> None:
     """Mount the static files and every page router."""
     app.state.facet_cache = FacetCache()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (_account, _audit, _catalog, _docs, _home, _live, _mergerequests):
+    for module in (
+        _account,
+        _audit,
+        _catalog,
+        _docs,
+        _fleet,
+        _home,
+        _live,
+        _mergerequests,
+    ):
         app.include_router(module.router)
