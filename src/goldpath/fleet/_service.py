@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -185,7 +185,6 @@ class FleetService:
     merge_requests: MergeRequestService
     snapshots: TemplateSnapshots
     settings: Settings
-    _versions: dict[str, TemplateVersion] = field(default_factory=dict)
 
     # -- where repositories are -------------------------------------------------------------
 
