@@ -51,6 +51,18 @@ def test_platform_writes_validated_manifests(tmp_path: Path) -> None:
     assert (tmp_path / "out/platform/kustomization.yaml").is_file()
 
 
+def test_platform_repo_url_renders_the_whole_platform_repo(tmp_path: Path) -> None:
+    url = "https://gitlab.example.com/gitops/platform.git"
+    result = runner.invoke(
+        app, ["gitops", "platform", "--out", str(tmp_path / "out"), "--repo-url", url]
+    )
+    assert result.exit_code == 0, result.output
+    roots = list(yaml.safe_load_all((tmp_path / "out/bootstrap/applications.yaml").read_text()))
+    assert {a["spec"]["source"]["repoURL"] for a in roots} == {url}
+    assert (tmp_path / "out/bootstrap/repo-creds.yaml").is_file()
+    assert (tmp_path / "out/monitoring/platform-rules.yaml").is_file()
+
+
 def test_platform_uses_the_configured_platform(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOLDPATH_PLATFORM__AWS_REGION", "eu-west-1")
@@ -76,15 +88,10 @@ def test_set_image_for_a_missing_repo_is_one_line_and_exit_3(home: Path) -> None
     assert "Traceback" not in result.output and "ghost" in result.output
 
 
-def test_promote_between_overlays(home: Path) -> None:
-    assert runner.invoke(app, ["gitops", "set-image", "payments", "rc9", "--env", "dev"]
-                         ).exit_code == 0
-    result = runner.invoke(app, ["gitops", "promote", "payments", "--from", "dev",
-                                 "--to", "staging"])
-    assert result.exit_code == 0, result.output
-    staging = yaml.safe_load(git("show", "HEAD:overlays/staging/kustomization.yaml",
-                                 cwd=_bare(home)))
-    assert staging["images"][0]["newTag"] == "rc9"
+def test_gitops_promote_is_gone_in_favour_of_goldpath_promote(home: Path) -> None:
+    result = runner.invoke(app, ["gitops", "promote", "payments", "--to", "staging"])
+    assert result.exit_code != 0
+    assert "promote" not in runner.invoke(app, ["gitops", "--help"]).output.split("Commands")[-1]
 
 
 def test_validate_all_reports_every_repo(home: Path) -> None:

@@ -44,7 +44,7 @@ def test_overlays_exist_for_each_listed_environment() -> None:
     assert dev["resources"][0] == "../../base"
     assert dev["replicas"] == [{"name": "payments", "count": 1}]
     assert dev["images"] == [
-        {"name": "111122223333.dkr.ecr.us-east-2.amazonaws.com/payments", "newTag": "initial"}
+        {"name": "111122223333.dkr.ecr.us-east-2.amazonaws.com/apps/payments", "newTag": "initial"}
     ]
 
 
@@ -57,7 +57,11 @@ def test_dashboard_lives_in_one_overlay_only() -> None:
 def test_overlay_patches_host_and_secret_key_per_environment() -> None:
     files = render_app(spec(environments=("staging",)))
     patches = yaml.safe_load(files[P("overlays/staging/kustomization.yaml")])["patches"]
-    ops = {p["target"]["kind"]: json.loads(p["patch"])[0]["value"] for p in patches}
+    ops = {
+        p["target"]["kind"]: json.loads(p["patch"])[0]["value"]
+        for p in patches
+        if p["target"]["kind"] != "Deployment"
+    }
     assert ops == {
         "Ingress": "payments-staging.apps.example.com",
         "ExternalSecret": "goldpath/apps/payments/staging",
@@ -77,7 +81,7 @@ def test_namespace_is_a_labelled_workload_namespace() -> None:
 def test_deployment_image_comes_from_the_platform_registry() -> None:
     files = render_app(spec(image_tag="abc123"))
     container = one(files, "Deployment")["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == "111122223333.dkr.ecr.us-east-2.amazonaws.com/payments:abc123"
+    assert container["image"] == "111122223333.dkr.ecr.us-east-2.amazonaws.com/apps/payments:abc123"
 
 
 def test_deployment_probes_and_resources() -> None:
@@ -298,7 +302,7 @@ def test_ecr_policy_names_only_the_app_repository() -> None:
     statements = {s["Sid"]: s for s in policy["Statement"]}
     assert statements["GetAuthorizationToken"]["Resource"] == "*"
     assert statements["PushPullOwnRepository"]["Resource"] == [
-        "arn:aws:ecr:eu-west-1:444455556666:repository/payments"]
+        "arn:aws:ecr:eu-west-1:444455556666:repository/apps/payments"]
     assert "ecr:PutImage" in statements["PushPullOwnRepository"]["Action"]
 
 

@@ -61,7 +61,7 @@ def test_set_image_commits_the_new_tag_with_skip_ci(tmp_path: Path) -> None:
     assert sha is not None
     assert _log(bare)[0] == "chore(payments): deploy image abc1234 to base [skip ci]"
     images = _show(bare, "base/kustomization.yaml")["images"]
-    assert images == [{"name": "111122223333.dkr.ecr.us-east-2.amazonaws.com/payments",
+    assert images == [{"name": "111122223333.dkr.ecr.us-east-2.amazonaws.com/apps/payments",
                        "newTag": "abc1234"}]
 
 

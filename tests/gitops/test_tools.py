@@ -198,7 +198,7 @@ def test_overlays_build_into_their_own_namespace_with_their_host(tmp_path: Path)
     assert host == "payments-dev.apps.example.com"
     image = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"][
         "containers"][0]["image"]
-    assert image.endswith("/payments:initial")
+    assert image.endswith("/apps/payments:initial")
 
 
 @needs_kubectl

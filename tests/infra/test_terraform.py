@@ -174,7 +174,7 @@ def test_root_tags_every_aws_resource_with_cost_allocation_tags() -> None:
     [aws] = [p["aws"] for p in providers["provider"] if "aws" in p]
     assert "default_tags" in aws
     locals_ = {k: v for block in providers["locals"] for k, v in block.items()}
-    for key in ("Project", "Environment", "CostCenter", "Owner", "ManagedBy"):
+    for key in ("app", "owner", "cost-center", "managed-by", "Project", "Environment"):
         assert key in locals_["tags"], f"cost-allocation tag {key} is missing"
 
 

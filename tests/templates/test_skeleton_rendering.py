@@ -301,7 +301,7 @@ def test_push_uses_the_project_scoped_credentials_and_the_app_repository() -> No
     assert job["variables"]["AWS_SECRET_ACCESS_KEY"] == "$APP_AWS_SECRET_ACCESS_KEY"
     platform = platform_facts()
     assert pipeline["variables"]["ECR_REGISTRY"] == platform["ecr_registry"]
-    assert pipeline["variables"]["IMAGE"] == "$ECR_REGISTRY/$APP_NAME"
+    assert pipeline["variables"]["IMAGE"] == "$ECR_REGISTRY/apps/$APP_NAME"
     assert 'docker push "$IMAGE:$CI_COMMIT_SHA"' in job["script"]
 
 

@@ -59,16 +59,31 @@ def _app_repo(ctx: typer.Context, app: str, repo: str | None) -> str:
 def platform_command(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Folder to write the manifests into.")],
+    repo_url: Annotated[
+        str | None,
+        typer.Option(
+            "--repo-url",
+            help="Render the whole platform GitOps repo (bootstrap app-of-apps, repo "
+            "credentials, monitoring) for this clone URL of it.",
+        ),
+    ] = None,
 ) -> None:
     """Render the platform-wide manifests (cluster roles, namespaces, policies, secret store)."""
-    from goldpath.gitops import PlatformSpec, render_platform, validate_tree
+    from goldpath.gitops import PlatformSpec, render_platform, render_platform_repo, validate_tree
 
     def run() -> None:
         settings = cli_context(ctx).settings
         platform = PlatformSpec.from_settings(settings)
-        files = render_platform(platform)
+        files = (
+            render_platform(platform)
+            if repo_url is None
+            else render_platform_repo(platform, repo_url=repo_url)
+        )
         report = validate_tree(
-            files, kubernetes_version=platform.kubernetes_version, tmp_root=settings.tmp_root
+            files,
+            kubernetes_version=platform.kubernetes_version,
+            tmp_root=settings.tmp_root,
+            secrets_prefix=platform.secrets_prefix,
         )
         report.raise_for_failures("the platform manifests")
         write_tree(out, files)
@@ -101,39 +116,12 @@ def set_image_command(
             tag,
             environment=env,
             tmp_root=cli_context(ctx).settings.tmp_root,
+            secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
         )
         if sha is None:
             console.print(f"{app} already deploys {tag}; nothing to commit")
         else:
             console.print(f"[green]committed[/] {sha[:12]}: {app} -> {tag}")
-
-    run_guarded(run)
-
-
-@gitops_app.command("promote")
-def promote_command(
-    ctx: typer.Context,
-    app: Annotated[str, typer.Argument(help="The app's name.")],
-    source: Annotated[str, typer.Option("--from", help="Overlay to take the tag from.")],
-    target: Annotated[str, typer.Option("--to", help="Overlay to deploy it to.")],
-    repo: Annotated[str | None, typer.Option("--repo", help="GitOps repo (path or URL).")] = None,
-) -> None:
-    """Copy the image tag from one overlay to another, as one commit."""
-    from goldpath.gitops import promote
-
-    def run() -> None:
-        cli_authorize(ctx, "git.gitops.push")
-        tag, sha = promote(
-            _app_repo(ctx, app, repo),
-            app,
-            source=source,
-            target=target,
-            tmp_root=cli_context(ctx).settings.tmp_root,
-        )
-        if sha is None:
-            console.print(f"{target} already runs {tag}; nothing to commit")
-        else:
-            console.print(f"[green]committed[/] {sha[:12]}: {app} {tag} {source} -> {target}")
 
     run_guarded(run)
 
@@ -223,7 +211,10 @@ def validate_all_command(ctx: typer.Context) -> None:
         repos = _repos(ctx)
         for path in repos:
             report = validate_repo(
-                path, kubernetes_version=version, tmp_root=cli_context(ctx).settings.tmp_root
+                path,
+                kubernetes_version=version,
+                tmp_root=cli_context(ctx).settings.tmp_root,
+                secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
             )
             _print_report(path.name.removesuffix(".git"), report)
             failed += 0 if report.ok else 1
@@ -252,7 +243,10 @@ def validate_command(
             files = {PurePosixPath(path.name): path.read_text(encoding="utf-8")}
         version = cli_context(ctx).settings.platform.kubernetes_version
         report = validate_tree(
-            files, kubernetes_version=version, tmp_root=cli_context(ctx).settings.tmp_root
+            files,
+            kubernetes_version=version,
+            tmp_root=cli_context(ctx).settings.tmp_root,
+            secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
         )
         if as_json:
             typer.echo(json.dumps(report.as_dict(), indent=2))

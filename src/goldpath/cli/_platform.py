@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -185,9 +186,27 @@ def _print_checks(checks: Sequence[CheckOutcome]) -> None:
 
 @platform_app.command("cost")
 def cost_command(
+    ctx: typer.Context,
     tfvars: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="terraform.tfvars to price.")
-    ],
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="terraform.tfvars to price."),
+    ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            "--group-by",
+            help="Instead of an estimate: what AWS billed, grouped by the app, owner or "
+            "cost-center tag (Cost Explorer).",
+        ),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(help="With --group-by: first day (YYYY-MM-DD); last month by default."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(help="With --group-by: day after the last (YYYY-MM-DD), exclusive."),
+    ] = None,
     as_json: bool = typer.Option(False, "--json", help="Print the estimate as JSON."),
     manual_hours_per_service: float = typer.Option(
         9.0, min=0.1, help="Hours to set one service up by hand."
@@ -198,7 +217,14 @@ def cost_command(
     ),
     horizon_months: int = typer.Option(12, min=1, help="Months of running cost in the break-even."),
 ) -> None:
-    """Monthly AWS cost of a Terraform configuration, and the break-even against manual set-up."""
+    """Monthly AWS cost of a Terraform configuration and the break-even, or the bill by tag."""
+    if (tfvars is None) == (group_by is None):
+        run_guarded(lambda: _raise_cost_mode())
+        return
+    if group_by is not None:
+        _cost_by_tag(ctx, group_by, start=start, end=end, as_json=as_json)
+        return
+    assert tfvars is not None
     from goldpath.platform import CostEstimate, estimate_from_tfvars
 
     estimate = run_guarded(
@@ -227,6 +253,52 @@ def cost_command(
         f"break-even: {even.services:.1f} services (manual ${even.manual_cost_per_service_usd:,.0f}"
         f" per service vs. {even.platform_setup_hours:g} h set-up + {even.horizon_months} months)"
     )
+
+
+def _raise_cost_mode() -> None:
+    raise InvalidInputError(
+        "give either --tfvars (an estimate) or --group-by (the bill by tag)",
+        errors=[FieldError("tfvars", "one-of", "exactly one of --tfvars and --group-by")],
+    )
+
+
+def _day(value: str | None, field: str, default: date) -> date:
+    if value is None:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"{field} {value!r} is not a date",
+            errors=[FieldError(field, "date", "YYYY-MM-DD")],
+        ) from None
+
+
+def _cost_by_tag(
+    ctx: typer.Context, tag: str, *, start: str | None, end: str | None, as_json: bool
+) -> None:
+    from goldpath.platform import TagCostReport, cost_by_tag
+
+    def run() -> TagCostReport:
+        this_month = date.today().replace(day=1)
+        last_month = (this_month - timedelta(days=1)).replace(day=1)
+        first = _day(start, "start", last_month)
+        last = _day(end, "end", this_month)
+        endpoint = cli_context(ctx).settings.platform.aws_endpoint_url
+        return cost_by_tag(tag, start=first, end=last, endpoint_url=endpoint)
+
+    report = run_guarded(run)
+    assert isinstance(report, TagCostReport)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    table = Table(title=f"AWS cost by {report.tag}, {report.start} to {report.end} (exclusive)")
+    table.add_column(report.tag)
+    table.add_column("USD", justify="right")
+    for group in report.groups:
+        table.add_row(group.value, f"{group.usd:,.2f}")
+    table.add_row("[bold]total[/]", f"[bold]{report.total_usd:,.2f}[/]")
+    console.print(table)
 
 
 @platform_app.command("split")

@@ -6,7 +6,33 @@ platform's policies and (when installed) ``promtool`` and ``kubectl kustomize``.
 `set_image`, `promote` and `rerender` change GitOps repos with git, validating first.
 """
 
-from goldpath.gitops._names import dashboard_selector, dashboard_tag, dashboard_uid
+from goldpath.gitops._environments import (
+    DEPLOY_ENVIRONMENT,
+    ENVIRONMENT_POLICIES,
+    EnvironmentProfile,
+    TagChange,
+    environment_profile,
+    environment_tags,
+    overlay_kustomization,
+    previous_environment,
+    promote_in_tree,
+)
+from goldpath.gitops._names import (
+    aws_cost_tags,
+    dashboard_selector,
+    dashboard_tag,
+    dashboard_uid,
+)
+from goldpath.gitops._platform_git import (
+    add_platform_app,
+    platform_apps,
+    remove_platform_app,
+)
+from goldpath.gitops._platform_repo import (
+    PLATFORM_REPO,
+    platform_app_files,
+    render_platform_repo,
+)
 from goldpath.gitops._policies import POLICIES, Policy
 from goldpath.gitops._render import APP_SPEC_FILE, render_app, render_platform
 from goldpath.gitops._repo import (
@@ -22,11 +48,18 @@ from goldpath.gitops._repo import (
     validate_repo,
 )
 from goldpath.gitops._report import Finding, ValidationReport
+from goldpath.gitops._secrets import (
+    app_secret_prefix,
+    external_secrets_role_arn,
+    secret_key_allowed,
+    secret_resource_policy,
+)
 from goldpath.gitops._spec import (
     ENVIRONMENTS,
     MAX_APP_NAME_LENGTH,
     AlertThresholds,
     AppSpec,
+    EnvironmentSettings,
     PlatformNamespace,
     PlatformSpec,
     Resources,
@@ -37,39 +70,62 @@ from goldpath.gitops.errors import (
     GitopsRepoNotFoundError,
     GitopsValidationError,
     ImageNotFoundError,
+    NothingToPromoteError,
 )
 from goldpath.providers.git.errors import GitCommandError  # the one git error, re-exported
 
 __all__ = [
     "APP_SPEC_FILE",
+    "DEPLOY_ENVIRONMENT",
     "ENVIRONMENTS",
+    "ENVIRONMENT_POLICIES",
     "MAX_APP_NAME_LENGTH",
+    "PLATFORM_REPO",
     "POLICIES",
     "AlertThresholds",
     "AppSpec",
+    "EnvironmentProfile",
+    "EnvironmentSettings",
     "Finding",
     "GitCommandError",
     "GitopsError",
     "GitopsRepoNotFoundError",
     "GitopsValidationError",
     "ImageNotFoundError",
+    "NothingToPromoteError",
     "PlatformNamespace",
     "PlatformSpec",
     "Rerendered",
     "Policy",
     "Resources",
+    "TagChange",
     "ValidationReport",
+    "add_platform_app",
+    "app_secret_prefix",
+    "aws_cost_tags",
     "dashboard_selector",
     "dashboard_tag",
     "dashboard_uid",
+    "environment_profile",
+    "environment_tags",
+    "external_secrets_role_arn",
     "image_tag",
     "list_local_repos",
+    "overlay_kustomization",
+    "platform_app_files",
+    "platform_apps",
+    "previous_environment",
     "promote",
+    "promote_in_tree",
     "read_tree",
     "render_app",
+    "remove_platform_app",
     "render_platform",
+    "render_platform_repo",
     "rerender",
     "rerender_tree",
+    "secret_key_allowed",
+    "secret_resource_policy",
     "set_image",
     "tree_diff",
     "validate_repo",

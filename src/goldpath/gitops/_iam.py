@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from goldpath.gitops._names import ecr_repository_name
 from goldpath.gitops._spec import AppSpec
 
 __all__ = ["ecr_policy", "ecr_repository_arn"]
@@ -21,9 +22,12 @@ _PUSH_PULL = (
 
 
 def ecr_repository_arn(spec: AppSpec) -> str:
-    """ARN of the app's own ECR repository."""
+    """ARN of the app's own ECR repository (``apps/<app>``)."""
     platform = spec.platform
-    return f"arn:aws:ecr:{platform.aws_region}:{platform.aws_account_id}:repository/{spec.name}"
+    return (
+        f"arn:aws:ecr:{platform.aws_region}:{platform.aws_account_id}:"
+        f"repository/{ecr_repository_name(spec.name)}"
+    )
 
 
 def ecr_policy(spec: AppSpec) -> dict[str, Any]:

@@ -7,11 +7,14 @@ import hashlib
 from goldpath.gitops._spec import AppSpec
 
 __all__ = [
+    "ECR_REPOSITORY_PREFIX",
     "MANAGED_BY",
     "app_labels",
+    "aws_cost_tags",
     "dashboard_selector",
     "dashboard_tag",
     "dashboard_uid",
+    "ecr_repository_name",
     "hostname",
     "namespace_name",
     "secret_name",
@@ -19,6 +22,8 @@ __all__ = [
 ]
 
 MANAGED_BY = "goldpath"
+# Terraform's ecr module (var.app_repository_prefix) grants CI push on exactly this prefix.
+ECR_REPOSITORY_PREFIX = "apps"
 _GRAFANA_UID_MAX = 40
 
 
@@ -32,6 +37,11 @@ def hostname(app: str, domain: str, environment: str | None = None) -> str:
     if environment is None or environment == "prod":
         return f"{app}.{domain}"
     return f"{app}-{environment}.{domain}"
+
+
+def ecr_repository_name(app: str) -> str:
+    """The app's ECR repository: ``apps/<app>``, one path for pipeline, manifests and IAM."""
+    return f"{ECR_REPOSITORY_PREFIX}/{app}"
 
 
 def secret_name(app: str) -> str:
@@ -77,3 +87,12 @@ def app_labels(spec: AppSpec) -> dict[str, str]:
         "goldpath.io/cost-center": spec.cost_center or spec.team,
     }
     return dict(sorted(labels.items()))
+
+
+def aws_cost_tags(*, app: str, owner: str, cost_center: str) -> dict[str, str]:
+    """The cost-allocation tags every AWS resource of an app carries.
+
+    ``goldpath platform cost`` groups by ``app``, ``owner`` and ``cost-center``;
+    ``managed-by`` tells what goldpath made from what Terraform made.
+    """
+    return {"app": app, "cost-center": cost_center, "managed-by": MANAGED_BY, "owner": owner}

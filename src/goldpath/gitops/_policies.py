@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from goldpath.gitops._names import ecr_repository_name
+from goldpath.gitops._secrets import CLUSTER_SECRET_STORE, secret_key_allowed
+from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
+
 __all__ = ["POLICIES", "Document", "Policy", "Tree", "Violation", "object_ref"]
 
 Manifest = dict[str, Any]
 READ_ONLY_VERBS = frozenset({"get", "list", "watch"})
 PLATFORM_ADMIN_ROLE = "platform-admin"
+PLATFORM_PROJECT = "platform"
+_PLATFORM_PART_OF = "goldpath-platform"
 MAX_NAME = 63
 _CLUSTER_SCOPED = frozenset(
     {"Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterSecretStore",
@@ -60,6 +66,15 @@ class Document:
         return dict((self.body.get("metadata") or {}).get("labels") or {})
 
 
+def _is_platform_project(doc: Document) -> bool:
+    return (
+        doc.kind == "AppProject"
+        and doc.name == PLATFORM_PROJECT
+        and doc.labels.get("app.kubernetes.io/part-of") == _PLATFORM_PART_OF
+        and "app.kubernetes.io/name" not in doc.labels
+    )
+
+
 def object_ref(doc: Manifest) -> str:
     """``Kind/namespace/name`` (or ``Kind/name`` for cluster-scoped objects)."""
     meta = doc.get("metadata") or {}
@@ -74,15 +89,28 @@ class Tree:
     documents: tuple[Document, ...]
     kustomizations: tuple[Document, ...]
     json_files: tuple[tuple[PurePosixPath, Any], ...]
+    secrets_prefix: str = DEFAULT_SECRETS_PREFIX
 
     def of_kind(self, *kinds: str) -> Iterator[Document]:
         """Manifests of the given kinds."""
         return (d for d in self.documents if d.kind in kinds)
 
     @property
+    def is_platform_tree(self) -> bool:
+        """True for the platform GitOps repo (it has the platform's own AppProject)."""
+        return any(_is_platform_project(d) for d in self.of_kind("AppProject"))
+
+    @property
     def is_app_tree(self) -> bool:
-        """True for an app's GitOps repo (it has an AppProject)."""
-        return any(True for _ in self.of_kind("AppProject"))
+        """True for an app's GitOps repo (it has an AppProject and is not the platform's)."""
+        return any(True for _ in self.of_kind("AppProject")) and not self.is_platform_tree
+
+    @property
+    def workload_namespaces(self) -> set[str]:
+        """Namespaces labelled ``idp-role: workload`` in this tree."""
+        return {
+            d.name for d in self.of_kind("Namespace") if d.labels.get("idp-role") == "workload"
+        }
 
     @property
     def app_names(self) -> set[str]:
@@ -325,6 +353,8 @@ def _bindings(tree: Tree) -> Iterator[Violation]:
 
 def _project_scope(tree: Tree) -> Iterator[Violation]:
     for doc in tree.of_kind("AppProject"):
+        if _is_platform_project(doc):
+            continue  # the platform's own project: see SD009
         spec = doc.body.get("spec") or {}
         repos = spec.get("sourceRepos") or []
         if len(repos) != 1 or "*" in str(repos[0]):
@@ -361,7 +391,7 @@ def _application_sync(tree: Tree) -> Iterator[Violation]:
             dest_ns = (spec.get("destination") or {}).get("namespace")
             if dest_ns not in {d.get("namespace") for d in pspec.get("destinations") or []}:
                 yield _v(doc, f"destination {dest_ns!r} is not allowed by AppProject {project!r}")
-        elif tree.is_app_tree:
+        elif tree.is_app_tree or tree.is_platform_tree:
             yield _v(doc, f"AppProject {project!r} is not part of this repo")
 
 
@@ -371,6 +401,30 @@ def _cluster_scope(tree: Tree) -> Iterator[Violation]:
     for doc in tree.documents:
         if doc.kind in _CLUSTER_SCOPED and doc.kind != "Namespace":
             yield _v(doc, f"an app repo may not hold cluster-scoped {doc.kind} objects")
+
+
+def _platform_repo(tree: Tree) -> Iterator[Violation]:
+    if not tree.is_platform_tree:
+        return
+    for doc in tree.of_kind("AppProject"):
+        if not _is_platform_project(doc):
+            continue
+        spec = doc.body.get("spec") or {}
+        repos = spec.get("sourceRepos") or []
+        if len(repos) != 1 or "*" in str(repos[0]):
+            yield _v(doc, "the platform project allows exactly one source repo (its own)")
+        for dest in spec.get("destinations") or []:
+            if "*" in str(dest.get("namespace", "*")) or "*" in str(dest.get("server", "*")):
+                yield _v(doc, "the platform project names each destination namespace")
+        for entry in spec.get("clusterResourceWhitelist") or []:
+            if "*" in (str(entry.get("group", "")), str(entry.get("kind", ""))):
+                yield _v(doc, "the platform project names each cluster-scoped kind")
+    workload = tree.workload_namespaces
+    for doc in tree.documents:
+        if doc.kind == "Namespace" and doc.name in workload:
+            yield _v(doc, "the platform repo holds no app namespace; apps live in their repos")
+        elif _pod_spec(doc) is not None:
+            yield _v(doc, "the platform repo holds no workloads; apps live in their repos")
 
 
 def _namespaced_kustomizations(tree: Tree) -> Iterator[Violation]:
@@ -422,12 +476,92 @@ def _ecr_own_repository(tree: Tree) -> Iterator[Violation]:
                 match = _ECR_ARN.match(str(target))
                 if match is None:
                     yield Violation(f"{target!r} is not one ECR repository ARN", path, where)
-                elif apps and match.group("repo") not in apps:
+                elif apps and match.group("repo") not in {ecr_repository_name(a) for a in apps}:
+                    own = ", ".join(sorted(ecr_repository_name(a) for a in apps))
                     yield Violation(
-                        f"{target!r} is not the app's own repository ({', '.join(sorted(apps))})",
+                        f"{target!r} is not the app's own repository ({own})",
                         path,
                         where,
                     )
+
+
+def _external_secret_keys(body: Manifest) -> Iterator[tuple[str, str]]:
+    """Every (field, key) an ExternalSecret reads, and ("...find", "") for a search."""
+    spec = body.get("spec") or {}
+    for index, item in enumerate(spec.get("data") or []):
+        ref = (item or {}).get("remoteRef") or {}
+        yield f"spec.data[{index}].remoteRef.key", str(ref.get("key", ""))
+    for index, item in enumerate(spec.get("dataFrom") or []):
+        item = item or {}
+        for way in ("extract",):
+            if way in item:
+                yield f"spec.dataFrom[{index}].{way}.key", str((item[way] or {}).get("key", ""))
+        if "find" in item:
+            # A search reads whatever matches: allowed only when bounded by a path inside.
+            yield f"spec.dataFrom[{index}].find.path", str((item["find"] or {}).get("path", ""))
+        if "sourceRef" in item:
+            yield f"spec.dataFrom[{index}].sourceRef", ""
+    for index, item in enumerate(spec.get("data") or []):
+        if "sourceRef" in (item or {}):
+            yield f"spec.data[{index}].sourceRef", ""
+
+
+def _patched_keys(tree: Tree) -> Iterator[tuple[Document, str, str]]:
+    """Keys kustomize patches write into ExternalSecrets (JSON6902 patches as strings)."""
+    for kust in tree.kustomizations:
+        for patch in kust.body.get("patches") or []:
+            if not isinstance(patch, dict):
+                continue
+            if (patch.get("target") or {}).get("kind") != "ExternalSecret":
+                continue
+            if "patch" not in patch:
+                yield kust, "patch file " + str(patch.get("path", "?")) + " (inline it)", ""
+                continue
+            try:
+                operations = json.loads(str(patch.get("patch", "")))
+            except ValueError:
+                # Strategic-merge patches (YAML) cannot be read as operations: refuse
+                # them for ExternalSecrets rather than guess what they would read.
+                yield kust, "patch", ""
+                continue
+            for op in operations if isinstance(operations, list) else []:
+                path = str((op or {}).get("path", ""))
+                if path.endswith("/key") or path.endswith("/path") or "dataFrom" in path:
+                    value = (op or {}).get("value")
+                    yield kust, f"patch {path}", value if isinstance(value, str) else ""
+
+
+def _external_secrets_own_prefix(tree: Tree) -> Iterator[Violation]:
+    apps = tree.app_names
+    workload = tree.workload_namespaces
+    for doc in tree.of_kind("ExternalSecret"):
+        if not (tree.is_app_tree or doc.namespace in workload):
+            continue  # the platform's own ExternalSecrets (Argo CD repo credentials)
+        app = doc.labels.get("app.kubernetes.io/name", "")
+        if app not in apps:
+            yield _v(doc, "an app's ExternalSecret must carry app.kubernetes.io/name "
+                          "naming the app whose secrets it reads")
+            continue
+        prefix = f"{tree.secrets_prefix}/{app}"
+        store = (doc.body.get("spec") or {}).get("secretStoreRef") or {}
+        if store != {"kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE}:
+            yield _v(doc, "an app's ExternalSecret reads through the ClusterSecretStore "
+                          f"{CLUSTER_SECRET_STORE!r} only (secretStoreRef)")
+        for where, key in _external_secret_keys(doc.body):
+            if not secret_key_allowed(key, prefix):
+                yield _v(doc, f"{where} reads {key!r}, outside the app's own secrets "
+                              f"{prefix!r} (and {prefix}/...)")
+    if not tree.is_app_tree or len(apps) != 1:
+        return
+    prefix = f"{tree.secrets_prefix}/{next(iter(apps))}"
+    for kust, where, key in _patched_keys(tree):
+        if not secret_key_allowed(key, prefix):
+            yield Violation(
+                message=f"{where} makes an ExternalSecret read {key!r}, outside the app's "
+                f"own secrets {prefix!r} (and {prefix}/...)",
+                file=kust.file,
+                object="ExternalSecret",
+            )
 
 
 def _labels(tree: Tree) -> Iterator[Violation]:
@@ -485,6 +619,10 @@ POLICIES: tuple[Policy, ...] = (
     Policy("SD006", "cluster-scoped custom kinds stay out of namespaced kustomizations",
            _namespaced_kustomizations),
     Policy("SD007", "the ECR policy names only the app's own repository", _ecr_own_repository),
+    Policy("SD008", "an app's ExternalSecrets read only the app's own Secrets Manager prefix",
+           _external_secrets_own_prefix),
+    Policy("SD009", "the platform repo: one source, named destinations and kinds, no workloads",
+           _platform_repo),
     Policy("WS001", "pods run as non-root with RuntimeDefault seccomp, no host access",
            _pod_security),
     Policy("WS002", "containers drop ALL capabilities, read-only root, no escalation",

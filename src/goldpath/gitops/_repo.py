@@ -19,7 +19,7 @@ import yaml
 from goldpath.errors import FieldError, InvalidInputError
 from goldpath.gitops._render import APP_SPEC_FILE, render_app
 from goldpath.gitops._report import ValidationReport
-from goldpath.gitops._spec import ENVIRONMENTS, AppSpec, PlatformSpec
+from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX, ENVIRONMENTS, AppSpec, PlatformSpec
 from goldpath.gitops._validate import validate_tree
 from goldpath.gitops._yaml import dump_yaml
 from goldpath.gitops.errors import (
@@ -114,9 +114,16 @@ def read_tree(root: Path) -> dict[PurePosixPath, str]:
 
 
 def list_local_repos(git_root: Path, group: str) -> list[Path]:
-    """The bare repositories of the GitOps group on the local git host."""
+    """The bare repositories of the apps in the GitOps group on the local git host."""
+    from goldpath.gitops._platform_repo import PLATFORM_REPO
+
     folder = git_root / group
-    return sorted(p for p in folder.glob("*.git") if p.is_dir()) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    # The platform repo lives in the same group but is no app's repo.
+    return sorted(
+        p for p in folder.glob("*.git") if p.is_dir() and p.name != f"{PLATFORM_REPO}.git"
+    )
 
 
 def kustomization_for(root: Path, environment: str | None) -> Path:
@@ -182,10 +189,17 @@ def _write_tag_file(path: Path, app: str, tag: str) -> bool:
 
 
 def _finish(
-    ws: GitopsWorkspace, message: str, kubernetes_version: str, tmp_root: Path | None
+    ws: GitopsWorkspace,
+    message: str,
+    kubernetes_version: str,
+    tmp_root: Path | None,
+    secrets_prefix: str,
 ) -> str | None:
     report = validate_tree(
-        read_tree(ws.path), kubernetes_version=kubernetes_version, tmp_root=tmp_root
+        read_tree(ws.path),
+        kubernetes_version=kubernetes_version,
+        tmp_root=tmp_root,
+        secrets_prefix=secrets_prefix,
     )
     report.raise_for_failures("the GitOps repo after the change")
     return _commit(ws, message)
@@ -199,6 +213,7 @@ def set_image(
     environment: str | None = None,
     kubernetes_version: str = "1.30",
     tmp_root: Path | None = None,
+    secrets_prefix: str = DEFAULT_SECRETS_PREFIX,
 ) -> str | None:
     """Deploy ``tag``: edit the kustomization's image tag, validate, commit ``[skip ci]``.
 
@@ -209,7 +224,7 @@ def set_image(
             return None
         where = environment or _default_target(ws.path)
         message = f"chore({app}): deploy image {tag} to {where} [skip ci]"
-        return _finish(ws, message, kubernetes_version, tmp_root)
+        return _finish(ws, message, kubernetes_version, tmp_root, secrets_prefix)
 
 
 def _default_target(root: Path) -> str:
@@ -225,6 +240,7 @@ def promote(
     target: str,
     kubernetes_version: str = "1.30",
     tmp_root: Path | None = None,
+    secrets_prefix: str = DEFAULT_SECRETS_PREFIX,
 ) -> tuple[str, str | None]:
     """Copy the image tag of overlay ``source`` to ``target`` as one commit.
 
@@ -240,7 +256,7 @@ def promote(
         if not _write_tag(ws.path, app, tag, target):
             return tag, None
         message = f"chore({app}): promote {tag} from {source} to {target} [skip ci]"
-        return tag, _finish(ws, message, kubernetes_version, tmp_root)
+        return tag, _finish(ws, message, kubernetes_version, tmp_root, secrets_prefix)
 
 
 def _kustomizations(root: Path) -> list[PurePosixPath]:
@@ -250,12 +266,19 @@ def _kustomizations(root: Path) -> list[PurePosixPath]:
 
 
 def validate_repo(
-    repo: str | Path, *, kubernetes_version: str = "1.30", tmp_root: Path | None = None
+    repo: str | Path,
+    *,
+    kubernetes_version: str = "1.30",
+    tmp_root: Path | None = None,
+    secrets_prefix: str = DEFAULT_SECRETS_PREFIX,
 ) -> ValidationReport:
     """Validate a GitOps repo (working tree, bare repo or clone URL) as it is committed."""
     with gitops_workspace(repo, tmp_root=tmp_root) as ws:
         return validate_tree(
-            read_tree(ws.path), kubernetes_version=kubernetes_version, tmp_root=tmp_root
+            read_tree(ws.path),
+            kubernetes_version=kubernetes_version,
+            tmp_root=tmp_root,
+            secrets_prefix=secrets_prefix,
         )
 
 
@@ -311,7 +334,10 @@ def _rerender_in(
         if kustomization.is_file() and _TAG.match(tag):
             _write_tag_file(kustomization, spec.name, tag)
     report = validate_tree(
-        read_tree(ws.path), kubernetes_version=platform.kubernetes_version, tmp_root=tmp_root
+        read_tree(ws.path),
+        kubernetes_version=platform.kubernetes_version,
+        tmp_root=tmp_root,
+        secrets_prefix=platform.secrets_prefix,
     )
     return spec.name, report
 

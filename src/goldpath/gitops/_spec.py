@@ -12,11 +12,15 @@ if TYPE_CHECKING:
     from goldpath.config import Settings
 
 __all__ = [
+    "DEFAULT_SECRETS_PREFIX",
     "ENVIRONMENTS",
     "MAX_APP_NAME_LENGTH",
+    "MIN_PROD_REPLICAS",
     "AlertThresholds",
     "AppSpec",
     "EnvironmentName",
+    "EnvironmentSettings",
+    "LogLevel",
     "PlatformNamespace",
     "PlatformSpec",
     "Resources",
@@ -26,8 +30,12 @@ __all__ = [
 # Argo CD app); Grafana caps dashboard uids at 40, so 40 keeps every derived name legal.
 MAX_APP_NAME_LENGTH = 40
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
+DEFAULT_SECRETS_PREFIX = "goldpath/apps"
 
 EnvironmentName = Literal["dev", "staging", "prod"]
+LogLevel = Literal["fatal", "error", "warn", "info", "debug", "trace"]
+"""The ``LOG_LEVEL`` values both golden paths accept (pino's names)."""
+MIN_PROD_REPLICAS = 2
 
 _DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
 _LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
@@ -70,6 +78,16 @@ class AlertThresholds(BaseModel):
     latency_p95_seconds: float = Field(default=0.5, gt=0, le=120)
     restarts_per_hour: int = Field(default=3, ge=1, le=1000)
     for_minutes: int = Field(default=5, ge=1, le=1440)
+
+
+class EnvironmentSettings(BaseModel):
+    """What one environment sets differently; unset fields take that environment's default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    replicas: int | None = Field(default=None, ge=1, le=50)
+    resources: Resources | None = None
+    log_level: LogLevel | None = None
 
 
 class PlatformNamespace(BaseModel):
@@ -118,7 +136,12 @@ class PlatformSpec(BaseModel):
     service_cidr: str = "172.20.0.0/16"
     vpc_cidr: str = "10.0.0.0/16"
     egress_https_cidrs: tuple[str, ...] = ()
-    secrets_prefix: str = Field(default="goldpath/apps", pattern=r"^[A-Za-z0-9_.\-/]+$")
+    secrets_prefix: str = Field(default=DEFAULT_SECRETS_PREFIX, pattern=r"^[A-Za-z0-9_.\-/]+$")
+    platform_secrets_prefix: str = Field(
+        default="goldpath",
+        pattern=r"^[A-Za-z0-9_.\-/]+$",
+        description="Terraform's secrets_prefix: the platform's own secrets live below it.",
+    )
     grafana_url: str = "https://grafana.example.com"
     argocd_namespace: str = Field(default="argocd", pattern=_DNS_LABEL)
     cluster_server: str = "https://kubernetes.default.svc"
@@ -138,7 +161,7 @@ class PlatformSpec(BaseModel):
     def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(sorted({_check_cidr(v) for v in value}))
 
-    @field_validator("secrets_prefix")
+    @field_validator("secrets_prefix", "platform_secrets_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         return value.strip("/")
@@ -167,6 +190,9 @@ class PlatformSpec(BaseModel):
             vpc_cidr=platform.vpc_cidr,
             egress_https_cidrs=tuple(platform.egress_https_cidrs),
             secrets_prefix=platform.secrets_prefix,
+            # Terraform keeps apps at <prefix>/apps (envs/poc/portal.tf): the parent is its prefix.
+            platform_secrets_prefix=platform.secrets_prefix.strip("/").rpartition("/")[0]
+            or platform.secrets_prefix,
             grafana_url=platform.grafana_url,
         )
 
@@ -196,6 +222,10 @@ class AppSpec(BaseModel):
     env: dict[str, str] = Field(default_factory=dict)
     secret_keys: tuple[str, ...] = ()
     environments: tuple[EnvironmentName, ...] = ()
+    environment_settings: dict[EnvironmentName, EnvironmentSettings] = Field(
+        default_factory=dict,
+        description="Per-environment replicas, resources and log level (overlays only).",
+    )
     shutdown_seconds: int = Field(default=10, ge=1, le=600)
     run_as_user: int = Field(default=1000, ge=1, le=2**31 - 1)
     egress_to_services: bool = Field(
@@ -248,6 +278,16 @@ class AppSpec(BaseModel):
         if len(set(value)) != len(value):
             raise ValueError("environments must be unique")
         return tuple(env for env in ENVIRONMENTS if env in value)
+
+    @field_validator("environment_settings")
+    @classmethod
+    def _prod_replicas(
+        cls, value: dict[str, EnvironmentSettings]
+    ) -> dict[str, EnvironmentSettings]:
+        prod = value.get("prod")
+        if prod is not None and prod.replicas is not None and prod.replicas < MIN_PROD_REPLICAS:
+            raise ValueError(f"prod runs at least {MIN_PROD_REPLICAS} replicas")
+        return {env: value[env] for env in ENVIRONMENTS if env in value}
 
     @model_validator(mode="after")
     def _no_secret_in_plain_env(self) -> AppSpec:

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from goldpath.gitops._environments import ENVIRONMENT_POLICIES
 from goldpath.gitops._policies import POLICIES, Document, Tree, object_ref
 from goldpath.gitops._render import APP_SPEC_FILE
 from goldpath.gitops._report import Check, ValidationReport
@@ -18,6 +19,7 @@ from goldpath.gitops._schemas import (
     custom_schema_problems,
     is_custom_kind,
 )
+from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
 from goldpath.gitops._yaml import load_yaml_all
 
 __all__ = ["TreeFiles", "parse_tree", "validate_manifests", "validate_tree"]
@@ -29,18 +31,26 @@ _KUSTOMIZATION_NAMES = {"kustomization.yaml", "kustomization.yml", "Kustomizatio
 TreeFiles = Mapping[PurePosixPath, str] | Mapping[str, str] | Mapping[PurePosixPath | str, str]
 
 
+METADATA_DIR = ".goldpath"
+"""goldpath's own records in a repository (``.goldpath/answers.yaml``): never deployed,
+so never validated as manifests."""
+
+
 def _as_paths(files: TreeFiles) -> dict[PurePosixPath, str]:
-    return {PurePosixPath(path): text for path, text in files.items()}
+    as_paths = {PurePosixPath(path): text for path, text in files.items()}
+    return {path: text for path, text in as_paths.items() if path.parts[:1] != (METADATA_DIR,)}
 
 
-def parse_tree(files: TreeFiles, report: ValidationReport) -> Tree:
+def parse_tree(
+    files: TreeFiles, report: ValidationReport, *, secrets_prefix: str = DEFAULT_SECRETS_PREFIX
+) -> Tree:
     """Parse every YAML and JSON file; parse failures go into the report."""
     documents: list[Document] = []
     kustomizations: list[Document] = []
     json_files: list[tuple[PurePosixPath, Any]] = []
     for path, text in sorted(_as_paths(files).items()):
-        if path == APP_SPEC_FILE or path.parts[:1] == (".goldpath",):
-            continue  # goldpath's own records (the AppSpec, the fleet's answers file)
+        if path == APP_SPEC_FILE:
+            continue
         if path.suffix == ".json":
             try:
                 json_files.append((path, json.loads(text)))
@@ -66,6 +76,7 @@ def parse_tree(files: TreeFiles, report: ValidationReport) -> Tree:
         documents=tuple(documents),
         kustomizations=tuple(kustomizations),
         json_files=tuple(json_files),
+        secrets_prefix=secrets_prefix.strip("/"),
     )
 
 
@@ -128,6 +139,7 @@ def validate_tree(
     kubernetes_version: str = "1.30",
     tools: bool = True,
     tmp_root: Path | None = None,
+    secrets_prefix: str = DEFAULT_SECRETS_PREFIX,
 ) -> ValidationReport:
     """Validate a GitOps tree (relative path -> text) and report every finding at once.
 
@@ -142,7 +154,7 @@ def validate_tree(
     """
     report = ValidationReport()
     paths = _as_paths(files)
-    tree = parse_tree(paths, report)
+    tree = parse_tree(paths, report, secrets_prefix=secrets_prefix)
     with ExitStack() as stack:
         checks = None
         if tools:
@@ -156,11 +168,12 @@ def validate_tree(
         report.checked.append(f"kubernetes-validate (strict, {kubernetes_version})")
         report.checked.append("goldpath CRD schemas")
         _check_kustomization_resources(tree, set(paths), report)
-        for policy in POLICIES:
+        policies = (*POLICIES, *ENVIRONMENT_POLICIES)
+        for policy in policies:
             for violation in policy.check(tree):
                 report.add(check="policy", rule=policy.id, message=violation.message,
                            file=violation.file, object=violation.object)
-        report.checked.append(f"{len(POLICIES)} policies")
+        report.checked.append(f"{len(policies)} policies")
         if checks is not None:
             checks.finish(report)
     return report

@@ -7,6 +7,7 @@ from typing import Any
 
 from goldpath.gitops._names import (
     app_labels,
+    ecr_repository_name,
     hostname,
     namespace_name,
     secret_name,
@@ -42,8 +43,8 @@ def metadata(spec: AppSpec, name: str, *, namespaced: bool = True) -> dict[str, 
 
 
 def container_image(spec: AppSpec) -> str:
-    """The image repository (without tag) of the app in the platform's registry."""
-    return f"{spec.platform.ecr_registry}/{spec.name}"
+    """The image repository (without tag) of the app: ``<registry>/apps/<app>``."""
+    return f"{spec.platform.ecr_registry}/{ecr_repository_name(spec.name)}"
 
 
 def namespace(spec: AppSpec) -> Manifest:

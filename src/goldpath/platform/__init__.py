@@ -12,6 +12,13 @@ from goldpath.platform._cost import (
     estimate_from_tfvars,
     load_price_table,
 )
+from goldpath.platform._cost_tags import (
+    COST_TAGS,
+    TagCost,
+    TagCostReport,
+    cost_by_tag,
+    tag_cost_report,
+)
 from goldpath.platform._deploy import (
     DeployOptions,
     DeployResult,
@@ -78,6 +85,7 @@ __all__ = [
     "Cluster",
     "CommandFailedError",
     "CommandResult",
+    "COST_TAGS",
     "CommandRunner",
     "CostEstimate",
     "CostItem",
@@ -108,12 +116,15 @@ __all__ = [
     "SplitResult",
     "SplitTargetNotEmptyError",
     "SubprocessRunner",
+    "TagCost",
+    "TagCostReport",
     "TerraformFileError",
     "TerraformVariable",
     "ToolMissingError",
     "bootstrap_backend",
     "break_even_services",
     "check_module_call",
+    "cost_by_tag",
     "dump_manifests",
     "estimate_cost",
     "estimate_from_tfvars",
@@ -128,5 +139,6 @@ __all__ = [
     "render_portal_manifests",
     "run_doctor",
     "split_repository",
+    "tag_cost_report",
     "unassigned_variables",
 ]

@@ -160,7 +160,7 @@ def _ensure_table(dynamodb: Any, table: str) -> bool:
                 KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
                 BillingMode="PAY_PER_REQUEST",
                 SSESpecification={"Enabled": True},
-                Tags=[{"Key": "ManagedBy", "Value": "goldpath"}],
+                Tags=[{"Key": "managed-by", "Value": "goldpath"}],
             )
     except AwsConflictError:
         created = False  # it exists; _lock_key checks that its key is LockID
@@ -223,7 +223,7 @@ def bootstrap_backend(
         s3.put_bucket_policy(Bucket=bucket, Policy=_tls_only_policy(bucket))
     with aws_errors("s3:PutBucketTagging", bucket=bucket):
         s3.put_bucket_tagging(
-            Bucket=bucket, Tagging={"TagSet": [{"Key": "ManagedBy", "Value": "goldpath"}]}
+            Bucket=bucket, Tagging={"TagSet": [{"Key": "managed-by", "Value": "goldpath"}]}
         )
     table_created = _ensure_table(dynamodb, table)
 

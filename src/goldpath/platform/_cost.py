@@ -39,8 +39,9 @@ ROOT_DEFAULTS: dict[str, Any] = {
     "create_zone": False,
     "ecr_storage_gb": 5,
 }
-# The secrets-manager module creates <prefix>/platform and <prefix>/grafana-cloud.
-PLATFORM_SECRETS = 2
+# The secrets-manager module creates <prefix>/platform, <prefix>/grafana-cloud and
+# <prefix>/argocd-repo-creds.
+PLATFORM_SECRETS = 3
 # One LCU-hour covers a small portal's traffic; the ALB has one public IPv4 per AZ.
 ALB_LCUS = 1
 

@@ -70,6 +70,8 @@ ACTION_ID = re.compile(r"^[a-z0-9][a-zA-Z0-9_-]*(:[a-zA-Z0-9_-]+)+$")
 ACTION_PROVIDERS: tuple[str, ...] = (
     "goldpath.scaffolder.actions:builtin_actions",
     "goldpath.scaffolder.actions._publish:publish_actions",
+    "goldpath.scaffolder.actions._provision:provision_actions",
+    "goldpath.scaffolder.actions._gitlab:gitlab_actions",
     "goldpath.fleet._actions:fleet_actions",
 )
 

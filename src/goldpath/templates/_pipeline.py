@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "DEPLOY_KUSTOMIZATION",
+    "IMAGE_REPOSITORY",
     "LANGUAGE_JOBS",
     "MERGE_REQUEST_JOBS",
     "PIPELINE_JOBS",
@@ -69,3 +71,14 @@ SHARED_VARIABLES: tuple[str, ...] = (
     "DOCKER_IMAGE",
 )
 """Pipeline variables every golden path sets the same way (the shared jobs read them)."""
+
+DEPLOY_KUSTOMIZATION = "overlays/dev/kustomization.yaml"
+"""The one kustomization update-gitops writes (``KUSTOMIZATION``): the pipeline deploys to dev
+only; staging and prod change by promotion (``goldpath promote``)."""
+
+IMAGE_REPOSITORY = "$ECR_REGISTRY/apps/$APP_NAME"
+"""The ``IMAGE`` variable: the push job's target, ``<registry>/apps/<name>``.
+
+The same path as the Deployment's image (``goldpath.gitops``' ``ecr_repository_name``) and
+Terraform's push policy (``apps/*``); tests/gitops/test_image_path.py holds them together.
+"""

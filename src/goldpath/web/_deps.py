@@ -16,9 +16,11 @@ from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
 from goldpath.fleet import FleetService
+from goldpath.gitserver import GitServer
 from goldpath.live import LiveService
 from goldpath.mergerequests import MergeRequestService
 from goldpath.permissions import PermissionService
+from goldpath.promotions import PromotionService
 from goldpath.providers.git import GitHosts
 from goldpath.scaffolder import (
     ActionRegistry,
@@ -28,6 +30,7 @@ from goldpath.scaffolder import (
     TaskStore,
     Templates,
 )
+from goldpath.scorecards import ScorecardService
 from goldpath.techdocs import TechDocsService
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ __all__ = [
     "LiveDep",
     "MergeRequestsDep",
     "PermissionsDep",
+    "ScorecardsDep",
     "SettingsDep",
     "TaskCreatorDep",
     "TaskFeedDep",
@@ -55,9 +59,12 @@ __all__ = [
     "dry_runner",
     "fleet_service",
     "git_hosts",
+    "git_server",
     "live_service",
     "merge_request_service",
     "permission_service",
+    "scorecard_service",
+    "promotion_service",
     "settings_of",
     "task_creator",
     "task_feed",
@@ -90,6 +97,11 @@ def catalog_service(request: Request) -> CatalogService:
 def git_hosts(request: Request) -> GitHosts:
     """The git hosts (integrations and the local host)."""
     return _root(request).git_hosts
+
+
+def git_server(request: Request) -> GitServer:
+    """Pushes to the local git host: decisions, ref rules, the push log, listeners."""
+    return _root(request).git_server
 
 
 def action_registry(request: Request) -> ActionRegistry:
@@ -142,9 +154,19 @@ def techdocs_service(request: Request) -> TechDocsService:
     return _root(request).techdocs
 
 
+def scorecard_service(request: Request) -> ScorecardService:
+    """Components' scorecards."""
+    return _root(request).scorecards
+
+
 def dry_runner(request: Request) -> DryRunner:
     """Dry runs and previews."""
     return _root(request).dry_runner
+
+
+def promotion_service(connection: HTTPConnection) -> PromotionService:
+    """Promotions between environments, with their approvals."""
+    return _root(connection).promotions
 
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]
@@ -162,3 +184,4 @@ LiveDep = Annotated[LiveService, Depends(live_service)]
 FleetDep = Annotated[FleetService, Depends(fleet_service)]
 MergeRequestsDep = Annotated[MergeRequestService, Depends(merge_request_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]
+ScorecardsDep = Annotated[ScorecardService, Depends(scorecard_service)]

@@ -109,5 +109,10 @@ module "observability" {
   prometheus_remote_write_url = var.prometheus_remote_write_url
   loki_push_url               = var.loki_push_url
   credentials_secret_name     = module.secrets_manager.secret_names["grafana-cloud"]
-  cluster_secret_store        = module.external_secrets.cluster_secret_store
+  # The platform GitOps repo's store for platform secrets (argocd and monitoring only);
+  # the apps' store serves workload namespaces only.
+  cluster_secret_store = "aws-secrets-manager-platform"
+
+  # The ExternalSecret CRD must exist before the credentials' ExternalSecret is applied.
+  depends_on = [module.external_secrets]
 }

@@ -8,12 +8,16 @@ provider "aws" {
 }
 
 locals {
+  # The same keys goldpath puts on each app's ECR repository and secret, so one Cost
+  # Explorer grouping (`goldpath platform cost --group-by app|owner|cost-center`) covers
+  # the platform and every app. The platform's own resources are the app "goldpath".
   tags = merge(var.extra_tags, {
+    app         = var.project
+    owner       = var.owner
+    cost-center = var.cost_center
+    managed-by  = "terraform"
     Project     = var.project
     Environment = var.environment
-    CostCenter  = var.cost_center
-    Owner       = var.owner
-    ManagedBy   = "terraform"
   })
 
   kube_exec = {

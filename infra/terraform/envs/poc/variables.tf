@@ -27,12 +27,12 @@ variable "environment" {
 }
 
 variable "cost_center" {
-  description = "CostCenter cost-allocation tag."
+  description = "cost-center cost-allocation tag."
   type        = string
 }
 
 variable "owner" {
-  description = "Owner tag: the team or e-mail address accountable for these resources."
+  description = "owner tag: the team or e-mail address accountable for these resources."
   type        = string
 }
 
@@ -180,11 +180,13 @@ variable "secrets_prefix" {
 }
 
 variable "prometheus_remote_write_url" {
-  description = "Grafana Cloud Prometheus remote-write URL."
+  description = "Optional Grafana Cloud Prometheus remote-write URL; empty keeps metrics in the cluster."
   type        = string
+  default     = ""
 }
 
 variable "loki_push_url" {
-  description = "Grafana Cloud Loki push URL."
+  description = "Optional Grafana Cloud Loki push URL; empty keeps logs in the cluster's Loki."
   type        = string
+  default     = ""
 }

@@ -1,14 +1,19 @@
 output "namespace" {
-  description = "Namespace of the agents."
+  description = "Namespace of the monitoring stack."
   value       = var.namespace
 }
 
 output "log_shipper" {
   description = "The log shipper in use."
-  value       = "grafana-alloy"
+  value       = "promtail"
 }
 
 output "metrics_agent" {
-  description = "The metrics agent in use."
-  value       = "prometheus-agent"
+  description = "The metrics stack in use."
+  value       = "kube-prometheus-stack"
+}
+
+output "loki_push_url" {
+  description = "In-cluster Loki push endpoint."
+  value       = local.loki_push_local
 }

@@ -27,6 +27,11 @@ variable "secrets" {
       "LOKI_USERNAME",
       "LOKI_PASSWORD",
     ]
+    # Argo CD's credentials for the GitOps group (the platform repo's repo-creds ExternalSecret).
+    argocd-repo-creds = [
+      "username",
+      "password",
+    ]
   }
 
   validation {

@@ -34,6 +34,10 @@ from goldpath.scaffolder._actions import (
     UndoHandler,
 )
 from goldpath.scaffolder._paths import resolve_inside
+from goldpath.scaffolder.actions._gitops_platform import (
+    enrol_in_platform_repo,
+    platform_repo_undo,
+)
 from goldpath.scaffolder.errors import ActionInputError
 from goldpath.scratch import scratch_dir
 from goldpath.trees import write_tree
@@ -195,8 +199,15 @@ class GitopsPublishInput(ActionInput):
     port: int = Field(default=3000, description="The app's HTTP port.")
     description: str = Field(default="", description="The app's description.")
     system: str | None = Field(default=None, description="The catalog System it belongs to.")
+    cost_center: str | None = Field(
+        default=None,
+        alias="costCenter",
+        description="The goldpath.io/cost-center label; the owning team's name when empty.",
+    )
     environments: list[Environment] | None = Field(
-        default=None, description="Overlays to render: dev, staging, prod."
+        default=None,
+        description="Overlays to render (default all three: dev, staging, prod; [] for a "
+        "base-only repo).",
     )
     image_tag: str | None = Field(
         default=None,
@@ -231,6 +242,11 @@ class GitopsPublishOutput(BaseModel):
     repo_contents_url: str = Field(alias="repoContentsUrl")
     commit_hash: str = Field(alias="commitHash")
     files: list[str] = Field(description="Paths of the committed files.")
+    platform_repo_url: str | None = Field(
+        default=None,
+        alias="platformRepoUrl",
+        description="Clone URL of the platform GitOps repo whose apps/ now lists the app.",
+    )
 
 
 # -- shared pieces --------------------------------------------------------------------------
@@ -456,6 +472,7 @@ def _input_errors(exc: ValidationError) -> list[FieldError]:
     names = {
         "image_tag": "imageTag",
         "gitops_repo_url": "name",
+        "cost_center": "costCenter",
     }
     errors = []
     for err in exc.errors():
@@ -472,6 +489,13 @@ def _gitops_publish(
     from goldpath import gitops
 
     group = settings.platform.gitops_group
+    if params.name == gitops.PLATFORM_REPO:
+        raise ActionInputError(
+            f"gitops:publish cannot use the name {params.name!r}",
+            errors=[FieldError("input.name", "reserved",
+                               f"{gitops.PLATFORM_REPO!r} is the platform GitOps repo's name")],
+            action=ctx.action.id,
+        )
     host = hosts.platform_host()
     if host.kind == "local":
         ctx.log(
@@ -486,8 +510,11 @@ def _gitops_publish(
             "gitops_repo_url": clone_url,
             "description": params.description,
             "system": params.system,
+            "cost_center": params.cost_center or None,
             "port": params.port,
-            "environments": tuple(params.environments or ()),
+            "environments": gitops.ENVIRONMENTS
+            if params.environments is None
+            else tuple(params.environments),
             "platform": gitops.PlatformSpec.from_settings(settings),
         }
         if params.image_tag:
@@ -502,7 +529,10 @@ def _gitops_publish(
     files = gitops.render_app(spec)
     tree_files: dict[PurePosixPath | str, str] = {path: text for path, text in files.items()}
     report = gitops.validate_tree(
-        tree_files, kubernetes_version=spec.platform.kubernetes_version, tmp_root=settings.tmp_root
+        tree_files,
+        kubernetes_version=spec.platform.kubernetes_version,
+        tmp_root=settings.tmp_root,
+        secrets_prefix=spec.platform.secrets_prefix,
     )
     if not report.ok:
         for finding in report.failures:
@@ -520,6 +550,10 @@ def _gitops_publish(
         ctx.output("repoContentsUrl", contents)
         ctx.output("commitHash", _SAMPLE_SHA)
         ctx.output("files", paths)
+        ctx.output(
+            "platformRepoUrl",
+            enrol_in_platform_repo(ctx, host, settings, spec, branch=params.default_branch),
+        )
         return
     ctx.check_cancelled()
     with scratch_dir(settings.tmp_root, prefix="gitops-") as tree:
@@ -545,6 +579,10 @@ def _gitops_publish(
         )
     ctx.log(f"Committed {len(files)} files as {sha[:12]}; clone with: git clone {remote}")
     ctx.output("files", paths)
+    ctx.output(
+        "platformRepoUrl",
+        enrol_in_platform_repo(ctx, host, settings, spec, branch=params.default_branch),
+    )
 
 
 # -- the actions --------------------------------------------------------------------------------
@@ -629,7 +667,7 @@ def gitops_publish(hosts: GitHosts, settings: Settings) -> Action:
         output=GitopsPublishOutput,
         handler=handler,
         supports_dry_run=True,
-        undo=_undo_delete_repo(hosts),
+        undo={**_undo_delete_repo(hosts), **platform_repo_undo(hosts, settings)},
         creates_repo=planned_repo,
     )
 

@@ -14,6 +14,9 @@ from goldpath.web.pages import (
     _home,
     _live,
     _mergerequests,
+    _promotions,
+    _repository,
+    _scorecards,
 )
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._render import STATIC_DIR
@@ -34,5 +37,8 @@ def install_pages(app: FastAPI) -> None:
         _home,
         _live,
         _mergerequests,
+        _promotions,
+        _repository,
+        _scorecards,
     ):
         app.include_router(module.router)

@@ -54,6 +54,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("tasks", "Tasks", "/create/tasks", "tasks"),
     NavItem("docs", "Docs", "/docs", "docs"),
     NavItem("fleet", "Fleet", "/fleet", "fleet"),
+    NavItem("scorecards", "Scorecards", "/scorecards", "scorecards"),
     NavItem("merge-requests", "Merge requests", "/merge-requests", "merge"),
     NavItem("audit", "Audit", "/audit", "audit", permission="audit.read"),
 )
