@@ -100,11 +100,11 @@ def test_validate_all_reports_every_repo(home: Path) -> None:
     assert "ok payments" in result.output and "1 repo(s), 0 failing" in result.output
 
 
-def test_render_all_rerenders_with_the_configured_platform(
+def test_render_all_direct_commits_with_the_configured_platform(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GOLDPATH_PLATFORM__DOMAIN", "apps.acme.io")
-    result = runner.invoke(app, ["gitops", "render-all"])
+    result = runner.invoke(app, ["gitops", "render-all", "--direct"])
     assert result.exit_code == 0, result.output
     assert "updated payments" in result.output
     ingress = yaml.safe_load(git("show", "HEAD:base/ingress.yaml", cwd=_bare(home)))
@@ -112,10 +112,50 @@ def test_render_all_rerenders_with_the_configured_platform(
     assert PlatformSpec().domain != "apps.acme.io"
 
 
-def test_render_all_check_commits_nothing(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_render_all_opens_a_merge_request_and_leaves_main_alone(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goldpath.config import load_settings
+    from goldpath.mergerequests import MergeRequestStatus
+    from goldpath.runtime import Runtime
+
     monkeypatch.setenv("GOLDPATH_PLATFORM__DOMAIN", "apps.acme.io")
     before = git("rev-parse", "HEAD", cwd=_bare(home))
+    result = runner.invoke(app, ["gitops", "render-all"])
+    assert result.exit_code == 0, result.output
+    assert "merge request #1" in result.output
+    assert git("rev-parse", "HEAD", cwd=_bare(home)) == before
+    again = runner.invoke(app, ["gitops", "render-all"])
+    assert again.exit_code == 0 and "already proposes" in again.output
+
+    runtime = Runtime(load_settings())
+    runtime.prepare()
+    try:
+        [mr] = runtime.merge_requests.list()
+        assert mr.repository == "gitops/payments" and mr.labels == ("gitops-render",)
+        assert mr.source_branch.startswith("goldpath/render-")
+        assert "payments.apps.acme.io" in runtime.merge_requests.diff(mr.id)
+        merged = runtime.merge_requests.merge(mr.id, user="operator:test")
+        assert merged.status is MergeRequestStatus.MERGED
+    finally:
+        runtime.stop()
+    ingress = yaml.safe_load(git("show", "HEAD:base/ingress.yaml", cwd=_bare(home)))
+    assert ingress["spec"]["rules"][0]["host"] == "payments.apps.acme.io"
+    after = runner.invoke(app, ["gitops", "render-all", "--check"])
+    assert after.exit_code == 0, after.output
+
+
+def test_render_all_check_prints_the_diff_and_fails_when_a_repo_differs(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert runner.invoke(app, ["gitops", "render-all", "--check"]).exit_code == 0
+    monkeypatch.setenv("GOLDPATH_PLATFORM__DOMAIN", "apps.acme.io")
+    before = git("rev-parse", "HEAD", cwd=_bare(home))
+    result = runner.invoke(app, ["gitops", "render-all", "--check"])
+    assert result.exit_code == 1, result.output
+    assert "+++ b/payments/base/ingress.yaml" in result.output
+    assert "payments.apps.acme.io" in result.output
+    assert "1 differing from their render" in result.output
     assert git("rev-parse", "HEAD", cwd=_bare(home)) == before
 
 

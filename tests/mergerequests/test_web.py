@@ -123,3 +123,23 @@ def test_the_page_lists_and_shows_the_diff_with_a_merge_button_for_owners(
     )
     assert refused.status_code == 403
     assert demo.runtime.merge_requests.get(other).is_open
+
+
+def test_a_draft_shows_its_conflicts_and_no_merge_button(demo: Demo, tmp_path: Path) -> None:
+    _repo_with_branch(demo.runtime, tmp_path, "web-storefront")
+    mr = demo.runtime.merge_requests.open(
+        host=demo.runtime.git_hosts.local.host,
+        repository="team/web-storefront",
+        source_branch="goldpath/upgrade",
+        target_branch="main",
+        title="Upgrade with a conflict",
+        author="user:default/ada",
+        entity_ref="component:default/web-storefront",
+        conflicts=["Dockerfile"],
+    )
+    sign_in_guest(demo.client)
+    page = demo.client.get(f"/merge-requests/{mr.id}").text
+    assert 'data-testid="mr-conflicts"' in page and "<li class=\"mono\">Dockerfile</li>" in page
+    assert 'data-testid="merge"' not in page and "a draft is not merged" in page
+    listing = demo.client.get("/merge-requests", params={"entity": "web-storefront"}).text
+    assert "Upgrade with a conflict" in listing and "draft" in listing

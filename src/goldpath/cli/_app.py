@@ -11,6 +11,7 @@ from goldpath.cli._catalog import catalog_app
 from goldpath.cli._config import config_app
 from goldpath.cli._context import CliContext
 from goldpath.cli._demo import demo_app
+from goldpath.cli._fleet import fleet_app
 from goldpath.cli._gitops import gitops_app, validate_command
 from goldpath.cli._live import run_command
 from goldpath.cli._permissions import permissions_app
@@ -69,6 +70,7 @@ app.command("create")(create_command)
 app.add_typer(tasks_app, name="tasks")
 app.command("score")(score_command)
 app.add_typer(gitops_app, name="gitops")
+app.add_typer(fleet_app, name="fleet")
 app.command("promote")(promote_command)
 app.add_typer(promotions_app, name="promotions")
 app.add_typer(platform_app, name="platform")

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
     from goldpath.cli._tasks import TaskClient, TaskGuard
     from goldpath.db import Database
+    from goldpath.fleet import FleetService
     from goldpath.live import LiveService
+    from goldpath.mergerequests import MergeRequestService
     from goldpath.permissions import PermissionService
     from goldpath.promotions import PromotionService
     from goldpath.scaffolder import ActionRegistry, TaskStore
@@ -32,7 +34,9 @@ __all__ = [
     "cli_context",
     "database_of",
     "actions_of",
+    "fleet_of",
     "live_of",
+    "merge_requests_of",
     "permissions_of",
     "scorecards_of",
     "promotions_of",
@@ -88,6 +92,16 @@ def catalog_of(ctx: typer.Context) -> CatalogService:
 def live_of(ctx: typer.Context) -> LiveService:
     """Components' live status and the local runner."""
     return cli_context(ctx).runtime.live
+
+
+def fleet_of(ctx: typer.Context) -> FleetService:
+    """The fleet: answers files, status and upgrades."""
+    return cli_context(ctx).runtime.fleet
+
+
+def merge_requests_of(ctx: typer.Context) -> MergeRequestService:
+    """The merge-request store."""
+    return cli_context(ctx).runtime.merge_requests
 
 
 def permissions_of(ctx: typer.Context) -> PermissionService:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import cli_context, fleet_of
 from goldpath.cli._errors import run_guarded
-from goldpath.cli._permissions import cli_authorize
+from goldpath.cli._permissions import cli_authorize, cli_subject
 from goldpath.trees import write_tree
 
 if TYPE_CHECKING:
@@ -135,30 +136,68 @@ def _repos(ctx: typer.Context) -> list[Path]:
 @gitops_app.command("render-all")
 def render_all_command(
     ctx: typer.Context,
-    check: Annotated[bool, typer.Option("--check", help="Report only; commit nothing.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Report only: print the diff, exit 1 when a repo differs."),
+    ] = False,
+    direct: Annotated[
+        bool,
+        typer.Option(
+            "--direct", help="Commit straight to the default branch (bootstrap), no merge request."
+        ),
+    ] = False,
 ) -> None:
-    """Re-render every app's GitOps repo with today's renderer; commit what changed."""
-    from goldpath.gitops import PlatformSpec, rerender
+    """Re-render every app's GitOps repo with today's renderer and policies.
+
+    Each repo that differs gets a merge request (one per render: running it again opens
+    nothing new); --direct commits instead, --check prints the diff and exits 1.
+    """
+    from goldpath.gitops import PlatformSpec, rerender, rerender_tree
 
     def run() -> None:
+        settings = cli_context(ctx).settings
         if not check:
             cli_authorize(ctx, "git.gitops.push")
-        platform = PlatformSpec.from_settings(cli_context(ctx).settings)
-        failed = 0
+        platform = PlatformSpec.from_settings(settings)
+        failed = differing = 0
         repos = _repos(ctx)
         for path in repos:
-            app, report, changed = rerender(
-                path, platform, commit=not check, tmp_root=cli_context(ctx).settings.tmp_root
-            )
-            _print_report(app, report)
-            failed += 0 if report.ok else 1
-            if changed:
-                console.print(f"  [cyan]updated[/] {app}")
-        console.print(f"{len(repos)} repo(s), {failed} failing")
-        if failed:
+            if direct and not check:
+                app, report, changed = rerender(path, platform, tmp_root=settings.tmp_root)
+                _print_report(app, report)
+                failed += 0 if report.ok else 1
+                if changed:
+                    console.print(f"  [cyan]updated[/] {app}")
+                continue
+            result = rerender_tree(path, platform, tmp_root=settings.tmp_root)
+            _print_report(result.app, result.report)
+            failed += 0 if result.report.ok else 1
+            if not result.changed:
+                continue
+            differing += 1
+            if check:
+                console.print(f"  [yellow]differs from its render[/] {result.app}")
+                typer.echo(result.diff, nl=False)
+            elif result.report.ok:
+                _propose(ctx, result.app, result.files, result.diff)
+        summary = f"{len(repos)} repo(s), {failed} failing"
+        console.print(summary + (f", {differing} differing from their render" if check else ""))
+        if failed or (check and differing):
             raise typer.Exit(1)
 
     run_guarded(run)
+
+
+def _propose(ctx: typer.Context, app: str, files: Mapping[PurePosixPath, str], diff: str) -> None:
+    mr, new = fleet_of(ctx).propose_gitops_render(
+        app=app, files=files, diff=diff, author=cli_subject(ctx).user_ref
+    )
+    if new:
+        console.print(f"  [cyan]merge request #{mr.id}[/] {app}: {mr.source_branch}")
+    else:
+        console.print(
+            f"  merge request #{mr.id} ({mr.status.value}) already proposes {app}'s render"
+        )
 
 
 @gitops_app.command("validate-all")

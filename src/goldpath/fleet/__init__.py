@@ -10,6 +10,7 @@ from goldpath.fleet._answers import (
 from goldpath.fleet._merge3 import TreeMerge, merge_text, merge_trees
 from goldpath.fleet._render import WORKSPACE_ACTIONS, render_repository
 from goldpath.fleet._service import (
+    RENDER_LABEL,
     UPGRADE_LABEL,
     FleetMember,
     FleetService,
@@ -36,6 +37,7 @@ from goldpath.fleet.errors import (
 
 __all__ = [
     "ANSWERS_PATH",
+    "RENDER_LABEL",
     "UPGRADE_LABEL",
     "VERSION_ANNOTATION",
     "WORKSPACE_ACTIONS",

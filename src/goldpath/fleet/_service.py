@@ -8,10 +8,11 @@ merge request, a draft listing the conflicts when a file would not merge.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ from goldpath.scratch import scratch_dir
 from goldpath.trees import TreeFile, write_tree
 
 __all__ = [
+    "RENDER_LABEL",
     "UPGRADE_LABEL",
     "FleetMember",
     "FleetService",
@@ -45,6 +47,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 UPGRADE_LABEL = "fleet-upgrade"
+RENDER_LABEL = "gitops-render"
 FLEET_AUTHOR = ("goldpath", "goldpath@localhost")
 _LOCATION_ANNOTATIONS = ("backstage.io/source-location", "backstage.io/managed-by-location")
 
@@ -182,7 +185,6 @@ class FleetService:
     merge_requests: MergeRequestService
     snapshots: TemplateSnapshots
     settings: Settings
-    _versions: dict[str, TemplateVersion] = field(default_factory=dict)
 
     # -- where repositories are -------------------------------------------------------------
 
@@ -373,15 +375,89 @@ class FleetService:
         with suppress(BranchMovedError):
             create(location.owner, location.name, branch, start=location.branch)
 
+    def propose(
+        self,
+        *,
+        location: RepoLocation,
+        branch: str,
+        tree: Mapping[PurePosixPath, TreeFile],
+        title: str,
+        description: str,
+        author: str,
+        entity_ref: str | None,
+        conflicts: tuple[str, ...] = (),
+        labels: tuple[str, ...] = (),
+    ) -> tuple[MergeRequest, bool]:
+        """Push ``tree`` as ``branch`` (started from the default branch) and open a merge
+        request for it: ``(request, True)``; or the request that already proposes that
+        branch, ``(request, False)``, with nothing pushed."""
+        existing = self.merge_requests.list(
+            host=location.host, repository=location.repository, source_branch=branch, limit=1
+        )
+        if existing:
+            return existing[0], False
+        self._start_branch(location, branch)
+        self._push(location, branch, tree, title)
+        mr = self.merge_requests.open(
+            host=location.host,
+            repository=location.repository,
+            source_branch=branch,
+            target_branch=location.branch,
+            title=title,
+            description=description,
+            author=author,
+            entity_ref=entity_ref,
+            draft=bool(conflicts),
+            conflicts=conflicts,
+            labels=labels,
+        )
+        return mr, True
+
+    def propose_gitops_render(
+        self, *, app: str, files: Mapping[PurePosixPath, str], diff: str, author: str
+    ) -> tuple[MergeRequest, bool]:
+        """A merge request bringing ``app``'s GitOps repository to today's render
+        (``goldpath gitops render-all``); its branch is named for the render's content, so
+        the same render is proposed once."""
+        host = self.hosts.platform_host()
+        group = self.settings.platform.gitops_group
+        info = host.get_repo(group, app)
+        location = RepoLocation(host.host, group, app, info.default_branch)
+        digest = hashlib.sha256()
+        for path in sorted(files):
+            digest.update(f"{path}\0{files[path]}\0".encode())
+        entity_ref = EntityRef(kind="component", namespace="default", name=app).key
+        try:
+            self.catalog.get_entity(entity_ref)
+        except NotFoundError:
+            entity_ref_or_none: str | None = None
+        else:
+            entity_ref_or_none = entity_ref
+        return self.propose(
+            location=location,
+            branch=f"goldpath/render-{digest.hexdigest()[:12]}",
+            tree={path: TreeFile(text.encode()) for path, text in files.items()},
+            title=f"Re-render the GitOps manifests of {app}",
+            description="Today's renderer and policies applied to this repository "
+            "(`goldpath gitops render-all`); deployed image tags are kept.\n\n```diff\n"
+            + diff[:20_000]
+            + "```\n",
+            author=author,
+            entity_ref=entity_ref_or_none,
+            labels=(RENDER_LABEL,),
+        )
+
     def upgrade(
         self,
         *,
         template_ref: str | None = None,
         component_ref: str | None = None,
         author: str = "goldpath",
+        check: Callable[[str], object] | None = None,
     ) -> list[UpgradeResult]:
         """Upgrade every component (of ``template_ref``, or only ``component_ref``) that is
-        behind its template; a second run opens nothing new."""
+        behind its template; a second run opens nothing new. ``check(entity_ref)`` raises
+        when the caller may not upgrade that component (it is reported, not upgraded)."""
         wanted_template = (
             EntityRef.parse(template_ref, default_kind="template", field="template").key
             if template_ref
@@ -407,6 +483,8 @@ class FleetService:
         results = []
         for member in sorted(members, key=lambda m: m.entity_ref):
             try:
+                if check is not None:
+                    check(member.entity_ref)
                 results.append(self._upgrade_one(member, author=author))
             except GoldpathError as exc:
                 log.warning("upgrade of %s failed: %s", member.entity_ref, exc.message)
@@ -457,9 +535,6 @@ class FleetService:
         merged = merge_trees(base, ours, theirs, tmp_root=self.settings.tmp_root)
         upgraded = Answers(answers.template_ref, current, dict(answers.values))
         tree = {**merged.files, ANSWERS_PATH: TreeFile(upgraded.dump().encode())}
-        self._start_branch(location, branch)
-        message = f"chore: upgrade to {template.ref} {current.label}"
-        self._push(location, branch, tree, message)
         conflicts = merged.conflicts
         description = (
             f"Upgrades {member.entity_ref} from {template.ref} {answers.version.label} to "
@@ -472,25 +547,23 @@ class FleetService:
                 "the same lines); resolve them on this branch, then mark it ready:\n"
                 + "\n".join(f"- {path}" for path in conflicts)
             )
-        mr = self.merge_requests.open(
-            host=location.host,
-            repository=location.repository,
-            source_branch=branch,
-            target_branch=location.branch,
+        mr, new = self.propose(
+            location=location,
+            branch=branch,
+            tree=tree,
             title=f"Upgrade {template.title} to {current.label}",
             description=description,
             author=author,
             entity_ref=member.entity_ref,
-            draft=bool(conflicts),
             conflicts=conflicts,
-            labels=[UPGRADE_LABEL],
+            labels=(UPGRADE_LABEL,),
         )
         return UpgradeResult(
             member.entity_ref,
             "conflicts" if conflicts else "opened",
             branch=branch,
             merge_request=mr.id,
-            new=True,
+            new=new,
             conflicts=conflicts,
             from_version=answers.version.short,
             to_version=current.short,

@@ -36,12 +36,15 @@ from goldpath.gitops._platform_repo import (
 from goldpath.gitops._policies import POLICIES, Policy
 from goldpath.gitops._render import APP_SPEC_FILE, render_app, render_platform
 from goldpath.gitops._repo import (
+    Rerendered,
     image_tag,
     list_local_repos,
     promote,
     read_tree,
     rerender,
+    rerender_tree,
     set_image,
+    tree_diff,
     validate_repo,
 )
 from goldpath.gitops._report import Finding, ValidationReport
@@ -92,6 +95,7 @@ __all__ = [
     "NothingToPromoteError",
     "PlatformNamespace",
     "PlatformSpec",
+    "Rerendered",
     "Policy",
     "Resources",
     "TagChange",
@@ -119,9 +123,11 @@ __all__ = [
     "render_platform",
     "render_platform_repo",
     "rerender",
+    "rerender_tree",
     "secret_key_allowed",
     "secret_resource_policy",
     "set_image",
+    "tree_diff",
     "validate_repo",
     "validate_tree",
 ]

@@ -6,6 +6,7 @@ preceded by `validate_tree` over the whole resulting tree.
 
 from __future__ import annotations
 
+import difflib
 import re
 import shutil
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from goldpath.trees import write_tree
 __all__ = [
     "RENDERED_ROOTS",
     "GitopsWorkspace",
+    "Rerendered",
     "gitops_workspace",
     "image_tag",
     "kustomization_for",
@@ -40,7 +42,9 @@ __all__ = [
     "promote",
     "read_tree",
     "rerender",
+    "rerender_tree",
     "set_image",
+    "tree_diff",
     "validate_repo",
 ]
 
@@ -320,29 +324,89 @@ def rerender(
     anything changed; commits (and pushes a clone) only when ``commit`` and valid.
     """
     with gitops_workspace(repo, tmp_root=tmp_root) as ws:
-        spec_file = ws.path / APP_SPEC_FILE
-        if not spec_file.is_file():
-            raise GitopsRepoNotFoundError(
-                f"{repo} has no {APP_SPEC_FILE}; it was not rendered by goldpath", repo=str(repo)
-            )
-        data = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
-        spec = AppSpec.model_validate({**data, "platform": platform})
-        tags = _current_tags(ws.path, spec.name)
-        files = render_app(spec)
-        for root_name in RENDERED_ROOTS:
-            shutil.rmtree(ws.path / root_name, ignore_errors=True)
-        write_tree(ws.path, files)
-        for rel, tag in tags.items():
-            kustomization = ws.path.joinpath(*rel.parts)
-            if kustomization.is_file() and _TAG.match(tag):
-                _write_tag_file(kustomization, spec.name, tag)
-        report = validate_tree(
-            read_tree(ws.path),
-            kubernetes_version=platform.kubernetes_version,
-            tmp_root=tmp_root,
-            secrets_prefix=platform.secrets_prefix,
-        )
+        name, report = _rerender_in(ws, repo, platform, tmp_root)
         if not commit or not report.ok:
-            return spec.name, report, False
-        sha = _commit(ws, f"chore({spec.name}): re-render GitOps manifests [skip ci]")
-        return spec.name, report, sha is not None
+            return name, report, False
+        sha = _commit(ws, f"chore({name}): re-render GitOps manifests [skip ci]")
+        return name, report, sha is not None
+
+
+def _rerender_in(
+    ws: GitopsWorkspace, repo: str | Path, platform: PlatformSpec, tmp_root: Path | None
+) -> tuple[str, ValidationReport]:
+    """Re-render the working tree in place (deployed image tags kept) and validate it."""
+    spec_file = ws.path / APP_SPEC_FILE
+    if not spec_file.is_file():
+        raise GitopsRepoNotFoundError(
+            f"{repo} has no {APP_SPEC_FILE}; it was not rendered by goldpath", repo=str(repo)
+        )
+    data = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
+    spec = AppSpec.model_validate({**data, "platform": platform})
+    tags = _current_tags(ws.path, spec.name)
+    files = render_app(spec)
+    for root_name in RENDERED_ROOTS:
+        shutil.rmtree(ws.path / root_name, ignore_errors=True)
+    write_tree(ws.path, files)
+    for rel, tag in tags.items():
+        kustomization = ws.path.joinpath(*rel.parts)
+        if kustomization.is_file() and _TAG.match(tag):
+            _write_tag_file(kustomization, spec.name, tag)
+    report = validate_tree(
+        read_tree(ws.path),
+        kubernetes_version=platform.kubernetes_version,
+        tmp_root=tmp_root,
+        secrets_prefix=platform.secrets_prefix,
+    )
+    return spec.name, report
+
+
+@dataclass(frozen=True, slots=True)
+class Rerendered:
+    """A GitOps repo re-rendered aside: the app, its report, the whole new tree (text files)
+    and the unified diff from what the default branch holds; empty when nothing differs."""
+
+    app: str
+    report: ValidationReport
+    files: dict[PurePosixPath, str]
+    diff: str
+
+    @property
+    def changed(self) -> bool:
+        """Whether the render differs from the repository."""
+        return bool(self.diff)
+
+
+def tree_diff(
+    before: dict[PurePosixPath, str], after: dict[PurePosixPath, str], *, label: str = ""
+) -> str:
+    """A unified diff (``a/``, ``b/`` paths, like git's) between two text trees."""
+    chunks: list[str] = []
+    for path in sorted(set(before) | set(after)):
+        old, new = before.get(path), after.get(path)
+        if old == new:
+            continue
+        name = f"{label}/{path}" if label else str(path)
+        chunks.extend(
+            difflib.unified_diff(
+                (old or "").splitlines(keepends=True),
+                (new or "").splitlines(keepends=True),
+                fromfile=f"a/{name}" if old is not None else "/dev/null",
+                tofile=f"b/{name}" if new is not None else "/dev/null",
+            )
+        )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
+
+
+def rerender_tree(
+    repo: str | Path, platform: PlatformSpec, *, tmp_root: Path | None = None
+) -> Rerendered:
+    """Re-render an app's repo in a scratch clone, committing nothing: what would change."""
+    with gitops_workspace(repo, tmp_root=tmp_root) as ws:
+        if not ws.push:
+            raise GitopsRepoNotFoundError(
+                f"{repo} is a working tree; re-render a repository (bare or URL)", repo=str(repo)
+            )
+        before = read_tree(ws.path)
+        name, report = _rerender_in(ws, repo, platform, tmp_root)
+        after = read_tree(ws.path)
+    return Rerendered(name, report, after, tree_diff(before, after, label=name))

@@ -1,6 +1,6 @@
 """Merge requests: goldpath's own for the local git host, GitLab's mirrored; one store."""
 
-from goldpath.mergerequests._model import MergeRequest, MergeRequestStatus
+from goldpath.mergerequests._model import MergeRequest, MergeRequestJson, MergeRequestStatus
 from goldpath.mergerequests._service import HostedMergeRequests, MergeRequestService
 from goldpath.mergerequests.errors import (
     MergeRequestClosedError,
@@ -14,6 +14,7 @@ __all__ = [
     "MergeRequest",
     "MergeRequestClosedError",
     "MergeRequestError",
+    "MergeRequestJson",
     "MergeRequestNotFoundError",
     "MergeRequestService",
     "MergeRequestStatus",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-__all__ = ["MergeRequest", "MergeRequestStatus"]
+from typing_extensions import TypedDict
+
+__all__ = ["MergeRequest", "MergeRequestJson", "MergeRequestStatus"]
 
 
 class MergeRequestStatus(StrEnum):
@@ -16,6 +17,34 @@ class MergeRequestStatus(StrEnum):
     OPENED = "opened"
     MERGED = "merged"
     CLOSED = "closed"
+
+
+class MergeRequestJson(TypedDict):
+    """A merge request in the API's JSON (camelCase, ISO times)."""
+
+    id: int
+    host: str
+    repository: str
+    sourceBranch: str
+    targetBranch: str
+    title: str
+    description: str
+    author: str
+    entityRef: str | None
+    status: str
+    draft: bool
+    conflicts: list[str]
+    labels: list[str]
+    approvedBy: list[str]
+    externalId: str | None
+    webUrl: str | None
+    mergeCommitSha: str | None
+    mergedBy: str | None
+    closedBy: str | None
+    createdAt: str
+    updatedAt: str
+    mergedAt: str | None
+    closedAt: str | None
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -71,7 +100,7 @@ class MergeRequest:
         """Whether it may still be merged or closed."""
         return self.status is MergeRequestStatus.OPENED
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> MergeRequestJson:
         """The API's JSON shape (camelCase, ISO times)."""
         return {
             "id": self.id,
@@ -93,8 +122,8 @@ class MergeRequest:
             "mergeCommitSha": self.merge_commit_sha,
             "mergedBy": self.merged_by,
             "closedBy": self.closed_by,
-            "createdAt": _iso(self.created_at),
-            "updatedAt": _iso(self.updated_at),
+            "createdAt": self.created_at.isoformat(),
+            "updatedAt": self.updated_at.isoformat(),
             "mergedAt": _iso(self.merged_at),
             "closedAt": _iso(self.closed_at),
         }

@@ -15,6 +15,7 @@ from goldpath.web._limits import BodySizeLimit
 from goldpath.web.api import (
     audit,
     catalog,
+    fleet,
     git,
     gitops,
     health,
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(search.router)
     app.include_router(audit.router)
     app.include_router(mergerequests.router)
+    app.include_router(fleet.router)
     app.include_router(scorecards.router)
     install_pages(app)
     app.include_router(scaffolder_pages.router)

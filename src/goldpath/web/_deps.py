@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
+from goldpath.fleet import FleetService
 from goldpath.gitserver import GitServer
 from goldpath.live import LiveService
 from goldpath.mergerequests import MergeRequestService
@@ -40,6 +41,7 @@ __all__ = [
     "CatalogDep",
     "DatabaseDep",
     "DryRunnerDep",
+    "FleetDep",
     "GitHostsDep",
     "LiveDep",
     "MergeRequestsDep",
@@ -55,6 +57,7 @@ __all__ = [
     "catalog_service",
     "database",
     "dry_runner",
+    "fleet_service",
     "git_hosts",
     "git_server",
     "live_service",
@@ -136,6 +139,11 @@ def live_service(request: Request) -> LiveService:
     return _root(request).live
 
 
+def fleet_service(request: Request) -> FleetService:
+    """The fleet: template versions, status and upgrades."""
+    return _root(request).fleet
+
+
 def merge_request_service(request: Request) -> MergeRequestService:
     """The merge-request store."""
     return _root(request).merge_requests
@@ -173,6 +181,7 @@ TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
 TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
+FleetDep = Annotated[FleetService, Depends(fleet_service)]
 MergeRequestsDep = Annotated[MergeRequestService, Depends(merge_request_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]
 ScorecardsDep = Annotated[ScorecardService, Depends(scorecard_service)]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 
 from goldpath.errors import NotFoundError
-from goldpath.mergerequests import MergeRequest, MergeRequestNotFoundError, MergeRequestStatus
+from goldpath.mergerequests import (
+    MergeRequest,
+    MergeRequestJson,
+    MergeRequestNotFoundError,
+    MergeRequestStatus,
+)
 from goldpath.permissions import ENTITY, Resource, entity_resource
 from goldpath.web._deps import catalog_service, merge_request_service
 from goldpath.web._permissions import CurrentSubject, authorize
@@ -16,6 +21,12 @@ from goldpath.web._permissions import CurrentSubject, authorize
 __all__ = ["merge_request_resource", "resource_of", "router"]
 
 router = APIRouter(prefix="/api/goldpath/v1", tags=["goldpath"])
+
+
+class MergeRequestWithDiff(MergeRequestJson):
+    """A merge request and its unified diff."""
+
+    diff: str
 
 
 def resource_of(request: Request, mr: MergeRequest) -> Resource | None:
@@ -53,7 +64,7 @@ def list_merge_requests(
     status: MergeRequestStatus | None = None,
     repository: Annotated[str | None, Query(max_length=512, description="owner/name")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
+) -> dict[str, list[MergeRequestJson]]:
     """``{"items": [...]}``, each a merge request (``status``: opened, merged, closed)."""
     found = merge_request_service(request).list(
         entity_ref=entity_ref, status=status, repository=repository, limit=limit
@@ -66,10 +77,10 @@ def list_merge_requests(
     summary="One merge request, with its diff",
     dependencies=[authorize("catalog.entity.read")],
 )
-def get_merge_request(request: Request, mr_id: int) -> dict[str, Any]:
+def get_merge_request(request: Request, mr_id: int) -> MergeRequestWithDiff:
     """The merge request and ``diff`` (unified; empty when the host shows its own)."""
     service = merge_request_service(request)
-    return {**service.get(mr_id).as_dict(), "diff": service.diff(mr_id)}
+    return MergeRequestWithDiff(**service.get(mr_id).as_dict(), diff=service.diff(mr_id))
 
 
 @router.post(
@@ -77,7 +88,9 @@ def get_merge_request(request: Request, mr_id: int) -> dict[str, Any]:
     summary="Approve a merge request",
     dependencies=[authorize("mergerequest.approve", resource=merge_request_resource)],
 )
-def approve_merge_request(request: Request, mr_id: int, subject: CurrentSubject) -> dict[str, Any]:
+def approve_merge_request(
+    request: Request, mr_id: int, subject: CurrentSubject
+) -> MergeRequestJson:
     """The merge request with the caller among ``approvedBy``."""
     return merge_request_service(request).approve(mr_id, user=subject.user_ref).as_dict()
 
@@ -87,7 +100,7 @@ def approve_merge_request(request: Request, mr_id: int, subject: CurrentSubject)
     summary="Merge a merge request into its target branch",
     dependencies=[authorize("mergerequest.merge", resource=merge_request_resource)],
 )
-def merge_merge_request(request: Request, mr_id: int, subject: CurrentSubject) -> dict[str, Any]:
+def merge_merge_request(request: Request, mr_id: int, subject: CurrentSubject) -> MergeRequestJson:
     """The merged request (409 for a draft, a conflict or one already merged or closed)."""
     return merge_request_service(request).merge(mr_id, user=subject.user_ref).as_dict()
 
@@ -97,6 +110,6 @@ def merge_merge_request(request: Request, mr_id: int, subject: CurrentSubject) -
     summary="Close a merge request without merging it",
     dependencies=[authorize("mergerequest.close", resource=merge_request_resource)],
 )
-def close_merge_request(request: Request, mr_id: int, subject: CurrentSubject) -> dict[str, Any]:
+def close_merge_request(request: Request, mr_id: int, subject: CurrentSubject) -> MergeRequestJson:
     """The closed request."""
     return merge_request_service(request).close(mr_id, user=subject.user_ref).as_dict()
