@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from goldpath.live import LiveService
     from goldpath.mergerequests import MergeRequest, MergeRequestService
     from goldpath.permissions import PermissionService
+    from goldpath.promotions import PromotionService
     from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
     from goldpath.scaffolder import (
@@ -332,6 +333,20 @@ class Runtime:
             AuditPruner(service.audit, retention_days=self.settings.permission.audit_retention_days)
         )
         return service
+
+    @cached_property
+    def promotions(self) -> PromotionService:
+        """Promotions dev -> staging -> prod: merge requests on GitOps repos plus approvals."""
+        from goldpath.promotions import PromotionService
+
+        return PromotionService(
+            database=self.database,
+            settings=self.settings,
+            catalog=self.catalog,
+            git_hosts=self.git_hosts,
+            merge_requests=self.merge_requests,
+            permissions=self.permissions,
+        )
 
     @cached_property
     def live(self) -> LiveService:

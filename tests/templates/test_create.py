@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from goldpath.cli import app
-from goldpath.gitops import dashboard_selector
+from goldpath.gitops import dashboard_selector, validate_repo
 from goldpath.runtime import Runtime
 from goldpath.scaffolder.errors import NameReservedError
 from tests.support.catalog import register_owners
@@ -186,6 +186,18 @@ def test_pipeline_deploys_the_image_the_gitops_repo_runs(
     kustomization = load_yaml((gitops / "base" / "kustomization.yaml").read_text("utf-8"))
     assert image in [entry["name"] for entry in kustomization["images"]]
     assert variables["GITOPS_REPO"] == f"{created.settings.platform.gitops_group}/{name}"
+
+
+def test_gitops_repo_has_three_environments_that_validate_and_the_pipeline_writes_dev(
+    created: CreatedService, tmp_path: Path
+) -> None:
+    gitops = _gitops_clone(created, tmp_path / "gitops")
+    assert sorted(p.name for p in (gitops / "overlays").iterdir()) == ["dev", "prod", "staging"]
+    report = validate_repo(gitops, tmp_root=tmp_path)
+    assert report.ok, [str(finding) for finding in report.failures]
+    pipeline = load_yaml((created.path / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert pipeline["variables"]["KUSTOMIZATION"] == "overlays/dev/kustomization.yaml"
+    assert (gitops / pipeline["variables"]["KUSTOMIZATION"]).is_file()
 
 
 def test_catalog_dashboard_selector_finds_the_rendered_dashboard(

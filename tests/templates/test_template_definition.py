@@ -224,7 +224,9 @@ def test_gitops_step_gets_the_app_facts(template: dict[str, Any]) -> None:
         "system",
         "costCenter",
         "answers",
+        "environments",
     }
+    assert gitops["environments"] == ["dev", "staging", "prod"]
     assert gitops["name"] == "${{ parameters.name }}"
     assert gitops["owner"] == "${{ parameters.owner }}"
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from goldpath.catalog._ingest import ProcessedEntity
+from goldpath.catalog._ingest import ProcessedEntity, paused_gc
 from goldpath.catalog._search import search_rows, search_text
 from goldpath.catalog._tables import entities, fulltext, relations, search
 
@@ -137,6 +137,17 @@ def store_location_entities(
     errors: an entity whose file no longer parses keeps its last good state, and its page
     shows the location's errors, rather than vanishing).
     """
+    with paused_gc():
+        return _store(session, location_id, processed, keep_orphans=keep_orphans)
+
+
+def _store(
+    session: Session,
+    location_id: str,
+    processed: Iterable[ProcessedEntity],
+    *,
+    keep_orphans: bool,
+) -> StoreOutcome:
     outcome = StoreOutcome()
     now = datetime.now(UTC)
     existing: dict[str, tuple[str, str]] = {

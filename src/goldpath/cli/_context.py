@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from goldpath.db import Database
     from goldpath.live import LiveService
     from goldpath.permissions import PermissionService
+    from goldpath.promotions import PromotionService
     from goldpath.scaffolder import ActionRegistry, TaskStore
     from goldpath.scorecards import ScorecardService
 
@@ -34,6 +35,7 @@ __all__ = [
     "live_of",
     "permissions_of",
     "scorecards_of",
+    "promotions_of",
     "settings_of",
     "task_client_of",
     "task_store_of",
@@ -96,6 +98,9 @@ def permissions_of(ctx: typer.Context) -> PermissionService:
 def scorecards_of(ctx: typer.Context) -> ScorecardService:
     """Components' scorecards."""
     return cli_context(ctx).runtime.scorecards
+def promotions_of(ctx: typer.Context) -> PromotionService:
+    """Promotions between environments, with their approvals."""
+    return cli_context(ctx).runtime.promotions
 
 
 def task_store_of(ctx: typer.Context) -> TaskStore:

@@ -90,11 +90,11 @@ class GitLabProjects:
     def _convert(self, exc: Exception, doing: str, hide: tuple[str, ...]) -> GitLabProjectError:
         import gitlab.exceptions
 
-        from goldpath.providers.git import redact
+        from goldpath.redaction import redact_text
 
         secrets = [self._token, *hide]
         if isinstance(exc, gitlab.exceptions.GitlabError):
-            message = redact(" ".join(str(exc.error_message).split()), secrets)
+            message = redact_text(" ".join(str(exc.error_message).split()), secrets, urls=True)
             return GitLabProjectError(
                 f"GitLab {self.host} answered {exc.response_code} while {doing}: {message}",
                 host=self.host,

@@ -71,6 +71,20 @@ class RunOutcome:
     rollback: RollbackReport | None = None
 
 
+def _without_empty_links(output: dict[str, Any]) -> dict[str, Any]:
+    """The output without links that point nowhere (a skipped step's link renders to an
+    empty url and no entityRef), as Backstage's task page leaves them out."""
+    links = output.get("links")
+    if not isinstance(links, list):
+        return output
+    kept = [
+        link
+        for link in links
+        if not isinstance(link, dict) or link.get("url") or link.get("entityRef")
+    ]
+    return {**output, "links": kept}
+
+
 def platform_context(settings: Settings | None) -> dict[str, Any]:
     """``platform`` in expressions: settings.platform fields plus derived ones."""
     platform = settings.platform if settings is not None else PlatformSettings()
@@ -284,6 +298,7 @@ def run_template(
         output = render_value(template.output, context, where="output")
         if not isinstance(output, dict):
             output = {"value": output}
+        output = _without_empty_links(output)
         if settings is not None:  # in development, links to production hosts go local
             output = LinkMap(settings).resolve_output(output)
         return RunOutcome(TaskStatus.COMPLETED, output, step_outputs)

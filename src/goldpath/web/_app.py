@@ -20,6 +20,7 @@ from goldpath.web.api import (
     health,
     live,
     mergerequests,
+    promotions,
     scaffolder,
     scorecards,
     search,
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(catalog.router)
     app.include_router(scaffolder.router)
     app.include_router(gitops.router)
+    app.include_router(promotions.router)
     app.include_router(live.router)
     app.include_router(techdocs.router)
     app.include_router(search.router)

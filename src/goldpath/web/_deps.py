@@ -19,6 +19,7 @@ from goldpath.gitserver import GitServer
 from goldpath.live import LiveService
 from goldpath.mergerequests import MergeRequestService
 from goldpath.permissions import PermissionService
+from goldpath.promotions import PromotionService
 from goldpath.providers.git import GitHosts
 from goldpath.scaffolder import (
     ActionRegistry,
@@ -60,6 +61,7 @@ __all__ = [
     "merge_request_service",
     "permission_service",
     "scorecard_service",
+    "promotion_service",
     "settings_of",
     "task_creator",
     "task_feed",
@@ -152,6 +154,11 @@ def scorecard_service(request: Request) -> ScorecardService:
 def dry_runner(request: Request) -> DryRunner:
     """Dry runs and previews."""
     return _root(request).dry_runner
+
+
+def promotion_service(connection: HTTPConnection) -> PromotionService:
+    """Promotions between environments, with their approvals."""
+    return _root(connection).promotions
 
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]

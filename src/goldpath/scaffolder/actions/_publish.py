@@ -205,7 +205,9 @@ class GitopsPublishInput(ActionInput):
         description="The goldpath.io/cost-center label; the owning team's name when empty.",
     )
     environments: list[Environment] | None = Field(
-        default=None, description="Overlays to render: dev, staging, prod."
+        default=None,
+        description="Overlays to render (default all three: dev, staging, prod; [] for a "
+        "base-only repo).",
     )
     image_tag: str | None = Field(
         default=None,
@@ -510,7 +512,9 @@ def _gitops_publish(
             "system": params.system,
             "cost_center": params.cost_center or None,
             "port": params.port,
-            "environments": tuple(params.environments or ()),
+            "environments": gitops.ENVIRONMENTS
+            if params.environments is None
+            else tuple(params.environments),
             "platform": gitops.PlatformSpec.from_settings(settings),
         }
         if params.image_tag:

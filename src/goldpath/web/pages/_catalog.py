@@ -20,6 +20,7 @@ from goldpath.web.pages._docs import doc_hit_links, docs_summary
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._graph import relation_graph
 from goldpath.web.pages._live import live_panels
+from goldpath.web.pages._promotions import environments_card
 from goldpath.web.pages._render import render
 from goldpath.web.pages._repository import entity_git_context, local_links
 from goldpath.web.pages._scorecards import scorecard_card
@@ -352,6 +353,7 @@ def entity_page(
         else None,
         live=live_panels(request, entity, range),
         scorecard=scorecard_card(request, entity),
+        environments=environments_card(request, entity),
     )
 
 

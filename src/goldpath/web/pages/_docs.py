@@ -26,7 +26,7 @@ from goldpath.web._deps import catalog_service, techdocs_service
 from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._render import render
-from goldpath.web.pages._views import display_title, entity_href, entity_ref_of
+from goldpath.web.pages._views import display_title, entity_href, entity_ref_of, safe_url
 
 __all__ = [
     "ASSET_HEADERS",
@@ -129,7 +129,7 @@ def _nav(ref: EntityRef, items: Sequence[Mapping[str, Any]], current: str) -> tu
         if not isinstance(url, str):
             href = None
         elif external:
-            href = url if url.startswith(("http://", "https://")) else None
+            href = safe_url(url)
         else:
             href = docs_href(ref, url)
         links.append(

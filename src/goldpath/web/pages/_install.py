@@ -13,6 +13,7 @@ from goldpath.web.pages import (
     _home,
     _live,
     _mergerequests,
+    _promotions,
     _repository,
     _scorecards,
 )
@@ -34,6 +35,7 @@ def install_pages(app: FastAPI) -> None:
         _home,
         _live,
         _mergerequests,
+        _promotions,
         _repository,
         _scorecards,
     ):
