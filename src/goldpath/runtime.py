@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from goldpath.fleet import FleetService
     from goldpath.gitserver import GitServer, Push, PushListeners
     from goldpath.live import LiveService
-    from goldpath.mergerequests import MergeRequestService
+    from goldpath.mergerequests import MergeRequest, MergeRequestService
     from goldpath.permissions import PermissionService
     from goldpath.promotions import PromotionService
     from goldpath.providers import AwsClients
@@ -289,7 +289,11 @@ class Runtime:
         """Merge requests: goldpath's own on the local git host, GitLab's mirrored."""
         from goldpath.mergerequests import MergeRequestService
 
-        return MergeRequestService(self.database, self.git_hosts)
+        service = MergeRequestService(self.database, self.git_hosts)
+        if self.settings.scorecards.enabled:
+            # a merge moves a branch without a push: the merged component is scored again
+            service.add_merge_listener(self._score_merged)
+        return service
 
     @cached_property
     def fleet(self) -> FleetService:
@@ -441,6 +445,9 @@ class Runtime:
 
     def _score_pushed(self, push: Push) -> None:
         self.scorecards.on_push(push)
+
+    def _score_merged(self, merged: MergeRequest) -> None:
+        self.scorecards.on_merge(merged)
 
     # -- lifecycle --------------------------------------------------------------------------
 

@@ -231,3 +231,40 @@ def test_the_scorecards_page_rolls_up_per_team(portal: tuple[TestClient, Runtime
     assert 'href="/scorecards"' in page.text  # in the navigation
     other = client.get("/scorecards", params={"owner": "team-nobody"}).text
     assert "No scorecards yet" in other
+
+
+def test_merging_a_merge_request_scores_the_component_again(created: CreatedService) -> None:
+    _git(created.path, "checkout", "-q", "-b", "no-user")
+    dockerfile = created.path / "Dockerfile"
+    lines = dockerfile.read_text(encoding="utf-8").splitlines(keepends=True)
+    dockerfile.write_text("".join(x for x in lines if not x.startswith("USER ")), encoding="utf-8")
+    _git(created.path, "-c", "user.name=Dev", "-c", "user.email=dev@example.com",
+         "commit", "-qam", "no USER")  # fmt: skip
+    _git(created.path, "push", "-q", "origin", "no-user")
+    runtime = Runtime(created.settings)
+    runtime.prepare()
+    try:
+        requests = runtime.merge_requests
+        mr = requests.open(
+            host=runtime.git_hosts.local.host,
+            repository=f"apps/{NAME}",
+            source_branch="no-user",
+            target_branch="main",
+            title="Run as the base image's user",
+            author="user:default/guest",
+            entity_ref=REF,
+        )
+        before = runtime.scorecards.find(REF)
+        assert before is not None and before.result("dockerfile-non-root").passed  # type: ignore[union-attr]
+
+        def broken(_merged: object) -> None:
+            raise RuntimeError("a listener that fails")
+
+        requests.add_merge_listener(broken)  # runs after scorecards' own; the merge stands
+        merged = requests.merge(mr.id, user="user:default/guest")
+        assert merged.merge_commit_sha
+        after = runtime.scorecards.find(REF)
+        assert after is not None and after.commit == merged.merge_commit_sha
+        assert not after.result("dockerfile-non-root").passed  # type: ignore[union-attr]
+    finally:
+        runtime.stop()

@@ -1,7 +1,11 @@
 """Merge requests: goldpath's own for the local git host, GitLab's mirrored; one store."""
 
 from goldpath.mergerequests._model import MergeRequest, MergeRequestJson, MergeRequestStatus
-from goldpath.mergerequests._service import HostedMergeRequests, MergeRequestService
+from goldpath.mergerequests._service import (
+    HostedMergeRequests,
+    MergeListener,
+    MergeRequestService,
+)
 from goldpath.mergerequests.errors import (
     MergeRequestClosedError,
     MergeRequestError,
@@ -11,6 +15,7 @@ from goldpath.mergerequests.errors import (
 
 __all__ = [
     "HostedMergeRequests",
+    "MergeListener",
     "MergeRequest",
     "MergeRequestClosedError",
     "MergeRequestError",

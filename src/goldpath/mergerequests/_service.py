@@ -9,7 +9,7 @@ portal, the API and the fleet see every merge request goldpath opened in one pla
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
@@ -37,9 +37,12 @@ from goldpath.providers.git import (
 )
 from goldpath.providers.git._cli import check_branch_name
 
-__all__ = ["HostedMergeRequests", "MergeRequestService"]
+__all__ = ["HostedMergeRequests", "MergeListener", "MergeRequestService"]
 
 log = logging.getLogger(__name__)
+
+MergeListener = Callable[[MergeRequest], None]
+"""Called with the merged request after goldpath merged it."""
 
 _MAX_ID = 2**31  # ids are 32-bit integers in every database goldpath runs on
 MERGE_AUTHOR = GitAuthor("goldpath", "goldpath@localhost")
@@ -151,6 +154,12 @@ class MergeRequestService:
     def __init__(self, database: Database, hosts: GitHosts) -> None:
         self._database = database
         self._hosts = hosts
+        self._merge_listeners: list[MergeListener] = []
+
+    def add_merge_listener(self, listener: MergeListener) -> None:
+        """Call ``listener(merged request)`` after each merge goldpath performs (scorecards
+        score the component again); one that raises is logged and the merge stands."""
+        self._merge_listeners.append(listener)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -411,6 +420,11 @@ class MergeRequestService:
             merged_at=_now(),
         )
         log.info("merged merge request %s of %s as %s", mr_id, mr.repository, sha)
+        for listener in list(self._merge_listeners):
+            try:
+                listener(merged)
+            except Exception:  # a listener's trouble must not undo or fail the merge
+                log.exception("merge listener %r failed for merge request %s", listener, mr_id)
         return merged
 
     def close(self, mr_id: int, *, user: str) -> MergeRequest:

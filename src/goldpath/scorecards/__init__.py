@@ -35,6 +35,7 @@ from goldpath.scorecards._rules import (
     dockerfile_user,
 )
 from goldpath.scorecards._service import (
+    MergedRequest,
     PushedRepository,
     RepoWebUrl,
     ScorecardService,
@@ -72,6 +73,7 @@ __all__ = [
     "FolderReader",
     "GitOpsFolder",
     "MappingTemplateVersions",
+    "MergedRequest",
     "Outcome",
     "PushedRepository",
     "RepoFiles",

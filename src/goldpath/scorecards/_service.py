@@ -24,7 +24,14 @@ from goldpath.scorecards._sources import RepositoryReader
 from goldpath.scorecards._store import ScorecardStore, now
 from goldpath.scorecards.errors import RepositoryUnavailableError, ScorecardNotFoundError
 
-__all__ = ["PushedRepository", "RepoWebUrl", "ScorecardService", "ScorecardWorker", "owner_key"]
+__all__ = [
+    "MergedRequest",
+    "PushedRepository",
+    "RepoWebUrl",
+    "ScorecardService",
+    "ScorecardWorker",
+    "owner_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +76,19 @@ class PushedRepository(Protocol):
 
     @property
     def updates(self) -> Sequence[_RefUpdate]: ...
+
+
+class MergedRequest(Protocol):
+    """What scorecards read of a merged merge request (``goldpath.mergerequests``'s)."""
+
+    @property
+    def entity_ref(self) -> str | None: ...
+
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 # (owner, repo) -> the web URL of that repository on the git host pushes arrive at
@@ -246,6 +266,14 @@ class ScorecardService:
         if not any(update.branch == push.default_branch for update in push.updates):
             return  # a feature branch: what the checks read did not change
         self.request(self.refs_for_repository(self.pushed_repo_url(push.owner, push.repo)))
+
+    def on_merge(self, merged: MergedRequest) -> None:
+        """A merge request was merged (its target branch moved without a push): score again
+        the component it names and those whose repository it changed."""
+        refs = [merged.entity_ref] if merged.entity_ref else []
+        if self.pushed_repo_url is not None:
+            refs += self.refs_for_repository(self.pushed_repo_url(merged.owner, merged.name))
+        self.request(dict.fromkeys(refs))
 
     # ---- reading ----------------------------------------------------------------------
 
