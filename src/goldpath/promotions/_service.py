@@ -39,7 +39,7 @@ from goldpath.promotions.errors import (
     PromotionPendingError,
     SelfApprovalError,
 )
-from goldpath.providers.git import GitHost, GitHosts
+from goldpath.providers.git import GitHost, GitHosts, LocalGitHost
 from goldpath.scratch import scratch_dir
 from goldpath.trees import write_tree
 
@@ -299,6 +299,7 @@ class PromotionService:
         host = self._hosts.platform_host()
         change, branch, sha = self._push_change(host, app, to, requester=subject.user_ref)
         repository = f"{self._settings.platform.gitops_group}/{app}"
+        gated = to in APPROVAL_REQUIRED
         try:
             mr = self._merge_requests.open(
                 host=host.host,
@@ -313,11 +314,14 @@ class PromotionService:
                        if to in APPROVAL_REQUIRED else "")
                 ),
                 author=subject.user_ref,
-                entity_ref=key,
+                # A merge request that names no component may be merged through the
+                # merge-request API by platform admins only, and goldpath's own (local host)
+                # are drafts, which nobody merges there: one that needs an approval merges
+                # through `approve`, not around it. (GitLab merges no draft, and goldpath
+                # cannot mark one ready there, so GitLab's are opened ready.)
+                entity_ref=None if gated else key,
                 labels=(PROMOTION_LABEL, f"environment:{to}"),
-                # A draft cannot be merged through the merge-request API: a promotion that
-                # needs an approval merges only through `approve`.
-                draft=to in APPROVAL_REQUIRED,
+                draft=gated and isinstance(host, LocalGitHost),
             )
         except GoldpathError:
             self._delete_branch(host, app, branch)
@@ -364,7 +368,8 @@ class PromotionService:
             )
         role = "admin" if self._permissions.is_admin(subject) else "owner"
         self._merge_requests.approve(promotion.merge_request_id, user=subject.user_ref)
-        self._merge_requests.update(promotion.merge_request_id, draft=False)
+        if self._merge_requests.get(promotion.merge_request_id).draft:
+            self._merge_requests.update(promotion.merge_request_id, draft=False)
         with self._database.session() as session:
             session.add(
                 PromotionApprovalRow(
