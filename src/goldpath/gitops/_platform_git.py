@@ -15,6 +15,7 @@ from goldpath.gitops._repo import GitopsWorkspace, gitops_workspace, read_tree
 from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._spec import AppSpec, PlatformSpec
 from goldpath.gitops._validate import validate_tree
+from goldpath.gitops.errors import GitopsRepoNotFoundError
 from goldpath.providers.git import GitAuthor
 from goldpath.providers.git.errors import GitCommandError
 from goldpath.trees import write_tree
@@ -78,6 +79,12 @@ def add_platform_app(
     """
 
     def change(ws: GitopsWorkspace) -> str | None:
+        if not (ws.path / "bootstrap" / "kustomization.yaml").is_file():
+            # Created a moment ago by another task that has not pushed its content yet.
+            raise GitopsRepoNotFoundError(
+                f"{repo} is not a platform GitOps repo (yet): it has no bootstrap/",
+                repo=str(repo),
+            )
         entry = ws.path.joinpath(*app_entry_dir(spec.name).parts)
         existed = entry.exists()
         shutil.rmtree(entry, ignore_errors=True)
