@@ -28,6 +28,7 @@ from goldpath.promotions import (
     PromotionStatus,
     SelfApprovalError,
 )
+from goldpath.providers.git import MergeConflictError
 from goldpath.runtime import Runtime
 from tests.promotions.conftest import (
     ADA,
@@ -106,6 +107,28 @@ def test_promoting_what_already_runs_is_a_conflict_and_opens_nothing(demo: Demo)
         ["git", "--git-dir", str(gitops_host(runtime).repo_path(group, "orders")),
          "branch", "--list"], check=True, capture_output=True, text=True).stdout
     assert branches.split() == ["main"] or branches.split() == ["*", "main"]
+
+
+def test_a_staging_promotion_that_cannot_merge_is_withdrawn(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = demo.runtime
+    before = _main(runtime)
+
+    def refuse(mr_id: int, *, user: str) -> None:
+        raise MergeConflictError("main moved under the promotion", conflicts=["x"])
+
+    monkeypatch.setattr(runtime.merge_requests, "merge", refuse)
+    with pytest.raises(MergeConflictError):
+        runtime.promotions.request(ORDERS, "staging", subject=_subject(runtime, GRACE))
+    assert runtime.promotions.list() == []
+    assert [mr.status.value for mr in runtime.merge_requests.list()] == ["closed"]
+    assert _main(runtime) == before
+    group = runtime.settings.platform.gitops_group
+    branches = subprocess.run(
+        ["git", "--git-dir", str(gitops_host(runtime).repo_path(group, "orders")),
+         "branch", "--list"], check=True, capture_output=True, text=True).stdout
+    assert "promote/" not in branches
 
 
 # -- prod -----------------------------------------------------------------------------------

@@ -345,9 +345,17 @@ class PromotionService:
             session.flush()
             promotion_id = row.id
         log.info("promotion %s: %s %s -> %s (%s)", promotion_id, app, change.tag, to, sha[:12])
-        if to in APPROVAL_REQUIRED:
+        if gated:
             return self.get(promotion_id)
-        return self._merge(promotion_id, user=subject.user_ref)
+        try:
+            return self._merge(promotion_id, user=subject.user_ref)
+        except GoldpathError:
+            # An ungated promotion that cannot merge is withdrawn, not left half-done.
+            self._merge_requests.close(mr.id, user=subject.user_ref)
+            with self._database.session() as session:
+                session.delete(session.get(PromotionRow, promotion_id))
+            self._delete_branch(host, app, branch)
+            raise
 
     def approve(self, promotion_id: int, *, subject: Subject) -> Promotion:
         """Approve a waiting promotion and merge it; never by whoever requested it."""
