@@ -88,15 +88,10 @@ def test_set_image_for_a_missing_repo_is_one_line_and_exit_3(home: Path) -> None
     assert "Traceback" not in result.output and "ghost" in result.output
 
 
-def test_promote_between_overlays(home: Path) -> None:
-    assert runner.invoke(app, ["gitops", "set-image", "payments", "rc9", "--env", "dev"]
-                         ).exit_code == 0
-    result = runner.invoke(app, ["gitops", "promote", "payments", "--from", "dev",
-                                 "--to", "staging"])
-    assert result.exit_code == 0, result.output
-    staging = yaml.safe_load(git("show", "HEAD:overlays/staging/kustomization.yaml",
-                                 cwd=_bare(home)))
-    assert staging["images"][0]["newTag"] == "rc9"
+def test_gitops_promote_is_gone_in_favour_of_goldpath_promote(home: Path) -> None:
+    result = runner.invoke(app, ["gitops", "promote", "payments", "--to", "staging"])
+    assert result.exit_code != 0
+    assert "promote" not in runner.invoke(app, ["gitops", "--help"]).output.split("Commands")[-1]
 
 
 def test_validate_all_reports_every_repo(home: Path) -> None:

@@ -89,6 +89,7 @@ def test_committed_files_are_exactly_the_render_of_the_spec(
         owner="group:default/team-a",
         port=8080,
         description="Pays",
+        environments=("dev", "staging", "prod"),
         gitops_repo_url=ctx.outputs["remoteUrl"],
         platform=gitops.PlatformSpec.from_settings(runtime.settings),
     )
@@ -234,3 +235,17 @@ def test_a_failure_after_gitops_publish_leaves_no_repo(
     assert outcome.rollback.failed == []
     assert any("delete repository" in undone for undone in outcome.rollback.undone)
     assert runtime.git_hosts.local.list_repos() == []
+
+
+def test_a_repo_gets_dev_staging_and_prod_unless_told_otherwise(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    ctx, _, _ = _publish(runtime, tmp_path, APP)
+    overlays = {p.split("/")[1] for p in ctx.outputs["files"] if p.startswith("overlays/")}
+    assert overlays == {"dev", "staging", "prod"}
+
+
+def test_no_environments_gives_a_base_only_repo(runtime: Runtime, tmp_path: Path) -> None:
+    ctx, _, _ = _publish(runtime, tmp_path, {**APP, "environments": []})
+    assert not [p for p in ctx.outputs["files"] if p.startswith("overlays/")]
+    assert "base/poddisruptionbudget.yaml" in ctx.outputs["files"]

@@ -15,7 +15,9 @@ from goldpath.cli._gitops import gitops_app, validate_command
 from goldpath.cli._live import run_command
 from goldpath.cli._permissions import permissions_app
 from goldpath.cli._platform import platform_app
+from goldpath.cli._promotions import promote_command, promotions_app
 from goldpath.cli._scaffolder import create_command, tasks_app
+from goldpath.cli._scorecards import score_command
 from goldpath.cli._serve import serve
 from goldpath.cli._tokens import tokens_app
 
@@ -65,6 +67,9 @@ app.command("serve")(serve)
 app.command("run")(run_command)
 app.command("create")(create_command)
 app.add_typer(tasks_app, name="tasks")
+app.command("score")(score_command)
 app.add_typer(gitops_app, name="gitops")
+app.command("promote")(promote_command)
+app.add_typer(promotions_app, name="promotions")
 app.add_typer(platform_app, name="platform")
 app.command("validate")(validate_command)

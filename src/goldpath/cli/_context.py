@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from goldpath.db import Database
     from goldpath.live import LiveService
     from goldpath.permissions import PermissionService
+    from goldpath.promotions import PromotionService
     from goldpath.scaffolder import ActionRegistry, TaskStore
+    from goldpath.scorecards import ScorecardService
 
 __all__ = [
     "CliContext",
@@ -32,6 +34,8 @@ __all__ = [
     "actions_of",
     "live_of",
     "permissions_of",
+    "scorecards_of",
+    "promotions_of",
     "settings_of",
     "task_client_of",
     "task_store_of",
@@ -89,6 +93,14 @@ def live_of(ctx: typer.Context) -> LiveService:
 def permissions_of(ctx: typer.Context) -> PermissionService:
     """Who may do what, and the audit log."""
     return cli_context(ctx).runtime.permissions
+
+
+def scorecards_of(ctx: typer.Context) -> ScorecardService:
+    """Components' scorecards."""
+    return cli_context(ctx).runtime.scorecards
+def promotions_of(ctx: typer.Context) -> PromotionService:
+    """Promotions between environments, with their approvals."""
+    return cli_context(ctx).runtime.promotions
 
 
 def task_store_of(ctx: typer.Context) -> TaskStore:

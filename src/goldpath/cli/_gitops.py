@@ -125,35 +125,6 @@ def set_image_command(
     run_guarded(run)
 
 
-@gitops_app.command("promote")
-def promote_command(
-    ctx: typer.Context,
-    app: Annotated[str, typer.Argument(help="The app's name.")],
-    source: Annotated[str, typer.Option("--from", help="Overlay to take the tag from.")],
-    target: Annotated[str, typer.Option("--to", help="Overlay to deploy it to.")],
-    repo: Annotated[str | None, typer.Option("--repo", help="GitOps repo (path or URL).")] = None,
-) -> None:
-    """Copy the image tag from one overlay to another, as one commit."""
-    from goldpath.gitops import promote
-
-    def run() -> None:
-        cli_authorize(ctx, "git.gitops.push")
-        tag, sha = promote(
-            _app_repo(ctx, app, repo),
-            app,
-            source=source,
-            target=target,
-            tmp_root=cli_context(ctx).settings.tmp_root,
-            secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
-        )
-        if sha is None:
-            console.print(f"{target} already runs {tag}; nothing to commit")
-        else:
-            console.print(f"[green]committed[/] {sha[:12]}: {app} {tag} {source} -> {target}")
-
-    run_guarded(run)
-
-
 def _repos(ctx: typer.Context) -> list[Path]:
     from goldpath.gitops import list_local_repos
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 from typing import Any
 
 from goldpath.gitops._argocd import app_project, application
 from goldpath.gitops._dashboard import dashboard_config_map, dashboard_json
+from goldpath.gitops._environments import KUSTOMIZATION_API, kustomization, render_overlay
 from goldpath.gitops._iam import ecr_policy
 from goldpath.gitops._monitoring import prometheus_rule, service_monitor
-from goldpath.gitops._names import hostname, namespace_name
 from goldpath.gitops._network import network_policies
 from goldpath.gitops._platform import (
     cluster_role_bindings,
@@ -19,7 +18,7 @@ from goldpath.gitops._platform import (
     platform_network_policies,
     platform_secret_store,
 )
-from goldpath.gitops._secrets import external_secret, secret_key
+from goldpath.gitops._secrets import external_secret
 from goldpath.gitops._spec import AppSpec, PlatformSpec
 from goldpath.gitops._workload import (
     container_image,
@@ -43,25 +42,9 @@ __all__ = [
 ]
 
 APP_SPEC_FILE = PurePosixPath("goldpath-app.yaml")
-KUSTOMIZATION_API = "kustomize.config.k8s.io/v1beta1"
-_DEV_REPLICAS = 1
 
 Files = dict[PurePosixPath, str]
 Manifest = dict[str, Any]
-
-
-def _kustomization(
-    resources: list[str], *, namespace: str | None = None, **extra: Any
-) -> Manifest:
-    doc: Manifest = {
-        "apiVersion": KUSTOMIZATION_API,
-        "kind": "Kustomization",
-        "resources": resources,
-    }
-    if namespace is not None:
-        doc["namespace"] = namespace
-    doc.update(extra)
-    return doc
 
 
 def _images(spec: AppSpec) -> list[dict[str, str]]:
@@ -77,69 +60,16 @@ def app_manifests(spec: AppSpec, dashboard: str | None = None) -> dict[str, list
         "deployment.yaml": [deployment(spec)],
         "service.yaml": [service(spec)],
         "ingress.yaml": [ingress(spec)],
-        "poddisruptionbudget.yaml": [pod_disruption_budget(spec)],
         "networkpolicies.yaml": network_policies(spec),
         "externalsecret.yaml": [external_secret(spec)],
         "servicemonitor.yaml": [service_monitor(spec)],
     }
     if not spec.environments:
-        # Per-namespace objects that must exist once per environment live in overlays.
+        # Per-namespace objects that must exist once per environment, and the disruption
+        # budget only prod has, live in overlays (goldpath.gitops._environments).
+        files["poddisruptionbudget.yaml"] = [pod_disruption_budget(spec)]
         files["prometheusrule.yaml"] = [prometheus_rule(spec)]
         files["dashboard-configmap.yaml"] = [dashboard_config_map(spec, dashboard)]
-    return files
-
-
-def _json_patch(operations: list[dict[str, Any]]) -> str:
-    # kustomize takes a patch as a string; JSON is YAML, and json.dumps does the quoting.
-    return json.dumps(operations, sort_keys=True)
-
-
-def _overlay(spec: AppSpec, environment: str, *, dashboard: str | None) -> Files:
-    root = PurePosixPath("overlays", environment)
-    files: Files = {root / "prometheusrule.yaml": dump_yaml(prometheus_rule(spec, environment))}
-    resources = ["../../base", "prometheusrule.yaml"]
-    if dashboard is not None:
-        files[root / "dashboard-configmap.yaml"] = dump_yaml(dashboard_config_map(spec, dashboard))
-        resources.append("dashboard-configmap.yaml")
-    patches = [
-        {
-            "target": {"kind": "Ingress", "name": spec.name},
-            "patch": _json_patch(
-                [
-                    {
-                        "op": "replace",
-                        "path": "/spec/rules/0/host",
-                        "value": hostname(spec.name, spec.platform.domain, environment),
-                    }
-                ]
-            ),
-        },
-        {
-            "target": {"kind": "ExternalSecret", "name": f"{spec.name}-secrets"},
-            "patch": _json_patch(
-                [
-                    {
-                        "op": "replace",
-                        "path": "/spec/dataFrom/0/extract/key",
-                        "value": secret_key(spec, environment),
-                    }
-                ]
-            ),
-        },
-    ]
-    replicas = _DEV_REPLICAS if environment == "dev" else spec.replicas
-    files[root / "kustomization.yaml"] = dump_yaml(
-        _kustomization(
-            sorted(resources),
-            namespace=namespace_name(spec.name, environment),
-            labels=[
-                {"pairs": {"goldpath.io/environment": environment}, "includeSelectors": False}
-            ],
-            images=_images(spec),
-            replicas=[{"name": spec.name, "count": replicas}],
-            patches=patches,
-        )
-    )
     return files
 
 
@@ -152,7 +82,7 @@ def _argocd(spec: AppSpec) -> Files:
         root / "appproject.yaml": dump_yaml_all(projects),
         root / "application.yaml": dump_yaml_all(applications),
         root / "kustomization.yaml": dump_yaml(
-            _kustomization(
+            kustomization(
                 ["application.yaml", "appproject.yaml"], namespace=spec.platform.argocd_namespace
             )
         ),
@@ -168,11 +98,15 @@ def render_app(spec: AppSpec) -> Files:
     for name, docs in manifests.items():
         files[base / name] = dump_yaml(docs[0]) if len(docs) == 1 else dump_yaml_all(docs)
     files[base / "kustomization.yaml"] = dump_yaml(
-        _kustomization(sorted(manifests), images=_images(spec))
+        kustomization(sorted(manifests), images=_images(spec))
     )
     for index, environment in enumerate(spec.environments):
         last = index == len(spec.environments) - 1
-        files.update(_overlay(spec, environment, dashboard=dashboard if last else None))
+        files.update(
+            render_overlay(
+                spec, environment, images=_images(spec), dashboard=dashboard if last else None
+            )
+        )
     files.update(_argocd(spec))
     files[PurePosixPath("dashboards", f"{spec.name}.json")] = dashboard
     files[PurePosixPath("iam", "ecr-policy.json")] = dump_json(ecr_policy(spec))
@@ -192,6 +126,6 @@ def render_platform(platform: PlatformSpec) -> Files:
         root / "cluster-secret-store.yaml": dump_yaml(platform_secret_store(platform)),
     }
     files[root / "kustomization.yaml"] = dump_yaml(
-        _kustomization(sorted(path.name for path in files))
+        kustomization(sorted(path.name for path in files))
     )
     return dict(sorted(files.items()))

@@ -15,9 +15,12 @@ __all__ = [
     "DEFAULT_SECRETS_PREFIX",
     "ENVIRONMENTS",
     "MAX_APP_NAME_LENGTH",
+    "MIN_PROD_REPLICAS",
     "AlertThresholds",
     "AppSpec",
     "EnvironmentName",
+    "EnvironmentSettings",
+    "LogLevel",
     "PlatformNamespace",
     "PlatformSpec",
     "Resources",
@@ -30,6 +33,9 @@ ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 DEFAULT_SECRETS_PREFIX = "goldpath/apps"
 
 EnvironmentName = Literal["dev", "staging", "prod"]
+LogLevel = Literal["fatal", "error", "warn", "info", "debug", "trace"]
+"""The ``LOG_LEVEL`` values both golden paths accept (pino's names)."""
+MIN_PROD_REPLICAS = 2
 
 _DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
 _LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
@@ -72,6 +78,16 @@ class AlertThresholds(BaseModel):
     latency_p95_seconds: float = Field(default=0.5, gt=0, le=120)
     restarts_per_hour: int = Field(default=3, ge=1, le=1000)
     for_minutes: int = Field(default=5, ge=1, le=1440)
+
+
+class EnvironmentSettings(BaseModel):
+    """What one environment sets differently; unset fields take that environment's default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    replicas: int | None = Field(default=None, ge=1, le=50)
+    resources: Resources | None = None
+    log_level: LogLevel | None = None
 
 
 class PlatformNamespace(BaseModel):
@@ -206,6 +222,10 @@ class AppSpec(BaseModel):
     env: dict[str, str] = Field(default_factory=dict)
     secret_keys: tuple[str, ...] = ()
     environments: tuple[EnvironmentName, ...] = ()
+    environment_settings: dict[EnvironmentName, EnvironmentSettings] = Field(
+        default_factory=dict,
+        description="Per-environment replicas, resources and log level (overlays only).",
+    )
     shutdown_seconds: int = Field(default=10, ge=1, le=600)
     run_as_user: int = Field(default=1000, ge=1, le=2**31 - 1)
     egress_to_services: bool = Field(
@@ -258,6 +278,16 @@ class AppSpec(BaseModel):
         if len(set(value)) != len(value):
             raise ValueError("environments must be unique")
         return tuple(env for env in ENVIRONMENTS if env in value)
+
+    @field_validator("environment_settings")
+    @classmethod
+    def _prod_replicas(
+        cls, value: dict[str, EnvironmentSettings]
+    ) -> dict[str, EnvironmentSettings]:
+        prod = value.get("prod")
+        if prod is not None and prod.replicas is not None and prod.replicas < MIN_PROD_REPLICAS:
+            raise ValueError(f"prod runs at least {MIN_PROD_REPLICAS} replicas")
+        return {env: value[env] for env in ENVIRONMENTS if env in value}
 
     @model_validator(mode="after")
     def _no_secret_in_plain_env(self) -> AppSpec:

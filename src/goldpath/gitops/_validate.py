@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from goldpath.gitops._environments import ENVIRONMENT_POLICIES
 from goldpath.gitops._policies import POLICIES, Document, Tree, object_ref
 from goldpath.gitops._render import APP_SPEC_FILE
 from goldpath.gitops._report import Check, ValidationReport
@@ -30,8 +31,14 @@ _KUSTOMIZATION_NAMES = {"kustomization.yaml", "kustomization.yml", "Kustomizatio
 TreeFiles = Mapping[PurePosixPath, str] | Mapping[str, str] | Mapping[PurePosixPath | str, str]
 
 
+METADATA_DIR = ".goldpath"
+"""goldpath's own records in a repository (``.goldpath/answers.yaml``): never deployed,
+so never validated as manifests."""
+
+
 def _as_paths(files: TreeFiles) -> dict[PurePosixPath, str]:
-    return {PurePosixPath(path): text for path, text in files.items()}
+    as_paths = {PurePosixPath(path): text for path, text in files.items()}
+    return {path: text for path, text in as_paths.items() if path.parts[:1] != (METADATA_DIR,)}
 
 
 def parse_tree(
@@ -161,11 +168,12 @@ def validate_tree(
         report.checked.append(f"kubernetes-validate (strict, {kubernetes_version})")
         report.checked.append("goldpath CRD schemas")
         _check_kustomization_resources(tree, set(paths), report)
-        for policy in POLICIES:
+        policies = (*POLICIES, *ENVIRONMENT_POLICIES)
+        for policy in policies:
             for violation in policy.check(tree):
                 report.add(check="policy", rule=policy.id, message=violation.message,
                            file=violation.file, object=violation.object)
-        report.checked.append(f"{len(POLICIES)} policies")
+        report.checked.append(f"{len(policies)} policies")
         if checks is not None:
             checks.finish(report)
     return report

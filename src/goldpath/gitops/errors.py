@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from goldpath.errors import FieldError, GoldpathError, InvalidInputError, NotFoundError
+from goldpath.errors import (
+    ConflictError,
+    FieldError,
+    GoldpathError,
+    InvalidInputError,
+    NotFoundError,
+)
 
 __all__ = [
     "FindingsReport",
@@ -13,6 +19,7 @@ __all__ = [
     "GitopsRepoNotFoundError",
     "GitopsValidationError",
     "ImageNotFoundError",
+    "NothingToPromoteError",
 ]
 
 
@@ -51,3 +58,7 @@ class GitopsRepoNotFoundError(NotFoundError, GitopsError):
 class ImageNotFoundError(NotFoundError, GitopsError):
     """A kustomization has no image entry for the app."""
 
+
+
+class NothingToPromoteError(ConflictError, GitopsError):
+    """The environment already runs the tag a promotion would give it."""

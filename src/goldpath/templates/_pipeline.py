@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "DEPLOY_KUSTOMIZATION",
     "IMAGE_REPOSITORY",
     "LANGUAGE_JOBS",
     "MERGE_REQUEST_JOBS",
@@ -70,6 +71,10 @@ SHARED_VARIABLES: tuple[str, ...] = (
     "DOCKER_IMAGE",
 )
 """Pipeline variables every golden path sets the same way (the shared jobs read them)."""
+
+DEPLOY_KUSTOMIZATION = "overlays/dev/kustomization.yaml"
+"""The one kustomization update-gitops writes (``KUSTOMIZATION``): the pipeline deploys to dev
+only; staging and prod change by promotion (``goldpath promote``)."""
 
 IMAGE_REPOSITORY = "$ECR_REGISTRY/apps/$APP_NAME"
 """The ``IMAGE`` variable: the push job's target, ``<registry>/apps/<name>``.

@@ -19,7 +19,10 @@ from goldpath.web.api import (
     gitops,
     health,
     live,
+    mergerequests,
+    promotions,
     scaffolder,
+    scorecards,
     search,
     techdocs,
 )
@@ -63,10 +66,13 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(catalog.router)
     app.include_router(scaffolder.router)
     app.include_router(gitops.router)
+    app.include_router(promotions.router)
     app.include_router(live.router)
     app.include_router(techdocs.router)
     app.include_router(search.router)
     app.include_router(audit.router)
+    app.include_router(mergerequests.router)
+    app.include_router(scorecards.router)
     install_pages(app)
     app.include_router(scaffolder_pages.router)
     return app

@@ -15,8 +15,11 @@ from starlette.requests import HTTPConnection
 from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
+from goldpath.gitserver import GitServer
 from goldpath.live import LiveService
+from goldpath.mergerequests import MergeRequestService
 from goldpath.permissions import PermissionService
+from goldpath.promotions import PromotionService
 from goldpath.providers.git import GitHosts
 from goldpath.scaffolder import (
     ActionRegistry,
@@ -26,6 +29,7 @@ from goldpath.scaffolder import (
     TaskStore,
     Templates,
 )
+from goldpath.scorecards import ScorecardService
 from goldpath.techdocs import TechDocsService
 
 if TYPE_CHECKING:
@@ -38,7 +42,9 @@ __all__ = [
     "DryRunnerDep",
     "GitHostsDep",
     "LiveDep",
+    "MergeRequestsDep",
     "PermissionsDep",
+    "ScorecardsDep",
     "SettingsDep",
     "TaskCreatorDep",
     "TaskFeedDep",
@@ -50,8 +56,12 @@ __all__ = [
     "database",
     "dry_runner",
     "git_hosts",
+    "git_server",
     "live_service",
+    "merge_request_service",
     "permission_service",
+    "scorecard_service",
+    "promotion_service",
     "settings_of",
     "task_creator",
     "task_feed",
@@ -84,6 +94,11 @@ def catalog_service(request: Request) -> CatalogService:
 def git_hosts(request: Request) -> GitHosts:
     """The git hosts (integrations and the local host)."""
     return _root(request).git_hosts
+
+
+def git_server(request: Request) -> GitServer:
+    """Pushes to the local git host: decisions, ref rules, the push log, listeners."""
+    return _root(request).git_server
 
 
 def action_registry(request: Request) -> ActionRegistry:
@@ -121,14 +136,29 @@ def live_service(request: Request) -> LiveService:
     return _root(request).live
 
 
+def merge_request_service(request: Request) -> MergeRequestService:
+    """The merge-request store."""
+    return _root(request).merge_requests
+
+
 def techdocs_service(request: Request) -> TechDocsService:
     """TechDocs: builds, storage, docs search."""
     return _root(request).techdocs
 
 
+def scorecard_service(request: Request) -> ScorecardService:
+    """Components' scorecards."""
+    return _root(request).scorecards
+
+
 def dry_runner(request: Request) -> DryRunner:
     """Dry runs and previews."""
     return _root(request).dry_runner
+
+
+def promotion_service(connection: HTTPConnection) -> PromotionService:
+    """Promotions between environments, with their approvals."""
+    return _root(connection).promotions
 
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]
@@ -143,4 +173,6 @@ TaskFeedDep = Annotated[TaskFeed, Depends(task_feed)]
 DryRunnerDep = Annotated[DryRunner, Depends(dry_runner)]
 TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
+MergeRequestsDep = Annotated[MergeRequestService, Depends(merge_request_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]
+ScorecardsDep = Annotated[ScorecardService, Depends(scorecard_service)]

@@ -5,10 +5,17 @@ transport, through `run_git`, whose failures are the one git error, `GitCommandE
 Hosts: local bare repositories, GitLab and GitHub.
 """
 
-from goldpath.providers.git._cli import GitAuthor, clean_git_env, redact, run_git
+from goldpath.providers.git._cli import GitAuthor, clean_git_env, run_git
 from goldpath.providers.git._github import GitHubHost
 from goldpath.providers.git._hosts import GitHosts, RemoteKind
 from goldpath.providers.git._local import LocalFileRef, LocalGitHost
+from goldpath.providers.git._merge import (
+    HostedMergeRequest,
+    MergeKind,
+    MergeOutcome,
+    merge_branch,
+    merge_conflicts,
+)
 from goldpath.providers.git._protocol import GitHost, GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._repository import Repository
 from goldpath.providers.git._smart_http import SmartHttpResponse, serve_git_http
@@ -26,6 +33,8 @@ from goldpath.providers.git.errors import (
     GitHostUnavailableError,
     GitPathNotFoundError,
     InvalidRepoUrlError,
+    MergeConflictError,
+    MergeRequestExistsError,
     NoGitIntegrationError,
     RepoExistsError,
     RepoNotFoundError,
@@ -43,9 +52,14 @@ __all__ = [
     "GitHubHost",
     "GitLabHost",
     "GitPathNotFoundError",
+    "HostedMergeRequest",
     "InvalidRepoUrlError",
     "LocalFileRef",
     "LocalGitHost",
+    "MergeConflictError",
+    "MergeKind",
+    "MergeOutcome",
+    "MergeRequestExistsError",
     "NoGitIntegrationError",
     "RemoteKind",
     "RepoExistsError",
@@ -58,9 +72,10 @@ __all__ = [
     "check_owner",
     "check_repo_name",
     "clean_git_env",
+    "merge_branch",
+    "merge_conflicts",
     "normalise_repo_name",
     "parse_repo_url",
-    "redact",
     "run_git",
     "serve_git_http",
 ]

@@ -13,7 +13,8 @@ import gitlab.exceptions
 import requests
 
 from goldpath.config import GitIntegration
-from goldpath.providers.git._cli import GitAuthor, redact
+from goldpath.providers.git._cli import GitAuthor
+from goldpath.providers.git._merge import HostedMergeRequest
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._remote import push_over_https, read_folder_over_https
 from goldpath.providers.git._url import (
@@ -21,12 +22,16 @@ from goldpath.providers.git._url import (
     ref_and_path_splits,
 )
 from goldpath.providers.git.errors import (
+    BranchMovedError,
     GitHostError,
     GitHostUnavailableError,
     GitPathNotFoundError,
+    MergeConflictError,
+    MergeRequestExistsError,
     RepoExistsError,
     RepoNotFoundError,
 )
+from goldpath.redaction import redact_text
 
 __all__ = ["GitLabHost"]
 
@@ -92,7 +97,7 @@ class GitLabHost:
                 host=self._host,
             )
         if isinstance(exc, gitlab.exceptions.GitlabError):
-            message = redact(str(exc.error_message), [self._token])
+            message = redact_text(str(exc.error_message), [self._token], urls=True)
             return GitHostError(
                 f"GitLab {self._host} failed while {doing} ({exc.response_code}): {message}",
                 host=self._host,
@@ -101,7 +106,7 @@ class GitLabHost:
         if isinstance(exc, requests.RequestException):
             return GitHostUnavailableError(
                 f"GitLab {self._host} could not be reached while {doing}: "
-                + redact(f"{type(exc).__name__}: {exc}", [self._token]),
+                + redact_text(f"{type(exc).__name__}: {exc}", [self._token], urls=True),
                 host=self._host,
             )
         return exc
@@ -242,6 +247,99 @@ class GitLabHost:
             token=self._token,
             tmp_root=self._tmp_root,
         )
+
+    # -- branches and merge requests --------------------------------------------------------
+
+    def _project(self, owner: str, repo: str) -> Any:
+        return self._client.projects.get(f"{owner}/{_names(owner, repo)}", lazy=True)
+
+    def _hosted(self, data: Any) -> HostedMergeRequest:
+        return HostedMergeRequest(
+            iid=str(data.iid),
+            web_url=str(getattr(data, "web_url", "") or ""),
+            state=str(getattr(data, "state", "opened")),
+            draft=bool(getattr(data, "draft", False)),
+        )
+
+    def create_branch(self, owner: str, repo: str, branch: str, *, start: str) -> str:
+        """``POST /projects/:id/repository/branches``: ``branch`` at ``start``; its sha."""
+        try:
+            created = self._project(owner, repo).branches.create({"branch": branch, "ref": start})
+        except gitlab.exceptions.GitlabCreateError as exc:
+            if exc.response_code == 400 and "already exists" in str(exc.error_message):
+                raise BranchMovedError(
+                    f"{owner}/{repo} already has a branch {branch!r}", owner=owner, repo=repo
+                ) from None
+            raise self._convert(exc, f"creating branch {branch} of {owner}/{repo}") from exc
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            raise self._convert(exc, f"creating branch {branch} of {owner}/{repo}") from exc
+        commit = getattr(created, "commit", None) or {}
+        return str(commit.get("id", "")) if isinstance(commit, dict) else ""
+
+    def open_merge_request(
+        self,
+        owner: str,
+        repo: str,
+        *,
+        source_branch: str,
+        target_branch: str,
+        title: str,
+        description: str,
+        draft: bool,
+    ) -> HostedMergeRequest:
+        """``POST /projects/:id/merge_requests``; a draft's title starts with ``Draft:``."""
+        shown = f"Draft: {title}" if draft and not title.startswith("Draft:") else title
+        doing = f"opening a merge request {source_branch} -> {target_branch} in {owner}/{repo}"
+        try:
+            created = self._project(owner, repo).mergerequests.create(
+                {
+                    "source_branch": source_branch,
+                    "target_branch": target_branch,
+                    "title": shown,
+                    "description": description,
+                    "remove_source_branch": True,
+                }
+            )
+        except gitlab.exceptions.GitlabCreateError as exc:
+            if exc.response_code == 409:
+                raise MergeRequestExistsError(
+                    f"GitLab {self._host} already has an open merge request from "
+                    f"{source_branch} in {owner}/{repo}",
+                    owner=owner,
+                    repo=repo,
+                ) from None
+            raise self._convert(exc, doing) from exc
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            raise self._convert(exc, doing) from exc
+        return self._hosted(created)
+
+    def merge_merge_request(self, owner: str, repo: str, iid: str) -> str:
+        """``PUT /projects/:id/merge_requests/:iid/merge``; the merge commit's sha."""
+        doing = f"merging merge request !{iid} of {owner}/{repo}"
+        try:
+            mr = self._project(owner, repo).mergerequests.get(int(iid), lazy=True)
+            result = mr.merge()
+        except gitlab.exceptions.GitlabMRClosedError as exc:
+            # 405: not mergeable (draft, closed, pipeline); 406: conflicts; 409: SHA moved
+            raise MergeConflictError(
+                f"GitLab {self._host} would not merge !{iid} of {owner}/{repo} "
+                f"({exc.response_code}): "
+                + redact_text(str(exc.error_message), [self._token], urls=True),
+                conflicts=[],
+                owner=owner,
+                repo=repo,
+            ) from None
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            raise self._convert(exc, doing) from exc
+        data = result if isinstance(result, dict) else {}
+        return str(data.get("merge_commit_sha") or data.get("sha") or "")
+
+    def close_merge_request(self, owner: str, repo: str, iid: str) -> None:
+        """``PUT /projects/:id/merge_requests/:iid`` with ``state_event=close``."""
+        try:
+            self._project(owner, repo).mergerequests.update(int(iid), {"state_event": "close"})
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            raise self._convert(exc, f"closing merge request !{iid} of {owner}/{repo}") from exc
 
     # -- the catalog's UrlReader ------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from goldpath.errors import FieldError
 from goldpath.providers.git._cli import EMPTY_SHA, GitAuthor, check_branch_name
+from goldpath.providers.git._merge import MergeOutcome, merge_branch, merge_conflicts
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._repository import Repository
 from goldpath.providers.git._url import (
@@ -377,6 +378,73 @@ class LocalGitHost:
             return []
         return git.list_paths(f"refs/heads/{ref}")
 
+    # -- branches and merges -------------------------------------------------------------------
+
+    def _existing(self, owner: str, repo: str) -> Repository:
+        path = self.repo_path(owner, repo)
+        if not self._is_repo(path):
+            raise RepoNotFoundError(f"no repository {owner}/{repo}", owner=owner, repo=repo)
+        return Repository(path)
+
+    def branch_sha(self, owner: str, repo: str, branch: str) -> str | None:
+        """The commit ``branch`` points at, or None when there is no such branch."""
+        return self._existing(owner, repo).resolve(f"refs/heads/{branch}")
+
+    def create_branch(self, owner: str, repo: str, branch: str, *, start: str) -> str:
+        """A new branch at the tip of branch ``start``; return its sha.
+
+        BranchMovedError when ``branch`` already exists (it is left as it is).
+        """
+        problem = check_branch_name(branch)
+        if problem is not None:
+            raise InvalidRepoUrlError(
+                f"branch {problem}", errors=[FieldError("branch", "pattern", problem)]
+            )
+        git = self._existing(owner, repo)
+        sha = git.resolve(f"refs/heads/{start}")
+        if sha is None:
+            raise GitPathNotFoundError(
+                f"{owner}/{repo} has no branch {start!r}", owner=owner, repo=repo
+            )
+        if not git.update_branch(f"refs/heads/{branch}", sha, expected=None):
+            raise BranchMovedError(
+                f"{owner}/{repo} already has a branch {branch!r}", owner=owner, repo=repo
+            )
+        return sha
+
+    def delete_branch(self, owner: str, repo: str, branch: str) -> None:
+        """Remove ``branch`` (nothing happens when there is none)."""
+        git = self._existing(owner, repo)
+        sha = git.resolve(f"refs/heads/{branch}")
+        if sha is not None:
+            git.delete_branch(f"refs/heads/{branch}", expected=sha)
+
+    def merge_branches(
+        self, owner: str, repo: str, *, source: str, target: str, message: str, author: GitAuthor
+    ) -> MergeOutcome:
+        """Merge ``source`` into ``target`` (fast-forward, else a merge commit)."""
+        return merge_branch(
+            self._existing(owner, repo),
+            source=source,
+            target=target,
+            message=message,
+            author=author,
+        )
+
+    def branch_conflicts(self, owner: str, repo: str, *, source: str, target: str) -> list[str]:
+        """The files merging ``source`` into ``target`` would conflict on."""
+        return merge_conflicts(self._existing(owner, repo), source=source, target=target)
+
+    def diff_branches(self, owner: str, repo: str, *, source: str, target: str) -> str:
+        """The unified diff of what ``source`` changes since it left ``target``."""
+        git = self._existing(owner, repo)
+        for branch in (source, target):
+            if git.resolve(f"refs/heads/{branch}") is None:
+                raise GitPathNotFoundError(
+                    f"{owner}/{repo} has no branch {branch!r}", owner=owner, repo=repo
+                )
+        return git.diff(f"refs/heads/{target}", f"refs/heads/{source}")
+
     # -- the catalog's UrlReader ------------------------------------------------------------
 
     def parse_contents_url(self, url: str) -> LocalFileRef | None:
@@ -449,4 +517,3 @@ class LocalGitHost:
             raise GitPathNotFoundError(
                 f"{target.owner}/{target.repo}: {exc.message}", url=url
             ) from exc
-

@@ -36,8 +36,11 @@ __all__ = [
     "SYMLINK_MODE",
     "commit_changes",
     "commit_directory",
+    "commit_tree",
+    "delete_ref",
     "init_bare",
     "list_paths",
+    "log",
     "read_blob",
     "read_config_value",
     "read_folder",
@@ -162,6 +165,27 @@ def _build_commit(
     return commit, objects
 
 
+def commit_tree(
+    git_dir: Path, tree: str, *, parents: list[str], message: str, author: GitAuthor
+) -> str:
+    """Write a commit of an existing ``tree`` with ``parents`` into ``git_dir``; no ref moves."""
+    identity = f"{author.name} <{author.email}>".encode()
+    commit = Commit()
+    commit.tree = ObjectID(tree.encode())
+    commit.parents = [ObjectID(p.encode()) for p in parents]
+    commit.author = commit.committer = identity
+    commit.author_time = commit.commit_time = int(time.time())
+    commit.author_timezone = commit.commit_timezone = _timezone_offset()
+    commit.encoding = b"UTF-8"
+    commit.message = message.encode("utf-8") if message.endswith("\n") else f"{message}\n".encode()
+    repo = Repo(str(git_dir))
+    try:
+        repo.object_store.add_object(commit)
+    finally:
+        repo.close()
+    return commit.id.decode()
+
+
 def commit_directory(
     source_dir: Path,
     *,
@@ -237,6 +261,17 @@ def update_branch(git_dir: Path, ref: str, new: str, *, expected: str | None) ->
         )
     except FileLocked:
         return False  # a writer holds the ref's lock right now
+    finally:
+        repo.close()
+
+
+def delete_ref(git_dir: Path, ref: str, *, expected: str) -> bool:
+    """Remove ``ref`` if it still points at ``expected`` (git's lock files)."""
+    repo = Repo(str(git_dir))
+    try:
+        return bool(repo.refs.remove_if_equals(Ref(ref.encode()), ObjectID(expected.encode())))
+    except FileLocked:
+        return False
     finally:
         repo.close()
 
@@ -327,5 +362,32 @@ def read_folder(git_dir: Path, rev: str, folder: str) -> dict[str, tuple[bytes, 
             assert isinstance(blob, Blob)
             files[path] = (bytes(blob.data), mode)
         return files
+    finally:
+        repo.close()
+
+
+def log(git_dir: Path, rev: str, limit: int) -> list[tuple[str, str, int, str]]:
+    """The newest ``limit`` commits reachable from ``rev`` (a full ref name or commit sha):
+    ``(sha, author, commit time, first line of the message)``, newest first."""
+    repo = Repo(str(git_dir))
+    try:
+        try:
+            start = repo.refs[Ref(rev.encode())] if rev.startswith("refs/") else rev.encode()
+            repo[start]
+        except KeyError as exc:
+            raise GitPathNotFoundError(f"no commit {rev!r}") from exc
+        found = []
+        for entry in repo.get_walker(include=[ObjectID(start)], max_entries=limit):
+            commit = entry.commit
+            message = commit.message.decode("utf-8", "replace").strip().splitlines()
+            found.append(
+                (
+                    commit.id.decode("ascii"),
+                    commit.author.decode("utf-8", "replace"),
+                    int(commit.commit_time),
+                    message[0] if message else "",
+                )
+            )
+        return found
     finally:
         repo.close()

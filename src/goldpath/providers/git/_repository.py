@@ -139,6 +139,12 @@ class Repository:
 
         return _objects.update_branch(self.git_dir, ref, new, expected=expected)
 
+    def delete_branch(self, ref: str, *, expected: str) -> bool:
+        """Remove ``ref`` if it still points at ``expected``."""
+        from goldpath.providers.git import _objects
+
+        return _objects.delete_ref(self.git_dir, ref, expected=expected)
+
     def config_value(self, section: str, key: str) -> str | None:
         """One value of the repository's own config file, or None."""
         from goldpath.providers.git import _objects
@@ -193,11 +199,77 @@ class Repository:
 
         return _objects.list_paths(self.git_dir, rev)
 
+    def log(self, rev: str, *, limit: int = 20) -> list[tuple[str, str, int, str]]:
+        """The newest commits reachable from ``rev`` (a full ref name or a full commit sha):
+        ``(sha, author, commit time as a Unix timestamp, subject)``, newest first."""
+        from goldpath.providers.git import _objects
+
+        return _objects.log(self.git_dir, rev, limit)
+
     def read_folder(self, rev: str, folder: str) -> dict[str, tuple[bytes, int]]:
         """Every file under ``folder`` at ``rev``: relative path -> (bytes, git mode)."""
         from goldpath.providers.git import _objects
 
         return _objects.read_folder(self.git_dir, rev, folder)
+
+    # -- merging ------------------------------------------------------------------------------
+    # git's own merge engine (``merge-tree --write-tree``, git 2.38+) works on a bare
+    # repository without touching a working tree; dulwich has no three-way tree merge.
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether commit ``ancestor`` is reachable from ``descendant`` (or is it)."""
+        from goldpath.providers.git.errors import GitCommandError
+
+        try:
+            run_git(
+                ["--git-dir", self.git_dir, "merge-base", "--is-ancestor", ancestor, descendant]
+            )
+        except GitCommandError as exc:
+            if exc.context.get("exit_code") == 1:
+                return False
+            raise
+        return True
+
+    def merge_trees(self, ours: str, theirs: str) -> tuple[str, list[str]]:
+        """Merge two commits' trees: ``(tree sha, conflicted paths)``; no ref moves.
+
+        With conflicts the tree holds the files with conflict markers.
+        """
+        from goldpath.providers.git.errors import GitCommandError
+
+        args: list[str | os.PathLike[str]] = [
+            "--git-dir",
+            self.git_dir,
+            "merge-tree",
+            "--write-tree",
+            "--name-only",
+        ]
+        try:
+            out = run_git([*args, "--no-messages", ours, theirs])
+        except GitCommandError as exc:
+            if exc.context.get("exit_code") != 1:
+                raise
+            out = run_git([*args, "--no-messages", "-z", ours, theirs], ok_codes=(1,))
+            tree, *paths = [p for p in out.decode("utf-8", "replace").split("\0") if p]
+            return tree, sorted(set(paths))
+        return out.decode().split()[0], []
+
+    def commit_tree(
+        self, tree: str, *, parents: Sequence[str], message: str, author: GitAuthor
+    ) -> str:
+        """Write a commit of ``tree`` with these parents; no ref moves."""
+        from goldpath.providers.git import _objects
+
+        return _objects.commit_tree(
+            self.git_dir, tree, parents=list(parents), message=message, author=author
+        )
+
+    def diff(self, base: str, head: str, *, three_dot: bool = True) -> str:
+        """The unified diff from ``base`` to ``head`` (``base...head``: since they forked)."""
+        spec = f"{base}...{head}" if three_dot else f"{base}..{head}"
+        return run_git(
+            ["--git-dir", self.git_dir, "diff", "--no-color", "--no-ext-diff", spec]
+        ).decode("utf-8", "replace")
 
     # -- transport ------------------------------------------------------------------------
 
@@ -268,4 +340,3 @@ class Repository:
             config=config,
             secrets=secrets,
         )
-

@@ -16,6 +16,8 @@ __all__ = [
     "GitHostUnavailableError",
     "GitPathNotFoundError",
     "InvalidRepoUrlError",
+    "MergeConflictError",
+    "MergeRequestExistsError",
     "NoGitIntegrationError",
     "RepoExistsError",
     "RepoNotFoundError",
@@ -56,3 +58,15 @@ class InvalidRepoUrlError(InvalidInputError):
 
 class NoGitIntegrationError(InvalidInputError):
     """The repoUrl's host has no configured integration (production refuses the local host)."""
+
+
+class MergeConflictError(ConflictError):
+    """Two branches change the same lines; nothing was merged. ``conflicts`` lists the files."""
+
+    def __init__(self, message: str, /, *, conflicts: list[str], **context: object) -> None:
+        super().__init__(message, conflicts=conflicts, **context)
+        self.conflicts = list(conflicts)
+
+
+class MergeRequestExistsError(ConflictError):
+    """The host already has an open merge request from that source branch."""

@@ -53,6 +53,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("create", "Create", "/create", "create"),
     NavItem("tasks", "Tasks", "/create/tasks", "tasks"),
     NavItem("docs", "Docs", "/docs", "docs"),
+    NavItem("scorecards", "Scorecards", "/scorecards", "scorecards"),
+    NavItem("merge-requests", "Merge requests", "/merge-requests", "merge"),
     NavItem("audit", "Audit", "/audit", "audit", permission="audit.read"),
 )
 
@@ -93,9 +95,7 @@ def _visible_nav(request: Request) -> list[NavItem]:
         return public
     try:
         return [
-            item
-            for item in NAV
-            if item.permission is None or can(request, item.permission).allowed
+            item for item in NAV if item.permission is None or can(request, item.permission).allowed
         ]
     except Exception:  # an error page must render even when the database is what failed
         log.exception("could not decide which navigation entries to show")
