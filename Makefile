@@ -9,17 +9,25 @@ GITLAB_CI_LOCAL_VERSION := 4.73.0
 PYTEST_WORKERS ?= 3
 HOST ?= 127.0.0.1
 PORT ?= 7007
+MOTO_PORT ?= 5000
+# With GOLDPATH_AWS__ENDPOINT_URL set (a local moto server: `make moto`), a Create provisions
+# its ECR repository and secret there; moto takes any credentials, boto3 needs some.
+ifdef GOLDPATH_AWS__ENDPOINT_URL
+export AWS_ACCESS_KEY_ID ?= moto
+export AWS_SECRET_ACCESS_KEY ?= moto
+endif
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export npm_config_cache := $(CURDIR)/$(TOOLS)/npm-cache
 export npm_config_update_notifier := false
 export npm_config_fund := false
 
-.PHONY: help install validators demo demo-deps serve seed test test-deps system-deps node-tools checkov lint typecheck bench clean
+.PHONY: help install validators demo demo-deps moto serve seed test test-deps system-deps node-tools checkov lint typecheck bench clean
 
 help:
 	@echo "make demo   - install, seed demo data, serve the portal on http://$(HOST):$(PORT)"
 	@echo "make test   - install everything the tests need and run the whole suite"
 	@echo "make bench  - run the benchmarks in bench/ (prints figures)"
+	@echo "make moto   - a local AWS (moto server) on http://$(HOST):$(MOTO_PORT) for a demo that provisions"
 
 # Idempotent: re-installs only when pyproject.toml changed.
 install: $(VENV)/.installed validators
@@ -66,6 +74,12 @@ demo-deps:
 demo: seed demo-deps
 	@echo "goldpath is starting on http://$(HOST):$(PORT) (guest sign-in; Ctrl-C stops it)"
 	$(BIN)/goldpath serve --host $(HOST) --port $(PORT)
+
+# A local AWS for the demo: ECR and Secrets Manager answer on loopback until Ctrl-C.
+moto: install
+	@echo "moto (local AWS) on http://$(HOST):$(MOTO_PORT); in another shell:"
+	@echo "  GOLDPATH_AWS__ENDPOINT_URL=http://$(HOST):$(MOTO_PORT) make demo"
+	$(BIN)/moto_server -H $(HOST) -p $(MOTO_PORT)
 
 serve: install
 	$(BIN)/goldpath serve --host $(HOST) --port $(PORT)

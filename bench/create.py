@@ -109,7 +109,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="goldpath-bench-create-") as tmp:
         root = Path(tmp)
         settings = load_settings(
-            home=root / "home", catalog={"refresh_enabled": False}, scaffolder={"workers": 0}
+            home=root / "home",
+            catalog={"refresh_enabled": False, "file_roots": [str(root)]},
+            scaffolder={"workers": 0},
         )
         runtime = Runtime(settings)
         runtime.prepare()

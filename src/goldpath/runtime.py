@@ -14,7 +14,7 @@ the catalog never imports the scaffolder, and portal start-up stays fast.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,6 +23,8 @@ from goldpath.db import Database
 
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
+    from goldpath.fleet import FleetService
+    from goldpath.gitserver import GitServer, Push, PushListeners
     from goldpath.live import LiveService
     from goldpath.mergerequests import MergeRequestService
     from goldpath.permissions import PermissionService
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
         TaskWorkers,
         Templates,
     )
+    from goldpath.scorecards import ScorecardService
     from goldpath.techdocs import TechDocsService
 
 __all__ = ["BackgroundService", "Runtime"]
@@ -99,8 +102,9 @@ class Runtime:
         """AWS clients for the platform's region (made on first use; moto in tests)."""
         from goldpath.providers import AwsClients
 
-        platform = self.settings.platform
-        return AwsClients(region=platform.aws_region, endpoint_url=platform.aws_endpoint_url)
+        return AwsClients(
+            region=self.settings.platform.aws_region, endpoint_url=self.settings.aws_endpoint_url
+        )
 
     # -- catalog ----------------------------------------------------------------------------
 
@@ -118,6 +122,9 @@ class Runtime:
         catalog = CatalogService(
             self.database, self.settings, readers=self.git_hosts.url_readers(), policy=policy
         )
+        if self.settings.scorecards.enabled:
+            # built on the first refresh, so a command that never refreshes never loads it
+            catalog.add_refresh_listener(self._score_refreshed)
         self.add_background(
             RefreshLoop(
                 catalog,
@@ -127,6 +134,46 @@ class Runtime:
         )
         return catalog
 
+    # -- git pushes -------------------------------------------------------------------------
+
+    @cached_property
+    def push_listeners(self) -> PushListeners:
+        """The push-listener seam: who reacts after a push to the local git host is accepted.
+
+        The git server (``web/api/git.py``) calls ``push_listeners.notify(push)`` once per
+        accepted push, after the refs moved and the push was recorded, off the request's
+        event loop; each listener gets a ``goldpath.gitserver.Push`` (who, repository, the
+        refs that moved, old -> new). Subscribe here, one line per reaction:
+        ``listeners.add(service.on_push, name="fleet")`` (fleet re-evaluating upgrades,
+        scorecards re-scoring a component). A listener that raises is logged; the others
+        still run and the push stands.
+        """
+        from goldpath.gitserver import CatalogFollower, PushListeners
+
+        listeners = PushListeners()
+        # the catalog re-reads, at once, every location whose files the push changed
+        listeners.add(CatalogFollower(self.catalog, self.git_hosts.local).on_push, name="catalog")
+        if self.settings.scorecards.enabled:
+            # a push to a component's app or GitOps repository scores it again
+            listeners.add(self._score_pushed, name="scorecards")
+        return listeners
+
+    @cached_property
+    def git_server(self) -> GitServer:
+        """Pushes to the local git host: who may push where, the ref rules, the push log;
+        tells ``push_listeners`` about every accepted push."""
+        from goldpath.gitserver import GitServer, PushLog
+
+        return GitServer(
+            host=self.git_hosts.local,
+            catalog=self.catalog,
+            permissions=self.permissions,
+            log=PushLog(self.database),
+            listeners=self.push_listeners,
+            gitops_group=self.settings.platform.gitops_group,
+            hooks_dir=self.settings.home / "git-hooks",
+        )
+
     # -- scaffolder -------------------------------------------------------------------------
 
     @cached_property
@@ -135,7 +182,11 @@ class Runtime:
         from goldpath.scaffolder import ACTION_PROVIDERS, ActionDeps, ActionRegistry
 
         deps = ActionDeps(
-            settings=self.settings, git_hosts=self.git_hosts, catalog=self.catalog, aws=self.aws
+            settings=self.settings,
+            git_hosts=self.git_hosts,
+            catalog=self.catalog,
+            aws=self.aws,
+            database=self.database,
         )
         providers = (
             self._action_providers if self._action_providers is not None else ACTION_PROVIDERS
@@ -240,6 +291,21 @@ class Runtime:
 
         return MergeRequestService(self.database, self.git_hosts)
 
+    @cached_property
+    def fleet(self) -> FleetService:
+        """The fleet: which template version made each repository, status and upgrades."""
+        from goldpath.fleet import FleetService, TemplateSnapshots
+
+        return FleetService(
+            catalog=self.catalog,
+            templates=self.templates,
+            dry_runner=self.dry_runner,
+            hosts=self.git_hosts,
+            merge_requests=self.merge_requests,
+            snapshots=TemplateSnapshots(self.database),
+            settings=self.settings,
+        )
+
     # -- techdocs ---------------------------------------------------------------------------
 
     @cached_property
@@ -260,9 +326,7 @@ class Runtime:
             audit=AuditLog(self.database),
         )
         self.add_background(
-            AuditPruner(
-                service.audit, retention_days=self.settings.permission.audit_retention_days
-            )
+            AuditPruner(service.audit, retention_days=self.settings.permission.audit_retention_days)
         )
         return service
 
@@ -329,6 +393,55 @@ class Runtime:
         self.add_background(td.TechDocsWorkers(service, count=config.workers, pool=pool))
         return service
 
+    # -- scorecards --------------------------------------------------------------------------
+
+    @cached_property
+    def scorecards(self) -> ScorecardService:
+        """Scorecards: the checks (shipped + ``scorecards.check_files``) scored against each
+        component's entity and repositories; its worker runs as a background service. An
+        invalid checks file fails here, at start."""
+        from goldpath.errors import GoldpathError
+        from goldpath.scorecards import (
+            CachedTemplateVersions,
+            RepositoryReader,
+            ScorecardService,
+            ScorecardStore,
+            ScorecardWorker,
+            load_check_set,
+        )
+
+        config = self.settings.scorecards
+        hosts = self.git_hosts
+        gitops_group = self.settings.platform.gitops_group
+
+        def gitops_folder(app_name: str) -> str:
+            # gitops:publish makes <gitops_group>/<name> on the platform's host, branch main
+            return hosts.platform_host().contents_url(gitops_group, app_name, "main")
+
+        def template_version(template_ref: str) -> str | None:
+            # the fleet's digest of the template and its files, as answers files record it
+            try:
+                return self.fleet.current_version(self.templates.get(template_ref)).digest
+            except GoldpathError:
+                return None
+
+        service = ScorecardService(
+            catalog=self.catalog,
+            store=ScorecardStore(self.database),
+            checks=load_check_set(config.check_files, disabled=config.disabled_checks),
+            repositories=RepositoryReader(hosts.url_readers(), gitops_folder=gitops_folder),
+            versions=CachedTemplateVersions(template_version),
+            pushed_repo_url=hosts.local.web_url,  # pushes arrive at the local git host
+        )
+        self.add_background(ScorecardWorker(service))
+        return service
+
+    def _score_refreshed(self, location_id: str, refs: Sequence[str]) -> None:
+        self.scorecards.on_location_refreshed(location_id, refs)
+
+    def _score_pushed(self, push: Push) -> None:
+        self.scorecards.on_push(push)
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def prepare(self) -> None:
@@ -360,6 +473,8 @@ class Runtime:
         self.prepare()
         _ = self.catalog  # registers the catalog's refresh loop before loops start
         _ = self.techdocs  # listens to catalog refreshes before the first one runs
+        # loads the checks (refusing a bad file); refreshes from here on queue for its worker
+        self.scorecards.background = True
         self.templates.register_builtin()
         if self.database.is_postgresql:
             self.add_background(self.task_relay)

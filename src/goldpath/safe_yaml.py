@@ -97,11 +97,13 @@ def _documents(
         raise YamlError(
             f"is {len(data)} bytes; at most {max_bytes} are allowed", where=where, rule="size"
         )
+    anchored = "&" in data if isinstance(data, str) else b"&" in data
     loader = _Loader(data)
     try:
         while loader.check_node():
             node = loader.get_node()
-            _check_expansion(node, where, max_expansion)
+            if anchored:  # with no anchor there is no alias, so nothing can expand
+                _check_expansion(node, where, max_expansion)
             yield loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -74,25 +74,53 @@ def relative_path(
 
 def is_within(root: Path, candidate: Path) -> bool:
     """True when ``candidate`` (resolved, symlinks followed) is ``root`` or below it."""
-    root_real = os.path.realpath(root)
+    return _resolves_within(os.path.realpath(root), candidate)
+
+
+def _resolves_within(root_real: str, candidate: Path) -> bool:
     real = os.path.realpath(candidate)
     return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
 def write_tree(
+    root: Path,
+    files: Mapping[PurePosixPath, str | bytes | TreeFile],
+    *,
+    error: type[UnsafePathError] = UnsafePathError,
+) -> list[PurePosixPath]:
+    """Write every file under ``root`` (made if missing); returns the paths written.
+
+    A refused path raises ``error`` (a caller's own ``UnsafePathError`` subclass, such as
+    the scaffolder's ``PathEscapeError``), with the same message, field errors and context.
+    """
+    try:
+        return _write_files(root, files)
+    except UnsafePathError as exc:
+        if isinstance(exc, error):
+            raise
+        raise error(exc.message, errors=exc.errors, **exc.context) from None
+
+
+def _write_files(
     root: Path, files: Mapping[PurePosixPath, str | bytes | TreeFile]
 ) -> list[PurePosixPath]:
-    """Write every file under ``root`` (made if missing); returns the paths written."""
     root.mkdir(parents=True, exist_ok=True)
+    root_real = os.path.realpath(root)
+    # folders already resolved inside the root and made: this call writes only regular
+    # files, so a folder it checked cannot turn into a symlink before its next file
+    ready: set[Path] = set()
     written: list[PurePosixPath] = []
     for path, content in files.items():
         relative = relative_path(path)
         destination = root.joinpath(*relative.parts)
-        if not is_within(root, destination.parent) or (
-            destination.is_symlink() and not is_within(root, destination)
-        ):
+        folder = destination.parent
+        if folder not in ready and not _resolves_within(root_real, folder):
             raise _refuse(str(path), "leads outside the tree through a symlink", "path")
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        if destination.is_symlink() and not _resolves_within(root_real, destination):
+            raise _refuse(str(path), "leads outside the tree through a symlink", "path")
+        if folder not in ready:
+            folder.mkdir(parents=True, exist_ok=True)
+            ready.add(folder)
         if destination.is_symlink():
             destination.unlink()
         if isinstance(content, TreeFile):

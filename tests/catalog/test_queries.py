@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 from tests.catalog.conftest import WriteYaml, component, group
 
 from goldpath.catalog import (
@@ -214,3 +215,52 @@ def test_paging_with_any_limit_yields_every_item_once(
         seen += _names(page)
     assert seen == sorted(seen, reverse=desc)
     assert len(seen) == len(set(seen)) == 23
+
+
+class _Statements:
+    """Counts the SQL statements a block sends (the round trips a read costs)."""
+
+    def __init__(self, catalog: CatalogService) -> None:
+        self.engine = catalog.database.engine
+        self.count = 0
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> _Statements:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+def test_reading_an_entity_with_its_relations_is_one_statement(
+    populated: CatalogService,
+) -> None:
+    with _Statements(populated) as statements:
+        entity = populated.get_entity("component:default/svc-03")
+        by_uid = populated.get_by_uid(entity["metadata"]["uid"])
+    assert statements.count == 2
+    assert {"type": "ownedBy", "targetRef": "group:default/team-b"} in entity["relations"]
+    assert by_uid == entity
+
+
+def test_a_query_page_with_total_and_relations_is_one_statement(
+    populated: CatalogService,
+) -> None:
+    with _Statements(populated) as statements:
+        first = populated.query(filters={"relations.ownedBy": "group:default/team-a"}, limit=5)
+        second = populated.query(cursor=first.next_cursor)
+    assert statements.count == 2
+    assert first.total_items == second.total_items == 12
+    assert all(
+        {"type": "ownedBy", "targetRef": "group:default/team-a"} in item["relations"]
+        for item in [*first.items, *second.items]
+    )
+
+
+def test_a_first_page_past_every_match_counts_none(populated: CatalogService) -> None:
+    result = populated.query(filters={"kind": "api"}, limit=5)
+    assert (result.items, result.total_items, result.next_cursor) == ([], 0, None)
+    assert populated.query(filters={"kind": "component"}, limit=0).total_items == 23

@@ -35,9 +35,9 @@ def test_postgres_urls_use_psycopg3() -> None:
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
 
 
-def test_safe_url_hides_the_password() -> None:
+def test_shown_url_hides_the_credentials() -> None:
     db = Database("postgresql://app:hunter2@db.example.com/goldpath")
-    assert "hunter2" not in db.safe_url
+    assert "hunter2" not in db.shown_url
 
 
 def test_script_heads_match_alembics_own_reading() -> None:

@@ -100,6 +100,14 @@ def test_cluster_rbac_and_monitoring_are_part_of_the_platform_repo() -> None:
     assert datasource["metadata"]["labels"]["grafana_datasource"] == "1"
 
 
+def test_an_app_entry_holds_no_rule_and_no_kustomization() -> None:
+    # Why adding an entry may skip promtool and kubectl kustomize (see _platform_git).
+    entry = platform_app_files(spec(environments=("dev", "staging", "prod")))
+    assert all(p.name != "kustomization.yaml" for p in entry)
+    kinds = {doc["kind"] for text in entry.values() for doc in yaml.safe_load_all(text)}
+    assert kinds == {"AppProject", "Application"}
+
+
 def test_app_entry_is_the_apps_own_argocd_objects() -> None:
     app = spec(environments=("dev", "prod"))
     entry = platform_app_files(app)

@@ -119,6 +119,14 @@ def test_findings_name_the_policy_file_and_object() -> None:
     assert "secrets" in finding.message
 
 
+def test_goldpaths_own_records_are_not_validated_as_manifests() -> None:
+    answers = "apiVersion: goldpath.dev/v1alpha1\nkind: TemplateAnswers\ntemplate: x\n"
+    files = {**render_app(spec()), P(".goldpath/answers.yaml"): answers}
+    assert validate_tree(files, tools=False).ok
+    misplaced = {**render_app(spec()), P("base/answers.yaml"): answers}
+    assert not validate_tree(misplaced, tools=False).ok
+
+
 def test_plain_secret_in_git_is_refused() -> None:
     secret = {"apiVersion": "v1", "kind": "Secret",
               "metadata": {"name": "x", "namespace": "payments",

@@ -254,3 +254,27 @@ def test_public_url_masks_user_info_only(url: str, shown: str) -> None:
     from goldpath.platform._deploy import public_url
 
     assert public_url(url) == shown
+
+
+def test_git_goes_through_the_one_git_entry_point(app_repo: str) -> None:
+    runner = ScriptedRunner()
+    result = _deployer(runner).deploy(DeployOptions(app_repo=app_repo, dry_run=True))
+    assert runner.commands("git") == []  # ls-remote, clone and rev-parse ran through run_git
+    assert len(result.commit) == 12
+
+
+def test_the_operators_git_keeps_their_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goldpath.providers.git import GitCommandError, run_git
+
+    home = tmp_path / "operator-home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[user]\n\tname = The Operator\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    shown = run_git(["config", "--get", "user.name"], operator=True).decode().strip()
+    assert shown == "The Operator"
+    with pytest.raises(GitCommandError, match="exit 1"):  # goldpath's own git reads no user config
+        run_git(["config", "--get", "user.name"])

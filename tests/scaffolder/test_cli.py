@@ -137,3 +137,14 @@ def test_set_keeps_the_text_of_string_parameters_and_reads_the_others(home: Path
     assert result.exit_code == 0, result.output
     task = json.loads(result.output[result.output.index("{") :])
     assert task["spec"]["parameters"] == {"name": "yes", "port": 8081, "explode": False}
+
+
+def test_output_links_without_a_target_are_not_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    from goldpath.cli._scaffolder import _print_output_data
+
+    _print_output_data(
+        {"links": [{"title": "Secret", "url": ""}, {"title": "Repository", "url": "https://x.test"}]}
+    )
+    printed = capsys.readouterr().out
+    assert "Repository: https://x.test" in printed
+    assert "Secret" not in printed

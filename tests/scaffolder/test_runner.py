@@ -164,6 +164,37 @@ def test_unknown_action_fails_loudly(tmp_path: Path) -> None:
     assert "nope:nothing" in str(outcome.error)
 
 
+def test_output_links_that_point_nowhere_are_left_out(tmp_path: Path) -> None:
+    template = parse_template(
+        {
+            "apiVersion": "scaffolder.backstage.io/v1beta3",
+            "kind": "Template",
+            "metadata": {"name": "t"},
+            "spec": {
+                "parameters": [],
+                "steps": [],
+                "output": {
+                    "links": [
+                        {"title": "Skipped", "url": ""},
+                        {"title": "Repo", "url": "https://git.example.com/a"},
+                        {"title": "Entity", "entityRef": "component:default/a"},
+                    ]
+                },
+            },
+        }
+    )
+    outcome = run_template(
+        template,
+        {},
+        registry=workspace_registry(tmp_path / "home"),
+        workspace=tmp_path / "ws",
+        task_id="t",
+        sink=ListSink(),
+    )
+    assert outcome.status == "completed"
+    assert [link["title"] for link in outcome.output["links"]] == ["Repo", "Entity"]
+
+
 SKELETON = {
     "skeleton/README.md": (
         "# ${{ values.name }}\n{% for t in values.tags %}- ${{ t }}\n{% endfor %}"

@@ -30,9 +30,9 @@ from goldpath.scaffolder import (
     validate_values,
     with_declared,
     with_defaults,
-    write_tree,
 )
 from goldpath.templates import TEMPLATES_DIR
+from goldpath.trees import write_tree
 
 __all__ = [
     "EXPECTED_FILES",

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from goldpath.cli import app
-from goldpath.gitops import dashboard_selector, dashboard_tag, validate_repo
+from goldpath.gitops import dashboard_selector, validate_repo
 from goldpath.runtime import Runtime
 from goldpath.scaffolder.errors import NameReservedError
 from tests.support.catalog import register_owners
@@ -100,17 +100,15 @@ def test_create_outputs_both_clone_urls_and_the_entity_ref(
 def test_create_links_repository_pipeline_catalog_app_and_dashboard(
     created: CreatedService, name: str
 ) -> None:
+    # in development the production hosts' links go to their local stand-ins (goldpath.links)
     platform = created.settings.platform
+    portal = created.settings.server.public_url.rstrip("/")
     links = {link["title"]: link for link in created.output["links"]}
     assert links["Repository"]["url"] == created.output["remoteUrl"]
-    assert links["Pipeline"]["url"] == (
-        f"https://{platform.git_host}/{platform.app_group}/{name}/-/pipelines"
-    )
+    assert links["Pipeline"]["url"] == f"{portal}/git/{platform.app_group}/{name}/-/pipelines"
     assert links["Open in catalog"]["entityRef"] == f"component:default/{name}"
-    assert links["Service"]["url"] == f"https://{name}.{platform.domain}"
-    assert links["Dashboard"]["url"] == (
-        f"{platform.grafana_url}/dashboards?tag={dashboard_tag(name)}"
-    )
+    assert links["Service"]["url"] == f"{portal}/run/{name}"
+    assert links["Dashboard"]["url"] == f"{portal}/catalog/default/component/{name}#live"
 
 
 def test_created_repository_is_one_commit_on_main(created: CreatedService) -> None:
@@ -143,7 +141,9 @@ def test_created_repository_holds_exactly_the_expected_files(created: CreatedSer
     tracked = subprocess.run(
         ["git", "-C", str(created.path), "ls-files"], capture_output=True, text=True, check=True
     )
-    assert set(tracked.stdout.split()) == created.golden_path.expected_files
+    # the skeleton's files, and what the fleet reads: the template and answers that made it
+    expected = created.golden_path.expected_files | {".goldpath/answers.yaml"}
+    assert set(tracked.stdout.split()) == expected
 
 
 def test_create_registers_the_component_with_its_owner_and_system(

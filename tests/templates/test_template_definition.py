@@ -79,6 +79,7 @@ def test_form_asks_only_for_app_facts_never_platform_facts(
         "description",
         "owner",
         "system",
+        "costCenter",
         "port",
         golden_path.version_parameter,
     }
@@ -177,10 +178,22 @@ def test_steps_render_publish_gitops_and_register_in_order(template: dict[str, A
     actions = [(step["id"], step["action"]) for step in template["spec"]["steps"]]
     assert actions == [
         ("fetch", "fetch:template"),
+        ("ecr", "aws:ecr:create"),
+        ("secret", "aws:secretsmanager:create"),
+        ("answers", "fleet:answers"),
         ("publish", "publish:gitlab"),
         ("gitops", "gitops:publish"),
+        ("configure", "gitlab:project:configure"),
         ("register", "catalog:register"),
     ]
+
+
+def test_the_create_records_the_template_and_answers_for_the_fleet(
+    template: dict[str, Any],
+) -> None:
+    steps = _steps(template)
+    assert steps["answers"]["input"] == {"values": "${{ parameters }}"}
+    assert steps["gitops"]["input"]["answers"] == "${{ steps.answers.output.content }}"
 
 
 def test_fetch_renders_the_skeleton_with_values(
@@ -203,7 +216,16 @@ def test_publish_targets_the_configured_app_group_on_main(template: dict[str, An
 
 def test_gitops_step_gets_the_app_facts(template: dict[str, Any]) -> None:
     gitops = _steps(template)["gitops"]["input"]
-    assert set(gitops) == {"name", "owner", "port", "description", "system", "environments"}
+    assert set(gitops) == {
+        "name",
+        "owner",
+        "port",
+        "description",
+        "system",
+        "costCenter",
+        "answers",
+        "environments",
+    }
     assert gitops["environments"] == ["dev", "staging", "prod"]
     assert gitops["name"] == "${{ parameters.name }}"
     assert gitops["owner"] == "${{ parameters.owner }}"
@@ -213,7 +235,7 @@ def test_both_paths_publish_gitops_through_the_same_step_and_inputs() -> None:
     # One renderer for every path: the gitops step differs only in the port's default.
     node, python = (_steps(path.load_template())["gitops"] for path in (NODEJS, PYTHON))
     assert node["action"] == python["action"] == "gitops:publish"
-    for key in ("name", "owner", "description", "system"):
+    for key in ("name", "owner", "description", "system", "costCenter"):
         assert node["input"][key] == python["input"][key], key
     assert python["input"]["port"] == "${{ parameters.port | default(8000) }}"
 
@@ -232,7 +254,8 @@ def test_output_exposes_urls_entity_and_links(template: dict[str, Any]) -> None:
     assert output["gitopsRemoteUrl"] == "${{ steps.gitops.output.remoteUrl }}"
     assert output["entityRef"] == "${{ steps.register.output.entityRef }}"
     titles = [link["title"] for link in output["links"]]
-    assert titles == ["Repository", "Pipeline", "Open in catalog", "Service", "Dashboard"]
+    assert titles[:5] == ["Repository", "Pipeline", "Open in catalog", "Service", "Dashboard"]
+    assert {"ECR repository", "Secret", "CI/CD settings"} <= set(titles)
     catalog_link = output["links"][2]
     assert catalog_link["entityRef"] == "${{ steps.register.output.entityRef }}"
 
@@ -255,3 +278,25 @@ def test_each_path_lists_what_it_gives_you_for_the_create_page(template: dict[st
     assert 4 <= len(card.provides) <= 8
     assert any("/metrics" in item for item in card.provides)
     assert any("SAST" in item and "secret detection" in item for item in card.provides)
+
+
+def test_every_aws_step_gets_the_cost_center_with_its_default(template: dict[str, Any]) -> None:
+    steps = _steps(template)
+    expected = "${{ parameters.costCenter | default('unassigned') }}"
+    for step_id in ("ecr", "secret", "gitops"):
+        assert steps[step_id]["input"]["costCenter"] == expected, step_id
+    (page,) = [p for p in template["spec"]["parameters"] if "costCenter" in p["properties"]]
+    assert page["properties"]["costCenter"]["default"] == "unassigned"
+    assert "costCenter" not in page.get("required", [])
+
+
+def test_the_gitlab_step_hands_the_pipeline_its_repository_and_gitops_token(
+    template: dict[str, Any],
+) -> None:
+    configure = _steps(template)["configure"]["input"]
+    assert configure["repoUrl"] == _steps(template)["publish"]["input"]["repoUrl"]
+    assert configure["gitopsRepoUrl"] == (
+        "${{ platform.git_host }}?owner=${{ platform.gitops_group }}&repo=${{ parameters.name }}"
+    )
+    variables = {v["key"]: v["value"] for v in configure["projectVariables"]}
+    assert variables["ECR_REPOSITORY"] == "${{ steps.ecr.output.repositoryName }}"

@@ -5,7 +5,7 @@ from goldpath.catalog._ingest import (
     ANNOTATION_ORIGIN_LOCATION,
     generated_location_entity,
 )
-from goldpath.catalog._models import LocationRecord, QueryResult
+from goldpath.catalog._models import FacetCount, LocationRecord, QueryResult
 from goldpath.catalog._query import (
     CATALOG_FILTER_EXISTS,
     FullTextFilter,
@@ -71,6 +71,7 @@ __all__ = [
     "ConfinedReader",
     "EntityNotFoundError",
     "EntityRef",
+    "FacetCount",
     "FolderReader",
     "FullTextFilter",
     "InvalidEntityError",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypedDict
 
 from goldpath.catalog._reading import ConfinedReader, LocationTarget, location_key
 from goldpath.catalog._refs import stringify_entity_ref
@@ -22,9 +24,11 @@ __all__ = [
     "ANNOTATION_LOCATION",
     "ANNOTATION_ORIGIN_LOCATION",
     "ProcessedEntity",
+    "ProcessingError",
     "ProcessedLocation",
     "generated_location_entity",
     "load_yaml_documents",
+    "paused_gc",
     "prepare_entity",
     "process_location",
 ]
@@ -32,6 +36,22 @@ __all__ = [
 ANNOTATION_LOCATION = "backstage.io/managed-by-location"
 ANNOTATION_ORIGIN_LOCATION = "backstage.io/managed-by-origin-location"
 MAX_DEPTH = 32
+
+
+class ErrorDetail(TypedDict):
+    """The error inside a processing problem: its class name and message."""
+
+    name: str
+    message: str
+
+
+class ProcessingError(TypedDict):
+    """One item of an entity's ``status.items``: a problem found while processing it."""
+
+    type: str
+    level: str
+    message: str
+    error: ErrorDetail
 
 
 @dataclass
@@ -42,7 +62,7 @@ class ProcessedEntity:
     body: dict[str, Any]
     relations: list[Relation]
     location_key: str
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[ProcessingError] = field(default_factory=list)
 
     @cached_property
     def serialised(self) -> str:
@@ -67,6 +87,24 @@ class ProcessedLocation:
     entities: list[ProcessedEntity] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     root_error: GoldpathError | None = None  # the registered target itself was not read
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a location is processed or stored.
+
+    Ingestion builds hundreds of thousands of acyclic dicts and lists that stay alive until
+    they are stored; each full collection walks all of them again, which cost about a third
+    of the ingest's CPU time. Reference counting still frees everything as usual; only the
+    cycle detector waits, and it runs again (as it was) when the block ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_yaml_documents(data: bytes, where: str, *, max_bytes: int = MAX_YAML_BYTES) -> list[Any]:
@@ -110,8 +148,8 @@ def _placeholders(node: Any, path: str) -> Iterator[tuple[Any, Any, str, dict[st
 
 def _resolve_placeholders(
     entity: dict[str, Any], base: LocationTarget, reader: ConfinedReader
-) -> list[dict[str, Any]]:
-    errors: list[dict[str, Any]] = []
+) -> list[ProcessingError]:
+    errors: list[ProcessingError] = []
     for container, key, where, placeholder in list(_placeholders(entity, "")):
         ((kind, reference),) = placeholder.items()
         try:
@@ -257,5 +295,6 @@ def process_location(
                 origin,
             )
         )
-    visit(root, 0, False)
+    with paused_gc():
+        visit(root, 0, False)
     return result

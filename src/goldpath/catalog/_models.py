@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-__all__ = ["LocationRecord", "QueryResult"]
+__all__ = ["FacetCount", "LocationRecord", "QueryResult"]
+
+
+class FacetCount(TypedDict):
+    """One value of a facet and how many matching entities have it (Backstage's shape)."""
+
+    value: str
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +35,7 @@ class LocationRecord:
         """Backstage's ``type:target`` form."""
         return f"{self.type}:{self.target}"
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, str]:
         """Backstage's Location shape: ``{id, type, target}``."""
         return {"id": self.id, "type": self.type, "target": self.target}
 
@@ -41,7 +48,6 @@ class QueryResult:
     total_items: int
     next_cursor: str | None = None
     prev_cursor: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Backstage's by-query response: ``{items, totalItems, pageInfo}``."""

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -235,7 +235,6 @@ class Cursor:
     values: list[Any]
     backwards: bool
     total_items: int
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def encode(self) -> str:
         """The opaque string handed to clients."""

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from goldpath.catalog._ingest import ProcessedEntity
+from goldpath.catalog._ingest import ProcessedEntity, paused_gc
 from goldpath.catalog._search import search_rows, search_text
 from goldpath.catalog._tables import entities, fulltext, relations, search
 
@@ -125,9 +125,29 @@ def delete_entities(session: Session, uids: Sequence[str], *, keep_rows: bool = 
 
 
 def store_location_entities(
-    session: Session, location_id: str, processed: Iterable[ProcessedEntity]
+    session: Session,
+    location_id: str,
+    processed: Iterable[ProcessedEntity],
+    *,
+    keep_orphans: bool = False,
 ) -> StoreOutcome:
-    """Make the location's stored entities exactly ``processed``; orphans are deleted."""
+    """Make the location's stored entities exactly ``processed``; orphans are deleted.
+
+    ``keep_orphans`` keeps the stored entities ``processed`` lacks (a refresh that found
+    errors: an entity whose file no longer parses keeps its last good state, and its page
+    shows the location's errors, rather than vanishing).
+    """
+    with paused_gc():
+        return _store(session, location_id, processed, keep_orphans=keep_orphans)
+
+
+def _store(
+    session: Session,
+    location_id: str,
+    processed: Iterable[ProcessedEntity],
+    *,
+    keep_orphans: bool,
+) -> StoreOutcome:
     outcome = StoreOutcome()
     now = datetime.now(UTC)
     existing: dict[str, tuple[str, str]] = {
@@ -150,7 +170,9 @@ def store_location_entities(
             ).scalars()
         )
     kept_refs = {e.ref for e in wanted if e.ref not in claimed}
-    orphans = [uid for ref, (uid, _) in existing.items() if ref not in kept_refs]
+    orphans = [
+        uid for ref, (uid, _) in existing.items() if ref not in kept_refs and not keep_orphans
+    ]
     delete_entities(session, orphans)
     outcome.deleted = len(orphans)
 

@@ -17,6 +17,7 @@ from goldpath.cli._permissions import permissions_app
 from goldpath.cli._platform import platform_app
 from goldpath.cli._promotions import promote_command, promotions_app
 from goldpath.cli._scaffolder import create_command, tasks_app
+from goldpath.cli._scorecards import score_command
 from goldpath.cli._serve import serve
 from goldpath.cli._tokens import tokens_app
 
@@ -66,6 +67,7 @@ app.command("serve")(serve)
 app.command("run")(run_command)
 app.command("create")(create_command)
 app.add_typer(tasks_app, name="tasks")
+app.command("score")(score_command)
 app.add_typer(gitops_app, name="gitops")
 app.command("promote")(promote_command)
 app.add_typer(promotions_app, name="promotions")

@@ -19,10 +19,12 @@ console = Console(highlight=False, soft_wrap=True)
 
 
 def configuration_problems(settings: Settings) -> list[ConfigProblem]:
-    """The start-up validator's problems, then the permission settings' (policy file too)."""
+    """The start-up validator's problems, then the permission settings' (policy file too),
+    then the scorecard checks files'."""
     from goldpath.permissions import permission_problems
+    from goldpath.scorecards import scorecard_problems
 
-    return check_settings(settings) + permission_problems(settings)
+    return check_settings(settings) + permission_problems(settings) + scorecard_problems(settings)
 
 
 @config_app.command("check")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from goldpath.permissions import PermissionService
     from goldpath.promotions import PromotionService
     from goldpath.scaffolder import ActionRegistry, TaskStore
+    from goldpath.scorecards import ScorecardService
 
 __all__ = [
     "CliContext",
@@ -33,6 +34,7 @@ __all__ = [
     "actions_of",
     "live_of",
     "permissions_of",
+    "scorecards_of",
     "promotions_of",
     "settings_of",
     "task_client_of",
@@ -93,6 +95,9 @@ def permissions_of(ctx: typer.Context) -> PermissionService:
     return cli_context(ctx).runtime.permissions
 
 
+def scorecards_of(ctx: typer.Context) -> ScorecardService:
+    """Components' scorecards."""
+    return cli_context(ctx).runtime.scorecards
 def promotions_of(ctx: typer.Context) -> PromotionService:
     """Promotions between environments, with their approvals."""
     return cli_context(ctx).runtime.promotions

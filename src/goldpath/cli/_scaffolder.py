@@ -103,6 +103,8 @@ def _print_output(task: TaskRecord) -> None:
 def _print_output_data(output: dict[str, Any]) -> None:
     for link in output.get("links") or []:
         target = link.get("url") or link.get("entityRef") or ""
+        if not target:  # a skipped step's link (no AWS, no GitLab): the portal hides it too
+            continue
         console.print(f"  [bold]{link.get('title', target)}[/]: {target}")
     for item in output.get("text") or []:
         console.print(f"  [bold]{item.get('title', '')}[/]\n{item.get('content', '')}")

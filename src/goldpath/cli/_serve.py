@@ -19,9 +19,7 @@ def with_bind_address(settings: Settings, *, host: str | None, port: int | None)
     The public URL (clone URLs, output links, the OAuth callback) is built from them,
     unless ``server.base_url`` names it.
     """
-    changes = {
-        key: value for key, value in (("host", host), ("port", port)) if value is not None
-    }
+    changes = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
     if not changes:
         return settings
     server = settings.server.model_copy(update=changes)

@@ -4,6 +4,7 @@ from goldpath.config._check import ConfigProblem, check_settings
 from goldpath.config._loader import load_settings, substitute_env
 from goldpath.config._models import (
     AuthSettings,
+    AwsSettings,
     CatalogLocationSettings,
     CatalogReadingSettings,
     CatalogSettings,
@@ -17,6 +18,7 @@ from goldpath.config._models import (
     PlatformSettings,
     ReadingAllowRule,
     ScaffolderSettings,
+    ScorecardSettings,
     ServerSettings,
     ServiceEndpoint,
     Settings,
@@ -27,6 +29,7 @@ from goldpath.config.errors import ConfigError
 
 __all__ = [
     "AuthSettings",
+    "AwsSettings",
     "CatalogLocationSettings",
     "CatalogReadingSettings",
     "CatalogSettings",
@@ -42,6 +45,7 @@ __all__ = [
     "PlatformSettings",
     "ReadingAllowRule",
     "ScaffolderSettings",
+    "ScorecardSettings",
     "ServerSettings",
     "ServiceEndpoint",
     "Settings",

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 __all__ = [
     "AuthSettings",
+    "AwsSettings",
     "CatalogLocationSettings",
     "CatalogReadingSettings",
     "CatalogSettings",
@@ -26,6 +27,7 @@ __all__ = [
     "PlatformSettings",
     "ReadingAllowRule",
     "ScaffolderSettings",
+    "ScorecardSettings",
     "ServerSettings",
     "ServiceEndpoint",
     "Settings",
@@ -253,6 +255,20 @@ class PlatformSettings(_Section):
         return f"{self.aws_account_id}.dkr.ecr.{self.aws_region}.amazonaws.com"
 
 
+class AwsSettings(_Section):
+    """AWS as a Create provisions into it: the app's ECR repository and Secrets Manager secret."""
+
+    endpoint_url: str | None = Field(
+        default=None,
+        description="AWS API endpoint (a local moto server); default platform.aws_endpoint_url.",
+    )
+    provision: bool | None = Field(
+        default=None,
+        description="Run the aws:* steps of a Create; default: in production, or when an "
+        "endpoint is set. Off, they are skipped with a line in the task log.",
+    )
+
+
 class TechDocsS3Settings(_Section):
     """The S3 bucket built documentation sites are published to (``techdocs.storage: s3``)."""
 
@@ -279,6 +295,21 @@ class TechDocsSettings(_Section):
     max_memory_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=256 * 1024 * 1024)
 
 
+class ScorecardSettings(_Section):
+    """Scorecards: the platform team's own check files and shipped checks turned off."""
+
+    enabled: bool = Field(
+        default=True, description="Score components when the catalog reads their locations."
+    )
+    check_files: list[Path] = Field(
+        default=[],
+        description="YAML files of checks added after the shipped ones (docs/scorecards.md).",
+    )
+    disabled_checks: list[str] = Field(
+        default=[], description="Ids of shipped checks to leave out (or to replace)."
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of goldpath, built once at start-up and passed down."""
 
@@ -302,17 +333,22 @@ class Settings(BaseSettings):
     permission: PermissionSettings = PermissionSettings()
     integrations: IntegrationsSettings = IntegrationsSettings()
     platform: PlatformSettings = PlatformSettings()
+    aws: AwsSettings = AwsSettings()
     argocd: ServiceEndpoint = ServiceEndpoint()
     grafana: ServiceEndpoint = ServiceEndpoint()
     prometheus: ServiceEndpoint = ServiceEndpoint()
     live: LiveSettings = LiveSettings()
     techdocs: TechDocsSettings = TechDocsSettings()
+    scorecards: ScorecardSettings = ScorecardSettings()
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.home = Path(os.path.abspath(self.home))
         if self.catalog.file_roots is not None:
             self.catalog.file_roots = [Path(os.path.abspath(p)) for p in self.catalog.file_roots]
+        self.scorecards.check_files = [
+            Path(os.path.abspath(p)) for p in self.scorecards.check_files
+        ]
         return self
 
     @classmethod
@@ -341,6 +377,27 @@ class Settings(BaseSettings):
         return not self.is_production
 
     @property
+    def aws_endpoint_url(self) -> str | None:
+        """Where AWS calls go: ``aws.endpoint_url``, else ``platform.aws_endpoint_url``."""
+        return self.aws.endpoint_url or self.platform.aws_endpoint_url
+
+    @property
+    def provisions_aws(self) -> bool:
+        """Whether a Create's aws:* steps call AWS (else they are skipped, and say so)."""
+        if self.aws.provision is not None:
+            return self.aws.provision
+        return self.is_production or self.aws_endpoint_url is not None
+
+    @property
+    def external_secrets_role_arn(self) -> str:
+        """The IAM role of the cluster's External Secrets operator (IRSA): Terraform's
+        external-secrets module names it ``<cluster_name>-external-secrets``."""
+        platform = self.platform
+        return (
+            f"arn:aws:iam::{platform.aws_account_id}:role/{platform.cluster_name}-external-secrets"
+        )
+
+    @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under ``home``."""
         if self.database_url:
@@ -361,9 +418,9 @@ class Settings(BaseSettings):
     def catalog_file_roots(self) -> list[Path]:
         """Where file locations may read: ``catalog.file_roots`` (default: the home) plus
         the folders of the file locations listed in ``catalog.locations``."""
-        roots = list(self.catalog.file_roots) if self.catalog.file_roots is not None else [
-            self.home
-        ]
+        roots = (
+            list(self.catalog.file_roots) if self.catalog.file_roots is not None else [self.home]
+        )
         for item in self.catalog.locations:
             if item.type == "file":
                 target = item.target.removeprefix("file://")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from goldpath.db.errors import DatabaseError
+from goldpath.redaction import redact_text
 
 __all__ = ["Base", "Database", "normalise_url"]
 
@@ -130,7 +131,7 @@ class Database:
                 return
         except OperationalError as exc:
             raise DatabaseError(
-                f"cannot reach the database: {exc.orig}", url=self.safe_url
+                f"cannot reach the database: {exc.orig}", url=self.shown_url
             ) from exc
         from alembic import command
         from alembic.config import Config
@@ -145,13 +146,13 @@ class Database:
                     command.upgrade(config, "heads")
             except OperationalError as exc:
                 raise DatabaseError(
-                    f"cannot migrate the database: {exc.orig}", url=self.safe_url
+                    f"cannot migrate the database: {exc.orig}", url=self.shown_url
                 ) from exc
 
     @property
-    def safe_url(self) -> str:
-        """The URL with any password hidden, fit for logs and errors."""
-        return make_url(self.url).render_as_string(hide_password=True)
+    def shown_url(self) -> str:
+        """The URL with its credentials hidden (the one redaction rule), fit for logs and errors."""
+        return redact_text(self.url, urls=True)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -27,9 +27,14 @@ _ATTEMPTS = 3
 
 
 def _validated(ws: GitopsWorkspace, platform: PlatformSpec, tmp_root: Path | None) -> None:
+    # Schemas and every policy over the whole tree. promtool and kubectl kustomize are not
+    # run here: an app's entry adds no rule and no kustomization, and the folders they
+    # check went through them when the repo was rendered (`render_platform_repo` callers
+    # validate with tools) and whenever `goldpath validate` runs on it.
     report: ValidationReport = validate_tree(
         read_tree(ws.path),
         kubernetes_version=platform.kubernetes_version,
+        tools=False,
         tmp_root=tmp_root,
         secrets_prefix=platform.secrets_prefix,
     )

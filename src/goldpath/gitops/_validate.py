@@ -31,8 +31,14 @@ _KUSTOMIZATION_NAMES = {"kustomization.yaml", "kustomization.yml", "Kustomizatio
 TreeFiles = Mapping[PurePosixPath, str] | Mapping[str, str] | Mapping[PurePosixPath | str, str]
 
 
+METADATA_DIR = ".goldpath"
+"""goldpath's own records in a repository (``.goldpath/answers.yaml``): never deployed,
+so never validated as manifests."""
+
+
 def _as_paths(files: TreeFiles) -> dict[PurePosixPath, str]:
-    return {PurePosixPath(path): text for path, text in files.items()}
+    as_paths = {PurePosixPath(path): text for path, text in files.items()}
+    return {path: text for path, text in as_paths.items() if path.parts[:1] != (METADATA_DIR,)}
 
 
 def parse_tree(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -22,7 +22,7 @@ from goldpath.platform._manifests import (
     portal_values,
     render_portal_manifests,
 )
-from goldpath.platform._runner import CommandResult, CommandRunner
+from goldpath.platform._runner import INSTALL_HINTS, CommandResult, CommandRunner
 from goldpath.platform.errors import (
     AppBranchNotFoundError,
     AppRepoNotFoundError,
@@ -33,6 +33,7 @@ from goldpath.platform.errors import (
     ToolMissingError,
 )
 from goldpath.providers._aws import AwsNotFoundError, aws_client, aws_errors
+from goldpath.providers.git import GitCommandError, run_git
 from goldpath.redaction import redact_text
 
 __all__ = [
@@ -57,11 +58,7 @@ _BRANCH = re.compile(r"^(?!-)[A-Za-z0-9._/-]{1,200}$")
 
 def public_url(url: str) -> str:
     """``url`` with the user-info part (``user:token@``) masked."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc or not parts.scheme:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+    return redact_text(url, urls=True)
 
 
 def _url_secrets(url: str) -> list[str]:
@@ -247,17 +244,24 @@ class PortalDeployer:
         return result
 
     def _clone(self, options: DeployOptions, into: Path) -> str:
-        heads = self._runner.run(["git", "ls-remote", "--heads", "--", options.app_repo])
-        if not heads.ok:
+        # git through goldpath's one git entry point, with the operator's own credentials
+        secrets = _url_secrets(options.app_repo)
+        try:
+            heads = run_git(
+                ["ls-remote", "--heads", "--", options.app_repo], secrets=secrets, operator=True
+            ).decode("utf-8", "replace")
+        except GitCommandError as exc:
+            if "exit_code" not in exc.context:  # git itself is missing, or timed out
+                raise ToolMissingError(
+                    f"{exc.message}: {INSTALL_HINTS['git']}", tool="git"
+                ) from None
             raise AppRepoNotFoundError(
                 f"repository {options.public_repo} cannot be read: check the URL and your access "
                 "(git credentials or token)",
                 repo=options.public_repo,
-            )
+            ) from None
         branches = sorted(
-            line.split("refs/heads/", 1)[1]
-            for line in heads.stdout.splitlines()
-            if "refs/heads/" in line
+            line.split("refs/heads/", 1)[1] for line in heads.splitlines() if "refs/heads/" in line
         )
         if options.app_branch not in branches:
             available = ", ".join(branches[:10]) or "none"
@@ -267,29 +271,24 @@ class PortalDeployer:
                 repo=options.public_repo,
                 branch=options.app_branch,
             )
-        self._run(
-            "git clone",
-            [
-                "git",
-                "clone",
-                "--quiet",
-                "--depth",
-                "1",
-                "--single-branch",
-                "--branch",
-                options.app_branch,
-                "--",
-                options.app_repo,
-                str(into),
-            ],
-            remedy=f"check that {options.public_repo} is reachable",
-            secrets=_url_secrets(options.app_repo),
-        )
-        return self._run(
-            "git rev-parse",
-            ["git", "-C", str(into), "rev-parse", "--short=12", "HEAD"],
-            remedy="the clone is damaged",
-        ).stdout.strip()
+        clone = [
+            *("clone", "--quiet", "--depth", "1", "--single-branch"),
+            *("--branch", options.app_branch, "--", options.app_repo, str(into)),
+        ]
+        reachable = f"check that {options.public_repo} is reachable"
+        self._git("git clone", clone, remedy=reachable, secrets=secrets)
+        head = ["-C", str(into), "rev-parse", "--short=12", "HEAD"]
+        return self._git("git rev-parse", head, remedy="the clone is damaged")
+
+    def _git(
+        self, step: str, args: Sequence[str], *, remedy: str, secrets: Sequence[str] = ()
+    ) -> str:
+        try:
+            return run_git(args, secrets=secrets, operator=True).decode("utf-8", "replace").strip()
+        except GitCommandError as exc:
+            detail = str(exc.context.get("stderr") or "")
+            tail = detail.splitlines()[-1] if detail else exc.message
+            raise CommandFailedError(f"{step} failed: {tail}; {remedy}", step=step) from None
 
     def _check_tools(self) -> None:
         buildx = self._runner.run(["docker", "buildx", "version"])

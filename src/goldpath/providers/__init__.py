@@ -6,8 +6,21 @@
 from typing import Any
 
 from goldpath.providers._aws_clients import AwsClients
+from goldpath.providers._ecr import EcrRepositories, EcrRepository, keep_last_images_policy
+from goldpath.providers._gitlab_projects import (
+    AccessToken,
+    GitLabProjectError,
+    GitLabProjects,
+    ProjectVariable,
+)
+from goldpath.providers._secrets_manager import (
+    SecretInfo,
+    SecretsManagerSecrets,
+    read_only_by_policy,
+)
 
 __all__ = [
+    "AccessToken",
     "ArgoApplication",
     "ArgoCdApplicationNotFoundError",
     "ArgoCdClient",
@@ -17,17 +30,26 @@ __all__ = [
     "AwsConflictError",
     "AwsError",
     "AwsNotFoundError",
+    "EcrRepositories",
+    "EcrRepository",
     "GitLabPipelineError",
     "GitLabPipelines",
+    "GitLabProjectError",
+    "GitLabProjects",
     "Pipeline",
     "PipelineStage",
+    "ProjectVariable",
     "PrometheusClient",
     "PrometheusError",
+    "SecretInfo",
+    "SecretsManagerSecrets",
     "Series",
     "ServiceUnavailableError",
     "aws_client",
     "aws_errors",
+    "keep_last_images_policy",
     "parse_kube_time",
+    "read_only_by_policy",
 ]
 
 # Each name loads its module on first use: boto3 costs seconds of import time, python-gitlab

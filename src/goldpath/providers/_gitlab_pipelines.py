@@ -128,10 +128,11 @@ class GitLabPipelines:
         import gitlab.exceptions
         import requests
 
-        from goldpath.providers.git import redact
+        from goldpath.redaction import redact_text
 
         if isinstance(exc, gitlab.exceptions.GitlabError):
-            message = redact(" ".join(str(exc.error_message).split()), [self._token])
+            detail = " ".join(str(exc.error_message).split())
+            message = redact_text(detail, [self._token], urls=True)
             return GitLabPipelineError(
                 f"GitLab {self._host} answered {exc.response_code} while {doing}: {message}",
                 host=self._host,

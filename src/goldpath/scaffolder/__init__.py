@@ -50,7 +50,6 @@ from goldpath.scaffolder._skeleton import (
     read_tree,
     render_files,
     render_skeleton,
-    write_tree,
 )
 from goldpath.scaffolder._store import TaskEventSink, TaskStore, redact
 from goldpath.scaffolder._task import (
@@ -160,5 +159,4 @@ __all__ = [
     "validate_values",
     "with_declared",
     "with_defaults",
-    "write_tree",
 ]

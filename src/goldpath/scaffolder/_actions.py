@@ -41,6 +41,7 @@ from goldpath.scaffolder.errors import (
 if TYPE_CHECKING:
     from goldpath.catalog import CatalogService
     from goldpath.config import Settings
+    from goldpath.db import Database
     from goldpath.providers import AwsClients
     from goldpath.providers.git import GitHosts
 
@@ -69,6 +70,9 @@ ACTION_ID = re.compile(r"^[a-z0-9][a-zA-Z0-9_-]*(:[a-zA-Z0-9_-]+)+$")
 ACTION_PROVIDERS: tuple[str, ...] = (
     "goldpath.scaffolder.actions:builtin_actions",
     "goldpath.scaffolder.actions._publish:publish_actions",
+    "goldpath.scaffolder.actions._provision:provision_actions",
+    "goldpath.scaffolder.actions._gitlab:gitlab_actions",
+    "goldpath.fleet._actions:fleet_actions",
 )
 
 
@@ -163,6 +167,7 @@ class ActionDeps:
     git_hosts: GitHosts
     catalog: CatalogService
     aws: AwsClients
+    database: Database | None = None  # the fleet's template snapshots live there
 
 
 ActionProvider = Callable[[ActionDeps], "Iterable[Action]"]

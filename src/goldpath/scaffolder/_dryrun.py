@@ -17,7 +17,7 @@ from goldpath.errors import FieldError, InvalidInputError
 from goldpath.scaffolder._actions import ActionRegistry, IdentityLike, UndoRecord
 from goldpath.scaffolder._paths import check_relative
 from goldpath.scaffolder._runner import run_template
-from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, write_tree
+from goldpath.scaffolder._skeleton import SkeletonFile, read_tree
 from goldpath.scaffolder._store import redact
 from goldpath.scaffolder._task import StepState, StepStatus, TaskStatus
 from goldpath.scaffolder._template import (
@@ -28,8 +28,9 @@ from goldpath.scaffolder._template import (
     with_defaults,
 )
 from goldpath.scaffolder._templates import Templates
-from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
+from goldpath.scaffolder.errors import PathEscapeError, TemplateInvalidError, TemplateValuesError
 from goldpath.scratch import process_scratch
+from goldpath.trees import write_tree
 
 __all__ = ["DryRunFile", "DryRunResult", "DryRunner", "decode_directory_contents", "dry_run"]
 
@@ -180,7 +181,7 @@ def dry_run(
         base_dir: Path | None = None
         if directory_contents is not None:
             base_dir = root / "template"
-            write_tree(base_dir, directory_contents)
+            write_tree(base_dir, directory_contents, error=PathEscapeError)
         if isinstance(template_entity, Template):
             template = (
                 template_entity

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from goldpath.config import PlatformSettings, Settings
 from goldpath.errors import GoldpathError
+from goldpath.links import LinkMap
 from goldpath.redaction import redact_text
 from goldpath.scaffolder._actions import (
     Action,
@@ -68,6 +69,20 @@ class RunOutcome:
     steps: dict[str, dict[str, Any]]
     error: GoldpathError | Exception | None = None
     rollback: RollbackReport | None = None
+
+
+def _without_empty_links(output: dict[str, Any]) -> dict[str, Any]:
+    """The output without links that point nowhere (a skipped step's link renders to an
+    empty url and no entityRef), as Backstage's task page leaves them out."""
+    links = output.get("links")
+    if not isinstance(links, list):
+        return output
+    kept = [
+        link
+        for link in links
+        if not isinstance(link, dict) or link.get("url") or link.get("entityRef")
+    ]
+    return {**output, "links": kept}
 
 
 def platform_context(settings: Settings | None) -> dict[str, Any]:
@@ -283,6 +298,9 @@ def run_template(
         output = render_value(template.output, context, where="output")
         if not isinstance(output, dict):
             output = {"value": output}
+        output = _without_empty_links(output)
+        if settings is not None:  # in development, links to production hosts go local
+            output = LinkMap(settings).resolve_output(output)
         return RunOutcome(TaskStatus.COMPLETED, output, step_outputs)
     except Exception as exc:
         cancelled = isinstance(exc, TaskCancelledError)

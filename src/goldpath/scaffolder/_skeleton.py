@@ -25,7 +25,6 @@ __all__ = [
     "read_tree",
     "render_files",
     "render_skeleton",
-    "write_tree",
 ]
 
 
@@ -157,18 +156,6 @@ def _render_file(
     return target, SkeletonFile(content, file.mode)
 
 
-def write_tree(
-    target_dir: Path, files: Mapping[PurePosixPath, SkeletonFile]
-) -> list[PurePosixPath]:
-    """Write files under ``target_dir`` (keeping modes) with the one tree writer; a path that
-    would leave the workspace is refused as the workspace's ``PathEscapeError``."""
-    try:
-        return trees.write_tree(target_dir, files)
-    except trees.UnsafePathError as exc:
-        path = str(exc.context.get("path", ""))
-        raise PathEscapeError(f"path {path} {exc.reason}", path=path) from None
-
-
 def render_skeleton(
     source_dir: Path,
     target_dir: Path,
@@ -186,4 +173,4 @@ def render_skeleton(
         copy_without_render=copy_without_render,
         template_file_extension=template_file_extension,
     )
-    return write_tree(Path(target_dir), files)
+    return trees.write_tree(Path(target_dir), files, error=PathEscapeError)

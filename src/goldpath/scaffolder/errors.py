@@ -19,6 +19,7 @@ __all__ = [
     "ExpressionLimitError",
     "NameReservedError",
     "PathEscapeError",
+    "ResourceExistsError",
     "ScaffolderError",
     "TaskCancelledError",
     "TaskNotFoundError",
@@ -43,6 +44,11 @@ class ActionExistsError(ConflictError):
 
 class ActionInputError(InvalidInputError):
     """A step's rendered input does not match its action's input schema."""
+
+
+class ResourceExistsError(ConflictError):
+    """A provisioning step found a resource of that name that this task did not make; it
+    neither uses nor deletes it (the message says what exists)."""
 
 
 class ExpressionError(InvalidInputError):

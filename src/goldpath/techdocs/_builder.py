@@ -8,7 +8,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -18,6 +18,7 @@ from goldpath.techdocs._sandbox import SandboxPool
 from goldpath.techdocs._sanitise import Section, page_document, sanitise_html, sections_of
 from goldpath.techdocs._storage import safe_path
 from goldpath.techdocs.errors import DocsBuildError
+from goldpath.trees import write_tree
 
 __all__ = ["ASSET_SUFFIXES", "MAX_LOG_CHARS", "BuiltPage", "BuiltSite", "Builder"]
 
@@ -79,10 +80,7 @@ class Builder:
             work = Path(work_dir)
             src = work / "src"
             docs = src / source.docs_dir
-            for path, data in source.docs.items():
-                target = docs / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+            write_tree(docs, {PurePosixPath(path): data for path, data in source.docs.items()})
             config_file = src / "mkdocs.yml"
             config_file.write_text(
                 yaml.safe_dump(source.config, sort_keys=False, allow_unicode=True),

@@ -11,11 +11,12 @@ import posixpath
 import shutil
 import uuid
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, runtime_checkable
 
 from goldpath.config import Settings
 from goldpath.techdocs.errors import DocsNotFoundError, DocsStorageError
+from goldpath.trees import write_tree
 
 __all__ = [
     "DocsStorage",
@@ -81,13 +82,12 @@ class LocalDocsStorage:
         final = self._folder(site)
         staging = self.root / "staging" / uuid.uuid4().hex
         try:
-            for path, data in files.items():
-                clean = safe_path(path)
-                if clean is None:
-                    continue
-                target = staging / clean
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+            tree = {
+                PurePosixPath(clean): data
+                for path, data in files.items()
+                if (clean := safe_path(path)) is not None
+            }
+            write_tree(staging, tree)
             final.parent.mkdir(parents=True, exist_ok=True)
             old = self.root / "staging" / f"old-{uuid.uuid4().hex}"
             if final.exists():

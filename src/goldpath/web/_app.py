@@ -22,6 +22,7 @@ from goldpath.web.api import (
     mergerequests,
     promotions,
     scaffolder,
+    scorecards,
     search,
     techdocs,
 )
@@ -71,6 +72,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(search.router)
     app.include_router(audit.router)
     app.include_router(mergerequests.router)
+    app.include_router(scorecards.router)
     install_pages(app)
     app.include_router(scaffolder_pages.router)
     return app

@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from goldpath.catalog import CatalogService
 from goldpath.config import Settings
 from goldpath.db import Database
+from goldpath.gitserver import GitServer
 from goldpath.live import LiveService
 from goldpath.mergerequests import MergeRequestService
 from goldpath.permissions import PermissionService
@@ -28,6 +29,7 @@ from goldpath.scaffolder import (
     TaskStore,
     Templates,
 )
+from goldpath.scorecards import ScorecardService
 from goldpath.techdocs import TechDocsService
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ __all__ = [
     "LiveDep",
     "MergeRequestsDep",
     "PermissionsDep",
+    "ScorecardsDep",
     "SettingsDep",
     "TaskCreatorDep",
     "TaskFeedDep",
@@ -53,9 +56,11 @@ __all__ = [
     "database",
     "dry_runner",
     "git_hosts",
+    "git_server",
     "live_service",
     "merge_request_service",
     "permission_service",
+    "scorecard_service",
     "promotion_service",
     "settings_of",
     "task_creator",
@@ -89,6 +94,11 @@ def catalog_service(request: Request) -> CatalogService:
 def git_hosts(request: Request) -> GitHosts:
     """The git hosts (integrations and the local host)."""
     return _root(request).git_hosts
+
+
+def git_server(request: Request) -> GitServer:
+    """Pushes to the local git host: decisions, ref rules, the push log, listeners."""
+    return _root(request).git_server
 
 
 def action_registry(request: Request) -> ActionRegistry:
@@ -136,6 +146,11 @@ def techdocs_service(request: Request) -> TechDocsService:
     return _root(request).techdocs
 
 
+def scorecard_service(request: Request) -> ScorecardService:
+    """Components' scorecards."""
+    return _root(request).scorecards
+
+
 def dry_runner(request: Request) -> DryRunner:
     """Dry runs and previews."""
     return _root(request).dry_runner
@@ -160,3 +175,4 @@ TechDocsDep = Annotated[TechDocsService, Depends(techdocs_service)]
 LiveDep = Annotated[LiveService, Depends(live_service)]
 MergeRequestsDep = Annotated[MergeRequestService, Depends(merge_request_service)]
 PermissionsDep = Annotated[PermissionService, Depends(permission_service)]
+ScorecardsDep = Annotated[ScorecardService, Depends(scorecard_service)]

@@ -40,7 +40,7 @@ from goldpath.permissions import (
 )
 from goldpath.scaffolder import template_ref
 from goldpath.web._deps import catalog_service, permission_service, task_store
-from goldpath.web.auth import current_identity, identity_from_scope
+from goldpath.web.auth import identity_from_scope, signed_in_identity
 
 __all__ = [
     "Check",
@@ -84,7 +84,7 @@ def _subject_for(connection: HTTPConnection, user_ref: str) -> Subject:
 
 def current_subject(request: Request) -> Subject:
     """The signed-in caller as the policy sees them (groups included); 401 when no one is."""
-    return _subject_for(request, current_identity(request).user_ref)
+    return _subject_for(request, signed_in_identity(request).user_ref)
 
 
 CurrentSubject = Annotated[Subject, Depends(current_subject)]
@@ -297,4 +297,4 @@ async def steps_from_dry_run_body(request: Request) -> list[Check]:
 
 async def user_from_identity(request: Request) -> Resource:
     """The signed-in caller as a resource (their own API tokens)."""
-    return user_resource(current_identity(request).user_ref)
+    return user_resource(signed_in_identity(request).user_ref)

@@ -104,7 +104,7 @@ def test_git_clone_from_the_git_router_alone(
     assert (tmp_path / "clone" / "catalog-info.yaml").is_file()
 
 
-def test_push_over_http_is_refused_and_changes_nothing(
+def test_push_over_http_without_a_token_is_refused_and_changes_nothing(
     portal: tuple[str, Runtime], source_dir: Path, tmp_path: Path
 ) -> None:
     _, runtime = portal
@@ -150,7 +150,7 @@ def test_info_refs_advertises_upload_pack(
     assert response.content.startswith(b"001e# service=git-upload-pack\n")
 
 
-def test_receive_pack_is_forbidden_as_plain_text(
+def test_receive_pack_without_a_token_is_challenged_as_plain_text(
     asgi: tuple[TestClient, Runtime], source_dir: Path
 ) -> None:
     client, runtime = asgi
@@ -158,8 +158,10 @@ def test_receive_pack_is_forbidden_as_plain_text(
     advert = client.get("/git/team/svc.git/info/refs", params={"service": "git-receive-pack"})
     post = client.post("/git/team/svc.git/git-receive-pack", content=b"0000")
     for response in (advert, post):
-        assert response.status_code == 403
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Basic")
         assert response.headers["content-type"].startswith("text/plain")
+        assert "API token" in response.text
 
 
 def test_unknown_repository_is_a_plain_404_for_git(asgi: tuple[TestClient, Runtime]) -> None:

@@ -5,7 +5,7 @@ transport, through `run_git`, whose failures are the one git error, `GitCommandE
 Hosts: local bare repositories, GitLab and GitHub.
 """
 
-from goldpath.providers.git._cli import GitAuthor, clean_git_env, redact, run_git
+from goldpath.providers.git._cli import GitAuthor, clean_git_env, run_git
 from goldpath.providers.git._github import GitHubHost
 from goldpath.providers.git._hosts import GitHosts, RemoteKind
 from goldpath.providers.git._local import LocalFileRef, LocalGitHost
@@ -76,7 +76,6 @@ __all__ = [
     "merge_conflicts",
     "normalise_repo_name",
     "parse_repo_url",
-    "redact",
     "run_git",
     "serve_git_http",
 ]

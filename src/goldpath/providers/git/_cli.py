@@ -10,18 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from goldpath.providers.git.errors import GitCommandError
+from goldpath.redaction import redact_text
 
 __all__ = [
     "EMPTY_SHA",
     "GitAuthor",
     "check_branch_name",
     "clean_git_env",
-    "redact",
     "run_git",
 ]
 
 EMPTY_SHA = "0" * 40
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 _BRANCH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$")
 _TIMEOUT_SECONDS = 300.0
 
@@ -69,14 +68,6 @@ def clean_git_env(
     return env
 
 
-def redact(text: str, secrets: Sequence[str] = ()) -> str:
-    """``text`` with every secret and any ``user:password@`` in URLs replaced by ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return _URL_USERINFO.sub(r"\g<scheme>***@", text)
-
-
 def _subcommand(args: Sequence[str]) -> str:
     skip = False
     for arg in args:
@@ -98,19 +89,29 @@ def run_git(
     input_bytes: bytes | None = None,
     secrets: Sequence[str] = (),
     ok_codes: Sequence[int] = (),
+    operator: bool = False,
 ) -> bytes:
     """Run ``git *args`` and return its standard output; raise GitCommandError on failure.
 
     ``ok_codes`` are exit codes besides 0 that are answers, not failures (``merge-tree``
     exits 1 when it found conflicts).
+
+    ``operator=True`` is for an operator's command on their own machine (``goldpath
+    platform deploy-portal`` cloning goldpath): git keeps that user's configuration,
+    credential helpers and SSH keys, and still never prompts. Everything else runs git in
+    the clean environment, which depends on no user or system configuration.
     """
     command = ["git", *(os.fspath(a) for a in args)]
     shown = "git " + _subcommand(command[1:])
+    if operator:
+        environment = {**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0"}
+    else:
+        environment = clean_git_env(env, config=config)
     try:
         completed = subprocess.run(
             command,
             cwd=cwd,
-            env=clean_git_env(env, config=config),
+            env=environment,
             input=input_bytes,
             capture_output=True,
             check=False,
@@ -121,7 +122,9 @@ def run_git(
     except subprocess.TimeoutExpired as exc:
         raise GitCommandError(f"{shown} timed out", command=shown) from exc
     if completed.returncode != 0 and completed.returncode not in ok_codes:
-        stderr = redact(completed.stderr.decode("utf-8", "replace").strip(), secrets)
+        stderr = redact_text(
+            completed.stderr.decode("utf-8", "replace").strip(), secrets, urls=True
+        )
         raise GitCommandError(
             f"{shown} failed (exit {completed.returncode}): {stderr}",
             command=shown,

@@ -10,7 +10,7 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 
 from goldpath.config import GitIntegration
-from goldpath.providers.git._cli import GitAuthor, redact
+from goldpath.providers.git._cli import GitAuthor
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._remote import push_over_https, read_folder_over_https
 from goldpath.providers.git._url import (
@@ -24,6 +24,7 @@ from goldpath.providers.git.errors import (
     RepoExistsError,
     RepoNotFoundError,
 )
+from goldpath.redaction import redact_text
 
 __all__ = ["GitHubHost"]
 
@@ -111,7 +112,7 @@ class GitHubHost:
         except httpx.HTTPError as exc:
             raise GitHostUnavailableError(
                 f"GitHub {self._host} could not be reached while {doing}: "
-                + redact(f"{type(exc).__name__}: {exc}", [self._token]),
+                + redact_text(f"{type(exc).__name__}: {exc}", [self._token], urls=True),
                 host=self._host,
             ) from exc
         if response.status_code == 401:
@@ -131,7 +132,7 @@ class GitHubHost:
             detail = response.text[:200]
         return GitHostError(
             f"GitHub {self._host} failed while {doing} ({response.status_code}): "
-            + redact(detail, [self._token]),
+            + redact_text(detail, [self._token], urls=True),
             host=self._host,
             status=response.status_code,
         )

@@ -13,7 +13,7 @@ import gitlab.exceptions
 import requests
 
 from goldpath.config import GitIntegration
-from goldpath.providers.git._cli import GitAuthor, redact
+from goldpath.providers.git._cli import GitAuthor
 from goldpath.providers.git._merge import HostedMergeRequest
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
 from goldpath.providers.git._remote import push_over_https, read_folder_over_https
@@ -31,6 +31,7 @@ from goldpath.providers.git.errors import (
     RepoExistsError,
     RepoNotFoundError,
 )
+from goldpath.redaction import redact_text
 
 __all__ = ["GitLabHost"]
 
@@ -96,7 +97,7 @@ class GitLabHost:
                 host=self._host,
             )
         if isinstance(exc, gitlab.exceptions.GitlabError):
-            message = redact(str(exc.error_message), [self._token])
+            message = redact_text(str(exc.error_message), [self._token], urls=True)
             return GitHostError(
                 f"GitLab {self._host} failed while {doing} ({exc.response_code}): {message}",
                 host=self._host,
@@ -105,7 +106,7 @@ class GitLabHost:
         if isinstance(exc, requests.RequestException):
             return GitHostUnavailableError(
                 f"GitLab {self._host} could not be reached while {doing}: "
-                + redact(f"{type(exc).__name__}: {exc}", [self._token]),
+                + redact_text(f"{type(exc).__name__}: {exc}", [self._token], urls=True),
                 host=self._host,
             )
         return exc
@@ -322,7 +323,8 @@ class GitLabHost:
             # 405: not mergeable (draft, closed, pipeline); 406: conflicts; 409: SHA moved
             raise MergeConflictError(
                 f"GitLab {self._host} would not merge !{iid} of {owner}/{repo} "
-                f"({exc.response_code}): {redact(str(exc.error_message), [self._token])}",
+                f"({exc.response_code}): "
+                + redact_text(str(exc.error_message), [self._token], urls=True),
                 conflicts=[],
                 owner=owner,
                 repo=repo,

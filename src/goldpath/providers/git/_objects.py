@@ -40,6 +40,7 @@ __all__ = [
     "delete_ref",
     "init_bare",
     "list_paths",
+    "log",
     "read_blob",
     "read_config_value",
     "read_folder",
@@ -361,5 +362,32 @@ def read_folder(git_dir: Path, rev: str, folder: str) -> dict[str, tuple[bytes, 
             assert isinstance(blob, Blob)
             files[path] = (bytes(blob.data), mode)
         return files
+    finally:
+        repo.close()
+
+
+def log(git_dir: Path, rev: str, limit: int) -> list[tuple[str, str, int, str]]:
+    """The newest ``limit`` commits reachable from ``rev`` (a full ref name or commit sha):
+    ``(sha, author, commit time, first line of the message)``, newest first."""
+    repo = Repo(str(git_dir))
+    try:
+        try:
+            start = repo.refs[Ref(rev.encode())] if rev.startswith("refs/") else rev.encode()
+            repo[start]
+        except KeyError as exc:
+            raise GitPathNotFoundError(f"no commit {rev!r}") from exc
+        found = []
+        for entry in repo.get_walker(include=[ObjectID(start)], max_entries=limit):
+            commit = entry.commit
+            message = commit.message.decode("utf-8", "replace").strip().splitlines()
+            found.append(
+                (
+                    commit.id.decode("ascii"),
+                    commit.author.decode("utf-8", "replace"),
+                    int(commit.commit_time),
+                    message[0] if message else "",
+                )
+            )
+        return found
     finally:
         repo.close()

@@ -199,6 +199,13 @@ class Repository:
 
         return _objects.list_paths(self.git_dir, rev)
 
+    def log(self, rev: str, *, limit: int = 20) -> list[tuple[str, str, int, str]]:
+        """The newest commits reachable from ``rev`` (a full ref name or a full commit sha):
+        ``(sha, author, commit time as a Unix timestamp, subject)``, newest first."""
+        from goldpath.providers.git import _objects
+
+        return _objects.log(self.git_dir, rev, limit)
+
     def read_folder(self, rev: str, folder: str) -> dict[str, tuple[bytes, int]]:
         """Every file under ``folder`` at ``rev``: relative path -> (bytes, git mode)."""
         from goldpath.providers.git import _objects

@@ -76,12 +76,17 @@ async def serve_git_http(
     remote_addr: str = "127.0.0.1",
     remote_user: str | None = None,
     allow_push: bool = False,
+    env: Mapping[str, str] | None = None,
+    config: Mapping[str, str] | None = None,
 ) -> SmartHttpResponse:
     """Run ``git http-backend`` for one request under ``project_root``.
 
     ``path`` is relative to the root (``owner/repo.git/info/refs``). Pushes are refused
-    with 403 unless ``allow_push`` (the portal never allows them; test fakes of remote
-    hosts do). Anything that is not a repository path gets a plain 404.
+    with 403 unless ``allow_push`` (the portal allows them only after deciding who may
+    push there; test fakes of remote hosts allow them outright). ``env`` and ``config``
+    reach git (and its hooks) as environment variables and configuration: the portal
+    passes its pre-receive hook and ref rules this way. Anything that is not a repository
+    path gets a plain 404.
     """
     match = GIT_PATH.match(path)
     if match is None or ".." in path.split("/"):
@@ -109,9 +114,10 @@ async def serve_git_http(
         cgi["GIT_PROTOCOL"] = headers["git-protocol"]
     if remote_user:
         cgi["REMOTE_USER"] = remote_user
-    env = clean_git_env(
-        cgi,
+    process_env = clean_git_env(
+        {**(env or {}), **cgi},
         config={
+            **(config or {}),
             "http.receivepack": "true" if allow_push else "false",
             "http.uploadpack": "true",
             "safe.directory": "*",
@@ -123,7 +129,7 @@ async def serve_git_http(
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=env,
+        env=process_env,
     )
     assert process.stdin is not None and process.stdout is not None
     assert process.stderr is not None

@@ -11,8 +11,9 @@ from pydantic import Field
 from goldpath.errors import FieldError
 from goldpath.scaffolder._actions import Action, ActionContext, ActionInput
 from goldpath.scaffolder._paths import check_relative, is_http_url, is_within, resolve_inside
-from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, render_files, write_tree
+from goldpath.scaffolder._skeleton import SkeletonFile, read_tree, render_files
 from goldpath.scaffolder.errors import ActionInputError, PathEscapeError
+from goldpath.trees import write_tree
 
 if TYPE_CHECKING:
     from goldpath.providers.git import GitHosts
@@ -170,7 +171,7 @@ def fetch_template(hosts: GitHosts) -> Action:
         )
         if not params.replace:
             files = {p: f for p, f in files.items() if not target.joinpath(*p.parts).exists()}
-        written = write_tree(target, files)
+        written = write_tree(target, files, error=PathEscapeError)
         ctx.log(f"Wrote {len(written)} files to {params.target_path}")
 
     return Action(
@@ -187,7 +188,9 @@ def fetch_plain(hosts: GitHosts) -> Action:
 
     def handler(ctx: ActionContext, params: FetchPlainInput) -> None:
         target = _target(ctx, params.target_path)
-        written = write_tree(target, source_files(ctx, params.url, hosts))
+        written = write_tree(
+            target, source_files(ctx, params.url, hosts), error=PathEscapeError
+        )
         ctx.log(f"Copied {len(written)} files from {params.url} to {params.target_path}")
 
     return Action(

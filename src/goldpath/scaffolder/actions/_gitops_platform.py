@@ -89,6 +89,13 @@ def _create_platform_repo(
     owner, name = settings.platform.gitops_group, gitops.PLATFORM_REPO
     where = f"{owner}/{name}"
     files = gitops.render_platform_repo(spec.platform, repo_url=repo_url)
+    # Everything, tools included, before anything is created.
+    gitops.validate_tree(
+        files,
+        kubernetes_version=spec.platform.kubernetes_version,
+        tmp_root=settings.tmp_root,
+        secrets_prefix=spec.platform.secrets_prefix,
+    ).raise_for_failures("the platform GitOps repo")
     try:
         info = host.create_repo(
             owner,

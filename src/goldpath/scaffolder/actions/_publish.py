@@ -199,6 +199,11 @@ class GitopsPublishInput(ActionInput):
     port: int = Field(default=3000, description="The app's HTTP port.")
     description: str = Field(default="", description="The app's description.")
     system: str | None = Field(default=None, description="The catalog System it belongs to.")
+    cost_center: str | None = Field(
+        default=None,
+        alias="costCenter",
+        description="The goldpath.io/cost-center label; the owning team's name when empty.",
+    )
     environments: list[Environment] | None = Field(
         default=None,
         description="Overlays to render (default all three: dev, staging, prod; [] for a "
@@ -218,6 +223,14 @@ class GitopsPublishInput(ActionInput):
     )
     git_author_name: str | None = Field(default=None, alias="gitAuthorName")
     git_author_email: str | None = Field(default=None, alias="gitAuthorEmail")
+    answers: str | None = Field(
+        default=None,
+        max_length=256 * 1024,
+        description=(
+            "The text of .goldpath/answers.yaml (the fleet:answers step's content output), "
+            "committed beside the manifests so the fleet knows what made the repository."
+        ),
+    )
 
 
 class GitopsPublishOutput(BaseModel):
@@ -452,11 +465,14 @@ def _publish_github(ctx: ActionContext, hosts: GitHosts, params: PublishGithubIn
 
 # -- gitops:publish ---------------------------------------------------------------------------
 
+_ANSWERS_PATH = PurePosixPath(".goldpath/answers.yaml")
+
 
 def _input_errors(exc: ValidationError) -> list[FieldError]:
     names = {
         "image_tag": "imageTag",
         "gitops_repo_url": "name",
+        "cost_center": "costCenter",
     }
     errors = []
     for err in exc.errors():
@@ -494,6 +510,7 @@ def _gitops_publish(
             "gitops_repo_url": clone_url,
             "description": params.description,
             "system": params.system,
+            "cost_center": params.cost_center or None,
             "port": params.port,
             "environments": gitops.ENVIRONMENTS
             if params.environments is None
@@ -541,6 +558,8 @@ def _gitops_publish(
     ctx.check_cancelled()
     with scratch_dir(settings.tmp_root, prefix="gitops-") as tree:
         write_tree(tree, files)
+        if params.answers:
+            write_tree(tree, {_ANSWERS_PATH: params.answers})
         info = host.create_repo(
             group,
             params.name,

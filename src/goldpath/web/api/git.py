@@ -1,15 +1,24 @@
-"""The local git host over HTTP: git's smart HTTP (read-only) and GitLab-style file URLs.
+"""The local git host over HTTP: git's smart HTTP and GitLab-style file URLs.
 
 ``/git/<owner>/<repo>.git/...`` is answered by ``git http-backend`` with plain responses
-git clients understand; ``/git/<owner>/<repo>/-/blob|raw/<branch>/<path>`` serves a file's
-bytes; ``/git/<owner>/<repo>`` lists the default branch's files.
+git clients understand. Clones and fetches are open to whoever may reach the portal;
+a push (``git-receive-pack``) needs a goldpath API token as the HTTP basic password and
+the git server's permission (``goldpath.gitserver``). ``/git/<owner>/<repo>/-/blob|raw/
+<branch>/<path>`` serves a file's bytes; ``/git/<owner>/<repo>`` lists the default
+branch's files.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from collections.abc import AsyncIterator
 
+from anyio import to_thread
+from fastapi import APIRouter, Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+
+from goldpath.errors import GoldpathError, NotFoundError
+from goldpath.gitserver import PushSession, RefUpdate, parse_push_commands
+from goldpath.links import component_page_path
 from goldpath.providers.git import (
     GitPathNotFoundError,
     LocalGitHost,
@@ -18,8 +27,10 @@ from goldpath.providers.git import (
     check_repo_name,
     serve_git_http,
 )
-from goldpath.providers.git._smart_http import GIT_PATH
-from goldpath.web._deps import git_hosts
+from goldpath.providers.git._smart_http import GIT_PATH, is_push_request
+from goldpath.web._deps import git_hosts, git_server
+from goldpath.web.auth import identity_from_scope
+from goldpath.web.pages._repository import repository_page
 
 __all__ = ["router"]
 
@@ -47,7 +58,16 @@ async def git_route(path: str, request: Request) -> Response:
     if GIT_PATH.match(path) or ".git/" in path:
         return await _smart_http(path, request)
     if "/-/" in path:
+        repo_path, _, tail = path.partition("/-/")
+        mode, _, rest = tail.partition("/")
+        if mode == "pipelines":
+            return await _pipelines(repo_path, request)
+        if mode == "tree":
+            return _listing(repo_path, request, ref=rest.strip("/") or None)
         return _file(path, request)
+    if path.endswith(".git"):
+        # a clone URL opened in a browser: the repository's page, as GitLab answers it
+        return RedirectResponse(f"/git/{path.removesuffix('.git')}", status_code=303)
     return _listing(path, request)
 
 
@@ -61,16 +81,78 @@ async def _smart_http(path: str, request: Request) -> Response:
         chunks.append(chunk)
     body = b"".join(chunks)
     client = request.client
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    session: PushSession | None = None
+    if is_push_request(path, request.url.query):
+        decided = await _push_session(path, request)
+        if isinstance(decided, Response):
+            return decided
+        session = decided
     answer = await serve_git_http(
         project_root=_local(request).root,
         path=path,
         method=request.method,
         query_string=request.url.query,
-        headers={k.lower(): v for k, v in request.headers.items()},
+        headers=headers,
         body=body,
         remote_addr=client.host if client else "127.0.0.1",
+        remote_user=session.user_ref if session is not None else None,
+        allow_push=session is not None,
+        env=session.env if session is not None else None,
+        config=session.config if session is not None else None,
     )
-    return StreamingResponse(answer.body, status_code=answer.status, headers=dict(answer.headers))
+    stream = answer.body
+    if session is not None and request.method == "POST":
+        commands = parse_push_commands(body, content_encoding=headers.get("content-encoding", ""))
+        stream = _recording(request, session, commands, answer.body)
+    return StreamingResponse(stream, status_code=answer.status, headers=dict(answer.headers))
+
+
+def _challenge(message: str) -> Response:
+    # git asks for (or sends stored) credentials only after a 401 naming Basic.
+    return PlainTextResponse(
+        message + "\n",
+        status_code=401,
+        headers={"WWW-Authenticate": 'Basic realm="goldpath git"', **_SAFE_HEADERS},
+    )
+
+
+async def _push_session(path: str, request: Request) -> PushSession | Response:
+    """Who pushes, and whether they may: a session, or the plain-text answer git shows."""
+    identity = identity_from_scope(request)
+    if identity is None or identity.method != "token":
+        return _challenge(
+            "pushing needs a goldpath API token: use it as the password "
+            "(git clone http://<any name>:<token>@host/git/...), see docs/git-hosting.md"
+        )
+    match = GIT_PATH.match(path)
+    assert match is not None  # _smart_http is only called for repository paths
+    owner, repo = _split_repo(match.group("repo").removesuffix(".git"))
+    try:
+        return await to_thread.run_sync(
+            git_server(request).authorize, identity.user_ref, owner, repo
+        )
+    except NotFoundError as exc:
+        return PlainTextResponse(exc.message + "\n", status_code=404, headers=_SAFE_HEADERS)
+    except GoldpathError as exc:
+        # text/plain: git prints the body as "remote: ..." beside its own error line
+        return PlainTextResponse(exc.message + "\n", status_code=403, headers=_SAFE_HEADERS)
+
+
+async def _recording(
+    request: Request,
+    session: PushSession,
+    commands: list[RefUpdate],
+    body: AsyncIterator[bytes],
+) -> AsyncIterator[bytes]:
+    """git's answer as it streams, then the push recorded once git has finished."""
+    server = git_server(request)
+    try:
+        async for chunk in body:
+            yield chunk
+    finally:
+        if commands:
+            await to_thread.run_sync(server.finish, session, commands)
 
 
 def _file(path: str, request: Request) -> Response:
@@ -91,9 +173,24 @@ def _file(path: str, request: Request) -> Response:
     return Response(data, media_type=media_type, headers=_SAFE_HEADERS)
 
 
-def _listing(path: str, request: Request) -> Response:
+async def _pipelines(repo_path: str, request: Request) -> Response:
+    """GitLab's pipelines page has no local twin: the component page's live panels show
+    the pipeline (or the last commit) instead; a repository no component claims shows
+    its own page."""
+    owner, repo = _split_repo(repo_path)
+    _local(request).get_repo(owner, repo)
+    components = await to_thread.run_sync(git_server(request).components_of, owner, repo)
+    if components:
+        name = str(components[0]["metadata"]["name"])
+        return RedirectResponse(component_page_path(name), status_code=303)
+    return RedirectResponse(f"/git/{owner}/{repo}", status_code=303)
+
+
+def _listing(path: str, request: Request, *, ref: str | None = None) -> Response:
     owner, repo = _split_repo(path)
     host = _local(request)
+    if "text/html" in request.headers.get("accept", ""):
+        return repository_page(request, host, owner, repo, ref)
     info = host.get_repo(owner, repo)
     files = host.list_files(owner, repo, info.default_branch)
     lines = [

@@ -19,9 +19,7 @@ router = APIRouter(prefix="/api/techdocs", tags=["techdocs"])
 
 def _entity(request: Request, namespace: str, kind: str, name: str) -> dict[str, Any]:
     # reading docs is reading the entity: the catalog's lookup (and its checks) comes first
-    return catalog_service(request).get_entity(
-        EntityRef(kind=kind, namespace=namespace, name=name)
-    )
+    return catalog_service(request).get_entity(EntityRef(kind=kind, namespace=namespace, name=name))
 
 
 def _service(request: Request) -> TechDocsService:

@@ -18,6 +18,7 @@ from goldpath.web.auth._identity import (
     guest_identity,
     identity_from_scope,
     optional_identity,
+    signed_in_identity,
 )
 from goldpath.web.auth._install import SESSION_COOKIE, install_auth, session_secret, token_store_of
 from goldpath.web.auth._paths import (
@@ -83,6 +84,7 @@ __all__ = [
     "safe_next",
     "session_secret",
     "sign_in_url",
+    "signed_in_identity",
     "start_session",
     "token_store_of",
     "user_ref_of",

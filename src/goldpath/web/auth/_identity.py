@@ -24,6 +24,7 @@ __all__ = [
     "identity_from_scope",
     "optional_identity",
     "set_scope_identity",
+    "signed_in_identity",
 ]
 
 GUEST_REF = "user:default/guest"
@@ -105,12 +106,18 @@ def optional_identity(request: Request) -> Identity | None:
     return None if identity is None else _with_entity(request, identity)
 
 
-def current_identity(request: Request) -> Identity:
-    """The signed-in caller with their catalog entity; 401 when no one is signed in."""
-    identity = optional_identity(request)
+def signed_in_identity(connection: HTTPConnection) -> Identity:
+    """The signed-in caller as the middleware resolved them (no catalog read); 401 when no
+    one is signed in. What needs only the caller's ref uses this, not ``current_identity``."""
+    identity = identity_from_scope(connection)
     if identity is None:
         raise SignInRequiredError("sign in to use goldpath")
     return identity
+
+
+def current_identity(request: Request) -> Identity:
+    """The signed-in caller with their catalog entity; 401 when no one is signed in."""
+    return _with_entity(request, signed_in_identity(request))
 
 
 CurrentIdentity = Annotated[Identity, Depends(current_identity)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,13 +41,34 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
+def _basic_password(request: Request) -> str | None:
+    """The password of ``Authorization: Basic`` (git's way of sending a token); the user
+    name is ignored, as GitLab ignores it for personal access tokens."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    _, _, password = decoded.partition(":")
+    return password
+
+
+def _is_git_path(path: str) -> bool:
+    return path.startswith("/git/")
+
+
 class AuthMiddleware:
     """Works out who is calling and turns away anyone who must sign in first.
 
-    Order of evidence: ``Authorization: Bearer <personal token>``, then the signed session
-    cookie, then (development with guest sign-in only) an implicit guest for the API and
-    git endpoints so scripts and the CLI work without a session. Pages always need a
-    session, so signing out means something.
+    Order of evidence: ``Authorization: Bearer <personal token>`` (on ``/git/`` also
+    ``Authorization: Basic`` with the token as the password, which is what git sends),
+    then the signed session cookie, then (development with guest sign-in only) an implicit
+    guest for the API and git endpoints so scripts and the CLI work without a session.
+    Pages always need a session, so signing out means something. A refusal on ``/git/``
+    challenges for Basic credentials, so git asks for (or sends) the token.
     """
 
     def __init__(
@@ -72,6 +95,8 @@ class AuthMiddleware:
         path = request.url.path
         identity: Identity | None = None
         bearer = _bearer(request)
+        if bearer is None and _is_git_path(path):
+            bearer = _basic_password(request)
         if bearer is not None and is_public_path(path):
             bearer = None  # a public path answers everyone: a stale token must not 401 it
         if bearer is not None:
@@ -79,7 +104,7 @@ class AuthMiddleware:
                 token = await to_thread.run_sync(self.tokens.verify, bearer)
             except GoldpathError as exc:
                 response = await self.respond_error(request, 401, exc)
-                response.headers["WWW-Authenticate"] = "Bearer"
+                response.headers["WWW-Authenticate"] = _challenge(path)
                 await response(scope, receive, send)
                 return
             identity = Identity(
@@ -119,8 +144,12 @@ class AuthMiddleware:
         response = await self.respond_error(
             request, 401, SignInRequiredError("sign in, or send Authorization: Bearer <token>")
         )
-        response.headers["WWW-Authenticate"] = "Bearer"
+        response.headers["WWW-Authenticate"] = _challenge(path)
         return response
+
+
+def _challenge(path: str) -> str:
+    return 'Basic realm="goldpath git"' if _is_git_path(path) else "Bearer"
 
 
 class CsrfMiddleware:

@@ -22,6 +22,8 @@ from goldpath.web.pages._graph import relation_graph
 from goldpath.web.pages._live import live_panels
 from goldpath.web.pages._promotions import environments_card
 from goldpath.web.pages._render import render
+from goldpath.web.pages._repository import entity_git_context, local_links
+from goldpath.web.pages._scorecards import scorecard_card
 from goldpath.web.pages._views import (
     EntityRow,
     RefLink,
@@ -336,7 +338,8 @@ def entity_page(
         kubernetes_id=annotations.get("backstage.io/kubernetes-id"),
         gitops_app=annotations.get("argocd/app-name") if kind_key == "component" else None,
         location=annotations.get("backstage.io/managed-by-location"),
-        links=entity_links(entity, settings_of(request).platform),
+        links=local_links(request, entity_links(entity, settings_of(request).platform)),
+        **entity_git_context(request, entity),
         relations=groups_of_relations,
         graph=relation_graph(row.title, ref.kind, groups_of_relations),
         members=members,
@@ -349,6 +352,7 @@ def entity_page(
         if techdocs_ref_of(entity) is not None
         else None,
         live=live_panels(request, entity, range),
+        scorecard=scorecard_card(request, entity),
         environments=environments_card(request, entity),
     )
 

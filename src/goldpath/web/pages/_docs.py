@@ -26,7 +26,7 @@ from goldpath.web._deps import catalog_service, techdocs_service
 from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._render import render
-from goldpath.web.pages._views import display_title, entity_href, entity_ref_of
+from goldpath.web.pages._views import display_title, entity_href, entity_ref_of, safe_url
 
 __all__ = [
     "ASSET_HEADERS",
@@ -106,9 +106,7 @@ def _service(request: Request) -> TechDocsService:
 
 def _entity(request: Request, namespace: str, kind: str, name: str) -> dict[str, Any]:
     # reading docs is reading the entity: the catalog's lookup (and its checks) comes first
-    return catalog_service(request).get_entity(
-        EntityRef(kind=kind, namespace=namespace, name=name)
-    )
+    return catalog_service(request).get_entity(EntityRef(kind=kind, namespace=namespace, name=name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +129,7 @@ def _nav(ref: EntityRef, items: Sequence[Mapping[str, Any]], current: str) -> tu
         if not isinstance(url, str):
             href = None
         elif external:
-            href = url if url.startswith(("http://", "https://")) else None
+            href = safe_url(url)
         else:
             href = docs_href(ref, url)
         links.append(

@@ -11,13 +11,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from goldpath.catalog import CatalogService
+from goldpath.catalog import CatalogService, FacetCount
 
 __all__ = ["FacetCache"]
 
-FacetCounts = dict[str, list[dict[str, Any]]]
+FacetCounts = dict[str, list[FacetCount]]
 
 
 class FacetCache:

@@ -14,6 +14,8 @@ from goldpath.web.pages import (
     _live,
     _mergerequests,
     _promotions,
+    _repository,
+    _scorecards,
 )
 from goldpath.web.pages._facet_cache import FacetCache
 from goldpath.web.pages._render import STATIC_DIR
@@ -25,5 +27,16 @@ def install_pages(app: FastAPI) -> None:
     """Mount the static files and every page router."""
     app.state.facet_cache = FacetCache()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (_account, _audit, _catalog, _docs, _home, _live, _mergerequests, _promotions):
+    for module in (
+        _account,
+        _audit,
+        _catalog,
+        _docs,
+        _home,
+        _live,
+        _mergerequests,
+        _promotions,
+        _repository,
+        _scorecards,
+    ):
         app.include_router(module.router)

@@ -198,9 +198,7 @@ def live_panels(request: Request, entity: Mapping[str, Any], range_key: str) -> 
 
 
 def _entity(request: Request, namespace: str, kind: str, name: str) -> dict[str, Any]:
-    return catalog_service(request).get_entity(
-        EntityRef(kind=kind, namespace=namespace, name=name)
-    )
+    return catalog_service(request).get_entity(EntityRef(kind=kind, namespace=namespace, name=name))
 
 
 @router.post(

@@ -53,6 +53,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("create", "Create", "/create", "create"),
     NavItem("tasks", "Tasks", "/create/tasks", "tasks"),
     NavItem("docs", "Docs", "/docs", "docs"),
+    NavItem("scorecards", "Scorecards", "/scorecards", "scorecards"),
     NavItem("merge-requests", "Merge requests", "/merge-requests", "merge"),
     NavItem("audit", "Audit", "/audit", "audit", permission="audit.read"),
 )

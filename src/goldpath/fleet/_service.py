@@ -1,0 +1,497 @@
+"""The fleet: every repository a template made, which version made it, and upgrades.
+
+An upgrade renders the template version a repository was made from and the current one
+with the same answers, merges the difference into the repository's tree (three ways, so
+local edits survive), pushes it to ``goldpath/upgrade-<template>-<version>`` and opens a
+merge request, a draft listing the conflicts when a file would not merge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from goldpath.catalog import CatalogService, EntityRef
+from goldpath.config import Settings
+from goldpath.errors import FieldError, GoldpathError, InvalidInputError, NotFoundError
+from goldpath.fleet._actions import read_template_files
+from goldpath.fleet._answers import ANSWERS_PATH, Answers, answers_for
+from goldpath.fleet._merge3 import merge_trees
+from goldpath.fleet._render import render_repository
+from goldpath.fleet._snapshots import TemplateSnapshots
+from goldpath.fleet._version import TemplateVersion, template_version
+from goldpath.fleet.errors import AnswersNotFoundError, FleetError
+from goldpath.mergerequests import MergeRequest, MergeRequestService
+from goldpath.providers.git import BranchMovedError, GitHost, GitHosts
+from goldpath.scaffolder import DryRunner, Template, Templates
+from goldpath.scratch import scratch_dir
+from goldpath.trees import TreeFile, write_tree
+
+__all__ = [
+    "UPGRADE_LABEL",
+    "FleetMember",
+    "FleetService",
+    "RepoLocation",
+    "TemplateFleet",
+    "UpgradeResult",
+    "upgrade_branch",
+]
+
+log = logging.getLogger(__name__)
+
+UPGRADE_LABEL = "fleet-upgrade"
+FLEET_AUTHOR = ("goldpath", "goldpath@localhost")
+_LOCATION_ANNOTATIONS = ("backstage.io/source-location", "backstage.io/managed-by-location")
+
+UpgradeStatus = Literal["opened", "conflicts", "up-to-date", "failed"]
+
+
+def upgrade_branch(template_ref: str, version: TemplateVersion) -> str:
+    """``goldpath/upgrade-<template-name>-<short-version>``."""
+    name = EntityRef.parse(template_ref, default_kind="template").name
+    return f"goldpath/upgrade-{name}-{version.short}"
+
+
+@dataclass(frozen=True, slots=True)
+class RepoLocation:
+    """Where a component's repository is: host, ``owner/name`` and its default branch."""
+
+    host: str
+    owner: str
+    name: str
+    branch: str
+
+    @property
+    def repository(self) -> str:
+        """``owner/name``."""
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class FleetMember:
+    """A component whose repository records the template that made it."""
+
+    entity_ref: str
+    location: RepoLocation
+    answers: Answers
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStatus:
+    """One component of a template's fleet: its version and its last upgrade request."""
+
+    entity_ref: str
+    repository: str
+    version: TemplateVersion
+    behind: bool
+    last_upgrade: MergeRequest | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape."""
+        last = self.last_upgrade
+        return {
+            "entityRef": self.entity_ref,
+            "repository": self.repository,
+            "version": self.version.short,
+            "humanVersion": self.version.human,
+            "behind": self.behind,
+            "lastUpgrade": None
+            if last is None
+            else {
+                "id": last.id,
+                "status": last.status.value,
+                "draft": last.draft,
+                "branch": last.source_branch,
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateFleet:
+    """A template, its current version and the components made from it."""
+
+    template_ref: str
+    current: TemplateVersion | None
+    members: tuple[MemberStatus, ...]
+    problem: str | None = None
+
+    @property
+    def behind(self) -> int:
+        """How many components are on an older version."""
+        return sum(1 for member in self.members if member.behind)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape."""
+        return {
+            "templateRef": self.template_ref,
+            "currentVersion": self.current.short if self.current else None,
+            "currentHumanVersion": self.current.human if self.current else None,
+            "components": len(self.members),
+            "behind": self.behind,
+            "problem": self.problem,
+            "members": [member.as_dict() for member in self.members],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeResult:
+    """What an upgrade did for one component."""
+
+    entity_ref: str
+    status: UpgradeStatus
+    branch: str | None = None
+    merge_request: int | None = None
+    new: bool = False
+    conflicts: tuple[str, ...] = ()
+    from_version: str | None = None
+    to_version: str | None = None
+    message: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"entityRef", "status", "branch", "mergeRequest", ...}``."""
+        return {
+            "entityRef": self.entity_ref,
+            "status": self.status,
+            "branch": self.branch,
+            "mergeRequest": self.merge_request,
+            "new": self.new,
+            "conflicts": list(self.conflicts),
+            "fromVersion": self.from_version,
+            "toVersion": self.to_version,
+            "message": self.message,
+        }
+
+
+def _mode(git_mode: int) -> int:
+    return 0o755 if git_mode & 0o100 else 0o644
+
+
+@dataclass
+class FleetService:
+    """Finds the fleet in the catalog and its repositories, reports it, adopts and upgrades."""
+
+    catalog: CatalogService
+    templates: Templates
+    dry_runner: DryRunner
+    hosts: GitHosts
+    merge_requests: MergeRequestService
+    snapshots: TemplateSnapshots
+    settings: Settings
+    _versions: dict[str, TemplateVersion] = field(default_factory=dict)
+
+    # -- where repositories are -------------------------------------------------------------
+
+    def _host(self, name: str) -> GitHost:
+        return self.hosts.for_host(name, field="host")
+
+    def location_of(self, entity: Mapping[str, Any]) -> RepoLocation | None:
+        """The repository a component's source or catalog file lives in, if goldpath can
+        reach it (the local host or a configured integration)."""
+        annotations = (entity.get("metadata") or {}).get("annotations") or {}
+        for key in _LOCATION_ANNOTATIONS:
+            value = annotations.get(key)
+            if not isinstance(value, str) or not value.startswith("url:"):
+                continue
+            url = value[4:]
+            local = self.hosts.local
+            if local.can_read_folder(url):
+                try:
+                    ref = local.parse_contents_url(url)
+                except GoldpathError:
+                    continue
+                if ref is not None:
+                    return RepoLocation(local.host, ref.owner, ref.repo, ref.ref)
+            for reader in self.hosts.url_readers()[1:]:
+                if reader.can_read_folder(url):
+                    project, _, tail = urlsplit(url).path.strip("/").partition("/-/")
+                    owner, _, name = project.rpartition("/")
+                    branch = tail.partition("/")[2].partition("/")[0]
+                    if owner and name and branch:
+                        return RepoLocation(reader.host, owner, name, branch)
+        return None
+
+    def _tree(
+        self, location: RepoLocation, branch: str | None = None
+    ) -> dict[PurePosixPath, TreeFile]:
+        host = self._host(location.host)
+        url = host.contents_url(location.owner, location.name, branch or location.branch)
+        folder = url.replace("/-/blob/", "/-/tree/")
+        return {
+            PurePosixPath(path): TreeFile(content, _mode(mode))
+            for path, (content, mode) in host.read_folder(folder).items()
+        }
+
+    def read_answers(self, location: RepoLocation) -> Answers:
+        """The repository's ``.goldpath/answers.yaml``; AnswersNotFoundError without one."""
+        host = self._host(location.host)
+        url = f"{host.contents_url(location.owner, location.name, location.branch)}/{ANSWERS_PATH}"
+        try:
+            text = host.read(url)
+        except NotFoundError as exc:
+            raise AnswersNotFoundError(
+                f"{location.repository} has no {ANSWERS_PATH}; adopt it with "
+                "`goldpath fleet adopt <component> --template <template>`",
+                repository=location.repository,
+            ) from exc
+        return Answers.parse(text, where=f"{location.repository}/{ANSWERS_PATH}")
+
+    def members(self) -> list[FleetMember]:
+        """Every component whose repository has an answers file."""
+        found: list[FleetMember] = []
+        for entity in self.catalog.list_entities(filters={"kind": "component"}):
+            location = self.location_of(entity)
+            if location is None:
+                continue
+            try:
+                answers = self.read_answers(location)
+            except GoldpathError:
+                continue  # not made by a template goldpath knows, or unreadable right now
+            found.append(FleetMember(EntityRef.of(entity).key, location, answers))
+        return found
+
+    # -- versions ------------------------------------------------------------------------------
+
+    def current_version(self, template: Template) -> TemplateVersion:
+        """The template's version now; this version is kept for later upgrades."""
+        files = read_template_files(template, self.hosts)
+        version = template_version(template, files)
+        if not self.snapshots.has(version.digest):
+            self.snapshots.save(
+                template_ref=template.ref, version=version, entity=template.entity, files=files
+            )
+        return version
+
+    # -- status ------------------------------------------------------------------------------
+
+    def _last_upgrade(self, entity_ref: str) -> MergeRequest | None:
+        found = self.merge_requests.list(entity_ref=entity_ref, label=UPGRADE_LABEL, limit=1)
+        return found[0] if found else None
+
+    def status(self) -> list[TemplateFleet]:
+        """Per template: its version now and each component's version and last upgrade."""
+        by_template: dict[str, list[FleetMember]] = {}
+        for member in self.members():
+            by_template.setdefault(member.answers.template_ref, []).append(member)
+        fleets = []
+        for ref in sorted(by_template):
+            current: TemplateVersion | None = None
+            problem = None
+            try:
+                current = self.current_version(self.templates.get(ref))
+            except GoldpathError as exc:
+                problem = exc.message
+            members = tuple(
+                MemberStatus(
+                    entity_ref=m.entity_ref,
+                    repository=m.location.repository,
+                    version=m.answers.version,
+                    behind=current is not None and m.answers.version.digest != current.digest,
+                    last_upgrade=self._last_upgrade(m.entity_ref),
+                )
+                for m in sorted(by_template[ref], key=lambda m: m.entity_ref)
+            )
+            fleets.append(TemplateFleet(ref, current, members, problem))
+        return fleets
+
+    # -- adopt ---------------------------------------------------------------------------------
+
+    def adopt(
+        self, component_ref: str, template_ref: str, *, values: Mapping[str, Any] | None = None
+    ) -> Answers:
+        """Record that the template (at its current version) made the component's repository:
+        commit ``.goldpath/answers.yaml`` to its default branch. The answers come from the
+        entity (name, description, owner, system) and ``values``; they must validate."""
+        entity = self.catalog.get_entity(
+            EntityRef.parse(component_ref, default_kind="component", field="component").key
+        )
+        location = self.location_of(entity)
+        if location is None:
+            raise InvalidInputError(
+                f"{component_ref} names no repository goldpath can reach",
+                errors=[FieldError("component", "location", "no source or catalog URL")],
+            )
+        template = self.templates.get(template_ref)
+        metadata = entity.get("metadata") or {}
+        spec = entity.get("spec") or {}
+        inferred: dict[str, Any] = {
+            "name": metadata.get("name"),
+            "description": metadata.get("description"),
+            "owner": spec.get("owner"),
+            "system": spec.get("system"),
+        }
+        declared = {name for page in template.parameters for name in (page.get("properties") or {})}
+        answers_values = {k: v for k, v in inferred.items() if k in declared and v is not None}
+        answers_values.update(values or {})
+        owner = answers_values.get("owner")
+        if isinstance(owner, str) and ":" not in owner:
+            answers_values["owner"] = EntityRef.parse(owner, default_kind="group").key
+        version = self.current_version(template)
+        answers = answers_for(template, answers_values, version=version)
+        # the answers must render the template, or an upgrade could never use them
+        snapshot = self.snapshots.get(version.digest)
+        render_repository(self.dry_runner, snapshot.entity, snapshot.files, answers.values)
+        tree = self._tree(location)
+        tree[ANSWERS_PATH] = TreeFile(answers.dump().encode())
+        self._push(
+            location, location.branch, tree, f"chore: adopt {template.ref} ({version.label})"
+        )
+        return answers
+
+    # -- upgrade -------------------------------------------------------------------------------
+
+    def _push(
+        self,
+        location: RepoLocation,
+        branch: str,
+        tree: Mapping[PurePosixPath, TreeFile],
+        message: str,
+    ) -> str:
+        host = self._host(location.host)
+        info = host.get_repo(location.owner, location.name)
+        with scratch_dir(self.settings.tmp_root, prefix="fleet-") as folder:
+            write_tree(folder, dict(tree))
+            return host.push(
+                folder,
+                info,
+                branch=branch,
+                message=message,
+                author_name=FLEET_AUTHOR[0],
+                author_email=FLEET_AUTHOR[1],
+            )
+
+    def _start_branch(self, location: RepoLocation, branch: str) -> None:
+        host = self._host(location.host)
+        create = getattr(host, "create_branch", None)
+        if create is None:
+            raise FleetError(f"{host.kind} hosts cannot take upgrade branches from goldpath")
+        # a branch left by an earlier run that stopped before its merge request is reused
+        with suppress(BranchMovedError):
+            create(location.owner, location.name, branch, start=location.branch)
+
+    def upgrade(
+        self,
+        *,
+        template_ref: str | None = None,
+        component_ref: str | None = None,
+        author: str = "goldpath",
+    ) -> list[UpgradeResult]:
+        """Upgrade every component (of ``template_ref``, or only ``component_ref``) that is
+        behind its template; a second run opens nothing new."""
+        wanted_template = (
+            EntityRef.parse(template_ref, default_kind="template", field="template").key
+            if template_ref
+            else None
+        )
+        wanted_component = (
+            EntityRef.parse(component_ref, default_kind="component", field="component").key
+            if component_ref
+            else None
+        )
+        members = [
+            m
+            for m in self.members()
+            if (wanted_template is None or m.answers.template_ref == wanted_template)
+            and (wanted_component is None or m.entity_ref == wanted_component)
+        ]
+        if wanted_component is not None and not members:
+            raise AnswersNotFoundError(
+                f"{wanted_component} has no repository with {ANSWERS_PATH}"
+                + (f" made from {wanted_template}" if wanted_template else ""),
+                entity=wanted_component,
+            )
+        results = []
+        for member in sorted(members, key=lambda m: m.entity_ref):
+            try:
+                results.append(self._upgrade_one(member, author=author))
+            except GoldpathError as exc:
+                log.warning("upgrade of %s failed: %s", member.entity_ref, exc.message)
+                results.append(
+                    UpgradeResult(
+                        member.entity_ref,
+                        "failed",
+                        message=exc.message,
+                        from_version=member.answers.version.short,
+                    )
+                )
+        return results
+
+    def _upgrade_one(self, member: FleetMember, *, author: str) -> UpgradeResult:
+        answers = member.answers
+        template = self.templates.get(answers.template_ref)
+        current = self.current_version(template)
+        if current.digest == answers.version.digest:
+            return UpgradeResult(
+                member.entity_ref,
+                "up-to-date",
+                from_version=current.short,
+                to_version=current.short,
+            )
+        branch = upgrade_branch(template.ref, current)
+        location = member.location
+        existing = self.merge_requests.list(
+            host=location.host, repository=location.repository, source_branch=branch, limit=1
+        )
+        if existing:
+            mr = existing[0]
+            return UpgradeResult(
+                member.entity_ref,
+                "conflicts" if mr.conflicts else "opened",
+                branch=branch,
+                merge_request=mr.id,
+                conflicts=mr.conflicts,
+                from_version=answers.version.short,
+                to_version=current.short,
+                message=f"merge request {mr.id} ({mr.status.value}) already proposes it",
+            )
+        old = self.snapshots.get(answers.version.digest)
+        base = render_repository(self.dry_runner, old.entity, old.files, answers.values)
+        new_files = read_template_files(template, self.hosts)
+        theirs = render_repository(self.dry_runner, template.entity, new_files, answers.values)
+        ours = self._tree(location)
+        ours.pop(ANSWERS_PATH, None)
+        merged = merge_trees(base, ours, theirs, tmp_root=self.settings.tmp_root)
+        upgraded = Answers(answers.template_ref, current, dict(answers.values))
+        tree = {**merged.files, ANSWERS_PATH: TreeFile(upgraded.dump().encode())}
+        self._start_branch(location, branch)
+        message = f"chore: upgrade to {template.ref} {current.label}"
+        self._push(location, branch, tree, message)
+        conflicts = merged.conflicts
+        description = (
+            f"Upgrades {member.entity_ref} from {template.ref} {answers.version.label} to "
+            f"{current.label}: the template's changes merged into this repository's files, "
+            "local edits kept."
+        )
+        if conflicts:
+            description += (
+                "\n\nThese files carry conflict markers (a local edit and the template changed "
+                "the same lines); resolve them on this branch, then mark it ready:\n"
+                + "\n".join(f"- {path}" for path in conflicts)
+            )
+        mr = self.merge_requests.open(
+            host=location.host,
+            repository=location.repository,
+            source_branch=branch,
+            target_branch=location.branch,
+            title=f"Upgrade {template.title} to {current.label}",
+            description=description,
+            author=author,
+            entity_ref=member.entity_ref,
+            draft=bool(conflicts),
+            conflicts=conflicts,
+            labels=[UPGRADE_LABEL],
+        )
+        return UpgradeResult(
+            member.entity_ref,
+            "conflicts" if conflicts else "opened",
+            branch=branch,
+            merge_request=mr.id,
+            new=True,
+            conflicts=conflicts,
+            from_version=answers.version.short,
+            to_version=current.short,
+        )

@@ -1,0 +1,464 @@
+"""aws:ecr:create and aws:secretsmanager:create against a real moto server on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+import yaml
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+from tests.scaffolder.conftest import TEST_PROVIDERS
+from tests.scaffolder.test_publish_actions import ListSink
+from tests.support.moto import aws, moto_endpoint
+
+from goldpath import gitops
+from goldpath.config import Settings, load_settings
+from goldpath.providers import AwsClients
+from goldpath.providers.git import GitHosts
+from goldpath.runtime import Runtime
+from goldpath.scaffolder import (
+    ActionContext,
+    ActionRegistry,
+    UndoEnv,
+    UndoRecord,
+    parse_template,
+    run_template,
+)
+from goldpath.scaffolder.actions._provision import (
+    TASK_TAG,
+    aws_ecr_create,
+    aws_secretsmanager_create,
+)
+from goldpath.scaffolder.errors import ActionInputError, ResourceExistsError
+
+__all__ = ["aws", "moto_endpoint"]
+
+APP = {"name": "payments", "owner": "group:default/team-a", "costCenter": "cc-042"}
+ROLE = "arn:aws:iam::111122223333:role/goldpath-poc-external-secrets"
+
+
+def _settings(home: Path, endpoint: str | None, **extra: Any) -> Settings:
+    aws_section: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
+    return load_settings(
+        home=home,
+        catalog={"refresh_enabled": False},
+        scaffolder={"workers": 0},
+        aws=aws_section,
+        **extra,
+    )
+
+
+@pytest.fixture
+def runtime(aws: str, tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime whose AWS calls go to the moto server (aws.endpoint_url)."""
+    rt = Runtime(_settings(tmp_path / "home", aws), action_providers=TEST_PROVIDERS)
+    rt.prepare()
+    yield rt
+    rt.stop()
+
+
+def _boto(endpoint: str, service: str) -> Any:
+    return boto3.client(service, region_name="us-east-2", endpoint_url=endpoint)
+
+
+def _run(
+    runtime: Runtime,
+    action_id: str,
+    raw: dict[str, Any],
+    *,
+    task_id: str = "task-1",
+    dry_run: bool = False,
+) -> tuple[ActionContext, list[UndoRecord], list[str]]:
+    records: list[UndoRecord] = []
+    lines: list[str] = []
+    action = runtime.actions.get(action_id)
+    ctx = ActionContext(
+        action=action,
+        step_id="step",
+        workspace=runtime.settings.workspace_root / task_id,
+        task_id=task_id,
+        dry_run=dry_run,
+        logger=lines.append,
+        record_undo=lambda record, _undo: records.append(record),
+    )
+    action.handler(ctx, action.parse_input(raw))
+    return ctx, records, lines
+
+
+def _undo(runtime: Runtime, records: list[UndoRecord], task_id: str = "task-1") -> list[str]:
+    lines: list[str] = []
+    for record in reversed(records):
+        handler = runtime.actions.get(record.action_id).undo[str(record.kind)]
+        handler(UndoEnv(task_id, lines.append), dict(record.params))
+    return lines
+
+
+def _snapshot(endpoint: str) -> dict[str, Any]:
+    """Everything the provisioning steps could have touched in moto."""
+    ecr, sm = _boto(endpoint, "ecr"), _boto(endpoint, "secretsmanager")
+    repos = {}
+    for repo in ecr.describe_repositories()["repositories"]:
+        tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+        repos[repo["repositoryName"]] = (repo["repositoryArn"], sorted(map(str, tags)))
+    secrets = {
+        s["Name"]: (s["ARN"], sorted(map(str, s.get("Tags") or [])))
+        for s in sm.list_secrets()["SecretList"]
+    }
+    return {"repositories": repos, "secrets": secrets}
+
+
+def _external_secret_key(runtime: Runtime, name: str) -> str:
+    """The key the app's rendered ExternalSecret reads (what gitops:publish commits)."""
+    spec = gitops.AppSpec(
+        name=name,
+        owner="group:default/team-a",
+        gitops_repo_url=f"https://git.example.com/gitops/{name}.git",
+        platform=gitops.PlatformSpec.from_settings(runtime.settings),
+    )
+    for path, text in gitops.render_app(spec).items():
+        for doc in yaml.safe_load_all(text):
+            if doc and doc.get("kind") == "ExternalSecret" and "base" in str(path):
+                return str(doc["spec"]["dataFrom"][0]["extract"]["key"])
+    raise AssertionError("no ExternalSecret in the rendered tree")
+
+
+# -- aws:ecr:create ---------------------------------------------------------------------------
+
+
+def test_ecr_create_makes_apps_name_scanned_immutable_encrypted_and_tagged(
+    runtime: Runtime, aws: str
+) -> None:
+    ctx, records, lines = _run(runtime, "aws:ecr:create", {**APP, "keepImages": 15})
+    ecr = _boto(aws, "ecr")
+    repo = ecr.describe_repositories(repositoryNames=["apps/payments"])["repositories"][0]
+    assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repo["imageTagMutability"] == "IMMUTABLE"
+    assert repo["encryptionConfiguration"]["encryptionType"] == "KMS"
+    tags = {
+        t["Key"]: t["Value"]
+        for t in ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+    }
+    assert tags == {
+        "app": "payments",
+        "owner": "team-a",
+        "cost-center": "cc-042",
+        "managed-by": "goldpath",
+        TASK_TAG: "task-1",
+    }
+    policy = json.loads(
+        ecr.get_lifecycle_policy(repositoryName="apps/payments")["lifecyclePolicyText"]
+    )
+    (rule,) = policy["rules"]
+    assert rule["selection"] == {
+        "tagStatus": "any",
+        "countType": "imageCountMoreThan",
+        "countNumber": 15,
+    }
+    assert rule["action"] == {"type": "expire"}
+    assert ctx.outputs["repositoryName"] == "apps/payments"
+    assert ctx.outputs["repositoryUri"] == repo["repositoryUri"]
+    assert ctx.outputs["consoleUrl"].startswith("https://us-east-2.console.aws.amazon.com/ecr/")
+    assert ctx.outputs["created"] is True
+    assert [r.kind for r in records] == ["delete-ecr-repository"]
+    assert any("Created the ECR repository apps/payments" in line for line in lines)
+
+
+def test_cost_center_defaults_to_the_owning_team(runtime: Runtime, aws: str) -> None:
+    _run(runtime, "aws:ecr:create", {"name": "orders", "owner": "group:default/team-b"})
+    ecr = _boto(aws, "ecr")
+    arn = ecr.describe_repositories(repositoryNames=["apps/orders"])["repositories"][0][
+        "repositoryArn"
+    ]
+    tags = {t["Key"]: t["Value"] for t in ecr.list_tags_for_resource(resourceArn=arn)["tags"]}
+    assert tags["cost-center"] == "team-b"
+
+
+def test_invalid_cost_center_is_refused_naming_the_field_and_creates_nothing(
+    runtime: Runtime, aws: str
+) -> None:
+    with pytest.raises(ActionInputError) as caught:
+        _run(runtime, "aws:ecr:create", {**APP, "costCenter": "no spaces allowed!"})
+    assert [e.field for e in caught.value.errors] == ["input.costCenter"]
+    assert _snapshot(aws)["repositories"] == {}
+
+
+def test_rerun_of_the_step_in_the_same_task_finds_the_repository_it_made(
+    runtime: Runtime, aws: str
+) -> None:
+    _run(runtime, "aws:ecr:create", APP)
+    ctx, records, lines = _run(runtime, "aws:ecr:create", {**APP, "keepImages": 5})
+    assert list(_snapshot(aws)["repositories"]) == ["apps/payments"]
+    assert ctx.outputs["created"] is False
+    assert any("this task created earlier" in line for line in lines)
+    policy = _boto(aws, "ecr").get_lifecycle_policy(repositoryName="apps/payments")
+    assert json.loads(policy["lifecyclePolicyText"])["rules"][0]["selection"]["countNumber"] == 5
+    assert [r.kind for r in records] == ["delete-ecr-repository"]
+
+
+def test_a_repository_that_existed_before_is_refused_saying_what_exists(
+    runtime: Runtime, aws: str
+) -> None:
+    ecr = _boto(aws, "ecr")
+    arn = ecr.create_repository(
+        repositoryName="apps/payments", tags=[{"Key": "team", "Value": "legacy"}]
+    )["repository"]["repositoryArn"]
+    before = _snapshot(aws)
+    with pytest.raises(ResourceExistsError) as caught:
+        _run(runtime, "aws:ecr:create", APP)
+    assert arn in caught.value.message
+    assert "team=legacy" in caught.value.message
+    assert _snapshot(aws) == before
+
+
+def test_rollback_deletes_the_repository_the_task_made(runtime: Runtime, aws: str) -> None:
+    _, records, _ = _run(runtime, "aws:ecr:create", APP)
+    lines = _undo(runtime, records)
+    assert _snapshot(aws)["repositories"] == {}
+    assert lines == ["Deleted the ECR repository apps/payments"]
+
+
+def test_another_tasks_undo_never_deletes_this_repository(runtime: Runtime, aws: str) -> None:
+    _, records, _ = _run(runtime, "aws:ecr:create", APP, task_id="task-1")
+    (record,) = records
+    handler = runtime.actions.get("aws:ecr:create").undo[str(record.kind)]
+    lines: list[str] = []
+    handler(UndoEnv("task-2", lines.append), {**record.params, "taskId": "task-2"})
+    assert list(_snapshot(aws)["repositories"]) == ["apps/payments"]
+    assert lines == ["ECR repository apps/payments left untouched: this task did not create it"]
+
+
+def test_ecr_dry_run_calls_no_aws(runtime: Runtime, aws: str) -> None:
+    ctx, records, lines = _run(runtime, "aws:ecr:create", APP, dry_run=True)
+    assert ctx.outputs["repositoryName"] == "apps/payments"
+    assert records == []
+    assert lines[0].startswith("Dry run: would create the ECR repository apps/payments")
+    assert _snapshot(aws)["repositories"] == {}
+
+
+# -- aws:secretsmanager:create ---------------------------------------------------------------
+
+
+def test_secret_is_made_at_the_key_the_external_secret_reads_tagged_and_locked_to_eso(
+    runtime: Runtime, aws: str
+) -> None:
+    ctx, records, lines = _run(runtime, "aws:secretsmanager:create", APP)
+    key = _external_secret_key(runtime, "payments")
+    assert key == "goldpath/apps/payments"
+    assert ctx.outputs["secretName"] == key
+    sm = _boto(aws, "secretsmanager")
+    described = sm.describe_secret(SecretId=key)
+    assert {t["Key"]: t["Value"] for t in described["Tags"]} == {
+        "app": "payments",
+        "owner": "team-a",
+        "cost-center": "cc-042",
+        "managed-by": "goldpath",
+        TASK_TAG: "task-1",
+    }
+    policy = json.loads(sm.get_resource_policy(SecretId=key)["ResourcePolicy"])
+    allow, deny = policy["Statement"]
+    assert allow["Effect"] == "Allow" and allow["Principal"] == {"AWS": ROLE}
+    assert "secretsmanager:GetSecretValue" in allow["Action"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
+    assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": ROLE}}
+    assert json.loads(sm.get_secret_value(SecretId=key)["SecretString"]) == {}
+    assert ctx.outputs["secretArn"] == described["ARN"]
+    assert [r.kind for r in records] == ["delete-secret"]
+    assert not any("{}" in line for line in lines)
+
+
+def test_the_reader_is_the_role_terraform_makes_for_the_cluster(aws: str, tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "home", aws, platform={"cluster_name": "prod-eks"})
+    rt = Runtime(settings, action_providers=TEST_PROVIDERS)
+    rt.prepare()
+    try:
+        _run(rt, "aws:secretsmanager:create", APP)
+    finally:
+        rt.stop()
+    sm = _boto(aws, "secretsmanager")
+    policy = json.loads(sm.get_resource_policy(SecretId="goldpath/apps/payments")["ResourcePolicy"])
+    role = "arn:aws:iam::111122223333:role/prod-eks-external-secrets"
+    assert policy["Statement"][0]["Principal"] == {"AWS": role}
+    assert policy["Statement"][1]["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": role}}
+
+
+def test_an_environment_secret_uses_the_overlay_key(runtime: Runtime, aws: str) -> None:
+    ctx, _, _ = _run(runtime, "aws:secretsmanager:create", {**APP, "environment": "prod"})
+    assert ctx.outputs["secretName"] == "goldpath/apps/payments/prod"
+
+
+def test_a_secret_that_existed_before_is_refused_and_survives(runtime: Runtime, aws: str) -> None:
+    sm = _boto(aws, "secretsmanager")
+    arn = sm.create_secret(Name="goldpath/apps/payments", SecretString="keep me")["ARN"]
+    with pytest.raises(ResourceExistsError) as caught:
+        _run(runtime, "aws:secretsmanager:create", APP)
+    assert arn in caught.value.message
+    assert "keep me" not in caught.value.message
+    assert sm.get_secret_value(SecretId=arn)["SecretString"] == "keep me"
+
+
+def test_secret_rerun_and_rollback(runtime: Runtime, aws: str) -> None:
+    _run(runtime, "aws:secretsmanager:create", APP)
+    ctx, records, _ = _run(runtime, "aws:secretsmanager:create", APP)
+    assert ctx.outputs["created"] is False
+    assert list(_snapshot(aws)["secrets"]) == ["goldpath/apps/payments"]
+    _undo(runtime, records)
+    assert _snapshot(aws)["secrets"] == {}
+    # deleted without a recovery window: the same name can be made again at once
+    _run(runtime, "aws:secretsmanager:create", APP, task_id="task-2")
+    assert list(_snapshot(aws)["secrets"]) == ["goldpath/apps/payments"]
+
+
+# -- no AWS: skipped, never faked ---------------------------------------------------------
+
+
+def test_without_aws_both_steps_are_skipped_with_one_clear_line(aws: str, tmp_path: Path) -> None:
+    rt = Runtime(_settings(tmp_path / "home", None), action_providers=TEST_PROVIDERS)
+    rt.prepare()
+    try:
+        assert not rt.settings.provisions_aws
+        for action_id in ("aws:ecr:create", "aws:secretsmanager:create"):
+            ctx, records, lines = _run(rt, action_id, APP)
+            assert records == []
+            assert len(lines) == 1 and lines[0].startswith("Skipped: no AWS is configured")
+            assert ctx.outputs["skipped"] is True
+    finally:
+        rt.stop()
+    assert _snapshot(aws) == {"repositories": {}, "secrets": {}}
+
+
+def test_goldpath_aws_endpoint_url_points_goldpath_at_the_endpoint(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GOLDPATH_AWS__ENDPOINT_URL", "http://127.0.0.1:5999")
+    settings = load_settings(home=tmp_path / "home")
+    assert settings.aws_endpoint_url == "http://127.0.0.1:5999"
+    assert settings.provisions_aws
+    assert Runtime(settings).aws.endpoint_url == "http://127.0.0.1:5999"
+
+
+def test_production_provisions_and_an_explicit_switch_wins(tmp_path: Path) -> None:
+    assert Settings(home=tmp_path, env="production").provisions_aws
+    assert not Settings(home=tmp_path, env="production", aws={"provision": False}).provisions_aws
+    assert not Settings(home=tmp_path).provisions_aws
+
+
+# -- rollback after any prefix leaves moto as it was -----------------------------------------
+
+
+def _template(steps: list[str], fail_at: int) -> Any:
+    made: list[dict[str, Any]] = []
+    for index, action in enumerate(steps):
+        if index == fail_at:
+            made.append({"id": "boom", "action": "test:fail", "input": {}})
+        made.append({"id": f"s{index}", "action": action, "input": dict(APP)})
+    if fail_at >= len(steps):
+        made.append({"id": "boom", "action": "test:fail", "input": {}})
+    return parse_template(
+        {
+            "apiVersion": "scaffolder.backstage.io/v1beta3",
+            "kind": "Template",
+            "metadata": {"name": "provision-test"},
+            "spec": {"parameters": [], "steps": made},
+        }
+    )
+
+
+@hyp_settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    steps=st.lists(
+        st.sampled_from(["aws:ecr:create", "aws:secretsmanager:create"]),
+        min_size=1,
+        max_size=3,
+    ),
+    fail_at=st.integers(min_value=0, max_value=3),
+    existing=st.sets(st.sampled_from(["repository", "secret", "other-repository"])),
+)
+def test_rollback_after_any_prefix_of_steps_leaves_moto_as_it_was(
+    runtime: Runtime,
+    moto_endpoint: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    steps: list[str],
+    fail_at: int,
+    existing: set[str],
+) -> None:
+    httpx.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    if "repository" in existing:
+        _boto(moto_endpoint, "ecr").create_repository(repositoryName="apps/payments")
+    if "other-repository" in existing:
+        _boto(moto_endpoint, "ecr").create_repository(repositoryName="apps/other")
+    if "secret" in existing:
+        _boto(moto_endpoint, "secretsmanager").create_secret(
+            Name="goldpath/apps/payments", SecretString="theirs"
+        )
+    before = _snapshot(moto_endpoint)
+    outcome = run_template(
+        _template(steps, min(fail_at, len(steps))),
+        {},
+        registry=runtime.actions,
+        workspace=tmp_path_factory.mktemp("ws"),
+        task_id="prop-task",
+        sink=ListSink(),
+        settings=runtime.settings,
+    )
+    assert outcome.status == "failed"
+    assert outcome.rollback is not None and outcome.rollback.failed == []
+    assert _snapshot(moto_endpoint) == before
+
+
+def test_the_factories_use_the_aws_clients_they_are_handed(aws: str, tmp_path: Path) -> None:
+    # provision on, but no endpoint in the settings: only the injected clients reach moto
+    settings = load_settings(home=tmp_path / "home", aws={"provision": True})
+    clients = AwsClients(region="us-east-2", endpoint_url=aws)
+    hosts = GitHosts(settings)
+    registry = ActionRegistry(
+        [
+            aws_ecr_create(clients, settings, hosts),
+            aws_secretsmanager_create(clients, settings, hosts),
+        ]
+    )
+    for action in registry:
+        ctx = ActionContext(action=action, step_id="s", workspace=tmp_path / "ws", task_id="t")
+        action.handler(ctx, action.parse_input(APP))
+    snapshot = _snapshot(aws)
+    assert list(snapshot["repositories"]) == ["apps/payments"]
+    assert list(snapshot["secrets"]) == ["goldpath/apps/payments"]
+
+
+def test_the_reader_role_is_named_as_terraform_names_it(tmp_path: Path) -> None:
+    module = Path(__file__).resolve().parents[2] / "infra/terraform/modules/external-secrets"
+    text = (module / "main.tf").read_text(encoding="utf-8")
+    assert 'name              = "${var.cluster_name}-external-secrets"' in text
+    settings = Settings(
+        home=tmp_path, platform={"cluster_name": "c1", "aws_account_id": "123456789012"}
+    )
+    assert (
+        settings.external_secrets_role_arn == "arn:aws:iam::123456789012:role/c1-external-secrets"
+    )
+
+
+def test_the_actions_are_listed_with_their_backstage_input_names(runtime: Runtime) -> None:
+    ecr = runtime.actions.get("aws:ecr:create").schema()
+    secret = runtime.actions.get("aws:secretsmanager:create").schema()
+    gitlab = runtime.actions.get("gitlab:project:configure").schema()
+    assert {"name", "owner", "costCenter", "keepImages", "kmsKey"} == set(
+        ecr["schema"]["input"]["properties"]
+    )
+    assert {"repositoryName", "repositoryUri", "consoleUrl"} <= set(
+        ecr["schema"]["output"]["properties"]
+    )
+    assert "kmsKeyId" in secret["schema"]["input"]["properties"]
+    assert {"repoUrl", "projectVariables", "gitopsRepoUrl", "protectDefaultBranch"} <= set(
+        gitlab["schema"]["input"]["properties"]
+    )
+    assert all(a["supportsDryRun"] for a in (ecr, secret, gitlab))
