@@ -113,7 +113,7 @@ class EnvironmentState:
         """Whether a promotion would change something (a previous env runs another tag)."""
         return self.source_tag is not None and self.source_tag != self.tag
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The API's JSON shape."""
         return {
             "environment": self.environment,
