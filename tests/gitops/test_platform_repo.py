@@ -19,7 +19,7 @@ from goldpath.gitops import (
     render_platform_repo,
     validate_tree,
 )
-from goldpath.gitops.errors import GitopsValidationError
+from goldpath.gitops.errors import GitopsRepoNotFoundError, GitopsValidationError
 from goldpath.providers.git import GitAuthor, Repository
 from goldpath.trees import write_tree
 from tests.gitops.helpers import of_kind, spec
@@ -98,6 +98,14 @@ def test_cluster_rbac_and_monitoring_are_part_of_the_platform_repo() -> None:
     assert rule["metadata"]["namespace"] == "monitoring"
     [datasource] = of_kind(files, "ConfigMap")
     assert datasource["metadata"]["labels"]["grafana_datasource"] == "1"
+
+
+def test_an_app_entry_holds_no_rule_and_no_kustomization() -> None:
+    # Why adding an entry may skip promtool and kubectl kustomize (see _platform_git).
+    entry = platform_app_files(spec(environments=("dev", "staging", "prod")))
+    assert all(p.name != "kustomization.yaml" for p in entry)
+    kinds = {doc["kind"] for text in entry.values() for doc in yaml.safe_load_all(text)}
+    assert kinds == {"AppProject", "Application"}
 
 
 def test_app_entry_is_the_apps_own_argocd_objects() -> None:
@@ -184,3 +192,16 @@ def test_a_change_leaving_an_invalid_tree_commits_nothing(tmp_path: Path) -> Non
         add_platform_app(bare, spec(), tmp_root=tmp_path / "t", before_commit=seen.append)
     assert seen == []
     assert platform_apps(bare, tmp_root=tmp_path / "t") == ["ledger"]
+
+
+def test_an_empty_repo_is_not_taken_for_the_platform_repo(tmp_path: Path) -> None:
+    bare = tmp_path / "empty.git"
+    Repository.init_bare(bare)
+    work = tmp_path / "w"
+    repository = Repository.clone(str(bare), work)
+    (work / "README.md").write_text("x")
+    repository.commit_worktree("init", author=GitAuthor("t", "t@example.com"))
+    repository.push("origin", "HEAD:main")
+    with pytest.raises(GitopsRepoNotFoundError):
+        add_platform_app(bare, spec(), tmp_root=tmp_path / "t")
+    assert platform_apps(bare, tmp_root=tmp_path / "t") == []

@@ -171,3 +171,62 @@ def test_cost_tags_name_app_owner_cost_center_and_goldpath() -> None:
     assert aws_cost_tags(app="payments", owner="team-pay", cost_center="cc-42") == {
         "app": "payments", "owner": "team-pay", "cost-center": "cc-42", "managed-by": "goldpath",
     }
+
+
+def _with_patch(patch: object) -> Files:
+    files = render_app(spec(environments=("dev", "prod")))
+    path = P("overlays/prod/kustomization.yaml")
+    doc = yaml.safe_load(files[path])
+    text = patch if isinstance(patch, str) else json.dumps(patch)
+    doc["patches"].append({"target": {"kind": "ExternalSecret"}, "patch": text})
+    return {**files, path: yaml.safe_dump(doc, sort_keys=True)}
+
+
+@pytest.mark.parametrize("patch", [
+    # JSON 6902: an added item whose key points elsewhere
+    [{"op": "add", "path": "/spec/data/-",
+      "value": {"secretKey": "X", "remoteRef": {"key": "goldpath/platform"}}}],
+    # JSON 6902: swapping the store
+    [{"op": "replace", "path": "/spec/secretStoreRef/name", "value": "other"}],
+    # JSON 6902: copying a value in from somewhere
+    [{"op": "copy", "from": "/metadata/name", "path": "/spec/dataFrom/0/extract/key"}],
+    # strategic merge (YAML)
+    "spec:\n  dataFrom:\n    - extract:\n        key: goldpath/apps/ledger\n",
+    # a patch kept in a file goldpath cannot see here
+    None,
+])
+def test_every_patch_shape_reaching_outside_is_refused(patch: object) -> None:
+    if patch is None:
+        files = render_app(spec(environments=("dev", "prod")))
+        path = P("overlays/prod/kustomization.yaml")
+        doc = yaml.safe_load(files[path])
+        doc["patches"].append({"target": {"kind": "ExternalSecret"}, "path": "es.yaml"})
+        files = {**files, path: yaml.safe_dump(doc, sort_keys=True)}
+    else:
+        files = _with_patch(patch)
+    assert _sd008(files)
+
+
+def test_a_strategic_merge_patch_inside_the_prefix_passes() -> None:
+    patch = "spec:\n  dataFrom:\n    - extract:\n        key: goldpath/apps/payments/extra\n"
+    assert _sd008(_with_patch(patch)) == []
+
+
+def test_the_secret_action_uses_the_same_role_and_read_rule(tmp_path: Path) -> None:
+    from goldpath.config import Settings
+    from goldpath.providers._secrets_manager import read_only_by_policy
+
+    settings = Settings(home=tmp_path, platform={"aws_account_id": "444455556666",
+                                                  "cluster_name": "prod-eks"})
+    platform = PlatformSpec.from_settings(settings)
+    role = external_secrets_role_arn(platform)
+    assert settings.external_secrets_role_arn == role
+    ours, theirs = secret_resource_policy(platform, "payments"), read_only_by_policy(role)
+
+    def shape(policy: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return sorted((s["Effect"], json.dumps(s["Principal"], sort_keys=True),
+                       json.dumps(s.get("Condition"), sort_keys=True),
+                       "secretsmanager:GetSecretValue" in s["Action"])
+                      for s in policy["Statement"])
+
+    assert shape(ours) == shape(theirs)

@@ -242,6 +242,22 @@ def test_missing_argocd_crd_fails_phase_3(aws: str, monkeypatch: pytest.MonkeyPa
     assert report.failed_phase == 3 and "CRD is not installed" in argocd.detail
 
 
+def test_missing_prometheus_operator_crds_fail_phase_3(
+    aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nameservers = _everything(monkeypatch)
+    runner = _healthy_kubectl()
+    runner.on(
+        ["kubectl", "get", "crd", "servicemonitors.monitoring.coreos.com"],
+        lambda a, i: fail(a, 'Error from server (NotFound): "servicemonitors" not found'),
+    )
+    report = _doctor(nameservers, runner)
+    checks = {c.name: c for c in report.phases[2].checks or ()}
+    assert report.failed_phase == 3
+    assert "servicemonitors.monitoring.coreos.com" in checks["monitoring stack"].detail
+    assert "observability" in checks["monitoring stack"].remedy
+
+
 def test_doh_resolver_reads_ns_answers() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.params["type"] == "NS"

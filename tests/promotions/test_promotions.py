@@ -28,6 +28,7 @@ from goldpath.promotions import (
     PromotionStatus,
     SelfApprovalError,
 )
+from goldpath.providers.git import MergeConflictError
 from goldpath.runtime import Runtime
 from tests.promotions.conftest import (
     ADA,
@@ -93,19 +94,41 @@ def test_a_non_owner_cannot_promote_and_nothing_is_left_behind(demo: Demo) -> No
         runtime.promotions.request(ORDERS, "staging", subject=_subject(runtime, MARGARET))
     assert _main(runtime) == before
     assert runtime.promotions.list(entity_ref=ORDERS) == []
-    assert runtime.merge_requests.list(entity_ref=ORDERS) == []
+    assert runtime.merge_requests.list() == []
 
 
 def test_promoting_what_already_runs_is_a_conflict_and_opens_nothing(demo: Demo) -> None:
     runtime = demo.runtime
     with pytest.raises(NothingToPromoteError):
         runtime.promotions.request(ORDERS, "prod", subject=_subject(runtime, GRACE))
-    assert runtime.merge_requests.list(entity_ref=ORDERS) == []
+    assert runtime.merge_requests.list() == []
     group = runtime.settings.platform.gitops_group
     branches = subprocess.run(
         ["git", "--git-dir", str(gitops_host(runtime).repo_path(group, "orders")),
          "branch", "--list"], check=True, capture_output=True, text=True).stdout
     assert branches.split() == ["main"] or branches.split() == ["*", "main"]
+
+
+def test_a_staging_promotion_that_cannot_merge_is_withdrawn(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = demo.runtime
+    before = _main(runtime)
+
+    def refuse(mr_id: int, *, user: str) -> None:
+        raise MergeConflictError("main moved under the promotion", conflicts=["x"])
+
+    monkeypatch.setattr(runtime.merge_requests, "merge", refuse)
+    with pytest.raises(MergeConflictError):
+        runtime.promotions.request(ORDERS, "staging", subject=_subject(runtime, GRACE))
+    assert runtime.promotions.list() == []
+    assert [mr.status.value for mr in runtime.merge_requests.list()] == ["closed"]
+    assert _main(runtime) == before
+    group = runtime.settings.platform.gitops_group
+    branches = subprocess.run(
+        ["git", "--git-dir", str(gitops_host(runtime).repo_path(group, "orders")),
+         "branch", "--list"], check=True, capture_output=True, text=True).stdout
+    assert "promote/" not in branches
 
 
 # -- prod -----------------------------------------------------------------------------------
@@ -182,13 +205,15 @@ def test_a_second_prod_promotion_waits_for_the_first(demo: Demo) -> None:
     assert str(first) in caught.value.message
 
 
-def test_the_requester_cannot_merge_a_waiting_prod_promotion_through_the_mr_api(
+def test_nobody_merges_a_waiting_prod_promotion_through_the_mr_api(
     demo: Demo,
 ) -> None:
     promotion = demo.runtime.promotions.get(_to_prod(demo.runtime))
     mr = f"/api/goldpath/v1/merge-requests/{promotion.merge_request_id}"
     answer = demo.client.post(f"{mr}/merge", headers=demo.token(GRACE))
-    assert answer.status_code == 409, answer.text
+    assert answer.status_code == 403, answer.text  # it names no component: admins only
+    answer = demo.client.post(f"{mr}/merge", headers=demo.token(ADA))
+    assert answer.status_code == 409, answer.text  # and it is a draft until approved
     assert tag_at(demo.runtime, "prod") == "v1"
 
 

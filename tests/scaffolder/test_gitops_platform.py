@@ -196,3 +196,19 @@ def test_render_all_skips_the_platform_repo(runtime: Runtime, tmp_path: Path) ->
     settings = runtime.settings
     repos = gitops.list_local_repos(settings.git_root, settings.platform.gitops_group)
     assert [p.name for p in repos] == ["payments.git"]
+
+
+def test_a_platform_repo_created_meanwhile_by_another_task_is_used(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run(runtime, tmp_path / "a", APP)
+    local = runtime.git_hosts.local
+    real = local.repo_exists
+    # The other task's repo appears between this task's look and its create.
+    monkeypatch.setattr(local, "repo_exists",
+                        lambda owner, repo: False if repo == "platform" else real(owner, repo))
+    _, records, lines = _run(runtime, tmp_path / "b", {**APP, "name": "ledger"})
+    assert [r.kind for r in records] == ["delete-repo", "remove-platform-app"]
+    assert any("just created by another task" in line for line in lines)
+    group = runtime.settings.platform.gitops_group
+    assert gitops.platform_apps(local.repo_path(group, "platform")) == ["ledger", "payments"]

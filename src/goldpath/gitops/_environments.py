@@ -156,7 +156,7 @@ def kustomization(resources: list[str], *, namespace: str | None = None, **extra
     return doc
 
 
-def _json_patch(operations: list[dict[str, Any]]) -> str:
+def _json_patch(operations: list[Manifest]) -> str:
     # kustomize takes a patch as a string; JSON is YAML, and json.dumps does the quoting.
     return json.dumps(operations, sort_keys=True)
 
@@ -183,7 +183,7 @@ def _deployment_patch(spec: AppSpec, profile: EnvironmentProfile) -> str:
     )
 
 
-def _patches(spec: AppSpec, profile: EnvironmentProfile) -> list[dict[str, Any]]:
+def _patches(spec: AppSpec, profile: EnvironmentProfile) -> list[Manifest]:
     host = [{"op": "replace", "path": "/spec/rules/0/host", "value": profile.host}]
     key = [{"op": "replace", "path": "/spec/dataFrom/0/extract/key", "value": profile.secret_key}]
     return [
@@ -251,7 +251,7 @@ def _kustomization_doc(files: Mapping[PurePosixPath, str], path: PurePosixPath) 
     return doc
 
 
-def _image(doc: Manifest, app: str, path: PurePosixPath) -> dict[str, Any]:
+def _image(doc: Manifest, app: str, path: PurePosixPath) -> Manifest:
     for entry in doc.get("images") or []:
         if isinstance(entry, dict) and str(entry.get("name", "")).rsplit("/", 1)[-1] == app:
             return entry

@@ -15,6 +15,7 @@ from goldpath.gitops._repo import GitopsWorkspace, gitops_workspace, read_tree
 from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._spec import AppSpec, PlatformSpec
 from goldpath.gitops._validate import validate_tree
+from goldpath.gitops.errors import GitopsRepoNotFoundError
 from goldpath.providers.git import GitAuthor, TransportAuth
 from goldpath.providers.git.errors import GitCommandError
 from goldpath.trees import write_tree
@@ -26,9 +27,14 @@ _ATTEMPTS = 3
 
 
 def _validated(ws: GitopsWorkspace, platform: PlatformSpec, tmp_root: Path | None) -> None:
+    # Schemas and every policy over the whole tree. promtool and kubectl kustomize are not
+    # run here: an app's entry adds no rule and no kustomization, and the folders they
+    # check went through them when the repo was rendered (`render_platform_repo` callers
+    # validate with tools) and whenever `goldpath validate` runs on it.
     report: ValidationReport = validate_tree(
         read_tree(ws.path),
         kubernetes_version=platform.kubernetes_version,
+        tools=False,
         tmp_root=tmp_root,
         secrets_prefix=platform.secrets_prefix,
     )
@@ -84,6 +90,12 @@ def add_platform_app(
     """
 
     def change(ws: GitopsWorkspace) -> str | None:
+        if not (ws.path / "bootstrap" / "kustomization.yaml").is_file():
+            # Created a moment ago by another task that has not pushed its content yet.
+            raise GitopsRepoNotFoundError(
+                f"{repo} is not a platform GitOps repo (yet): it has no bootstrap/",
+                repo=str(repo),
+            )
         entry = ws.path.joinpath(*app_entry_dir(spec.name).parts)
         existed = entry.exists()
         shutil.rmtree(entry, ignore_errors=True)

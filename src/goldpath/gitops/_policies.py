@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+import yaml
+
 from goldpath.gitops._names import ecr_repository_name
 from goldpath.gitops._secrets import CLUSTER_SECRET_STORE, secret_key_allowed
 from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
@@ -486,28 +488,44 @@ def _ecr_own_repository(tree: Tree) -> Iterator[Violation]:
 
 
 def _external_secret_keys(body: Manifest) -> Iterator[tuple[str, str]]:
-    """Every (field, key) an ExternalSecret reads, and ("...find", "") for a search."""
+    """Every (field, key) an ExternalSecret reads; ("...", "") for what cannot be bounded."""
     spec = body.get("spec") or {}
     for index, item in enumerate(spec.get("data") or []):
-        ref = (item or {}).get("remoteRef") or {}
+        item = item if isinstance(item, dict) else {}
+        ref = item.get("remoteRef") or {}
         yield f"spec.data[{index}].remoteRef.key", str(ref.get("key", ""))
+        if "sourceRef" in item:
+            yield f"spec.data[{index}].sourceRef", ""
     for index, item in enumerate(spec.get("dataFrom") or []):
-        item = item or {}
-        for way in ("extract",):
-            if way in item:
-                yield f"spec.dataFrom[{index}].{way}.key", str((item[way] or {}).get("key", ""))
+        item = item if isinstance(item, dict) else {}
+        if "extract" in item:
+            yield f"spec.dataFrom[{index}].extract.key", str((item["extract"] or {}).get("key", ""))
         if "find" in item:
             # A search reads whatever matches: allowed only when bounded by a path inside.
             yield f"spec.dataFrom[{index}].find.path", str((item["find"] or {}).get("path", ""))
         if "sourceRef" in item:
             yield f"spec.dataFrom[{index}].sourceRef", ""
-    for index, item in enumerate(spec.get("data") or []):
-        if "sourceRef" in (item or {}):
-            yield f"spec.data[{index}].sourceRef", ""
+        if not {"extract", "find"} & set(item):
+            yield f"spec.dataFrom[{index}]", ""
+
+
+def _keys_in(value: object, where: str) -> Iterator[tuple[str, str]]:
+    """Every ``key``/``path`` string (and every ``sourceRef``) inside a patched value."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            if name in ("key", "path") and isinstance(inner, str):
+                yield f"{where}.{name}", inner
+            elif name in ("sourceRef", "secretStoreRef"):
+                yield f"{where}.{name}", ""
+            else:
+                yield from _keys_in(inner, f"{where}.{name}")
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _keys_in(inner, f"{where}[{index}]")
 
 
 def _patched_keys(tree: Tree) -> Iterator[tuple[Document, str, str]]:
-    """Keys kustomize patches write into ExternalSecrets (JSON6902 patches as strings)."""
+    """Keys kustomize patches write into ExternalSecrets (JSON 6902 or strategic merge)."""
     for kust in tree.kustomizations:
         for patch in kust.body.get("patches") or []:
             if not isinstance(patch, dict):
@@ -515,20 +533,32 @@ def _patched_keys(tree: Tree) -> Iterator[tuple[Document, str, str]]:
             if (patch.get("target") or {}).get("kind") != "ExternalSecret":
                 continue
             if "patch" not in patch:
-                yield kust, "patch file " + str(patch.get("path", "?")) + " (inline it)", ""
+                yield kust, f"patch file {patch.get('path', '?')} (inline the patch)", ""
                 continue
             try:
-                operations = json.loads(str(patch.get("patch", "")))
-            except ValueError:
-                # Strategic-merge patches (YAML) cannot be read as operations: refuse
-                # them for ExternalSecrets rather than guess what they would read.
-                yield kust, "patch", ""
+                loaded = yaml.safe_load(str(patch["patch"]))  # JSON is YAML too
+            except yaml.YAMLError:
+                yield kust, "an unreadable patch", ""
                 continue
-            for op in operations if isinstance(operations, list) else []:
-                path = str((op or {}).get("path", ""))
-                if path.endswith("/key") or path.endswith("/path") or "dataFrom" in path:
-                    value = (op or {}).get("value")
-                    yield kust, f"patch {path}", value if isinstance(value, str) else ""
+            if isinstance(loaded, dict):  # strategic merge
+                yield from ((kust, f"patch {w}", k) for w, k in _keys_in(loaded, "patch"))
+                continue
+            for op in loaded if isinstance(loaded, list) else []:
+                op = op if isinstance(op, dict) else {}
+                path = str(op.get("path", ""))
+                value = op.get("value")
+                if op.get("op") in ("remove", "test", None):
+                    continue
+                if op.get("op") in ("copy", "move"):
+                    yield kust, f"patch {op.get('op')} to {path}", ""
+                elif isinstance(value, str):
+                    if path.rsplit("/", 1)[-1] in ("key", "path"):
+                        yield kust, f"patch {path}", value
+                    elif "secretStoreRef" in path or "sourceRef" in path:
+                        yield kust, f"patch {path}", ""
+                else:
+                    for where, key in _keys_in(value, f"patch {path}"):
+                        yield kust, where, key
 
 
 def _external_secrets_own_prefix(tree: Tree) -> Iterator[Violation]:

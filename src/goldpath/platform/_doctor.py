@@ -416,6 +416,22 @@ class _Gates:
             )
         return "operator running, ClusterSecretStore aws-secrets-manager Ready"
 
+    def monitoring(self) -> str:
+        remedy = (
+            "run `terraform apply` (module observability): kube-prometheus-stack installs the "
+            "Prometheus Operator and its CRDs"
+        )
+        for crd in (
+            "servicemonitors.monitoring.coreos.com",
+            "prometheusrules.monitoring.coreos.com",
+        ):
+            if not self.cluster.has_crd(crd):
+                # Every app's ServiceMonitor and PrometheusRule would fail to sync.
+                raise GateFailed(f"the CRD {crd} is not installed", remedy)
+        return self._deployment_ready(
+            "monitoring", "kube-prometheus-stack-operator", remedy
+        ) + ", ServiceMonitor and PrometheusRule CRDs installed"
+
     def secrets_present(self) -> str:
         put = (
             f"`aws secretsmanager put-secret-value --secret-id {self.c.platform_secret} "
@@ -565,6 +581,7 @@ class _Gates:
                     ("Argo CD", self.argocd),
                     ("External Secrets", self.external_secrets),
                     ("platform secrets present", self.secrets_present),
+                    ("monitoring stack", self.monitoring),
                     ("shared wildcard record", self.wildcard_record),
                 ],
             ),

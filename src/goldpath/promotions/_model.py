@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 __all__ = ["APPROVAL_REQUIRED", "Approval", "Promotion", "PromotionStatus"]
 
@@ -33,7 +32,7 @@ class Approval:
     role: str
     at: datetime
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The API's JSON shape."""
         return {"user": self.user, "role": self.role, "at": _iso(self.at)}
 
@@ -68,7 +67,7 @@ class Promotion:
         """Whether it still waits for an approval."""
         return self.status is PromotionStatus.AWAITING_APPROVAL
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The API's JSON shape (camelCase, ISO times)."""
         return {
             "id": self.id,

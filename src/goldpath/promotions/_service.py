@@ -39,7 +39,7 @@ from goldpath.promotions.errors import (
     PromotionPendingError,
     SelfApprovalError,
 )
-from goldpath.providers.git import GitHost, GitHosts
+from goldpath.providers.git import GitHost, GitHosts, LocalGitHost
 from goldpath.scratch import scratch_dir
 from goldpath.trees import write_tree
 
@@ -113,7 +113,7 @@ class EnvironmentState:
         """Whether a promotion would change something (a previous env runs another tag)."""
         return self.source_tag is not None and self.source_tag != self.tag
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The API's JSON shape."""
         return {
             "environment": self.environment,
@@ -299,6 +299,7 @@ class PromotionService:
         host = self._hosts.platform_host()
         change, branch, sha = self._push_change(host, app, to, requester=subject.user_ref)
         repository = f"{self._settings.platform.gitops_group}/{app}"
+        gated = to in APPROVAL_REQUIRED
         try:
             mr = self._merge_requests.open(
                 host=host.host,
@@ -313,11 +314,14 @@ class PromotionService:
                        if to in APPROVAL_REQUIRED else "")
                 ),
                 author=subject.user_ref,
-                entity_ref=key,
+                # A merge request that names no component may be merged through the
+                # merge-request API by platform admins only, and goldpath's own (local host)
+                # are drafts, which nobody merges there: one that needs an approval merges
+                # through `approve`, not around it. (GitLab merges no draft, and goldpath
+                # cannot mark one ready there, so GitLab's are opened ready.)
+                entity_ref=None if gated else key,
                 labels=(PROMOTION_LABEL, f"environment:{to}"),
-                # A draft cannot be merged through the merge-request API: a promotion that
-                # needs an approval merges only through `approve`.
-                draft=to in APPROVAL_REQUIRED,
+                draft=gated and isinstance(host, LocalGitHost),
             )
         except GoldpathError:
             self._delete_branch(host, app, branch)
@@ -341,9 +345,17 @@ class PromotionService:
             session.flush()
             promotion_id = row.id
         log.info("promotion %s: %s %s -> %s (%s)", promotion_id, app, change.tag, to, sha[:12])
-        if to in APPROVAL_REQUIRED:
+        if gated:
             return self.get(promotion_id)
-        return self._merge(promotion_id, user=subject.user_ref)
+        try:
+            return self._merge(promotion_id, user=subject.user_ref)
+        except GoldpathError:
+            # An ungated promotion that cannot merge is withdrawn, not left half-done.
+            self._merge_requests.close(mr.id, user=subject.user_ref)
+            with self._database.session() as session:
+                session.delete(session.get(PromotionRow, promotion_id))
+            self._delete_branch(host, app, branch)
+            raise
 
     def approve(self, promotion_id: int, *, subject: Subject) -> Promotion:
         """Approve a waiting promotion and merge it; never by whoever requested it."""
@@ -364,7 +376,8 @@ class PromotionService:
             )
         role = "admin" if self._permissions.is_admin(subject) else "owner"
         self._merge_requests.approve(promotion.merge_request_id, user=subject.user_ref)
-        self._merge_requests.update(promotion.merge_request_id, draft=False)
+        if self._merge_requests.get(promotion.merge_request_id).draft:
+            self._merge_requests.update(promotion.merge_request_id, draft=False)
         with self._database.session() as session:
             session.add(
                 PromotionApprovalRow(

@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from goldpath.providers.git import GitHost, GitHosts, LocalGitHost, RepoNotFoundError
+from goldpath.providers.git import (
+    GitHost,
+    GitHosts,
+    LocalGitHost,
+    RepoExistsError,
+    RepoNotFoundError,
+)
 from goldpath.scaffolder._actions import ActionContext, UndoEnv, UndoHandler
 from goldpath.scratch import scratch_dir
 from goldpath.trees import write_tree
@@ -64,30 +70,66 @@ def enrol_in_platform_repo(
         return repo_url
     ctx.check_cancelled()
     if not host.repo_exists(owner, name):
-        files = gitops.render_platform_repo(spec.platform, repo_url=repo_url)
+        _create_platform_repo(ctx, host, settings, spec, repo_url=repo_url, branch=branch)
+    _add_app(ctx, host, settings, spec)
+    return repo_url
+
+
+def _create_platform_repo(
+    ctx: ActionContext,
+    host: GitHost,
+    settings: Settings,
+    spec: AppSpec,
+    *,
+    repo_url: str,
+    branch: str,
+) -> None:
+    from goldpath import gitops
+
+    owner, name = settings.platform.gitops_group, gitops.PLATFORM_REPO
+    where = f"{owner}/{name}"
+    files = gitops.render_platform_repo(spec.platform, repo_url=repo_url)
+    # Everything, tools included, before anything is created.
+    gitops.validate_tree(
+        files,
+        kubernetes_version=spec.platform.kubernetes_version,
+        tmp_root=settings.tmp_root,
+        secrets_prefix=spec.platform.secrets_prefix,
+    ).raise_for_failures("the platform GitOps repo")
+    try:
         info = host.create_repo(
             owner,
             name,
             description="goldpath platform GitOps: app-of-apps, RBAC, monitoring wiring",
             default_branch=branch,
         )
-        ctx.on_rollback(
-            f"delete the platform repo {where} if no app is left in it",
-            kind=UNDO_DELETE_PLATFORM_REPO,
-            params={**_host_params(host, owner, name), "repoId": info.id},
+    except RepoExistsError:
+        # Another Create made it between our look and our create: use that one.
+        ctx.log(f"The platform repo {where} was just created by another task; using it")
+        return
+    ctx.on_rollback(
+        f"delete the platform repo {where} if no app is left in it",
+        kind=UNDO_DELETE_PLATFORM_REPO,
+        params={**_host_params(host, owner, name), "repoId": info.id},
+    )
+    with scratch_dir(settings.tmp_root, prefix="platform-") as tree:
+        write_tree(tree, files)
+        host.push(
+            tree,
+            info,
+            branch=branch,
+            message="Platform GitOps repository [skip ci]",
+            author_name=_AUTHOR[0],
+            author_email=_AUTHOR[1],
         )
-        with scratch_dir(settings.tmp_root, prefix="platform-") as tree:
-            write_tree(tree, files)
-            host.push(
-                tree,
-                info,
-                branch=branch,
-                message="Platform GitOps repository [skip ci]",
-                author_name=_AUTHOR[0],
-                author_email=_AUTHOR[1],
-            )
-        ctx.log(f"Created the platform repo {where} ({len(files)} files) on {host.host}")
+    ctx.log(f"Created the platform repo {where} ({len(files)} files) on {host.host}")
 
+
+def _add_app(ctx: ActionContext, host: GitHost, settings: Settings, spec: AppSpec) -> None:
+    from goldpath import gitops
+
+    owner, name = settings.platform.gitops_group, gitops.PLATFORM_REPO
+    where = f"{owner}/{name}"
     recorded: list[bool] = []
 
     def before_commit(existed: bool) -> None:
@@ -110,7 +152,6 @@ def enrol_in_platform_repo(
     else:
         ctx.log(f"Added apps/{spec.name}/ to the platform repo {where} as {sha[:12]}: "
                 "Argo CD's apps Application picks it up")
-    return repo_url
 
 
 def platform_repo_undo(hosts: GitHosts, settings: Settings) -> dict[str, UndoHandler]:

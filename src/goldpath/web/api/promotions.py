@@ -8,7 +8,7 @@ decision once.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,7 +43,7 @@ def create_promotion(
 @router.post("/promotions/{promotion_id}/approve", summary="Approve a waiting promotion")
 def approve_promotion(
     request: Request, promotion_id: int, subject: CurrentSubject
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Approve and merge; 403 for the requester themself or anyone without the permission."""
     return promotion_service(request).approve(promotion_id, subject=subject).as_dict()
 
@@ -60,7 +60,7 @@ def list_promotions(
         Query(alias="entityRef", max_length=1024, description="component:default/orders"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """``{"items": [...]}``: each promotion with its approvals (who and when)."""
     found = promotion_service(request).list(entity_ref=entity_ref, limit=limit)
     return {"items": [promotion.as_dict() for promotion in found]}
@@ -71,7 +71,7 @@ def list_promotions(
     summary="One promotion",
     dependencies=[authorize("catalog.entity.read")],
 )
-def get_promotion(request: Request, promotion_id: int) -> dict[str, Any]:
+def get_promotion(request: Request, promotion_id: int) -> dict[str, object]:
     """The promotion with its approvals."""
     return promotion_service(request).get(promotion_id).as_dict()
 
@@ -84,7 +84,7 @@ def get_promotion(request: Request, promotion_id: int) -> dict[str, Any]:
 def component_environments(
     request: Request,
     entity_ref: Annotated[str, Query(alias="entityRef", min_length=1, max_length=1024)],
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """``{"items": [{"environment", "tag", "from", "fromTag", "promotable"}]}``."""
     states = promotion_service(request).environments(entity_ref)
     return {"entityRef": entity_ref, "items": [state.as_dict() for state in states]}
