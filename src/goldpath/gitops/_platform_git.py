@@ -7,7 +7,7 @@ retried on a fresh clone when another Create pushed first.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from goldpath.gitops._platform_repo import APPS_ROOT, app_entry_dir, platform_app_files
@@ -45,15 +45,24 @@ def _commit_and_push(ws: GitopsWorkspace, message: str) -> str | None:
     repository = ws.repository
     sha = repository.commit_worktree(message, author=_AUTHOR)
     if sha is not None and ws.push:
-        repository.push("origin", f"HEAD:{repository.head_branch()}")
+        repository.push(
+            "origin",
+            f"HEAD:{repository.head_branch()}",
+            config=dict(ws.git_config) or None,
+            secrets=ws.secrets,
+        )
     return sha
 
 
-def _with_retries(repo: str | Path, tmp_root: Path | None,
+Credentials = tuple[Mapping[str, str], Sequence[str]]
+_NONE: Credentials = ({}, ())
+
+
+def _with_retries(repo: str | Path, tmp_root: Path | None, credentials: Credentials,
                   change: Callable[[GitopsWorkspace], str | None]) -> str | None:
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            with gitops_workspace(repo, tmp_root=tmp_root) as ws:
+            with gitops_workspace(repo, tmp_root=tmp_root, credentials=credentials) as ws:
                 return change(ws)
         except GitCommandError:
             # Another Create pushed between our clone and our push: start again from it.
@@ -62,9 +71,11 @@ def _with_retries(repo: str | Path, tmp_root: Path | None,
     return None  # pragma: no cover - the loop returns or raises
 
 
-def platform_apps(repo: str | Path, *, tmp_root: Path | None = None) -> list[str]:
+def platform_apps(
+    repo: str | Path, *, tmp_root: Path | None = None, credentials: Credentials = _NONE
+) -> list[str]:
     """The apps the platform repo lists under ``apps/``, sorted."""
-    with gitops_workspace(repo, tmp_root=tmp_root) as ws:
+    with gitops_workspace(repo, tmp_root=tmp_root, credentials=credentials) as ws:
         root = ws.path.joinpath(*APPS_ROOT.parts)
         return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
@@ -75,6 +86,7 @@ def add_platform_app(
     *,
     tmp_root: Path | None = None,
     before_commit: Callable[[bool], None] | None = None,
+    credentials: Credentials = _NONE,
 ) -> str | None:
     """Write the app's AppProject and Application(s) under ``apps/<app>/``, validate, commit.
 
@@ -99,11 +111,16 @@ def add_platform_app(
             before_commit(existed)
         return _commit_and_push(ws, f"feat({spec.name}): deploy with Argo CD [skip ci]")
 
-    return _with_retries(repo, tmp_root, change)
+    return _with_retries(repo, tmp_root, credentials, change)
 
 
 def remove_platform_app(
-    repo: str | Path, app: str, platform: PlatformSpec, *, tmp_root: Path | None = None
+    repo: str | Path,
+    app: str,
+    platform: PlatformSpec,
+    *,
+    tmp_root: Path | None = None,
+    credentials: Credentials = _NONE,
 ) -> str | None:
     """Take ``apps/<app>/`` out of the platform repo; None when it was not there."""
 
@@ -115,4 +132,4 @@ def remove_platform_app(
         _validated(ws, platform, tmp_root)
         return _commit_and_push(ws, f"chore({app}): remove from Argo CD [skip ci]")
 
-    return _with_retries(repo, tmp_root, change)
+    return _with_retries(repo, tmp_root, credentials, change)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -55,6 +55,8 @@ class GitopsWorkspace:
 
     path: Path
     push: bool
+    git_config: tuple[tuple[str, str], ...] = ()
+    secrets: tuple[str, ...] = ()
 
     @property
     def repository(self) -> Repository:
@@ -68,12 +70,18 @@ def _is_work_tree(path: Path) -> bool:
 
 @contextmanager
 def gitops_workspace(
-    repo: str | Path, *, tmp_root: Path | None = None
+    repo: str | Path,
+    *,
+    tmp_root: Path | None = None,
+    credentials: tuple[Mapping[str, str], Sequence[str]] = ({}, ()),
 ) -> Iterator[GitopsWorkspace]:
     """A working tree for ``repo``: the tree itself, or a temporary clone of a URL/bare repo.
 
     A clone lives in a scratch folder under ``tmp_root`` (``settings.tmp_root``).
+    ``credentials`` (git config, values to redact) authenticate the clone and the push,
+    as a git host's ``git_credentials()`` gives them.
     """
+    config, secrets = dict(credentials[0]), tuple(credentials[1])
     local = Path(repo)
     if _is_work_tree(local):
         yield GitopsWorkspace(path=local, push=False)
@@ -82,8 +90,10 @@ def gitops_workspace(
         raise GitopsRepoNotFoundError(f"no GitOps repository at {repo}", repo=str(repo))
     with scratch_dir(tmp_root, prefix="gitops-") as scratch:
         workdir = scratch / "repo"
-        Repository.clone(str(repo), workdir)
-        yield GitopsWorkspace(path=workdir, push=True)
+        Repository.clone(str(repo), workdir, config=config or None, secrets=secrets)
+        yield GitopsWorkspace(
+            path=workdir, push=True, git_config=tuple(config.items()), secrets=secrets
+        )
 
 
 def _commit(ws: GitopsWorkspace, message: str) -> str | None:
@@ -91,7 +101,12 @@ def _commit(ws: GitopsWorkspace, message: str) -> str | None:
     repository = ws.repository
     sha = repository.commit_worktree(message, author=GIT_AUTHOR)
     if sha is not None and ws.push:
-        repository.push("origin", f"HEAD:{repository.head_branch()}")
+        repository.push(
+            "origin",
+            f"HEAD:{repository.head_branch()}",
+            config=dict(ws.git_config) or None,
+            secrets=ws.secrets,
+        )
     return sha
 
 

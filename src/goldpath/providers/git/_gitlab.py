@@ -16,7 +16,7 @@ from goldpath.config import GitIntegration
 from goldpath.providers.git._cli import GitAuthor
 from goldpath.providers.git._merge import HostedMergeRequest
 from goldpath.providers.git._protocol import GitHostKind, RepoInfo, Visibility
-from goldpath.providers.git._remote import push_over_https, read_folder_over_https
+from goldpath.providers.git._remote import https_auth, push_over_https, read_folder_over_https
 from goldpath.providers.git._url import (
     checked_repo_name,
     ref_and_path_splits,
@@ -75,6 +75,11 @@ class GitLabHost:
     def host(self) -> str:
         """The host name repoUrls use for this instance."""
         return self._host
+
+    def git_credentials(self) -> tuple[dict[str, str], list[str]]:
+        """git config carrying the token (an Authorization header scoped to this instance)
+        for clones and pushes outside `push`, and the values to redact."""
+        return https_auth(self._base_url, "oauth2", self._token)
 
     def clone_url(self, owner: str, repo: str) -> str:
         """``<base>/<owner>/<repo>.git``."""

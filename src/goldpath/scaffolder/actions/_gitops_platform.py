@@ -48,6 +48,18 @@ def _source(host: GitHost, owner: str, repo: str) -> str | Path:
     return host.clone_url(owner, repo)
 
 
+def _credentials(host: GitHost) -> tuple[dict[str, str], list[str]]:
+    # A GitLab project is cloned and pushed with the integration's token (in a header,
+    # redacted from errors); the local host needs none.
+    if host.kind == "gitlab":
+        # Imported here: python-gitlab loads only when GitLab is in use.
+        from goldpath.providers.git._gitlab import GitLabHost
+
+        if isinstance(host, GitLabHost):
+            return host.git_credentials()
+    return {}, []
+
+
 def _host_params(host: GitHost, owner: str, repo: str) -> dict[str, Any]:
     return {"hostKind": host.kind, "host": host.host, "owner": owner, "repo": repo}
 
@@ -145,7 +157,7 @@ def _add_app(ctx: ActionContext, host: GitHost, settings: Settings, spec: AppSpe
 
     sha = gitops.add_platform_app(
         _source(host, owner, name), spec, tmp_root=settings.tmp_root,
-        before_commit=before_commit,
+        before_commit=before_commit, credentials=_credentials(host),
     )
     if sha is None:
         ctx.log(f"The platform repo {where} already lists {spec.name}; nothing to commit")
@@ -171,7 +183,7 @@ def platform_repo_undo(hosts: GitHosts, settings: Settings) -> dict[str, UndoHan
             return
         sha = gitops.remove_platform_app(
             _source(host, owner, repo), app, gitops.PlatformSpec.from_settings(settings),
-            tmp_root=settings.tmp_root,
+            tmp_root=settings.tmp_root, credentials=_credentials(host),
         )
         env.log(f"Removed apps/{app}/ from {owner}/{repo}" if sha else
                 f"apps/{app}/ was not in {owner}/{repo}")
@@ -183,7 +195,10 @@ def platform_repo_undo(hosts: GitHosts, settings: Settings) -> dict[str, UndoHan
         owner, repo = params["owner"], params["repo"]
         if not host.repo_exists(owner, repo):
             return
-        left = gitops.platform_apps(_source(host, owner, repo), tmp_root=settings.tmp_root)
+        left = gitops.platform_apps(
+            _source(host, owner, repo), tmp_root=settings.tmp_root,
+            credentials=_credentials(host),
+        )
         if left:
             env.log(f"{owner}/{repo} lists {', '.join(left)}; it stays")
             return
