@@ -279,6 +279,7 @@ class GitLabPipelineSpec:
     ref: str = "main"
     sha: str = "50f0acb76a40e34a4ff304f7347dcc6587da8a14"
     created_at: datetime = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    web_url: str | None = None  # what GitLab answers as the pipeline's page (its own by default)
 
 
 @dataclass
@@ -308,7 +309,7 @@ def _pipeline_json(base: str, path: str, project_id: int, p: GitLabPipelineSpec)
         "source": "push",
         "created_at": _iso(p.created_at),
         "updated_at": _iso(p.created_at + timedelta(minutes=3)),
-        "web_url": f"{base}/{path}/-/pipelines/{p.id}",
+        "web_url": p.web_url or f"{base}/{path}/-/pipelines/{p.id}",
         "before_sha": "8a24fb3c5877a6d0b611ca41fc86edc174593e2b",
         "tag": False,
         "yaml_errors": None,

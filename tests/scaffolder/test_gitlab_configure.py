@@ -376,3 +376,15 @@ def test_whatever_existed_and_wherever_it_fails_rollback_leaves_gitlab_as_it_was
     assert outcome.status == "failed"
     assert outcome.rollback is not None and outcome.rollback.failed == []
     assert _state(fake) == before
+
+
+def test_the_token_variable_cannot_also_come_from_the_template(
+    runtime: Runtime, fake: FakeGitLabSettings
+) -> None:
+    raw = {**INPUT, "projectVariables": [{"key": "GITOPS_DEPLOY_TOKEN", "value": "x" * 12}]}
+    with pytest.raises(ActionInputError) as caught:
+        _run(runtime, raw)
+    assert [(e.field, e.rule) for e in caught.value.errors] == [
+        ("input.projectVariables.0.key", "reserved")
+    ]
+    assert fake.requests == []

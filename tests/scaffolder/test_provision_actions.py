@@ -442,9 +442,9 @@ def test_the_reader_role_is_named_as_terraform_names_it(tmp_path: Path) -> None:
     settings = Settings(
         home=tmp_path, platform={"cluster_name": "c1", "aws_account_id": "123456789012"}
     )
-    assert (
-        settings.external_secrets_role_arn == "arn:aws:iam::123456789012:role/c1-external-secrets"
-    )
+    platform = gitops.PlatformSpec.from_settings(settings)
+    role = "arn:aws:iam::123456789012:role/c1-external-secrets"
+    assert gitops.external_secrets_role_arn(platform) == role
 
 
 def test_the_actions_are_listed_with_their_backstage_input_names(runtime: Runtime) -> None:

@@ -185,6 +185,31 @@ def test_the_panels_show_what_the_backends_answer_with_one_read_each(tmp_path: P
     assert body["metrics"]["range"] == "6h" and len(body["metrics"]["series"]["errorRatio"]) == 61
 
 
+def test_a_link_a_backend_reports_is_shown_only_when_safe(tmp_path: Path) -> None:
+    gitlab = GitLabState(token=GITLAB_TOKEN)
+    gitlab.projects["apps/tiny"] = GitLabPipelineSpec(
+        id=512, status="failed", jobs=[], web_url="javascript:alert(document.cookie)"
+    )
+    with serve(lambda _: fake_gitlab_pipelines(gitlab)) as gitlab_url:
+        settings = _settings(
+            tmp_path / "home",
+            integrations={
+                "gitlab": [
+                    {
+                        "host": "gitlab.example.com",
+                        "token": GITLAB_TOKEN,
+                        "api_base_url": f"{gitlab_url}/api/v4",
+                    }
+                ]
+            },
+        )
+        for client, _ in _portal(settings, tmp_path):
+            page = client.get(PAGE)
+    assert page.status_code == 200
+    assert "Pipeline #512" in _panel(page.text, "pipeline")
+    assert "javascript:" not in page.text
+
+
 def test_the_status_of_an_unknown_entity_is_404(tmp_path: Path) -> None:
     for client, _ in _portal(_settings(tmp_path / "home"), tmp_path):
         response = client.get("/api/goldpath/v1/entities/component/default/ghost/status")

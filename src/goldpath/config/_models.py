@@ -389,15 +389,6 @@ class Settings(BaseSettings):
         return self.is_production or self.aws_endpoint_url is not None
 
     @property
-    def external_secrets_role_arn(self) -> str:
-        """The IAM role of the cluster's External Secrets operator (IRSA): Terraform's
-        external-secrets module names it ``<cluster_name>-external-secrets``."""
-        platform = self.platform
-        return (
-            f"arn:aws:iam::{platform.aws_account_id}:role/{platform.cluster_name}-external-secrets"
-        )
-
-    @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under ``home``."""
         if self.database_url:

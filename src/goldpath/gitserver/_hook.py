@@ -10,28 +10,36 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from goldpath.gitserver._push import RefUpdate
 from goldpath.gitserver._rules import RULES_ENV, RefRefusal, RefRules, ref_refusal
+from goldpath.providers.git import GitCommandError, run_git
 
 __all__ = ["install_hooks", "main", "refusals"]
 
 _HOOK = "pre-receive"
 
 
+_RECEIVE_ENV = (
+    "GIT_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_QUARANTINE_PATH",
+)
+"""What receive-pack hands its hook so that the pushed, still quarantined objects are
+visible; git's clean environment keeps only these of the hook's own."""
+
+
 def _is_ancestor(old: str, new: str) -> bool:
-    done = subprocess.run(
-        ["git", "merge-base", "--is-ancestor", old, new],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
-    return done.returncode == 0  # 1: not an ancestor; anything else: unknown, so refuse
+    receive = {key: os.environ[key] for key in _RECEIVE_ENV if key in os.environ}
+    try:
+        run_git(["merge-base", "--is-ancestor", old, new], env=receive)
+    except GitCommandError:
+        return False  # exit 1: not an ancestor; anything else: unknown, so refuse
+    return True
 
 
 def parse_updates(lines: TextIO) -> list[RefUpdate]:

@@ -13,11 +13,7 @@ from goldpath.providers._gitlab_projects import (
     GitLabProjects,
     ProjectVariable,
 )
-from goldpath.providers._secrets_manager import (
-    SecretInfo,
-    SecretsManagerSecrets,
-    read_only_by_policy,
-)
+from goldpath.providers._secrets_manager import SecretInfo, SecretsManagerSecrets
 
 __all__ = [
     "AccessToken",
@@ -49,7 +45,6 @@ __all__ = [
     "aws_errors",
     "keep_last_images_policy",
     "parse_kube_time",
-    "read_only_by_policy",
 ]
 
 # Each name loads its module on first use: boto3 costs seconds of import time, python-gitlab

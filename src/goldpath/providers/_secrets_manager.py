@@ -13,16 +13,7 @@ from typing import Any
 
 from goldpath.providers._aws_clients import AwsClients
 
-__all__ = ["SecretInfo", "SecretsManagerSecrets", "read_only_by_policy"]
-
-# What the External Secrets operator needs to read a secret.
-_READ = (
-    "secretsmanager:DescribeSecret",
-    "secretsmanager:GetResourcePolicy",
-    "secretsmanager:GetSecretValue",
-    "secretsmanager:ListSecretVersionIds",
-)
-
+__all__ = ["SecretInfo", "SecretsManagerSecrets"]
 
 @dataclass(frozen=True, slots=True)
 class SecretInfo:
@@ -32,30 +23,6 @@ class SecretInfo:
     arn: str
     tags: dict[str, str] = field(default_factory=dict)
     scheduled_for_deletion: bool = False
-
-
-def read_only_by_policy(role_arn: str) -> dict[str, Any]:
-    """A secret's resource policy: ``role_arn`` may read it, every other principal is denied."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ReadByExternalSecrets",
-                "Effect": "Allow",
-                "Principal": {"AWS": role_arn},
-                "Action": list(_READ),
-                "Resource": "*",
-            },
-            {
-                "Sid": "NobodyElseReads",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": ["secretsmanager:GetSecretValue"],
-                "Resource": "*",
-                "Condition": {"StringNotEquals": {"aws:PrincipalArn": role_arn}},
-            },
-        ],
-    }
 
 
 class SecretsManagerSecrets:

@@ -144,7 +144,7 @@ class _Instances:
         )
 
 
-def _check_masking(variables: list[ProjectVariableInput]) -> None:
+def _check_variables(variables: list[ProjectVariableInput], *, with_token: bool) -> None:
     errors = [
         FieldError(
             f"input.projectVariables.{index}.value",
@@ -161,6 +161,16 @@ def _check_masking(variables: list[ProjectVariableInput]) -> None:
         for index, key in enumerate(keys)
         if key in keys[:index]
     ]
+    if with_token:
+        errors += [
+            FieldError(
+                f"input.projectVariables.{index}.key",
+                "reserved",
+                f"{GITOPS_TOKEN_VARIABLE} holds the GitOps token this step makes",
+            )
+            for index, key in enumerate(keys)
+            if key == GITOPS_TOKEN_VARIABLE
+        ]
     if errors:
         raise ActionInputError("gitlab:project:configure: invalid projectVariables", errors=errors)
 
@@ -200,7 +210,7 @@ def _configure(
     instances: _Instances,
     params: GitlabProjectConfigureInput,
 ) -> None:
-    _check_masking(params.project_variables)
+    _check_variables(params.project_variables, with_token=bool(params.gitops_repo_url))
     host, parsed = hosts.for_repo_url(params.repo_url, kind="gitlab", field="input.repoUrl")
     project = f"{parsed.owner}/{parsed.repo}"
     if host.kind == "local":

@@ -30,7 +30,6 @@ from goldpath.providers import (
     EcrRepository,
     SecretsManagerSecrets,
     keep_last_images_policy,
-    read_only_by_policy,
 )
 from goldpath.scaffolder._actions import (
     Action,
@@ -49,38 +48,27 @@ if TYPE_CHECKING:
     from goldpath.providers.git import GitHosts
 
 __all__ = [
-    "ECR_REPOSITORY_PREFIX",
-    "MANAGED_BY",
     "TASK_TAG",
     "aws_ecr_create",
     "aws_secretsmanager_create",
-    "cost_tags",
-    "ecr_repository_name",
+    "provision_tags",
     "provision_actions",
 ]
 
-ECR_REPOSITORY_PREFIX = "apps"
-MANAGED_BY = "goldpath"
 TASK_TAG = "goldpath-task"
 UNDO_DELETE_ECR = "delete-ecr-repository"
 UNDO_DELETE_SECRET = "delete-secret"
 _TAG_VALUE = re.compile(r"^[A-Za-z0-9 _.:/=+\-@]{1,256}$")
 
 
-def ecr_repository_name(app: str) -> str:
-    """The app's ECR repository: ``apps/<name>`` (the image path the pipeline pushes)."""
-    return f"{ECR_REPOSITORY_PREFIX}/{app}"
+def provision_tags(spec: AppSpec, *, task_id: str) -> dict[str, str]:
+    """The app's cost tags (``gitops.aws_cost_tags``) and the task that made the resource."""
+    from goldpath import gitops
 
-
-def cost_tags(spec: AppSpec, *, task_id: str) -> dict[str, str]:
-    """The tags every AWS resource of an app carries (cost allocation and ownership)."""
-    return {
-        "app": spec.name,
-        "owner": spec.team,
-        "cost-center": spec.cost_center or spec.team,
-        "managed-by": MANAGED_BY,
-        TASK_TAG: task_id,
-    }
+    tags = gitops.aws_cost_tags(
+        app=spec.name, owner=spec.team, cost_center=spec.cost_center or spec.team
+    )
+    return {**tags, TASK_TAG: task_id}
 
 
 # -- inputs and outputs -------------------------------------------------------------------
@@ -245,9 +233,11 @@ def _ecr_create(
     hosts: GitHosts,
     params: AwsEcrCreateInput,
 ) -> None:
+    from goldpath.gitops._names import ecr_repository_name
+
     spec = _app_spec(ctx, settings, hosts, params)
     name = ecr_repository_name(spec.name)
-    tags = cost_tags(spec, task_id=ctx.task_id)
+    tags = provision_tags(spec, task_id=ctx.task_id)
     _check_tags(ctx, tags)
     if _skipped(ctx, f"the ECR repository {name}", settings):
         for key in ("repositoryName", "repositoryUri", "repositoryArn", "consoleUrl"):
@@ -347,11 +337,12 @@ def _secret_create(
     hosts: GitHosts,
     params: AwsSecretCreateInput,
 ) -> None:
+    from goldpath import gitops
     from goldpath.gitops._secrets import secret_key
 
     spec = _app_spec(ctx, settings, hosts, params)
     name = secret_key(spec, params.environment)
-    tags = cost_tags(spec, task_id=ctx.task_id)
+    tags = provision_tags(spec, task_id=ctx.task_id)
     _check_tags(ctx, tags)
     if _skipped(ctx, f"the Secrets Manager secret {name}", settings):
         for key in ("secretName", "secretArn", "consoleUrl"):
@@ -359,7 +350,7 @@ def _secret_create(
         ctx.output("created", False)
         ctx.output("skipped", True)
         return
-    role = settings.external_secrets_role_arn
+    role = gitops.external_secrets_role_arn(spec.platform)
     console = _console(settings, f"secretsmanager/secret?name={quote(name, safe='')}")
     if ctx.dry_run:
         ctx.log(
@@ -399,7 +390,7 @@ def _secret_create(
         ctx.log(f"Created the Secrets Manager secret {name}, {_describe(tags)}")
     else:
         ctx.log(f"Found the secret {name} this task created earlier; completing it")
-    secrets.put_resource_policy(found.arn, read_only_by_policy(role))
+    secrets.put_resource_policy(found.arn, gitops.secret_resource_policy(spec.platform, spec.name))
     ctx.log(f"Set the resource policy of {name}: only {role} may read it")
     ctx.output("secretName", name)
     ctx.output("secretArn", found.arn)

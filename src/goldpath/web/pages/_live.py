@@ -27,7 +27,7 @@ from goldpath.web._deps import catalog_service, live_service, settings_of
 from goldpath.web._permissions import authorize, entity_from_path
 from goldpath.web.auth import CurrentIdentity
 from goldpath.web.pages._plots import Plot, format_value, plot
-from goldpath.web.pages._views import entity_href, entity_ref_of
+from goldpath.web.pages._views import entity_href, entity_ref_of, safe_url
 
 __all__ = ["LivePanels", "RangeLink", "Stat", "live_panels", "router", "tone"]
 
@@ -106,6 +106,12 @@ class LivePanels:
     def tone(value: str | None) -> str:
         """``ok``, ``bad`` or ``neutral``: the colour of a status word."""
         return tone(value)
+
+    @staticmethod
+    def link(url: object) -> str | None:
+        """A URL a remote system (Argo CD, GitLab) or the runner reported, when a link to it
+        is safe (the portal's one rule, ``safe_url``), else None."""
+        return safe_url(url)
 
 
 def tone(value: str | None) -> str:
