@@ -292,7 +292,9 @@ def test_on_gitlab_the_create_configures_the_project_for_its_pipeline(
     base_url, projects, state = gitlab
     result = _create(_gitlab_settings(tmp_path / "home", aws, base_url))
     assert result["status"] == "completed", result["error"]
+    # The platform GitOps repo (made by this first Create) lists the app for Argo CD.
     assert sorted(projects.projects) == [f"apps/{NAME}", f"gitops/{NAME}", "gitops/platform"]
+    assert any(f"apps/{NAME}/" in line and "platform repo" in line for line in result["log"])
     variables = state.variables[f"apps/{NAME}"]
     assert variables["ECR_REPOSITORY"]["value"] == f"apps/{NAME}"
     assert variables["APP_SECRET_NAME"]["value"] == f"goldpath/apps/{NAME}"

@@ -14,16 +14,16 @@ from goldpath.providers.git._url import split_known_ref
 from goldpath.providers.git.errors import GitPathNotFoundError, InvalidRepoUrlError
 from goldpath.scratch import scratch_dir
 
-__all__ = ["TransportAuth", "push_over_https", "read_folder_over_https", "transport_auth"]
+__all__ = ["https_auth", "push_over_https", "read_folder_over_https", "transport_auth"]
 
 
 def transport_auth(url: str, username: str, token: str) -> TransportAuth:
     """The `TransportAuth` for ``url``'s host with ``token`` (none without a token)."""
-    config, secrets = _auth(url, username, token)
+    config, secrets = https_auth(url, username, token)
     return TransportAuth(config=config, secrets=tuple(secrets))
 
 
-def _auth(url: str, username: str, token: str) -> tuple[dict[str, str], list[str]]:
+def https_auth(url: str, username: str, token: str) -> tuple[dict[str, str], list[str]]:
     """git config carrying the token as an Authorization header, and what to redact."""
     if not token:
         return {}, []
@@ -58,7 +58,7 @@ def push_over_https(
         )
     if not source_dir.is_dir():
         raise GitPathNotFoundError(f"source directory {source_dir} does not exist")
-    config, secrets = _auth(clone_url, username, token)
+    config, secrets = https_auth(clone_url, username, token)
     ref = f"refs/heads/{branch}"
     with scratch_dir(tmp_root, prefix="push-") as scratch:
         repo = Repository.init_bare(scratch / "repo.git")
@@ -89,7 +89,7 @@ def read_folder_over_https(
     segments = [s for s in ref_and_path.split("/") if s]
     if not segments or any(s in (".", "..") for s in segments):
         raise GitPathNotFoundError(f"{url} names no branch and folder", url=url)
-    config, secrets = _auth(clone_url, username, token)
+    config, secrets = https_auth(clone_url, username, token)
     with scratch_dir(tmp_root, prefix="fetch-") as scratch:
         repo = Repository.init_bare(scratch / "repo.git")
         listed = repo.ls_remote(clone_url, branches_and_tags=True, config=config, secrets=secrets)
