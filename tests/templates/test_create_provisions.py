@@ -282,16 +282,6 @@ def _gitlab_settings(home: Path, endpoint: str, base_url: str) -> Settings:
     )
 
 
-# gitops:publish's enrolment in the platform repo (gitops/_platform_git.py) clones and
-# pushes a remote GitLab repository by its plain clone URL, without the integration's
-# token, so on GitLab every Create fails there ("could not read Username"). Strict: once
-# that is fixed these pass, fail as XPASS, and the marks must go.
-PLATFORM_REPO_ON_GITLAB = pytest.mark.xfail(
-    strict=True, reason="platform repo enrolment does not authenticate to GitLab"
-)
-
-
-@PLATFORM_REPO_ON_GITLAB
 def test_on_gitlab_the_create_configures_the_project_for_its_pipeline(
     aws: str, tmp_path: Path, gitlab: tuple[str, FakeHostState, FakeGitLabSettings]
 ) -> None:
@@ -318,8 +308,8 @@ def test_on_gitlab_the_create_configures_the_project_for_its_pipeline(
     "failing",
     [
         "aws:ecr:create",
-        pytest.param("gitlab:project:configure", marks=PLATFORM_REPO_ON_GITLAB),
-        pytest.param("catalog:register", marks=PLATFORM_REPO_ON_GITLAB),
+        pytest.param("gitlab:project:configure"),
+        pytest.param("catalog:register"),
     ],
 )
 def test_on_gitlab_a_failure_at_each_new_step_leaves_nothing_behind(
