@@ -111,9 +111,3 @@ def test_docs_name_the_apps_path_only(doc: str) -> None:
     assert "<ecr_registry>/<name>" not in text
     assert "apps/<name>" in text
 
-
-@given(app_names())
-def test_the_ecr_action_creates_the_repository_the_manifests_name(name: str) -> None:
-    from goldpath.scaffolder.actions._provision import ecr_repository_name as created
-
-    assert created(name) == ecr_repository_name(name)

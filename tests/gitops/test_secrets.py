@@ -211,22 +211,3 @@ def test_a_strategic_merge_patch_inside_the_prefix_passes() -> None:
     patch = "spec:\n  dataFrom:\n    - extract:\n        key: goldpath/apps/payments/extra\n"
     assert _sd008(_with_patch(patch)) == []
 
-
-def test_the_secret_action_uses_the_same_role_and_read_rule(tmp_path: Path) -> None:
-    from goldpath.config import Settings
-    from goldpath.providers._secrets_manager import read_only_by_policy
-
-    settings = Settings(home=tmp_path, platform={"aws_account_id": "444455556666",
-                                                  "cluster_name": "prod-eks"})
-    platform = PlatformSpec.from_settings(settings)
-    role = external_secrets_role_arn(platform)
-    assert settings.external_secrets_role_arn == role
-    ours, theirs = secret_resource_policy(platform, "payments"), read_only_by_policy(role)
-
-    def shape(policy: dict[str, Any]) -> list[tuple[Any, ...]]:
-        return sorted((s["Effect"], json.dumps(s["Principal"], sort_keys=True),
-                       json.dumps(s.get("Condition"), sort_keys=True),
-                       "secretsmanager:GetSecretValue" in s["Action"])
-                      for s in policy["Statement"])
-
-    assert shape(ours) == shape(theirs)

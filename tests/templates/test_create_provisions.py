@@ -282,10 +282,6 @@ def _gitlab_settings(home: Path, endpoint: str, base_url: str) -> Settings:
     )
 
 
-# gitops:publish's enrolment in the platform repo (gitops/_platform_git.py) clones and
-# pushes a remote GitLab repository by its plain clone URL, without the integration's
-# token, so on GitLab every Create fails there ("could not read Username"). Strict: once
-# that is fixed these pass, fail as XPASS, and the marks must go.
 def test_on_gitlab_the_create_configures_the_project_for_its_pipeline(
     aws: str, tmp_path: Path, gitlab: tuple[str, FakeHostState, FakeGitLabSettings]
 ) -> None:
