@@ -330,10 +330,10 @@ class LocalRunner:
                     f"{self._live.start_timeout_seconds:g} s"
                 )
             time.sleep(_POLL_SECONDS)
-        self._update(files, owned, phase="running", detail="", url=url)
-        if self.prometheus is not None:
+        if self.prometheus is not None:  # a target before "running": whoever sees it scrapes it
             self.prometheus.add_target(target.key, port=port, job=target.job, component=target.ref)
             self.prometheus.ensure_in_background()
+        self._update(files, owned, phase="running", detail="", url=url)
         log.info("%s runs at %s", target.ref, url)
         return process.wait()
 
