@@ -1,6 +1,7 @@
 """Database: engine, sessions, declarative Base and Alembic migrations."""
 
 from goldpath.db._database import Base, Database, normalise_url
+from goldpath.db._time import as_utc, utc_now
 from goldpath.db.errors import DatabaseError
 
-__all__ = ["Base", "Database", "DatabaseError", "normalise_url"]
+__all__ = ["Base", "Database", "DatabaseError", "as_utc", "normalise_url", "utc_now"]

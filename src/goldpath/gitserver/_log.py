@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
-from goldpath.db import Database
+from goldpath.db import Database, as_utc
 from goldpath.gitserver._push import Push, RefUpdate
 from goldpath.gitserver._tables import PushRow
 
@@ -46,9 +46,8 @@ class PushEntry:
 
 
 def _entry(row: PushRow) -> PushEntry:
-    at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)  # SQLite: naive
     return PushEntry(
-        at=at,
+        at=as_utc(row.at),
         user_ref=row.user_ref,
         owner=row.owner,
         repo=row.repo,

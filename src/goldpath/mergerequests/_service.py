@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from goldpath.catalog import EntityRef
-from goldpath.db import Database
+from goldpath.db import Database, as_utc, utc_now
 from goldpath.errors import FieldError, InvalidInputError
 from goldpath.mergerequests._model import MergeRequest, MergeRequestStatus
 from goldpath.mergerequests._tables import MergeRequestRow
@@ -75,19 +74,10 @@ class HostedMergeRequests(Protocol):
         ...
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)  # SQLite hands times back without their offset
-
 
 def _value(row: MergeRequestRow) -> MergeRequest:
-    created = _utc(row.created_at)
-    updated = _utc(row.updated_at)
+    created = as_utc(row.created_at)
+    updated = as_utc(row.updated_at)
     assert created is not None and updated is not None
     return MergeRequest(
         id=row.id,
@@ -111,8 +101,8 @@ def _value(row: MergeRequestRow) -> MergeRequest:
         closed_by=row.closed_by,
         created_at=created,
         updated_at=updated,
-        merged_at=_utc(row.merged_at),
-        closed_at=_utc(row.closed_at),
+        merged_at=as_utc(row.merged_at),
+        closed_at=as_utc(row.closed_at),
     )
 
 
@@ -288,7 +278,7 @@ class MergeRequestService:
                 f"{git.kind} hosts do not take merge requests from goldpath",
                 errors=[FieldError("host", "supported", f"{host} is a {git.kind} host")],
             )
-        now = _now()
+        now = utc_now()
         row = MergeRequestRow(
             host=host,
             repository=repository,
@@ -334,7 +324,7 @@ class MergeRequestService:
                 raise MergeRequestNotFoundError(f"no merge request {mr_id}", id=mr_id)
             for name, value in values.items():
                 setattr(row, name, value)
-            row.updated_at = _now()
+            row.updated_at = utc_now()
             session.flush()
             return _value(row)
 
@@ -417,7 +407,7 @@ class MergeRequestService:
             status=MergeRequestStatus.MERGED.value,
             merge_commit_sha=sha,
             merged_by=user,
-            merged_at=_now(),
+            merged_at=utc_now(),
         )
         log.info("merged merge request %s of %s as %s", mr_id, mr.repository, sha)
         for listener in list(self._merge_listeners):
@@ -434,5 +424,5 @@ class MergeRequestService:
         if isinstance(git, HostedMergeRequests) and mr.external_id:
             git.close_merge_request(mr.owner, mr.name, mr.external_id)
         return self._change(
-            mr_id, status=MergeRequestStatus.CLOSED.value, closed_by=user, closed_at=_now()
+            mr_id, status=MergeRequestStatus.CLOSED.value, closed_by=user, closed_at=utc_now()
         )

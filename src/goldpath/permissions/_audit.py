@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, select
 
-from goldpath.db import Database
+from goldpath.db import Database, as_utc
 from goldpath.permissions._model import Decision
 from goldpath.permissions._tables import AuditRow
 
@@ -19,11 +19,6 @@ log = logging.getLogger(__name__)
 
 MAX_PAGE = 500
 PRUNE_INTERVAL_SECONDS = 3600.0
-
-
-def _as_utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +79,7 @@ class AuditPage:
 def _entry(row: AuditRow) -> AuditEntry:
     return AuditEntry(
         id=row.id,
-        at=_as_utc(row.at),
+        at=as_utc(row.at),
         actor=row.actor,
         permission=row.permission,
         resource_type=row.resource_type,

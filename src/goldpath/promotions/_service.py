@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -22,7 +21,7 @@ from sqlalchemy import select
 
 from goldpath.catalog import CatalogService, EntityRef
 from goldpath.config import Settings
-from goldpath.db import Database
+from goldpath.db import Database, as_utc, utc_now
 from goldpath.errors import FieldError, GoldpathError, InvalidInputError, NotFoundError
 from goldpath.mergerequests import MergeRequestService, MergeRequestStatus
 from goldpath.permissions import PermissionService, Subject, entity_resource
@@ -77,15 +76,6 @@ class BranchDeletingHost(Protocol):
         ...
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)  # SQLite hands times back without their offset
-
 
 def app_of(entity: Mapping[str, Any]) -> str:
     """The app (GitOps repository) name of a Component: ``argocd/app-name`` or its name."""
@@ -125,7 +115,7 @@ class EnvironmentState:
 
 
 def _value(row: PromotionRow, approvals: list[PromotionApprovalRow]) -> Promotion:
-    requested = _utc(row.requested_at)
+    requested = as_utc(row.requested_at)
     assert requested is not None
     return Promotion(
         id=row.id,
@@ -141,10 +131,10 @@ def _value(row: PromotionRow, approvals: list[PromotionApprovalRow]) -> Promotio
         requested_by=row.requested_by,
         requested_at=requested,
         merged_by=row.merged_by,
-        merged_at=_utc(row.merged_at),
+        merged_at=as_utc(row.merged_at),
         merge_commit_sha=row.merge_commit_sha,
         approvals=tuple(
-            Approval(user=a.user, role=a.role, at=_utc(a.at) or a.at)
+            Approval(user=a.user, role=a.role, at=as_utc(a.at))
             for a in sorted(approvals, key=lambda a: a.id)
         ),
     )
@@ -326,7 +316,7 @@ class PromotionService:
         except GoldpathError:
             self._delete_branch(host, app, branch)
             raise
-        now = _now()
+        now = utc_now()
         with self._database.session() as session:
             row = PromotionRow(
                 entity_ref=key,
@@ -381,7 +371,7 @@ class PromotionService:
         with self._database.session() as session:
             session.add(
                 PromotionApprovalRow(
-                    promotion_id=promotion_id, user=subject.user_ref, role=role, at=_now()
+                    promotion_id=promotion_id, user=subject.user_ref, role=role, at=utc_now()
                 )
             )
         return self._merge(promotion_id, user=subject.user_ref)
@@ -406,7 +396,7 @@ class PromotionService:
             assert row is not None
             row.status = PromotionStatus.MERGED.value
             row.merged_by = user
-            row.merged_at = mr.merged_at or _now()
+            row.merged_at = mr.merged_at or utc_now()
             row.merge_commit_sha = mr.merge_commit_sha
         return self.get(promotion_id)
 

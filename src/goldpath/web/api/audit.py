@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from goldpath.db import as_utc
 from goldpath.web._deps import permission_service
 from goldpath.web._permissions import authorize
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/goldpath/v1", tags=["goldpath"])
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # A time without an offset is read as UTC, like every time goldpath writes.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 @router.get(
@@ -46,8 +40,8 @@ def audit(
         permission=permission,
         resource=resource,
         decision=decision,
-        since=_utc(since),
-        until=_utc(until),
+        since=as_utc(since),
+        until=as_utc(until),
         limit=limit,
         offset=offset,
     )

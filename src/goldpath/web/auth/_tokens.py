@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from goldpath.db import Database
+from goldpath.db import Database, as_utc
 from goldpath.errors import FieldError, InvalidInputError
 from goldpath.web.auth._tables import ApiTokenRow
 from goldpath.web.auth.errors import InvalidTokenError, TokenNotFoundError
@@ -57,22 +57,15 @@ def parse_token(plaintext: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def _record(row: ApiTokenRow) -> ApiToken:
-    created = _as_utc(row.created_at)
+    created = as_utc(row.created_at)
     assert created is not None
     return ApiToken(
         id=row.id,
         user_ref=row.user_ref,
         name=row.name,
         created_at=created,
-        last_used_at=_as_utc(row.last_used_at),
+        last_used_at=as_utc(row.last_used_at),
     )
 
 
@@ -141,7 +134,7 @@ class TokenStore:
             if row is None or not hmac.compare_digest(row.secret_sha256, hash_secret(secret)):
                 raise InvalidTokenError("the bearer token is unknown or was revoked")
             now = datetime.now(UTC)
-            last = _as_utc(row.last_used_at)
+            last = as_utc(row.last_used_at)
             if last is None or now - last >= _LAST_USED_GRANULARITY:
                 row.last_used_at = now
             return _record(row)
