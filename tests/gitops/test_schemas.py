@@ -130,3 +130,19 @@ def _upstream_validator(group: str, version: str, kind: str) -> Any:
     schema = json.loads((crd_schemas.UPSTREAM / crd_schemas.file_name(group, version, kind))
                         .read_text())
     return jsonschema.validators.validator_for(schema)(schema)
+
+
+def test_a_document_validated_again_gets_the_same_verdict_and_an_edit_a_new_one() -> None:
+    deployment = next(
+        doc for _, doc in manifests(render_app(spec())) if doc.get("kind") == "Deployment"
+    )
+    assert core_schema_problems(deployment, "1.30") == []
+    broken = json.loads(json.dumps(deployment))
+    broken["spec"]["replicas"] = "three"
+    first = core_schema_problems(broken, "1.30")
+    assert first and any("replicas" in problem for problem in first)
+    again = core_schema_problems(broken, "1.30")
+    assert again == first
+    again.clear()  # the remembered verdict is the cache's own, not the caller's list
+    assert core_schema_problems(broken, "1.30") == first
+    assert core_schema_problems(deployment, "1.30") == []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -56,6 +58,31 @@ def is_custom_kind(api_version: str, kind: str) -> bool:
 
 
 def _problems(validator: Validator, document: dict[str, Any]) -> list[SchemaProblem]:
+    # Validation is a pure function of the validator and the document: a document seen
+    # before (the platform repo's other apps, re-validated at every enrolment; a base
+    # validated again through each overlay) costs one serialisation instead.
+    key = (id(validator), json.dumps(document, sort_keys=True, default=str))
+    with _seen_lock:
+        known = _seen.get(key)
+        if known is not None:
+            _seen.move_to_end(key)
+            return list(known)
+    out = _validate(validator, document)
+    with _seen_lock:
+        _seen[key] = tuple(out)
+        if len(_seen) > _SEEN_MAX:
+            _seen.popitem(last=False)
+    return out
+
+
+_SEEN_MAX = 8192
+_seen_lock = threading.Lock()
+_seen: OrderedDict[tuple[int, str], tuple[SchemaProblem, ...]] = OrderedDict()
+"""Verdicts of documents already validated (least recently used dropped first); the
+validators are cached for the process, so their ids are stable keys."""
+
+
+def _validate(validator: Validator, document: dict[str, Any]) -> list[SchemaProblem]:
     out = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in error.absolute_path) or "(root)"
