@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -28,6 +29,7 @@ from goldpath.gitops._environments import (
 from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._tools import kubectl_path
 from goldpath.gitops._validate import parse_tree
+from goldpath.gitops._workload import container_env
 from goldpath.gitops.errors import NothingToPromoteError
 from goldpath.templates._pipeline import DEPLOY_KUSTOMIZATION
 from tests.gitops.helpers import LOADER, spec, write
@@ -273,3 +275,51 @@ def test_dev_is_not_promoted_to() -> None:
     with pytest.raises(InvalidInputError) as caught:
         promote_in_tree(_RENDERED, "payments", "dev")
     assert caught.value.errors[0].field == "to"
+
+
+_ENV_NAMES = st.sampled_from(["LOG_LEVEL", "NODE_ENV", "FEATURE_X", "REGION"])
+
+
+@hyp_settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    env=st.dictionaries(_ENV_NAMES, st.sampled_from(["warn", "a", "b c"]), max_size=3),
+    log_level_is_secret=st.booleans(),
+)
+def test_an_overlay_sets_log_level_once_and_keeps_every_other_variable(
+    env: dict[str, str], log_level_is_secret: bool
+) -> None:
+    # Whatever the base's env holds (LOG_LEVEL as a value, as a secret or not at all), each
+    # built overlay has exactly one LOG_LEVEL, the environment's, and the base's other
+    # variables in their order: the JSON patch addresses LOG_LEVEL by position.
+    secret_keys: tuple[str, ...] = ()
+    if log_level_is_secret:
+        env.pop("LOG_LEVEL", None)
+        secret_keys = ("LOG_LEVEL",)
+    app = spec(environments=ALL, env=env, secret_keys=secret_keys)
+    with tempfile.TemporaryDirectory() as scratch:
+        root = write(render_app(app), Path(scratch))
+        for environment in ALL:
+            built = _container(_kustomize(root, environment))["env"]
+            levels = [e for e in built if e["name"] == "LOG_LEVEL"]
+            assert levels == [
+                {"name": "LOG_LEVEL", "value": environment_profile(app, environment).log_level}
+            ]
+            others = [e["name"] for e in built if e["name"] != "LOG_LEVEL"]
+            assert others == [e["name"] for e in container_env(app) if e["name"] != "LOG_LEVEL"]
+            assert set(others) == {"PORT", *env} - {"LOG_LEVEL"}
+
+
+def test_an_overlay_fails_to_build_when_the_base_container_was_edited_out_of_step(
+    tmp_path: Path,
+) -> None:
+    # The patch's `test` operations guard its positions: a base whose first container is
+    # no longer the app's fails the build (and so validation) instead of patching the
+    # wrong container.
+    files = render_app(spec(environments=("dev",)))
+    base = P("base/deployment.yaml")
+    files[base] = files[base].replace(
+        "name: payments\n        ports:", "name: sidecar\n        ports:"
+    )
+    assert "name: sidecar" in files[base]
+    report = validate(files)
+    assert any(f.check == "kustomize" for f in report.failures), report.failures

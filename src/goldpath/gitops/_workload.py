@@ -66,7 +66,8 @@ def service_account(spec: AppSpec) -> Manifest:
     }
 
 
-def _env(spec: AppSpec) -> list[dict[str, Any]]:
+def container_env(spec: AppSpec) -> list[dict[str, Any]]:
+    """The app container's ``env`` in the base Deployment, in order."""
     env: list[dict[str, Any]] = [{"name": "PORT", "value": str(spec.port)}]
     env.extend({"name": k, "value": v} for k, v in spec.env.items())
     env.extend(
@@ -90,7 +91,7 @@ def _container(spec: AppSpec) -> dict[str, Any]:
         "image": f"{container_image(spec)}:{spec.image_tag}",
         "imagePullPolicy": "IfNotPresent",
         "ports": ports,
-        "env": _env(spec),
+        "env": container_env(spec),
         "livenessProbe": {
             "httpGet": {"path": "/healthz", "port": "http"},
             "initialDelaySeconds": 5,
