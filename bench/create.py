@@ -114,14 +114,15 @@ def main() -> None:
             scaffolder={"workers": 0},
         )
         runtime = Runtime(settings)
-        runtime.prepare()
+        # Started as the portal starts it (scorecards and TechDocs score and build in their
+        # own workers, off the task), with no task worker: each round runs its task here.
+        runtime.start()
         group = root / "org.yaml"
         group.write_text(
             "apiVersion: backstage.io/v1alpha1\nkind: Group\n"
             f"metadata:\n  name: {OWNER}\nspec:\n  type: team\n  children: []\n"
         )
         runtime.catalog.add_location("file", str(group))
-        runtime.templates.register_builtin()
 
         _create(runtime, "warm-up")  # imports, schemas and validators load once
         trees = []

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -84,44 +85,59 @@ def object_ref(doc: Manifest) -> str:
     return "/".join(p for p in parts if p)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Tree:
-    """Everything a policy may look at: manifests, kustomizations and JSON files."""
+    """Everything a policy may look at: manifests, kustomizations and JSON files.
+
+    What the policies ask of the whole tree (its documents by kind, whether it is the
+    platform's or an app's) is worked out once per tree: policies ask it per document,
+    and the platform repo holds every app's entry, so asking afresh each time made its
+    validation grow with the square of the fleet.
+    """
 
     documents: tuple[Document, ...]
     kustomizations: tuple[Document, ...]
     json_files: tuple[tuple[PurePosixPath, Any], ...]
     secrets_prefix: str = DEFAULT_SECRETS_PREFIX
 
+    @cached_property
+    def _by_kind(self) -> dict[str, tuple[Document, ...]]:
+        by_kind: dict[str, list[Document]] = {}
+        for doc in self.documents:
+            by_kind.setdefault(doc.kind, []).append(doc)
+        return {kind: tuple(docs) for kind, docs in by_kind.items()}
+
     def of_kind(self, *kinds: str) -> Iterator[Document]:
-        """Manifests of the given kinds."""
+        """Manifests of the given kinds, in the tree's order."""
+        if len(kinds) == 1:
+            return iter(self._by_kind.get(kinds[0], ()))
         return (d for d in self.documents if d.kind in kinds)
 
-    @property
+    @cached_property
     def is_platform_tree(self) -> bool:
         """True for the platform GitOps repo (it has the platform's own AppProject)."""
         return any(_is_platform_project(d) for d in self.of_kind("AppProject"))
 
-    @property
+    @cached_property
     def is_app_tree(self) -> bool:
         """True for an app's GitOps repo (it has an AppProject and is not the platform's)."""
-        return any(True for _ in self.of_kind("AppProject")) and not self.is_platform_tree
+        return bool(self._by_kind.get("AppProject")) and not self.is_platform_tree
 
-    @property
-    def workload_namespaces(self) -> set[str]:
+    @cached_property
+    def workload_namespaces(self) -> frozenset[str]:
         """Namespaces labelled ``idp-role: workload`` in this tree."""
-        return {
+        return frozenset(
             d.name for d in self.of_kind("Namespace") if d.labels.get("idp-role") == "workload"
-        }
+        )
 
-    @property
-    def app_names(self) -> set[str]:
+    @cached_property
+    def app_names(self) -> frozenset[str]:
         """Names of the apps this tree deploys (from its workload namespaces)."""
-        return {
+        return frozenset(
             d.labels.get("app.kubernetes.io/name", d.name)
             for d in self.of_kind("Namespace")
             if d.labels.get("idp-role") == "workload"
-        }
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections import OrderedDict
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -20,6 +18,8 @@ import kubernetes_validate  # type: ignore[import-untyped]
 from jsonschema.protocols import Validator
 from kubernetes_validate import utils as kv_utils
 from referencing import Registry, Resource
+
+from goldpath.gitops._memo import Memo
 
 __all__ = [
     "CUSTOM_KINDS",
@@ -62,24 +62,12 @@ def _problems(validator: Validator, document: dict[str, Any]) -> list[SchemaProb
     # before (the platform repo's other apps, re-validated at every enrolment; a base
     # validated again through each overlay) costs one serialisation instead.
     key = (id(validator), json.dumps(document, sort_keys=True, default=str))
-    with _seen_lock:
-        known = _seen.get(key)
-        if known is not None:
-            _seen.move_to_end(key)
-            return list(known)
-    out = _validate(validator, document)
-    with _seen_lock:
-        _seen[key] = tuple(out)
-        if len(_seen) > _SEEN_MAX:
-            _seen.popitem(last=False)
-    return out
+    return list(_verdicts.get(key, lambda: tuple(_validate(validator, document))))
 
 
-_SEEN_MAX = 8192
-_seen_lock = threading.Lock()
-_seen: OrderedDict[tuple[int, str], tuple[SchemaProblem, ...]] = OrderedDict()
-"""Verdicts of documents already validated (least recently used dropped first); the
-validators are cached for the process, so their ids are stable keys."""
+_verdicts: Memo[tuple[int, str], tuple[SchemaProblem, ...]] = Memo(8192)
+"""Verdicts of documents already validated; the validators are cached for the process,
+so their ids are stable keys."""
 
 
 def _validate(validator: Validator, document: dict[str, Any]) -> list[SchemaProblem]:

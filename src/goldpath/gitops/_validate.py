@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
 from goldpath.gitops._environments import ENVIRONMENT_POLICIES
+from goldpath.gitops._memo import Memo
 from goldpath.gitops._policies import POLICIES, Document, Tree, object_ref
 from goldpath.gitops._render import APP_SPEC_FILE
 from goldpath.gitops._report import Check, ValidationReport
@@ -41,10 +43,26 @@ def _as_paths(files: TreeFiles) -> dict[PurePosixPath, str]:
     return {path: text for path, text in as_paths.items() if path.parts[:1] != (METADATA_DIR,)}
 
 
+def _parse(text: str) -> tuple[Any, ...] | str:
+    try:
+        return tuple(load_yaml_all(text))
+    except yaml.YAMLError as exc:
+        return str(exc)
+
+
+_parsed: Memo[str, tuple[Any, ...] | str] = Memo(4096)
+"""Parses of YAML files by their text (or why the text is not YAML): the platform repo's
+files are read again at every enrolment, and all but the new entry are unchanged."""
+
+
 def parse_tree(
     files: TreeFiles, report: ValidationReport, *, secrets_prefix: str = DEFAULT_SECRETS_PREFIX
 ) -> Tree:
-    """Parse every YAML and JSON file; parse failures go into the report."""
+    """Parse every YAML and JSON file; parse failures go into the report.
+
+    A text parsed before is not parsed again: documents are shared between trees, so
+    nothing that reads a tree may change a document's body.
+    """
     documents: list[Document] = []
     kustomizations: list[Document] = []
     json_files: list[tuple[PurePosixPath, Any]] = []
@@ -59,10 +77,9 @@ def parse_tree(
             continue
         if path.suffix not in _YAML_SUFFIXES:
             continue
-        try:
-            loaded = load_yaml_all(text)
-        except yaml.YAMLError as exc:
-            report.add(check="yaml", rule="parse", message=f"not valid YAML: {exc}", file=path)
+        loaded = _parsed.get(text, partial(_parse, text))
+        if isinstance(loaded, str):
+            report.add(check="yaml", rule="parse", message=f"not valid YAML: {loaded}", file=path)
             continue
         for index, doc in enumerate(loaded):
             if not isinstance(doc, dict):

@@ -1,0 +1,54 @@
+"""`Memo`: a bounded, thread-safe memory of a pure function's results, least recent dropped.
+
+GitOps validation sees the same text again and again: the platform repo holds every app's
+entry and is validated at each enrolment, and a base is read through every overlay. A
+verdict or a parse of text seen before is taken from here instead of being worked out
+again. Values are shared between callers, so they must never be changed by one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+__all__ = ["Memo"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Memo(Generic[K, V]):
+    """At most ``size`` results of ``compute``, by key; the least recently used go first."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("a Memo holds at least one result")
+        self.size = size
+        self._lock = threading.Lock()
+        self._values: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        """The remembered value of ``key``, or ``compute()`` remembered (outside the lock:
+        two threads may compute the same key at once, and both get an equal value)."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = compute()
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._values)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._values.clear()

@@ -1,0 +1,125 @@
+"""What GitOps validation remembers between trees, and that it stays linear in the fleet."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from goldpath.gitops import _policies as policies
+from goldpath.gitops import _validate as validation
+from goldpath.gitops import render_platform_repo, validate_tree
+from goldpath.gitops._memo import Memo
+from tests.gitops.helpers import spec
+
+REPO_URL = "https://gitlab.example.com/gitops/platform.git"
+
+
+@settings(max_examples=200)
+@given(size=st.integers(1, 5), keys=st.lists(st.integers(0, 9), max_size=40))
+def test_a_memo_keeps_the_most_recent_keys_within_its_size(size: int, keys: list[int]) -> None:
+    memo: Memo[int, int] = Memo(size)
+    computed: list[int] = []
+    recent: list[int] = []  # the model: most recently used last
+    for key in keys:
+        before = len(computed)
+        value = memo.get(key, lambda key=key: computed.append(key) or key * 10)  # type: ignore[misc]
+        assert value == key * 10
+        # computed exactly when the model has forgotten the key (or never saw it)
+        assert (len(computed) > before) == (key not in recent)
+        if key in recent:
+            recent.remove(key)
+        recent.append(key)
+        recent = recent[-size:]
+        assert len(memo) == len(recent) <= size
+    # every key the model holds is answered without computing again
+    before = len(computed)
+    for key in recent:
+        memo.get(key, lambda: pytest.fail("a remembered key was computed again"))
+    assert len(computed) == before
+
+
+def test_a_memo_refuses_a_size_below_one() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        Memo(0)
+
+
+def test_a_memo_answers_threads_at_once() -> None:
+    memo: Memo[int, int] = Memo(16)
+    errors: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for i in range(2000):
+                key = (i + offset) % 32
+                assert memo.get(key, lambda key=key: key + 1) == key + 1  # type: ignore[misc]
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(memo) <= 16
+
+
+def _platform_files(apps: int) -> dict[Any, str]:
+    entries = [spec(name=f"app-{i}", environments=("dev", "staging", "prod")) for i in range(apps)]
+    return dict(render_platform_repo(spec().platform, repo_url=REPO_URL, apps=entries))
+
+
+def test_a_text_validated_again_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _platform_files(3)
+    validation._parsed.clear()
+    calls: list[str] = []
+    real = validation.load_yaml_all
+    monkeypatch.setattr(validation, "load_yaml_all", lambda text: calls.append(text) or real(text))
+    first = validate_tree(files, tools=False)
+    parsed_once = len(calls)
+    second = validate_tree(files, tools=False)
+    assert first.ok and second.ok
+    assert len(calls) == parsed_once > 0
+    assert [str(f) for f in first.findings] == [str(f) for f in second.findings]
+
+
+def test_validation_never_changes_a_remembered_document() -> None:
+    # Remembered documents are shared between trees: the checks must only read them.
+    files = _platform_files(2)
+    validation._parsed.clear()
+    validate_tree(files, tools=True)
+    remembered = {text: copy.deepcopy(validation._parsed.get(text, lambda: ()))
+                  for text in files.values()}
+    validate_tree(files, tools=True)
+    for text, docs in remembered.items():
+        assert validation._parsed.get(text, lambda: ()) == docs
+        assert validation._parse(text) == docs
+
+
+def test_a_broken_text_is_remembered_as_broken() -> None:
+    files = {"deploy.yaml": "a: [unclosed\n"}
+    for _ in range(2):
+        report = validate_tree(files, tools=False)
+        assert [f.rule for f in report.failures] == ["parse"]
+
+
+def test_the_platform_repos_policies_look_at_each_app_project_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Whether a tree is the platform's is worked out once per tree, not once per document
+    # a policy asks about: asked afresh, the platform repo's validation grew with the
+    # square of its apps.
+    files = _platform_files(30)
+    calls: list[str] = []
+    real = policies._is_platform_project
+    monkeypatch.setattr(policies, "_is_platform_project",
+                        lambda doc: calls.append(doc.name) or real(doc))
+    assert validate_tree(files, tools=False).ok
+    projects = sum(text.count("kind: AppProject") for text in files.values())
+    # each of the three policies about projects looks at each project once
+    assert 0 < len(calls) <= 3 * projects
