@@ -251,3 +251,40 @@ def test_a_missing_validator_fails_validation_naming_it_and_how_to_install_it(
     assert not report.ok and report.skipped == []
     assert [f.message.split()[0] for f in missing] == ["promtool", "kubectl"]
     assert all("make validators" in f.message for f in missing)
+
+
+def test_one_build_covers_each_kustomization_through_the_outermost_ones(tmp_path: Path) -> None:
+    # Building an overlay builds its base, so the combined build lists the overlays and
+    # argocd/, not base/ beside them.
+    from goldpath.gitops._report import ValidationReport
+    from goldpath.gitops._tools import ToolChecks
+    from goldpath.gitops._validate import parse_tree
+
+    tree = parse_tree(render_app(spec(environments=("dev", "staging", "prod"))),
+                      ValidationReport())
+    checks = ToolChecks(tree=tree, scratch=tmp_path)
+    assert sorted(str(k.file.parent) for k in checks._outermost()) == [
+        "argocd", "overlays/dev", "overlays/prod", "overlays/staging"]
+
+
+@needs_kubectl
+def test_a_broken_base_is_named_though_only_its_overlays_are_built_together() -> None:
+    files = render_app(spec(environments=("dev", "prod")))
+    path = next(p for p in files if p.as_posix() == "base/kustomization.yaml")
+    doc = yaml.safe_load(files[path])
+    doc["resources"].append("missing-file.yaml")
+    files[path] = yaml.safe_dump(doc)
+    report = validate_tree(files)
+    built = {str(f.file) for f in report.findings if (f.check, f.rule) == ("kustomize", "build")}
+    assert str(path) in built
+
+
+@needs_kubectl
+def test_a_kustomization_no_other_lists_is_built_too() -> None:
+    files = dict(render_app(spec()))
+    extra = Path("extra/kustomization.yaml")
+    files[extra] = yaml.safe_dump({"apiVersion": "kustomize.config.k8s.io/v1beta1",
+                                   "kind": "Kustomization",
+                                   "patches": [{"patch": "not: [a, valid"}]})
+    report = validate_tree(files)
+    assert {str(f.file) for f in report.findings if f.rule == "build"} == {str(extra)}

@@ -23,7 +23,14 @@ from goldpath.errors import FieldError, InvalidInputError
 from goldpath.gitops._dashboard import dashboard_config_map
 from goldpath.gitops._monitoring import prometheus_rule
 from goldpath.gitops._names import hostname, namespace_name
-from goldpath.gitops._policies import Document, Policy, Tree, Violation, object_ref
+from goldpath.gitops._policies import (
+    Document,
+    Policy,
+    Tree,
+    Violation,
+    normal_path,
+    object_ref,
+)
 from goldpath.gitops._secrets import secret_key
 from goldpath.gitops._spec import (
     ENVIRONMENTS,
@@ -322,22 +329,11 @@ def promote_in_tree(
 # -- policies over overlays ------------------------------------------------------------------
 
 
-def _normal(path: PurePosixPath) -> PurePosixPath:
-    parts: list[str] = []
-    for part in path.parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return PurePosixPath(*parts)
-
-
 def _reachable(tree: Tree, kust: Document, seen: set[PurePosixPath]) -> Iterator[Document]:
     """Every manifest a kustomization builds from, through the kustomizations it lists."""
     by_dir = {k.file.parent: k for k in tree.kustomizations}
     for resource in kust.body.get("resources") or []:
-        target = _normal(kust.file.parent / str(resource))
+        target = normal_path(kust.file.parent / str(resource))
         if target in by_dir:
             if target not in seen:
                 seen.add(target)

@@ -20,7 +20,7 @@ from goldpath.gitops._names import ecr_repository_name
 from goldpath.gitops._secrets import CLUSTER_SECRET_STORE, secret_key_allowed
 from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
 
-__all__ = ["POLICIES", "Document", "Policy", "Tree", "Violation", "object_ref"]
+__all__ = ["POLICIES", "Document", "Policy", "Tree", "Violation", "normal_path", "object_ref"]
 
 Manifest = dict[str, Any]
 READ_ONLY_VERBS = frozenset({"get", "list", "watch"})
@@ -76,6 +76,19 @@ def _is_platform_project(doc: Document) -> bool:
         and doc.labels.get("app.kubernetes.io/part-of") == _PLATFORM_PART_OF
         and "app.kubernetes.io/name" not in doc.labels
     )
+
+
+def normal_path(path: PurePosixPath) -> PurePosixPath:
+    """``path`` with ``.`` and ``..`` worked out, as kustomize reads a resource's path
+    (``..`` above the root stays at the root)."""
+    parts: list[str] = []
+    for part in path.parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return PurePosixPath(*parts)
 
 
 def object_ref(doc: Manifest) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from goldpath.gitops._policies import Document, Tree, object_ref
+from goldpath.gitops._policies import Document, Tree, normal_path, object_ref
 from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._yaml import dump_yaml
 from goldpath.trees import write_tree
@@ -203,7 +203,7 @@ class ToolChecks:
         all; when it fails (a broken one, or two building the same object), each is
         built on its own to find which, if any, is broken.
         """
-        folders = sorted({self._folder(k) for k in self.tree.kustomizations})
+        folders = sorted({self._folder(k) for k in self._outermost()})
         if len(folders) == 1:
             return folders[0]
         umbrella = self.scratch / "all"
@@ -215,6 +215,18 @@ class ToolChecks:
             encoding="utf-8",
         )
         return umbrella
+
+    def _outermost(self) -> list[Document]:
+        """The kustomizations no other one of the tree lists as a resource: building an
+        overlay builds its base, so the base need not be built again beside it."""
+        listed = {
+            normal_path(k.file.parent / str(resource))
+            for k in self.tree.kustomizations
+            for resource in k.body.get("resources") or []
+        }
+        outermost = [k for k in self.tree.kustomizations if k.file.parent not in listed]
+        # A cycle lists every one; then build them all and let kustomize say so.
+        return outermost or list(self.tree.kustomizations)
 
     def _kustomize_run(self, folder: Path) -> _Run:
         assert self._kubectl is not None

@@ -13,7 +13,7 @@ import yaml
 
 from goldpath.gitops._environments import ENVIRONMENT_POLICIES
 from goldpath.gitops._memo import Memo
-from goldpath.gitops._policies import POLICIES, Document, Tree, object_ref
+from goldpath.gitops._policies import POLICIES, Document, Tree, normal_path, object_ref
 from goldpath.gitops._render import APP_SPEC_FILE
 from goldpath.gitops._report import Check, ValidationReport
 from goldpath.gitops._schemas import (
@@ -103,21 +103,10 @@ def _check_kustomization_resources(
     dirs = {parent for path in paths for parent in path.parents}
     for kust in tree.kustomizations:
         for resource in kust.body.get("resources") or []:
-            target = PurePosixPath(*_normal_parts(kust.file.parent / str(resource)))
+            target = normal_path(kust.file.parent / str(resource))
             if target not in paths and target not in dirs:
                 report.add(check="kustomize", rule="missing-resource",
                            message=f"lists {resource!r}, which is not in the tree", file=kust.file)
-
-
-def _normal_parts(path: PurePosixPath) -> list[str]:
-    parts: list[str] = []
-    for part in path.parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return parts
 
 
 def validate_manifests(
