@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from goldpath.gitops import (
     PlatformSpec,
     add_platform_app,
+    platform_app_added,
     platform_app_files,
     platform_apps,
     remove_platform_app,
@@ -205,3 +206,42 @@ def test_an_empty_repo_is_not_taken_for_the_platform_repo(tmp_path: Path) -> Non
     with pytest.raises(GitopsRepoNotFoundError):
         add_platform_app(bare, spec(), tmp_root=tmp_path / "t")
     assert platform_apps(bare, tmp_root=tmp_path / "t") == []
+
+
+def _head(bare: Path) -> str | None:
+    return Repository(bare).resolve("refs/heads/main")
+
+
+def test_a_prepared_entry_is_seen_by_nobody_until_it_is_pushed(tmp_path: Path) -> None:
+    bare = _bare_platform_repo(tmp_path)
+    before = _head(bare)
+    with platform_app_added(bare, spec(), tmp_root=tmp_path / "t") as change:
+        assert change.sha is not None and not change.existed
+        assert _head(bare) == before
+        assert platform_apps(bare, tmp_root=tmp_path / "t") == []
+        assert change.push() == change.sha
+    assert _head(bare) == change.sha
+    assert platform_apps(bare, tmp_root=tmp_path / "t") == ["payments"]
+
+
+def test_a_prepared_entry_left_unpushed_changes_nothing(tmp_path: Path) -> None:
+    bare = _bare_platform_repo(tmp_path)
+    before = _head(bare)
+    with (
+        pytest.raises(RuntimeError, match="the app's own tree failed"),
+        platform_app_added(bare, spec(), tmp_root=tmp_path / "t"),
+    ):
+        raise RuntimeError("the app's own tree failed")
+    assert _head(bare) == before
+    assert platform_apps(bare, tmp_root=tmp_path / "t") == []
+
+
+def test_an_entry_pushed_meanwhile_by_another_create_is_kept(tmp_path: Path) -> None:
+    # Between our preparation and our push another Create enrolled its app: our push is
+    # refused, prepared again on a fresh clone and pushed; both apps stay.
+    bare = _bare_platform_repo(tmp_path)
+    with platform_app_added(bare, spec(), tmp_root=tmp_path / "t") as change:
+        assert add_platform_app(bare, spec(name="ledger"), tmp_root=tmp_path / "u")
+        sha = change.push()
+    assert sha is not None and _head(bare) == sha
+    assert platform_apps(bare, tmp_root=tmp_path / "t") == ["ledger", "payments"]

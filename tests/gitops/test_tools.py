@@ -288,3 +288,26 @@ def test_a_kustomization_no_other_lists_is_built_too() -> None:
                                    "patches": [{"patch": "not: [a, valid"}]})
     report = validate_tree(files)
     assert {str(f.file) for f in report.findings if f.rule == "build"} == {str(extra)}
+
+
+@needs_kubectl
+def test_a_validation_left_unfinished_stops_its_tools(tmp_path: Path) -> None:
+    from goldpath.gitops import validation_started
+
+    files = render_app(spec(environments=("dev", "staging", "prod")))
+    with validation_started(files, tmp_root=tmp_path) as validation:
+        assert validation.so_far.ok
+        runs = list(validation._checks._runs.values())  # type: ignore[union-attr]
+        assert runs
+    assert all(run.process.returncode is not None for run in runs)
+
+
+def test_a_finished_validation_is_the_same_report_as_validate_tree() -> None:
+    from goldpath.gitops import validation_started
+
+    files = render_app(spec(environments=("dev", "prod")))
+    with validation_started(files) as validation:
+        first = validation.finish()
+        assert validation.finish() is first  # finishing again waits for nothing
+    whole = validate_tree(files)
+    assert first.checked == whole.checked and first.ok and whole.ok

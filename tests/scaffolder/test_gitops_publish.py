@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.scaffolder.test_publish_actions import ListSink
 
 from goldpath import gitops
-from goldpath.providers.git import RepoExistsError
+from goldpath.providers.git import RepoExistsError, Repository
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
     ActionContext,
@@ -121,6 +121,37 @@ def test_validation_failure_fails_before_anything_is_published(
     assert records == []
     assert runtime.git_hosts.local.list_repos() == []
     assert any(line.startswith("Validation failed") for line in lines)
+
+
+def test_a_tree_only_kustomize_refuses_publishes_nothing_though_its_enrolment_was_prepared(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The platform repo's change is prepared while kubectl kustomize works; when only
+    # kustomize finds the fault, neither the app's GitOps repo nor the platform repo's
+    # entry may appear.
+    _publish(runtime, tmp_path / "first", {**APP, "name": "ledger"})
+    group = runtime.settings.platform.gitops_group
+    platform = Repository(runtime.git_hosts.local.repo_path(group, gitops.PLATFORM_REPO))
+    before = platform.resolve("refs/heads/main")
+    repos_before = runtime.git_hosts.local.list_repos()
+    real = gitops.render_app
+
+    def unbuildable(spec: gitops.AppSpec) -> dict[PurePosixPath, str]:
+        files = dict(real(spec))
+        path = PurePosixPath("overlays/dev/kustomization.yaml")
+        test_op = '"path": "/spec/template/spec/containers/0/name", "value": "payments"'
+        files[path] = files[path].replace(test_op, test_op.replace("payments", "other"))
+        assert "other" in files[path]
+        return files
+
+    monkeypatch.setattr(gitops, "render_app", unbuildable)
+    ctx, records, lines = _context(runtime, tmp_path)
+    with pytest.raises(gitops.GitopsValidationError) as caught:
+        ctx.action.handler(ctx, ctx.action.parse_input(APP))
+    assert {(f.check, f.rule) for f in caught.value.report.failures} == {("kustomize", "build")}
+    assert records == []
+    assert runtime.git_hosts.local.list_repos() == repos_before
+    assert platform.resolve("refs/heads/main") == before
 
 
 def test_a_missing_validator_fails_the_step_loudly_and_publishes_nothing(

@@ -24,7 +24,9 @@ from goldpath.gitops._names import (
     dashboard_uid,
 )
 from goldpath.gitops._platform_git import (
+    PlatformAppChange,
     add_platform_app,
+    platform_app_added,
     platform_apps,
     remove_platform_app,
 )
@@ -64,7 +66,7 @@ from goldpath.gitops._spec import (
     PlatformSpec,
     Resources,
 )
-from goldpath.gitops._validate import validate_tree
+from goldpath.gitops._validate import Validation, validate_tree, validation_started
 from goldpath.gitops.errors import (
     GitopsError,
     GitopsRepoNotFoundError,
@@ -99,8 +101,11 @@ __all__ = [
     "Policy",
     "Resources",
     "TagChange",
+    "PlatformAppChange",
+    "Validation",
     "ValidationReport",
     "add_platform_app",
+    "platform_app_added",
     "app_secret_prefix",
     "aws_cost_tags",
     "dashboard_selector",
@@ -130,4 +135,5 @@ __all__ = [
     "tree_diff",
     "validate_repo",
     "validate_tree",
+    "validation_started",
 ]

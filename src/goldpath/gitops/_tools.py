@@ -165,6 +165,15 @@ class ToolChecks:
                 self._kustomize_one_by_one(report)
             report.checked.append(KUBECTL.check)
 
+    def stop(self) -> None:
+        """Stop any tool still running (a validation left before it finished)."""
+        for run in self._runs.values():
+            if run.process.returncode is not None:
+                continue  # its verdict was read
+            if run.process.poll() is None:
+                run.process.kill()
+            run.process.communicate()
+
     # -- promtool -----------------------------------------------------------------------------
 
     def _write_rules(self) -> None:

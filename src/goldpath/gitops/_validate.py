@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -24,7 +25,17 @@ from goldpath.gitops._schemas import (
 from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
 from goldpath.gitops._yaml import load_yaml_all
 
-__all__ = ["TreeFiles", "parse_tree", "validate_manifests", "validate_tree"]
+if TYPE_CHECKING:
+    from goldpath.gitops._tools import ToolChecks
+
+__all__ = [
+    "TreeFiles",
+    "Validation",
+    "parse_tree",
+    "validate_manifests",
+    "validate_tree",
+    "validation_started",
+]
 
 _YAML_SUFFIXES = {".yaml", ".yml"}
 _KUSTOMIZATION_NAMES = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
@@ -158,6 +169,47 @@ def validate_tree(
     folder under ``tmp_root`` (``settings.tmp_root``; the system's temporary folder
     when None). ``tools=False`` is for bulk checks that run the tools separately.
     """
+    with validation_started(
+        files,
+        kubernetes_version=kubernetes_version,
+        tools=tools,
+        tmp_root=tmp_root,
+        secrets_prefix=secrets_prefix,
+    ) as validation:
+        return validation.finish()
+
+
+@dataclass(slots=True)
+class Validation:
+    """A validation under way: the in-process checks are done (``so_far``), the tools may
+    still run. `finish` waits for them and gives the whole report."""
+
+    so_far: ValidationReport
+    _checks: ToolChecks | None
+    _finished: bool = False
+
+    def finish(self) -> ValidationReport:
+        """Every finding, the tools' included (waits for the tools)."""
+        if not self._finished:
+            self._finished = True
+            if self._checks is not None:
+                self._checks.finish(self.so_far)
+        return self.so_far
+
+
+@contextmanager
+def validation_started(
+    files: TreeFiles,
+    *,
+    kubernetes_version: str = "1.30",
+    tools: bool = True,
+    tmp_root: Path | None = None,
+    secrets_prefix: str = DEFAULT_SECRETS_PREFIX,
+) -> Iterator[Validation]:
+    """`validate_tree` in two halves: the tools are started and the in-process checks run
+    on entry; the caller may prepare its commit (anything nobody else sees yet) while the
+    tools work, then calls ``finish()`` before it publishes anything. Leaving the block
+    without finishing stops the tools."""
     report = ValidationReport()
     paths = _as_paths(files)
     tree = parse_tree(paths, report, secrets_prefix=secrets_prefix)
@@ -169,6 +221,8 @@ def validate_tree(
 
             scratch = stack.enter_context(scratch_dir(tmp_root, prefix="validate-"))
             checks = ToolChecks(tree=tree, scratch=scratch)
+            # registered after the scratch folder, so the tools stop before it goes
+            stack.callback(checks.stop)
             checks.start(paths, report)
         validate_manifests(tree, report, kubernetes_version=kubernetes_version)
         report.checked.append(f"kubernetes-validate (strict, {kubernetes_version})")
@@ -180,6 +234,4 @@ def validate_tree(
                 report.add(check="policy", rule=policy.id, message=violation.message,
                            file=violation.file, object=violation.object)
         report.checked.append(f"{len(policies)} policies")
-        if checks is not None:
-            checks.finish(report)
-    return report
+        yield Validation(so_far=report, _checks=checks)

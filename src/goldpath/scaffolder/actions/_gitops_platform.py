@@ -10,7 +10,8 @@ this task created it and no app is left in it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +28,13 @@ from goldpath.trees import write_tree
 
 if TYPE_CHECKING:
     from goldpath.config import Settings
-    from goldpath.gitops import AppSpec
+    from goldpath.gitops import AppSpec, PlatformAppChange
 
 __all__ = [
     "UNDO_DELETE_PLATFORM_REPO",
     "UNDO_REMOVE_PLATFORM_APP",
     "enrol_in_platform_repo",
+    "platform_enrolment",
     "platform_repo_undo",
 ]
 
@@ -59,6 +61,18 @@ def enrol_in_platform_repo(
 
     Returns the platform repo's clone URL.
     """
+    with platform_enrolment(ctx, host, settings, spec, branch=branch) as commit:
+        return commit()
+
+
+@contextmanager
+def platform_enrolment(
+    ctx: ActionContext, host: GitHost, settings: Settings, spec: AppSpec, *, branch: str
+) -> Iterator[Callable[[], str]]:
+    """`enrol_in_platform_repo` in two halves: on entry the app's entry is prepared in a
+    scratch clone of the platform repo (written, validated, committed: nobody sees it
+    yet); the function yielded publishes it (creating the platform repo first when there
+    is none) and returns the platform repo's clone URL."""
     from goldpath import gitops
 
     owner, name = settings.platform.gitops_group, gitops.PLATFORM_REPO
@@ -66,13 +80,31 @@ def enrol_in_platform_repo(
     repo_url = repo_url if repo_url.endswith(".git") else f"{repo_url}.git"
     where = f"{owner}/{name}"
     if ctx.dry_run:
-        ctx.log(f"Dry run: would add apps/{spec.name}/ to the platform repo {where}")
-        return repo_url
+
+        def planned() -> str:
+            ctx.log(f"Dry run: would add apps/{spec.name}/ to the platform repo {where}")
+            return repo_url
+
+        yield planned
+        return
     ctx.check_cancelled()
     if not host.repo_exists(owner, name):
-        _create_platform_repo(ctx, host, settings, spec, repo_url=repo_url, branch=branch)
-    _add_app(ctx, host, settings, spec)
-    return repo_url
+
+        def create_and_add() -> str:
+            _create_platform_repo(ctx, host, settings, spec, repo_url=repo_url, branch=branch)
+            with _app_added(host, settings, spec) as change:
+                _publish_app(ctx, host, owner, name, spec, change)
+            return repo_url
+
+        yield create_and_add
+        return
+    with _app_added(host, settings, spec) as change:
+
+        def publish() -> str:
+            _publish_app(ctx, host, owner, name, spec, change)
+            return repo_url
+
+        yield publish
 
 
 def _create_platform_repo(
@@ -125,28 +157,36 @@ def _create_platform_repo(
     ctx.log(f"Created the platform repo {where} ({len(files)} files) on {host.host}")
 
 
-def _add_app(ctx: ActionContext, host: GitHost, settings: Settings, spec: AppSpec) -> None:
+def _app_added(
+    host: GitHost, settings: Settings, spec: AppSpec
+) -> AbstractContextManager[PlatformAppChange]:
     from goldpath import gitops
 
     owner, name = settings.platform.gitops_group, gitops.PLATFORM_REPO
-    where = f"{owner}/{name}"
-    recorded: list[bool] = []
-
-    def before_commit(existed: bool) -> None:
-        if existed:
-            ctx.log(f"apps/{spec.name}/ was already in {where}; a rollback leaves it there")
-        elif not recorded:
-            recorded.append(True)
-            ctx.on_rollback(
-                f"remove apps/{spec.name}/ from the platform repo {where}",
-                kind=UNDO_REMOVE_PLATFORM_APP,
-                params={**_host_params(host, owner, name), "app": spec.name},
-            )
-
-    sha = gitops.add_platform_app(
+    return gitops.platform_app_added(
         _source(host, owner, name), spec, tmp_root=settings.tmp_root,
-        before_commit=before_commit, auth=host.transport_auth(),
+        auth=host.transport_auth(),
     )
+
+
+def _publish_app(
+    ctx: ActionContext,
+    host: GitHost,
+    owner: str,
+    name: str,
+    spec: AppSpec,
+    change: PlatformAppChange,
+) -> None:
+    where = f"{owner}/{name}"
+    if change.existed:
+        ctx.log(f"apps/{spec.name}/ was already in {where}; a rollback leaves it there")
+    elif change.sha is not None:
+        ctx.on_rollback(
+            f"remove apps/{spec.name}/ from the platform repo {where}",
+            kind=UNDO_REMOVE_PLATFORM_APP,
+            params={**_host_params(host, owner, name), "app": spec.name},
+        )
+    sha = change.push()
     if sha is None:
         ctx.log(f"The platform repo {where} already lists {spec.name}; nothing to commit")
     else:

@@ -10,6 +10,7 @@ only ever deletes what it created itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -35,7 +36,7 @@ from goldpath.scaffolder._actions import (
 )
 from goldpath.scaffolder._paths import resolve_inside
 from goldpath.scaffolder.actions._gitops_platform import (
-    enrol_in_platform_repo,
+    platform_enrolment,
     platform_repo_undo,
 )
 from goldpath.scaffolder.errors import ActionInputError
@@ -528,38 +529,51 @@ def _gitops_publish(
         ) from None
     files = gitops.render_app(spec)
     tree_files: dict[PurePosixPath | str, str] = {path: text for path, text in files.items()}
-    report = gitops.validate_tree(
-        tree_files,
-        kubernetes_version=spec.platform.kubernetes_version,
-        tmp_root=settings.tmp_root,
-        secrets_prefix=spec.platform.secrets_prefix,
-    )
-    if not report.ok:
-        for finding in report.failures:
-            ctx.log(f"Validation failed: {finding}")
-        raise gitops.GitopsValidationError(
-            f"the GitOps manifests of {params.name} failed validation; nothing was published",
-            report=report,
-        )
-    ctx.log(f"Rendered and validated {len(files)} files ({', '.join(report.checked)})")
     contents = host.contents_url(group, params.name, params.default_branch)
     paths = [str(p) for p in files]
-    if ctx.dry_run:
-        ctx.log(f"Dry run: would create {group}/{params.name} on {host.host}")
-        ctx.output("remoteUrl", clone_url)
-        ctx.output("repoContentsUrl", contents)
-        ctx.output("commitHash", _SAMPLE_SHA)
-        ctx.output("files", paths)
-        ctx.output(
-            "platformRepoUrl",
-            enrol_in_platform_repo(ctx, host, settings, spec, branch=params.default_branch),
+    with ExitStack() as stack:
+        validation = stack.enter_context(
+            gitops.validation_started(
+                tree_files,
+                kubernetes_version=spec.platform.kubernetes_version,
+                tmp_root=settings.tmp_root,
+                secrets_prefix=spec.platform.secrets_prefix,
+            )
         )
-        return
-    ctx.check_cancelled()
-    with scratch_dir(settings.tmp_root, prefix="gitops-") as tree:
-        write_tree(tree, files)
-        if params.answers:
-            write_tree(tree, {_ANSWERS_PATH: params.answers})
+        enrol: Callable[[], str] | None = None
+        tree: Path | None = None
+        if validation.so_far.ok:
+            # While kustomize and promtool work: everything nobody sees until it is
+            # pushed, which happens only after their verdict.
+            enrol = stack.enter_context(
+                platform_enrolment(ctx, host, settings, spec, branch=params.default_branch)
+            )
+            if not ctx.dry_run:
+                tree = stack.enter_context(scratch_dir(settings.tmp_root, prefix="gitops-"))
+                write_tree(tree, files)
+                if params.answers:
+                    write_tree(tree, {_ANSWERS_PATH: params.answers})
+        report = validation.finish()
+        if not report.ok:
+            for finding in report.failures:
+                ctx.log(f"Validation failed: {finding}")
+            raise gitops.GitopsValidationError(
+                f"the GitOps manifests of {params.name} failed validation; nothing was "
+                "published",
+                report=report,
+            )
+        assert enrol is not None
+        ctx.log(f"Rendered and validated {len(files)} files ({', '.join(report.checked)})")
+        if ctx.dry_run:
+            ctx.log(f"Dry run: would create {group}/{params.name} on {host.host}")
+            ctx.output("remoteUrl", clone_url)
+            ctx.output("repoContentsUrl", contents)
+            ctx.output("commitHash", _SAMPLE_SHA)
+            ctx.output("files", paths)
+            ctx.output("platformRepoUrl", enrol())
+            return
+        assert tree is not None
+        ctx.check_cancelled()
         info = host.create_repo(
             group,
             params.name,
@@ -577,12 +591,9 @@ def _gitops_publish(
             author=(params.git_author_name, params.git_author_email),
             what="GitOps repository",
         )
-    ctx.log(f"Committed {len(files)} files as {sha[:12]}; clone with: git clone {remote}")
-    ctx.output("files", paths)
-    ctx.output(
-        "platformRepoUrl",
-        enrol_in_platform_repo(ctx, host, settings, spec, branch=params.default_branch),
-    )
+        ctx.log(f"Committed {len(files)} files as {sha[:12]}; clone with: git clone {remote}")
+        ctx.output("files", paths)
+        ctx.output("platformRepoUrl", enrol())
 
 
 # -- the actions --------------------------------------------------------------------------------
