@@ -21,7 +21,7 @@ from goldpath.gitops import (
     validate_tree,
 )
 from goldpath.gitops.errors import GitopsRepoNotFoundError, GitopsValidationError
-from goldpath.providers.git import GitAuthor, Repository
+from goldpath.providers.git import BranchMovedError, GitAuthor, Repository
 from goldpath.trees import write_tree
 from tests.gitops.helpers import of_kind, spec
 from tests.gitops.strategies import app_names, platforms
@@ -245,3 +245,32 @@ def test_an_entry_pushed_meanwhile_by_another_create_is_kept(tmp_path: Path) -> 
         sha = change.push()
     assert sha is not None and _head(bare) == sha
     assert platform_apps(bare, tmp_root=tmp_path / "t") == ["ledger", "payments"]
+
+
+def test_a_file_that_is_not_text_stays_as_it_was(tmp_path: Path) -> None:
+    bare = _bare_platform_repo(tmp_path)
+    work = tmp_path / "bin-work"
+    repository = Repository.clone(str(bare), work)
+    (work / "docs").mkdir()
+    (work / "docs" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    (work / "tools.sh").write_text("#!/bin/sh\n")
+    (work / "tools.sh").chmod(0o755)
+    repository.commit_worktree("binary", author=GitAuthor("t", "t@example.com"))
+    repository.push("origin", "HEAD:main")
+    sha = add_platform_app(bare, spec(), tmp_root=tmp_path / "t")
+    assert sha is not None
+    stored = Repository(bare).read_folder(sha, "")
+    assert stored["docs/logo.png"][0] == b"\x89PNG\r\n\x1a\n\xff\xfe"
+    assert stored["tools.sh"][1] == 0o100755
+    assert "apps/payments/application.yaml" in stored
+
+
+def test_a_platform_repo_that_keeps_moving_is_given_up_on_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare = _bare_platform_repo(tmp_path)
+    before = _head(bare)
+    monkeypatch.setattr(Repository, "update_branch", lambda *_a, **_k: False)
+    with pytest.raises(BranchMovedError, match="payments was not added after 3 attempts"):
+        add_platform_app(bare, spec(), tmp_root=tmp_path / "t")
+    assert _head(bare) == before

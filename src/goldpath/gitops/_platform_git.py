@@ -1,7 +1,7 @@
 """Changing the platform GitOps repo with git: add an app's entry, take it out again.
 
 Each change is validated over the whole resulting tree before it is committed, and
-retried on a fresh clone when another Create pushed first.
+prepared again from the repo as it is when another Create pushed first.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from goldpath.gitops._platform_repo import APPS_ROOT, app_entry_dir, platform_app_files
 from goldpath.gitops._repo import GitopsWorkspace, gitops_workspace, read_tree
@@ -17,8 +17,8 @@ from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._spec import AppSpec, PlatformSpec
 from goldpath.gitops._validate import validate_tree
 from goldpath.gitops.errors import GitopsRepoNotFoundError
-from goldpath.providers.git import GitAuthor, TransportAuth
-from goldpath.providers.git.errors import GitCommandError
+from goldpath.providers.git import GitAuthor, Repository, TransportAuth
+from goldpath.providers.git.errors import BranchMovedError, GitCommandError
 from goldpath.trees import write_tree
 
 __all__ = [
@@ -33,13 +33,15 @@ _AUTHOR = GitAuthor("goldpath", "goldpath@localhost")
 _ATTEMPTS = 3
 
 
-def _validated(ws: GitopsWorkspace, platform: PlatformSpec, tmp_root: Path | None) -> None:
+def _validated(
+    files: dict[PurePosixPath, str], platform: PlatformSpec, tmp_root: Path | None
+) -> None:
     # Schemas and every policy over the whole tree. promtool and kubectl kustomize are not
     # run here: an app's entry adds no rule and no kustomization, and the folders they
     # check went through them when the repo was rendered (`render_platform_repo` callers
     # validate with tools) and whenever `goldpath validate` runs on it.
     report: ValidationReport = validate_tree(
-        read_tree(ws.path),
+        files,
         kubernetes_version=platform.kubernetes_version,
         tools=False,
         tmp_root=tmp_root,
@@ -81,12 +83,30 @@ def platform_apps(
         return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 
-class PlatformAppChange:
-    """``apps/<app>/`` written, validated and committed in a scratch clone of the platform
-    repo, not yet pushed: nothing outside this process has seen it. `push` publishes it.
+def _with_entry(
+    files: dict[PurePosixPath, str], spec: AppSpec, repo: str | Path
+) -> tuple[dict[PurePosixPath, str], bool]:
+    """The platform repo's files with ``apps/<app>/`` replaced by the app's entry, and
+    whether the entry was there before."""
+    if PurePosixPath("bootstrap/kustomization.yaml") not in files:
+        # Created a moment ago by another task that has not pushed its content yet.
+        raise GitopsRepoNotFoundError(
+            f"{repo} is not a platform GitOps repo (yet): it has no bootstrap/", repo=str(repo)
+        )
+    entry = app_entry_dir(spec.name)
+    kept = {path: text for path, text in files.items() if entry not in path.parents}
+    return {**kept, **platform_app_files(spec)}, len(kept) < len(files)
 
-    Made by `platform_app_added`; ``existed`` says whether the entry was there before, and
-    ``sha`` is the prepared commit (None when the repo already held exactly these files).
+
+class PlatformAppChange:
+    """``apps/<app>/`` written, validated and committed, not yet pushed: nothing outside
+    this process has seen it. `push` publishes it.
+
+    The local git host's bare repository is changed in place, from memory: the commit is
+    written into it and its branch moves (compare-and-swap) only on `push`. A remote one
+    is changed in a scratch clone and pushed back. Made by `platform_app_added`;
+    ``existed`` says whether the entry was there before, and ``sha`` is the prepared
+    commit (None when the repo already held exactly these files).
     """
 
     def __init__(
@@ -98,55 +118,98 @@ class PlatformAppChange:
         auth: TransportAuth | None,
     ) -> None:
         self._repo, self._spec, self._tmp_root, self._auth = repo, spec, tmp_root, auth
+        bare = Repository(Path(repo)) if isinstance(repo, Path) else None
+        self._bare = bare if bare is not None and bare.is_bare else None
         self._stack = ExitStack()
         self._ws: GitopsWorkspace | None = None
+        self._prepared = False
+        self._parent: str | None = None
         self.existed = False
         self.sha: str | None = None
 
+    @property
+    def _message(self) -> str:
+        return f"feat({self._spec.name}): deploy with Argo CD [skip ci]"
+
     def prepare(self) -> None:
-        """Clone, write the entry, validate the whole tree and commit (locally)."""
+        """Read the repo, put the entry in, validate the whole tree and commit."""
         self.close()
+        if self._bare is not None:
+            self._prepare_in_place(self._bare)
+        else:
+            self._prepare_in_clone()
+        self._prepared = True
+
+    def _prepare_in_place(self, bare: Repository) -> None:
+        ref = f"refs/heads/{bare.head_branch()}"
+        parent = bare.resolve(ref)
+        stored = bare.read_folder(parent, "") if parent is not None else {}
+        texts: dict[PurePosixPath, str] = {}
+        for path, (data, _mode) in stored.items():
+            try:
+                texts[PurePosixPath(path)] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # kept as it is, like read_tree leaves it out of validation
+        files, self.existed = _with_entry(texts, self._spec, self._repo)
+        _validated(files, self._spec.platform, self._tmp_root)
+        entry = app_entry_dir(self._spec.name)
+        content: dict[str, bytes | tuple[bytes, int]] = {
+            path: value for path, value in stored.items()
+            if entry not in PurePosixPath(path).parents
+        }
+        for added, text in platform_app_files(self._spec).items():
+            content[str(added)] = text.encode("utf-8")
+        self._parent = parent
+        self.sha = bare.commit_files(content, message=self._message, author=_AUTHOR,
+                                     parent=parent)
+
+    def _prepare_in_clone(self) -> None:
         ws = self._stack.enter_context(
             gitops_workspace(self._repo, tmp_root=self._tmp_root, auth=self._auth)
         )
         self._ws = ws
-        if not (ws.path / "bootstrap" / "kustomization.yaml").is_file():
-            # Created a moment ago by another task that has not pushed its content yet.
-            raise GitopsRepoNotFoundError(
-                f"{self._repo} is not a platform GitOps repo (yet): it has no bootstrap/",
-                repo=str(self._repo),
-            )
-        entry = ws.path.joinpath(*app_entry_dir(self._spec.name).parts)
-        self.existed = entry.exists()
-        shutil.rmtree(entry, ignore_errors=True)
+        files, self.existed = _with_entry(read_tree(ws.path), self._spec, self._repo)
+        _validated(files, self._spec.platform, self._tmp_root)
+        shutil.rmtree(ws.path.joinpath(*app_entry_dir(self._spec.name).parts),
+                      ignore_errors=True)
         write_tree(ws.path, platform_app_files(self._spec))
-        _validated(ws, self._spec.platform, self._tmp_root)
-        self.sha = ws.repository.commit_worktree(
-            f"feat({self._spec.name}): deploy with Argo CD [skip ci]", author=_AUTHOR
-        )
+        self.sha = ws.repository.commit_worktree(self._message, author=_AUTHOR)
+
+    def _published(self) -> bool:
+        """Move the branch to the prepared commit; False when another push came first."""
+        if self._bare is not None:
+            ref = f"refs/heads/{self._bare.head_branch()}"
+            assert self.sha is not None
+            return self._bare.update_branch(ref, self.sha, expected=self._parent)
+        assert self._ws is not None
+        if not self._ws.push:
+            return True
+        try:
+            self._ws.push_head()
+        except GitCommandError:
+            return False
+        return True
 
     def push(self) -> str | None:
         """Publish the prepared commit; when another change was pushed first, prepare it
-        again on a fresh clone and push that. Returns the commit, or None (no change)."""
-        for attempt in range(1, _ATTEMPTS + 1):
-            if self._ws is None:
+        again from the repo as it is now and push that. Returns the commit, or None (no
+        change)."""
+        for _attempt in range(_ATTEMPTS):
+            if not self._prepared:
                 self.prepare()
-            assert self._ws is not None
-            if self.sha is None or not self._ws.push:
+            if self.sha is None or self._published():
                 return self.sha
-            try:
-                self._ws.push_head()
-                return self.sha
-            except GitCommandError:
-                # Another Create pushed between our clone and our push: start again from it.
-                self.close()
-                if attempt == _ATTEMPTS:
-                    raise
-        return None  # pragma: no cover - the loop returns or raises
+            # Another Create pushed between our read and our push: start again from it.
+            self.close()
+        raise BranchMovedError(
+            f"the platform repo {self._repo} kept moving; {self._spec.name} was not added "
+            f"after {_ATTEMPTS} attempts",
+        )
 
     def close(self) -> None:
-        """Remove the scratch clone."""
+        """Forget the prepared change (and remove a scratch clone)."""
         self._ws = None
+        self._prepared = False
         self._stack.close()
 
 
@@ -205,7 +268,7 @@ def remove_platform_app(
         if not entry.exists():
             return None
         shutil.rmtree(entry)
-        _validated(ws, platform, tmp_root)
+        _validated(read_tree(ws.path), platform, tmp_root)
         return _commit_and_push(ws, f"chore({app}): remove from Argo CD [skip ci]")
 
     return _with_retries(repo, tmp_root, auth, change)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -151,7 +151,14 @@ def _timezone_offset() -> int:
 def _build_commit(
     source_dir: Path, *, message: str, author: GitAuthor, parent: str | None
 ) -> tuple[Commit, list[ShaFile]]:
-    root, objects = _tree_objects(list(_walk(source_dir.absolute())))
+    return _commit_of(list(_walk(source_dir.absolute())), message=message, author=author,
+                      parent=parent)
+
+
+def _commit_of(
+    entries: list[tuple[str, int, bytes]], *, message: str, author: GitAuthor, parent: str | None
+) -> tuple[Commit, list[ShaFile]]:
+    root, objects = _tree_objects(entries)
     identity = f"{author.name} <{author.email}>".encode()
     commit = Commit()
     commit.tree = root.id
@@ -219,6 +226,12 @@ def commit_changes(
 ) -> str | None:
     """`commit_directory`, or None (nothing written) when the files equal ``parent``'s."""
     commit, objects = _build_commit(source_dir, message=message, author=author, parent=parent)
+    return _store_unless_unchanged(git_dir, commit, objects, parent)
+
+
+def _store_unless_unchanged(
+    git_dir: Path, commit: Commit, objects: list[ShaFile], parent: str | None
+) -> str | None:
     repo = Repo(str(git_dir))
     try:
         if parent is not None:
@@ -229,6 +242,25 @@ def commit_changes(
     finally:
         repo.close()
     return commit.id.decode()
+
+
+def commit_files(
+    files: Mapping[str, bytes | tuple[bytes, int]],
+    *,
+    git_dir: Path,
+    message: str,
+    author: GitAuthor,
+    parent: str | None,
+) -> str | None:
+    """Commit ``files`` (path -> bytes of a regular file, or (bytes, git mode)) as the
+    whole tree, from memory; None (nothing written) when they equal ``parent``'s. No ref
+    moves."""
+    entries = [
+        (path, FILE_MODE, value) if isinstance(value, bytes) else (path, value[1], value[0])
+        for path, value in sorted(files.items())
+    ]
+    commit, objects = _commit_of(entries, message=message, author=author, parent=parent)
+    return _store_unless_unchanged(git_dir, commit, objects, parent)
 
 
 def reset_index(work_tree: Path, git_dir: Path, commit_sha: str) -> None:

@@ -163,6 +163,23 @@ class Repository:
             source, git_dir=self.git_dir, message=message, author=author, parent=parent
         )
 
+    def commit_files(
+        self,
+        files: Mapping[str, bytes | tuple[bytes, int]],
+        *,
+        message: str,
+        author: GitAuthor,
+        parent: str | None,
+    ) -> str | None:
+        """Commit ``files`` as the whole tree, from memory: path -> the bytes of a regular
+        file, or (bytes, git mode) as `read_folder` gives them. None when they equal
+        ``parent``'s tree; no ref moves."""
+        from goldpath.providers.git import _objects
+
+        return _objects.commit_files(
+            files, git_dir=self.git_dir, message=message, author=author, parent=parent
+        )
+
     def commit_worktree(self, message: str, *, author: GitAuthor) -> str | None:
         """Commit the working tree as it is on its branch; None when nothing changed.
 
