@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from goldpath.gitops import AppSpec, PlatformSpec, render_app, render_platform, validate_tree
 from goldpath.gitops._monitoring import alert_rules, rule_group
@@ -311,3 +313,33 @@ def test_a_finished_validation_is_the_same_report_as_validate_tree() -> None:
         assert validation.finish() is first  # finishing again waits for nothing
     whole = validate_tree(files)
     assert first.checked == whole.checked and first.ok and whole.ok
+
+
+@settings(max_examples=25, deadline=None)
+@given(environments=st.lists(st.sampled_from(["dev", "staging", "prod"]), unique=True),
+       processes=st.integers(1, 4))
+def test_the_kustomize_groups_cover_every_kustomization_once(
+    environments: list[str], processes: int
+) -> None:
+    import tempfile
+
+    from goldpath.gitops import _tools as tools
+    from goldpath.gitops._report import ValidationReport
+    from goldpath.gitops._tools import ToolChecks
+    from goldpath.gitops._validate import parse_tree
+
+    tree = parse_tree(render_app(spec(environments=tuple(environments))), ValidationReport())
+    original = tools.KUSTOMIZE_PROCESSES
+    tools.KUSTOMIZE_PROCESSES = processes
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            groups = ToolChecks(tree=tree, scratch=Path(scratch))._groups()
+    finally:
+        tools.KUSTOMIZE_PROCESSES = original
+    assert 1 <= len(groups) <= processes
+    covered = [k.file for _folder, members in groups for k in members]
+    # each kustomization is proven by some group; base/ by every group holding an overlay
+    assert {k.file for k in tree.kustomizations} == set(covered)
+    outermost = [k.file for k in ToolChecks(tree=tree, scratch=Path("/nonexistent"))._outermost()]
+    # and each outermost one is built by exactly one group
+    assert sorted(f for f in covered if f in outermost) == sorted(outermost)

@@ -84,3 +84,40 @@ def test_an_abbreviated_sha_expands_to_its_commit_as_git_does(tmp_path: Path, le
     assert sha is not None
     assert work.expand_sha(sha[:length]) == sha
     assert git("rev-parse", sha[:length], cwd=work.path).strip() == sha
+
+
+def _objects_stored(repository: Repository) -> int:
+    counts = dict(
+        line.split(": ")
+        for line in git("count-objects", "-v", cwd=repository.path).splitlines()
+    )
+    return int(counts["count"]) + int(counts["in-pack"])
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    files=st.dictionaries(
+        st.sampled_from(["a.txt", "d/b.txt", "d/e/c.txt", "f.txt"]),
+        st.binary(max_size=20),
+        min_size=1,
+    ),
+    changed=st.sampled_from(["a.txt", "d/b.txt", "d/e/c.txt", "new/x.txt"]),
+)
+def test_a_commit_from_memory_is_the_tree_git_reads_and_stores_only_new_objects(
+    tmp_path_factory: pytest.TempPathFactory, files: dict[str, bytes], changed: str
+) -> None:
+    bare = Repository.init_bare(tmp_path_factory.mktemp("r") / "repo.git")
+    first = bare.commit_files(files, message="first", author=AUTHOR, parent=None)
+    assert first is not None
+    assert bare.read_folder(first, "") == {p: (data, 0o100644) for p, data in files.items()}
+    assert git("fsck", "--strict", "--no-dangling", cwd=bare.path) == ""
+    assert bare.commit_files(files, message="again", author=AUTHOR, parent=first) is None
+    before = _objects_stored(bare)
+    second = bare.commit_files({**files, changed: b"changed!"}, message="second",
+                               author=AUTHOR, parent=first)
+    assert second is not None
+    assert git("rev-parse", f"{second}^", cwd=bare.path).strip() == first
+    # at most: the blob, the folders on its path (at most three) and the commit
+    assert _objects_stored(bare) - before <= 5

@@ -210,7 +210,7 @@ def commit_directory(
     commit, objects = _build_commit(source_dir, message=message, author=author, parent=parent)
     repo = Repo(str(git_dir))
     try:
-        repo.object_store.add_objects([(obj, None) for obj in objects])
+        _add_missing(repo, objects)
     finally:
         repo.close()
     return commit.id.decode()
@@ -238,10 +238,18 @@ def _store_unless_unchanged(
             previous = repo[ObjectID(parent.encode())]
             if isinstance(previous, Commit) and previous.tree == commit.tree:
                 return None
-        repo.object_store.add_objects([(obj, None) for obj in objects])
+        _add_missing(repo, objects)
     finally:
         repo.close()
     return commit.id.decode()
+
+
+def _add_missing(repo: Repo, objects: list[ShaFile]) -> None:
+    # Only what the store lacks: a commit on top of a parent shares most of its files and
+    # folders with it, and writing them again would grow the repository by a whole copy
+    # of the tree at every commit.
+    store = repo.object_store
+    store.add_objects([(obj, None) for obj in objects if obj.id not in store])
 
 
 def commit_files(
