@@ -121,3 +121,25 @@ def test_a_commit_from_memory_is_the_tree_git_reads_and_stores_only_new_objects(
     assert git("rev-parse", f"{second}^", cwd=bare.path).strip() == first
     # at most: the blob, the folders on its path (at most three) and the commit
     assert _objects_stored(bare) - before <= 5
+
+
+def test_a_small_commit_adds_no_pack_and_a_big_one_adds_one(tmp_path: Path) -> None:
+    from goldpath.providers.git._objects import UNPACK_LIMIT
+
+    bare = Repository.init_bare(tmp_path / "repo.git")
+    packs = bare.git_dir / "objects" / "pack"
+
+    def pack_count() -> int:
+        return len(list(packs.glob("*.pack"))) if packs.is_dir() else 0
+
+    parent = None
+    for round_ in range(5):
+        parent = bare.commit_files({"app.txt": f"v{round_}".encode(), "keep.txt": b"k"},
+                                   message=f"r{round_}", author=AUTHOR, parent=parent)
+    assert pack_count() == 0
+    many = {f"f{i}.txt": f"{i}".encode() for i in range(UNPACK_LIMIT)}
+    sha = bare.commit_files(many, message="big", author=AUTHOR, parent=parent)
+    assert pack_count() == 1
+    assert sha is not None and bare.read_folder(sha, "") == {
+        path: (data, 0o100644) for path, data in many.items()}
+    assert git("fsck", "--strict", "--no-dangling", cwd=bare.path) == ""

@@ -244,12 +244,23 @@ def _store_unless_unchanged(
     return commit.id.decode()
 
 
+UNPACK_LIMIT = 100
+"""Fewer new objects than this are stored loose, more go into one pack: git's own
+``receive.unpackLimit``. A pack per commit would leave a repository changed a thousand
+times with a thousand packs, each of which every object lookup opens."""
+
+
 def _add_missing(repo: Repo, objects: list[ShaFile]) -> None:
     # Only what the store lacks: a commit on top of a parent shares most of its files and
     # folders with it, and writing them again would grow the repository by a whole copy
     # of the tree at every commit.
     store = repo.object_store
-    store.add_objects([(obj, None) for obj in objects if obj.id not in store])
+    missing = [obj for obj in objects if obj.id not in store]
+    if len(missing) < UNPACK_LIMIT:
+        for obj in missing:
+            store.add_object(obj)
+    else:
+        store.add_objects([(obj, None) for obj in missing])
 
 
 def commit_files(
