@@ -466,7 +466,7 @@ def _namespaced_kustomizations(tree: Tree) -> Iterator[Violation]:
         if not kust.body.get("namespace"):
             continue
         for resource in kust.body.get("resources") or []:
-            path = PurePosixPath(_normalise(kust.file.parent / str(resource)))
+            path = normal_path(kust.file.parent / str(resource))
             for doc in by_file.get(path, []):
                 if doc.kind in _CLUSTER_SCOPED_CUSTOM:
                     yield Violation(
@@ -475,17 +475,6 @@ def _namespaced_kustomizations(tree: Tree) -> Iterator[Violation]:
                         file=kust.file,
                         object=object_ref(doc.body),
                     )
-
-
-def _normalise(path: PurePosixPath) -> str:
-    parts: list[str] = []
-    for part in path.parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts)
 
 
 def _ecr_own_repository(tree: Tree) -> Iterator[Violation]:
