@@ -12,7 +12,9 @@ Written from GitLab's REST API v4 documentation (docs.gitlab.com/api/merge_reque
 - ``PUT /projects/:id/merge_requests/:iid/merge``: 200 with ``state: merged`` and
   ``merge_commit_sha``; 405 for a draft or a closed request; 406 ``Branch cannot be
   merged`` when it conflicts.
-- ``PUT /projects/:id/merge_requests/:iid`` with ``state_event=close``: 200, ``closed``.
+- ``PUT /projects/:id/merge_requests/:iid`` with ``state_event=close``: 200, ``closed``;
+  with ``title``: the new title, and so the draft flag (docs.gitlab.com/user/project/
+  merge_requests/drafts: removing the ``Draft:`` prefix marks it ready).
 """
 
 from __future__ import annotations
@@ -165,8 +167,11 @@ def fake_gitlab_with_merge_requests(state: FakeHostState, mrs: FakeMergeRequests
         if mr is None:
             return JSONResponse({"message": "404 Not found"}, status_code=404)
         data = await request.json()
+        mrs.bodies.append(data)
         if data.get("state_event") == "close":
             mr.state = "closed"
+        if "title" in data:
+            mr.title = data["title"]
         return JSONResponse(_json(base_of(request), project, mr))
 
     return Starlette(

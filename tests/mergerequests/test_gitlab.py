@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from goldpath.config import Settings, load_settings
-from goldpath.mergerequests import MergeRequestService, MergeRequestStatus
+from goldpath.errors import GoldpathError
+from goldpath.mergerequests import (
+    MergeRequestClosedError,
+    MergeRequestService,
+    MergeRequestStatus,
+)
 from goldpath.providers.git import GitHost, MergeConflictError, RepoInfo
 from goldpath.runtime import Runtime
 from tests.mergerequests._gitlab_mr import FakeMergeRequests, fake_gitlab_with_merge_requests
@@ -90,6 +95,35 @@ def test_a_draft_goes_to_gitlab_with_a_draft_title(
 ) -> None:
     mr = gl[0].get(_open(gl[0], draft=True))
     assert mr.draft and gitlab[1].items[0].title == "Draft: Upgrade the template"
+
+
+def test_marking_a_draft_ready_marks_it_ready_on_gitlab_and_back(
+    gl: tuple[MergeRequestService, GitHost, RepoInfo],
+    gitlab: tuple[FakeHostState, FakeMergeRequests, str],
+) -> None:
+    service = gl[0]
+    mr_id = _open(service, draft=True)
+    ready = service.update(mr_id, draft=False)
+    assert not ready.draft and gitlab[1].items[0].title == "Upgrade the template"
+    again = service.update(mr_id, draft=True)
+    assert again.draft and gitlab[1].items[0].title == "Draft: Upgrade the template"
+    # a draft again: goldpath refuses to merge it (and GitLab would)
+    with pytest.raises(MergeRequestClosedError, match="draft"):
+        service.merge(mr_id, user="user:default/ada")
+
+
+def test_gitlab_refusing_to_mark_it_ready_leaves_it_a_draft(
+    gl: tuple[MergeRequestService, GitHost, RepoInfo],
+    gitlab: tuple[FakeHostState, FakeMergeRequests, str],
+) -> None:
+    service = gl[0]
+    mr_id = _open(service, draft=True)
+    gitlab[0].token = "glpat-Revoked"  # GitLab now answers 404 to goldpath's token
+    with pytest.raises(GoldpathError) as caught:
+        service.update(mr_id, draft=False)
+    assert TOKEN not in str(caught.value)
+    assert service.get(mr_id).draft
+    assert gitlab[1].items[0].title == "Draft: Upgrade the template"
 
 
 def test_merge_goes_through_gitlab(

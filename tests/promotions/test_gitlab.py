@@ -13,6 +13,7 @@ import yaml
 from goldpath.config import load_settings
 from goldpath.demo import seed_demo
 from goldpath.gitops import ENVIRONMENTS, AppSpec, PlatformSpec, render_app
+from goldpath.mergerequests import MergeRequestClosedError
 from goldpath.promotions import PromotionStatus, SelfApprovalError
 from goldpath.runtime import Runtime
 from goldpath.scratch import scratch_dir
@@ -103,9 +104,17 @@ def test_promotions_go_through_gitlab_merge_requests(
     waiting = runtime.promotions.request(ORDERS, "prod", subject=grace)
     assert waiting.status is PromotionStatus.AWAITING_APPROVAL
     assert [m.source_branch.split("/")[1] for m in mrs.items] == ["staging", "prod"]
+    # Waiting, the prod request is a draft on GitLab too: neither GitLab nor goldpath's
+    # merge-request API merges it around the approval.
+    prod_mr = mrs.items[1]
+    assert prod_mr.title.startswith("Draft: ") and not mrs.items[0].title.startswith("Draft")
+    with pytest.raises(MergeRequestClosedError, match="draft"):
+        runtime.merge_requests.merge(waiting.merge_request_id, user=LINUS)
     with pytest.raises(SelfApprovalError):
         runtime.promotions.approve(waiting.id, subject=grace)
-    assert _tag(state, "prod") == "v1"
+    assert _tag(state, "prod") == "v1" and prod_mr.title.startswith("Draft: ")
     done = runtime.promotions.approve(waiting.id, subject=runtime.permissions.subject(LINUS))
     assert done.status is PromotionStatus.MERGED and done.merge_commit_sha
     assert _tag(state, "prod") == "v2"
+    assert prod_mr.title == "Promote orders v2 from staging to prod"
+    assert prod_mr.state == "merged"

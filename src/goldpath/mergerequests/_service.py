@@ -69,6 +69,12 @@ class HostedMergeRequests(Protocol):
         """Merge it on the host; the merge commit's sha."""
         ...
 
+    def set_merge_request_draft(
+        self, owner: str, repo: str, iid: str, *, title: str, draft: bool
+    ) -> None:
+        """Mark it a draft, or ready, on the host."""
+        ...
+
     def close_merge_request(self, owner: str, repo: str, iid: str) -> None:
         """Close it on the host."""
         ...
@@ -356,6 +362,14 @@ class MergeRequestService:
             values["draft"] = bool(draft) or bool(
                 conflicts if conflicts is not None else mr.conflicts
             )
+            git = self._host(mr.host)
+            if values["draft"] != mr.draft and isinstance(git, HostedMergeRequests) and (
+                mr.external_id
+            ):
+                # The host's flag first: a host that refuses leaves this row as it was.
+                git.set_merge_request_draft(
+                    mr.owner, mr.name, mr.external_id, title=mr.title, draft=bool(values["draft"])
+                )
         if description is not None:
             values["description"] = description
         return self._change(mr_id, **values)

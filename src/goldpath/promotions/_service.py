@@ -38,7 +38,7 @@ from goldpath.promotions.errors import (
     PromotionPendingError,
     SelfApprovalError,
 )
-from goldpath.providers.git import GitHost, GitHosts, LocalGitHost
+from goldpath.providers.git import GitHost, GitHosts
 from goldpath.scratch import scratch_dir
 from goldpath.trees import write_tree
 
@@ -305,13 +305,12 @@ class PromotionService:
                 ),
                 author=subject.user_ref,
                 # A merge request that names no component may be merged through the
-                # merge-request API by platform admins only, and goldpath's own (local host)
-                # are drafts, which nobody merges there: one that needs an approval merges
-                # through `approve`, not around it. (GitLab merges no draft, and goldpath
-                # cannot mark one ready there, so GitLab's are opened ready.)
+                # merge-request API by platform admins only, and one that needs an approval
+                # is a draft (on GitLab too), which no host merges: it merges through
+                # `approve`, which marks it ready, not around it.
                 entity_ref=None if gated else key,
                 labels=(PROMOTION_LABEL, f"environment:{to}"),
-                draft=gated and isinstance(host, LocalGitHost),
+                draft=gated,
             )
         except GoldpathError:
             self._delete_branch(host, app, branch)

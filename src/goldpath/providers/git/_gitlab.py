@@ -342,6 +342,20 @@ class GitLabHost:
         data = result if isinstance(result, dict) else {}
         return str(data.get("merge_commit_sha") or data.get("sha") or "")
 
+    def set_merge_request_draft(
+        self, owner: str, repo: str, iid: str, *, title: str, draft: bool
+    ) -> None:
+        """``PUT /projects/:id/merge_requests/:iid`` with the title: GitLab marks a merge
+        request a draft by its ``Draft:`` prefix, and ready when the prefix goes."""
+        shown = f"Draft: {title}" if draft else title
+        try:
+            self._project(owner, repo).mergerequests.update(int(iid), {"title": shown})
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            state = "a draft" if draft else "ready"
+            raise self._convert(
+                exc, f"marking merge request !{iid} of {owner}/{repo} {state}"
+            ) from exc
+
     def close_merge_request(self, owner: str, repo: str, iid: str) -> None:
         """``PUT /projects/:id/merge_requests/:iid`` with ``state_event=close``."""
         try:
