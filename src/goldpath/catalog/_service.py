@@ -230,9 +230,9 @@ class CatalogService:
     def find_entity(self, ref: str | EntityRef) -> dict[str, Any] | None:
         """The entity with this ref, or None."""
         key = ref.key if isinstance(ref, EntityRef) else parse_entity_ref(ref).key
-        with self.database.session() as session:
-            row = session.execute(self._by_ref, {"key": key}).first()
-            return self._entity(row, _relation_list(row.rels)) if row else None
+        with self.database.read() as connection:
+            row = connection.execute(self._by_ref, {"key": key}).first()
+        return self._entity(row, _relation_list(row.rels)) if row else None
 
     def get_entity(self, ref: str | EntityRef) -> dict[str, Any]:
         """The entity with this ref; raises EntityNotFoundError."""
@@ -244,8 +244,8 @@ class CatalogService:
 
     def get_by_uid(self, uid: str) -> dict[str, Any]:
         """The entity with this uid; raises EntityNotFoundError."""
-        with self.database.session() as session:
-            row = session.execute(self._by_uid, {"uid": uid}).first()
+        with self.database.read() as connection:
+            row = connection.execute(self._by_uid, {"uid": uid}).first()
         if row is None:
             raise EntityNotFoundError(f"no entity with uid {uid}", uid=uid)
         return self._entity(row, _relation_list(row.rels))
@@ -285,8 +285,8 @@ class CatalogService:
         One recursive query; ``UNION`` visits each ref once, so cycles in the data end.
         """
         params = {"start": start.lower(), "first": first.lower(), "then": then.lower()}
-        with self.database.session() as session:
-            return frozenset(str(ref) for ref in session.scalars(_REACHABLE, params))
+        with self.database.read() as connection:
+            return frozenset(str(ref) for ref in connection.scalars(_REACHABLE, params))
 
     def delete_by_uid(self, uid: str) -> None:
         """Remove one entity (it comes back if its location still has it at next refresh)."""
@@ -362,8 +362,8 @@ class CatalogService:
                 for col, down in zip(sorts, descending, strict=True)
             )
         )
-        with self.database.session() as session:
-            rows = list(session.execute(stmt).all())
+        with self.database.read() as connection:
+            rows = list(connection.execute(stmt).all())
         # on a first page, no row means no match
         total = state.total_items if state is not None else (int(rows[0].total) if rows else 0)
         more = len(rows) > limit
