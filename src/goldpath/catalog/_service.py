@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import threading
@@ -182,6 +183,8 @@ class CatalogService:
         self._fingerprints: dict[str, Fingerprint] = {}
         self._ingest_lock = threading.RLock()
         self._listeners: list[RefreshListener] = []
+        self._changes = itertools.count(1)
+        self._generation = 0
         self._postgresql = database.is_postgresql
         # built once: composing a statement costs more than SQLite takes to run it
         with_relations = (
@@ -193,6 +196,21 @@ class CatalogService:
         )
         self._by_ref = select(*with_relations).where(entities.c.entity_ref == bindparam("key"))
         self._by_uid = select(*with_relations).where(entities.c.uid == bindparam("uid"))
+
+    # ---- what changed -----------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        """Grows after every committed change this service makes to entities or relations.
+
+        What a cache of catalog reads compares with (the permission directory's groups):
+        equal numbers mean no change was made here in between. It moves only once the
+        change is committed, so a read that saw the old number cannot have missed it.
+        """
+        return self._generation
+
+    def _changed(self) -> None:
+        self._generation = next(self._changes)  # next() is atomic: no lock needed
 
     # ---- reading entities -------------------------------------------------------------
 
@@ -296,6 +314,7 @@ class CatalogService:
                 raise EntityNotFoundError(f"no entity with uid {uid}", uid=uid)
             delete_entities(session, [uid])
             self._fingerprints.clear()  # the next refresh must bring the entity back
+        self._changed()
 
     # ---- queries ----------------------------------------------------------------------
 
@@ -613,6 +632,7 @@ class CatalogService:
             delete_entities(session, uids)
             session.execute(delete(locations).where(locations.c.id == location_id))
             self._fingerprints.pop(location_id, None)
+        self._changed()
 
     # ---- refresh ----------------------------------------------------------------------
 
@@ -662,6 +682,7 @@ class CatalogService:
                     refreshed_at=datetime.now(UTC), errors=json.dumps(errors) if errors else None
                 )
             )
+        self._changed()
         if outcome.added + outcome.updated + outcome.deleted >= ANALYZE_AFTER_CHANGES:
             self._analyze()
         log.info(
