@@ -67,6 +67,7 @@ from goldpath.db import Database
 from goldpath.errors import FieldError, GoldpathError
 
 __all__ = [
+    "CHANGES_CHANNEL",
     "DEFAULT_LIMIT",
     "MAX_BY_REFS",
     "MAX_LIMIT",
@@ -84,6 +85,8 @@ ANALYZE_AFTER_CHANGES = 2000
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000  # far past any catalog, well inside a 64-bit SQL integer
 MAX_BY_REFS = 1000
+# PostgreSQL channel every catalog change is announced on (payload: the service's origin)
+CHANGES_CHANNEL = "goldpath_catalog"
 Filters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 # called with a location's id and the refs of its entities after it was read (again)
 RefreshListener = Callable[[str, Sequence[str]], None]
@@ -185,6 +188,8 @@ class CatalogService:
         self._listeners: list[RefreshListener] = []
         self._changes = itertools.count(1)
         self._generation = 0
+        self.origin = uuid.uuid4().hex
+        """Names this service in its change notifications (``CatalogChangeListener``)."""
         self._postgresql = database.is_postgresql
         # built once: composing a statement costs more than SQLite takes to run it
         with_relations = (
@@ -211,6 +216,15 @@ class CatalogService:
 
     def _changed(self) -> None:
         self._generation = next(self._changes)  # next() is atomic: no lock needed
+
+    def note_changed_elsewhere(self) -> None:
+        """Another process changed the catalog (``CatalogChangeListener`` heard it)."""
+        self._changed()
+
+    def _announce(self, session: Session) -> None:
+        """Tell other replicas, when this transaction commits, that the catalog changed."""
+        if self._postgresql:
+            session.execute(select(func.pg_notify(CHANGES_CHANNEL, self.origin)))
 
     # ---- reading entities -------------------------------------------------------------
 
@@ -313,6 +327,7 @@ class CatalogService:
             if found is None:
                 raise EntityNotFoundError(f"no entity with uid {uid}", uid=uid)
             delete_entities(session, [uid])
+            self._announce(session)
             self._fingerprints.clear()  # the next refresh must bring the entity back
         self._changed()
 
@@ -631,6 +646,7 @@ class CatalogService:
             )
             delete_entities(session, uids)
             session.execute(delete(locations).where(locations.c.id == location_id))
+            self._announce(session)
             self._fingerprints.pop(location_id, None)
         self._changed()
 
@@ -682,6 +698,7 @@ class CatalogService:
                     refreshed_at=datetime.now(UTC), errors=json.dumps(errors) if errors else None
                 )
             )
+            self._announce(session)
         self._changed()
         if outcome.added + outcome.updated + outcome.deleted >= ANALYZE_AFTER_CHANGES:
             self._analyze()
