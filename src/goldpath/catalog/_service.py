@@ -8,12 +8,13 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
     Select,
     bindparam,
@@ -31,10 +32,13 @@ from goldpath.catalog._ingest import ProcessedEntity, ProcessedLocation, process
 from goldpath.catalog._models import FacetCount, LocationRecord, QueryResult
 from goldpath.catalog._query import (
     Cursor,
+    FilterGroup,
     FullTextFilter,
     OrderField,
     apply_fields,
     filter_clause,
+    filter_shape,
+    filter_values,
     keyset_clause,
     normalise_filters,
     sort_columns,
@@ -85,6 +89,7 @@ ANALYZE_AFTER_CHANGES = 2000
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000  # far past any catalog, well inside a 64-bit SQL integer
 MAX_BY_REFS = 1000
+MAX_QUERY_SHAPES = 256  # composed query statements kept (one per shape of filters and order)
 # PostgreSQL channel every catalog change is announced on (payload: the service's origin)
 CHANGES_CHANNEL = "goldpath_catalog"
 Filters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
@@ -201,6 +206,8 @@ class CatalogService:
         )
         self._by_ref = select(*with_relations).where(entities.c.entity_ref == bindparam("key"))
         self._by_uid = select(*with_relations).where(entities.c.uid == bindparam("uid"))
+        self._query_statements: dict[Hashable, tuple[Select[Any], int]] = {}
+        self._shapes_lock = threading.Lock()
 
     # ---- what changed -----------------------------------------------------------------
 
@@ -363,41 +370,27 @@ class CatalogService:
                 text = FullTextFilter(full_text, tuple(full_text_fields))
             else:
                 text = None
-        where = filter_clause(groups, text)
-        columns = sort_columns(order_fields)
-        labels = [expr.label(f"s{i}") for i, (expr, _) in enumerate(columns)]
         backwards = bool(state and state.backwards)
-        page = select(
-            entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body, *labels
-        ).where(where)
-        if state is not None:
-            page = page.where(keyset_clause(columns, state.values, backwards=backwards))
-        descending = [desc != backwards for _, desc in columns]
-        page = page.order_by(
-            *(
-                expr.desc() if down else expr.asc()
-                for (expr, _), down in zip(columns, descending, strict=True)
-            )
-        ).limit(limit + 1)
-        # One statement: the page (its relations read for its rows only, after the limit)
-        # and, on a first page, the total as an uncorrelated subquery the database runs once.
-        paged = page.subquery("page")
-        outputs: list[ColumnElement[Any]] = [
-            *paged.c,
-            _relations_json(paged.c.entity_ref, postgresql=self._postgresql).label("rels"),
-        ]
-        if state is None:
-            count = select(func.count()).select_from(entities).where(where).correlate(None)
-            outputs.append(count.scalar_subquery().label("total"))
-        sorts = [paged.c[f"s{i}"] for i in range(len(columns))]
-        stmt = select(*outputs).order_by(
-            *(
-                col.desc() if down else col.asc()
-                for col, down in zip(sorts, descending, strict=True)
-            )
+        paging = state is not None
+        shape = (
+            filter_shape(groups, text),
+            tuple((o.field.lower(), o.order) for o in order_fields),
+            paging,
+            backwards,
         )
+        built = self._query_statements.get(shape)
+        if built is None:
+            built = self._query_statement(groups, text, order_fields, paging, backwards)
+            with self._shapes_lock:
+                if len(self._query_statements) >= MAX_QUERY_SHAPES:
+                    del self._query_statements[next(iter(self._query_statements))]
+                self._query_statements[shape] = built
+        stmt, sort_count = built
+        params = {**filter_values(groups, text), "limit": limit + 1}
+        if state is not None:
+            params.update({f"k{i}": state.values[i] for i in range(sort_count)})
         with self.database.read() as connection:
-            rows = list(connection.execute(stmt).all())
+            rows = list(connection.execute(stmt, params).all())
         # on a first page, no row means no match
         total = state.total_items if state is not None else (int(rows[0].total) if rows else 0)
         more = len(rows) > limit
@@ -407,7 +400,7 @@ class CatalogService:
         items = [apply_fields(self._entity(row, _relation_list(row.rels)), fields) for row in rows]
 
         def cursor_at(row: AnyRow, go_back: bool) -> str:
-            values = [row._mapping[f"s{i}"] for i in range(len(columns))]
+            values = [row._mapping[f"s{i}"] for i in range(sort_count)]
             return Cursor(groups, order_fields, text, values, go_back, total).encode()
 
         next_cursor = prev_cursor = None
@@ -419,6 +412,52 @@ class CatalogService:
                 next_cursor = cursor_at(rows[-1], False) if more else None
                 prev_cursor = cursor_at(rows[0], True) if state is not None else None
         return QueryResult(items, total, next_cursor, prev_cursor)
+
+    def _query_statement(
+        self,
+        groups: Sequence[FilterGroup],
+        text: FullTextFilter | None,
+        order_fields: Sequence[OrderField],
+        paging: bool,
+        backwards: bool,
+    ) -> tuple[Select[Any], int]:
+        """The statement of every query of one shape (values are bind parameters: the
+        filters' from ``filter_values``, ``limit``, and a cursor's sort values ``k0``...),
+        and how many sort columns it has. Composing it costs more than running it."""
+        where = filter_clause(groups, text, bound=True)
+        columns = sort_columns(order_fields)
+        labels = [expr.label(f"s{i}") for i, (expr, _) in enumerate(columns)]
+        page = select(
+            entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body, *labels
+        ).where(where)
+        if paging:
+            after = [bindparam(f"k{i}", type_=expr.type) for i, (expr, _) in enumerate(columns)]
+            page = page.where(keyset_clause(columns, after, backwards=backwards))
+        descending = [desc != backwards for _, desc in columns]
+        page = page.order_by(
+            *(
+                expr.desc() if down else expr.asc()
+                for (expr, _), down in zip(columns, descending, strict=True)
+            )
+        ).limit(bindparam("limit", type_=Integer))
+        # One statement: the page (its relations read for its rows only, after the limit)
+        # and, on a first page, the total as an uncorrelated subquery the database runs once.
+        paged = page.subquery("page")
+        outputs: list[ColumnElement[Any]] = [
+            *paged.c,
+            _relations_json(paged.c.entity_ref, postgresql=self._postgresql).label("rels"),
+        ]
+        if not paging:
+            count = select(func.count()).select_from(entities).where(where).correlate(None)
+            outputs.append(count.scalar_subquery().label("total"))
+        sorts = [paged.c[f"s{i}"] for i in range(len(columns))]
+        stmt = select(*outputs).order_by(
+            *(
+                col.desc() if down else col.asc()
+                for col, down in zip(sorts, descending, strict=True)
+            )
+        )
+        return stmt, len(columns)
 
     @staticmethod
     def _order_field(item: OrderField | tuple[str, str] | str) -> OrderField:
