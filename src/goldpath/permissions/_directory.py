@@ -14,8 +14,8 @@ __all__ = ["CatalogDirectory", "Directory", "MappingDirectory", "groups_with_anc
 
 # A group tree deeper than this is a cycle or a mistake; the walk stops there.
 MAX_DEPTH = 32
-# How long a user's groups read from the catalog are reused while this process changes
-# nothing in the catalog: the bound on how late another replica's change is seen here.
+# How long a user's groups read from the catalog may be reused at most: the bound on how
+# late a catalog change this process did not hear of is seen here.
 GROUPS_MAX_AGE_SECONDS = 5.0
 GROUPS_MAX_USERS = 10_000
 
@@ -65,8 +65,10 @@ class CatalogDirectory:
     recursive read of the relations; no entity is loaded.
 
     Every request asks for its caller's groups, so answers are kept: one is reused until
-    this process changes the catalog (``CatalogService.generation`` moves) or, for changes
-    other replicas make, until it is ``max_age_seconds`` old.
+    the catalog changes (``CatalogService.generation`` moves: after this process's own
+    changes, and on PostgreSQL after other replicas' through ``CatalogChangeListener``),
+    and never once it is ``max_age_seconds`` old (a change no one heard of: a lost
+    listener, another process on SQLite).
     """
 
     def __init__(
@@ -106,7 +108,7 @@ class CatalogDirectory:
         groups = self._catalog.reachable(user_ref, "memberOf", "childOf")
         with self._lock:
             if len(self._known) >= self._max_users and user_ref not in self._known:
-                del self._known[next(iter(self._known))]  # the longest kept goes first
+                del self._known[next(iter(self._known))]  # the first kept goes first
             self._known[user_ref] = _Known(groups, generation, read_at)
         return groups
 
