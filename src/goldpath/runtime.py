@@ -132,6 +132,11 @@ class Runtime:
                 enabled=self.settings.catalog.refresh_enabled,
             )
         )
+        if self.database.is_postgresql:
+            # other replicas' changes drop what this one cached from the catalog
+            from goldpath.catalog import CatalogChangeListener
+
+            self.add_background(CatalogChangeListener(catalog))
         return catalog
 
     # -- git pushes -------------------------------------------------------------------------

@@ -264,3 +264,49 @@ def test_a_first_page_past_every_match_counts_none(populated: CatalogService) ->
     result = populated.query(filters={"kind": "api"}, limit=5)
     assert (result.items, result.total_items, result.next_cursor) == ([], 0, None)
     assert populated.query(filters={"kind": "component"}, limit=0).total_items == 23
+
+
+_FILTER_VALUES = {
+    "kind": st.sampled_from(["component", "group", "api"]),
+    "spec.type": st.sampled_from(TYPES),
+    "relations.ownedBy": st.sampled_from(["group:default/team-a", "group:default/team-b"]),
+    "metadata.tags": st.sampled_from(["java", "go", "rust"]),
+    "metadata.name": st.sampled_from(["svc-01", "svc-02", "team-a"]),
+}
+_FILTER_GROUPS = st.sets(st.sampled_from(sorted(_FILTER_VALUES)), min_size=1, max_size=3).flatmap(
+    lambda keys: st.fixed_dictionaries(
+        {k: st.none() | st.lists(_FILTER_VALUES[k], min_size=1, max_size=2) for k in sorted(keys)}
+    )
+)
+_ORDERS = ([], [("metadata.name", "desc")], [("metadata.name", "asc")], [("spec.type", "asc")])
+_QUERIES = st.fixed_dictionaries(
+    {
+        "filters": st.lists(_FILTER_GROUPS, min_size=1, max_size=2),
+        "full_text": st.sampled_from([None, "svc-1", "needle"]),
+        "limit": st.integers(min_value=1, max_value=6),
+    }
+)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(queries=st.lists(_QUERIES, min_size=2, max_size=3))
+def test_a_query_answers_alike_whether_its_statement_is_composed_or_reused(
+    populated: CatalogService, queries: list[dict[str, Any]]
+) -> None:
+    # Invariant: a statement composed for one query and reused for later queries of its
+    # shape (other values, other limits) answers what a statement composed afresh answers,
+    # first pages and the pages their cursors lead to alike, whatever the order.
+    for query in queries:
+        for order in _ORDERS:
+            reused = populated.query(**query, order=order)
+            fresh = CatalogService(populated.database).query(**query, order=order)
+            assert reused == fresh
+            if reused.next_cursor:
+                following = populated.query(cursor=reused.next_cursor, limit=query["limit"])
+                again = CatalogService(populated.database).query(
+                    cursor=fresh.next_cursor, limit=query["limit"]
+                )
+                assert following == again
+                if following.prev_cursor:
+                    back = populated.query(cursor=following.prev_cursor, limit=query["limit"])
+                    assert back.items == reused.items

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -73,3 +74,73 @@ def test_a_database_behind_the_heads_is_migrated_again(tmp_path: Path) -> None:
     db.migrate()
     assert db.applied_heads() == script_heads()
     db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_read_opens_no_transaction_on_postgresql(postgres_url: str) -> None:
+    # no transaction open after the statement: no BEGIN went before it and no COMMIT or
+    # ROLLBACK has to follow it (one round trip, the statement itself)
+    from psycopg.pq import TransactionStatus
+
+    db = Database(postgres_url)
+    try:
+        with db.read() as connection:
+            assert connection.execute(text("SELECT 41 + 1")).scalar_one() == 42
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            assert raw.info.transaction_status == TransactionStatus.IDLE
+        with db.session() as session:  # sessions keep their transaction
+            session.execute(text("SELECT 1"))
+            raw = session.connection().connection.dbapi_connection
+            assert raw is not None
+            assert raw.info.transaction_status == TransactionStatus.INTRANS
+    finally:
+        db.dispose()
+
+
+def _backend_pid(db: Database) -> int:
+    with db.read() as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_dropped_while_idle_is_replaced(
+    postgres_url: str, postgres_admin_url: str
+) -> None:
+    from sqlalchemy import create_engine
+
+    db = Database(postgres_url, ping_after_idle_seconds=0)
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        pid = _backend_pid(db)
+        with admin.connect() as connection:  # a restart or a proxy's idle timeout
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert _backend_pid(db) != pid
+    finally:
+        admin.dispose()
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_only_a_connection_idle_past_the_limit_is_pinged(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings: list[object] = []
+    busy = Database(postgres_url, ping_after_idle_seconds=3600)
+    idle = Database(postgres_url, ping_after_idle_seconds=0)
+    try:
+        for db in (busy, idle):
+            dialect = db.engine.dialect
+
+            def counted(raw: object, db: Database = db, ping: Any = dialect.do_ping) -> bool:
+                pings.append(db)
+                return bool(ping(raw))
+
+            monkeypatch.setattr(dialect, "do_ping", counted)
+            for _ in range(3):
+                _backend_pid(db)
+        # a fresh connection is not pinged; a reused one only when it idled past the limit
+        assert pings == [idle, idle]
+    finally:
+        busy.dispose()
+        idle.dispose()

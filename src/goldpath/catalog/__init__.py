@@ -1,5 +1,6 @@
 """The software catalog: Backstage's entity format, refs, relations, locations and queries."""
 
+from goldpath.catalog._changes import CatalogChangeListener
 from goldpath.catalog._ingest import (
     ANNOTATION_LOCATION,
     ANNOTATION_ORIGIN_LOCATION,
@@ -31,6 +32,7 @@ from goldpath.catalog._refs import (
 )
 from goldpath.catalog._relations import RELATION_PAIRS, REVERSE, Relation, compute_relations
 from goldpath.catalog._service import (
+    CHANGES_CHANNEL,
     DEFAULT_LIMIT,
     MAX_BY_REFS,
     MAX_LIMIT,
@@ -58,6 +60,7 @@ __all__ = [
     "ANNOTATION_LOCATION",
     "ANNOTATION_ORIGIN_LOCATION",
     "CATALOG_FILTER_EXISTS",
+    "CHANGES_CHANNEL",
     "DEFAULT_LIMIT",
     "DEFAULT_NAMESPACE",
     "KINDS",
@@ -66,6 +69,7 @@ __all__ = [
     "MAX_OFFSET",
     "RELATION_PAIRS",
     "REVERSE",
+    "CatalogChangeListener",
     "CatalogError",
     "CatalogService",
     "ConfinedReader",

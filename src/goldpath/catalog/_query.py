@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
     and_,
+    bindparam,
     case,
     false,
     func,
@@ -33,6 +34,8 @@ __all__ = [
     "OrderField",
     "apply_fields",
     "filter_clause",
+    "filter_shape",
+    "filter_values",
     "normalise_filters",
     "parse_filter_params",
     "parse_order_params",
@@ -129,21 +132,64 @@ def normalise_filters(
     return groups
 
 
-def _condition(key: str, values: list[str] | None) -> ColumnElement[bool]:
+def _condition(key: str, values: list[str] | None, bind: str | None) -> ColumnElement[bool]:
+    """One ``key=values`` test; with ``bind``, the values are that bind parameter's."""
+
+    def any_of(column: Any, given: list[str]) -> ColumnElement[bool]:
+        if bind is None:
+            return column.in_(given)  # type: ignore[no-any-return]
+        return column.in_(bindparam(bind, expanding=True, type_=column.type))  # type: ignore[no-any-return]
+
     if key in _COLUMN_KEYS:
         if values is None:
             return true()
-        return _COLUMN_KEYS[key].in_(values)
+        return any_of(_COLUMN_KEYS[key], values)
     if key.startswith("relations."):
         rel_type = key[len("relations.") :]
         sub = select(relations.c.source_ref).where(relations.c.type_key == rel_type)
         if values is not None:
-            sub = sub.where(relations.c.target_ref.in_(values))
+            sub = sub.where(any_of(relations.c.target_ref, values))
         return entities.c.entity_ref.in_(sub)
     sub = select(search.c.entity_uid).where(search.c.key == key)
     if values is not None:
-        sub = sub.where(search.c.value.in_(values))
+        sub = sub.where(any_of(search.c.value, values))
     return entities.c.uid.in_(sub)
+
+
+def _value_bind(group: int, index: int) -> str:
+    return f"v{group}_{index}"
+
+
+def _text_pattern(full_text: FullTextFilter | None) -> str | None:
+    if full_text is None or not full_text.term.strip():
+        return None
+    return f"%{_like_escape(full_text.term.strip().lower())}%"
+
+
+def filter_shape(groups: Sequence[FilterGroup], full_text: FullTextFilter | None) -> Hashable:
+    """What ``filter_clause(..., bound=True)`` builds depends on, values left out: filters
+    of one shape share one statement, executed with ``filter_values``."""
+    text = None
+    if _text_pattern(full_text) is not None:
+        assert full_text is not None
+        text = tuple(f.lower() for f in full_text.fields)
+    return (tuple(tuple((k, v is None) for k, v in g.items()) for g in groups), text)
+
+
+def filter_values(
+    groups: Sequence[FilterGroup], full_text: FullTextFilter | None
+) -> dict[str, Any]:
+    """The bind parameters of ``filter_clause(groups, full_text, bound=True)``."""
+    values: dict[str, Any] = {
+        _value_bind(g, i): v
+        for g, group in enumerate(groups)
+        for i, v in enumerate(group.values())
+        if v is not None
+    }
+    pattern = _text_pattern(full_text)
+    if pattern is not None:
+        values["text"] = pattern
+    return values
 
 
 def _like_escape(term: str) -> str:
@@ -151,19 +197,34 @@ def _like_escape(term: str) -> str:
 
 
 def filter_clause(
-    groups: Sequence[FilterGroup], full_text: FullTextFilter | None = None
+    groups: Sequence[FilterGroup],
+    full_text: FullTextFilter | None = None,
+    *,
+    bound: bool = False,
 ) -> ColumnElement[bool]:
-    """A WHERE clause for entities: OR of AND-groups, plus the full-text term."""
+    """A WHERE clause for entities: OR of AND-groups, plus the full-text term.
+
+    ``bound``: the values are bind parameters (``filter_values`` gives them), so the clause
+    serves every filter of its ``filter_shape``.
+    """
     clause: ColumnElement[bool] = true()
     if groups:
         ors = []
-        for group in groups:
+        for g, group in enumerate(groups):
             if not group:
                 continue
-            ors.append(and_(*(_condition(k, v) for k, v in group.items())))
+            ors.append(
+                and_(
+                    *(
+                        _condition(k, v, _value_bind(g, i) if bound else None)
+                        for i, (k, v) in enumerate(group.items())
+                    )
+                )
+            )
         clause = or_(*ors) if ors else false()
-    if full_text is not None and full_text.term.strip():
-        pattern = f"%{_like_escape(full_text.term.strip().lower())}%"
+    literal_pattern = _text_pattern(full_text)
+    if full_text is not None and literal_pattern is not None:
+        pattern: Any = bindparam("text", type_=search.c.value.type) if bound else literal_pattern
         if full_text.fields:
             keys = [f.lower() for f in full_text.fields]
             sub = select(search.c.entity_uid).where(

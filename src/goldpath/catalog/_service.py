@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
     Select,
     bindparam,
@@ -30,10 +32,13 @@ from goldpath.catalog._ingest import ProcessedEntity, ProcessedLocation, process
 from goldpath.catalog._models import FacetCount, LocationRecord, QueryResult
 from goldpath.catalog._query import (
     Cursor,
+    FilterGroup,
     FullTextFilter,
     OrderField,
     apply_fields,
     filter_clause,
+    filter_shape,
+    filter_values,
     keyset_clause,
     normalise_filters,
     sort_columns,
@@ -66,6 +71,7 @@ from goldpath.db import Database
 from goldpath.errors import FieldError, GoldpathError
 
 __all__ = [
+    "CHANGES_CHANNEL",
     "DEFAULT_LIMIT",
     "MAX_BY_REFS",
     "MAX_LIMIT",
@@ -83,6 +89,9 @@ ANALYZE_AFTER_CHANGES = 2000
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000  # far past any catalog, well inside a 64-bit SQL integer
 MAX_BY_REFS = 1000
+MAX_QUERY_SHAPES = 256  # composed query statements kept (one per shape of filters and order)
+# PostgreSQL channel every catalog change is announced on (payload: the service's origin)
+CHANGES_CHANNEL = "goldpath_catalog"
 Filters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 # called with a location's id and the refs of its entities after it was read (again)
 RefreshListener = Callable[[str, Sequence[str]], None]
@@ -182,6 +191,10 @@ class CatalogService:
         self._fingerprints: dict[str, Fingerprint] = {}
         self._ingest_lock = threading.RLock()
         self._listeners: list[RefreshListener] = []
+        self._changes = itertools.count(1)
+        self._generation = 0
+        self.origin = uuid.uuid4().hex
+        """Names this service in its change notifications (``CatalogChangeListener``)."""
         self._postgresql = database.is_postgresql
         # built once: composing a statement costs more than SQLite takes to run it
         with_relations = (
@@ -193,6 +206,32 @@ class CatalogService:
         )
         self._by_ref = select(*with_relations).where(entities.c.entity_ref == bindparam("key"))
         self._by_uid = select(*with_relations).where(entities.c.uid == bindparam("uid"))
+        self._query_statements: dict[Hashable, tuple[Select[Any], int]] = {}
+        self._shapes_lock = threading.Lock()
+
+    # ---- what changed -----------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        """Grows after every committed change this service makes to entities or relations.
+
+        What a cache of catalog reads compares with (the permission directory's groups):
+        equal numbers mean no change was made here in between. It moves only once the
+        change is committed, so a read that saw the old number cannot have missed it.
+        """
+        return self._generation
+
+    def _changed(self) -> None:
+        self._generation = next(self._changes)  # next() is atomic: no lock needed
+
+    def note_changed_elsewhere(self) -> None:
+        """Another process changed the catalog (``CatalogChangeListener`` heard it)."""
+        self._changed()
+
+    def _announce(self, session: Session) -> None:
+        """Tell other replicas, when this transaction commits, that the catalog changed."""
+        if self._postgresql:
+            session.execute(select(func.pg_notify(CHANGES_CHANNEL, self.origin)))
 
     # ---- reading entities -------------------------------------------------------------
 
@@ -230,9 +269,9 @@ class CatalogService:
     def find_entity(self, ref: str | EntityRef) -> dict[str, Any] | None:
         """The entity with this ref, or None."""
         key = ref.key if isinstance(ref, EntityRef) else parse_entity_ref(ref).key
-        with self.database.session() as session:
-            row = session.execute(self._by_ref, {"key": key}).first()
-            return self._entity(row, _relation_list(row.rels)) if row else None
+        with self.database.read() as connection:
+            row = connection.execute(self._by_ref, {"key": key}).first()
+        return self._entity(row, _relation_list(row.rels)) if row else None
 
     def get_entity(self, ref: str | EntityRef) -> dict[str, Any]:
         """The entity with this ref; raises EntityNotFoundError."""
@@ -244,8 +283,8 @@ class CatalogService:
 
     def get_by_uid(self, uid: str) -> dict[str, Any]:
         """The entity with this uid; raises EntityNotFoundError."""
-        with self.database.session() as session:
-            row = session.execute(self._by_uid, {"uid": uid}).first()
+        with self.database.read() as connection:
+            row = connection.execute(self._by_uid, {"uid": uid}).first()
         if row is None:
             raise EntityNotFoundError(f"no entity with uid {uid}", uid=uid)
         return self._entity(row, _relation_list(row.rels))
@@ -285,8 +324,8 @@ class CatalogService:
         One recursive query; ``UNION`` visits each ref once, so cycles in the data end.
         """
         params = {"start": start.lower(), "first": first.lower(), "then": then.lower()}
-        with self.database.session() as session:
-            return frozenset(str(ref) for ref in session.scalars(_REACHABLE, params))
+        with self.database.read() as connection:
+            return frozenset(str(ref) for ref in connection.scalars(_REACHABLE, params))
 
     def delete_by_uid(self, uid: str) -> None:
         """Remove one entity (it comes back if its location still has it at next refresh)."""
@@ -295,7 +334,9 @@ class CatalogService:
             if found is None:
                 raise EntityNotFoundError(f"no entity with uid {uid}", uid=uid)
             delete_entities(session, [uid])
+            self._announce(session)
             self._fingerprints.clear()  # the next refresh must bring the entity back
+        self._changed()
 
     # ---- queries ----------------------------------------------------------------------
 
@@ -329,41 +370,27 @@ class CatalogService:
                 text = FullTextFilter(full_text, tuple(full_text_fields))
             else:
                 text = None
-        where = filter_clause(groups, text)
-        columns = sort_columns(order_fields)
-        labels = [expr.label(f"s{i}") for i, (expr, _) in enumerate(columns)]
         backwards = bool(state and state.backwards)
-        page = select(
-            entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body, *labels
-        ).where(where)
-        if state is not None:
-            page = page.where(keyset_clause(columns, state.values, backwards=backwards))
-        descending = [desc != backwards for _, desc in columns]
-        page = page.order_by(
-            *(
-                expr.desc() if down else expr.asc()
-                for (expr, _), down in zip(columns, descending, strict=True)
-            )
-        ).limit(limit + 1)
-        # One statement: the page (its relations read for its rows only, after the limit)
-        # and, on a first page, the total as an uncorrelated subquery the database runs once.
-        paged = page.subquery("page")
-        outputs: list[ColumnElement[Any]] = [
-            *paged.c,
-            _relations_json(paged.c.entity_ref, postgresql=self._postgresql).label("rels"),
-        ]
-        if state is None:
-            count = select(func.count()).select_from(entities).where(where).correlate(None)
-            outputs.append(count.scalar_subquery().label("total"))
-        sorts = [paged.c[f"s{i}"] for i in range(len(columns))]
-        stmt = select(*outputs).order_by(
-            *(
-                col.desc() if down else col.asc()
-                for col, down in zip(sorts, descending, strict=True)
-            )
+        paging = state is not None
+        shape = (
+            filter_shape(groups, text),
+            tuple((o.field.lower(), o.order) for o in order_fields),
+            paging,
+            backwards,
         )
-        with self.database.session() as session:
-            rows = list(session.execute(stmt).all())
+        built = self._query_statements.get(shape)
+        if built is None:
+            built = self._query_statement(groups, text, order_fields, paging, backwards)
+            with self._shapes_lock:
+                if len(self._query_statements) >= MAX_QUERY_SHAPES:
+                    del self._query_statements[next(iter(self._query_statements))]
+                self._query_statements[shape] = built
+        stmt, sort_count = built
+        params = {**filter_values(groups, text), "limit": limit + 1}
+        if state is not None:
+            params.update({f"k{i}": state.values[i] for i in range(sort_count)})
+        with self.database.read() as connection:
+            rows = list(connection.execute(stmt, params).all())
         # on a first page, no row means no match
         total = state.total_items if state is not None else (int(rows[0].total) if rows else 0)
         more = len(rows) > limit
@@ -373,7 +400,7 @@ class CatalogService:
         items = [apply_fields(self._entity(row, _relation_list(row.rels)), fields) for row in rows]
 
         def cursor_at(row: AnyRow, go_back: bool) -> str:
-            values = [row._mapping[f"s{i}"] for i in range(len(columns))]
+            values = [row._mapping[f"s{i}"] for i in range(sort_count)]
             return Cursor(groups, order_fields, text, values, go_back, total).encode()
 
         next_cursor = prev_cursor = None
@@ -385,6 +412,52 @@ class CatalogService:
                 next_cursor = cursor_at(rows[-1], False) if more else None
                 prev_cursor = cursor_at(rows[0], True) if state is not None else None
         return QueryResult(items, total, next_cursor, prev_cursor)
+
+    def _query_statement(
+        self,
+        groups: Sequence[FilterGroup],
+        text: FullTextFilter | None,
+        order_fields: Sequence[OrderField],
+        paging: bool,
+        backwards: bool,
+    ) -> tuple[Select[Any], int]:
+        """The statement of every query of one shape (values are bind parameters: the
+        filters' from ``filter_values``, ``limit``, and a cursor's sort values ``k0``...),
+        and how many sort columns it has. Composing it costs more than running it."""
+        where = filter_clause(groups, text, bound=True)
+        columns = sort_columns(order_fields)
+        labels = [expr.label(f"s{i}") for i, (expr, _) in enumerate(columns)]
+        page = select(
+            entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body, *labels
+        ).where(where)
+        if paging:
+            after = [bindparam(f"k{i}", type_=expr.type) for i, (expr, _) in enumerate(columns)]
+            page = page.where(keyset_clause(columns, after, backwards=backwards))
+        descending = [desc != backwards for _, desc in columns]
+        page = page.order_by(
+            *(
+                expr.desc() if down else expr.asc()
+                for (expr, _), down in zip(columns, descending, strict=True)
+            )
+        ).limit(bindparam("limit", type_=Integer))
+        # One statement: the page (its relations read for its rows only, after the limit)
+        # and, on a first page, the total as an uncorrelated subquery the database runs once.
+        paged = page.subquery("page")
+        outputs: list[ColumnElement[Any]] = [
+            *paged.c,
+            _relations_json(paged.c.entity_ref, postgresql=self._postgresql).label("rels"),
+        ]
+        if not paging:
+            count = select(func.count()).select_from(entities).where(where).correlate(None)
+            outputs.append(count.scalar_subquery().label("total"))
+        sorts = [paged.c[f"s{i}"] for i in range(len(columns))]
+        stmt = select(*outputs).order_by(
+            *(
+                col.desc() if down else col.asc()
+                for col, down in zip(sorts, descending, strict=True)
+            )
+        )
+        return stmt, len(columns)
 
     @staticmethod
     def _order_field(item: OrderField | tuple[str, str] | str) -> OrderField:
@@ -612,7 +685,9 @@ class CatalogService:
             )
             delete_entities(session, uids)
             session.execute(delete(locations).where(locations.c.id == location_id))
+            self._announce(session)
             self._fingerprints.pop(location_id, None)
+        self._changed()
 
     # ---- refresh ----------------------------------------------------------------------
 
@@ -662,6 +737,8 @@ class CatalogService:
                     refreshed_at=datetime.now(UTC), errors=json.dumps(errors) if errors else None
                 )
             )
+            self._announce(session)
+        self._changed()
         if outcome.added + outcome.updated + outcome.deleted >= ANALYZE_AFTER_CHANGES:
             self._analyze()
         log.info(

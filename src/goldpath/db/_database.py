@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import ast
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -22,6 +23,11 @@ __all__ = ["Base", "Database", "normalise_url"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSIONS_DIR = MIGRATIONS_DIR / "versions"
+# A pooled PostgreSQL connection idle longer than this is pinged before it is handed out
+# (the server may have restarted or a proxy dropped it meanwhile); one in steady use is
+# not, so a read costs no round trip beyond its own statement.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "goldpath.idle_since"
 
 
 def _literal_assignments(path: Path) -> dict[str, object]:
@@ -75,10 +81,41 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection at checkout only when it sat idle past ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip for each
+    short read. A dead connection found here is replaced by the pool (DisconnectionError);
+    one that dies while in use fails that statement and the pool discards its siblings.
+    """
+    dialect = engine.dialect
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
+
+
 class Database:
     """An engine plus a session factory for one database URL."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS,
+    ) -> None:
         self.url = normalise_url(url)
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -92,10 +129,17 @@ class Database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+            # last in, first out: the connection just used is reused (no ping needed),
+            # the rest stay idle and are pinged when next needed
+            kwargs.update(pool_size=10, max_overflow=10, pool_use_lifo=True)
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            self._reads = self.engine
+        else:
+            _ping_when_idle(self.engine, ping_after_idle_seconds)
+            # a single statement is its own transaction: no BEGIN / COMMIT round trips
+            self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._migrate_lock = threading.Lock()
 
@@ -111,6 +155,17 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for ONE read-only statement (what a page or API read asks).
+
+        On PostgreSQL it runs in autocommit: the statement is its own transaction, with the
+        same snapshot a BEGIN / SELECT / COMMIT would give, in one round trip instead of
+        three. Two statements that must agree with each other belong in ``session()``.
+        """
+        with self._reads.connect() as connection:
+            yield connection
 
     def applied_heads(self) -> frozenset[str]:
         """The revisions recorded in the database's ``alembic_version`` table."""

@@ -32,6 +32,12 @@ class PermissionService:
         ref = user_ref.lower()
         return Subject(user_ref=ref, groups=self.directory.groups_of(ref))
 
+    def known_subject(self, user_ref: str) -> Subject | None:
+        """``subject(user_ref)`` when the directory has the groups at hand (no IO), else None."""
+        ref = user_ref.lower()
+        groups = self.directory.known_groups_of(ref)
+        return None if groups is None else Subject(user_ref=ref, groups=groups)
+
     def is_admin(self, subject: Subject) -> bool:
         """Whether the subject is a platform admin."""
         return subject.operator or self.policy.is_admin(subject)
@@ -62,8 +68,18 @@ class PermissionService:
         ``changes=False`` is for a request that asks a changing permission but changes
         nothing (a dry run): only a refusal is recorded.
         """
-        decision = self.decide(subject, permission, resource)
-        if decision.denied or (changes and decision.permission.changes_something):
+        return self.conclude(self.decide(subject, permission, resource), changes=changes)
+
+    @staticmethod
+    def must_record(decision: Decision, *, changes: bool = True) -> bool:
+        """Whether ``authorize`` writes this decision to the audit log (the only IO it does)."""
+        return decision.denied or (changes and decision.permission.changes_something)
+
+    def conclude(self, decision: Decision, *, changes: bool = True) -> Decision:
+        """The second half of ``authorize``: record the decision when it must be, raise
+        when it refuses (``changes`` as there)."""
+        subject = decision.subject
+        if self.must_record(decision, changes=changes):
             self.record(decision)
         if decision.denied:
             on = f" on {decision.resource_ref}" if decision.resource_ref else ""

@@ -87,6 +87,18 @@ def current_subject(request: Request) -> Subject:
     return _subject_for(request, signed_in_identity(request).user_ref)
 
 
+def _known_subject(request: Request) -> Subject | None:
+    """``current_subject`` when it needs no IO (401 when no one is signed in), else None."""
+    user_ref = signed_in_identity(request).user_ref
+    cached = request.scope.get(_SUBJECT_KEY)
+    if isinstance(cached, Subject) and cached.user_ref == user_ref.lower():
+        return cached
+    subject = _permissions(request).known_subject(user_ref)
+    if subject is not None:
+        request.scope[_SUBJECT_KEY] = subject
+    return subject
+
+
 CurrentSubject = Annotated[Subject, Depends(current_subject)]
 """Route parameter type for the caller's subject: ``subject: CurrentSubject``."""
 
@@ -95,16 +107,22 @@ def authorize_all(checks: ChecksLoader, *, changes: bool = True) -> Any:
     """A dependency that authorizes every (permission, resource) the loader lists, in order
     (``changes=False``: the request changes nothing, so only refusals are recorded)."""
 
+    # Deciding is pure; only reading the caller's groups and recording a decision touch
+    # the database, so only they leave the event loop for a worker thread (each hop costs
+    # more than the decision itself).
     async def dependency(request: Request) -> list[Decision]:
-        subject = await to_thread.run_sync(current_subject, request)
+        subject = _known_subject(request)
+        if subject is None:
+            subject = await to_thread.run_sync(current_subject, request)
         service = permission_service(request)
         decisions = []
         for permission, resource in await checks(request):
-            decisions.append(
-                await to_thread.run_sync(
-                    partial(service.authorize, changes=changes), subject, permission, resource
+            decision = service.decide(subject, permission, resource)
+            if service.must_record(decision, changes=changes):
+                decision = await to_thread.run_sync(
+                    partial(service.conclude, changes=changes), decision
                 )
-            )
+            decisions.append(decision)
         return decisions
 
     return Depends(dependency)
