@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -310,3 +311,29 @@ def test_a_query_answers_alike_whether_its_statement_is_composed_or_reused(
                 if following.prev_cursor:
                     back = populated.query(cursor=following.prev_cursor, limit=query["limit"])
                     assert back.items == reused.items
+
+
+def test_each_by_ref_reads_any_number_of_refs_in_parts_in_order(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from goldpath.catalog import CatalogService, ReadingPolicy
+    from goldpath.catalog import _service as service_module
+    from goldpath.db import Database
+
+    database = Database(f"sqlite:///{tmp_path / 'c.db'}")
+    database.migrate()
+    catalog = CatalogService(database, policy=ReadingPolicy.build([tmp_path]))
+    docs = "".join(
+        f"---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: g{i}\n"
+        "spec:\n  type: team\n  children: []\n"
+        for i in range(7)
+    )
+    (tmp_path / "org.yaml").write_text(docs, encoding="utf-8")
+    catalog.add_location("file", str(tmp_path / "org.yaml"))
+    monkeypatch.setattr(service_module, "MAX_BY_REFS", 3)
+    refs = [f"group:default/g{i}" for i in (6, 0, 5)] + ["group:default/nobody"] + [
+        f"group:default/g{i}" for i in (1, 2, 3, 4)]
+    with pytest.raises(InvalidQueryError):
+        catalog.get_by_refs(refs)
+    names = [e["metadata"]["name"] if e else None for e in catalog.each_by_ref(refs)]
+    assert names == ["g6", "g0", "g5", None, "g1", "g2", "g3", "g4"]

@@ -201,3 +201,20 @@ def test_a_page_whose_url_needs_quoting_is_found_by_its_decoded_path(
     page = service.page(REF, "release notes/")
     assert page.title == "Notes"
     assert [item["url"] for item in page.nav] == ["", "release%20notes/"]
+
+
+def test_a_location_bigger_than_one_catalog_read_still_queues_its_documented_entities(
+    service: TechDocsService, catalog: CatalogService, tmp_path: Path
+) -> None:
+    # More entities than get_by_refs takes at once (1,000): the listener reads them in parts.
+    from goldpath.catalog import MAX_BY_REFS
+
+    info = write_docs_site(tmp_path / "repo")
+    many = "".join(
+        f"---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c{i}\n"
+        "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+        for i in range(MAX_BY_REFS + 5)
+    )
+    info.write_text(info.read_text(encoding="utf-8") + many, encoding="utf-8")
+    catalog.add_location("file", str(info))
+    assert KEY in service.queue

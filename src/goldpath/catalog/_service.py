@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -316,6 +316,14 @@ class CatalogService:
                 for row, entity in zip(rows, self._materialise(session, rows), strict=True):
                     by_ref[row.entity_ref] = entity
         return [apply_fields(by_ref[k], fields) if k in by_ref else None for k in keys]
+
+    def each_by_ref(
+        self, refs: Sequence[str], fields: Sequence[str] = ()
+    ) -> Iterator[dict[str, Any] | None]:
+        """`get_by_refs` for any number of refs: read `MAX_BY_REFS` at a time, yielded in
+        the order of ``refs`` (None where a ref matches nothing)."""
+        for start in range(0, len(refs), MAX_BY_REFS):
+            yield from self.get_by_refs(refs[start : start + MAX_BY_REFS], fields)
 
     def reachable(self, start: str, first: str, then: str) -> frozenset[str]:
         """Every ref reached from ``start`` by one ``first`` relation and any number of ``then``

@@ -35,8 +35,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 500
-
 
 def owner_key(owner: str, *, namespace: str = "default") -> str:
     """An owner as the canonical ref scorecards are filed under (``team-a`` is
@@ -244,18 +242,17 @@ class ScorecardService:
         prefix = repo_url.rstrip("/") + "/-/"
         found = []
         refs = self.store.all_refs()
-        for start in range(0, len(refs), _CHUNK):
-            for entity in self.catalog.get_by_refs(refs[start : start + _CHUNK]):
-                if entity is None:
+        for entity in self.catalog.each_by_ref(refs):
+            if entity is None:
+                continue
+            folders = []
+            for locate in (self.repositories.app_folder, self.repositories.gitops_folder_of):
+                try:
+                    folders.append(locate(entity))
+                except RepositoryUnavailableError:
                     continue
-                folders = []
-                for locate in (self.repositories.app_folder, self.repositories.gitops_folder_of):
-                    try:
-                        folders.append(locate(entity))
-                    except RepositoryUnavailableError:
-                        continue
-                if any(folder.startswith(prefix) for folder in folders):
-                    found.append(EntityRef.of(entity).key)
+            if any(folder.startswith(prefix) for folder in folders):
+                found.append(EntityRef.of(entity).key)
         return found
 
     def on_push(self, push: PushedRepository) -> None:
@@ -302,16 +299,14 @@ class ScorecardService:
         cards = self.store.latest(owners=owners)
         present: list[Scorecard] = []
         gone: list[str] = []
-        for start in range(0, len(cards), _CHUNK):
-            chunk = cards[start : start + _CHUNK]
-            entities = self.catalog.get_by_refs(
-                [card.entity_ref for card in chunk], fields=["kind", "metadata.name"]
-            )
-            for card, entity in zip(chunk, entities, strict=True):
-                if entity is None:
-                    gone.append(card.entity_ref)
-                else:
-                    present.append(card)
+        entities = self.catalog.each_by_ref(
+            [card.entity_ref for card in cards], fields=["kind", "metadata.name"]
+        )
+        for card, entity in zip(cards, entities, strict=True):
+            if entity is None:
+                gone.append(card.entity_ref)
+            else:
+                present.append(card)
         if gone:  # they left the catalog (a location was unregistered): forget them
             self.store.delete(gone)
         return present

@@ -188,7 +188,8 @@ class TechDocsService:
         """The catalog read a location again: queue a check of each documented entity's source."""
         if not refs:
             return
-        for entity in self.catalog.get_by_refs(list(refs), fields=["kind", "metadata"]):
+        # a location may hold more entities than one read takes
+        for entity in self.catalog.each_by_ref(list(refs), fields=["kind", "metadata"]):
             if entity is not None and techdocs_ref_of(entity) is not None:
                 self.queue.put(self._ref_of(entity).key)
 
