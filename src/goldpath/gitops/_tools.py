@@ -37,8 +37,10 @@ __all__ = [
 TOOL_TIMEOUT_SECONDS = 60
 KUSTOMIZE_PROCESSES = 2
 """``kubectl kustomize`` processes a tree's builds are shared among. kubectl starts in
-about 30 ms and builds on one core; two processes finish a Create's four builds (three
-overlays and argocd/) in about two thirds of the time one takes, on two cores or more."""
+about 30 ms and builds on one core: on the team's 2-core machine two processes validate
+a three-environment app tree in 108 ms p50 against 118 ms for one (2026-12-05), and
+within a Create, where the Python side wants a core too, the two are even; a server with
+more cores gains more."""
 
 
 @dataclass(frozen=True, slots=True)
