@@ -24,16 +24,13 @@ import asyncio
 import contextlib
 import logging
 import threading
-import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import anyio
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
-from goldpath.db import Database
+from goldpath.db import Database, PostgresListener
 from goldpath.scaffolder._store import NOTIFY_CHANNEL, TaskEvent, TaskStore
 
 __all__ = ["PostgresTaskRelay", "Subscription", "TaskBroker", "TaskFeed"]
@@ -211,63 +208,26 @@ class PostgresTaskRelay:
     store: TaskStore
     broker: TaskBroker
     reconnect_seconds: float = 1.0
-    _stop: threading.Event = field(default_factory=threading.Event, init=False)
-    _thread: threading.Thread | None = field(default=None, init=False)
-    _id: str = field(default_factory=lambda: uuid.uuid4().hex, init=False)
-    _listening: threading.Event = field(default_factory=threading.Event, init=False)
+    _listener: PostgresListener = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._listener = PostgresListener(
+            self.database.url,
+            NOTIFY_CHANNEL,
+            name="task-relay",
+            on_notify=self.handle,
+            # notifications sent while no one listened are gone: read what was missed
+            on_reconnect=self._catch_up,
+            reconnect_seconds=self.reconnect_seconds,
+        )
 
     def start(self) -> None:
-        """Start listening in a daemon thread (returns once the LISTEN is in place)."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._listening.clear()
-        self._thread = threading.Thread(target=self._run, name="task-relay", daemon=True)
-        self._thread.start()
-        self._listening.wait(10)
+        """Start listening (returns once the LISTEN is in place)."""
+        self._listener.start()
 
     def stop(self) -> None:
-        """Stop listening and wait for the thread."""
-        if self._thread is None:
-            return
-        self._stop.set()
-        try:  # wake the listener now rather than at its next timeout
-            with self.database.session() as session:
-                session.execute(select(func.pg_notify(NOTIFY_CHANNEL, f"stop {self._id}")))
-        except Exception:  # the database is gone; the listener's timeout ends it
-            log.debug("could not wake the task relay", exc_info=True)
-        self._thread.join()
-        self._thread = None
-
-    def _conninfo(self) -> str:
-        url = make_url(self.database.url).set(drivername="postgresql")
-        return url.render_as_string(hide_password=False)
-
-    def _run(self) -> None:
-        import psycopg
-
-        caught_up = True
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(self._conninfo(), autocommit=True) as conn:
-                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                    self._listening.set()
-                    if not caught_up:
-                        self._catch_up()
-                    caught_up = True
-                    while not self._stop.is_set():
-                        for notify in conn.notifies(timeout=5.0):
-                            self.handle(notify.payload)
-                            if self._stop.is_set():
-                                break
-            except Exception:  # a lost connection must not end the relay
-                if self._stop.is_set():
-                    break
-                caught_up = False
-                log.warning("task relay lost its connection; reconnecting", exc_info=True)
-                self._stop.wait(self.reconnect_seconds)
-            finally:
-                self._listening.set()
+        """Stop listening."""
+        self._listener.stop()
 
     def handle(self, payload: str) -> None:
         """Act on one notification: new events of a task, a queued task, or a stop."""
