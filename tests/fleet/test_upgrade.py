@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,3 +115,25 @@ def test_the_answers_never_hold_the_secret(runtime: Runtime, tmp_path: Path) -> 
     text = read(runtime, "delta", "main", ".goldpath/answers.yaml")
     assert "SECRET" not in text and "apiToken" not in text
     assert isinstance(Answers.parse(text).version, TemplateVersion)
+
+
+def test_the_fleet_reads_its_answers_files_at_once_and_keeps_the_catalogs_order(
+    runtime: Runtime, fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each read waits until all three are under way: listed one after the other, the
+    # first would wait for the others forever (here: the barrier's 10 s, then an error).
+    import threading
+
+    from goldpath.fleet import FleetService
+
+    in_order = [m.entity_ref for m in runtime.fleet.members()]
+    barrier = threading.Barrier(len(in_order), timeout=10)
+    real = FleetService.read_answers
+
+    def read_together(self: FleetService, location: Any) -> Answers:
+        barrier.wait()
+        return real(self, location)
+
+    monkeypatch.setattr(FleetService, "read_answers", read_together)
+    assert [m.entity_ref for m in runtime.fleet.members()] == in_order == [
+        "component:default/alpha", "component:default/bravo", "component:default/charlie"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -34,6 +35,7 @@ from goldpath.scratch import scratch_dir
 from goldpath.trees import TreeFile, write_tree
 
 __all__ = [
+    "ANSWER_READERS",
     "RENDER_LABEL",
     "UPGRADE_LABEL",
     "FleetMember",
@@ -46,6 +48,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+ANSWER_READERS = 8
+"""Answers files read at once when listing the fleet (each is a git host read)."""
 UPGRADE_LABEL = "fleet-upgrade"
 RENDER_LABEL = "gitops-render"
 FLEET_AUTHOR = ("goldpath", "goldpath@localhost")
@@ -243,18 +247,32 @@ class FleetService:
         return Answers.parse(text, where=f"{location.repository}/{ANSWERS_PATH}")
 
     def members(self) -> list[FleetMember]:
-        """Every component whose repository has an answers file."""
-        found: list[FleetMember] = []
-        for entity in self.catalog.list_entities(filters={"kind": "component"}):
-            location = self.location_of(entity)
-            if location is None:
-                continue
+        """Every component whose repository has an answers file, in the catalog's order.
+
+        The answers files are read `ANSWER_READERS` at a time: on GitLab each is an API
+        call, and one after the other they made the Fleet page wait for the sum of them.
+        """
+        located = [
+            (EntityRef.of(entity).key, location)
+            for entity in self.catalog.list_entities(filters={"kind": "component"})
+            if (location := self.location_of(entity)) is not None
+        ]
+
+        def member(item: tuple[str, RepoLocation]) -> FleetMember | None:
+            key, location = item
             try:
-                answers = self.read_answers(location)
+                return FleetMember(key, location, self.read_answers(location))
             except GoldpathError:
-                continue  # not made by a template goldpath knows, or unreadable right now
-            found.append(FleetMember(EntityRef.of(entity).key, location, answers))
-        return found
+                return None  # not made by a template goldpath knows, or unreadable right now
+
+        if len(located) <= 1:
+            found = [member(item) for item in located]
+        else:
+            with ThreadPoolExecutor(
+                max_workers=min(ANSWER_READERS, len(located)), thread_name_prefix="fleet-read"
+            ) as pool:
+                found = list(pool.map(member, located))
+        return [m for m in found if m is not None]
 
     # -- versions ------------------------------------------------------------------------------
 
