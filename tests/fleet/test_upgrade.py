@@ -137,3 +137,22 @@ def test_the_fleet_reads_its_answers_files_at_once_and_keeps_the_catalogs_order(
     monkeypatch.setattr(FleetService, "read_answers", read_together)
     assert [m.entity_ref for m in runtime.fleet.members()] == in_order == [
         "component:default/alpha", "component:default/bravo", "component:default/charlie"]
+
+
+def test_the_fleets_status_asks_for_the_last_upgrades_once(
+    runtime: Runtime, fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime.fleet.upgrade(template_ref=TEMPLATE_REF)
+    calls: list[dict[str, Any]] = []
+    real = runtime.merge_requests.list
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(runtime.merge_requests, "list", counted)
+    status = {f.template_ref: f for f in runtime.fleet.status()}[TEMPLATE_REF]
+    assert len(calls) == 1
+    upgraded = {m.entity_ref: m.last_upgrade for m in status.members}
+    assert set(upgraded) == {f"component:default/{n}" for n in ("alpha", "bravo", "charlie")}
+    assert all(mr is not None and mr.entity_ref == ref for ref, mr in upgraded.items())

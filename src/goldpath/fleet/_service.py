@@ -288,15 +288,20 @@ class FleetService:
 
     # -- status ------------------------------------------------------------------------------
 
-    def _last_upgrade(self, entity_ref: str) -> MergeRequest | None:
-        found = self.merge_requests.list(entity_ref=entity_ref, label=UPGRADE_LABEL, limit=1)
-        return found[0] if found else None
+    def _last_upgrades(self) -> dict[str, MergeRequest]:
+        """Each component's newest upgrade merge request, from one read."""
+        latest: dict[str, MergeRequest] = {}
+        for mr in self.merge_requests.list(label=UPGRADE_LABEL):  # newest first
+            if mr.entity_ref is not None:
+                latest.setdefault(mr.entity_ref, mr)
+        return latest
 
     def status(self) -> list[TemplateFleet]:
         """Per template: its version now and each component's version and last upgrade."""
         by_template: dict[str, list[FleetMember]] = {}
         for member in self.members():
             by_template.setdefault(member.answers.template_ref, []).append(member)
+        last_upgrades = self._last_upgrades()
         fleets = []
         for ref in sorted(by_template):
             current: TemplateVersion | None = None
@@ -311,7 +316,7 @@ class FleetService:
                     repository=m.location.repository,
                     version=m.answers.version,
                     behind=current is not None and m.answers.version.digest != current.digest,
-                    last_upgrade=self._last_upgrade(m.entity_ref),
+                    last_upgrade=last_upgrades.get(m.entity_ref),
                 )
                 for m in sorted(by_template[ref], key=lambda m: m.entity_ref)
             )
