@@ -11,7 +11,12 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePosixPath
 
-from goldpath.gitops._platform_repo import APPS_ROOT, app_entry_dir, platform_app_files
+from goldpath.gitops._platform_repo import (
+    APPS_ROOT,
+    Files,
+    app_entry_dir,
+    platform_app_files,
+)
 from goldpath.gitops._repo import GitopsWorkspace, gitops_workspace, read_tree
 from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._spec import AppSpec, PlatformSpec
@@ -84,18 +89,18 @@ def platform_apps(
 
 
 def _with_entry(
-    files: dict[PurePosixPath, str], spec: AppSpec, repo: str | Path
+    files: dict[PurePosixPath, str], entry: Files, app: str, repo: str | Path
 ) -> tuple[dict[PurePosixPath, str], bool]:
-    """The platform repo's files with ``apps/<app>/`` replaced by the app's entry, and
-    whether the entry was there before."""
+    """The platform repo's files with ``apps/<app>/`` replaced by ``entry`` (the app's
+    files there), and whether the app had an entry before."""
     if PurePosixPath("bootstrap/kustomization.yaml") not in files:
         # Created a moment ago by another task that has not pushed its content yet.
         raise GitopsRepoNotFoundError(
             f"{repo} is not a platform GitOps repo (yet): it has no bootstrap/", repo=str(repo)
         )
-    entry = app_entry_dir(spec.name)
-    kept = {path: text for path, text in files.items() if entry not in path.parents}
-    return {**kept, **platform_app_files(spec)}, len(kept) < len(files)
+    folder = app_entry_dir(app)
+    kept = {path: text for path, text in files.items() if folder not in path.parents}
+    return {**kept, **entry}, len(kept) < len(files)
 
 
 class PlatformAppChange:
@@ -123,6 +128,7 @@ class PlatformAppChange:
         self._stack = ExitStack()
         self._ws: GitopsWorkspace | None = None
         self._prepared = False
+        self._ref = ""
         self._parent: str | None = None
         self.existed = False
         self.sha: str | None = None
@@ -141,8 +147,8 @@ class PlatformAppChange:
         self._prepared = True
 
     def _prepare_in_place(self, bare: Repository) -> None:
-        ref = f"refs/heads/{bare.head_branch()}"
-        parent = bare.resolve(ref)
+        self._ref = f"refs/heads/{bare.head_branch()}"
+        parent = bare.resolve(self._ref)
         stored = bare.read_folder(parent, "") if parent is not None else {}
         texts: dict[PurePosixPath, str] = {}
         for path, (data, _mode) in stored.items():
@@ -150,15 +156,15 @@ class PlatformAppChange:
                 texts[PurePosixPath(path)] = data.decode("utf-8")
             except UnicodeDecodeError:
                 continue  # kept as it is, like read_tree leaves it out of validation
-        files, self.existed = _with_entry(texts, self._spec, self._repo)
+        entry = platform_app_files(self._spec)
+        files, self.existed = _with_entry(texts, entry, self._spec.name, self._repo)
         _validated(files, self._spec.platform, self._tmp_root)
-        entry = app_entry_dir(self._spec.name)
+        folder = app_entry_dir(self._spec.name)
         content: dict[str, bytes | tuple[bytes, int]] = {
             path: value for path, value in stored.items()
-            if entry not in PurePosixPath(path).parents
+            if folder not in PurePosixPath(path).parents
         }
-        for added, text in platform_app_files(self._spec).items():
-            content[str(added)] = text.encode("utf-8")
+        content.update((str(path), text.encode("utf-8")) for path, text in entry.items())
         self._parent = parent
         self.sha = bare.commit_files(content, message=self._message, author=_AUTHOR,
                                      parent=parent)
@@ -168,19 +174,19 @@ class PlatformAppChange:
             gitops_workspace(self._repo, tmp_root=self._tmp_root, auth=self._auth)
         )
         self._ws = ws
-        files, self.existed = _with_entry(read_tree(ws.path), self._spec, self._repo)
+        entry = platform_app_files(self._spec)
+        files, self.existed = _with_entry(read_tree(ws.path), entry, self._spec.name, self._repo)
         _validated(files, self._spec.platform, self._tmp_root)
         shutil.rmtree(ws.path.joinpath(*app_entry_dir(self._spec.name).parts),
                       ignore_errors=True)
-        write_tree(ws.path, platform_app_files(self._spec))
+        write_tree(ws.path, entry)
         self.sha = ws.repository.commit_worktree(self._message, author=_AUTHOR)
 
     def _published(self) -> bool:
         """Move the branch to the prepared commit; False when another push came first."""
         if self._bare is not None:
-            ref = f"refs/heads/{self._bare.head_branch()}"
             assert self.sha is not None
-            return self._bare.update_branch(ref, self.sha, expected=self._parent)
+            return self._bare.update_branch(self._ref, self.sha, expected=self._parent)
         assert self._ws is not None
         if not self._ws.push:
             return True
