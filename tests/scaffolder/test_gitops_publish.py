@@ -15,6 +15,7 @@ from tests.scaffolder.test_publish_actions import ListSink
 from goldpath import gitops
 from goldpath.providers.git import RepoExistsError, Repository
 from goldpath.runtime import Runtime
+from goldpath.scratch import process_scratch
 from goldpath.scaffolder import (
     ActionContext,
     UndoRecord,
@@ -152,6 +153,9 @@ def test_a_tree_only_kustomize_refuses_publishes_nothing_though_its_enrolment_wa
     assert records == []
     assert runtime.git_hosts.local.list_repos() == repos_before
     assert platform.resolve("refs/heads/main") == before
+    # the GitOps repository built aside while kustomize worked is gone too
+    scratch = process_scratch(runtime.settings.tmp_root)
+    assert not [p for p in scratch.iterdir() if p.name.startswith("create-")]
 
 
 def test_a_missing_validator_fails_the_step_loudly_and_publishes_nothing(
