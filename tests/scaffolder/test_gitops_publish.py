@@ -15,7 +15,6 @@ from tests.scaffolder.test_publish_actions import ListSink
 from goldpath import gitops
 from goldpath.providers.git import RepoExistsError, Repository
 from goldpath.runtime import Runtime
-from goldpath.scratch import process_scratch
 from goldpath.scaffolder import (
     ActionContext,
     UndoRecord,
@@ -24,6 +23,7 @@ from goldpath.scaffolder import (
 )
 from goldpath.scaffolder.actions._publish import gitops_publish
 from goldpath.scaffolder.errors import ActionInputError
+from goldpath.scratch import process_scratch
 
 
 def _context(

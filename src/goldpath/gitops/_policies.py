@@ -19,10 +19,10 @@ import yaml
 from goldpath.gitops._names import ecr_repository_name
 from goldpath.gitops._secrets import CLUSTER_SECRET_STORE, secret_key_allowed
 from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
+from goldpath.gitops._yaml import Manifest
 
 __all__ = ["POLICIES", "Document", "Policy", "Tree", "Violation", "normal_path", "object_ref"]
 
-Manifest = dict[str, Any]
 READ_ONLY_VERBS = frozenset({"get", "list", "watch"})
 PLATFORM_ADMIN_ROLE = "platform-admin"
 PLATFORM_PROJECT = "platform"

@@ -16,7 +16,6 @@ from goldpath.gitops._environments import ENVIRONMENT_POLICIES
 from goldpath.gitops._policies import (
     POLICIES,
     Document,
-    Manifest,
     Tree,
     normal_path,
     object_ref,
@@ -30,7 +29,7 @@ from goldpath.gitops._schemas import (
     is_custom_kind,
 )
 from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
-from goldpath.gitops._yaml import load_yaml_all
+from goldpath.gitops._yaml import Manifest, load_yaml_all
 from goldpath.memo import Memo
 
 if TYPE_CHECKING:
