@@ -3,11 +3,14 @@
     .venv/bin/python bench/gitops.py                  # 1,000 apps, all cores
     .venv/bin/python bench/gitops.py --apps 200 --workers 1 --tool-sample 10
 
-Three figures:
+Four figures:
 - render + in-process validation (kubernetes-validate strict schemas, goldpath's CRD
   schemas, every policy) of every app, in one process and across ``--workers`` processes;
 - the external tools (``promtool check rules`` + ``kubectl kustomize`` of every
-  kustomization) on ``--tool-sample`` apps, per app, since they dominate when enabled.
+  kustomization) on ``--tool-sample`` apps, per app, since they dominate when enabled;
+- an app's enrolment in a platform GitOps repo that already lists ``--enrol-sizes`` apps
+  (what every Create does on the local git host: read the repo, validate the whole tree
+  with the entry, commit it), so its growth with the fleet shows.
 """
 
 from __future__ import annotations
@@ -16,16 +19,28 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from goldpath.gitops import AppSpec, PlatformSpec, render_app, validate_tree  # noqa: E402
+from _results import record  # noqa: E402
+
+from goldpath.gitops import (  # noqa: E402  # noqa: E402
+    AppSpec,
+    PlatformSpec,
+    add_platform_app,
+    render_app,
+    render_platform_repo,
+    validate_tree,
+)
 from goldpath.gitops._spec import EnvironmentName  # noqa: E402
 from goldpath.gitops._tools import kubectl_path, promtool_path  # noqa: E402
+from goldpath.providers.git import GitAuthor, Repository  # noqa: E402
 
 ENVIRONMENT_SETS: tuple[tuple[EnvironmentName, ...], ...] = (
     (),
@@ -71,6 +86,29 @@ def _tools(index: int) -> float:
     return elapsed
 
 
+def _enrolment(apps: int, rounds: int = 7) -> float:
+    """Median seconds to add one app to a local platform repo of ``apps`` apps."""
+    platform = PlatformSpec()
+    with tempfile.TemporaryDirectory(prefix="enrol-") as scratch:
+        root = Path(scratch)
+        bare = Repository.init_bare(root / "platform.git")
+        listed = [make_spec(i, platform) for i in range(apps)]
+        files = render_platform_repo(platform, repo_url="https://gitlab.example.com/gitops/"
+                                     "platform.git", apps=listed)
+        sha = bare.commit_files({str(path): text.encode() for path, text in files.items()},
+                                message="seed", author=GitAuthor("b", "b@example.com"),
+                                parent=None)
+        assert sha is not None
+        bare.update_branch("refs/heads/main", sha, expected=None)
+        add_platform_app(bare.path, make_spec(apps, platform), tmp_root=root)  # warm
+        times = []
+        for index in range(apps + 1, apps + 1 + rounds):
+            start = time.perf_counter()
+            add_platform_app(bare.path, make_spec(index, platform), tmp_root=root)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
@@ -81,6 +119,8 @@ def main() -> None:
     parser.add_argument("--apps", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--tool-sample", type=int, default=20)
+    parser.add_argument("--enrol-sizes", default="50,1000",
+                        help="platform repo sizes (apps) to time an enrolment at, comma-separated")
     args = parser.parse_args()
 
     _render_and_validate(0)  # warm caches (schemas, validators, SDK imports)
@@ -116,6 +156,11 @@ def main() -> None:
               f"(promtool: {'yes' if promtool_path() else 'absent'}, "
               f"kubectl kustomize: {'yes' if kubectl_path() else 'absent'}); "
               f"{args.apps} apps would take ~{statistics.mean(sample) * args.apps:.0f} s")
+
+    for size in (int(n) for n in args.enrol_sizes.split(",") if n.strip()):
+        enrol = _enrolment(size)
+        print(f"enrolment   : p50 {_ms(enrol)} to add an app to a platform repo of {size} apps")
+        record(f"gitops.enrol_{size}_apps.p50", enrol * 1000, "ms")
 
 
 if __name__ == "__main__":

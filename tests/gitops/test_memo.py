@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from goldpath.gitops import _policies as policies
 from goldpath.gitops import _validate as validation
 from goldpath.gitops import render_platform_repo, validate_tree
-from goldpath.gitops._memo import Memo
+from goldpath.memo import Memo
 from tests.gitops.helpers import spec
 
 REPO_URL = "https://gitlab.example.com/gitops/platform.git"
@@ -123,3 +123,47 @@ def test_the_platform_repos_policies_look_at_each_app_project_once(
     projects = sum(text.count("kind: AppProject") for text in files.values())
     # each of the three policies about projects looks at each project once
     assert 0 < len(calls) <= 3 * projects
+
+
+def test_a_memo_returns_what_keep_refuses_without_remembering_it() -> None:
+    memo: Memo[str, bytes] = Memo(4)
+    assert memo.get("big", lambda: b"x" * 10, keep=lambda v: len(v) < 5) == b"x" * 10
+    assert memo.get("small", lambda: b"x", keep=lambda v: len(v) < 5) == b"x"
+    assert len(memo) == 1
+    memo.get("small", lambda: pytest.fail("a kept value was computed again"))
+
+
+def test_a_document_validated_again_is_not_checked_against_its_schema_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A platform repo's unchanged documents are the very objects the last enrolment
+    # validated: their verdicts are remembered by identity, with no serialisation.
+    files = _platform_files(3)
+    validation._parsed.clear()
+    validation._verdicts.clear()
+    calls: list[str] = []
+    real = validation._schema_verdict
+
+    def counted(body: dict[str, Any], version: str) -> Any:
+        calls.append(str(body.get("kind")))
+        return real(body, version)
+
+    monkeypatch.setattr(validation, "_schema_verdict", counted)
+    first = validate_tree(files, tools=False)
+    checked_once = len(calls)
+    second = validate_tree(files, tools=False)
+    assert len(calls) == checked_once > 0
+    assert first.ok and second.ok and first.objects == second.objects
+    # another Kubernetes version is another verdict
+    validate_tree(files, tools=False, kubernetes_version="1.31")
+    assert len(calls) > checked_once
+
+
+def test_a_remembered_verdict_still_reports_a_broken_document() -> None:
+    bad = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  namespace: n\n"
+        "spec:\n  ports: not-a-list\n"
+    )
+    for _ in range(2):
+        report = validate_tree({"svc.yaml": bad}, tools=False)
+        assert any(f.check == "kubernetes" and "ports" in f.message for f in report.failures)

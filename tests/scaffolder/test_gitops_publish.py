@@ -23,6 +23,7 @@ from goldpath.scaffolder import (
 )
 from goldpath.scaffolder.actions._publish import gitops_publish
 from goldpath.scaffolder.errors import ActionInputError
+from goldpath.scratch import process_scratch
 
 
 def _context(
@@ -152,6 +153,9 @@ def test_a_tree_only_kustomize_refuses_publishes_nothing_though_its_enrolment_wa
     assert records == []
     assert runtime.git_hosts.local.list_repos() == repos_before
     assert platform.resolve("refs/heads/main") == before
+    # the GitOps repository built aside while kustomize worked is gone too
+    scratch = process_scratch(runtime.settings.tmp_root)
+    assert not [p for p in scratch.iterdir() if p.name.startswith("create-")]
 
 
 def test_a_missing_validator_fails_the_step_loudly_and_publishes_nothing(

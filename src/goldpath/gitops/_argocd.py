@@ -6,10 +6,10 @@ from typing import Any
 
 from goldpath.gitops._names import app_labels, namespace_name
 from goldpath.gitops._spec import AppSpec
+from goldpath.gitops._yaml import Manifest
 
 __all__ = ["NAMESPACED_KINDS", "application", "app_project", "argocd_name"]
 
-Manifest = dict[str, Any]
 
 # The namespaced kinds an app's project may deploy: exactly what the renderer emits.
 NAMESPACED_KINDS: tuple[tuple[str, str], ...] = (

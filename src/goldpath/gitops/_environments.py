@@ -40,7 +40,7 @@ from goldpath.gitops._spec import (
     Resources,
 )
 from goldpath.gitops._workload import container_env, pod_disruption_budget
-from goldpath.gitops._yaml import dump_yaml, load_yaml_all
+from goldpath.gitops._yaml import Manifest, dump_yaml, load_yaml_all
 from goldpath.gitops.errors import (
     GitopsError,
     GitopsRepoNotFoundError,
@@ -68,7 +68,6 @@ DEPLOY_ENVIRONMENT = "dev"
 """The one environment the pipeline's update-gitops stage writes."""
 
 Files = dict[PurePosixPath, str]
-Manifest = dict[str, Any]
 
 _DEFAULT_LOG_LEVELS = {"dev": "debug", "staging": "info", "prod": "info"}
 _DEFAULT_REPLICAS = {"dev": 1, "staging": 1}

@@ -7,6 +7,7 @@ from typing import Any
 from goldpath.gitops._names import dashboard_uid, namespace_name, selector_labels
 from goldpath.gitops._spec import AppSpec
 from goldpath.gitops._workload import metadata
+from goldpath.gitops._yaml import Manifest
 
 __all__ = [
     "ALERT_NAMES",
@@ -17,7 +18,6 @@ __all__ = [
     "service_monitor",
 ]
 
-Manifest = dict[str, Any]
 ALERT_NAMES = ("AppHighErrorRatio", "AppHighLatencyP95", "AppFrequentRestarts", "AppTargetDown")
 
 

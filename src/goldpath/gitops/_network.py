@@ -7,10 +7,10 @@ from typing import Any
 from goldpath.gitops._names import selector_labels
 from goldpath.gitops._spec import AppSpec
 from goldpath.gitops._workload import metadata
+from goldpath.gitops._yaml import Manifest
 
 __all__ = ["DEFAULT_DENY", "dns_egress_rule", "network_policies"]
 
-Manifest = dict[str, Any]
 DEFAULT_DENY = "default-deny"
 
 

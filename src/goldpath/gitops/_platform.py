@@ -9,6 +9,7 @@ from goldpath.gitops._network import DEFAULT_DENY, dns_egress_rule
 from goldpath.gitops._secrets import cluster_secret_store
 from goldpath.gitops._spec import PlatformNamespace, PlatformSpec
 from goldpath.gitops._workload import READ_VERBS
+from goldpath.gitops._yaml import Manifest
 
 __all__ = [
     "DEVELOPER_READONLY",
@@ -21,7 +22,6 @@ __all__ = [
     "platform_secret_store",
 ]
 
-Manifest = dict[str, Any]
 PLATFORM_ADMIN = "platform-admin"
 DEVELOPER_READONLY = "developer-readonly"
 PLATFORM_LABELS = {

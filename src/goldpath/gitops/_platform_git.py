@@ -7,7 +7,7 @@ prepared again from the repo as it is when another Create pushed first.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -20,7 +20,7 @@ from goldpath.gitops._platform_repo import (
 from goldpath.gitops._repo import GitopsWorkspace, gitops_workspace, read_tree
 from goldpath.gitops._report import ValidationReport
 from goldpath.gitops._spec import AppSpec, PlatformSpec
-from goldpath.gitops._validate import validate_tree
+from goldpath.gitops._validate import TreeFiles, validate_tree
 from goldpath.gitops.errors import GitopsRepoNotFoundError
 from goldpath.providers.git import GitAuthor, Repository, TransportAuth
 from goldpath.providers.git.errors import BranchMovedError, GitCommandError
@@ -38,9 +38,7 @@ _AUTHOR = GitAuthor("goldpath", "goldpath@localhost")
 _ATTEMPTS = 3
 
 
-def _validated(
-    files: dict[PurePosixPath, str], platform: PlatformSpec, tmp_root: Path | None
-) -> None:
+def _validated(files: TreeFiles, platform: PlatformSpec, tmp_root: Path | None) -> None:
     # Schemas and every policy over the whole tree. promtool and kubectl kustomize are not
     # run here: an app's entry adds no rule and no kustomization, and the folders they
     # check went through them when the repo was rendered (`render_platform_repo` callers
@@ -89,18 +87,20 @@ def platform_apps(
 
 
 def _with_entry(
-    files: dict[PurePosixPath, str], entry: Files, app: str, repo: str | Path
-) -> tuple[dict[PurePosixPath, str], bool]:
+    files: Mapping[str, str] | Mapping[PurePosixPath, str], entry: Files, app: str,
+    repo: str | Path,
+) -> tuple[dict[str, str], bool]:
     """The platform repo's files with ``apps/<app>/`` replaced by ``entry`` (the app's
     files there), and whether the app had an entry before."""
-    if PurePosixPath("bootstrap/kustomization.yaml") not in files:
+    texts = {str(path): text for path, text in files.items()}
+    if "bootstrap/kustomization.yaml" not in texts:
         # Created a moment ago by another task that has not pushed its content yet.
         raise GitopsRepoNotFoundError(
             f"{repo} is not a platform GitOps repo (yet): it has no bootstrap/", repo=str(repo)
         )
-    folder = app_entry_dir(app)
-    kept = {path: text for path, text in files.items() if folder not in path.parents}
-    return {**kept, **entry}, len(kept) < len(files)
+    inside = f"{app_entry_dir(app)}/"
+    kept = {path: text for path, text in texts.items() if not path.startswith(inside)}
+    return {**kept, **{str(path): text for path, text in entry.items()}}, len(kept) < len(texts)
 
 
 class PlatformAppChange:
@@ -150,24 +150,25 @@ class PlatformAppChange:
         self._ref = f"refs/heads/{bare.head_branch()}"
         parent = bare.resolve(self._ref)
         stored = bare.read_folder(parent, "") if parent is not None else {}
-        texts: dict[PurePosixPath, str] = {}
+        texts: dict[str, str] = {}
         for path, (data, _mode) in stored.items():
             try:
-                texts[PurePosixPath(path)] = data.decode("utf-8")
+                texts[path] = data.decode("utf-8")
             except UnicodeDecodeError:
                 continue  # kept as it is, like read_tree leaves it out of validation
         entry = platform_app_files(self._spec)
         files, self.existed = _with_entry(texts, entry, self._spec.name, self._repo)
         _validated(files, self._spec.platform, self._tmp_root)
         folder = app_entry_dir(self._spec.name)
-        content: dict[str, bytes | tuple[bytes, int]] = {
-            path: value for path, value in stored.items()
-            if folder not in PurePosixPath(path).parents
-        }
-        content.update((str(path), text.encode("utf-8")) for path, text in entry.items())
         self._parent = parent
-        self.sha = bare.commit_files(content, message=self._message, author=_AUTHOR,
-                                     parent=parent)
+        self.sha = bare.commit_folder(
+            str(folder),
+            {path.relative_to(folder).as_posix(): text.encode("utf-8")
+             for path, text in entry.items()},
+            message=self._message,
+            author=_AUTHOR,
+            parent=parent,
+        )
 
     def _prepare_in_clone(self) -> None:
         ws = self._stack.enter_context(

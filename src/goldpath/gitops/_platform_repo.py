@@ -28,7 +28,7 @@ from goldpath.gitops._platform import PLATFORM_LABELS
 from goldpath.gitops._render import render_platform
 from goldpath.gitops._secrets import EXTERNAL_SECRETS_NAMESPACE
 from goldpath.gitops._spec import AppSpec, PlatformSpec
-from goldpath.gitops._yaml import dump_yaml, dump_yaml_all
+from goldpath.gitops._yaml import Manifest, dump_yaml, dump_yaml_all
 
 __all__ = [
     "APPS_ROOT",
@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 Files = dict[PurePosixPath, str]
-Manifest = dict[str, Any]
 
 PLATFORM_REPO = "platform"
 """The platform repo's name in the GitOps group (an app may not take this name)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
@@ -19,10 +19,10 @@ import yaml
 from goldpath.gitops._names import ecr_repository_name
 from goldpath.gitops._secrets import CLUSTER_SECRET_STORE, secret_key_allowed
 from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
+from goldpath.gitops._yaml import Manifest
 
 __all__ = ["POLICIES", "Document", "Policy", "Tree", "Violation", "normal_path", "object_ref"]
 
-Manifest = dict[str, Any]
 READ_ONLY_VERBS = frozenset({"get", "list", "watch"})
 PLATFORM_ADMIN_ROLE = "platform-admin"
 PLATFORM_PROJECT = "platform"
@@ -46,16 +46,14 @@ class Document:
 
     file: PurePosixPath
     body: Manifest
+    kind: str = field(init=False, compare=False, repr=False)
+    """The object's kind (read once: every policy asks every document)."""
+    name: str = field(init=False, compare=False, repr=False)
+    """The object's ``metadata.name``."""
 
-    @property
-    def kind(self) -> str:
-        """The object's kind."""
-        return str(self.body.get("kind", ""))
-
-    @property
-    def name(self) -> str:
-        """The object's ``metadata.name``."""
-        return str((self.body.get("metadata") or {}).get("name", ""))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", str(self.body.get("kind", "")))
+        object.__setattr__(self, "name", str((self.body.get("metadata") or {}).get("name", "")))
 
     @property
     def namespace(self) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any
 
 from goldpath.gitops._argocd import app_project, application
 from goldpath.gitops._dashboard import dashboard_config_map, dashboard_json
@@ -31,7 +30,7 @@ from goldpath.gitops._workload import (
     service,
     service_account,
 )
-from goldpath.gitops._yaml import dump_json, dump_yaml, dump_yaml_all
+from goldpath.gitops._yaml import Manifest, dump_json, dump_yaml, dump_yaml_all
 
 __all__ = [
     "APP_SPEC_FILE",
@@ -44,7 +43,6 @@ __all__ = [
 APP_SPEC_FILE = PurePosixPath("goldpath-app.yaml")
 
 Files = dict[PurePosixPath, str]
-Manifest = dict[str, Any]
 
 
 def _images(spec: AppSpec) -> list[dict[str, str]]:

@@ -32,7 +32,7 @@ from jsonschema.protocols import Validator
 from kubernetes_validate import utils as kv_utils
 from referencing import Registry, Resource
 
-from goldpath.gitops._memo import Memo
+from goldpath.memo import Memo
 
 __all__ = [
     "CUSTOM_KINDS",

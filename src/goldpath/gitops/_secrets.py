@@ -15,6 +15,7 @@ from typing import Any
 from goldpath.gitops._names import app_labels, secret_name
 from goldpath.gitops._spec import AppSpec, PlatformSpec
 from goldpath.gitops._workload import metadata
+from goldpath.gitops._yaml import Manifest
 
 __all__ = [
     "CLUSTER_SECRET_STORE",
@@ -31,7 +32,6 @@ __all__ = [
     "secret_resource_policy",
 ]
 
-Manifest = dict[str, Any]
 CLUSTER_SECRET_STORE = "aws-secrets-manager"
 EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
 EXTERNAL_SECRETS_SERVICE_ACCOUNT = "external-secrets"

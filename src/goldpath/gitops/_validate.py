@@ -6,24 +6,31 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from goldpath.gitops._environments import ENVIRONMENT_POLICIES
-from goldpath.gitops._memo import Memo
-from goldpath.gitops._policies import POLICIES, Document, Tree, normal_path, object_ref
+from goldpath.gitops._policies import (
+    POLICIES,
+    Document,
+    Tree,
+    normal_path,
+    object_ref,
+)
 from goldpath.gitops._render import APP_SPEC_FILE
 from goldpath.gitops._report import Check, ValidationReport
 from goldpath.gitops._schemas import (
+    SchemaProblem,
     core_schema_problems,
     custom_schema_problems,
     is_custom_kind,
 )
 from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
-from goldpath.gitops._yaml import load_yaml_all
+from goldpath.gitops._yaml import Manifest, load_yaml_all
+from goldpath.memo import Memo
 
 if TYPE_CHECKING:
     from goldpath.gitops._tools import ToolChecks
@@ -49,8 +56,18 @@ METADATA_DIR = ".goldpath"
 so never validated as manifests."""
 
 
+@lru_cache(maxsize=65536)
+def _posix_path(path: str) -> PurePosixPath:
+    # A tree's paths come as text from git and are the same at every enrolment:
+    # PurePosixPath's parsing was a fifth of validating a platform repo of 1,000 apps.
+    return PurePosixPath(path)
+
+
 def _as_paths(files: TreeFiles) -> dict[PurePosixPath, str]:
-    as_paths = {PurePosixPath(path): text for path, text in files.items()}
+    as_paths = {
+        path if isinstance(path, PurePosixPath) else _posix_path(path): text
+        for path, text in files.items()
+    }
     return {path: text for path, text in as_paths.items() if path.parts[:1] != (METADATA_DIR,)}
 
 
@@ -111,13 +128,42 @@ def parse_tree(
 def _check_kustomization_resources(
     tree: Tree, paths: set[PurePosixPath], report: ValidationReport
 ) -> None:
-    dirs = {parent for path in paths for parent in path.parents}
+    files = {str(path) for path in paths}
+    dirs = {"."}
+    for file in files:
+        folder = file.rpartition("/")[0]
+        while folder and folder not in dirs:  # a folder seen before has its parents too
+            dirs.add(folder)
+            folder = folder.rpartition("/")[0]
     for kust in tree.kustomizations:
         for resource in kust.body.get("resources") or []:
-            target = normal_path(kust.file.parent / str(resource))
-            if target not in paths and target not in dirs:
+            target = str(normal_path(kust.file.parent / str(resource)))
+            if target not in files and target not in dirs:
                 report.add(check="kustomize", rule="missing-resource",
                            message=f"lists {resource!r}, which is not in the tree", file=kust.file)
+
+
+_Verdict = tuple[Check, tuple[SchemaProblem, ...]] | None
+
+
+def _schema_verdict(body: Manifest, kubernetes_version: str) -> _Verdict:
+    """The check and its problems for one manifest; None when no schema knows its kind."""
+    if is_custom_kind(str(body["apiVersion"]), str(body["kind"])):
+        return "schema", tuple(custom_schema_problems(body))
+    found = core_schema_problems(body, kubernetes_version)
+    return None if found is None else ("kubernetes", tuple(found))
+
+
+_verdicts: Memo[tuple[int, str], tuple[Manifest, _Verdict]] = Memo(16384)
+"""Verdicts by the identity of the document: a text parsed before gives the very same
+documents (`_parsed`), so the platform repo's thousands of unchanged ones are answered
+without even being serialised. The entry keeps its document alive, so its id cannot name
+another object while it is remembered."""
+
+
+def _remembered_verdict(body: Manifest, kubernetes_version: str) -> _Verdict:
+    key = (id(body), kubernetes_version)
+    return _verdicts.get(key, lambda: (body, _schema_verdict(body, kubernetes_version)))[1]
 
 
 def validate_manifests(
@@ -132,19 +178,13 @@ def validate_manifests(
             report.add(check="schema", rule="type-meta", message="apiVersion and kind are required",
                        file=doc.file, object=ref)
             continue
-        check: Check
-        if is_custom_kind(str(body["apiVersion"]), str(body["kind"])):
-            problems = custom_schema_problems(body)
-            check = "schema"
-        else:
-            found = core_schema_problems(body, kubernetes_version)
-            check = "kubernetes"
-            if found is None:
-                report.add(check="schema", rule="unknown-kind",
-                           message=f"no schema for {body['apiVersion']} {body['kind']}; "
-                           "goldpath cannot vouch for it", file=doc.file, object=ref)
-                continue
-            problems = found
+        verdict = _remembered_verdict(body, kubernetes_version)
+        if verdict is None:
+            report.add(check="schema", rule="unknown-kind",
+                       message=f"no schema for {body['apiVersion']} {body['kind']}; "
+                       "goldpath cannot vouch for it", file=doc.file, object=ref)
+            continue
+        check, problems = verdict
         for problem in problems:
             report.add(check=check, rule=f"{body['apiVersion']}/{body['kind']}",
                        message=str(problem), file=doc.file, object=ref)

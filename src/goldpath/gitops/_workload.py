@@ -14,6 +14,7 @@ from goldpath.gitops._names import (
     selector_labels,
 )
 from goldpath.gitops._spec import AppSpec
+from goldpath.gitops._yaml import Manifest
 
 __all__ = [
     "READ_VERBS",
@@ -29,7 +30,6 @@ __all__ = [
     "service_account",
 ]
 
-Manifest = dict[str, Any]
 READ_VERBS = ("get", "list", "watch")
 _PRESTOP_SECONDS = 5
 

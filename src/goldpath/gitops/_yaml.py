@@ -14,7 +14,17 @@ import yaml
 
 from goldpath import safe_yaml
 
-__all__ = ["DUMP_OPTIONS", "dump_json", "dump_yaml", "dump_yaml_all", "load_yaml_all"]
+__all__ = [
+    "DUMP_OPTIONS",
+    "Manifest",
+    "dump_json",
+    "dump_yaml",
+    "dump_yaml_all",
+    "load_yaml_all",
+]
+
+Manifest = dict[str, Any]
+"""A Kubernetes object as plain data (a parsed or about-to-be-dumped document)."""
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

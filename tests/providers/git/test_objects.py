@@ -17,10 +17,13 @@ from goldpath.providers.git import BranchMovedError, LocalGitHost, clean_git_env
 from goldpath.providers.git._cli import GitAuthor
 from goldpath.providers.git._objects import (
     commit_directory,
+    commit_files,
+    commit_folder,
     init_bare,
     list_paths,
     read_blob,
     read_config_value,
+    read_folder,
     update_branch,
 )
 from goldpath.providers.git.errors import GitPathNotFoundError
@@ -287,3 +290,74 @@ def test_dulwich_loads_on_first_use_not_when_the_git_hosts_are_built(tmp_path: P
         "assert 'dulwich' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+
+
+_NAMES = st.sampled_from(["a", "b", "apps", "x.yaml", "y.json", "deep"])
+_FILE_TREES = st.dictionaries(
+    st.lists(_NAMES, min_size=1, max_size=3).map("/".join),
+    st.binary(max_size=20),
+    max_size=8,
+).filter(  # no path is both a file and a folder
+    lambda files: not any(other.startswith(f"{path}/") for path in files for other in files)
+)
+
+
+def _tree_of(git_dir: Path, sha: str | None) -> str:
+    if sha is None:
+        return ""
+    return git("--git-dir", str(git_dir), "rev-parse", f"{sha}^{{tree}}").strip()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
+@given(before=_FILE_TREES, folder=st.lists(_NAMES, min_size=1, max_size=2).map("/".join),
+       inside=_FILE_TREES)
+def test_commit_folder_writes_the_tree_a_whole_commit_of_the_result_would(
+    tmp_path: Path, before: dict[str, bytes], folder: str, inside: dict[str, bytes]
+) -> None:
+    # The model: the files before, less anything at or under the folder, plus the new
+    # files under it. Committing only the changed folder must give exactly its tree.
+    expected = {p: d for p, d in before.items() if p != folder and not p.startswith(f"{folder}/")}
+    if any(folder.startswith(f"{p}/") for p in expected):
+        return  # the folder would sit under a file: not a tree git can hold
+    expected.update({f"{folder}/{p}": d for p, d in inside.items()})
+    with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
+        git_dir = Path(scratch) / "r.git"
+        init_bare(git_dir, default_branch="main", config={})
+        parent = commit_files(before, git_dir=git_dir, message="m", author=AUTHOR, parent=None)
+        whole = commit_files(expected, git_dir=git_dir, message="m", author=AUTHOR, parent=None)
+        sha = commit_folder(inside, git_dir=git_dir, folder=folder, message="m",
+                            author=AUTHOR, parent=parent)
+        if _tree_of(git_dir, whole) == _tree_of(git_dir, parent):
+            assert sha is None  # nothing changed, nothing written
+            return
+        assert sha is not None
+        assert _tree_of(git_dir, sha) == _tree_of(git_dir, whole)
+        assert git("--git-dir", str(git_dir), "rev-parse", f"{sha}^").strip() == parent
+        git("--git-dir", str(git_dir), "fsck", "--strict", "--no-dangling")
+        got = read_folder(git_dir, sha, "")
+        assert {p: d for p, (d, _mode) in got.items()} == expected
+
+
+def test_commit_folder_refuses_the_root(tmp_path: Path) -> None:
+    git_dir = tmp_path / "r.git"
+    init_bare(git_dir, default_branch="main", config={})
+    with pytest.raises(GitPathNotFoundError, match="below the root"):
+        commit_folder({}, git_dir=git_dir, folder="/", message="m", author=AUTHOR, parent=None)
+
+
+def test_read_folder_remembers_small_blobs_not_large_ones(tmp_path: Path) -> None:
+    from goldpath.providers.git import _objects
+
+    git_dir = tmp_path / "r.git"
+    init_bare(git_dir, default_branch="main", config={})
+    big = os.urandom(_objects._BLOB_MEMO_LIMIT + 1)
+    small = b"small file, unique to this test " + os.urandom(8)
+    sha = commit_files({"big.bin": big, "small.txt": small}, git_dir=git_dir, message="m",
+                       author=AUTHOR, parent=None)
+    assert sha is not None
+    _objects._blobs.clear()
+    files = read_folder(git_dir, sha, "")
+    assert files["big.bin"][0] == big and files["small.txt"][0] == small
+    remembered = {data for data in _objects._blobs._values.values()}
+    assert small in remembered and big not in remembered

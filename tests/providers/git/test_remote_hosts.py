@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from goldpath.config import GitIntegration
 from goldpath.providers.git import (
+    GitAuthor,
     GitHost,
     GitHostError,
     GitHostUnavailableError,
@@ -21,8 +22,11 @@ from goldpath.providers.git import (
     GitLabHost,
     GitPathNotFoundError,
     LocalGitHost,
+    NewRepo,
     RepoExistsError,
+    RepoInfo,
     RepoNotFoundError,
+    staged_repo,
 )
 from tests.providers.git._fakes import FakeHostState, fake_github, fake_gitlab
 from tests.providers.git._server import serve
@@ -329,3 +333,25 @@ def test_clone_urls_always_end_in_one_git_suffix(owner: str, repo: str, suffix: 
         url = host.clone_url(owner, repo + suffix)
         assert url.endswith(f"/{owner}/{repo}.git")
         assert not url.endswith(".git.git")
+
+
+def test_a_remote_repository_is_created_and_pushed_only_when_published(
+    remote: tuple[GitHost, FakeHostState, str],
+    tmp_path: Path,
+) -> None:
+    host, _state, owner = remote
+    order: list[str] = []
+    new = NewRepo(owner=owner, name="svc", files={"base/a.yaml": b"a: 1\n"}, message="m",
+                  author=GitAuthor("Ada", "ada@example.com"))
+    with staged_repo(host, new, tmp_root=tmp_path) as staged:
+        assert not host.repo_exists(owner, "svc")
+
+        def created(info: RepoInfo) -> None:
+            order.append("created")
+            assert host.repo_exists(owner, info.name)
+
+        info, sha = staged.publish(created)
+    assert order == ["created"]
+    listed = sorted(host.read_folder(host.contents_url(owner, "svc", "main")))
+    assert listed == ["base/a.yaml"]
+    assert len(sha) == 40 and info.name == "svc"

@@ -25,6 +25,7 @@ from goldpath.providers.git._protocol import (
 )
 from goldpath.providers.git._repository import Repository
 from goldpath.providers.git._smart_http import SmartHttpResponse, serve_git_http
+from goldpath.providers.git._staged import NewRepo, StagedRepo, staged_repo
 from goldpath.providers.git._url import (
     RepoUrl,
     check_owner,
@@ -66,6 +67,7 @@ __all__ = [
     "MergeKind",
     "MergeOutcome",
     "MergeRequestExistsError",
+    "NewRepo",
     "NoGitIntegrationError",
     "RemoteKind",
     "RepoExistsError",
@@ -75,8 +77,10 @@ __all__ = [
     "TransportAuth",
     "Repository",
     "SmartHttpResponse",
+    "StagedRepo",
     "Visibility",
     "check_owner",
+    "staged_repo",
     "check_repo_name",
     "clean_git_env",
     "merge_branch",

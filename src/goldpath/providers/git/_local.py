@@ -13,6 +13,8 @@ import re
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -20,7 +22,13 @@ from urllib.parse import quote, unquote, urlsplit
 from goldpath.errors import FieldError
 from goldpath.providers.git._cli import EMPTY_SHA, GitAuthor, check_branch_name
 from goldpath.providers.git._merge import MergeOutcome, merge_branch, merge_conflicts
-from goldpath.providers.git._protocol import GitHostKind, RepoInfo, TransportAuth, Visibility
+from goldpath.providers.git._protocol import (
+    GitHostKind,
+    NewRepo,
+    RepoInfo,
+    TransportAuth,
+    Visibility,
+)
 from goldpath.providers.git._repository import Repository
 from goldpath.providers.git._url import (
     check_owner,
@@ -161,6 +169,36 @@ class LocalGitHost:
         repository can be cloned by anyone who may reach the portal's ``/git/``, whatever
         ``visibility`` says; pushes go through ``goldpath.gitserver``'s rules.
         """
+        with self._staging(owner, repo, default_branch, description) as (staged, final, repo_id):
+            self._move_into_place(staged, final, owner=owner, repo=repo)
+        log.info("created local repository %s/%s", owner, repo)
+        return self._info(owner, repo, final, repo_id)
+
+    def stage_repo(self, new: NewRepo) -> LocalStagedRepo:
+        """``new`` built whole (first commit, branch) in a scratch folder; its `publish`
+        renames it into place. RepoExistsError now if the name is taken."""
+        stack = ExitStack()
+        staged, final, repo_id = stack.enter_context(
+            self._staging(new.owner, new.name, new.default_branch, new.description)
+        )
+        try:
+            git = Repository(staged)
+            sha = git.commit_files(new.files, message=new.message, author=new.author,
+                                   parent=None)
+            assert sha is not None  # the first commit always writes
+            git.update_branch(f"refs/heads/{new.default_branch}", sha, expected=None)
+        except BaseException:
+            stack.close()
+            raise
+        return LocalStagedRepo(self, new, staged=staged, final=final, repo_id=repo_id, sha=sha,
+                               cleanup=stack)
+
+    @contextmanager
+    def _staging(
+        self, owner: str, repo: str, default_branch: str, description: str
+    ) -> Iterator[tuple[Path, Path, str]]:
+        """An empty bare repository in a scratch folder, its final place and its id; the
+        scratch folder goes when the block ends (after a rename, there is nothing left)."""
         repo = _check_names(owner, repo)
         problem = check_branch_name(default_branch)
         if problem is not None:
@@ -185,12 +223,10 @@ class LocalGitHost:
                 (description.replace("\n", " ").strip() or f"{owner}/{repo}") + "\n",
                 encoding="utf-8",
             )
-            self._move_into_place(staged, final, owner=owner, repo=repo)
+            yield staged, final, repo_id
         finally:
             if staged.exists():
                 shutil.rmtree(staged, ignore_errors=True)
-        log.info("created local repository %s/%s", owner, repo)
-        return self._info(owner, repo, final, repo_id)
 
     def _move_into_place(self, staged: Path, final: Path, *, owner: str, repo: str) -> None:
         for _ in range(_CREATE_ATTEMPTS):
@@ -521,3 +557,27 @@ class LocalGitHost:
             raise GitPathNotFoundError(
                 f"{target.owner}/{target.repo}: {exc.message}", url=url
             ) from exc
+
+
+class LocalStagedRepo:
+    """A local repository built whole aside (made by `LocalGitHost.stage_repo`)."""
+
+    def __init__(
+        self, host: LocalGitHost, new: NewRepo, *, staged: Path, final: Path, repo_id: str,
+        sha: str, cleanup: ExitStack,
+    ) -> None:
+        self._host, self._new, self._staged, self._final = host, new, staged, final
+        self._repo_id, self._sha, self._cleanup = repo_id, sha, cleanup
+
+    def publish(self, on_created: Callable[[RepoInfo], None]) -> tuple[RepoInfo, str]:
+        """Rename it into place (RepoExistsError, theirs untouched, if another create won)."""
+        owner, name = self._new.owner, self._new.name
+        self._host._move_into_place(self._staged, self._final, owner=owner, repo=name)
+        log.info("created local repository %s/%s", owner, name)
+        info = self._host._info(owner, name, self._final, self._repo_id)
+        on_created(info)
+        return info, self._sha
+
+    def close(self) -> None:
+        """Remove the scratch repository if it was not published."""
+        self._cleanup.close()

@@ -27,6 +27,7 @@ from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
+from goldpath.memo import Memo
 from goldpath.providers.git._cli import GitAuthor
 from goldpath.providers.git.errors import GitPathNotFoundError
 
@@ -36,6 +37,7 @@ __all__ = [
     "SYMLINK_MODE",
     "commit_changes",
     "commit_directory",
+    "commit_folder",
     "commit_tree",
     "delete_ref",
     "init_bare",
@@ -159,32 +161,30 @@ def _commit_of(
     entries: list[tuple[str, int, bytes]], *, message: str, author: GitAuthor, parent: str | None
 ) -> tuple[Commit, list[ShaFile]]:
     root, objects = _tree_objects(entries)
-    identity = f"{author.name} <{author.email}>".encode()
-    commit = Commit()
-    commit.tree = root.id
-    commit.parents = [ObjectID(parent.encode())] if parent else []
-    commit.author = commit.committer = identity
-    commit.author_time = commit.commit_time = int(time.time())
-    commit.author_timezone = commit.commit_timezone = _timezone_offset()
-    commit.encoding = b"UTF-8"
-    commit.message = message.encode("utf-8") if message.endswith("\n") else f"{message}\n".encode()
+    commit = _new_commit(root.id, parents=[parent] if parent else [], message=message,
+                         author=author)
     objects.append(commit)
     return commit, objects
 
 
-def commit_tree(
-    git_dir: Path, tree: str, *, parents: list[str], message: str, author: GitAuthor
-) -> str:
-    """Write a commit of an existing ``tree`` with ``parents`` into ``git_dir``; no ref moves."""
+def _new_commit(tree: ObjectID, *, parents: list[str], message: str, author: GitAuthor) -> Commit:
     identity = f"{author.name} <{author.email}>".encode()
     commit = Commit()
-    commit.tree = ObjectID(tree.encode())
+    commit.tree = tree
     commit.parents = [ObjectID(p.encode()) for p in parents]
     commit.author = commit.committer = identity
     commit.author_time = commit.commit_time = int(time.time())
     commit.author_timezone = commit.commit_timezone = _timezone_offset()
     commit.encoding = b"UTF-8"
     commit.message = message.encode("utf-8") if message.endswith("\n") else f"{message}\n".encode()
+    return commit
+
+
+def commit_tree(
+    git_dir: Path, tree: str, *, parents: list[str], message: str, author: GitAuthor
+) -> str:
+    """Write a commit of an existing ``tree`` with ``parents`` into ``git_dir``; no ref moves."""
+    commit = _new_commit(ObjectID(tree.encode()), parents=parents, message=message, author=author)
     repo = Repo(str(git_dir))
     try:
         repo.object_store.add_object(commit)
@@ -282,6 +282,83 @@ def commit_files(
     return _store_unless_unchanged(git_dir, commit, objects, parent)
 
 
+def commit_folder(
+    files: Mapping[str, bytes | tuple[bytes, int]],
+    *,
+    git_dir: Path,
+    folder: str,
+    message: str,
+    author: GitAuthor,
+    parent: str | None,
+) -> str | None:
+    """Commit ``parent``'s tree with ``folder`` replaced by ``files`` (paths relative to
+    it; none takes the folder out); None (nothing written) when that is ``parent``'s tree.
+    No ref moves.
+
+    Only the folder's objects and the trees on its way to the root are built: the cost of
+    adding an app to a platform repo of a thousand apps is that of adding one.
+    """
+    parts = [part for part in folder.strip("/").split("/") if part]
+    if not parts:
+        raise GitPathNotFoundError("commit_folder needs a folder below the root")
+    entries = [
+        (path, FILE_MODE, value) if isinstance(value, bytes) else (path, value[1], value[0])
+        for path, value in sorted(files.items())
+    ]
+    objects: list[ShaFile] = []
+    replacement: Tree | None = None
+    if entries:
+        replacement, objects = _tree_objects(entries)
+    repo = Repo(str(git_dir))
+    try:
+        root = _tree_at(repo, parent) if parent is not None else None
+        spliced = _spliced(repo, root, parts, replacement, objects) or Tree()
+        if root is not None and spliced.id == root.id:
+            return None
+        objects.append(spliced)
+        commit = _new_commit(spliced.id, parents=[parent] if parent else [], message=message,
+                             author=author)
+        objects.append(commit)
+        _add_missing(repo, objects)
+        return commit.id.decode()
+    finally:
+        repo.close()
+
+
+def _spliced(
+    repo: Repo, tree: Tree | None, parts: list[str], replacement: Tree | None,
+    objects: list[ShaFile],
+) -> Tree | None:
+    """``tree`` with the folder at ``parts`` replaced (None: taken out); new trees on the
+    way are added to ``objects``. None when the result is empty (git keeps no empty
+    folder)."""
+    copy = Tree()
+    if tree is not None:
+        for entry in tree.iteritems():
+            copy.add(entry.path, entry.mode, entry.sha)
+    name = parts[0].encode()
+    child: Tree | None
+    if len(parts) == 1:
+        child = replacement
+    else:
+        below: Tree | None = None
+        if name in copy:
+            mode, sha = copy[name]
+            if stat.S_ISDIR(mode):
+                found = repo[sha]
+                assert isinstance(found, Tree)
+                below = found
+        child = _spliced(repo, below, parts[1:], replacement, objects)
+        if child is not None:
+            objects.append(child)
+    if child is None or not len(child):
+        if name in copy:
+            del copy[name]
+    else:
+        copy[name] = (_TREE_MODE, child.id)
+    return copy if len(copy) else None
+
+
 def reset_index(work_tree: Path, git_dir: Path, commit_sha: str) -> None:
     """Rewrite the index (and the tracked files) of ``work_tree`` from a commit's tree."""
     repo = Repo(str(git_dir))
@@ -371,19 +448,49 @@ def read_blob(git_dir: Path, rev: str, path: str) -> bytes:
         repo.close()
 
 
+_TreeItems = tuple[tuple[bytes, int, ObjectID], ...]
+
+_trees: Memo[ObjectID, _TreeItems] = Memo(8192)
+_blobs: Memo[ObjectID, bytes] = Memo(16384)
+"""Trees and blobs read before, by sha (which names their content, so a remembered one is
+right in every repository). The platform GitOps repo is read whole at every enrolment
+and all but one app's folder is what the last read saw: at a thousand apps, reading
+its 3,000 files from the pack again was half of an enrolment."""
+_BLOB_MEMO_LIMIT = 64 * 1024
+"""Blobs larger than this are read every time rather than held in memory."""
+
+
+def _tree_items(repo: Repo, sha: ObjectID) -> _TreeItems:
+    def read() -> _TreeItems:
+        tree = repo[sha]
+        assert isinstance(tree, Tree)
+        return tuple((entry.path, entry.mode, entry.sha) for entry in tree.iteritems())
+
+    return _trees.get(sha, read)
+
+
+def _blob_data(repo: Repo, sha: ObjectID) -> bytes:
+    def read() -> bytes:
+        blob = repo[sha]
+        assert isinstance(blob, Blob)
+        return bytes(blob.data)
+
+    return _blobs.get(sha, read, keep=lambda data: len(data) <= _BLOB_MEMO_LIMIT)
+
+
 def _entries(repo: Repo, tree: Tree) -> Iterator[tuple[str, int, ObjectID]]:
     """``(path, mode, sha)`` of every file under ``tree``; submodules are left out."""
-    pending: list[tuple[str, Tree]] = [("", tree)]
+    pending: list[tuple[str, _TreeItems]] = [
+        ("", tuple((entry.path, entry.mode, entry.sha) for entry in tree.iteritems()))
+    ]
     while pending:
-        prefix, current = pending.pop()
-        for entry in current.iteritems():
-            name = f"{prefix}{entry.path.decode('utf-8', 'replace')}"
-            if stat.S_ISDIR(entry.mode):
-                child = repo[entry.sha]
-                assert isinstance(child, Tree)
-                pending.append((f"{name}/", child))
-            elif entry.mode != _SUBMODULE_MODE:
-                yield name, entry.mode, entry.sha
+        prefix, items = pending.pop()
+        for path, mode, sha in items:
+            name = f"{prefix}{path.decode('utf-8', 'replace')}"
+            if stat.S_ISDIR(mode):
+                pending.append((f"{name}/", _tree_items(repo, sha)))
+            elif mode != _SUBMODULE_MODE:
+                yield name, mode, sha
 
 
 def list_paths(git_dir: Path, rev: str) -> list[str]:
@@ -409,9 +516,7 @@ def read_folder(git_dir: Path, rev: str, folder: str) -> dict[str, tuple[bytes, 
             raise GitPathNotFoundError(f"{folder} at {rev} is a file, not a folder")
         files: dict[str, tuple[bytes, int]] = {}
         for path, mode, sha in _entries(repo, tree):
-            blob = repo[sha]
-            assert isinstance(blob, Blob)
-            files[path] = (bytes(blob.data), mode)
+            files[path] = (_blob_data(repo, sha), mode)
         return files
     finally:
         repo.close()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
-__all__ = ["GitHost", "GitHostKind", "RepoInfo", "Visibility"]
+from goldpath.providers.git._cli import GitAuthor
+
+__all__ = ["GitHost", "GitHostKind", "NewRepo", "RepoInfo", "Visibility"]
 
 GitHostKind = Literal["local", "gitlab", "github"]
 Visibility = Literal["private", "internal", "public"]
@@ -28,6 +31,20 @@ class RepoInfo:
     def full_name(self) -> str:
         """``owner/name``."""
         return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewRepo:
+    """A repository to create and the files of its first commit (path -> bytes)."""
+
+    owner: str
+    name: str
+    files: Mapping[str, bytes]
+    message: str
+    author: GitAuthor
+    description: str = ""
+    default_branch: str = "main"
+    visibility: Visibility = "private"
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,6 +180,25 @@ class Repository:
             files, git_dir=self.git_dir, message=message, author=author, parent=parent
         )
 
+    def commit_folder(
+        self,
+        folder: str,
+        files: Mapping[str, bytes | tuple[bytes, int]],
+        *,
+        message: str,
+        author: GitAuthor,
+        parent: str | None,
+    ) -> str | None:
+        """Commit ``parent``'s tree with ``folder`` replaced by ``files`` (paths relative to
+        the folder; none takes it out), from memory, building only what changed. None when
+        that is ``parent``'s tree; no ref moves."""
+        from goldpath.providers.git import _objects
+
+        return _objects.commit_folder(
+            files, git_dir=self.git_dir, folder=folder, message=message, author=author,
+            parent=parent,
+        )
+
     def commit_worktree(self, message: str, *, author: GitAuthor) -> str | None:
         """Commit the working tree as it is on its branch; None when nothing changed.
 

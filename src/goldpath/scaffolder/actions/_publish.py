@@ -18,13 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from goldpath.errors import FieldError
 from goldpath.providers.git import (
+    GitAuthor,
     GitHost,
     GitHosts,
+    NewRepo,
     RemoteKind,
     RepoExistsError,
     RepoInfo,
     RepoNotFoundError,
+    StagedRepo,
     parse_repo_url,
+    staged_repo,
 )
 from goldpath.scaffolder._actions import (
     Action,
@@ -40,8 +44,6 @@ from goldpath.scaffolder.actions._gitops_platform import (
     platform_repo_undo,
 )
 from goldpath.scaffolder.errors import ActionInputError
-from goldpath.scratch import scratch_dir
-from goldpath.trees import write_tree
 
 if TYPE_CHECKING:
     from goldpath.config import Settings
@@ -369,11 +371,17 @@ def _push_created(
         author_name=author_name,
         author_email=author_email,
     )
+    return sha, _created_outputs(ctx, info, sha, contents=contents)
+
+
+def _created_outputs(ctx: ActionContext, info: RepoInfo, sha: str, *, contents: str) -> str:
+    """Output remoteUrl, repoContentsUrl and commitHash of a new repository; returns the
+    clone URL."""
     remote = _with_git_suffix(info.clone_url)
     ctx.output("remoteUrl", remote)
     ctx.output("repoContentsUrl", contents)
     ctx.output("commitHash", sha)
-    return sha, remote
+    return remote
 
 
 def _publish(
@@ -541,18 +549,18 @@ def _gitops_publish(
             )
         )
         enrol: Callable[[], str] | None = None
-        tree: Path | None = None
+        staged: StagedRepo | None = None
         if validation.so_far.ok:
             # While kustomize and promtool work: everything nobody sees until it is
-            # pushed, which happens only after their verdict.
+            # published, which happens only after their verdict.
             enrol = stack.enter_context(
                 platform_enrolment(ctx, host, settings, spec, branch=params.default_branch)
             )
             if not ctx.dry_run:
-                tree = stack.enter_context(scratch_dir(settings.tmp_root, prefix="gitops-"))
-                write_tree(tree, files)
-                if params.answers:
-                    write_tree(tree, {_ANSWERS_PATH: params.answers})
+                staged = stack.enter_context(
+                    staged_repo(host, _new_gitops_repo(group, params, files),
+                                tmp_root=settings.tmp_root)
+                )
         report = validation.finish()
         if not report.ok:
             for finding in report.failures:
@@ -572,28 +580,32 @@ def _gitops_publish(
             ctx.output("files", paths)
             ctx.output("platformRepoUrl", enrol())
             return
-        assert tree is not None
+        assert staged is not None
         ctx.check_cancelled()
-        info = host.create_repo(
-            group,
-            params.name,
-            description=params.description or f"GitOps configuration of {params.name}",
-            default_branch=params.default_branch,
-        )
-        sha, remote = _push_created(
-            ctx,
-            host,
-            info,
-            tree,
-            branch=params.default_branch,
-            contents=contents,
-            message=params.git_commit_message,
-            author=(params.git_author_name, params.git_author_email),
-            what="GitOps repository",
-        )
+        info, sha = staged.publish(lambda info: _record_delete(ctx, host, info))
+        ctx.log(f"Created GitOps repository {info.full_name} on {host.host}")
+        remote = _created_outputs(ctx, info, sha, contents=contents)
         ctx.log(f"Committed {len(files)} files as {sha[:12]}; clone with: git clone {remote}")
         ctx.output("files", paths)
         ctx.output("platformRepoUrl", enrol())
+
+
+def _new_gitops_repo(
+    group: str, params: GitopsPublishInput, files: Mapping[PurePosixPath, str]
+) -> NewRepo:
+    content = {str(path): text.encode("utf-8") for path, text in files.items()}
+    if params.answers:
+        content[str(_ANSWERS_PATH)] = params.answers.encode("utf-8")
+    author_name, author_email = _author(params.git_author_name, params.git_author_email)
+    return NewRepo(
+        owner=group,
+        name=params.name,
+        files=content,
+        message=params.git_commit_message,
+        author=GitAuthor(author_name, author_email),
+        description=params.description or f"GitOps configuration of {params.name}",
+        default_branch=params.default_branch,
+    )
 
 
 # -- the actions --------------------------------------------------------------------------------

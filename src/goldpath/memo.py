@@ -3,7 +3,8 @@
 GitOps validation sees the same text again and again: the platform repo holds every app's
 entry and is validated at each enrolment, and a base is read through every overlay. A
 verdict or a parse of text seen before is taken from here instead of being worked out
-again. Values are shared between callers, so they must never be changed by one.
+again, and a git object read before (its sha names its content) is not read again.
+Values are shared between callers, so they must never be changed by one.
 """
 
 from __future__ import annotations
@@ -29,14 +30,19 @@ class Memo(Generic[K, V]):
         self._lock = threading.Lock()
         self._values: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, key: K, compute: Callable[[], V]) -> V:
+    def get(
+        self, key: K, compute: Callable[[], V], *, keep: Callable[[V], bool] | None = None
+    ) -> V:
         """The remembered value of ``key``, or ``compute()`` remembered (outside the lock:
-        two threads may compute the same key at once, and both get an equal value)."""
+        two threads may compute the same key at once, and both get an equal value).
+        A computed value ``keep`` says no to is returned without being remembered."""
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
                 return self._values[key]
         value = compute()
+        if keep is not None and not keep(value):
+            return value
         with self._lock:
             self._values[key] = value
             self._values.move_to_end(key)
