@@ -32,6 +32,7 @@ from jsonschema.protocols import Validator
 from kubernetes_validate import utils as kv_utils
 from referencing import Registry, Resource
 
+from goldpath.gitops._yaml import Manifest
 from goldpath.memo import Memo
 
 __all__ = [
@@ -54,6 +55,10 @@ CUSTOM_KINDS: dict[tuple[str, str], str] = {
         "external-secrets.io/clustersecretstore_v1.json"
     ),
 }
+
+
+_Schema = dict[str, Any]
+"""A JSON Schema document as parsed."""
 
 
 class SchemaProblem(str):
@@ -79,7 +84,7 @@ class _Validators:
     """None where jsonschema-rs cannot compile the schema: ``full`` decides alone."""
 
 
-def _problems(validators: _Validators, document: dict[str, Any]) -> list[SchemaProblem]:
+def _problems(validators: _Validators, document: Manifest) -> list[SchemaProblem]:
     if _accepts(validators.fast, document):
         return []
     # Explaining a refusal is a pure function of the validator and the document: a broken
@@ -94,7 +99,7 @@ def _problems(validators: _Validators, document: dict[str, Any]) -> list[SchemaP
     return list(_verdicts.get(key, lambda: tuple(_validate(validators.full, document))))
 
 
-def _accepts(fast: jsonschema_rs.Validator | None, document: dict[str, Any]) -> bool:
+def _accepts(fast: jsonschema_rs.Validator | None, document: Manifest) -> bool:
     if fast is None:
         return False
     try:
@@ -110,7 +115,7 @@ _verdicts: Memo[tuple[int, str], tuple[SchemaProblem, ...]] = Memo(8192)
 their ids are stable keys."""
 
 
-def _validate(validator: Validator, document: dict[str, Any]) -> list[SchemaProblem]:
+def _validate(validator: Validator, document: Manifest) -> list[SchemaProblem]:
     out = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in error.absolute_path) or "(root)"
@@ -147,7 +152,7 @@ def _no_retrieval(uri: str) -> Any:
 
 def _compile(
     cls: Callable[..., jsonschema_rs.Validator],
-    schema: dict[str, Any],
+    schema: _Schema,
     registry: jsonschema_rs.Registry | None = None,
 ) -> jsonschema_rs.Validator | None:
     # Formats are not asserted, as the jsonschema side does not assert them; offline: a
@@ -167,7 +172,7 @@ def _custom_validators(file: str) -> _Validators:
     return _Validators(full=full, fast=_compile(jsonschema_rs.validator_for, schema))
 
 
-def custom_schema_problems(document: dict[str, Any]) -> list[SchemaProblem]:
+def custom_schema_problems(document: Manifest) -> list[SchemaProblem]:
     """Problems of a custom resource against goldpath's shipped schema."""
     file = CUSTOM_KINDS[(str(document.get("apiVersion")), str(document.get("kind")))]
     return _problems(_custom_validators(file), document)
@@ -188,8 +193,8 @@ def _schema_dir(version: str) -> str:
 
 
 @cache
-def _definitions_contents(schema_dir: str) -> dict[str, Any]:
-    contents: dict[str, Any] = kv_utils.schema_contents(
+def _definitions_contents(schema_dir: str) -> _Schema:
+    contents: _Schema = kv_utils.schema_contents(
         f"kubernetes-json-schema/{schema_dir}/_definitions.json", ""
     )
     return contents
@@ -230,7 +235,7 @@ def _core_validators(version: str, api_version: str, kind: str) -> _Validators |
 
 
 def core_schema_problems(
-    document: dict[str, Any], kubernetes_version: str
+    document: Manifest, kubernetes_version: str
 ) -> list[SchemaProblem] | None:
     """Problems of a core object in strict mode; ``None`` when no schema knows its kind."""
     validators = _core_validators(
