@@ -12,6 +12,7 @@ import datetime
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -294,3 +295,15 @@ def test_data_keywords_are_copied_as_they_are() -> None:
     assert schemas._for_rs(schema) == {
         "properties": {"pattern": {"pattern": "(?i:^a$)", "enum": [{"pattern": "(?i)b"}]}}
     }
+
+
+def test_compiled_checks_built_in_one_thread_serve_the_task_workers() -> None:
+    deployment = DOCUMENTS[("apps/v1", "Deployment")][0]
+    broken = copy.deepcopy(deployment)
+    broken["spec"]["replicas"] = "two"
+    assert core_schema_problems(deployment, KUBERNETES) == []  # built on this thread
+    with ThreadPoolExecutor(4) as pool:
+        verdicts = list(pool.map(lambda d: core_schema_problems(d, KUBERNETES),
+                                 [deployment, broken] * 20))
+    assert verdicts[0::2] == [[]] * 20
+    assert all(v and v[0].startswith("spec.replicas") for v in verdicts[1::2])
