@@ -4,8 +4,8 @@ Validators are built once per kind and version and cached; kubernetes-validate's
 ``validate()`` re-reads its schema files on every call, too slow for a thousand apps.
 The schema files and the version resolution are kubernetes-validate's.
 
-Each schema is compiled twice. jsonschema-rs (compiled, about a hundred times faster on
-a rendered Deployment) answers whether a document is valid; a document it accepts has no
+Each schema is compiled twice. jsonschema-rs (4 us against jsonschema's 1.3 ms on a
+rendered Deployment) answers whether a document is valid; a document it accepts has no
 problems and is not looked at again. A document it rejects goes to the ``jsonschema``
 validator, whose messages are the ones users and tests read, so no message depends on
 jsonschema-rs. Where the two would disagree, the ``jsonschema`` verdict stands:
@@ -112,7 +112,9 @@ def _accepts(fast: jsonschema_rs.Validator | None, document: Manifest) -> bool:
 
 _verdicts: Memo[tuple[int, str], tuple[SchemaProblem, ...]] = Memo(8192)
 """Verdicts of documents refused before; the validators are cached for the process, so
-their ids are stable keys."""
+their ids are stable keys. Only refusals are remembered: measured on a nodejs app tree,
+jsonschema-rs accepts a document in 1-4 us, less than the 5-27 us of the serialisation
+that would look its verdict up."""
 
 
 def _validate(validator: Validator, document: Manifest) -> list[SchemaProblem]:
