@@ -307,3 +307,25 @@ def test_compiled_checks_built_in_one_thread_serve_the_task_workers() -> None:
                                  [deployment, broken] * 20))
     assert verdicts[0::2] == [[]] * 20
     assert all(v and v[0].startswith("spec.replicas") for v in verdicts[1::2])
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind"),
+    [("v1", "../../v1.30.0-local-strict/service"), ("../x/v1", "Service"), ("v1", "Ser vice"),
+     ("apps/v1/..", "Deployment"), ("v1", "")],
+)
+def test_a_kind_or_api_version_that_is_no_name_reaches_no_schema_file(
+    api_version: str, kind: str
+) -> None:
+    document = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}}
+    assert core_schema_problems(document, "1.30") is None  # reported as an unknown kind
+
+
+def test_real_kinds_and_api_versions_still_name_their_schemas() -> None:
+    for api_version, kind in [("v1", "Service"), ("apps/v1", "Deployment"),
+                              ("networking.k8s.io/v1", "NetworkPolicy"),
+                              ("rbac.authorization.k8s.io/v1", "Role"),
+                              ("autoscaling/v2", "HorizontalPodAutoscaler"),
+                              ("policy/v1", "PodDisruptionBudget")]:
+        document = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}}
+        assert core_schema_problems(document, "1.30") is not None, (api_version, kind)

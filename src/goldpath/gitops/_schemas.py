@@ -217,8 +217,16 @@ def _fast_definitions(schema_dir: str) -> jsonschema_rs.Registry:
     )
 
 
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_API_VERSION = re.compile(r"(?:[a-z0-9]([a-z0-9.-]*[a-z0-9])?/)?v[0-9]+(?:(?:alpha|beta)[0-9]+)?")
+"""What a kind and an apiVersion look like; anything else names no schema file (a kind of
+``../x`` must not reach another file of the package)."""
+
+
 @cache
 def _core_validators(version: str, api_version: str, kind: str) -> _Validators | None:
+    if not _KIND.fullmatch(kind) or not _API_VERSION.fullmatch(api_version):
+        return None
     schema_dir = _schema_dir(version)
     # kubernetes-validate's file naming: rbac.authorization.k8s.io/v1 -> rbac-v1
     api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
