@@ -167,3 +167,24 @@ def test_a_remembered_verdict_still_reports_a_broken_document() -> None:
     for _ in range(2):
         report = validate_tree({"svc.yaml": bad}, tools=False)
         assert any(f.check == "kubernetes" and "ports" in f.message for f in report.failures)
+
+
+@settings(max_examples=200)
+@given(budget=st.integers(1, 30),
+       items=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 12)), max_size=40))
+def test_a_weighed_memo_stays_within_its_budget(budget: int, items: list[tuple[int, int]]) -> None:
+    memo: Memo[int, bytes] = Memo(5, weight=len, budget=budget)
+    for key, size in items:
+        value = memo.get(key, lambda size=size: b"x" * size)  # type: ignore[misc]
+        assert memo.weight <= budget and len(memo) <= 5
+        held = dict(memo._values)
+        assert memo.weight == sum(len(v) for v in held.values())
+        if len(value) <= budget:
+            assert key in held  # the value just used is the last to go
+    memo.clear()
+    assert memo.weight == 0 and len(memo) == 0
+
+
+def test_a_memo_wants_weight_and_budget_together() -> None:
+    with pytest.raises(ValueError, match="go together"):
+        Memo(3, budget=10)

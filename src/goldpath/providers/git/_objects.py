@@ -451,13 +451,14 @@ def read_blob(git_dir: Path, rev: str, path: str) -> bytes:
 _TreeItems = tuple[tuple[bytes, int, ObjectID], ...]
 
 _trees: Memo[ObjectID, _TreeItems] = Memo(8192)
-_blobs: Memo[ObjectID, bytes] = Memo(16384)
+_blobs: Memo[ObjectID, bytes] = Memo(16384, weight=len, budget=32 * 1024 * 1024)
 """Trees and blobs read before, by sha (which names their content, so a remembered one is
 right in every repository). The platform GitOps repo is read whole at every enrolment
 and all but one app's folder is what the last read saw: at a thousand apps, reading
 its 3,000 files from the pack again was half of an enrolment."""
 _BLOB_MEMO_LIMIT = 64 * 1024
-"""Blobs larger than this are read every time rather than held in memory."""
+"""Blobs larger than this are read every time rather than held in memory; the ones held
+weigh 32 MiB at most together."""
 
 
 def _tree_items(repo: Repo, sha: ObjectID) -> _TreeItems:
