@@ -33,7 +33,6 @@ from kubernetes_validate import utils as kv_utils
 from referencing import Registry, Resource
 
 from goldpath.gitops._yaml import Manifest
-from goldpath.memo import Memo
 
 __all__ = [
     "CUSTOM_KINDS",
@@ -85,18 +84,11 @@ class _Validators:
 
 
 def _problems(validators: _Validators, document: Manifest) -> list[SchemaProblem]:
+    # Verdicts are remembered one level up, by the identity of the parsed document
+    # (`_validate._verdicts`): a document refused before is not explained again.
     if _accepts(validators.fast, document):
         return []
-    # Explaining a refusal is a pure function of the validator and the document: a broken
-    # document seen before (a platform repo re-validated at every enrolment, a base
-    # validated again through each overlay) costs one serialisation instead. Accepted
-    # documents skip the memory: the compiled check of a rendered document (1-4 us) is
-    # cheaper than the serialisation that keys it (5-27 us), measured on a nodejs app tree.
-    try:
-        key = (id(validators.full), json.dumps(document, sort_keys=True, default=str))
-    except TypeError:  # keys of mixed types (YAML's `1:` beside `a:`) cannot be sorted
-        return _validate(validators.full, document)
-    return list(_verdicts.get(key, lambda: tuple(_validate(validators.full, document))))
+    return _validate(validators.full, document)
 
 
 def _accepts(fast: jsonschema_rs.Validator | None, document: Manifest) -> bool:
@@ -108,13 +100,6 @@ def _accepts(fast: jsonschema_rs.Validator | None, document: Manifest) -> bool:
         # Not JSON (a YAML date, bytes, a non-string key, a lone surrogate): jsonschema-rs
         # cannot read it, so the full validator judges it, as it always did.
         return False
-
-
-_verdicts: Memo[tuple[int, str], tuple[SchemaProblem, ...]] = Memo(8192)
-"""Verdicts of documents refused before; the validators are cached for the process, so
-their ids are stable keys. Only refusals are remembered: measured on a nodejs app tree,
-jsonschema-rs accepts a document in 1-4 us, less than the 5-27 us of the serialisation
-that would look its verdict up."""
 
 
 def _validate(validator: Validator, document: Manifest) -> list[SchemaProblem]:
@@ -225,8 +210,6 @@ _API_VERSION = re.compile(r"(?:[a-z0-9]([a-z0-9.-]*[a-z0-9])?/)?v[0-9]+(?:(?:alp
 
 @cache
 def _core_validators(version: str, api_version: str, kind: str) -> _Validators | None:
-    if not _KIND.fullmatch(kind) or not _API_VERSION.fullmatch(api_version):
-        return None
     schema_dir = _schema_dir(version)
     # kubernetes-validate's file naming: rbac.authorization.k8s.io/v1 -> rbac-v1
     api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
@@ -248,9 +231,10 @@ def core_schema_problems(
     document: Manifest, kubernetes_version: str
 ) -> list[SchemaProblem] | None:
     """Problems of a core object in strict mode; ``None`` when no schema knows its kind."""
-    validators = _core_validators(
-        kubernetes_version, str(document.get("apiVersion")), str(document.get("kind"))
-    )
+    api_version, kind = str(document.get("apiVersion")), str(document.get("kind"))
+    if not _KIND.fullmatch(kind) or not _API_VERSION.fullmatch(api_version):
+        return None  # checked before the cache of validators, which keeps what it is asked
+    validators = _core_validators(kubernetes_version, api_version, kind)
     if validators is None:
         return None
     return _problems(validators, document)

@@ -19,13 +19,14 @@ from goldpath.providers.git._merge import (
 from goldpath.providers.git._protocol import (
     GitHost,
     GitHostKind,
+    NewRepo,
     RepoInfo,
     TransportAuth,
     Visibility,
 )
 from goldpath.providers.git._repository import Repository
 from goldpath.providers.git._smart_http import SmartHttpResponse, serve_git_http
-from goldpath.providers.git._staged import NewRepo, StagedRepo, staged_repo
+from goldpath.providers.git._staged import StagedRepo, staged_repo
 from goldpath.providers.git._url import (
     RepoUrl,
     check_owner,

@@ -20,7 +20,7 @@ from goldpath.providers.git._protocol import GitHost, NewRepo, RepoInfo
 from goldpath.scratch import scratch_dir
 from goldpath.trees import write_tree
 
-__all__ = ["NewRepo", "StagedRepo", "staged_repo"]
+__all__ = ["StagedRepo", "staged_repo"]
 
 
 OnCreated = Callable[[RepoInfo], None]
