@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _results import record  # noqa: E402
 
 from goldpath.config import load_settings  # noqa: E402
+from goldpath.gitops._warm import warm_pools_ready  # noqa: E402
 from goldpath.runtime import Runtime  # noqa: E402
 
 TEMPLATE = "template:default/nodejs-service"
@@ -74,6 +75,7 @@ STEPS: dict[str, list[float]] = {}
 def _create(runtime: Runtime, name: str) -> float:
     task_id = runtime.task_creator.create(TEMPLATE, _parameters(name))
     os.sync()
+    warm_pools_ready()
     runtime.task_executor.run_next("bench")
     task = runtime.task_store.get(task_id)
     if task.status != "completed":
@@ -94,6 +96,7 @@ def _floor(trees: list[Path], scratch: Path) -> float:
         shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".git"))
         copies.append(copy)
     os.sync()
+    warm_pools_ready()
     started = time.perf_counter()
     for copy in copies:
         for command in (

@@ -333,11 +333,11 @@ def test_the_kustomize_groups_cover_every_kustomization_once(
     tools.KUSTOMIZE_PROCESSES = processes
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            groups = ToolChecks(tree=tree, scratch=Path(scratch))._groups()
+            builds = ToolChecks(tree=tree, scratch=Path(scratch))._combined_builds()
     finally:
         tools.KUSTOMIZE_PROCESSES = original
-    assert 1 <= len(groups) <= processes
-    covered = [k.file for _folder, members in groups for k in members]
+    assert 1 <= len(builds) <= processes
+    covered = [k.file for build in builds for k in build.covered]
     # each kustomization is proven by some group; base/ by every group holding an overlay
     assert {k.file for k in tree.kustomizations} == set(covered)
     outermost = [k.file for k in ToolChecks(tree=tree, scratch=Path("/nonexistent"))._outermost()]

@@ -6,12 +6,15 @@ tree validated on a machine without one gets a failing ``tools:missing`` finding
 a silent skip. Each tool runs once per tree (every kustomization in one ``kubectl
 kustomize`` build, every rule file in one ``promtool check rules``), both at once and
 while the in-process checks run; only when a combined run fails are the parts run one
-by one, to say which file failed.
+by one, to say which file failed. The combined runs take a process from the `WarmPool`
+when one is parked there (started ahead, so its start-up is not on the caller's path).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -20,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from goldpath.gitops._policies import Document, Tree, normal_path, object_ref
 from goldpath.gitops._report import ValidationReport
+from goldpath.gitops._warm import TOOL_ENV, WarmPool, WarmProcess
 from goldpath.gitops._yaml import dump_yaml
 from goldpath.trees import write_tree
 
@@ -85,6 +89,11 @@ def missing_validators() -> list[ValidatorTool]:
     return [tool for tool in VALIDATORS if tool.path() is None]
 
 
+_KLOG_HEADER = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.-]+:\d+\] ", re.MULTILINE)
+"""kubectl's log-line header (``E1205 19:00:05.073343    9260 run.go:72] ``): a time and
+a process id, which say nothing about the tree and make two runs' messages differ."""
+
+
 @dataclass(slots=True)
 class _Run:
     """One tool process under way, and how to read its verdict."""
@@ -102,22 +111,18 @@ class _Run:
             return f"did not finish within {TOOL_TIMEOUT_SECONDS} s"
         if self.process.returncode == 0:
             return None
-        message = (stderr or stdout or f"exit code {self.process.returncode}").strip()
+        message = _KLOG_HEADER.sub("", stderr or stdout or "").strip()
+        message = message or f"exit code {self.process.returncode}"
         for path, shown in self.shown.items():
             message = message.replace(path, shown)
         return message
-
-
-# Both tools are Go programs that live for a fraction of a second on a small input:
-# garbage collection only past a memory ceiling saves a third of their CPU time.
-_TOOL_ENV = {"GOGC": "off", "GOMEMLIMIT": "512MiB"}
 
 
 def _start(args: list[str], cwd: Path, shown: dict[str, str], *, keep_stdout: bool) -> _Run:
     process = subprocess.Popen(  # noqa: S603 - fixed tool, arguments are paths we wrote
         args,
         cwd=cwd,
-        env={**os.environ, **_TOOL_ENV},
+        env={**os.environ, **TOOL_ENV},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE if keep_stdout else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -126,17 +131,32 @@ def _start(args: list[str], cwd: Path, shown: dict[str, str], *, keep_stdout: bo
     return _Run(process=process, shown=shown)
 
 
+def _groups(rule: Document) -> list[object]:
+    """A PrometheusRule's rule groups, as promtool reads them."""
+    return list((rule.body.get("spec") or {}).get("groups") or [])
+
+
+@dataclass(frozen=True, slots=True)
+class _Build:
+    """One combined ``kubectl kustomize`` run: the outermost kustomizations it builds
+    (through an umbrella kustomization when more than one) and every one they cover."""
+
+    members: list[Document]
+    covered: list[Document]
+
+
 @dataclass(slots=True)
 class ToolChecks:
     """The external checks of one tree: `start` them, do other work, then `finish`."""
 
     tree: Tree
     scratch: Path
+    pool: WarmPool | None = None
     _promtool: str | None = None
     _kubectl: str | None = None
     _rules: dict[Path, Document] = field(default_factory=dict)
     _runs: dict[str, _Run] = field(default_factory=dict)
-    _grouped: list[tuple[Path, list[Document]]] | None = None
+    _builds: list[_Build] | None = None
 
     @property
     def _root(self) -> Path:
@@ -156,11 +176,11 @@ class ToolChecks:
             return
         write_tree(self._root, files)
         if self._promtool is not None and self.tree.of_kind("PrometheusRule"):
-            self._write_rules()
-            self._runs["promtool"] = self._promtool_run(list(self._rules))
+            self._rule_files()
+            self._runs["promtool"] = self._promtool_combined()
         if self._kubectl is not None and self.tree.kustomizations:
-            for index, (folder, _members) in enumerate(self._groups()):
-                self._runs[f"kustomize-{index}"] = self._kustomize_run(folder)
+            for index, build in enumerate(self._combined_builds()):
+                self._runs[f"kustomize-{index}"] = self._kustomize_combined(index, build)
 
     def finish(self, report: ValidationReport) -> None:
         """Wait for the tools and record their findings and what was checked."""
@@ -171,13 +191,16 @@ class ToolChecks:
             report.checked.append(PROMTOOL.check)
         if self._kubectl is not None:
             failed: list[Document] = []
-            for index, (_folder, members) in enumerate(self._groups()):
+            for index, build in enumerate(self._combined_builds()):
                 run = self._runs.get(f"kustomize-{index}")
                 if run is not None and run.verdict() is not None:
-                    failed.extend(members)
+                    failed.extend(build.covered)
             if failed:
                 self._kustomize_one_by_one(report, failed)
             report.checked.append(KUBECTL.check)
+        if self.pool is not None:
+            programs = {"kustomize": self._kubectl, "promtool": self._promtool}
+            self.pool.refill({kind: path for kind, path in programs.items() if path})
 
     def stop(self) -> None:
         """Stop any tool still running (a validation left before it finished)."""
@@ -188,19 +211,38 @@ class ToolChecks:
                 run.process.kill()
             run.process.communicate()
 
+    def _warm(self, kind: str, program: str | None) -> WarmProcess | None:
+        if self.pool is None or program is None:
+            return None
+        return self.pool.take(kind, program)
+
     # -- promtool -----------------------------------------------------------------------------
 
-    def _write_rules(self) -> None:
-        rules_dir = self.scratch / "promtool"
-        rules_dir.mkdir()
+    def _rule_files(self) -> None:
+        """Where each PrometheusRule's groups go as the rule file promtool reads (written
+        only for a cold run)."""
         for index, doc in enumerate(self.tree.of_kind("PrometheusRule")):
-            groups = (doc.body.get("spec") or {}).get("groups") or []
-            target = rules_dir / f"rules-{index}.yaml"
-            target.write_text(dump_yaml({"groups": groups}), encoding="utf-8")
-            self._rules[target] = doc
+            self._rules[self.scratch / "promtool" / f"rules-{index}.yaml"] = doc
+
+    def _promtool_combined(self) -> _Run:
+        """Every rule file in one run. A parked process reads one file, so it is given
+        every file's groups in one: that passes only when each file would (the rules are
+        the same; one file only adds the rule that group names differ), and when it
+        fails, each file is checked on its own anyway. JSON is YAML, and far quicker to
+        write; a file a message may point into is written as YAML."""
+        warm = self._warm("promtool", self._promtool)
+        if warm is None:
+            return self._promtool_run(list(self._rules))
+        warm.feed(json.dumps({"groups": [group for doc in self._rules.values()
+                                         for group in _groups(doc)]}))
+        return _Run(process=warm.process, shown={})
 
     def _promtool_run(self, targets: list[Path]) -> _Run:
         assert self._promtool is not None
+        write_tree(self.scratch / "promtool", {
+            PurePosixPath(target.name): dump_yaml({"groups": _groups(self._rules[target])})
+            for target in targets if not target.exists()
+        })
         shown = {str(t): self._rules[t].file.name for t in targets}
         args = [self._promtool, "check", "rules", *(str(t) for t in targets)]
         return _start(args, self.scratch, shown, keep_stdout=True)
@@ -219,36 +261,42 @@ class ToolChecks:
     def _folder(self, kustomization: Document) -> Path:
         return self._root.joinpath(*kustomization.file.parent.parts)
 
-    def _groups(self) -> list[tuple[Path, list[Document]]]:
+    def _combined_builds(self) -> list[_Build]:
         """The builds that prove every kustomization of the tree: the outermost ones in
-        `KUSTOMIZE_PROCESSES` groups, each group one kustomization listing its members.
+        `KUSTOMIZE_PROCESSES` groups.
 
-        A group builds only when each of its members builds, so one ``kubectl`` run
+        A build succeeds only when each of its members builds, so one ``kubectl`` run
         proves them all; when it fails (a broken one, or two building the same object),
-        every kustomization the group covers is built on its own to find which. The
-        groups are worked out once per tree (`start` and `finish` both ask).
+        every kustomization it covers is built on its own to find which. Worked out once
+        per tree (`start` and `finish` both ask).
         """
-        if self._grouped is not None:
-            return self._grouped
-        outermost = sorted(self._outermost(), key=lambda k: k.file.as_posix())
-        count = max(1, min(KUSTOMIZE_PROCESSES, len(outermost)))
-        groups: list[tuple[Path, list[Document]]] = []
-        umbrellas: dict[PurePosixPath, str] = {}
-        for index in range(count):
-            members = outermost[index::count]
-            if len(members) == 1:
-                folder = self._folder(members[0])
-            else:
-                folder = self.scratch / f"all-{index}"
-                resources = [os.path.relpath(self._folder(k), folder) for k in members]
-                umbrellas[PurePosixPath(folder.name, "kustomization.yaml")] = dump_yaml(
-                    {"apiVersion": "kustomize.config.k8s.io/v1beta1",
-                     "kind": "Kustomization", "resources": resources}
-                )
-            groups.append((folder, self._covered(members)))
-        write_tree(self.scratch, umbrellas)
-        self._grouped = groups
-        return groups
+        if self._builds is None:
+            outermost = sorted(self._outermost(), key=lambda k: k.file.as_posix())
+            count = max(1, min(KUSTOMIZE_PROCESSES, len(outermost)))
+            self._builds = [
+                _Build(members=outermost[index::count],
+                       covered=self._covered(outermost[index::count]))
+                for index in range(count)
+            ]
+        return self._builds
+
+    def _umbrella(self, build: _Build, folder: Path) -> str:
+        """A kustomization in ``folder`` that lists the build's members."""
+        resources = [os.path.relpath(self._folder(k), folder) for k in build.members]
+        return dump_yaml({"apiVersion": "kustomize.config.k8s.io/v1beta1",
+                          "kind": "Kustomization", "resources": resources})
+
+    def _kustomize_combined(self, index: int, build: _Build) -> _Run:
+        warm = self._warm("kustomize", self._kubectl)
+        if warm is not None:
+            warm.feed(self._umbrella(build, warm.input.parent))
+            return _Run(process=warm.process, shown={str(self._root) + "/": ""})
+        if len(build.members) == 1:
+            return self._kustomize_run(self._folder(build.members[0]))
+        folder = self.scratch / f"all-{index}"
+        write_tree(self.scratch, {PurePosixPath(folder.name, "kustomization.yaml"):
+                                  self._umbrella(build, folder)})
+        return self._kustomize_run(folder)
 
     def _covered(self, members: list[Document]) -> list[Document]:
         """``members`` and every kustomization they list, directly or not."""

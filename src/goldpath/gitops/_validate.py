@@ -256,11 +256,13 @@ def validation_started(
     with ExitStack() as stack:
         checks = None
         if tools:
-            from goldpath.gitops._tools import ToolChecks
+            from goldpath.gitops._tools import KUSTOMIZE_PROCESSES, ToolChecks
+            from goldpath.gitops._warm import warm_pool
             from goldpath.scratch import scratch_dir
 
             scratch = stack.enter_context(scratch_dir(tmp_root, prefix="validate-"))
-            checks = ToolChecks(tree=tree, scratch=scratch)
+            pool = warm_pool(tmp_root, kustomize=KUSTOMIZE_PROCESSES)
+            checks = ToolChecks(tree=tree, scratch=scratch, pool=pool)
             # registered after the scratch folder, so the tools stop before it goes
             stack.callback(checks.stop)
             checks.start(paths, report)
