@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from goldpath.gitops import _policies as policies
 from goldpath.gitops import _validate as validation
+from goldpath.gitops import _yaml as yaml_io
 from goldpath.gitops import render_platform_repo, validate_tree
 from goldpath.memo import Memo
 from tests.gitops.helpers import spec
@@ -76,10 +77,10 @@ def _platform_files(apps: int) -> dict[Any, str]:
 
 def test_a_text_validated_again_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
     files = _platform_files(3)
-    validation._parsed.clear()
+    yaml_io._parsed.clear()
     calls: list[str] = []
-    real = validation.load_yaml_all
-    monkeypatch.setattr(validation, "load_yaml_all", lambda text: calls.append(text) or real(text))
+    real = yaml_io.load_yaml_all
+    monkeypatch.setattr(yaml_io, "load_yaml_all", lambda text: calls.append(text) or real(text))
     first = validate_tree(files, tools=False)
     parsed_once = len(calls)
     second = validate_tree(files, tools=False)
@@ -91,14 +92,60 @@ def test_a_text_validated_again_is_not_parsed_again(monkeypatch: pytest.MonkeyPa
 def test_validation_never_changes_a_remembered_document() -> None:
     # Remembered documents are shared between trees: the checks must only read them.
     files = _platform_files(2)
-    validation._parsed.clear()
+    yaml_io._parsed.clear()
     validate_tree(files, tools=True)
-    remembered = {text: copy.deepcopy(validation._parsed.get(text, lambda: ()))
+    remembered = {text: copy.deepcopy(yaml_io._parsed.get(text, lambda: ()))
                   for text in files.values()}
     validate_tree(files, tools=True)
     for text, docs in remembered.items():
-        assert validation._parsed.get(text, lambda: ()) == docs
-        assert validation._parse(text) == docs
+        assert yaml_io._parsed.get(text, lambda: ()) == docs
+        assert yaml_io._parse(text) == docs
+
+
+def test_a_tree_just_rendered_is_validated_without_parsing_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Dumping remembers what each text loads as; the validation right after reads that.
+    yaml_io._parsed.clear()
+    files = _platform_files(2)
+    calls: list[str] = []
+    monkeypatch.setattr(yaml_io, "load_yaml_all", lambda text: calls.append(text) or [])
+    assert validate_tree(files, tools=False).ok
+    assert calls == []
+
+
+manifests = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3)
+    | st.tuples(children, children)
+    | st.dictionaries(st.text(max_size=8) | st.integers() | st.booleans() | st.none(), children,
+                      max_size=3),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.dictionaries(st.text(max_size=8), manifests, max_size=4), max_size=3))
+def test_what_a_dump_remembers_is_what_parsing_its_text_gives(
+    documents: list[dict[str, Any]],
+) -> None:
+    # The same values, types, and key order as the loader's: repr tells 1 from True and
+    # 1.0, and a mapping's order.
+    yaml_io._parsed.clear()
+    text = yaml_io.dump_yaml_all(documents)
+    remembered = yaml_io.parsed_yaml(text)
+    assert repr(remembered) == repr(yaml_io._parse(text))
+    if documents:
+        single = yaml_io.dump_yaml(documents[0])
+        assert repr(yaml_io.parsed_yaml(single)) == repr(yaml_io._parse(single))
+
+
+def test_what_a_dump_remembers_does_not_follow_the_callers_later_changes() -> None:
+    yaml_io._parsed.clear()
+    document: dict[str, Any] = {"kind": "ConfigMap", "data": {"a": "1"}}
+    text = yaml_io.dump_yaml(document)
+    document["data"]["a"] = "changed"
+    assert yaml_io.parsed_yaml(text) == ({"kind": "ConfigMap", "data": {"a": "1"}},)
 
 
 def test_a_broken_text_is_remembered_as_broken() -> None:
@@ -139,7 +186,7 @@ def test_a_document_validated_again_is_not_checked_against_its_schema_again(
     # A platform repo's unchanged documents are the very objects the last enrolment
     # validated: their verdicts are remembered by identity, with no serialisation.
     files = _platform_files(3)
-    validation._parsed.clear()
+    yaml_io._parsed.clear()
     validation._verdicts.clear()
     calls: list[str] = []
     real = validation._schema_verdict

@@ -207,6 +207,11 @@ def test_every_patch_shape_reaching_outside_is_refused(patch: object) -> None:
     assert _sd008(files)
 
 
+@pytest.mark.parametrize("patch", ["spec: [unclosed\n", "a: 1\n---\nb: 2\n"])
+def test_a_patch_that_is_not_one_yaml_document_is_refused_as_unreadable(patch: str) -> None:
+    assert any("an unreadable patch" in message for message in _sd008(_with_patch(patch)))
+
+
 def test_a_strategic_merge_patch_inside_the_prefix_passes() -> None:
     patch = "spec:\n  dataFrom:\n    - extract:\n        key: goldpath/apps/payments/extra\n"
     assert _sd008(_with_patch(patch)) == []

@@ -14,12 +14,10 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
-import yaml
-
 from goldpath.gitops._names import ecr_repository_name
 from goldpath.gitops._secrets import CLUSTER_SECRET_STORE, secret_key_allowed
 from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
-from goldpath.gitops._yaml import Manifest
+from goldpath.gitops._yaml import Manifest, parsed_yaml
 
 __all__ = ["POLICIES", "Document", "Policy", "Tree", "Violation", "normal_path", "object_ref"]
 
@@ -551,11 +549,11 @@ def _patched_keys(tree: Tree) -> Iterator[tuple[Document, str, str]]:
             if "patch" not in patch:
                 yield kust, f"patch file {patch.get('path', '?')} (inline the patch)", ""
                 continue
-            try:
-                loaded = yaml.safe_load(str(patch["patch"]))  # JSON is YAML too
-            except yaml.YAMLError:
+            documents = parsed_yaml(str(patch["patch"]))  # JSON is YAML too
+            if isinstance(documents, str) or len(documents) > 1:
                 yield kust, "an unreadable patch", ""
                 continue
+            loaded = documents[0] if documents else None
             if isinstance(loaded, dict):  # strategic merge
                 yield from ((kust, f"patch {w}", k) for w, k in _keys_in(loaded, "patch"))
                 continue

@@ -6,11 +6,9 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
-
-import yaml
 
 from goldpath.gitops._environments import ENVIRONMENT_POLICIES
 from goldpath.gitops._policies import (
@@ -29,7 +27,7 @@ from goldpath.gitops._schemas import (
     is_custom_kind,
 )
 from goldpath.gitops._spec import DEFAULT_SECRETS_PREFIX
-from goldpath.gitops._yaml import Manifest, load_yaml_all
+from goldpath.gitops._yaml import Manifest, parsed_yaml
 from goldpath.memo import Memo
 
 if TYPE_CHECKING:
@@ -71,18 +69,6 @@ def _as_paths(files: TreeFiles) -> dict[PurePosixPath, str]:
     return {path: text for path, text in as_paths.items() if path.parts[:1] != (METADATA_DIR,)}
 
 
-def _parse(text: str) -> tuple[Any, ...] | str:
-    try:
-        return tuple(load_yaml_all(text))
-    except yaml.YAMLError as exc:
-        return str(exc)
-
-
-_parsed: Memo[str, tuple[Any, ...] | str] = Memo(4096)
-"""Parses of YAML files by their text (or why the text is not YAML): the platform repo's
-files are read again at every enrolment, and all but the new entry are unchanged."""
-
-
 def parse_tree(
     files: TreeFiles, report: ValidationReport, *, secrets_prefix: str = DEFAULT_SECRETS_PREFIX
 ) -> Tree:
@@ -105,7 +91,7 @@ def parse_tree(
             continue
         if path.suffix not in _YAML_SUFFIXES:
             continue
-        loaded = _parsed.get(text, partial(_parse, text))
+        loaded = parsed_yaml(text)
         if isinstance(loaded, str):
             report.add(check="yaml", rule="parse", message=f"not valid YAML: {loaded}", file=path)
             continue
@@ -156,7 +142,7 @@ def _schema_verdict(body: Manifest, kubernetes_version: str) -> _Verdict:
 
 _verdicts: Memo[tuple[int, str], tuple[Manifest, _Verdict]] = Memo(16384)
 """Verdicts by the identity of the document: a text parsed before gives the very same
-documents (`_parsed`), so the platform repo's thousands of unchanged ones are answered
+documents (`parsed_yaml`), so the platform repo's thousands of unchanged ones are answered
 without even being serialised. The entry keeps its document alive, so its id cannot name
 another object while it is remembered."""
 

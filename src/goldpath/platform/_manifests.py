@@ -14,7 +14,7 @@ import yaml
 from goldpath.config import PlatformSettings
 from goldpath.errors import FieldError
 from goldpath.platform.errors import ManifestFileError
-from goldpath.safe_yaml import YamlError, load_yaml_all
+from goldpath.safe_yaml import Dumper, YamlError, load_yaml_all
 
 __all__ = [
     "PortalValues",
@@ -25,9 +25,6 @@ __all__ = [
 ]
 
 PORTAL_HOST_PREFIX = "backstage"
-# libyaml when present: the pure-Python loader is ten times slower.
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
 
 @dataclass(frozen=True, slots=True)
 class PortalValues:
@@ -154,4 +151,4 @@ def render_portal_manifests(
 
 def dump_manifests(documents: Iterable[dict[str, Any]]) -> str:
     """Documents as one multi-document YAML stream."""
-    return yaml.dump_all(list(documents), Dumper=_Dumper, sort_keys=False, explicit_start=True)
+    return yaml.dump_all(list(documents), Dumper=Dumper, sort_keys=False, explicit_start=True)

@@ -13,6 +13,7 @@ import yaml
 from goldpath.catalog import EntityRef, parse_entity_ref
 from goldpath.catalog.errors import InvalidEntityRefError
 from goldpath.config import PlatformSettings
+from goldpath.safe_yaml import Dumper
 
 __all__ = [
     "RELATION_LABELS",
@@ -292,13 +293,10 @@ def entity_links(entity: Mapping[str, Any], platform: PlatformSettings) -> list[
     return list(unique.values())
 
 
-_YAML_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
 def entity_yaml(entity: Mapping[str, Any]) -> str:
-    """The entity as YAML, in its own key order (libyaml's dumper when available)."""
+    """The entity as YAML, in its own key order."""
     return yaml.dump(
-        dict(entity), Dumper=_YAML_DUMPER, sort_keys=False, allow_unicode=True, width=100
+        dict(entity), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100
     )
 
 
