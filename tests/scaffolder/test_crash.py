@@ -87,6 +87,19 @@ def test_killed_worker_task_is_rolled_back_at_next_start(tmp_path: Path) -> None
 
         wait_until(started, what="the task to start in the worker process")
         assert (world / "made-by-task").exists()
+        # a step's start is written once it has run the sink's flush time: the crash
+        # comes while the store knows 'hang' runs (a crash sooner leaves it 'open')
+        watcher = Runtime(
+            load_settings(home=home, catalog={"refresh_enabled": False},
+                          scaffolder={"workers": 0})
+        )
+        try:
+            wait_until(
+                lambda: watcher.task_store.get(task_id).steps[-1].status == "processing",
+                what="the running step to be written",
+            )
+        finally:
+            watcher.stop()
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()

@@ -308,6 +308,39 @@ def test_cancel_of_a_running_task_rolls_it_back(
     assert runtime.task_store.events(task_id)[-1].type == "cancelled"
 
 
+def test_a_long_step_shows_as_running_while_it_runs(
+    runtime: Runtime, templates_dir: Path, tmp_path: Path
+) -> None:
+    # A step's start is queued, not written at once; the executor's ticker writes it
+    # once it has waited the sink's flush time, so a step that takes long is seen.
+    flag = tmp_path / "flag"
+    path = write_template(
+        templates_dir,
+        name="long",
+        steps=[{"id": "hang", "action": "test:wait", "input": {"flag": str(flag)}}],
+    )
+    _register_template(runtime, path)
+    task_id = runtime.task_creator.create("template:default/long", {"name": "x"})
+    workers = task_workers(runtime, 1)
+    workers.start()
+    try:
+        wait_until(Path(str(flag) + ".started").exists, what="the step to start")
+        wait_until(
+            lambda: [s.status for s in runtime.task_store.get(task_id).steps] == ["processing"],
+            what="the running step to be written",
+        )
+        assert "Step hang processing" in [
+            e.body.get("message") for e in runtime.task_store.events(task_id)
+        ]
+        flag.write_text("go")
+        wait_until(
+            lambda: runtime.task_store.get(task_id).status in FINISHED, what="the task to end"
+        )
+    finally:
+        workers.stop()
+    assert [s.status for s in runtime.task_store.get(task_id).steps] == ["completed"]
+
+
 def test_recovery_reports_undo_it_cannot_run(runtime: Runtime) -> None:
     task_id = runtime.task_store.create(spec=task_spec(), steps=[], created_by="u")
     assert runtime.task_store.claim("dead-worker") is not None

@@ -38,17 +38,19 @@ def _states(store: TaskStore, task_id: str) -> dict[str, str]:
     return {step.id: step.status for step in store.get(task_id).steps}
 
 
-def test_a_step_end_is_written_with_the_next_write(store: TaskStore) -> None:
+def test_step_starts_and_ends_wait_for_the_next_write(store: TaskStore) -> None:
     writes: list[str] = []
     sink, task_id = _sink(store, writes)
     sink.step("a", "processing")
     sink.log("working with sekrit", step_id="a")
     sink.step("a", "completed")
-    assert _states(store, task_id) == {"a": "processing", "b": "open"}
-    assert len(writes) == 1  # the end of a waits for the next write
     sink.step("b", "processing")
+    sink.flush_due()  # nothing has waited the flush time (60 s here)
+    assert writes == []
+    assert _states(store, task_id) == {"a": "open", "b": "open"}
+    sink.flush()
+    assert len(writes) == 1  # two steps' changes and their lines: one transaction
     assert _states(store, task_id) == {"a": "completed", "b": "processing"}
-    assert len(writes) == 2
     messages = [event.body["message"] for event in store.events(task_id)]
     assert messages == [
         "Step a processing",
@@ -61,6 +63,16 @@ def test_a_step_end_is_written_with_the_next_write(store: TaskStore) -> None:
     assert step_a.started_at <= step_a.ended_at
 
 
+def test_what_has_waited_the_flush_time_is_written_by_the_ticker(store: TaskStore) -> None:
+    task_id = store.create(spec=SPEC, steps=STEPS, created_by="u")
+    sink = TaskSink(store, store.get(task_id), threading.Event(), flush_seconds=0)
+    sink.flush_due()  # nothing queued: no empty transaction
+    assert store.events(task_id) == []
+    sink.step("a", "processing")
+    sink.flush_due()
+    assert _states(store, task_id) == {"a": "processing", "b": "open"}
+
+
 def test_failure_is_written_at_once_with_queued_ends(store: TaskStore) -> None:
     writes: list[str] = []
     sink, task_id = _sink(store, writes)
@@ -68,7 +80,7 @@ def test_failure_is_written_at_once_with_queued_ends(store: TaskStore) -> None:
     sink.step("b", "processing")
     sink.step("b", "failed")
     assert _states(store, task_id) == {"a": "skipped", "b": "failed"}
-    assert len(writes) == 2
+    assert len(writes) == 1
 
 
 def test_undo_records_and_flushes_carry_queued_step_ends(store: TaskStore) -> None:
@@ -82,11 +94,11 @@ def test_undo_records_and_flushes_carry_queued_step_ends(store: TaskStore) -> No
     assert store.get(task_id).undo == [record]
     sink.step("b", "processing")
     sink.step("b", "completed")
-    sink.flush()  # what the heartbeat does while a long step runs
+    sink.flush()  # what the ticker does once they have waited
     assert _states(store, task_id)["b"] == "completed"
-    assert len(writes) == 4
+    assert len(writes) == 2
     sink.flush()
-    assert len(writes) == 4  # nothing queued: no empty transaction
+    assert len(writes) == 2  # nothing queued: no empty transaction
 
 
 def test_finish_writes_what_is_still_queued_in_the_same_transaction(store: TaskStore) -> None:

@@ -29,12 +29,14 @@ def _now() -> str:
 class TaskSink:
     """Writes a running task's log, step states and undo records to the store.
 
-    Log lines are buffered briefly and written together with the next step change or
-    undo record (one transaction), or once they are ``flush_seconds`` old. A step that
-    ends (completed or skipped) is written with the next write too: the next step's
-    start, an undo record, or the task's end. Nothing is lost to a crash in between,
-    since a task whose worker died is rolled back from its undo records, which are
-    always written before the action that made them returns.
+    Log lines and step changes are queued and written together in one transaction: with
+    the next undo record, a step's failure, or the task's end, and by the executor's
+    ticker once they are ``flush_seconds`` old (`flush_due`). So a step that starts and
+    ends within that time costs no write of its own (the write of a step's start and
+    end was most of a Create's database time), and a longer step shows as running
+    ``flush_seconds`` after it starts. Nothing is lost to a crash in between, since a
+    task whose worker died is rolled back from its undo records, which are always
+    written before the action that made them returns.
     """
 
     def __init__(
@@ -96,17 +98,32 @@ class TaskSink:
         """Write queued log events and step changes now."""
         self._write()
 
+    @property
+    def flush_seconds(self) -> float:
+        """How long a queued event may wait for a write."""
+        return self._flush_seconds
+
+    def flush_due(self) -> None:
+        """Write what is queued if the oldest of it has waited ``flush_seconds``."""
+        with self._lock:
+            due = bool(self._pending) and (
+                time.monotonic() - self._oldest >= self._flush_seconds
+            )
+        if due:
+            self._write()
+
     def step(self, step_id: str, status: StepStatus) -> None:
         """Record a step transition as step state and as an event (with queued lines).
 
-        A step's start and failure are written at once; its end with the next write.
+        A step's failure or cancellation is written at once; its start and end wait for
+        the next write (at most ``flush_seconds``).
         """
         event = (
             "log",
             {"stepId": step_id, "status": str(status), "message": f"Step {step_id} {status}"},
         )
         self._queue(event, StepChange(step_id, status, _now()))
-        if status not in (StepStatus.COMPLETED, StepStatus.SKIPPED):
+        if status in (StepStatus.FAILED, StepStatus.CANCELLED):
             self._write()
 
     def undo_recorded(self, record: UndoRecord) -> None:
@@ -140,11 +157,18 @@ class TaskExecutor:
         sink = TaskSink(self.store, task, cancel)
 
         def beat() -> None:
-            while not stop.wait(self.settings.scaffolder.heartbeat_seconds):
+            # Ticks often enough to write what waits in the sink on time (a long step's
+            # start and lines show up while it runs), beats at the heartbeat's pace.
+            every = self.settings.scaffolder.heartbeat_seconds
+            tick = min(every, sink.flush_seconds / 2)
+            next_beat = time.monotonic() + every
+            while not stop.wait(tick):
                 try:
-                    if self.store.heartbeat(task.id, worker_id):
-                        cancel.set()
-                    sink.flush()  # lines of a long step show up while it runs
+                    if time.monotonic() >= next_beat:
+                        next_beat = time.monotonic() + every
+                        if self.store.heartbeat(task.id, worker_id):
+                            cancel.set()
+                    sink.flush_due()
                 except Exception:  # a missed heartbeat is retried on the next beat
                     log.exception("heartbeat of task %s failed", task.id)
 
