@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -37,6 +38,36 @@ def test_every_shape_problem_is_reported_at_once() -> None:
         parse_template(entity)
     fields = [e.field for e in info.value.errors]
     assert fields == ["kind", "spec.parameters[0]", "spec.steps[1].id", "spec.steps[2].action"]
+
+
+def test_a_parameters_page_seen_before_gets_the_same_verdict_without_a_new_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from goldpath.scaffolder import _template
+
+    _template._schema_problems.clear()
+    checks: list[object] = []
+    real = _template.Draft7Validator.check_schema
+    monkeypatch.setattr(
+        _template.Draft7Validator, "check_schema", lambda page: checks.append(page) or real(page)
+    )
+    good = {"properties": {"a": {"type": "string"}}}
+    bad = {"type": 3}
+    for _ in range(3):
+        assert parse_template(_entity(parameters=good)).parameters == [good]
+        with pytest.raises(TemplateInvalidError) as info:
+            parse_template(_entity(parameters=bad))
+        assert [(e.field, e.rule) for e in info.value.errors] == [("spec.parameters[0]", "schema")]
+        assert "is not valid under any of the given schemas" in info.value.errors[0].message
+    assert len(checks) == 2  # once each
+
+
+def test_a_parameters_page_that_is_not_json_is_still_checked() -> None:
+    # YAML reads an unquoted date as a date: no JSON text to remember it by
+    page = {"properties": {"a": {"type": "string", "default": date(2026, 1, 1)}}, "type": 3}
+    with pytest.raises(TemplateInvalidError) as info:
+        parse_template(_entity(parameters=page))
+    assert [e.field for e in info.value.errors] == ["spec.parameters[0]"]
 
 
 def test_steps_keep_if_each_and_default_ids() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -13,6 +15,7 @@ from jsonschema.exceptions import SchemaError
 
 from goldpath.catalog import EntityRef
 from goldpath.errors import FieldError
+from goldpath.memo import Memo
 from goldpath.scaffolder._paths import is_http_url
 from goldpath.scaffolder.errors import TemplateInvalidError, TemplateValuesError
 
@@ -32,6 +35,27 @@ __all__ = [
 API_VERSION = "scaffolder.backstage.io/v1beta3"
 RESERVED_NAME_ANNOTATION = "goldpath.dev/reserved-name-parameter"
 LOCATION_ANNOTATIONS = ("backstage.io/source-location", "backstage.io/managed-by-location")
+
+_schema_problems: Memo[str, str | None] = Memo(256)
+"""Why a parameters page is not a valid JSON Schema (None: it is), by the page's JSON:
+a template is parsed when a task is made and again by steps that read it, and Draft 7's
+meta-schema check was a millisecond each time."""
+
+
+def _page_problem(page: dict[str, Any]) -> str | None:
+    try:
+        text = json.dumps(page, sort_keys=True)
+    except (TypeError, ValueError):  # not JSON (a YAML date, say): checked, not remembered
+        return _schema_problem_of(page)
+    return _schema_problems.get(text, partial(_schema_problem_of, page))
+
+
+def _schema_problem_of(page: dict[str, Any]) -> str | None:
+    try:
+        Draft7Validator.check_schema(page)
+    except SchemaError as exc:
+        return str(exc.message)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +226,9 @@ def parse_template(entity: Mapping[str, Any], *, base_dir: Path | None = None) -
                     FieldError(f"spec.parameters[{index}]", "type", "must be an object")
                 )
                 continue
-            try:
-                Draft7Validator.check_schema(dict(page))
-            except SchemaError as exc:
-                problems.append(FieldError(f"spec.parameters[{index}]", "schema", exc.message))
+            problem = _page_problem(dict(page))
+            if problem is not None:
+                problems.append(FieldError(f"spec.parameters[{index}]", "schema", problem))
             parameters.append(dict(page))
     steps: list[StepSpec] = []
     raw_steps = spec.get("steps") or []
