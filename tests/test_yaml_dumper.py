@@ -1,4 +1,5 @@
-"""goldpath's YAML dumper: PyYAML's safe dumper byte for byte, only cheaper."""
+"""goldpath's YAML dumper: PyYAML's safe dumper byte for byte, only cheaper, and quoting
+the text Go's YAML readers would take for a boolean or a number."""
 
 from __future__ import annotations
 
@@ -8,14 +9,24 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from goldpath.safe_yaml import Dumper, load_yaml
+from goldpath.safe_yaml import GO_YAML_NON_TEXT, Dumper, load_yaml
 
-STOCK: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_SAFE: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class STOCK(_SAFE):  # type: ignore[misc]
+    """PyYAML's own safe dumper, told the same Go-reader rules: what the shortcuts must
+    not change a byte of."""
+
+
+for _tag, _pattern, _first in GO_YAML_NON_TEXT:
+    STOCK.add_implicit_resolver(_tag, _pattern, list(_first))
 
 # Scalars a manifest holds, and the ones that are easy to get wrong: text that reads as
 # another type ("123", "yes", "null", "1e3", "0x1f"), empty text, control characters.
 tricky_text = st.sampled_from(
     ["", "123", "yes", "No", "on", "null", "~", "1e3", "0x1f", "1:20", ".inf", "<<", "=",
+     "y", "N", "n", "Y", "2E-5", "1.5e+3", "ye", "e3",
      "- x", "a: b", "#x", "  padded ", "multi\nline\n", "tab\there", "caf\u00e9", "\x85"]
 )
 scalars = (
@@ -73,7 +84,7 @@ def test_the_remembered_tag_of_a_text_never_leaks_into_another() -> None:
     for _ in range(3):
         document = {"n": "123", "i": 123, "y": "yes", "b": True, "z": "null", "none": None}
         written = yaml.dump(document, Dumper=Dumper, sort_keys=True)
-        assert written == "b: true\ni: 123\nn: '123'\nnone: null\ny: 'yes'\nz: 'null'\n"
+        assert written == "b: true\ni: 123\n'n': '123'\nnone: null\n'y': 'yes'\nz: 'null'\n"
         assert load_yaml(written) == document
 
 
@@ -96,3 +107,12 @@ def test_subclasses_of_plain_types_go_the_usual_way() -> None:
         assert yaml.dump({"a": Name("x")}, Dumper=Dumper) == yaml.dump(
             {"a": Name("x")}, Dumper=STOCK
         )
+
+
+def test_text_go_reads_as_a_boolean_or_a_number_is_quoted() -> None:
+    # PyYAML reads y/n and 1e3 as text, Go's YAML (kubectl, kustomize, Argo CD) does not
+    document = {"a": "y", "b": "N", "c": "1e3", "d": "1.5E-3", "e": "ya", "f": "e3"}
+    written = yaml.dump(document, Dumper=Dumper, sort_keys=True)
+    assert written == "a: 'y'\nb: 'N'\nc: '1e3'\nd: '1.5E-3'\ne: ya\nf: e3\n"
+    assert load_yaml(written) == document
+    assert yaml.dump({"a": "y"}, Dumper=_SAFE) == "a: y\n"  # what PyYAML alone writes

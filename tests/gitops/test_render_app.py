@@ -16,6 +16,7 @@ from goldpath.gitops import (
     dashboard_tag,
     dashboard_uid,
     render_app,
+    validate_tree,
 )
 from tests.gitops.helpers import iam_policy, of_kind, one, spec
 
@@ -323,3 +324,14 @@ def test_spec_file_stores_the_app_spec_without_platform() -> None:
 def test_awkward_descriptions_survive(description: str) -> None:
     ns = one(render_app(spec(description=description)), "Namespace")
     assert ns["metadata"]["annotations"]["goldpath.io/description"] == description
+
+
+@pytest.mark.parametrize("name", ["y", "n"])
+def test_an_app_named_what_go_reads_as_a_boolean_builds_with_kustomize(name: str) -> None:
+    # PyYAML writes the text y plainly and reads it back as text; kustomize (Go) read it
+    # as true and refused every overlay. Found by a property test of gitops:publish.
+    files = render_app(spec(name=name, environments=("dev", "prod")))
+    assert f"name: '{name}'" in files[PurePosixPath("overlays/dev/kustomization.yaml")]
+    report = validate_tree(files)
+    assert report.ok, [str(f) for f in report.failures]
+    assert "kubectl kustomize" in report.checked
