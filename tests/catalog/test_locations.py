@@ -118,6 +118,26 @@ def test_registering_a_missing_file_fails_and_stores_nothing(
     assert sqlite_catalog.list_locations() == []
 
 
+def test_a_location_whose_entities_cannot_be_stored_is_not_registered(
+    sqlite_catalog: CatalogService, write_yaml: WriteYaml, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the location's row and its entities are one transaction: a failure while storing
+    # the entities leaves no location behind that points at nothing
+    from goldpath.catalog import _service
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(_service, "store_location_entities", broken)
+    path = write_yaml("catalog-info.yaml", component("a"))
+    with pytest.raises(RuntimeError, match="went away"):
+        sqlite_catalog.add_location("file", str(path))
+    assert sqlite_catalog.list_locations() == []
+    monkeypatch.undo()
+    record, _ = sqlite_catalog.add_location("file", str(path))  # and it can be added again
+    assert [loc.id for loc in sqlite_catalog.list_locations()] == [record.id]
+
+
 def test_an_invalid_entity_is_recorded_while_the_rest_ingests(
     sqlite_catalog: CatalogService, write_yaml: WriteYaml
 ) -> None:

@@ -631,20 +631,16 @@ class CatalogService:
             )
             return record, [_processed_body(entity) for entity in processed.entities]
         location_id = str(uuid.uuid4())
+        new_location = {
+            "id": location_id,
+            "type": type_,
+            "target": target,
+            "origin": origin,
+            "created_at": datetime.now(UTC),
+        }
         with self._ingest_lock:
-            with self.database.session() as session:
-                session.execute(
-                    insert(locations).values(
-                        id=location_id,
-                        type=type_,
-                        target=target,
-                        origin=origin,
-                        created_at=datetime.now(UTC),
-                        refreshed_at=None,
-                        errors=None,
-                    )
-                )
-            outcome = self._store(location_id, processed)
+            # the location and its entities in one transaction: both or neither
+            outcome = self._store(location_id, processed, new_location=new_location)
             if recorder.complete:
                 self._fingerprints[location_id] = recorder.seen
         self._notify_refreshed(location_id)
@@ -728,9 +724,19 @@ class CatalogService:
             except Exception:  # a listener's trouble must not fail the refresh
                 log.exception("refresh listener %r failed for location %s", listener, location_id)
 
-    def _store(self, location_id: str, processed: ProcessedLocation) -> StoreOutcome:
+    def _store(
+        self,
+        location_id: str,
+        processed: ProcessedLocation,
+        *,
+        new_location: Mapping[str, Any] | None = None,
+    ) -> StoreOutcome:
+        """Store a location's entities; with ``new_location`` (its row's values) the
+        location is inserted in the same transaction."""
         errors = list(processed.errors)
         with self.database.session() as session:
+            if new_location is not None:
+                session.execute(insert(locations).values(**new_location))
             outcome = store_location_entities(
                 session, location_id, processed.entities, keep_orphans=bool(processed.errors)
             )
