@@ -41,6 +41,7 @@ __all__ = [
     "YamlError",
     "load_yaml",
     "load_yaml_all",
+    "written_items",
 ]
 
 MAX_YAML_BYTES = 8 * 1024 * 1024
@@ -94,12 +95,8 @@ class Dumper(_SafeDumper):  # type: ignore[misc]  # PyYAML's classes are untyped
         pairs: list[tuple[Any, Any]] = []
         node = MappingNode(_MAP, pairs, flow_style=self.default_flow_style)
         self.represented_objects[id(data)] = node
-        items = list(data.items())
-        if self.sort_keys:
-            with contextlib.suppress(TypeError):  # keys of mixed types keep their order
-                items = sorted(items)
         best_style = True
-        for key, value in items:
+        for key, value in written_items(data, sort_keys=self.sort_keys):
             key_node, value_node = self.represent_data(key), self.represent_data(value)
             best_style = best_style and _plain(key_node) and _plain(value_node)
             pairs.append((key_node, value_node))
@@ -131,6 +128,16 @@ class Dumper(_SafeDumper):  # type: ignore[misc]  # PyYAML's classes are untyped
                 self._resolved.clear()
             self._resolved[key] = tag
         return tag
+
+
+def written_items(mapping: dict[Any, Any], *, sort_keys: bool) -> list[tuple[Any, Any]]:
+    """A mapping's items in the order `Dumper` writes them (and loading gives them back):
+    sorted when ``sort_keys`` and the keys can be compared, as they come otherwise."""
+    items = list(mapping.items())
+    if sort_keys:
+        with contextlib.suppress(TypeError):  # keys of mixed types keep their order
+            items = sorted(items)
+    return items
 
 
 def _plain(node: Any) -> bool:

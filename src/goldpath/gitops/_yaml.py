@@ -7,7 +7,6 @@ safe subset, ten times faster); the pure-Python ones otherwise. Dumping goes thr
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterable
 from functools import partial
@@ -83,13 +82,11 @@ class _NotPlain(Exception):
 
 
 def _as_loaded(value: Any) -> Any:
-    """``value`` as loading its dump gives it back: mappings in the order written (keys
-    sorted when they can be), tuples as lists, plain scalars as they are."""
+    """``value`` as loading its dump gives it back: mappings in the order written
+    (`safe_yaml.written_items`), tuples as lists, plain scalars as they are."""
     kind = type(value)
     if kind is dict:
-        items = list(value.items())
-        with contextlib.suppress(TypeError):  # keys of mixed types keep their own order
-            items = sorted(items)
+        items = safe_yaml.written_items(value, sort_keys=DUMP_OPTIONS["sort_keys"])
         return {_scalar(key): _as_loaded(item) for key, item in items}
     if kind is list or kind is tuple:
         return [_as_loaded(item) for item in value]
