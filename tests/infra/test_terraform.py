@@ -23,6 +23,7 @@ from goldpath.platform import (
     module_variables,
     unassigned_variables,
 )
+from tests.support.terraform import terraform_binary
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "infra" / "terraform"
@@ -34,6 +35,7 @@ EXPECTED_MODULES = {
     "argocd",
     "calico",
     "dns",
+    "ebs-csi",
     "ecr",
     "eks",
     "external-secrets",
@@ -46,15 +48,6 @@ SHARED_MODULES = {"irsa-role"}
 TF_FILES = sorted(TERRAFORM.rglob("*.tf"))
 ROOT_VARIABLES = module_variables(ROOT)
 EXAMPLE = load_tfvars(ROOT / "terraform.tfvars.example")
-
-
-def _terraform() -> str:
-    found = shutil.which("terraform") or (
-        "/usr/local/bin/terraform" if Path("/usr/local/bin/terraform").exists() else None
-    )
-    if found is None:
-        pytest.skip("terraform is not installed (HashiCorp ships no Debian/PyPI package)")
-    return found
 
 
 def _checkov() -> str:
@@ -77,7 +70,7 @@ def test_every_expected_module_exists_with_its_files() -> None:
 
 def test_terraform_fmt_reports_no_difference() -> None:
     result = subprocess.run(
-        [_terraform(), "fmt", "-check", "-recursive", "-diff"],
+        [terraform_binary(), "fmt", "-check", "-recursive", "-diff"],
         cwd=TERRAFORM,
         capture_output=True,
         text=True,

@@ -51,10 +51,20 @@ def _deployment(ready: int, desired: int = 2) -> str:
     return json.dumps({"spec": {"replicas": desired}, "status": {"readyReplicas": ready}})
 
 
+def _daemonset(ready: int, desired: int) -> str:
+    return json.dumps({"status": {"numberReady": ready, "desiredNumberScheduled": desired}})
+
+
+def _claim(phase: str) -> str:
+    return json.dumps({"status": {"phase": phase}})
+
+
 def _healthy_kubectl() -> ScriptedRunner:
     runner = ScriptedRunner()
     runner.on(["kubectl", "get", "crd"], lambda a, i: ok(a, json.dumps({"kind": "CRD"})))
     runner.on(["kubectl", "get", "deployment"], lambda a, i: ok(a, _deployment(2)))
+    runner.on(["kubectl", "get", "daemonset"], lambda a, i: ok(a, _daemonset(3, 3)))
+    runner.on(["kubectl", "get", "pvc"], lambda a, i: ok(a, _claim("Bound")))
     runner.on(
         ["kubectl", "get", "clustersecretstore"],
         lambda a, i: ok(
@@ -256,6 +266,49 @@ def test_missing_prometheus_operator_crds_fail_phase_3(
     assert report.failed_phase == 3
     assert "servicemonitors.monitoring.coreos.com" in checks["monitoring stack"].detail
     assert "observability" in checks["monitoring stack"].remedy
+
+
+def test_logs_gate_passes_with_alloy_on_every_node_and_loki_on_its_volume(
+    aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = _doctor(_everything(monkeypatch))
+    logs = {c.name: c for c in report.phases[2].checks or ()}["logs shipped and kept"]
+    assert logs.ok
+    assert logs.detail == "alloy 3/3 nodes, Loki's volume storage-loki-0 Bound"
+
+
+@pytest.mark.parametrize(
+    ("daemonset", "claim", "detail", "remedy"),
+    [
+        (None, _claim("Bound"), "daemonset monitoring/alloy does not exist",
+         "module observability"),
+        (_daemonset(2, 3), _claim("Bound"), "daemonset monitoring/alloy has 2/3 ready",
+         "describe daemonset alloy"),
+        (_daemonset(0, 0), _claim("Bound"), "daemonset monitoring/alloy has 0/0 ready",
+         "describe daemonset alloy"),
+        (_daemonset(3, 3), _claim("Pending"),
+         "Loki's volume claim monitoring/storage-loki-0 is Pending", "EBS CSI add-on"),
+        (_daemonset(3, 3), None,
+         "Loki's volume claim monitoring/storage-loki-0 does not exist", "modules ebs-csi"),
+    ],
+)
+def test_logs_gate_fails_phase_3_naming_what_is_missing_and_where_to_look(
+    aws: str, monkeypatch: pytest.MonkeyPatch, daemonset: str | None, claim: str | None,
+    detail: str, remedy: str,
+) -> None:
+    nameservers = _everything(monkeypatch)
+    runner = _healthy_kubectl()
+    not_found = 'Error from server (NotFound): not found'
+    runner.on(["kubectl", "get", "daemonset", "alloy", "-n", "monitoring"],
+              lambda a, i: fail(a, not_found) if daemonset is None else ok(a, daemonset))
+    runner.on(["kubectl", "get", "pvc", "storage-loki-0", "-n", "monitoring"],
+              lambda a, i: fail(a, not_found) if claim is None else ok(a, claim))
+    report = _doctor(nameservers, runner)
+    logs = {c.name: c for c in report.phases[2].checks or ()}["logs shipped and kept"]
+    assert report.failed_phase == 3
+    assert not logs.ok
+    assert logs.detail == detail
+    assert remedy in logs.remedy
 
 
 def test_doh_resolver_reads_ns_answers() -> None:

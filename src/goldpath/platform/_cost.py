@@ -38,6 +38,7 @@ ROOT_DEFAULTS: dict[str, Any] = {
     "node_disk_size_gb": 20,
     "create_zone": False,
     "ecr_storage_gb": 5,
+    "loki_volume_size_gb": 10,
 }
 # The secrets-manager module creates <prefix>/platform, <prefix>/grafana-cloud and
 # <prefix>/argocd-repo-creds.
@@ -241,6 +242,7 @@ def estimate_cost(
     endpoint_count = len(endpoints) if isinstance(endpoints, list) else 0
     endpoint_azs = min(_number(values, "interface_endpoint_az_count", problems), az_count)
     ecr_gb = _number(values, "ecr_storage_gb", problems)
+    loki_gb = _number(values, "loki_volume_size_gb", problems)
     if problems:
         raise InvalidInputError("the Terraform variables cannot be priced", errors=problems)
 
@@ -265,6 +267,13 @@ def estimate_cost(
             "GB",
             table["ebs_gp3_gb_month"],
             nodes * disk * table["ebs_gp3_gb_month"],
+        ),
+        CostItem(
+            "EBS volume for Loki (gp3)",
+            loki_gb,
+            "GB",
+            table["ebs_gp3_gb_month"],
+            loki_gb * table["ebs_gp3_gb_month"],
         ),
         CostItem(
             "NAT gateways",

@@ -44,6 +44,9 @@ PLATFORM_KEYS = (
     "DATABASE_URL",
     "SESSION_SECRET",
 )
+LOKI_CLAIM = "storage-loki-0"
+"""The claim the Loki chart's single-binary StatefulSet makes for its first pod (its
+volume claim template is named ``storage``)."""
 
 
 class GateFailed(Exception):
@@ -60,6 +63,15 @@ class Cluster(Protocol):
 
     def deployment_status(self, namespace: str, name: str) -> tuple[int, int] | None:
         """(ready replicas, desired replicas), or None when the Deployment does not exist."""
+        ...
+
+    def daemonset_status(self, namespace: str, name: str) -> tuple[int, int] | None:
+        """(ready pods, pods it should run), or None when the DaemonSet does not exist."""
+        ...
+
+    def claim_phase(self, namespace: str, name: str) -> str | None:
+        """A PersistentVolumeClaim's phase (``Bound``, ``Pending``, ``Lost``), or None
+        when it does not exist."""
         ...
 
     def has_crd(self, name: str) -> bool:
@@ -107,6 +119,22 @@ class KubectlCluster:
         desired = int(document.get("spec", {}).get("replicas", 1))
         ready = int(document.get("status", {}).get("readyReplicas", 0) or 0)
         return ready, desired
+
+    def daemonset_status(self, namespace: str, name: str) -> tuple[int, int] | None:
+        """(ready pods, pods it should run), or None when the DaemonSet does not exist."""
+        document = self._get("daemonset", name, "-n", namespace)
+        if document is None:
+            return None
+        status = document.get("status", {})
+        return int(status.get("numberReady", 0) or 0), int(
+            status.get("desiredNumberScheduled", 0) or 0)
+
+    def claim_phase(self, namespace: str, name: str) -> str | None:
+        """A PersistentVolumeClaim's phase, or None when it does not exist."""
+        document = self._get("pvc", name, "-n", namespace)
+        if document is None:
+            return None
+        return str(document.get("status", {}).get("phase") or "Pending")
 
     def has_crd(self, name: str) -> bool:
         """Whether a CustomResourceDefinition is installed."""
@@ -432,6 +460,34 @@ class _Gates:
             "monitoring", "kube-prometheus-stack-operator", remedy
         ) + ", ServiceMonitor and PrometheusRule CRDs installed"
 
+    def logs(self) -> str:
+        """Alloy runs on every node and Loki's volume is bound: app logs are shipped and
+        outlive the Loki pod."""
+        namespace = "monitoring"
+        shipper = "run `terraform apply` (module observability): it installs Grafana Alloy"
+        status = self.cluster.daemonset_status(namespace, "alloy")
+        if status is None:
+            raise GateFailed(f"daemonset {namespace}/alloy does not exist", shipper)
+        ready, desired = status
+        if desired == 0 or ready < desired:
+            raise GateFailed(
+                f"daemonset {namespace}/alloy has {ready}/{desired} ready",
+                f"`kubectl -n {namespace} describe daemonset alloy`: logs of the nodes "
+                "without a ready Alloy pod are not shipped",
+            )
+        phase = self.cluster.claim_phase(namespace, LOKI_CLAIM)
+        volume = (
+            "run `terraform apply` (modules ebs-csi and observability); a claim that stays "
+            f"Pending usually means the EBS CSI add-on is not running or cannot assume its "
+            f"IAM role: `kubectl -n {namespace} describe pvc {LOKI_CLAIM}`"
+        )
+        if phase is None:
+            raise GateFailed(f"Loki's volume claim {namespace}/{LOKI_CLAIM} does not exist",
+                             volume)
+        if phase != "Bound":
+            raise GateFailed(f"Loki's volume claim {namespace}/{LOKI_CLAIM} is {phase}", volume)
+        return f"alloy {ready}/{desired} nodes, Loki's volume {LOKI_CLAIM} Bound"
+
     def secrets_present(self) -> str:
         put = (
             f"`aws secretsmanager put-secret-value --secret-id {self.c.platform_secret} "
@@ -582,6 +638,7 @@ class _Gates:
                     ("External Secrets", self.external_secrets),
                     ("platform secrets present", self.secrets_present),
                     ("monitoring stack", self.monitoring),
+                    ("logs shipped and kept", self.logs),
                     ("shared wildcard record", self.wildcard_record),
                 ],
             ),

@@ -102,12 +102,23 @@ module "argocd" {
   depends_on = [module.alb_controller]
 }
 
+module "ebs_csi" {
+  source = "../../modules/ebs-csi"
+
+  cluster_name      = module.eks.cluster_name
+  oidc_provider_arn = module.eks.oidc_provider_arn
+  oidc_issuer       = module.eks.oidc_issuer
+  tags              = local.tags
+}
+
 module "observability" {
   source = "../../modules/observability"
 
   cluster_name                = module.eks.cluster_name
   prometheus_remote_write_url = var.prometheus_remote_write_url
   loki_push_url               = var.loki_push_url
+  loki_storage_class          = module.ebs_csi.storage_class_name
+  loki_volume_size_gb         = var.loki_volume_size_gb
   credentials_secret_name     = module.secrets_manager.secret_names["grafana-cloud"]
   # The platform GitOps repo's store for platform secrets (argocd and monitoring only);
   # the apps' store serves workload namespaces only.

@@ -190,3 +190,9 @@ variable "loki_push_url" {
   type        = string
   default     = ""
 }
+
+variable "loki_volume_size_gb" {
+  description = "Size of the in-cluster Loki's EBS volume, in GiB."
+  type        = number
+  default     = 10
+}

@@ -3,6 +3,81 @@ locals {
   forward_metrics    = var.prometheus_remote_write_url != ""
   forward_logs       = var.loki_push_url != ""
   loki_push_local    = "http://loki-gateway.${var.namespace}.svc.cluster.local/loki/api/v1/push"
+  alloy_storage      = "/var/lib/alloy"
+  # Alloy's pipeline: the pods of this node (discovery.kubernetes), labelled namespace,
+  # pod, container and app, their log files (as the kubelet names them), CRI lines
+  # unwrapped, then one loki.write per destination. Strings go in through jsonencode,
+  # whose escapes Alloy's string syntax reads alike.
+  alloy_config = <<-ALLOY
+    discovery.kubernetes "pods" {
+      role = "pod"
+      selectors {
+        role  = "pod"
+        field = "spec.nodeName=" + sys.env("NODE_NAME")
+      }
+    }
+
+    discovery.relabel "pods" {
+      targets = discovery.kubernetes.pods.targets
+      rule {
+        source_labels = ["__meta_kubernetes_namespace"]
+        target_label  = "namespace"
+      }
+      rule {
+        source_labels = ["__meta_kubernetes_pod_name"]
+        target_label  = "pod"
+      }
+      rule {
+        source_labels = ["__meta_kubernetes_pod_container_name"]
+        target_label  = "container"
+      }
+      rule {
+        source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]
+        target_label  = "app"
+      }
+      rule {
+        source_labels = ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"]
+        separator     = "/"
+        replacement   = "/var/log/pods/*$1/*.log"
+        target_label  = "__path__"
+      }
+    }
+
+    local.file_match "pods" {
+      path_targets = discovery.relabel.pods.output
+    }
+
+    loki.source.file "pods" {
+      targets    = local.file_match.pods.targets
+      forward_to = [loki.process.pods.receiver]
+    }
+
+    loki.process "pods" {
+      forward_to = [${join(", ", concat(["loki.write.cluster.receiver"], local.forward_logs ? ["loki.write.grafana_cloud.receiver"] : []))}]
+
+      stage.cri {}
+    }
+
+    loki.write "cluster" {
+      endpoint {
+        url = ${jsonencode(local.loki_push_local)}
+      }
+      external_labels = { cluster = ${jsonencode(var.cluster_name)} }
+    }
+    %{if local.forward_logs~}
+
+    loki.write "grafana_cloud" {
+      endpoint {
+        url = ${jsonencode(var.loki_push_url)}
+        basic_auth {
+          username = sys.env("LOKI_USERNAME")
+          password = sys.env("LOKI_PASSWORD")
+        }
+      }
+      external_labels = { cluster = ${jsonencode(var.cluster_name)} }
+    }
+    %{endif~}
+  ALLOY
 }
 
 # The label every app's default-deny NetworkPolicies allow scraping from
@@ -137,9 +212,18 @@ resource "helm_release" "loki" {
       }
       limits_config = { retention_period = var.loki_retention }
     }
-    # The cluster runs no EBS CSI driver: Loki keeps its chunks on the pod's emptyDir,
-    # so logs older than the pod are in Grafana Cloud only (when forwarding).
-    singleBinary = { replicas = 1, persistence = { enabled = false } }
+    # Chunks and index on an encrypted EBS volume (the ebs-csi module's class), so logs
+    # outlive the pod. Removing the release keeps the volume: logs are deleted on purpose
+    # (delete the PVC), never as a side effect of an upgrade or reinstall.
+    singleBinary = {
+      replicas = 1
+      persistence = {
+        enabled                        = true
+        storageClass                   = var.loki_storage_class
+        size                           = "${var.loki_volume_size_gb}Gi"
+        enableStatefulSetAutoDeletePVC = false
+      }
+    }
     read         = { replicas = 0 }
     write        = { replicas = 0 }
     backend      = { replicas = 0 }
@@ -154,30 +238,43 @@ resource "helm_release" "loki" {
   depends_on = [helm_release.kube_prometheus_stack]
 }
 
-# Promtail ships every pod's logs to Loki (and to Grafana Cloud Loki when configured).
-resource "helm_release" "promtail" {
-  name       = "promtail"
+# Grafana Alloy (Promtail's successor; Promtail reached its end of life in March 2026)
+# runs on every node and ships the logs of the node's pods from /var/log/pods to Loki,
+# and to Grafana Cloud Loki when configured. Alloy's read positions live on the node, so
+# a restarted pod goes on where the last one stopped instead of sending logs twice.
+resource "helm_release" "alloy" {
+  name       = "alloy"
   repository = "https://grafana.github.io/helm-charts"
-  chart      = "promtail"
-  version    = var.promtail_chart_version
+  chart      = "alloy"
+  version    = var.alloy_chart_version
   namespace  = var.namespace
   wait       = true
 
   values = [yamlencode({
-    extraArgs = local.forward_logs ? ["-config.expand-env=true"] : []
-    extraEnv = local.forward_logs ? [
-      { name = "LOKI_USERNAME", valueFrom = { secretKeyRef = { name = local.credentials_secret, key = "LOKI_USERNAME" } } },
-      { name = "LOKI_PASSWORD", valueFrom = { secretKeyRef = { name = local.credentials_secret, key = "LOKI_PASSWORD" } } },
-    ] : []
-    config = {
-      clients = concat(
-        [{ url = local.loki_push_local, external_labels = { cluster = var.cluster_name } }],
-        local.forward_logs ? [{
-          url             = var.loki_push_url
-          external_labels = { cluster = var.cluster_name }
-          basic_auth      = { username = "$${LOKI_USERNAME}", password = "$${LOKI_PASSWORD}" }
-        }] : [],
+    alloy = {
+      configMap       = { content = local.alloy_config }
+      storagePath     = local.alloy_storage
+      enableReporting = false # no usage reports leave the cluster
+      mounts = {
+        varlog = true # read-only /var/log, where the kubelet keeps pod logs
+        extra  = [{ name = "positions", mountPath = local.alloy_storage }]
+      }
+      extraEnv = concat(
+        [{ name = "NODE_NAME", valueFrom = { fieldRef = { fieldPath = "spec.nodeName" } } }],
+        local.forward_logs ? [
+          { name = "LOKI_USERNAME", valueFrom = { secretKeyRef = { name = local.credentials_secret, key = "LOKI_USERNAME" } } },
+          { name = "LOKI_PASSWORD", valueFrom = { secretKeyRef = { name = local.credentials_secret, key = "LOKI_PASSWORD" } } },
+        ] : [],
       )
+    }
+    controller = {
+      type = "daemonset"
+      volumes = {
+        extra = [{
+          name     = "positions"
+          hostPath = { path = "/var/lib/goldpath-alloy", type = "DirectoryOrCreate" }
+        }]
+      }
     }
     serviceMonitor = { enabled = true }
   })]

@@ -5,7 +5,7 @@ output "namespace" {
 
 output "log_shipper" {
   description = "The log shipper in use."
-  value       = "promtail"
+  value       = "alloy"
 }
 
 output "metrics_agent" {

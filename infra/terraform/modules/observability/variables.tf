@@ -67,8 +67,25 @@ variable "loki_chart_version" {
   default     = "6.24.0"
 }
 
-variable "promtail_chart_version" {
-  description = "Version of the grafana/promtail Helm chart."
+variable "alloy_chart_version" {
+  description = "Version of the grafana/alloy Helm chart (Grafana Alloy, the log shipper)."
   type        = string
-  default     = "6.16.6"
+  default     = "0.12.5"
+}
+
+variable "loki_storage_class" {
+  description = "StorageClass of Loki's volume (the ebs-csi module's encrypted gp3 class)."
+  type        = string
+  default     = "gp3"
+}
+
+variable "loki_volume_size_gb" {
+  description = "Size of Loki's volume in GiB: a week of the POC's logs fits in 10."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.loki_volume_size_gb >= 1 && floor(var.loki_volume_size_gb) == var.loki_volume_size_gb
+    error_message = "loki_volume_size_gb must be a whole number of GiB, at least 1."
+  }
 }
