@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 import httpx
@@ -20,7 +21,7 @@ from tests.support.moto import aws, moto_endpoint
 
 from goldpath import gitops
 from goldpath.config import Settings, load_settings
-from goldpath.providers import AwsClients
+from goldpath.providers import CI_ROLE_PATH, OIDC_AUDIENCE, AwsClients
 from goldpath.providers.git import GitHosts
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import (
@@ -102,7 +103,16 @@ def _undo(runtime: Runtime, records: list[UndoRecord], task_id: str = "task-1") 
 
 def _snapshot(endpoint: str) -> dict[str, Any]:
     """Everything the provisioning steps could have touched in moto."""
-    ecr, sm = _boto(endpoint, "ecr"), _boto(endpoint, "secretsmanager")
+    ecr, sm, iam = _boto(endpoint, "ecr"), _boto(endpoint, "secretsmanager"), _boto(endpoint, "iam")
+    roles = {}
+    for role in iam.list_roles()["Roles"]:
+        name = role["RoleName"]
+        inline = {
+            policy: str(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"])
+            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]
+        }
+        tags = iam.list_role_tags(RoleName=name)["Tags"]
+        roles[name] = (role["Arn"], sorted(map(str, tags)), inline)
     repos = {}
     for repo in ecr.describe_repositories()["repositories"]:
         tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
@@ -111,7 +121,7 @@ def _snapshot(endpoint: str) -> dict[str, Any]:
         s["Name"]: (s["ARN"], sorted(map(str, s.get("Tags") or [])))
         for s in sm.list_secrets()["SecretList"]
     }
-    return {"repositories": repos, "secrets": secrets}
+    return {"repositories": repos, "secrets": secrets, "roles": roles}
 
 
 def _external_secret_key(runtime: Runtime, name: str) -> str:
@@ -166,7 +176,7 @@ def test_ecr_create_makes_apps_name_scanned_immutable_encrypted_and_tagged(
     assert ctx.outputs["repositoryUri"] == repo["repositoryUri"]
     assert ctx.outputs["consoleUrl"].startswith("https://us-east-2.console.aws.amazon.com/ecr/")
     assert ctx.outputs["created"] is True
-    assert [r.kind for r in records] == ["delete-ecr-repository"]
+    assert [r.kind for r in records] == ["delete-ecr-repository", "delete-ci-push-role"]
     assert any("Created the ECR repository apps/payments" in line for line in lines)
 
 
@@ -199,7 +209,10 @@ def test_rerun_of_the_step_in_the_same_task_finds_the_repository_it_made(
     assert any("this task created earlier" in line for line in lines)
     policy = _boto(aws, "ecr").get_lifecycle_policy(repositoryName="apps/payments")
     assert json.loads(policy["lifecyclePolicyText"])["rules"][0]["selection"]["countNumber"] == 5
-    assert [r.kind for r in records] == ["delete-ecr-repository"]
+    assert [r.kind for r in records] == ["delete-ecr-repository", "delete-ci-push-role"]
+    assert list(_snapshot(aws)["roles"]) == ["goldpath-ci-payments"]
+    assert any("IAM role goldpath-ci-payments this task created earlier" in line
+               for line in lines)
 
 
 def test_a_repository_that_existed_before_is_refused_saying_what_exists(
@@ -221,17 +234,92 @@ def test_rollback_deletes_the_repository_the_task_made(runtime: Runtime, aws: st
     _, records, _ = _run(runtime, "aws:ecr:create", APP)
     lines = _undo(runtime, records)
     assert _snapshot(aws)["repositories"] == {}
-    assert lines == ["Deleted the ECR repository apps/payments"]
+    assert _snapshot(aws)["roles"] == {}
+    assert lines == ["Deleted the IAM role goldpath-ci-payments",
+                     "Deleted the ECR repository apps/payments"]
 
 
 def test_another_tasks_undo_never_deletes_this_repository(runtime: Runtime, aws: str) -> None:
     _, records, _ = _run(runtime, "aws:ecr:create", APP, task_id="task-1")
-    (record,) = records
-    handler = runtime.actions.get("aws:ecr:create").undo[str(record.kind)]
     lines: list[str] = []
-    handler(UndoEnv("task-2", lines.append), {**record.params, "taskId": "task-2"})
+    for record in reversed(records):
+        handler = runtime.actions.get("aws:ecr:create").undo[str(record.kind)]
+        handler(UndoEnv("task-2", lines.append), {**record.params, "taskId": "task-2"})
     assert list(_snapshot(aws)["repositories"]) == ["apps/payments"]
-    assert lines == ["ECR repository apps/payments left untouched: this task did not create it"]
+    assert list(_snapshot(aws)["roles"]) == ["goldpath-ci-payments"]
+    assert lines == [
+        "IAM role goldpath-ci-payments left untouched: this task did not create it",
+        "ECR repository apps/payments left untouched: this task did not create it",
+    ]
+
+
+def test_the_pipeline_role_trusts_only_the_apps_project_on_main_and_pushes_only_its_repository(
+    runtime: Runtime, aws: str
+) -> None:
+    ctx, _, lines = _run(runtime, "aws:ecr:create", APP)
+    iam = _boto(aws, "iam")
+    role = iam.get_role(RoleName="goldpath-ci-payments")["Role"]
+    account = role["Arn"].split(":")[4]
+    assert ctx.outputs["pushRoleArn"] == role["Arn"]
+    assert role["Path"] == CI_ROLE_PATH
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == (
+        f"arn:aws:iam::{account}:policy/ecr-apps-push")
+    trust = role["AssumeRolePolicyDocument"]
+    trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {
+        "Federated": f"arn:aws:iam::{account}:oidc-provider/gitlab.example.com"}
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Condition"] == {"StringEquals": {
+        "gitlab.example.com:aud": OIDC_AUDIENCE,
+        "gitlab.example.com:sub": "project_path:apps/payments:ref_type:branch:ref:main",
+    }}
+    listed = iam.list_role_tags(RoleName="goldpath-ci-payments")["Tags"]
+    tags = {t["Key"]: t["Value"] for t in listed}
+    assert tags == {"app": "payments", "owner": "team-a", "cost-center": "cc-042",
+                    "managed-by": "goldpath", TASK_TAG: "task-1"}
+    (policy_name,) = iam.list_role_policies(RoleName="goldpath-ci-payments")["PolicyNames"]
+    document = iam.get_role_policy(RoleName="goldpath-ci-payments",
+                                   PolicyName=policy_name)["PolicyDocument"]
+    document = json.loads(unquote(document)) if isinstance(document, str) else document
+    resources = {str(s["Resource"]) for s in document["Statement"]}
+    assert resources == {"*", ctx.outputs["repositoryArn"]}
+    star = next(s for s in document["Statement"] if s["Resource"] == "*")
+    assert star["Action"] == "ecr:GetAuthorizationToken"
+    assert any("only pipelines of apps/payments on main may assume it" in line for line in lines)
+
+
+def test_another_default_branch_is_the_one_the_role_trusts(runtime: Runtime, aws: str) -> None:
+    _run(runtime, "aws:ecr:create", {**APP, "defaultBranch": "trunk"})
+    trust = _boto(aws, "iam").get_role(RoleName="goldpath-ci-payments")["Role"][
+        "AssumeRolePolicyDocument"]
+    trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+    condition = trust["Statement"][0]["Condition"]["StringEquals"]
+    assert condition["gitlab.example.com:sub"].endswith(":ref_type:branch:ref:trunk")
+
+
+def test_a_role_that_existed_before_is_refused_and_the_repository_is_rolled_back(
+    runtime: Runtime, aws: str
+) -> None:
+    _boto(aws, "iam").create_role(
+        RoleName="goldpath-ci-payments", AssumeRolePolicyDocument="{}",
+        Tags=[{"Key": "team", "Value": "legacy"}],
+    )
+    before = _snapshot(aws)
+    records: list[UndoRecord] = []
+    with pytest.raises(ResourceExistsError) as caught:
+        action = runtime.actions.get("aws:ecr:create")
+        ctx = ActionContext(
+            action=action, step_id="step", workspace=runtime.settings.workspace_root / "t",
+            task_id="task-1", logger=lambda _line: None,
+            record_undo=lambda record, _undo: records.append(record),
+        )
+        action.handler(ctx, action.parse_input(APP))
+    assert "the IAM role goldpath-ci-payments already exists" in caught.value.message
+    assert "team=legacy" in caught.value.message
+    # the repository made before the refusal goes with the task's rollback; the role stays
+    _undo(runtime, records)
+    assert _snapshot(aws) == before
 
 
 def test_ecr_dry_run_calls_no_aws(runtime: Runtime, aws: str) -> None:
@@ -239,7 +327,10 @@ def test_ecr_dry_run_calls_no_aws(runtime: Runtime, aws: str) -> None:
     assert ctx.outputs["repositoryName"] == "apps/payments"
     assert records == []
     assert lines[0].startswith("Dry run: would create the ECR repository apps/payments")
+    assert lines[1].startswith("Dry run: would create the IAM role goldpath-ci-payments")
+    assert ctx.outputs["pushRoleArn"] == ""
     assert _snapshot(aws)["repositories"] == {}
+    assert _snapshot(aws)["roles"] == {}
 
 
 # -- aws:secretsmanager:create ---------------------------------------------------------------
@@ -328,9 +419,10 @@ def test_without_aws_both_steps_are_skipped_with_one_clear_line(aws: str, tmp_pa
             assert records == []
             assert len(lines) == 1 and lines[0].startswith("Skipped: no AWS is configured")
             assert ctx.outputs["skipped"] is True
+            assert ctx.outputs.get("pushRoleArn", "") == ""
     finally:
         rt.stop()
-    assert _snapshot(aws) == {"repositories": {}, "secrets": {}}
+    assert _snapshot(aws) == {"repositories": {}, "secrets": {}, "roles": {}}
 
 
 def test_goldpath_aws_endpoint_url_points_goldpath_at_the_endpoint(
@@ -382,7 +474,7 @@ def _template(steps: list[str], fail_at: int) -> Any:
         max_size=3,
     ),
     fail_at=st.integers(min_value=0, max_value=3),
-    existing=st.sets(st.sampled_from(["repository", "secret", "other-repository"])),
+    existing=st.sets(st.sampled_from(["repository", "secret", "other-repository", "role"])),
 )
 def test_rollback_after_any_prefix_of_steps_leaves_moto_as_it_was(
     runtime: Runtime,
@@ -397,6 +489,10 @@ def test_rollback_after_any_prefix_of_steps_leaves_moto_as_it_was(
         _boto(moto_endpoint, "ecr").create_repository(repositoryName="apps/payments")
     if "other-repository" in existing:
         _boto(moto_endpoint, "ecr").create_repository(repositoryName="apps/other")
+    if "role" in existing:
+        _boto(moto_endpoint, "iam").create_role(
+            RoleName="goldpath-ci-payments", AssumeRolePolicyDocument="{}"
+        )
     if "secret" in existing:
         _boto(moto_endpoint, "secretsmanager").create_secret(
             Name="goldpath/apps/payments", SecretString="theirs"
@@ -451,10 +547,10 @@ def test_the_actions_are_listed_with_their_backstage_input_names(runtime: Runtim
     ecr = runtime.actions.get("aws:ecr:create").schema()
     secret = runtime.actions.get("aws:secretsmanager:create").schema()
     gitlab = runtime.actions.get("gitlab:project:configure").schema()
-    assert {"name", "owner", "costCenter", "keepImages", "kmsKey"} == set(
+    assert {"name", "owner", "costCenter", "keepImages", "kmsKey", "defaultBranch"} == set(
         ecr["schema"]["input"]["properties"]
     )
-    assert {"repositoryName", "repositoryUri", "consoleUrl"} <= set(
+    assert {"repositoryName", "repositoryUri", "consoleUrl", "pushRoleArn"} <= set(
         ecr["schema"]["output"]["properties"]
     )
     assert "kmsKeyId" in secret["schema"]["input"]["properties"]

@@ -70,11 +70,13 @@ CHILD = textwrap.dedent(
 def _moto(endpoint: str) -> dict[str, Any]:
     ecr = boto3.client("ecr", region_name="us-east-2", endpoint_url=endpoint)
     sm = boto3.client("secretsmanager", region_name="us-east-2", endpoint_url=endpoint)
+    iam = boto3.client("iam", region_name="us-east-2", endpoint_url=endpoint)
     return {
         "repositories": sorted(
             r["repositoryName"] for r in ecr.describe_repositories()["repositories"]
         ),
         "secrets": sorted(s["Name"] for s in sm.list_secrets()["SecretList"]),
+        "roles": sorted(r["RoleName"] for r in iam.list_roles()["Roles"]),
     }
 
 
@@ -121,6 +123,7 @@ def test_a_worker_killed_inside_a_provisioning_step_is_rolled_back(
     during = _moto(aws)
     assert during["repositories"] == ["apps/crashy", "apps/not-ours"]
     assert during["secrets"] == ["goldpath/apps/crashy"]
+    assert during["roles"] == ["goldpath-ci-crashy"]
 
     settings = load_settings(
         home=home,
@@ -146,6 +149,7 @@ def test_a_worker_killed_inside_a_provisioning_step_is_rolled_back(
     assert task.error.rollback.failed == []
     assert task.error.rollback.undone == [
         "delete Secrets Manager secret goldpath/apps/crashy",
+        "delete IAM role goldpath-ci-crashy",
         "delete ECR repository apps/crashy",
     ]
     assert _moto(aws) == before

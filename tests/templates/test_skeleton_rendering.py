@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from goldpath.catalog import entity_problems, parse_entity_ref
 from goldpath.gitops import ENVIRONMENTS, AppSpec, dashboard_selector, render_app
 from goldpath.gitops._names import hostname
+from goldpath.providers import OIDC_AUDIENCE
 from tests.templates._render import (
     GOLDEN_PATHS,
     NODEJS,
@@ -294,11 +295,25 @@ def test_build_targets_amd64_and_tags_the_commit_sha() -> None:
     )
 
 
-def test_push_uses_the_project_scoped_credentials_and_the_app_repository() -> None:
-    pipeline = pipeline_of()
+@each_path
+def test_push_assumes_the_apps_own_role_with_an_id_token_and_pushes_to_the_app_repository(
+    golden_path: GoldenPath,
+) -> None:
+    pipeline = pipeline_of(golden_path=golden_path)
     job = resolved(pipeline, pipeline["push"])
-    assert job["variables"]["AWS_ACCESS_KEY_ID"] == "$APP_AWS_ACCESS_KEY_ID"
-    assert job["variables"]["AWS_SECRET_ACCESS_KEY"] == "$APP_AWS_SECRET_ACCESS_KEY"
+    # no stored AWS keys: the job's GitLab ID token is traded for the app's role
+    assert not any(key.startswith("AWS_ACCESS") or key.startswith("AWS_SECRET")
+                   for key in job["variables"])
+    assert job["id_tokens"] == {"AWS_ID_TOKEN": {"aud": OIDC_AUDIENCE}}
+    assert job["variables"]["AWS_ROLE_ARN"] == "$AWS_PUSH_ROLE_ARN"
+    token_file = job["variables"]["AWS_WEB_IDENTITY_TOKEN_FILE"]
+    assert 'printf \'%s\' "$AWS_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"' in job["before_script"]
+    assert token_file.startswith("/tmp/")
+    # the role the job assumes is the one the Create's configure step sets
+    template = golden_path.load_template()
+    configure = next(s for s in template["spec"]["steps"] if s["id"] == "configure")
+    variables = {v["key"]: v["value"] for v in configure["input"]["projectVariables"]}
+    assert variables["AWS_PUSH_ROLE_ARN"] == "${{ steps.ecr.output.pushRoleArn }}"
     platform = platform_facts()
     assert pipeline["variables"]["ECR_REGISTRY"] == platform["ecr_registry"]
     assert pipeline["variables"]["IMAGE"] == "$ECR_REGISTRY/apps/$APP_NAME"

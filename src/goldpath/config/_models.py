@@ -267,6 +267,12 @@ class AwsSettings(_Section):
         description="Run the aws:* steps of a Create; default: in production, or when an "
         "endpoint is set. Off, they are skipped with a line in the task log.",
     )
+    ci_permissions_boundary: str = Field(
+        default="ecr-apps-push",
+        pattern=r"^[A-Za-z0-9+=,.@_-]{1,128}$",
+        description="The managed policy (its name in the account) every app's pipeline role "
+        "carries as its permissions boundary: the ecr module's app push policy.",
+    )
 
 
 class TechDocsS3Settings(_Section):

@@ -13,9 +13,21 @@ from goldpath.providers._gitlab_projects import (
     GitLabProjects,
     ProjectVariable,
 )
+from goldpath.providers._iam import (
+    CI_ROLE_PATH,
+    CI_ROLE_PREFIX,
+    OIDC_AUDIENCE,
+    CiPushRole,
+    CiPushRoles,
+    ci_push_policy,
+    ci_trust_policy,
+)
 from goldpath.providers._secrets_manager import SecretInfo, SecretsManagerSecrets
 
 __all__ = [
+    "CI_ROLE_PATH",
+    "CI_ROLE_PREFIX",
+    "OIDC_AUDIENCE",
     "AccessToken",
     "ArgoApplication",
     "ArgoCdApplicationNotFoundError",
@@ -26,6 +38,8 @@ __all__ = [
     "AwsConflictError",
     "AwsError",
     "AwsNotFoundError",
+    "CiPushRole",
+    "CiPushRoles",
     "EcrRepositories",
     "EcrRepository",
     "GitLabPipelineError",
@@ -43,6 +57,8 @@ __all__ = [
     "ServiceUnavailableError",
     "aws_client",
     "aws_errors",
+    "ci_push_policy",
+    "ci_trust_policy",
     "keep_last_images_policy",
     "parse_kube_time",
 ]

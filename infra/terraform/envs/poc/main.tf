@@ -34,6 +34,7 @@ module "ecr" {
 
   repositories        = var.ecr_repositories
   pull_principal_arns = [module.eks.node_role_arn]
+  gitlab_url          = var.gitlab_url
   tags                = local.tags
 }
 

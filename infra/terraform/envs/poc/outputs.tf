@@ -13,6 +13,11 @@ output "ecr_repository_urls" {
   value       = module.ecr.repository_urls
 }
 
+output "gitlab_oidc_provider_arn" {
+  description = "GitLab's OIDC provider in IAM, trusted by every app's CI role (empty when gitlab_url is empty)."
+  value       = module.ecr.gitlab_oidc_provider_arn
+}
+
 output "name_servers" {
   description = "Delegate the domain to these name servers at the parent zone or registrar."
   value       = module.dns.name_servers

@@ -42,6 +42,16 @@ variable "extra_tags" {
   default     = {}
 }
 
+variable "gitlab_url" {
+  description = "GitLab instance URL, https://<platform.git_host> without a trailing slash: app pipelines assume their CI role through its OIDC provider (\"\" creates none)."
+  type        = string
+
+  validation {
+    condition     = var.gitlab_url == "" || can(regex("^https://[^/\\s]+(/[^/\\s]+)*$", var.gitlab_url))
+    error_message = "gitlab_url must be an https:// URL without a trailing slash, such as https://gitlab.example.com (or \"\" for no OIDC provider)."
+  }
+}
+
 variable "cluster_name" {
   description = "Name of the EKS cluster."
   type        = string

@@ -83,7 +83,12 @@ resource "aws_ecr_repository_policy" "pull" {
 }
 
 # The per-app pattern: CI of a scaffolded app pushes only to apps/<name>; goldpath's
-# aws:ecr action creates that repository with the same settings as above.
+# aws:ecr action creates that repository with the same settings as above, and its
+# Create step makes the app's pipeline role goldpath-ci-<name> (IAM path /goldpath-ci/),
+# whose inline policy allows pushing to apps/<name> alone. This policy is the permissions
+# boundary of every such role: whatever inline policy a role is given, it can do no more
+# than push to apps/*. goldpath finds it by name (aws.ci_permissions_boundary, default
+# "ecr-apps-push"), so keep the name in step with that setting.
 data "aws_iam_policy_document" "app_push" {
   statement {
     sid       = "Authenticate"
@@ -107,6 +112,9 @@ data "aws_iam_policy_document" "app_push" {
   }
 }
 
+# The description is kept as it was: changing it makes Terraform replace the policy (IAM
+# cannot update a description), which fails while a user, a role or a role's boundary
+# still uses it.
 resource "aws_iam_policy" "app_push" {
   name        = "ecr-${var.app_repository_prefix}-push"
   description = "Push and pull images of scaffolded applications under ${var.app_repository_prefix}/"
@@ -134,6 +142,26 @@ resource "aws_iam_policy" "app_repository_admin" {
   name        = "ecr-${var.app_repository_prefix}-admin"
   description = "Lets the goldpath portal create and delete repositories under ${var.app_repository_prefix}/"
   policy      = data.aws_iam_policy_document.app_repository_admin.json
+
+  tags = var.tags
+}
+
+# GitLab as an OIDC identity provider: a pipeline job presents its ID token (aud
+# sts.amazonaws.com) and assumes its app's CI role; no pipeline holds AWS keys. Each
+# role's trust policy (written by goldpath at Create) admits only its own project's
+# default branch. An empty gitlab_url creates no provider.
+data "tls_certificate" "gitlab" {
+  count = var.gitlab_url == "" ? 0 : 1
+
+  url = var.gitlab_url
+}
+
+resource "aws_iam_openid_connect_provider" "gitlab" {
+  count = var.gitlab_url == "" ? 0 : 1
+
+  url             = var.gitlab_url
+  client_id_list  = ["sts.amazonaws.com"]
+  thumbprint_list = [data.tls_certificate.gitlab[0].certificates[0].sha1_fingerprint]
 
   tags = var.tags
 }

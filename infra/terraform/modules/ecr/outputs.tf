@@ -14,11 +14,21 @@ output "app_repository_prefix" {
 }
 
 output "app_push_policy_arn" {
-  description = "IAM policy ARN for application CI: push to apps/* only."
+  description = "IAM policy ARN for application CI: push to apps/* only (the same policy as ci_push_boundary_arn)."
   value       = aws_iam_policy.app_push.arn
 }
 
 output "app_repository_admin_policy_arn" {
   description = "IAM policy ARN for the portal: create and delete apps/* repositories."
   value       = aws_iam_policy.app_repository_admin.arn
+}
+
+output "gitlab_oidc_provider_arn" {
+  description = "ARN of GitLab's OIDC provider in IAM, which every app's CI role trusts; empty when gitlab_url is empty."
+  value       = join("", aws_iam_openid_connect_provider.gitlab[*].arn)
+}
+
+output "ci_push_boundary_arn" {
+  description = "Permissions boundary of every app's CI role (the app push policy); the portal may create CI roles only with it."
+  value       = aws_iam_policy.app_push.arn
 }

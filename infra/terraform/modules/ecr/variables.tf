@@ -48,6 +48,17 @@ variable "pull_principal_arns" {
   default     = []
 }
 
+variable "gitlab_url" {
+  description = "HTTPS URL of the GitLab instance whose pipelines push images (e.g. https://gitlab.example.com): its OIDC provider is created in IAM so each app's pipeline can assume its own CI role. Empty creates no provider."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.gitlab_url == "" || can(regex("^https://[^/\\s]+(/[^/\\s]+)*$", var.gitlab_url))
+    error_message = "gitlab_url must be empty or an https:// URL without a trailing slash, such as https://gitlab.example.com."
+  }
+}
+
 variable "tags" {
   description = "Cost-allocation and ownership tags added to every resource."
   type        = map(string)

@@ -1,4 +1,5 @@
-"""AWS provisioning steps of a Create: ``aws:ecr:create`` and ``aws:secretsmanager:create``.
+"""AWS provisioning steps of a Create: ``aws:ecr:create`` (the app's ECR repository and the
+IAM role its pipeline pushes with) and ``aws:secretsmanager:create``.
 
 Each step finds its resource by name first. A resource that carries this task's
 ``goldpath-task`` tag is one this task made on an earlier run of the step (a crash between
@@ -26,9 +27,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from goldpath.errors import FieldError
 from goldpath.providers import (
+    CI_ROLE_PREFIX,
+    CiPushRoles,
     EcrRepositories,
     EcrRepository,
     SecretsManagerSecrets,
+    ci_push_policy,
+    ci_trust_policy,
     keep_last_images_policy,
 )
 from goldpath.scaffolder._actions import (
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TASK_TAG",
     "aws_ecr_create",
+    "ci_role_name",
     "aws_secretsmanager_create",
     "provision_tags",
     "provision_actions",
@@ -57,6 +63,7 @@ __all__ = [
 
 TASK_TAG = "goldpath-task"
 UNDO_DELETE_ECR = "delete-ecr-repository"
+UNDO_DELETE_CI_ROLE = "delete-ci-push-role"
 UNDO_DELETE_SECRET = "delete-secret"
 _TAG_VALUE = re.compile(r"^[A-Za-z0-9 _.:/=+\-@]{1,256}$")
 
@@ -96,6 +103,12 @@ class AwsEcrCreateInput(_AppInput):
         pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$",
         description="KMS key ARN; AWS's managed ECR key when unset.",
     )
+    default_branch: str = Field(
+        default="main",
+        alias="defaultBranch",
+        pattern=r"^[A-Za-z0-9._/-]{1,200}$",
+        description="The branch of the app's project whose pipelines may push images.",
+    )
 
 
 class AwsEcrCreateOutput(BaseModel):
@@ -107,6 +120,7 @@ class AwsEcrCreateOutput(BaseModel):
     repository_uri: str = Field(alias="repositoryUri")
     repository_arn: str = Field(alias="repositoryArn")
     console_url: str = Field(alias="consoleUrl")
+    push_role_arn: str = Field(alias="pushRoleArn")
     created: bool
     skipped: bool
 
@@ -215,20 +229,81 @@ def _console(settings: Settings, path: str) -> str:
 
 
 def _ecr_outputs(
-    ctx: ActionContext, settings: Settings, repo: EcrRepository, created: bool
+    ctx: ActionContext, settings: Settings, repo: EcrRepository, created: bool, role_arn: str
 ) -> None:
     account = settings.platform.aws_account_id
     ctx.output("repositoryName", repo.name)
     ctx.output("repositoryUri", repo.uri)
     ctx.output("repositoryArn", repo.arn)
     ctx.output("consoleUrl", _console(settings, f"ecr/repositories/private/{account}/{repo.name}"))
+    ctx.output("pushRoleArn", role_arn)
     ctx.output("created", created)
     ctx.output("skipped", False)
+
+
+def ci_role_name(app: str) -> str:
+    """The IAM role an app's pipeline pushes its images with."""
+    return f"{CI_ROLE_PREFIX}{app}"
+
+
+def _ci_push_role(
+    ctx: ActionContext,
+    roles: CiPushRoles,
+    settings: Settings,
+    repo: EcrRepository,
+    params: AwsEcrCreateInput,
+    tags: Mapping[str, str],
+) -> str:
+    """The role only the app's own pipelines (its project, its default branch) may assume,
+    allowed to push to ``repo`` only; made under the platform's permissions boundary."""
+    name = ci_role_name(params.name)
+    found = roles.find(name)
+    if found is not None and found.tags.get(TASK_TAG) != ctx.task_id:
+        raise ResourceExistsError(
+            f"the IAM role {name} already exists ({found.arn}, {_describe(found.tags)}); "
+            "this Create did not make it and neither uses nor deletes it: remove it, or "
+            "choose another name",
+            resource=found.arn,
+        )
+    ctx.on_rollback(
+        f"delete IAM role {name}",
+        kind=UNDO_DELETE_CI_ROLE,
+        params={"name": name, "taskId": ctx.task_id},
+    )
+    # The account and partition the repository is in (the same as the role's).
+    _, partition, _, _, account, _ = repo.arn.split(":", 5)
+    platform = settings.platform
+    host = platform.git_host
+    project = f"{platform.app_group}/{params.name}"
+    if found is None:
+        found = roles.create(
+            name,
+            trust=ci_trust_policy(
+                provider_arn=f"arn:{partition}:iam::{account}:oidc-provider/{host}",
+                issuer=host,
+                project_path=project,
+                branch=params.default_branch,
+            ),
+            boundary_arn=f"arn:{partition}:iam::{account}:policy/"
+            f"{settings.aws.ci_permissions_boundary}",
+            description=f"Pushes images of {project} to {repo.name} (goldpath)",
+            tags=dict(tags),
+        )
+        ctx.log(
+            f"Created the IAM role {name}: only pipelines of {project} on "
+            f"{params.default_branch} may assume it (GitLab OIDC at {host}), and it may push "
+            f"to {repo.name} only"
+        )
+    else:
+        ctx.log(f"Found the IAM role {name} this task created earlier; completing it")
+    roles.put_push_policy(name, ci_push_policy(repo.arn))
+    return found.arn
 
 
 def _ecr_create(
     ctx: ActionContext,
     repos: EcrRepositories,
+    roles: CiPushRoles,
     settings: Settings,
     hosts: GitHosts,
     params: AwsEcrCreateInput,
@@ -240,7 +315,8 @@ def _ecr_create(
     tags = provision_tags(spec, task_id=ctx.task_id)
     _check_tags(ctx, tags)
     if _skipped(ctx, f"the ECR repository {name}", settings):
-        for key in ("repositoryName", "repositoryUri", "repositoryArn", "consoleUrl"):
+        for key in ("repositoryName", "repositoryUri", "repositoryArn", "consoleUrl",
+                    "pushRoleArn"):
             ctx.output(key, "")
         ctx.output("created", False)
         ctx.output("skipped", True)
@@ -255,6 +331,12 @@ def _ecr_create(
         ctx.output("repositoryUri", f"{registry}/{name}")
         ctx.output("repositoryArn", "")
         ctx.output("consoleUrl", "")
+        ctx.output("pushRoleArn", "")
+        ctx.log(
+            f"Dry run: would create the IAM role {ci_role_name(params.name)} that only "
+            f"pipelines of {settings.platform.app_group}/{params.name} on "
+            f"{params.default_branch} may assume, allowed to push to {name} only"
+        )
         ctx.output("created", True)
         ctx.output("skipped", False)
         return
@@ -285,7 +367,9 @@ def _ecr_create(
         ctx.log(f"Found the ECR repository {name} this task created earlier; completing it")
     repos.put_lifecycle_policy(name, keep_last_images_policy(params.keep_images))
     ctx.log(f"Set the lifecycle policy of {name}: keep the last {params.keep_images} images")
-    _ecr_outputs(ctx, settings, found, created)
+    ctx.check_cancelled()
+    role_arn = _ci_push_role(ctx, roles, settings, found, params, tags)
+    _ecr_outputs(ctx, settings, found, created, role_arn)
 
 
 def _undo_delete_ecr(repos: EcrRepositories) -> dict[str, UndoHandler]:
@@ -304,26 +388,45 @@ def _undo_delete_ecr(repos: EcrRepositories) -> dict[str, UndoHandler]:
     return {UNDO_DELETE_ECR: delete}
 
 
+def _undo_delete_ci_role(roles: CiPushRoles) -> dict[str, UndoHandler]:
+    def delete(env: UndoEnv, params: Mapping[str, Any]) -> None:
+        name = str(params["name"])
+        found = roles.find(name)
+        if found is None:
+            env.log(f"IAM role {name} needs no deleting: it does not exist")
+            return
+        if found.tags.get(TASK_TAG) != params["taskId"]:
+            env.log(f"IAM role {name} left untouched: this task did not create it")
+            return
+        roles.delete(name)
+        env.log(f"Deleted the IAM role {name}")
+
+    return {UNDO_DELETE_CI_ROLE: delete}
+
+
 def aws_ecr_create(aws: AwsClients, settings: Settings, hosts: GitHosts) -> Action:
     """``aws:ecr:create``: the app's ECR repository ``apps/<name>``, tagged, with its policy."""
     repos = EcrRepositories(aws)
+    roles = CiPushRoles(aws)
 
     def handler(ctx: ActionContext, params: AwsEcrCreateInput) -> None:
-        _ecr_create(ctx, repos, settings, hosts, params)
+        _ecr_create(ctx, repos, roles, settings, hosts, params)
 
     return Action(
         id="aws:ecr:create",
         description=(
             "Creates the app's ECR repository apps/<name>: scan on push, immutable tags, KMS "
             "encryption, a lifecycle policy keeping the last N images, and the app, owner, "
-            "cost-center and managed-by tags. Skipped (with a log line) when AWS is not "
-            "configured."
+            "cost-center and managed-by tags; and the IAM role goldpath-ci-<name> its "
+            "pipeline pushes with (GitLab OIDC: only the app's project on its default "
+            "branch may assume it, and it may push to that repository only), so no AWS "
+            "keys are stored in CI. Skipped (with a log line) when AWS is not configured."
         ),
         input=AwsEcrCreateInput,
         output=AwsEcrCreateOutput,
         handler=handler,
         supports_dry_run=True,
-        undo=_undo_delete_ecr(repos),
+        undo={**_undo_delete_ecr(repos), **_undo_delete_ci_role(roles)},
     )
 
 
