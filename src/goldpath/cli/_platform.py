@@ -1,4 +1,5 @@
-"""``goldpath platform``: Terraform backend, portal deploy, phase gates, cost, repo split."""
+"""``goldpath platform``: Terraform backend, portal deploy, phase gates, cost, repo split,
+pipeline tokens."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from goldpath.cli._context import cli_context
+from goldpath.cli._context import catalog_of, cli_context, settings_of
 from goldpath.cli._errors import run_guarded
 from goldpath.cli._permissions import cli_authorize
 from goldpath.errors import FieldError, InvalidInputError
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["platform_app"]
 
 platform_app = typer.Typer(
-    help="Operate the platform: state backend, portal deploy, phase gates, cost, repo split.",
+    help="Operate the platform: state backend, portal deploy, phase gates, cost, repo split, "
+    "pipeline tokens.",
     no_args_is_help=True,
 )
 console = Console(highlight=False, soft_wrap=True)
@@ -343,3 +345,60 @@ def split_command(
     console.print(
         f"[green]ok[/] {result.target}: {result.commits} commits keeping {', '.join(result.kept)}"
     )
+
+
+@platform_app.command("rotate-pipeline-tokens")
+def rotate_pipeline_tokens_command(
+    ctx: typer.Context,
+    within_days: int = typer.Option(
+        30, "--within-days", min=0, help="Replace tokens that expire within this many days."
+    ),
+    days: int = typer.Option(365, min=1, max=365, help="Days a new token lives (GitLab: 365)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would change; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+) -> None:
+    """Replace app pipelines' GitOps tokens before they expire (run it from a schedule).
+
+    Each component a golden path made on GitLab has a token that lets its pipeline push
+    to its GitOps repository (GITOPS_DEPLOY_TOKEN). Exit 1 when any could not be rotated
+    or is missing.
+    """
+    from goldpath.providers import GitLabProjects
+    from goldpath.scaffolder.actions._gitlab_tokens import (
+        TokenRotation,
+        gitlab_integration,
+        pipeline_token_projects,
+        rotate_pipeline_tokens,
+    )
+
+    def run() -> object:
+        if not dry_run:
+            cli_authorize(ctx, "platform.operate")
+        settings = settings_of(ctx)
+        api = GitLabProjects(gitlab_integration(settings, settings.platform.git_host))
+        components = catalog_of(ctx).list_entities(filters={"kind": "component"})
+        return rotate_pipeline_tokens(
+            api,
+            pipeline_token_projects(components, settings),
+            within_days=within_days,
+            days=days,
+            dry_run=dry_run,
+        )
+
+    outcome = run_guarded(run)
+    assert isinstance(outcome, list)
+    rotations: list[TokenRotation] = outcome
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in rotations], indent=2))
+    elif not rotations:
+        console.print("no GitLab components made by a golden path: nothing to rotate")
+    else:
+        table = Table("project", "token", "detail")
+        colour = {"rotated": "green", "would-rotate": "yellow", "current": "dim",
+                  "missing": "red", "failed": "red"}
+        for rotation in rotations:
+            table.add_row(rotation.project,
+                          f"[{colour[rotation.status]}]{rotation.status}[/]", rotation.detail)
+        console.print(table)
+    if any(r.status in ("failed", "missing") for r in rotations):
+        raise typer.Exit(1)

@@ -64,6 +64,8 @@ class AccessToken:
     scopes: tuple[str, ...]
     access_level: int
     active: bool
+    expires_at: str | None = None
+    """The last day it works (``YYYY-MM-DD``); None when it does not expire."""
 
 
 class GitLabProjects:
@@ -224,6 +226,7 @@ class GitLabProjects:
                     scopes=tuple(attrs.get("scopes") or ()),
                     access_level=int(attrs.get("access_level") or 0),
                     active=bool(attrs.get("active")) and not bool(attrs.get("revoked")),
+                    expires_at=str(attrs["expires_at"]) if attrs.get("expires_at") else None,
                 )
             )
         return tokens
@@ -250,6 +253,7 @@ class GitLabProjects:
             scopes=tuple(attrs.get("scopes") or scopes),
             access_level=int(attrs.get("access_level") or access_level),
             active=True,
+            expires_at=expires_at,
         )
         return token, str(attrs["token"])
 

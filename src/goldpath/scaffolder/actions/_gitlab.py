@@ -31,7 +31,6 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from goldpath.errors import FieldError
 from goldpath.providers import GitLabProjects, ProjectVariable
-from goldpath.providers.git import NoGitIntegrationError
 from goldpath.scaffolder._actions import (
     Action,
     ActionContext,
@@ -39,6 +38,12 @@ from goldpath.scaffolder._actions import (
     ActionInput,
     UndoEnv,
     UndoHandler,
+)
+from goldpath.scaffolder.actions._gitlab_tokens import (
+    GITOPS_TOKEN_VARIABLE,
+    MAX_TOKEN_DAYS,
+    gitlab_integration,
+    pipeline_token_name,
 )
 from goldpath.scaffolder.errors import ActionInputError, ResourceExistsError
 
@@ -48,7 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = ["GITOPS_TOKEN_VARIABLE", "gitlab_actions", "gitlab_project_configure"]
 
-GITOPS_TOKEN_VARIABLE = "GITOPS_DEPLOY_TOKEN"
 UNDO_DELETE_VARIABLE = "delete-variable"
 UNDO_UNPROTECT_BRANCH = "unprotect-branch"
 UNDO_REVOKE_TOKEN = "revoke-token"
@@ -97,7 +101,9 @@ class GitlabProjectConfigureInput(ActionInput):
         description="The app's GitOps project (same GitLab): the pipeline gets a token to push it.",
     )
     gitops_token_days: int = Field(
-        default=365, ge=1, le=365, alias="gitopsTokenDays", description="Days the token lives."
+        default=MAX_TOKEN_DAYS, ge=1, le=MAX_TOKEN_DAYS, alias="gitopsTokenDays",
+        description="Days the token lives (`goldpath platform rotate-pipeline-tokens` "
+        "replaces it before it expires).",
     )
     token: str | None = Field(
         default=None,
@@ -129,19 +135,13 @@ class _Instances:
         self._lock = threading.Lock()
 
     def get(self, host: str, *, token: str | None = None) -> GitLabProjects:
-        for integration in self._settings.integrations.gitlab:
-            if integration.host.lower() == host.lower():
-                if token:
-                    return GitLabProjects(
-                        integration.model_copy(update={"token": SecretStr(token)})
-                    )
-                with self._lock:
-                    if host.lower() not in self._made:
-                        self._made[host.lower()] = GitLabProjects(integration)
-                    return self._made[host.lower()]
-        raise NoGitIntegrationError(
-            f"no GitLab integration is configured for host {host}", host=host
-        )
+        integration = gitlab_integration(self._settings, host)
+        if token:
+            return GitLabProjects(integration.model_copy(update={"token": SecretStr(token)}))
+        with self._lock:
+            if host.lower() not in self._made:
+                self._made[host.lower()] = GitLabProjects(integration)
+            return self._made[host.lower()]
 
 
 def _check_variables(variables: list[ProjectVariableInput], *, with_token: bool) -> None:
@@ -246,7 +246,7 @@ def _configure(
             ctx.log(f"{item.key} has no value (an earlier step was skipped); not set")
             continue
         wanted.append(_wanted(item, ctx.task_id))
-    token_name = f"goldpath-ci {project} {ctx.task_id}" if gitops else ""
+    token_name = pipeline_token_name(project, ctx.task_id) if gitops else ""
     keys = [v.key for v in wanted] + ([GITOPS_TOKEN_VARIABLE] if gitops else [])
     if ctx.dry_run:
         ctx.log(
