@@ -482,7 +482,10 @@ class Runtime:
 
     def start(self) -> None:
         """Prepare the database and start every background loop."""
+        from goldpath.gitops import configure_warm_pool
+
         self.prepare()
+        configure_warm_pool(self.settings.gitops.validator_pool)
         _ = self.catalog  # registers the catalog's refresh loop before loops start
         _ = self.techdocs  # listens to catalog refreshes before the first one runs
         # loads the checks (refusing a bad file); refreshes from here on queue for its worker

@@ -324,3 +324,54 @@ def test_a_forked_child_starts_a_pool_of_its_own(
     assert all(p.parked() for kind in pool._parked.values() for p in kind)
     report = validate_tree(_app(), tmp_root=tmp_path)
     assert report.ok, report.failures
+
+
+@pytest.fixture
+def configured() -> Iterator[Callable[[int | None], None]]:
+    """Set the pool's size as the composition root does; back to the callers' after."""
+    yield warm.configure_warm_pool
+    warm.configure_warm_pool(None)
+
+
+def test_a_pool_of_size_0_is_none_and_validations_start_their_tools_cold(
+    tmp_path: Path, programs: dict[str, str], cold_starts: list[list[str]],
+    configured: Callable[[int | None], None],
+) -> None:
+    configured(0)
+    assert warm.warm_pool(tmp_path, kustomize=tools.KUSTOMIZE_PROCESSES) is None
+    report = validate_tree(_app(), tmp_root=tmp_path)
+    assert report.ok, report.failures
+    assert any(args[1:2] == ["kustomize"] for args in cold_starts)
+    assert not list(tmp_path.rglob("warm-validators-*")), "no pool folder is made"
+
+
+def test_a_new_size_closes_the_pool_of_the_old_one(
+    tmp_path: Path, full_pool: Callable[[], warm.WarmPool],
+    configured: Callable[[int | None], None], programs: dict[str, str],
+) -> None:
+    pool = full_pool()
+    processes = [p.process for kind in pool._parked.values() for p in kind]
+    configured(1)
+    assert all(process.poll() is not None for process in processes)
+    smaller = warm.warm_pool(tmp_path, kustomize=tools.KUSTOMIZE_PROCESSES)
+    assert smaller is not None and smaller is not pool and smaller.kustomize == 1
+    smaller.refill(programs)
+    assert smaller.ready(timeout=30)
+    assert len(smaller._parked["kustomize"]) == 1
+    smaller.close()
+
+
+def test_the_runtime_sizes_the_pool_from_the_settings(
+    tmp_path: Path, configured: Callable[[int | None], None],
+) -> None:
+    from goldpath.config import load_settings
+    from goldpath.runtime import Runtime
+
+    settings = load_settings(home=tmp_path / "home", gitops={"validator_pool": 0},
+                             catalog={"refresh_enabled": False}, scaffolder={"workers": 0})
+    runtime = Runtime(settings)
+    runtime.start()
+    try:
+        assert warm.warm_pool(settings.tmp_root, kustomize=tools.KUSTOMIZE_PROCESSES) is None
+    finally:
+        runtime.stop()

@@ -136,6 +136,19 @@ class ScaffolderSettings(_Section):
     poll_seconds: float = Field(default=0.2, gt=0)
 
 
+class GitOpsSettings(_Section):
+    """GitOps validation in this process."""
+
+    validator_pool: int = Field(
+        default=2,
+        ge=0,
+        le=16,
+        description="kubectl kustomize processes kept started ahead of need (with one "
+        "promtool), so a validation does not wait for their start-up (about 45 ms each); "
+        "about 13 MB each. 0: none, every validation starts its tools itself.",
+    )
+
+
 class CliSettings(_Section):
     """How the CLI reaches a running portal (it runs tasks in-process when there is none)."""
 
@@ -335,6 +348,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     catalog: CatalogSettings = CatalogSettings()
     scaffolder: ScaffolderSettings = ScaffolderSettings()
+    gitops: GitOpsSettings = GitOpsSettings()
     cli: CliSettings = CliSettings()
     permission: PermissionSettings = PermissionSettings()
     integrations: IntegrationsSettings = IntegrationsSettings()

@@ -67,6 +67,7 @@ from goldpath.gitops._spec import (
     Resources,
 )
 from goldpath.gitops._validate import Validation, validate_tree, validation_started
+from goldpath.gitops._warm import configure_warm_pool
 from goldpath.gitops.errors import (
     GitopsError,
     GitopsRepoNotFoundError,
@@ -105,6 +106,7 @@ __all__ = [
     "Validation",
     "ValidationReport",
     "add_platform_app",
+    "configure_warm_pool",
     "platform_app_added",
     "app_secret_prefix",
     "aws_cost_tags",
@@ -135,5 +137,4 @@ __all__ = [
     "tree_diff",
     "validate_repo",
     "validate_tree",
-    "validation_started",
-]
+    "validation_started",]

@@ -52,6 +52,7 @@ __all__ = [
     "TOOL_ENV",
     "WarmPool",
     "WarmProcess",
+    "configure_warm_pool",
     "warm_pool",
     "warm_pools_ready",
 ]
@@ -292,11 +293,31 @@ class WarmPool:
 
 _current: WarmPool | None = None
 _current_lock = threading.Lock()
+_configured_size: int | None = None
+
+
+def configure_warm_pool(kustomize: int | None) -> None:
+    """How many ``kubectl kustomize`` processes this process's pool keeps parked (with one
+    promtool): the composition root sets it from ``gitops.validator_pool``. 0 turns the
+    pool off (validations start their tools cold, nothing stays resident); None goes back
+    to what each caller asks for. A pool of another size is closed, and the next
+    validation makes one of the new size."""
+    global _configured_size, _current
+    with _current_lock:
+        _configured_size = kustomize
+        pool = _current
+        if pool is None or pool.owner != os.getpid():
+            return
+        if kustomize is not None and pool.kustomize != kustomize:
+            pool.close()
+            _current = None
 
 
 def warm_pool(tmp_root: Path | None, *, kustomize: int, promtool: int = 1) -> WarmPool | None:
     """This process's pool, its folder in the scratch of ``tmp_root`` (the system's
-    temporary folder when None); None where pools are not supported.
+    temporary folder when None), of ``kustomize`` parked kubectl processes unless
+    `configure_warm_pool` said otherwise; None where pools are not supported or the pool
+    is turned off (size 0).
 
     One pool at a time: asking with another ``tmp_root`` closes the one before (tests
     give each home its own), as does a pool whose folder was removed from under it. A
@@ -307,6 +328,10 @@ def warm_pool(tmp_root: Path | None, *, kustomize: int, promtool: int = 1) -> Wa
     if not _supported():
         return None
     with _current_lock:
+        if _configured_size is not None:
+            kustomize = _configured_size
+        if kustomize == 0:
+            return None
         pool = _current
         if (pool is not None and pool.owner == os.getpid() and pool.tmp_root == tmp_root
                 and pool.root.is_dir()):
