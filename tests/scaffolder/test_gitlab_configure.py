@@ -17,6 +17,7 @@ from tests.scaffolder.conftest import TEST_PROVIDERS
 from tests.scaffolder.test_publish_actions import ListSink
 
 from goldpath.config import load_settings
+from goldpath.errors import GoldpathError
 from goldpath.runtime import Runtime
 from goldpath.scaffolder import ActionContext, UndoEnv, UndoRecord, parse_template, run_template
 from goldpath.scaffolder.errors import ActionInputError, ResourceExistsError
@@ -101,7 +102,12 @@ def _undo(runtime: Runtime, records: list[UndoRecord], task_id: str = "task-1") 
 def _state(fake: FakeGitLabSettings) -> dict[str, Any]:
     return {
         "variables": copy.deepcopy(fake.variables),
-        "protected": sorted((p, sorted(b)) for p, b in fake.protected.items()),
+        "protected": sorted(
+            (path, sorted((name, str(held.get("push_access_levels")),
+                           str(held.get("merge_access_levels")))
+                          for name, held in branches.items()))
+            for path, branches in fake.protected.items()
+        ),
         "tokens": {p: [t.name for t in fake.active_tokens(p)] for p in fake.projects},
     }
 
@@ -121,11 +127,19 @@ def test_configure_sets_variables_protects_main_and_gives_a_push_token_for_gitop
     assert held["ECR_REPOSITORY"]["masked"] is False
     assert held["APP_API_KEY"]["masked"] is True and held["APP_API_KEY"]["protected"] is True
     assert held["APP_API_KEY"]["description"] == "The partner API key (goldpath task task-1)"
-    (branch,) = _posted(fake, "/protected_branches")
+    (branch,) = _posted(fake, f"{APP_PROJECT}/protected_branches")
     assert branch == {
         "name": "main",
         "push_access_level": 40,
         "merge_access_level": 30,
+        "allow_force_push": False,
+    }
+    # the GitOps repository: only maintainers merge (the pipeline's token is a maintainer's)
+    (gitops_branch,) = _posted(fake, f"{GITOPS_PROJECT}/protected_branches")
+    assert gitops_branch == {
+        "name": "main",
+        "push_access_level": 40,
+        "merge_access_level": 40,
         "allow_force_push": False,
     }
     (token_request,) = _posted(fake, "/access_tokens")
@@ -144,6 +158,7 @@ def test_configure_sets_variables_protects_main_and_gives_a_push_token_for_gitop
     kinds = [r.kind for r in records]
     assert kinds == [
         "unprotect-branch",
+        "restore-branch-protection",
         "delete-variable",
         "delete-variable",
         "revoke-token",
@@ -200,7 +215,9 @@ def test_rerun_in_the_same_task_updates_what_it_set_and_replaces_its_token(
     assert len(fake.active_tokens(GITOPS_PROJECT)) == 1
     assert held["GITOPS_DEPLOY_TOKEN"]["value"] == fake.active_tokens(GITOPS_PROJECT)[0].token
     assert any("Revoked the token this task made earlier" in line for line in lines)
-    assert len(_posted(fake, "/protected_branches")) == 1
+    assert len(_posted(fake, f"{APP_PROJECT}/protected_branches")) == 1
+    assert len(_posted(fake, f"{GITOPS_PROJECT}/protected_branches")) == 1
+    assert any("already lets only maintainers merge" in line for line in lines)
     assert records  # the re-run records its undo again
 
 
@@ -294,6 +311,61 @@ def test_a_failure_at_any_point_leaves_gitlab_as_it_was(
     assert _state(fake) == before
 
 
+@pytest.mark.parametrize("merge", [30])
+def test_a_gitops_main_that_lets_developers_merge_is_tightened_and_restored_on_rollback(
+    runtime: Runtime, fake: FakeGitLabSettings, merge: int
+) -> None:
+    # GitLab protects a new project's default branch so that developers may merge
+    fake.protected[GITOPS_PROJECT]["main"] = {
+        "name": "main", "push_access_levels": [{"access_level": 40}],
+        "merge_access_levels": [{"access_level": merge}]}
+    before = _state(fake)
+    _, records, lines = _run(runtime, INPUT)
+    held = fake.protected[GITOPS_PROJECT]["main"]
+    assert held["merge_access_levels"] == [{"access_level": 40}]
+    assert held["push_access_levels"] == [{"access_level": 40}]
+    assert any("only maintainers push and merge" in line for line in lines)
+    undone = _undo(runtime, records)
+    assert "Restored the protection main of gitops/payments had" in undone
+    assert _state(fake) == before
+
+
+def test_a_step_stopped_before_it_changed_the_gitops_protection_leaves_it_alone(
+    runtime: Runtime, fake: FakeGitLabSettings
+) -> None:
+    fake.protected[GITOPS_PROJECT]["main"] = {
+        "name": "main", "push_access_levels": [{"access_level": 40}],
+        "merge_access_levels": [{"access_level": 30}]}
+    before = _state(fake)
+    fake.fail_on.add(f"DELETE /api/v4/projects/{GITOPS_PROJECT}/protected_branches")
+    records: list[UndoRecord] = []
+    action = runtime.actions.get("gitlab:project:configure")
+    ctx = ActionContext(action=action, step_id="configure",
+                        workspace=runtime.settings.workspace_root / "t", task_id="task-1",
+                        record_undo=lambda record, _undo: records.append(record))
+    with pytest.raises(GoldpathError):
+        action.handler(ctx, action.parse_input(INPUT))
+    fake.fail_on.clear()
+    undone = _undo(runtime, records)
+    assert "The protection of main of gitops/payments needs no restoring" in undone
+    assert _state(fake) == before
+
+
+@pytest.mark.parametrize("merge", [0, 40, 60])
+def test_a_gitops_main_no_developer_can_merge_is_left_as_it_is(
+    runtime: Runtime, fake: FakeGitLabSettings, merge: int
+) -> None:
+    fake.protected[GITOPS_PROJECT]["main"] = {
+        "name": "main", "push_access_levels": [{"access_level": 40}],
+        "merge_access_levels": [{"access_level": merge}]}
+    _, records, lines = _run(runtime, INPUT)
+    assert fake.protected[GITOPS_PROJECT]["main"]["merge_access_levels"] == [
+        {"access_level": merge}]
+    assert _posted(fake, f"{GITOPS_PROJECT}/protected_branches") == []
+    assert "restore-branch-protection" not in [r.kind for r in records]
+    assert any("already lets only maintainers merge" in line for line in lines)
+
+
 def test_a_variable_without_a_value_is_left_out_and_said_so(
     runtime: Runtime, fake: FakeGitLabSettings
 ) -> None:
@@ -314,6 +386,7 @@ _CALLS = [
     "POST /api/v4/projects/apps/payments/variables",
     "PUT /api/v4/projects/apps/payments/variables",
     "POST /api/v4/projects/gitops/payments/access_tokens",
+    "POST /api/v4/projects/gitops/payments/protected_branches",
 ]
 
 
@@ -327,6 +400,7 @@ _CALLS = [
         max_size=3,
     ),
     protected=st.booleans(),
+    gitops_merge=st.sampled_from([None, 30, 40]),
     failing=st.sampled_from(_CALLS),
 )
 def test_whatever_existed_and_wherever_it_fails_rollback_leaves_gitlab_as_it_was(
@@ -335,6 +409,7 @@ def test_whatever_existed_and_wherever_it_fails_rollback_leaves_gitlab_as_it_was
     tmp_path_factory: pytest.TempPathFactory,
     existing: dict[str, str],
     protected: bool,
+    gitops_merge: int | None,
     failing: str,
 ) -> None:
     for path in fake.projects:
@@ -346,6 +421,10 @@ def test_whatever_existed_and_wherever_it_fails_rollback_leaves_gitlab_as_it_was
         fake.variables[APP_PROJECT][key] = {"key": key, "value": value}
     if protected:
         fake.protected[APP_PROJECT]["main"] = {"name": "main"}
+    if gitops_merge is not None:  # GitLab's default protection lets developers merge (30)
+        fake.protected[GITOPS_PROJECT]["main"] = {
+            "name": "main", "push_access_levels": [{"access_level": 40}],
+            "merge_access_levels": [{"access_level": gitops_merge}]}
     if failing:
         fake.fail_on.add(failing)
     before = _state(fake)

@@ -4,6 +4,9 @@
   item shape: ``key``, ``value``, ``description``, ``variable_type``, ``protected``,
   ``masked``, ``raw``, ``environment_scope``), masked and protected where the template says;
 - the default branch protected (maintainers push, developers merge, no force push);
+- with ``gitopsRepoUrl``, the GitOps repository's ``main`` protected so only maintainers
+  push and merge: a promotion to prod is a draft merge request waiting for another
+  owner's approval through goldpath, and a developer must not merge it around that gate;
 - with ``gitopsRepoUrl``, a token that may push to the app's GitOps repository and nothing
   else, stored masked and protected as ``GITOPS_DEPLOY_TOKEN`` (the variable the pipeline's
   update-gitops job reads). GitLab's *deploy tokens* cannot push (their only repository
@@ -56,8 +59,11 @@ __all__ = ["GITOPS_TOKEN_VARIABLE", "gitlab_actions", "gitlab_project_configure"
 UNDO_DELETE_VARIABLE = "delete-variable"
 UNDO_UNPROTECT_BRANCH = "unprotect-branch"
 UNDO_REVOKE_TOKEN = "revoke-token"
+UNDO_RESTORE_PROTECTION = "restore-branch-protection"
+GITOPS_BRANCH = "main"
 MAINTAINER = 40
 DEVELOPER = 30
+NO_ONE = 0
 _KEY = re.compile(r"^[A-Za-z0-9_]{1,255}$")
 # GitLab's rule for a masked value: one line of at least 8 characters from the Base64
 # alphabet (RFC 4648, either variant) plus @ : . ~
@@ -305,6 +311,14 @@ def _configure(
             ctx.log(f"Protected {branch} of {project}: maintainers push, developers merge")
         protected = branch
 
+    # 2b. The GitOps repository's main: only maintainers merge, so a promotion's merge
+    #     request (a draft waiting for another owner's approval, goldpath promote) cannot be
+    #     marked ready and merged by a developer around goldpath's gate. The pipeline's
+    #     token is a maintainer's, so it still pushes.
+    if gitops:
+        ctx.check_cancelled()
+        _protect_gitops_branch(ctx, api, host.host, gitops)
+
     # 3. The variables the template asked for.
     for variable in wanted:
         ctx.check_cancelled()
@@ -388,6 +402,46 @@ def _configure(
     ctx.output("skipped", False)
 
 
+def _levels(protection: Mapping[str, Any] | None, kind: str) -> list[int]:
+    if protection is None:
+        return []
+    return [int(level.get("access_level") or 0)
+            for level in protection.get(f"{kind}_access_levels") or []]
+
+
+def _protect_gitops_branch(
+    ctx: ActionContext, api: GitLabProjects, host: str, gitops: str
+) -> None:
+    """Protect the GitOps repository's main for maintainers (push and merge), keeping what
+    was there to put back on rollback; one that already allows only maintainers to merge is
+    left as it is."""
+    current = api.protected_branch(gitops, GITOPS_BRANCH)
+    merge = _levels(current, "merge")
+    if merge and all(level == NO_ONE or level >= MAINTAINER for level in merge):
+        ctx.log(f"{GITOPS_BRANCH} of {gitops} already lets only maintainers merge; left as it is")
+        return
+    push = _levels(current, "push")
+    ctx.on_rollback(
+        f"restore the protection of {GITOPS_BRANCH} of {gitops}",
+        kind=UNDO_RESTORE_PROTECTION,
+        params={
+            "host": host,
+            "project": gitops,
+            "branch": GITOPS_BRANCH,
+            "previous": None if current is None else {
+                "push": min(push) if push else MAINTAINER,
+                "merge": min(merge) if merge else MAINTAINER,
+            },
+        },
+    )
+    if current is not None:
+        api.unprotect_branch(gitops, GITOPS_BRANCH)
+    api.protect_branch(gitops, GITOPS_BRANCH, push_access_level=MAINTAINER,
+                       merge_access_level=MAINTAINER)
+    ctx.log(f"Protected {GITOPS_BRANCH} of {gitops}: only maintainers push and merge "
+            "(promotions merge through goldpath's approval)")
+
+
 def _undo(instances: _Instances) -> dict[str, UndoHandler]:
     def delete_variable(env: UndoEnv, params: Mapping[str, Any]) -> None:
         api = instances.get(str(params["host"]))
@@ -418,10 +472,30 @@ def _undo(instances: _Instances) -> dict[str, UndoHandler]:
                 revoked += 1
         env.log(f"Revoked {revoked} token(s) this task made on {project}")
 
+    def restore_protection(env: UndoEnv, params: Mapping[str, Any]) -> None:
+        api = instances.get(str(params["host"]))
+        project, branch = str(params["project"]), str(params["branch"])
+        previous = params.get("previous")
+        current = api.protected_branch(project, branch)
+        now = None if current is None else {"push": min(_levels(current, "push"), default=0),
+                                            "merge": min(_levels(current, "merge"), default=0)}
+        if now == previous:  # the step stopped before it changed anything
+            env.log(f"The protection of {branch} of {project} needs no restoring")
+            return
+        if current is not None:
+            api.unprotect_branch(project, branch)
+        if previous is None:
+            env.log(f"Unprotected {branch} of {project}")
+            return
+        api.protect_branch(project, branch, push_access_level=int(previous["push"]),
+                           merge_access_level=int(previous["merge"]))
+        env.log(f"Restored the protection {branch} of {project} had")
+
     return {
         UNDO_DELETE_VARIABLE: delete_variable,
         UNDO_UNPROTECT_BRANCH: unprotect_branch,
         UNDO_REVOKE_TOKEN: revoke_token,
+        UNDO_RESTORE_PROTECTION: restore_protection,
     }
 
 
