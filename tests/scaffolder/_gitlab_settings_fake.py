@@ -92,6 +92,8 @@ class FakeGitLabSettings:
     tokens: dict[str, list[FakeToken]] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     fail_on: set[str] = field(default_factory=set)
+    fail_once: set[str] = field(default_factory=set)
+    """Like fail_on, for the first matching request only (a transient failure)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(501))
 
@@ -191,6 +193,10 @@ def settings_routes(state: FakeGitLabSettings) -> list[Route]:
             return None, body, _bad("404 Project Not Found", 404)
         for marker in state.fail_on:
             if marker in f"{request.method} {request.url.path}":
+                return None, body, _bad("500 Internal Server Error", 500)
+        for marker in list(state.fail_once):
+            if marker in f"{request.method} {request.url.path}":
+                state.fail_once.discard(marker)
                 return None, body, _bad("500 Internal Server Error", 500)
         return project, body, None
 

@@ -311,14 +311,19 @@ def test_a_failure_at_any_point_leaves_gitlab_as_it_was(
     assert _state(fake) == before
 
 
-@pytest.mark.parametrize("merge", [30])
-def test_a_gitops_main_that_lets_developers_merge_is_tightened_and_restored_on_rollback(
-    runtime: Runtime, fake: FakeGitLabSettings, merge: int
-) -> None:
-    # GitLab protects a new project's default branch so that developers may merge
+def _protect_gitops_main(fake: FakeGitLabSettings, merge: int) -> None:
+    """The GitOps project's main protected as it was before the Create: maintainers push,
+    ``merge`` (an access level) merges."""
     fake.protected[GITOPS_PROJECT]["main"] = {
         "name": "main", "push_access_levels": [{"access_level": 40}],
         "merge_access_levels": [{"access_level": merge}]}
+
+
+def test_a_gitops_main_that_lets_developers_merge_is_tightened_and_restored_on_rollback(
+    runtime: Runtime, fake: FakeGitLabSettings
+) -> None:
+    # GitLab protects a new project's default branch so that developers may merge
+    _protect_gitops_main(fake, 30)
     before = _state(fake)
     _, records, lines = _run(runtime, INPUT)
     held = fake.protected[GITOPS_PROJECT]["main"]
@@ -333,9 +338,7 @@ def test_a_gitops_main_that_lets_developers_merge_is_tightened_and_restored_on_r
 def test_a_step_stopped_before_it_changed_the_gitops_protection_leaves_it_alone(
     runtime: Runtime, fake: FakeGitLabSettings
 ) -> None:
-    fake.protected[GITOPS_PROJECT]["main"] = {
-        "name": "main", "push_access_levels": [{"access_level": 40}],
-        "merge_access_levels": [{"access_level": 30}]}
+    _protect_gitops_main(fake, 30)
     before = _state(fake)
     fake.fail_on.add(f"DELETE /api/v4/projects/{GITOPS_PROJECT}/protected_branches")
     records: list[UndoRecord] = []
@@ -355,9 +358,7 @@ def test_a_step_stopped_before_it_changed_the_gitops_protection_leaves_it_alone(
 def test_a_gitops_main_no_developer_can_merge_is_left_as_it_is(
     runtime: Runtime, fake: FakeGitLabSettings, merge: int
 ) -> None:
-    fake.protected[GITOPS_PROJECT]["main"] = {
-        "name": "main", "push_access_levels": [{"access_level": 40}],
-        "merge_access_levels": [{"access_level": merge}]}
+    _protect_gitops_main(fake, merge)
     _, records, lines = _run(runtime, INPUT)
     assert fake.protected[GITOPS_PROJECT]["main"]["merge_access_levels"] == [
         {"access_level": merge}]
@@ -417,16 +418,16 @@ def test_whatever_existed_and_wherever_it_fails_rollback_leaves_gitlab_as_it_was
         fake.protected[path].clear()
         fake.tokens[path].clear()
     fake.fail_on.clear()
+    fake.fail_once.clear()
     for key, value in existing.items():
         fake.variables[APP_PROJECT][key] = {"key": key, "value": value}
     if protected:
         fake.protected[APP_PROJECT]["main"] = {"name": "main"}
     if gitops_merge is not None:  # GitLab's default protection lets developers merge (30)
-        fake.protected[GITOPS_PROJECT]["main"] = {
-            "name": "main", "push_access_levels": [{"access_level": 40}],
-            "merge_access_levels": [{"access_level": gitops_merge}]}
+        _protect_gitops_main(fake, gitops_merge)
     if failing:
-        fake.fail_on.add(failing)
+        # once: a transient failure, which the rollback's own calls do not meet again
+        fake.fail_once.add(failing)
     before = _state(fake)
     template = parse_template(
         {

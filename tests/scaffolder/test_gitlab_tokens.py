@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from tests.providers.git._server import serve
-from tests.scaffolder._gitlab_settings_fake import FakeGitLabSettings, fake_gitlab_settings
-from tests.scaffolder.conftest import TEST_PROVIDERS
-from tests.scaffolder.test_gitlab_configure import (
+from tests.scaffolder._gitlab_settings_fake import FakeGitLabSettings
+from tests.scaffolder.test_gitlab_configure import (  # the fake GitLab and its runtime
     API_TOKEN,
     APP_PROJECT,
     GITOPS_PROJECT,
     INPUT,
     _run,
     _state,
+    fake,
+    runtime,
 )
 from typer.testing import CliRunner
 
@@ -35,30 +34,7 @@ from goldpath.scaffolder.actions._gitlab_tokens import (
 )
 
 PAIRS = [(APP_PROJECT, GITOPS_PROJECT)]
-
-
-@pytest.fixture
-def fake() -> FakeGitLabSettings:
-    state = FakeGitLabSettings(token=API_TOKEN)
-    state.add_project(APP_PROJECT)
-    state.add_project(GITOPS_PROJECT)
-    return state
-
-
-@pytest.fixture
-def runtime(fake: FakeGitLabSettings, tmp_path: Path) -> Iterator[Runtime]:
-    with serve(lambda _base: fake_gitlab_settings(fake)) as base_url:
-        settings = load_settings(
-            home=tmp_path / "home",
-            catalog={"refresh_enabled": False},
-            scaffolder={"workers": 0},
-            integrations={"gitlab": [{"host": "gitlab.example.com", "token": API_TOKEN,
-                                      "api_base_url": f"{base_url}/api/v4"}]},
-        )
-        rt = Runtime(settings, action_providers=TEST_PROVIDERS)
-        rt.prepare()
-        yield rt
-        rt.stop()
+__all__ = ["fake", "runtime"]  # fixtures, used by name
 
 
 def _api(runtime: Runtime) -> GitLabProjects:

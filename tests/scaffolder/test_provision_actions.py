@@ -282,10 +282,12 @@ def test_the_pipeline_role_trusts_only_the_apps_project_on_main_and_pushes_only_
     document = iam.get_role_policy(RoleName="goldpath-ci-payments",
                                    PolicyName=policy_name)["PolicyDocument"]
     document = json.loads(unquote(document)) if isinstance(document, str) else document
-    resources = {str(s["Resource"]) for s in document["Statement"]}
-    assert resources == {"*", ctx.outputs["repositoryArn"]}
+    # the policy the app's GitOps repository documents (iam/ecr-policy.json)
+    assert document == gitops.ecr_push_policy(ctx.outputs["repositoryArn"])
+    resources = {json.dumps(s["Resource"]) for s in document["Statement"]}
+    assert resources == {'"*"', json.dumps([ctx.outputs["repositoryArn"]])}
     star = next(s for s in document["Statement"] if s["Resource"] == "*")
-    assert star["Action"] == "ecr:GetAuthorizationToken"
+    assert star["Action"] == ["ecr:GetAuthorizationToken"]
     assert any("only pipelines of apps/payments on main may assume it" in line for line in lines)
 
 

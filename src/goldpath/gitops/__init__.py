@@ -17,6 +17,7 @@ from goldpath.gitops._environments import (
     previous_environment,
     promote_in_tree,
 )
+from goldpath.gitops._iam import ecr_push_policy
 from goldpath.gitops._names import (
     aws_cost_tags,
     dashboard_selector,
@@ -107,6 +108,7 @@ __all__ = [
     "ValidationReport",
     "add_platform_app",
     "configure_warm_pool",
+    "ecr_push_policy",
     "platform_app_added",
     "app_secret_prefix",
     "aws_cost_tags",

@@ -7,7 +7,7 @@ from typing import Any
 from goldpath.gitops._names import ecr_repository_name
 from goldpath.gitops._spec import AppSpec
 
-__all__ = ["ecr_policy", "ecr_repository_arn"]
+__all__ = ["ecr_policy", "ecr_push_policy", "ecr_repository_arn"]
 
 _PUSH_PULL = (
     "ecr:BatchCheckLayerAvailability",
@@ -30,14 +30,20 @@ def ecr_repository_arn(spec: AppSpec) -> str:
     )
 
 
-def ecr_policy(spec: AppSpec) -> dict[str, Any]:
-    """Push/pull on the app's repository only, plus the account-wide auth token."""
+def ecr_push_policy(repository_arn: str) -> dict[str, Any]:
+    """Push/pull on one repository only, plus the account-wide auth token: the inline
+    policy of the app pipeline's role (``aws:ecr:create``)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "GetAuthorizationToken", "Effect": "Allow",
              "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
             {"Sid": "PushPullOwnRepository", "Effect": "Allow",
-             "Action": list(_PUSH_PULL), "Resource": [ecr_repository_arn(spec)]},
+             "Action": list(_PUSH_PULL), "Resource": [repository_arn]},
         ],
     }
+
+
+def ecr_policy(spec: AppSpec) -> dict[str, Any]:
+    """The app's push policy as its GitOps repository documents it (``iam/``)."""
+    return ecr_push_policy(ecr_repository_arn(spec))

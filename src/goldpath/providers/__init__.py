@@ -19,7 +19,6 @@ from goldpath.providers._iam import (
     OIDC_AUDIENCE,
     CiPushRole,
     CiPushRoles,
-    ci_push_policy,
     ci_trust_policy,
 )
 from goldpath.providers._secrets_manager import SecretInfo, SecretsManagerSecrets
@@ -57,7 +56,6 @@ __all__ = [
     "ServiceUnavailableError",
     "aws_client",
     "aws_errors",
-    "ci_push_policy",
     "ci_trust_policy",
     "keep_last_images_policy",
     "parse_kube_time",

@@ -14,6 +14,7 @@ Documented calls only: ``GetRole``, ``CreateRole``, ``PutRolePolicy``,
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,6 @@ __all__ = [
     "CiPushRole",
     "CiPushRoles",
     "OIDC_AUDIENCE",
-    "ci_push_policy",
     "ci_trust_policy",
 ]
 
@@ -37,7 +37,7 @@ OIDC_AUDIENCE = "sts.amazonaws.com"
 role's trust policy requires."""
 PUSH_POLICY_NAME = "push-app-images"
 
-Policy = dict[str, object]
+Policy = Mapping[str, object]
 """An IAM policy document (JSON)."""
 
 
@@ -65,36 +65,6 @@ def ci_trust_policy(*, provider_arn: str, issuer: str, project_path: str,
                 f"{issuer}:sub": f"project_path:{project_path}:ref_type:branch:ref:{branch}",
             }},
         }],
-    }
-
-
-def ci_push_policy(repository_arn: str) -> Policy:
-    """Push (and read back) images of one ECR repository, and nothing else."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Authenticate",
-                "Effect": "Allow",
-                "Action": "ecr:GetAuthorizationToken",
-                "Resource": "*",
-            },
-            {
-                "Sid": "PushThisAppsImages",
-                "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:CompleteLayerUpload",
-                    "ecr:DescribeImages",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:InitiateLayerUpload",
-                    "ecr:PutImage",
-                    "ecr:UploadLayerPart",
-                ],
-                "Resource": repository_arn,
-            },
-        ],
     }
 
 
@@ -137,7 +107,7 @@ class CiPushRoles:
         return CiPushRole(name=str(role["RoleName"]), arn=str(role["Arn"]), tags=dict(tags))
 
     def put_push_policy(self, name: str, policy: Policy) -> None:
-        """Set the role's one inline policy (what it may push)."""
+        """Set the role's one inline policy (what it may push: ``gitops.ecr_push_policy``)."""
         from goldpath.providers._aws import aws_errors
 
         with aws_errors("iam:PutRolePolicy", resource=name):

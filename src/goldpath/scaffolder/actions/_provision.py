@@ -19,8 +19,8 @@ empty URL are not shown).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -32,7 +32,6 @@ from goldpath.providers import (
     EcrRepositories,
     EcrRepository,
     SecretsManagerSecrets,
-    ci_push_policy,
     ci_trust_policy,
     keep_last_images_policy,
 )
@@ -208,6 +207,33 @@ def _describe(tags: Mapping[str, str]) -> str:
     return f"tags: {shown}"
 
 
+class _Tagged(Protocol):
+    @property
+    def tags(self) -> Mapping[str, str]: ...
+
+
+class _Owned(_Tagged, Protocol):
+    @property
+    def arn(self) -> str: ...
+
+
+def _claim(
+    ctx: ActionContext, what: str, name: str, found: _Owned | None, kind: str, *, state: str = ""
+) -> None:
+    """Refuse a resource of that name this task did not make (naming it; it is neither used
+    nor deleted), then record the undo, before the call that makes the resource: a crash
+    right after AWS answers still leaves an undo that finds it by its task tag."""
+    if found is not None and found.tags.get(TASK_TAG) != ctx.task_id:
+        raise ResourceExistsError(
+            f"the {what} {name} already exists ({state}{found.arn}, {_describe(found.tags)}); "
+            "this Create did not make it and neither uses nor deletes it: remove it, or "
+            "choose another name",
+            resource=found.arn,
+        )
+    ctx.on_rollback(f"delete {what} {name}", kind=kind,
+                    params={"name": name, "taskId": ctx.task_id})
+
+
 def _skipped(ctx: ActionContext, what: str, settings: Settings) -> bool:
     if settings.provisions_aws:
         return False
@@ -258,18 +284,7 @@ def _ci_push_role(
     allowed to push to ``repo`` only; made under the platform's permissions boundary."""
     name = ci_role_name(params.name)
     found = roles.find(name)
-    if found is not None and found.tags.get(TASK_TAG) != ctx.task_id:
-        raise ResourceExistsError(
-            f"the IAM role {name} already exists ({found.arn}, {_describe(found.tags)}); "
-            "this Create did not make it and neither uses nor deletes it: remove it, or "
-            "choose another name",
-            resource=found.arn,
-        )
-    ctx.on_rollback(
-        f"delete IAM role {name}",
-        kind=UNDO_DELETE_CI_ROLE,
-        params={"name": name, "taskId": ctx.task_id},
-    )
+    _claim(ctx, "IAM role", name, found, UNDO_DELETE_CI_ROLE)
     # The account and partition the repository is in (the same as the role's).
     _, partition, _, _, account, _ = repo.arn.split(":", 5)
     platform = settings.platform
@@ -296,7 +311,9 @@ def _ci_push_role(
         )
     else:
         ctx.log(f"Found the IAM role {name} this task created earlier; completing it")
-    roles.put_push_policy(name, ci_push_policy(repo.arn))
+    from goldpath import gitops
+
+    roles.put_push_policy(name, gitops.ecr_push_policy(repo.arn))
     return found.arn
 
 
@@ -342,20 +359,7 @@ def _ecr_create(
         return
     ctx.check_cancelled()
     found = repos.find(name)
-    if found is not None and found.tags.get(TASK_TAG) != ctx.task_id:
-        raise ResourceExistsError(
-            f"the ECR repository {name} already exists ({found.arn}, {_describe(found.tags)}); "
-            "this Create did not make it and neither uses nor deletes it: remove it, or "
-            "choose another name",
-            resource=found.arn,
-        )
-    # Recorded before the call: a crash right after AWS answers still leaves an undo that
-    # finds the repository by its task tag.
-    ctx.on_rollback(
-        f"delete ECR repository {name}",
-        kind=UNDO_DELETE_ECR,
-        params={"name": name, "taskId": ctx.task_id},
-    )
+    _claim(ctx, "ECR repository", name, found, UNDO_DELETE_ECR)
     created = found is None
     if found is None:
         found = repos.create(name, tags=tags, kms_key=params.kms_key)
@@ -372,36 +376,42 @@ def _ecr_create(
     _ecr_outputs(ctx, settings, found, created, role_arn)
 
 
-def _undo_delete_ecr(repos: EcrRepositories) -> dict[str, UndoHandler]:
-    def delete(env: UndoEnv, params: Mapping[str, Any]) -> None:
+_Found = TypeVar("_Found", bound=_Tagged)
+
+
+def _undo_delete_tagged(
+    kind: str,
+    what: str,
+    find: Callable[[str], _Found | None],
+    delete: Callable[[_Found], None],
+) -> dict[str, UndoHandler]:
+    """An undo that deletes the resource ``params["name"]`` only when it carries the
+    task's tag: one that is gone needs nothing, one that another task or a person made is
+    left alone."""
+
+    def undo(env: UndoEnv, params: Mapping[str, Any]) -> None:
         name = str(params["name"])
-        found = repos.find(name)
+        found = find(name)
         if found is None:
-            env.log(f"ECR repository {name} needs no deleting: it does not exist")
+            env.log(f"{what} {name} needs no deleting: it does not exist")
             return
         if found.tags.get(TASK_TAG) != params["taskId"]:
-            env.log(f"ECR repository {name} left untouched: this task did not create it")
+            env.log(f"{what} {name} left untouched: this task did not create it")
             return
-        repos.delete(name)
-        env.log(f"Deleted the ECR repository {name}")
+        delete(found)
+        env.log(f"Deleted the {what} {name}")
 
-    return {UNDO_DELETE_ECR: delete}
+    return {kind: undo}
+
+
+def _undo_delete_ecr(repos: EcrRepositories) -> dict[str, UndoHandler]:
+    return _undo_delete_tagged(UNDO_DELETE_ECR, "ECR repository", repos.find,
+                               lambda repo: repos.delete(repo.name))
 
 
 def _undo_delete_ci_role(roles: CiPushRoles) -> dict[str, UndoHandler]:
-    def delete(env: UndoEnv, params: Mapping[str, Any]) -> None:
-        name = str(params["name"])
-        found = roles.find(name)
-        if found is None:
-            env.log(f"IAM role {name} needs no deleting: it does not exist")
-            return
-        if found.tags.get(TASK_TAG) != params["taskId"]:
-            env.log(f"IAM role {name} left untouched: this task did not create it")
-            return
-        roles.delete(name)
-        env.log(f"Deleted the IAM role {name}")
-
-    return {UNDO_DELETE_CI_ROLE: delete}
+    return _undo_delete_tagged(UNDO_DELETE_CI_ROLE, "IAM role", roles.find,
+                               lambda role: roles.delete(role.name))
 
 
 def aws_ecr_create(aws: AwsClients, settings: Settings, hosts: GitHosts) -> Action:
@@ -467,19 +477,9 @@ def _secret_create(
         return
     ctx.check_cancelled()
     found = secrets.find(name)
-    if found is not None and found.tags.get(TASK_TAG) != ctx.task_id:
-        state = "scheduled for deletion, " if found.scheduled_for_deletion else ""
-        raise ResourceExistsError(
-            f"the Secrets Manager secret {name} already exists ({state}{found.arn}, "
-            f"{_describe(found.tags)}); this Create did not make it and neither uses nor "
-            "deletes it: remove it, or choose another name",
-            resource=found.arn,
-        )
-    ctx.on_rollback(
-        f"delete Secrets Manager secret {name}",
-        kind=UNDO_DELETE_SECRET,
-        params={"name": name, "taskId": ctx.task_id},
-    )
+    scheduled = found is not None and found.scheduled_for_deletion
+    _claim(ctx, "Secrets Manager secret", name, found, UNDO_DELETE_SECRET,
+           state="scheduled for deletion, " if scheduled else "")
     created = found is None
     if found is None:
         found = secrets.create(
@@ -503,19 +503,8 @@ def _secret_create(
 
 
 def _undo_delete_secret(secrets: SecretsManagerSecrets) -> dict[str, UndoHandler]:
-    def delete(env: UndoEnv, params: Mapping[str, Any]) -> None:
-        name = str(params["name"])
-        found = secrets.find(name)
-        if found is None:
-            env.log(f"Secret {name} needs no deleting: it does not exist")
-            return
-        if found.tags.get(TASK_TAG) != params["taskId"]:
-            env.log(f"Secret {name} left untouched: this task did not create it")
-            return
-        secrets.delete(found.arn)
-        env.log(f"Deleted the Secrets Manager secret {name}")
-
-    return {UNDO_DELETE_SECRET: delete}
+    return _undo_delete_tagged(UNDO_DELETE_SECRET, "Secrets Manager secret", secrets.find,
+                               lambda secret: secrets.delete(secret.arn))
 
 
 def aws_secretsmanager_create(aws: AwsClients, settings: Settings, hosts: GitHosts) -> Action:
