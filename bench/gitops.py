@@ -34,12 +34,17 @@ from goldpath.gitops import (  # noqa: E402  # noqa: E402
     AppSpec,
     PlatformSpec,
     add_platform_app,
+    configure_warm_pool,
     render_app,
     render_platform_repo,
     validate_tree,
 )
 from goldpath.gitops._spec import EnvironmentName  # noqa: E402
-from goldpath.gitops._tools import kubectl_path, promtool_path  # noqa: E402
+from goldpath.gitops._tools import (  # noqa: E402
+    KUSTOMIZE_PROCESSES,
+    kubectl_path,
+    promtool_path,
+)
 from goldpath.providers.git import GitAuthor, Repository  # noqa: E402
 
 ENVIRONMENT_SETS: tuple[tuple[EnvironmentName, ...], ...] = (
@@ -123,6 +128,7 @@ def main() -> None:
                         help="platform repo sizes (apps) to time an enrolment at, comma-separated")
     args = parser.parse_args()
 
+    configure_warm_pool(KUSTOMIZE_PROCESSES)  # parked validators, as a running portal has
     _render_and_validate(0)  # warm caches (schemas, validators, SDK imports)
     print(f"goldpath GitOps benchmark: {args.apps} apps, {os.cpu_count()} CPU(s)")
 

@@ -507,6 +507,10 @@ class Runtime:
                 service.stop()
             except Exception:  # one loop failing to stop must not keep others running
                 log.exception("background service %r failed to stop", service)
+        if self._started:
+            from goldpath.gitops import configure_warm_pool
+
+            configure_warm_pool(None)  # the parked validators were this runtime's
         self._started = False
         if "database" in self.__dict__:
             self.database.dispose()

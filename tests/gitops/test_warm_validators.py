@@ -328,7 +328,7 @@ def test_a_forked_child_starts_a_pool_of_its_own(
 
 @pytest.fixture
 def configured() -> Iterator[Callable[[int | None], None]]:
-    """Set the pool's size as the composition root does; back to the callers' after."""
+    """Set the pool's size as the composition root does; unset again after."""
     yield warm.configure_warm_pool
     warm.configure_warm_pool(None)
 
@@ -361,17 +361,35 @@ def test_a_new_size_closes_the_pool_of_the_old_one(
     smaller.close()
 
 
-def test_the_runtime_sizes_the_pool_from_the_settings(
-    tmp_path: Path, configured: Callable[[int | None], None],
+@pytest.mark.parametrize("size", [0, 1])
+def test_the_runtime_sizes_the_pool_from_the_settings_while_it_runs(
+    tmp_path: Path, configured: Callable[[int | None], None], programs: dict[str, str],
+    size: int,
 ) -> None:
     from goldpath.config import load_settings
     from goldpath.runtime import Runtime
 
-    settings = load_settings(home=tmp_path / "home", gitops={"validator_pool": 0},
+    settings = load_settings(home=tmp_path / "home", gitops={"validator_pool": size},
                              catalog={"refresh_enabled": False}, scaffolder={"workers": 0})
     runtime = Runtime(settings)
     runtime.start()
     try:
-        assert warm.warm_pool(settings.tmp_root, kustomize=tools.KUSTOMIZE_PROCESSES) is None
+        pool = warm.warm_pool(settings.tmp_root, kustomize=tools.KUSTOMIZE_PROCESSES)
+        assert (pool is None) if size == 0 else (pool is not None and pool.kustomize == size)
     finally:
         runtime.stop()
+    # stopped, the runtime's pool is closed and a validation makes none
+    assert pool is None or not pool.root.exists()
+    assert warm.warm_pool(settings.tmp_root) is None
+
+
+def test_a_process_that_set_no_pool_up_validates_with_cold_tools_and_makes_none(
+    tmp_path: Path, programs: dict[str, str], cold_starts: list[list[str]],
+    configured: Callable[[int | None], None],
+) -> None:
+    configured(None)  # a one-shot command: no runtime started
+    report = validate_tree(_app(), tmp_root=tmp_path)
+    assert report.ok, report.failures
+    assert any(args[1:2] == ["kustomize"] for args in cold_starts)
+    assert warm.warm_pool(tmp_path) is None
+    assert not list(tmp_path.rglob("warm-validators-*")), "no pool folder is made"

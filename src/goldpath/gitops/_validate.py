@@ -242,12 +242,12 @@ def validation_started(
     with ExitStack() as stack:
         checks = None
         if tools:
-            from goldpath.gitops._tools import KUSTOMIZE_PROCESSES, ToolChecks
+            from goldpath.gitops._tools import ToolChecks
             from goldpath.gitops._warm import warm_pool
             from goldpath.scratch import scratch_dir
 
             scratch = stack.enter_context(scratch_dir(tmp_root, prefix="validate-"))
-            pool = warm_pool(tmp_root, kustomize=KUSTOMIZE_PROCESSES)
+            pool = warm_pool(tmp_root)  # the pool this process set up, if any
             checks = ToolChecks(tree=tree, scratch=scratch, pool=pool)
             # registered after the scratch folder, so the tools stop before it goes
             stack.callback(checks.stop)

@@ -298,26 +298,29 @@ _configured_size: int | None = None
 
 def configure_warm_pool(kustomize: int | None) -> None:
     """How many ``kubectl kustomize`` processes this process's pool keeps parked (with one
-    promtool): the composition root sets it from ``gitops.validator_pool``. 0 turns the
-    pool off (validations start their tools cold, nothing stays resident); None goes back
-    to what each caller asks for. A pool of another size is closed, and the next
-    validation makes one of the new size."""
+    promtool). A long-lived process sets it: `Runtime.start` from ``gitops.validator_pool``
+    (0 turns the pool off), `Runtime.stop` back to None. Unset, a validation makes no pool:
+    a one-shot command would only start processes to kill them at exit. A pool of another
+    size, or any pool when unset, is closed; the next validation makes one as configured."""
     global _configured_size, _current
     with _current_lock:
         _configured_size = kustomize
         pool = _current
         if pool is None or pool.owner != os.getpid():
             return
-        if kustomize is not None and pool.kustomize != kustomize:
+        if kustomize is None or pool.kustomize != kustomize:
             pool.close()
             _current = None
 
 
-def warm_pool(tmp_root: Path | None, *, kustomize: int, promtool: int = 1) -> WarmPool | None:
+def warm_pool(
+    tmp_root: Path | None, *, kustomize: int | None = None, promtool: int = 1
+) -> WarmPool | None:
     """This process's pool, its folder in the scratch of ``tmp_root`` (the system's
-    temporary folder when None), of ``kustomize`` parked kubectl processes unless
-    `configure_warm_pool` said otherwise; None where pools are not supported or the pool
-    is turned off (size 0).
+    temporary folder when None), of the `configure_warm_pool` size, else of ``kustomize``
+    parked kubectl processes; with neither, the pool already there for ``tmp_root`` (a
+    validation uses the pool the process set up, and makes none). None where pools are not
+    supported, the size is 0, or there is no pool to use.
 
     One pool at a time: asking with another ``tmp_root`` closes the one before (tests
     give each home its own), as does a pool whose folder was removed from under it. A
@@ -328,14 +331,15 @@ def warm_pool(tmp_root: Path | None, *, kustomize: int, promtool: int = 1) -> Wa
     if not _supported():
         return None
     with _current_lock:
-        if _configured_size is not None:
-            kustomize = _configured_size
-        if kustomize == 0:
+        size = _configured_size if _configured_size is not None else kustomize
+        if size == 0:
             return None
         pool = _current
         if (pool is not None and pool.owner == os.getpid() and pool.tmp_root == tmp_root
                 and pool.root.is_dir()):
             return pool
+        if size is None:
+            return None
         if pool is not None:
             if pool.owner == os.getpid():
                 pool.close()
@@ -346,8 +350,7 @@ def warm_pool(tmp_root: Path | None, *, kustomize: int, promtool: int = 1) -> Wa
         else:
             root = Path(tempfile.mkdtemp(prefix="warm-validators-",
                                          dir=process_scratch(tmp_root)))
-        _current = WarmPool(root=root, tmp_root=tmp_root, kustomize=kustomize,
-                            promtool=promtool)
+        _current = WarmPool(root=root, tmp_root=tmp_root, kustomize=size, promtool=promtool)
         return _current
 
 
