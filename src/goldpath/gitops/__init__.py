@@ -139,4 +139,5 @@ __all__ = [
     "tree_diff",
     "validate_repo",
     "validate_tree",
-    "validation_started",]
+    "validation_started",
+]

@@ -58,6 +58,21 @@ class GateFailed(Exception):
         self.remedy = remedy
 
 
+def _all_ready(
+    kind: str, namespace: str, name: str, status: tuple[int, int] | None, remedy: str,
+    *, not_ready: str | None = None,
+) -> tuple[int, int]:
+    """(ready, desired) of a workload that exists and has every pod it wants ready; else
+    GateFailed with ``remedy`` (``not_ready`` instead, when given, for one that exists)."""
+    if status is None:
+        raise GateFailed(f"{kind} {namespace}/{name} does not exist", remedy)
+    ready, desired = status
+    if desired == 0 or ready < desired:
+        raise GateFailed(f"{kind} {namespace}/{name} has {ready}/{desired} ready",
+                         not_ready or remedy)
+    return ready, desired
+
+
 class Cluster(Protocol):
     """What doctor asks the Kubernetes cluster."""
 
@@ -415,11 +430,7 @@ class _Gates:
     # Phase 3 -----------------------------------------------------------------
     def _deployment_ready(self, namespace: str, name: str, remedy: str) -> str:
         status = self.cluster.deployment_status(namespace, name)
-        if status is None:
-            raise GateFailed(f"deployment {namespace}/{name} does not exist", remedy)
-        ready, desired = status
-        if desired == 0 or ready < desired:
-            raise GateFailed(f"deployment {namespace}/{name} has {ready}/{desired} ready", remedy)
+        ready, desired = _all_ready("deployment", namespace, name, status, remedy)
         return f"{namespace}/{name} {ready}/{desired} ready"
 
     def argocd(self) -> str:
@@ -465,16 +476,12 @@ class _Gates:
         outlive the Loki pod."""
         namespace = "monitoring"
         shipper = "run `terraform apply` (module observability): it installs Grafana Alloy"
-        status = self.cluster.daemonset_status(namespace, "alloy")
-        if status is None:
-            raise GateFailed(f"daemonset {namespace}/alloy does not exist", shipper)
-        ready, desired = status
-        if desired == 0 or ready < desired:
-            raise GateFailed(
-                f"daemonset {namespace}/alloy has {ready}/{desired} ready",
-                f"`kubectl -n {namespace} describe daemonset alloy`: logs of the nodes "
-                "without a ready Alloy pod are not shipped",
-            )
+        ready, desired = _all_ready(
+            "daemonset", namespace, "alloy", self.cluster.daemonset_status(namespace, "alloy"),
+            shipper,
+            not_ready=f"`kubectl -n {namespace} describe daemonset alloy`: logs of the nodes "
+            "without a ready Alloy pod are not shipped",
+        )
         phase = self.cluster.claim_phase(namespace, LOKI_CLAIM)
         volume = (
             "run `terraform apply` (modules ebs-csi and observability); a claim that stays "

@@ -409,6 +409,14 @@ def _levels(protection: Mapping[str, Any] | None, kind: str) -> list[int]:
             for level in protection.get(f"{kind}_access_levels") or []]
 
 
+def _protection(protection: Mapping[str, Any] | None) -> dict[str, int] | None:
+    """Who may push and merge, as the undo records it and compares it (None: unprotected;
+    no level listed is GitLab's default, maintainers)."""
+    if protection is None:
+        return None
+    return {kind: min(_levels(protection, kind), default=MAINTAINER) for kind in ("push", "merge")}
+
+
 def _protect_gitops_branch(
     ctx: ActionContext, api: GitLabProjects, host: str, gitops: str
 ) -> None:
@@ -420,7 +428,6 @@ def _protect_gitops_branch(
     if merge and all(level == NO_ONE or level >= MAINTAINER for level in merge):
         ctx.log(f"{GITOPS_BRANCH} of {gitops} already lets only maintainers merge; left as it is")
         return
-    push = _levels(current, "push")
     ctx.on_rollback(
         f"restore the protection of {GITOPS_BRANCH} of {gitops}",
         kind=UNDO_RESTORE_PROTECTION,
@@ -428,10 +435,7 @@ def _protect_gitops_branch(
             "host": host,
             "project": gitops,
             "branch": GITOPS_BRANCH,
-            "previous": None if current is None else {
-                "push": min(push) if push else MAINTAINER,
-                "merge": min(merge) if merge else MAINTAINER,
-            },
+            "previous": _protection(current),
         },
     )
     if current is not None:
@@ -477,9 +481,7 @@ def _undo(instances: _Instances) -> dict[str, UndoHandler]:
         project, branch = str(params["project"]), str(params["branch"])
         previous = params.get("previous")
         current = api.protected_branch(project, branch)
-        now = None if current is None else {"push": min(_levels(current, "push"), default=0),
-                                            "merge": min(_levels(current, "merge"), default=0)}
-        if now == previous:  # the step stopped before it changed anything
+        if _protection(current) == previous:  # the step stopped before it changed anything
             env.log(f"The protection of {branch} of {project} needs no restoring")
             return
         if current is not None:
