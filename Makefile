@@ -139,6 +139,7 @@ bench: install system-deps
 	$(BIN)/python bench/catalog.py --entities 100000 --databases postgresql --queries 20
 	$(BIN)/python bench/scaffold.py
 	$(BIN)/python bench/gitops.py
+	$(BIN)/python bench/fleet.py
 	$(BIN)/python bench/techdocs.py
 
 clean:

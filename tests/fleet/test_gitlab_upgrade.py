@@ -73,3 +73,60 @@ def test_an_upgrade_on_gitlab_opens_a_gitlab_merge_request(
 
     [again] = runtime.fleet.upgrade()
     assert not again.new and len(mrs.items) == 1
+
+
+def test_the_fleet_trusts_an_answers_file_read_from_gitlab_for_a_minute(
+    runtime: Runtime,
+    gitlab: tuple[FakeHostState, FakeMergeRequests, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A remote branch cannot be looked at for free, so a listing re-reads a GitLab
+    repository's answers only once they are `REMOTE_ANSWERS_MAX_AGE_SECONDS` old; an
+    upgrade always reads them."""
+    from goldpath.fleet import _service
+
+    register_template(runtime, tmp_path / "tiny-service")
+    create(runtime, "india")
+    now = [1000.0]
+    monkeypatch.setattr(_service, "_now", lambda: now[0])
+    reads: list[str] = []
+    real = runtime.fleet.read_answers
+
+    def counted(location: _service.RepoLocation) -> _service.Answers:
+        reads.append(location.name)
+        return real(location)
+
+    monkeypatch.setattr(runtime.fleet, "read_answers", counted)
+    [member] = runtime.fleet.members()
+    assert member.location.host == "gitlab.example.com" and reads == ["india"]
+    now[0] += _service.REMOTE_ANSWERS_MAX_AGE_SECONDS - 1
+    runtime.fleet.members()
+    assert reads == ["india"]
+    now[0] += 1
+    runtime.fleet.members()
+    assert reads == ["india", "india"]
+    runtime.fleet.upgrade()
+    assert reads == ["india", "india", "india"]
+
+
+def test_a_repository_adopted_on_gitlab_is_in_the_next_listing(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    register_template(runtime, tmp_path / "tiny-service")
+    create(runtime, "juliet")
+    host = runtime.git_hosts.for_host("gitlab.example.com", field="host")
+    files = host.read_folder(f"{host.contents_url('apps', 'juliet', 'main')}".replace(
+        "/-/blob/", "/-/tree/"))
+    work = tmp_path / "no-answers"
+    for rel, (content, _mode) in files.items():
+        if rel != ".goldpath/answers.yaml":
+            (work / rel).parent.mkdir(parents=True, exist_ok=True)
+            (work / rel).write_bytes(content)
+    host.push(work, host.get_repo("apps", "juliet"), branch="main", message="older service",
+              author_name="Dev", author_email="dev@example.com")
+    assert runtime.fleet.members() == []  # remembered for a minute: no answers there
+
+    runtime.fleet.adopt("component:default/juliet", "template:default/tiny-service")
+    [member] = runtime.fleet.members()
+    assert member.entity_ref == "component:default/juliet"

@@ -135,7 +135,7 @@ def test_the_fleet_reads_its_answers_files_at_once_and_keeps_the_catalogs_order(
         return real(self, location)
 
     monkeypatch.setattr(FleetService, "read_answers", read_together)
-    assert [m.entity_ref for m in runtime.fleet.members()] == in_order == [
+    assert [m.entity_ref for m in runtime.fleet.members(fresh=True)] == in_order == [
         "component:default/alpha", "component:default/bravo", "component:default/charlie"]
 
 
@@ -156,3 +156,51 @@ def test_the_fleets_status_asks_for_the_last_upgrades_once(
     upgraded = {m.entity_ref: m.last_upgrade for m in status.members}
     assert set(upgraded) == {f"component:default/{n}" for n in ("alpha", "bravo", "charlie")}
     assert all(mr is not None and mr.entity_ref == ref for ref, mr in upgraded.items())
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from goldpath.fleet import FleetService
+
+    reads: list[str] = []
+    real = FleetService.read_answers
+
+    def counted(self: FleetService, location: Any) -> Answers:
+        reads.append(location.name)
+        return real(self, location)
+
+    monkeypatch.setattr(FleetService, "read_answers", counted)
+    return reads
+
+
+def test_listing_the_fleet_again_reads_only_the_answers_whose_branch_moved(
+    runtime: Runtime, fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = {m.entity_ref: m.answers for m in runtime.fleet.members()}
+    reads = _counting_reads(monkeypatch)
+    assert {m.entity_ref: m.answers for m in runtime.fleet.members()} == first
+    assert reads == []  # nothing moved: nothing read
+
+    text = read(runtime, "bravo", "main", ".goldpath/answers.yaml")
+    edit(runtime, tmp_path, "bravo", ".goldpath/answers.yaml", ("team-a", "team-b"))
+    again = {m.entity_ref: m.answers for m in runtime.fleet.members()}
+    assert reads == ["bravo"]
+    assert again["component:default/bravo"].values["owner"] == "group:default/team-b"
+    assert again["component:default/alpha"] == first["component:default/alpha"]
+    assert "team-a" in text
+
+    # an answers file made unreadable at a commit is not read again until the next one
+    edit(runtime, tmp_path, "charlie", ".goldpath/answers.yaml", ("TemplateAnswers", "Other"))
+    reads.clear()
+    members = [m.entity_ref for m in runtime.fleet.members()]
+    members_again = [m.entity_ref for m in runtime.fleet.members()]
+    assert reads == ["charlie"]
+    assert "component:default/charlie" not in members == members_again
+
+
+def test_an_upgrade_reads_every_answers_file_afresh(
+    runtime: Runtime, fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime.fleet.members()
+    reads = _counting_reads(monkeypatch)
+    runtime.fleet.upgrade(template_ref=TEMPLATE_REF)
+    assert sorted(reads) == ["alpha", "bravo", "charlie"]

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -27,7 +29,7 @@ from goldpath.fleet._merge3 import merge_trees
 from goldpath.fleet._render import render_repository
 from goldpath.fleet._snapshots import TemplateSnapshots
 from goldpath.fleet._version import TemplateVersion, template_version
-from goldpath.fleet.errors import AnswersNotFoundError, FleetError
+from goldpath.fleet.errors import AnswersFileError, AnswersNotFoundError, FleetError
 from goldpath.mergerequests import MergeRequest, MergeRequestService
 from goldpath.providers.git import BranchMovedError, GitHost, GitHosts
 from goldpath.scaffolder import DryRunner, Template, Templates
@@ -36,6 +38,7 @@ from goldpath.trees import TreeFile, write_tree
 
 __all__ = [
     "ANSWER_READERS",
+    "REMOTE_ANSWERS_MAX_AGE_SECONDS",
     "RENDER_LABEL",
     "UPGRADE_LABEL",
     "FleetMember",
@@ -50,10 +53,16 @@ log = logging.getLogger(__name__)
 
 ANSWER_READERS = 8
 """Answers files read at once when listing the fleet (each is a git host read)."""
+REMOTE_ANSWERS_MAX_AGE_SECONDS = 60.0
+"""How long the fleet's listing trusts an answers file it read from a remote host
+(GitLab, GitHub) before reading it again. On the local host a file is read again only when
+its branch moved. Upgrades always read the file afresh."""
 UPGRADE_LABEL = "fleet-upgrade"
 RENDER_LABEL = "gitops-render"
 FLEET_AUTHOR = ("goldpath", "goldpath@localhost")
 _LOCATION_ANNOTATIONS = ("backstage.io/source-location", "backstage.io/managed-by-location")
+
+_now = time.monotonic  # the clock `_AnswersReads` ages remote reads by (tests move it)
 
 UpgradeStatus = Literal["opened", "conflicts", "up-to-date", "failed"]
 
@@ -178,6 +187,51 @@ def _mode(git_mode: int) -> int:
     return 0o755 if git_mode & 0o100 else 0o644
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What a repository's answers file said when last read, and when that was."""
+
+    commit: str | None  # the branch's commit then (local host); None on a remote host
+    at: float  # _now(), a monotonic clock
+    answers: Answers | None  # None: no answers file there, or not one goldpath can read
+
+
+class _AnswersReads:
+    """The fleet's answers files as last read, per repository and branch, so listing the
+    fleet reads again only what may have changed: on the local host a file whose branch
+    has moved, on a remote host one read more than `REMOTE_ANSWERS_MAX_AGE_SECONDS` ago."""
+
+    def __init__(self) -> None:
+        self._reads: dict[RepoLocation, _Read] = {}
+        self._lock = threading.Lock()
+
+    def get(self, location: RepoLocation, commit: str | None) -> _Read | None:
+        """The read still good for ``location`` at ``commit`` (its branch's commit now, or
+        None on a remote host), if any."""
+        with self._lock:
+            read = self._reads.get(location)
+        if read is None:
+            return None
+        if commit is not None:
+            return read if read.commit == commit else None
+        fresh = _now() - read.at < REMOTE_ANSWERS_MAX_AGE_SECONDS
+        return read if read.commit is None and fresh else None
+
+    def put(self, location: RepoLocation, read: _Read) -> None:
+        with self._lock:
+            self._reads[location] = read
+
+    def forget(self, location: RepoLocation) -> None:
+        """Drop what was read of ``location`` (goldpath just changed its answers file)."""
+        with self._lock:
+            self._reads.pop(location, None)
+
+    def keep_only(self, locations: set[RepoLocation]) -> None:
+        """Forget repositories that are no longer in the fleet's catalog."""
+        with self._lock:
+            self._reads = {k: v for k, v in self._reads.items() if k in locations}
+
+
 @dataclass
 class FleetService:
     """Finds the fleet in the catalog and its repositories, reports it, adopts and upgrades."""
@@ -189,6 +243,7 @@ class FleetService:
     merge_requests: MergeRequestService
     snapshots: TemplateSnapshots
     settings: Settings
+    _reads: _AnswersReads = field(default_factory=_AnswersReads, init=False, repr=False)
 
     # -- where repositories are -------------------------------------------------------------
 
@@ -246,33 +301,67 @@ class FleetService:
             ) from exc
         return Answers.parse(text, where=f"{location.repository}/{ANSWERS_PATH}")
 
-    def members(self) -> list[FleetMember]:
+    def forget_reads(self) -> None:
+        """Forget every answers file read so far: the next listing reads them all."""
+        self._reads.keep_only(set())
+
+    def members(self, *, fresh: bool = False) -> list[FleetMember]:
         """Every component whose repository has an answers file, in the catalog's order.
 
-        The answers files are read `ANSWER_READERS` at a time: on GitLab each is an API
-        call, and one after the other they made the Fleet page wait for the sum of them.
+        An answers file is read again only when it may have changed since the last listing
+        (see `_AnswersReads`), or always when ``fresh``. Those to read are read
+        `ANSWER_READERS` at a time: on GitLab each is an API call, and one after the other
+        they made the Fleet page wait for the sum of them.
         """
         located = [
             (EntityRef.of(entity).key, location)
             for entity in self.catalog.list_entities(filters={"kind": "component"})
             if (location := self.location_of(entity)) is not None
         ]
+        self._reads.keep_only({location for _key, location in located})
+        local = self.hosts.local
 
-        def member(item: tuple[str, RepoLocation]) -> FleetMember | None:
-            key, location = item
+        def commit_of(location: RepoLocation) -> str | None:
+            if location.host != local.host:
+                return None
             try:
-                return FleetMember(key, location, self.read_answers(location))
+                return local.branch_sha(location.owner, location.name, location.branch) or ""
             except GoldpathError:
-                return None  # not made by a template goldpath knows, or unreadable right now
+                return ""  # no such repository: nothing to remember it by
 
-        if len(located) <= 1:
-            found = [member(item) for item in located]
+        def read(location: RepoLocation, commit: str | None) -> Answers | None:
+            try:
+                answers: Answers | None = self.read_answers(location)
+            except (AnswersNotFoundError, AnswersFileError):
+                answers = None  # not made by a template goldpath knows (at this commit)
+            except GoldpathError:
+                return None  # unreadable right now: read it again next time
+            if commit != "":
+                self._reads.put(location, _Read(commit, _now(), answers))
+            return answers
+
+        found: dict[int, Answers | None] = {}
+        to_read: list[tuple[int, RepoLocation, str | None]] = []
+        for index, (_key, location) in enumerate(located):
+            commit = commit_of(location)
+            known = None if fresh or commit == "" else self._reads.get(location, commit)
+            if known is not None:
+                found[index] = known.answers
+            else:
+                to_read.append((index, location, commit))
+        if len(to_read) <= 1:
+            found.update({index: read(location, commit) for index, location, commit in to_read})
         else:
             with ThreadPoolExecutor(
-                max_workers=min(ANSWER_READERS, len(located)), thread_name_prefix="fleet-read"
+                max_workers=min(ANSWER_READERS, len(to_read)), thread_name_prefix="fleet-read"
             ) as pool:
-                found = list(pool.map(member, located))
-        return [m for m in found if m is not None]
+                read_now = pool.map(lambda item: read(item[1], item[2]), to_read)
+                found.update(zip((index for index, _l, _c in to_read), read_now, strict=True))
+        return [
+            FleetMember(key, location, answers)
+            for index, (key, location) in enumerate(located)
+            if (answers := found[index]) is not None
+        ]
 
     # -- versions ------------------------------------------------------------------------------
 
@@ -365,6 +454,7 @@ class FleetService:
         self._push(
             location, location.branch, tree, f"chore: adopt {template.ref} ({version.label})"
         )
+        self._reads.forget(location)
         return answers
 
     # -- upgrade -------------------------------------------------------------------------------
@@ -493,7 +583,7 @@ class FleetService:
         )
         members = [
             m
-            for m in self.members()
+            for m in self.members(fresh=True)
             if (wanted_template is None or m.answers.template_ref == wanted_template)
             and (wanted_component is None or m.entity_ref == wanted_component)
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from goldpath import gitops
 from goldpath.providers.git import GitAuthor, GitCommandError, Repository
-from tests.providers.git.conftest import git
+from tests.providers.git.conftest import clean_git_env, git
 
 AUTHOR = GitAuthor("Ada", "ada@example.org")
 
@@ -143,3 +144,48 @@ def test_a_small_commit_adds_no_pack_and_a_big_one_adds_one(tmp_path: Path) -> N
     assert sha is not None and bare.read_folder(sha, "") == {
         path: (data, 0o100644) for path, data in many.items()}
     assert git("fsck", "--strict", "--no-dangling", cwd=bare.path) == ""
+
+
+_REF_PART = st.sampled_from(["main", "dev", "feature", "x", "release-1.2"])
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    names=st.lists(
+        st.lists(_REF_PART, min_size=1, max_size=2).map(lambda p: "refs/heads/" + "/".join(p)),
+        min_size=1, max_size=4, unique=True,
+    ),
+    packed_first=st.booleans(),
+    moved=st.integers(min_value=0, max_value=3),
+)
+def test_resolving_one_ref_reads_what_git_and_the_full_listing_read(
+    tmp_path_factory: pytest.TempPathFactory, names: list[str], packed_first: bool, moved: int
+) -> None:
+    """`resolve` reads the ref's own file, then packed-refs: loose wins, as git ranks them."""
+    bare = Repository.init_bare(tmp_path_factory.mktemp("refs") / "repo.git")
+    first = bare.commit_files({"a.txt": b"a"}, message="one", author=AUTHOR, parent=None)
+    second = bare.commit_files({"a.txt": b"b"}, message="two", author=AUTHOR, parent=first)
+    assert first is not None and second is not None
+    made = []
+    for name in names:
+        # "refs/heads/x" and "refs/heads/x/y" cannot both exist (a file and a folder)
+        if any(name.startswith(m + "/") or m.startswith(name + "/") for m in made):
+            continue
+        git("update-ref", name, first, cwd=bare.path)
+        made.append(name)
+    if packed_first:
+        git("pack-refs", "--all", cwd=bare.path)
+    for name in made[:moved]:
+        git("update-ref", name, second, cwd=bare.path)  # loose again, over the packed one
+    listing = bare.refs()
+    asked = [*names, "refs/heads", "refs/heads/nope", "HEAD", "refs/heads/../HEAD",
+             "refs/heads/main.lock", "refs//heads/main", "refs/heads/main/"]
+    for name in asked:
+        expected = subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", name], cwd=bare.path, env=clean_git_env(),
+            capture_output=True, text=True, check=False,
+        ).stdout.strip()
+        if not name.startswith("refs/") or ".." in name or "//" in name or name.endswith("/"):
+            expected = ""  # git normalises these; a ref lookup does not
+        assert bare.resolve(name) == listing.get(name) == (expected or None), name

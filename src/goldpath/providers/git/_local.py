@@ -363,7 +363,7 @@ class LocalGitHost:
         segments = [s for s in ref_and_path.split("/") if s]
         if not segments:
             raise GitPathNotFoundError("no branch given", owner=owner, repo=repo)
-        found = split_known_ref(ref_and_path, set(self.refs(owner, repo)))
+        found = split_known_ref(ref_and_path, _RefNames(self._existing(owner, repo)))
         if found is not None:
             return found
         if _SHA.match(segments[0]):
@@ -557,6 +557,19 @@ class LocalGitHost:
             raise GitPathNotFoundError(
                 f"{target.owner}/{target.repo}: {exc.message}", url=url
             ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _RefNames:
+    """The branch and tag names of a repository, as `LocalGitHost.refs` lists them, asked
+    one name at a time (a ref file read each) instead of listed whole."""
+
+    git: Repository
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(
+            self.git.resolve(f"refs/{kind}/{name}") is not None for kind in ("heads", "tags")
+        )
 
 
 class LocalStagedRepo:

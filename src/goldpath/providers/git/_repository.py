@@ -87,15 +87,7 @@ class Repository:
 
     def refs(self) -> dict[str, str]:
         """Every ref (full name -> sha), read from the files: loose refs win over packed."""
-        refs: dict[str, str] = {}
-        packed = self.git_dir / "packed-refs"
-        if packed.is_file():
-            for line in packed.read_text(encoding="utf-8").splitlines():
-                if not line or line[0] in "#^":
-                    continue  # header, or the peeled object of the tag above
-                sha, _, name = line.partition(" ")
-                if _SHA.match(sha) and name.startswith("refs/"):
-                    refs[name] = sha
+        refs = self._packed_refs()
         for folder, _subfolders, files in os.walk(self.git_dir / "refs"):
             for file_name in files:
                 if file_name.endswith(".lock"):
@@ -109,9 +101,42 @@ class Repository:
                     refs[loose.relative_to(self.git_dir).as_posix()] = sha
         return refs
 
+    def _packed_refs(self) -> dict[str, str]:
+        refs: dict[str, str] = {}
+        try:
+            text = (self.git_dir / "packed-refs").read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return refs
+        for line in text.splitlines():
+            if not line or line[0] in "#^":
+                continue  # header, or the peeled object of the tag above
+            sha, _, name = line.partition(" ")
+            if _SHA.match(sha) and name.startswith("refs/"):
+                refs[name] = sha
+        return refs
+
     def resolve(self, ref: str) -> str | None:
-        """The sha a full ref name (``refs/heads/main``) points at, or None."""
-        return self.refs().get(ref)
+        """The sha a full ref name (``refs/heads/main``) points at, or None.
+
+        The ref's own file first, as `refs` ranks them (loose over packed), so a lookup
+        costs one read rather than a walk of every ref. A name that could leave ``refs/``
+        (``..``, an empty or hidden segment) or that names a lock file names no ref.
+        """
+        segments = ref.split("/")
+        if (
+            len(segments) < 2
+            or segments[0] != "refs"
+            or "\0" in ref
+            or any(not s or s.startswith(".") or s.endswith(".lock") for s in segments)
+        ):
+            return None
+        try:
+            sha = (self.git_dir / ref).read_text(encoding="utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return self._packed_refs().get(ref)
+        except OSError:
+            return self.refs().get(ref)
+        return sha if _SHA.match(sha) else self._packed_refs().get(ref)
 
     def head_branch(self) -> str:
         """The branch HEAD names (``main`` for a detached or unreadable HEAD)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Container
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
@@ -46,7 +46,7 @@ class RepoUrl:
         return f"{self.owner}/{self.repo}"
 
 
-def split_known_ref(ref_and_path: str, known: Collection[str]) -> tuple[str, str] | None:
+def split_known_ref(ref_and_path: str, known: Container[str]) -> tuple[str, str] | None:
     """``(ref, path)`` for the longest ref in ``known`` that ``<ref>/<path>`` starts with
     (a ref may hold slashes), or None when it starts with none of them."""
     segments = [s for s in ref_and_path.split("/") if s]
