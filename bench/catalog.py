@@ -291,6 +291,12 @@ def run(kind: str, root: Path, info: dict[str, Any], queries: int, folder: Path)
         def full_text() -> None:
             catalog.query(full_text=f"svc-{rng.randrange(info['components'])}", limit=20)
 
+        def ordered_by_type() -> None:
+            # a field with no column of its own: read from the search table
+            page = catalog.query(filters={"kind": "component"}, order=["spec.type,desc"],
+                                 limit=20)
+            catalog.query(cursor=page.next_cursor, limit=20)
+
         def entity_page() -> None:
             catalog.get_entity(f"component:default/svc-{rng.randrange(info['components'])}")
 
@@ -305,6 +311,10 @@ def run(kind: str, root: Path, info: dict[str, Any], queries: int, folder: Path)
         print(
             "service   full-text term, limit 20                  ",
             _percentiles(_time(full_text, max(20, queries // 5))),
+        )
+        print(
+            "service   by-query kind, orderField spec.type, 2 pages",
+            _percentiles(_time(ordered_by_type, max(20, queries // 5))),
         )
         print(
             "service   entity by ref (entity page)               ",

@@ -337,3 +337,73 @@ def test_each_by_ref_reads_any_number_of_refs_in_parts_in_order(
         catalog.get_by_refs(refs)
     names = [e["metadata"]["name"] if e else None for e in catalog.each_by_ref(refs)]
     assert names == ["g6", "g0", "g5", None, "g1", "g2", "g3", "g4"]
+
+
+_EXAMPLE = iter(range(1_000_000))
+_SORTABLE = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["alpha", "Beta", "beta", "gamma"]),
+        "title": st.sampled_from([None, "One", "one", "Two"]),
+        "tags": st.lists(st.sampled_from(["x", "y", "z"]), min_size=0, max_size=3, unique=True),
+    }
+)
+_ORDER_FIELDS = st.lists(
+    st.tuples(st.sampled_from(["spec.type", "metadata.title", "metadata.tags", "metadata.name"]),
+              st.sampled_from(["asc", "desc"])),
+    min_size=1, max_size=2,
+)
+
+
+def _sort_value(entity: dict[str, Any], field: str) -> str | None:
+    """The smallest lower-cased value of ``field``, as the search table holds it."""
+    node: Any = entity
+    for step in field.split("."):
+        node = node.get(step) if isinstance(node, dict) else None
+    values = node if isinstance(node, list) else [node]
+    texts = [v.lower() for v in values if isinstance(v, str)]
+    return min(texts) if texts else None
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bodies=st.lists(_SORTABLE, min_size=1, max_size=10), order=_ORDER_FIELDS,
+       limit=st.integers(min_value=1, max_value=4))
+def test_ordering_by_any_field_is_the_reference_order_on_one_page_and_across_cursors(
+    catalog: CatalogService, write_yaml: WriteYaml,
+    bodies: list[dict[str, Any]], order: list[tuple[str, str]], limit: int,
+) -> None:
+    # Invariant: entities come in the order of their smallest value of each order field
+    # (lower-cased; missing last whatever the direction), then by ref; cursors walk the
+    # same order a page at a time.
+    namespace = f"ex{next(_EXAMPLE)}"
+    docs = []
+    for index, body in enumerate(bodies):
+        entity = component(f"c{index:02d}")
+        entity["metadata"]["namespace"] = namespace
+        entity["spec"]["type"] = body["type"]
+        if body["title"] is not None:
+            entity["metadata"]["title"] = body["title"]
+        if body["tags"]:
+            entity["metadata"]["tags"] = body["tags"]
+        docs.append(entity)
+    catalog.add_location("file", str(write_yaml(f"{namespace}.yaml", *docs)))
+
+    expected = sorted(docs, key=lambda e: e["metadata"]["name"])
+    for field, direction in reversed(order):
+        present = [e for e in expected if _sort_value(e, field) is not None]
+        missing = [e for e in expected if _sort_value(e, field) is None]
+        present.sort(key=lambda e: _sort_value(e, field) or "", reverse=direction == "desc")
+        expected = present + missing
+    wanted = [e["metadata"]["name"] for e in expected]
+
+    filters = {"metadata.namespace": namespace}
+    assert _names(catalog.query(filters=filters, order=order, limit=100)) == wanted
+    walked: list[str] = []
+    page = catalog.query(filters=filters, order=order, limit=limit)
+    walked += _names(page)
+    while page.next_cursor:
+        page = catalog.query(cursor=page.next_cursor, limit=limit)
+        walked += _names(page)
+    assert walked == wanted
+    listed = catalog.list_entities(filters=filters, order=order)
+    assert [e["metadata"]["name"] for e in listed] == wanted

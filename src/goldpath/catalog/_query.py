@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
     and_,
     bindparam,
     case,
@@ -253,24 +254,40 @@ def parse_order_params(params: Sequence[str] | None) -> list[OrderField]:
     return fields
 
 
-def sort_columns(order: Sequence[OrderField]) -> list[tuple[ColumnElement[Any], bool]]:
-    """(expression, descending) pairs; missing values sort last; ref breaks ties."""
+@dataclass(frozen=True, slots=True)
+class SortPlan:
+    """How a query orders its rows: what it selects from, and (expression, descending)
+    pairs, missing values last and the ref breaking ties."""
+
+    source: FromClause
+    columns: list[tuple[ColumnElement[Any], bool]]
+
+
+def sort_plan(order: Sequence[OrderField]) -> SortPlan:
+    """`SortPlan` of ``order``. A field that is not a column of the entities table is
+    read from the search table, each entity's smallest value of it, for all entities in
+    one grouped pass joined in: a subquery per row made ordering 10,000 entities by
+    ``spec.type`` three times slower than ordering them by name."""
+    source: FromClause = entities
     columns: list[tuple[ColumnElement[Any], bool]] = []
-    for item in order:
+    for index, item in enumerate(order):
         key = item.field.lower()
         desc = item.order == "desc"
         if key in _COLUMN_KEYS:
             columns.append((_COLUMN_KEYS[key], desc))
             continue
-        value = (
-            select(func.min(search.c.value))
-            .where(search.c.entity_uid == entities.c.uid, search.c.key == key)
-            .scalar_subquery()
+        values = (
+            select(search.c.entity_uid, func.min(search.c.value).label("value"))
+            .where(search.c.key == key)
+            .group_by(search.c.entity_uid)
+            .subquery(f"sort_{index}")
         )
+        source = source.outerjoin(values, values.c.entity_uid == entities.c.uid)
+        value = values.c.value
         columns.append((case((value.is_(None), 1), else_=0), False))
         columns.append((func.coalesce(value, literal("")), desc))
     columns.append((entities.c.entity_ref, False))
-    return columns
+    return SortPlan(source, columns)
 
 
 def keyset_clause(

@@ -41,7 +41,7 @@ from goldpath.catalog._query import (
     filter_values,
     keyset_clause,
     normalise_filters,
-    sort_columns,
+    sort_plan,
 )
 from goldpath.catalog._reading import (
     ConfinedReader,
@@ -433,11 +433,14 @@ class CatalogService:
         filters' from ``filter_values``, ``limit``, and a cursor's sort values ``k0``...),
         and how many sort columns it has. Composing it costs more than running it."""
         where = filter_clause(groups, text, bound=True)
-        columns = sort_columns(order_fields)
+        plan = sort_plan(order_fields)
+        columns = plan.columns
         labels = [expr.label(f"s{i}") for i, (expr, _) in enumerate(columns)]
-        page = select(
-            entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body, *labels
-        ).where(where)
+        page = (
+            select(entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body, *labels)
+            .select_from(plan.source)
+            .where(where)
+        )
         if paging:
             after = [bindparam(f"k{i}", type_=expr.type) for i, (expr, _) in enumerate(columns)]
             page = page.where(keyset_clause(columns, after, backwards=backwards))
@@ -501,11 +504,12 @@ class CatalogService:
         if problems:
             raise InvalidQueryError("; ".join(str(p) for p in problems), errors=problems)
         groups = normalise_filters(filters)
-        columns = sort_columns([self._order_field(o) for o in order])
+        plan = sort_plan([self._order_field(o) for o in order])
         stmt = (
             select(entities.c.entity_ref, entities.c.uid, entities.c.etag, entities.c.body)
+            .select_from(plan.source)
             .where(filter_clause(groups))
-            .order_by(*(e.desc() if d else e.asc() for e, d in columns))
+            .order_by(*(e.desc() if d else e.asc() for e, d in plan.columns))
             .offset(offset)
         )
         if limit is not None:
