@@ -401,3 +401,39 @@ def test_a_process_that_set_no_pool_up_validates_with_cold_tools_and_makes_none(
     assert any(args[1:2] == ["kustomize"] for args in cold_starts)
     assert warm.warm_pool(tmp_path) is None
     assert not _pool_folders(tmp_path), "no pool folder is made"
+
+
+def test_a_process_of_a_program_replaced_since_it_parked_is_not_handed_out(
+    tmp_path: Path, programs: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An upgrade of kubectl replaces its file; a process parked before it would give the
+    # old version's verdict once, so it is ended instead and the new one starts.
+    monkeypatch.setattr(warm, "REFILL_AFTER_SECONDS", 0.0)
+    wrapper = tmp_path / "bin" / "kubectl"
+    wrapper.parent.mkdir()
+
+    def install(version: str) -> None:
+        staged = wrapper.with_name("kubectl.new")
+        staged.write_text(f'#!/bin/sh\n# {version}\nexec {programs["kustomize"]} "$@"\n')
+        staged.chmod(0o755)
+        os.replace(staged, wrapper)  # as a package manager does: a new file in its place
+
+    install("v1")
+    pool = warm.warm_pool(tmp_path, kustomize=1)
+    assert pool is not None
+    try:
+        pool.refill({"kustomize": str(wrapper)})
+        assert pool.ready(timeout=30)
+        [old] = pool._parked["kustomize"]
+        install("v2")
+        assert pool.take("kustomize", str(wrapper)) is None
+        old.process.wait(timeout=10)  # ended, not left parked
+        pool.refill({"kustomize": str(wrapper)})
+        assert pool.ready(timeout=30)
+        fresh = pool.take("kustomize", str(wrapper))
+        assert fresh is not None and fresh is not old
+        assert fresh.binary == warm.program_identity(str(wrapper))
+        fresh.feed("resources: []\n")
+        assert fresh.process.wait(timeout=30) == 0
+    finally:
+        pool.close()

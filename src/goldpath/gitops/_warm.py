@@ -78,6 +78,7 @@ class WarmProcess:
     input: Path
     process: subprocess.Popen[str]
     _end: int
+    binary: tuple[int, int, int] | None = None  # `program_identity` when it was started
 
     def parked(self) -> bool:
         """Whether the process has opened its input (so its start-up is behind it)."""
@@ -128,6 +129,16 @@ class WarmProcess:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def program_identity(program: str) -> tuple[int, int, int] | None:
+    """The file ``program`` names now (device, inode, modification time, through
+    symlinks), or None when it is gone: a package upgrade that replaces it changes this."""
+    try:
+        found = os.stat(program)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino, found.st_mtime_ns
+
+
 @functools.cache
 def _supported() -> bool:
     return sys.platform.startswith("linux") and shutil.which("setpriv") is not None
@@ -157,12 +168,16 @@ class WarmPool:
 
     def take(self, kind: str, program: str) -> WarmProcess | None:
         """A parked process of ``program`` for ``kind`` (``kustomize`` or ``promtool``),
-        or None when none has finished starting."""
+        or None when none has finished starting. A process started from a file that has
+        since been replaced (the tool was upgraded) is ended, not handed out: its verdict
+        would be the old version's."""
+        binary = program_identity(program)
         with self._lock:
             self._last_use = time.monotonic()
             processes = self._parked.get(kind, [])
             for process in list(processes):
-                if process.program != program or process.process.poll() is not None:
+                stale = process.program != program or process.binary != binary
+                if stale or process.process.poll() is not None:
                     processes.remove(process)
                     threading.Thread(target=process.discard, daemon=True).start()
                     continue
@@ -272,6 +287,7 @@ class WarmPool:
             pipe = folder / "rules.yaml"
             args = [program, "check", "rules", str(pipe)]
         os.mkfifo(pipe, 0o600)
+        binary = program_identity(program)  # before the start: a later swap is then seen
         end = os.open(pipe, os.O_RDWR)  # never blocks; not inherited by any child
         try:
             process = subprocess.Popen(  # noqa: S603 - a validator we resolved on PATH
@@ -288,7 +304,7 @@ class WarmPool:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         return WarmProcess(program=program, folder=folder, input=pipe, process=process,
-                           _end=end)
+                           _end=end, binary=binary)
 
 
 _current: WarmPool | None = None
