@@ -20,7 +20,7 @@ from tests.scaffolder.test_publish_actions import ListSink
 from tests.support.moto import aws, moto_endpoint
 
 from goldpath import gitops
-from goldpath.config import Settings, load_settings
+from goldpath.config import ConfigError, Settings, load_settings
 from goldpath.providers import CI_ROLE_PATH, OIDC_AUDIENCE, AwsClients
 from goldpath.providers.git import GitHosts
 from goldpath.runtime import Runtime
@@ -298,6 +298,41 @@ def test_another_default_branch_is_the_one_the_role_trusts(runtime: Runtime, aws
     trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
     condition = trust["Statement"][0]["Condition"]["StringEquals"]
     assert condition["gitlab.example.com:sub"].endswith(":ref_type:branch:ref:trunk")
+
+
+def test_a_gitlab_served_under_a_path_is_the_issuer_the_role_trusts(
+    aws: str, tmp_path: Path
+) -> None:
+    # GitLab's ID tokens name its external URL as their issuer, path included, and IAM
+    # names the provider (and the condition keys) by that URL without its scheme.
+    settings = load_settings(
+        home=tmp_path / "home", catalog={"refresh_enabled": False}, scaffolder={"workers": 0},
+        aws={"endpoint_url": aws, "ci_oidc_issuer": "https://example.com/gitlab"},
+    )
+    rt = Runtime(settings, action_providers=TEST_PROVIDERS)
+    rt.prepare()
+    try:
+        _run(rt, "aws:ecr:create", APP)
+    finally:
+        rt.stop()
+    role = _boto(aws, "iam").get_role(RoleName="goldpath-ci-payments")["Role"]
+    trust = role["AssumeRolePolicyDocument"]
+    trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+    (statement,) = trust["Statement"]
+    account = role["Arn"].split(":")[4]
+    assert statement["Principal"] == {
+        "Federated": f"arn:aws:iam::{account}:oidc-provider/example.com/gitlab"}
+    assert set(statement["Condition"]["StringEquals"]) == {
+        "example.com/gitlab:aud", "example.com/gitlab:sub"}
+
+
+@pytest.mark.parametrize("issuer", ["http://example.com", "https://example.com/", "example.com"])
+def test_an_issuer_that_is_not_an_https_url_is_refused_naming_the_setting(
+    tmp_path: Path, issuer: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(home=tmp_path / "home", aws={"ci_oidc_issuer": issuer})
+    assert "aws.ci_oidc_issuer" in str(raised.value)
 
 
 def test_a_role_that_existed_before_is_refused_and_the_repository_is_rolled_back(

@@ -286,6 +286,13 @@ class AwsSettings(_Section):
         description="The managed policy (its name in the account) every app's pipeline role "
         "carries as its permissions boundary: the ecr module's app push policy.",
     )
+    ci_oidc_issuer: str = Field(
+        default="",
+        pattern=r"^(https://[^/\s]+(/[^/\s]+)*)?$",
+        description="GitLab's OIDC issuer, its external URL as its ID tokens name it and as "
+        "IAM registered it (Terraform's gitlab_url), e.g. https://example.com/gitlab for a "
+        "GitLab served under a path; empty: https://<platform.git_host>.",
+    )
 
 
 class TechDocsS3Settings(_Section):

@@ -288,14 +288,15 @@ def _ci_push_role(
     # The account and partition the repository is in (the same as the role's).
     _, partition, _, _, account, _ = repo.arn.split(":", 5)
     platform = settings.platform
-    host = platform.git_host
+    # IAM names an OIDC provider by its issuer URL without the scheme, path included.
+    issuer = settings.aws.ci_oidc_issuer.removeprefix("https://") or platform.git_host
     project = f"{platform.app_group}/{params.name}"
     if found is None:
         found = roles.create(
             name,
             trust=ci_trust_policy(
-                provider_arn=f"arn:{partition}:iam::{account}:oidc-provider/{host}",
-                issuer=host,
+                provider_arn=f"arn:{partition}:iam::{account}:oidc-provider/{issuer}",
+                issuer=issuer,
                 project_path=project,
                 branch=params.default_branch,
             ),
@@ -306,7 +307,7 @@ def _ci_push_role(
         )
         ctx.log(
             f"Created the IAM role {name}: only pipelines of {project} on "
-            f"{params.default_branch} may assume it (GitLab OIDC at {host}), and it may push "
+            f"{params.default_branch} may assume it (GitLab OIDC at {issuer}), and it may push "
             f"to {repo.name} only"
         )
     else:
