@@ -74,6 +74,50 @@ def test_pages_follow_cursors_forward_and_back(guest: TestClient) -> None:
     assert _names(back.text) == first_names
 
 
+def _types(html: str) -> list[str]:
+    rows = re.findall(r"<tr>\s*<td>.*?</tr>", html, flags=re.S)
+    return [re.findall(r'<td class="hide-narrow">([^<]*)</td>', row)[0] for row in rows]
+
+
+def test_a_column_heading_sorts_by_it_and_again_the_other_way(guest: TestClient) -> None:
+    page = guest.get("/catalog?kind=component&limit=100")
+    heading = re.search(r'<th class="hide-narrow" aria-sort="none"><a class="sort-link" '
+                        r'href="([^"]+)"[^>]*>Type', page.text)
+    assert heading is not None and 'aria-sort="ascending"><a class="sort-link"' in page.text
+    by_type = guest.get(heading.group(1).replace("&amp;", "&"))
+    types = _types(by_type.text)
+    assert types == sorted(types) and len(set(types)) > 1
+    names_of_services = [n for n, t in zip(_names(by_type.text), types, strict=True)
+                         if t == "service"]
+    assert names_of_services == sorted(names_of_services, key=str.lower)  # ties by name
+    assert '<th class="hide-narrow" aria-sort="ascending">' in by_type.text
+    again = re.search(r'aria-sort="ascending"><a class="sort-link" href="([^"]+)"',
+                      by_type.text)
+    assert again is not None and "dir=desc" in again.group(1)
+    descending = guest.get(again.group(1).replace("&amp;", "&"))
+    assert _types(descending.text) == sorted(types, reverse=True)
+    assert 'aria-sort="descending"' in descending.text
+
+
+def test_the_sort_survives_pages_filters_and_search(guest: TestClient) -> None:
+    first = guest.get("/catalog?sort=kind&dir=desc&limit=5")
+    assert '<input type="hidden" name="sort" value="kind">' in first.text
+    assert '<input type="hidden" name="dir" value="desc">' in first.text
+    next_url = re.search(r'href="([^"]+)" rel="next"', first.text)
+    assert next_url is not None and "sort=kind" in next_url.group(1)
+    everything = guest.get("/catalog?sort=kind&dir=desc&limit=100")
+    kinds = re.findall(r'class="badge badge-(\w+)"', everything.text)
+    assert kinds == sorted(kinds, reverse=True)
+    second = guest.get(next_url.group(1).replace("&amp;", "&"))
+    assert re.findall(r'class="badge badge-(\w+)"', first.text + second.text) == kinds[:10]
+
+
+def test_an_unknown_sort_is_refused_naming_the_parameter(guest: TestClient) -> None:
+    page = guest.get("/catalog?sort=owner", headers={"accept": "text/html"})
+    assert page.status_code == 400
+    assert "query.sort: Input should be &#39;name&#39;, &#39;kind&#39;" in page.text
+
+
 def test_a_search_with_no_match_offers_to_clear(guest: TestClient) -> None:
     page = guest.get("/catalog?q=zzzz-nothing")
     assert "No entities match" in page.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -157,6 +157,39 @@ def _facets(
     return facets
 
 
+SortKey = Literal["name", "kind", "type", "lifecycle"]
+SORT_FIELDS: dict[str, str] = {
+    "name": "metadata.name",
+    "kind": "kind",
+    "type": "spec.type",
+    "lifecycle": "spec.lifecycle",
+}
+"""The catalog table's sortable columns and the field each sorts by (owner and system are
+shown by their titles, which no field holds, so they do not sort)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SortHeader:
+    """A sortable column heading: the link that sorts by it, and how it sorts now."""
+
+    label: str
+    url: str
+    state: Literal["ascending", "descending", "none"]
+
+
+def _sort_headers(params: Mapping[str, str], sort: str, direction: str) -> dict[str, SortHeader]:
+    headers = {}
+    for key in SORT_FIELDS:
+        current = key == sort
+        flipped = "desc" if current and direction == "asc" else "asc"
+        url = _page_url(params, sort=None if key == "name" else key,
+                        dir=None if flipped == "asc" else flipped)
+        state: Literal["ascending", "descending", "none"] = (
+            ("ascending" if direction == "asc" else "descending") if current else "none")
+        headers[key] = SortHeader(key.capitalize(), url, state)
+    return headers
+
+
 def _page_url(params: Mapping[str, str], **changes: str | None) -> str:
     merged = {k: v for k, v in params.items() if v}
     for key, value in changes.items():
@@ -180,8 +213,11 @@ def catalog_page(
     cursor: str = "",
     limit: int = Query(PAGE_SIZES[0], ge=1, le=PAGE_SIZES[-1]),
     deleted: str = Query("", max_length=600),
+    sort: SortKey = "name",
+    direction: Literal["asc", "desc"] = Query("asc", alias="dir"),
 ) -> Response:
-    """The catalog table: facet filters, full-text search and cursor pagination."""
+    """The catalog table: facet filters, full-text search, sortable columns and cursor
+    pagination (a cursor carries its order; ``sort``/``dir`` ride along for the headings)."""
     catalog = catalog_service(request)
     selected = {"kind": kind, "type": type, "owner": owner, "lifecycle": lifecycle, "tag": tag}
     selected = {k: v.strip() for k, v in selected.items() if v.strip()}
@@ -201,7 +237,8 @@ def catalog_page(
     result = catalog.query(
         filters=filters or None,
         limit=limit,
-        order=[("metadata.name", "asc")],
+        order=[(SORT_FIELDS[sort], direction)]
+        + ([("metadata.name", "asc")] if sort != "name" else []),
         full_text=text or None,
         cursor=cursor or None,
     )
@@ -210,6 +247,11 @@ def catalog_page(
         params["q"] = text
     if limit != PAGE_SIZES[0]:
         params["limit"] = str(limit)
+    headers = _sort_headers(params, sort, direction)
+    if sort != "name":
+        params["sort"] = sort
+    if direction != "asc":
+        params["dir"] = direction
     facets = _facets(catalog, cache, selected, kind_counts)
     chips = [
         (facet.label, option.label, _page_url(params, **{facet.param: None}))
@@ -233,6 +275,9 @@ def catalog_page(
         prev_url=_page_url(params, cursor=result.prev_cursor) if result.prev_cursor else None,
         clear_url="/catalog",
         deleted=deleted,
+        sort_headers=headers,
+        sort=sort if sort != "name" else "",
+        direction=direction if direction != "asc" else "",
     )
 
 
