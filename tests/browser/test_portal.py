@@ -107,7 +107,10 @@ def test_the_menu_button_opens_navigation_on_a_narrow_screen(
 def test_the_layout_has_no_horizontal_scroll_at_1280_pixels(
     guest_page: Any, live_server: LiveServer
 ) -> None:
-    for path in ("/", "/catalog", "/catalog/default/component/payments-service"):
+    # every page of the navigation: a wide table scrolls inside its card, never the page
+    for path in ("/", "/catalog", "/catalog/default/component/payments-service", "/create",
+                 "/tasks", "/docs", "/fleet", "/scorecards", "/merge-requests",
+                 "/settings/tokens"):
         guest_page.goto(live_server.url(path))
         overflow = guest_page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -158,6 +161,9 @@ def test_pages_fit_a_phone_screen_without_sideways_scrolling(
             "/catalog/default/component/payments-service",
             "/catalog/default/group/payments-team",
             "/settings/tokens",
+            "/scorecards",
+            "/fleet",
+            "/tasks",
         ):
             page.goto(live_server.url(path))
             overflow = page.evaluate(

@@ -227,3 +227,16 @@ def test_pages_forbid_framing_and_foreign_scripts(guest: TestClient) -> None:
     assert "form-action 'self' https://github.com" in policy
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_scorecards_page_names_components_and_teams_by_their_titles(
+    guest: TestClient,
+) -> None:
+    page = guest.get("/scorecards").text
+    team = re.search(r'<tr data-owner="group:default/payments-team">\s*<td><a [^>]+>([^<]+)</a>',
+                     page)
+    assert team is not None and team.group(1) == "Payments team"
+    row = re.search(r'<tr data-entity="component:default/payments-service">(.*?)</tr>', page,
+                    flags=re.S)
+    assert row is not None
+    assert ">Payments service</a>" in row.group(1) and ">Payments team</a>" in row.group(1)

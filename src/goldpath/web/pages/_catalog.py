@@ -36,6 +36,7 @@ from goldpath.web.pages._views import (
     ref_link,
     related_refs,
     relation_groups,
+    titles_of,
     unique_strings,
 )
 
@@ -52,13 +53,6 @@ FILTER_FIELDS: dict[str, str] = {
     "tag": "metadata.tags",
 }
 PAGE_SIZES = (20, 50, 100)
-_TITLE_FIELDS = (
-    "kind",
-    "metadata.name",
-    "metadata.namespace",
-    "metadata.title",
-    "spec.profile.displayName",
-)
 _OWNED_LIMIT = 200
 _HIDDEN_BY_DEFAULT = frozenset({"location"})
 
@@ -99,18 +93,6 @@ class Person:
     detail: str | None
 
 
-def _titles(catalog: CatalogService, refs: Sequence[str]) -> dict[str, str]:
-    wanted = unique_strings(list(refs))
-    if not wanted:
-        return {}
-    found = catalog.get_by_refs(wanted, fields=_TITLE_FIELDS)
-    titles: dict[str, str] = {}
-    for entity in found:
-        if entity is not None:
-            titles[entity_ref_of(entity).key] = display_title(entity)
-    return titles
-
-
 def _row_refs(entities: Sequence[Mapping[str, Any]]) -> list[str]:
     refs: list[str] = []
     for entity in entities:
@@ -120,7 +102,7 @@ def _row_refs(entities: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def _rows(catalog: CatalogService, entities: Sequence[Mapping[str, Any]]) -> list[EntityRow]:
-    titles = _titles(catalog, _row_refs(entities))
+    titles = titles_of(catalog, _row_refs(entities))
     return [entity_row(entity, titles) for entity in entities]
 
 
@@ -132,7 +114,7 @@ def _facets(
 ) -> list[Facet]:
     keys = [FILTER_FIELDS[p] for p in ("type", "owner", "lifecycle", "tag")]
     counts = cache.facets(catalog, keys, kind=selected.get("kind"))
-    owner_titles = _titles(catalog, [str(o["value"]) for o in counts["relations.ownedBy"]])
+    owner_titles = titles_of(catalog, [str(o["value"]) for o in counts["relations.ownedBy"]])
     facets: list[Facet] = []
     for param, label in (
         ("kind", "Kind"),
@@ -341,7 +323,7 @@ def entity_page(
     spec = entity.get("spec") if isinstance(entity.get("spec"), dict) else {}
     assert isinstance(spec, dict)
     groups_of_relations = relation_groups(entity)
-    titles = _titles(catalog, related_refs(groups_of_relations))
+    titles = titles_of(catalog, related_refs(groups_of_relations))
     groups_of_relations = relation_groups(entity, titles)
     row = entity_row(entity, titles)
     kind_key = ref.kind.lower()

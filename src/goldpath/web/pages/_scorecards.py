@@ -11,10 +11,10 @@ from starlette.responses import HTMLResponse, Response
 
 from goldpath.catalog import EntityRef
 from goldpath.scorecards import Scorecard
-from goldpath.web._deps import scorecard_service
+from goldpath.web._deps import catalog_service, scorecard_service
 from goldpath.web._permissions import authorize
 from goldpath.web.pages._render import render
-from goldpath.web.pages._views import RefLink, ref_link
+from goldpath.web.pages._views import RefLink, ref_link, titles_of
 
 __all__ = ["ScorecardCard", "router", "scorecard_card", "score_class"]
 
@@ -71,11 +71,16 @@ def scorecards_page(request: Request, owner: str = Query("", max_length=400)) ->
     chosen = owner.strip() or None
     cards = service.scorecards(owner=chosen)
     teams = service.rollup(owner=chosen)
+    titles = titles_of(
+        catalog_service(request),
+        [card.entity_ref for card in cards]
+        + [ref for ref in [*(c.owner for c in cards), *(t.owner for t in teams)] if ref],
+    )
     rows = [
         _Row(
             card=card,
-            entity=ref_link(card.entity_ref),
-            owner=ref_link(card.owner) if card.owner else None,
+            entity=ref_link(card.entity_ref, titles=titles),
+            owner=ref_link(card.owner, titles=titles) if card.owner else None,
             css=score_class(card.percent),
         )
         for card in cards
@@ -83,7 +88,8 @@ def scorecards_page(request: Request, owner: str = Query("", max_length=400)) ->
     return render(
         request,
         "scorecards.html",
-        teams=[(team, ref_link(team.owner), score_class(team.percent)) for team in teams],
+        teams=[(team, ref_link(team.owner, titles=titles), score_class(team.percent))
+               for team in teams],
         rows=rows,
         checks=list(service.checks),
         owner=chosen or "",

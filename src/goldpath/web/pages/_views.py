@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import yaml
 
-from goldpath.catalog import EntityRef, parse_entity_ref
+from goldpath.catalog import CatalogService, EntityRef, parse_entity_ref
 from goldpath.catalog.errors import InvalidEntityRefError
 from goldpath.config import PlatformSettings
 from goldpath.safe_yaml import Dumper
@@ -31,6 +31,7 @@ __all__ = [
     "related_refs",
     "relation_groups",
     "safe_url",
+    "titles_of",
     "unique_strings",
 ]
 
@@ -127,6 +128,28 @@ def display_title(entity: Mapping[str, Any]) -> str:
         or _str(profile.get("displayName"))
         or str(metadata.get("name", ""))
     )
+
+
+_TITLE_FIELDS = (
+    "kind",
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.title",
+    "spec.profile.displayName",
+)
+
+
+def titles_of(catalog: CatalogService, refs: Sequence[str]) -> dict[str, str]:
+    """`display_title` of each ref's entity (keyed by canonical ref), in one read; refs
+    not in the catalog are left out, so `ref_link` shows their names."""
+    wanted = unique_strings(list(refs))
+    if not wanted:
+        return {}
+    titles: dict[str, str] = {}
+    for entity in catalog.get_by_refs(wanted, fields=_TITLE_FIELDS):
+        if entity is not None:
+            titles[entity_ref_of(entity).key] = display_title(entity)
+    return titles
 
 
 def ref_link(
