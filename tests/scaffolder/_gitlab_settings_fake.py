@@ -18,6 +18,9 @@ every request body is kept for assertions.
   required, scopes from the documented list, ``access_level`` 10/20/30/40/50,
   ``expires_at`` a ``YYYY-MM-DD`` date at most 365 days ahead; the value is returned once
   on create; ``DELETE /:token_id`` revokes (204), a list shows ``revoked``/``active``.
+- A group's projects (``GET /groups/:id/projects``): the group's own projects (not its
+  subgroups'), ``per_page`` at most 100, the next page in a ``Link: <...>; rel="next"``
+  header; 404 ``Group Not Found`` for a group that holds no project.
 
 Projects are addressed by id or URL-encoded path; ``PRIVATE-TOKEN`` authenticates (401).
 """
@@ -329,8 +332,33 @@ def settings_routes(state: FakeGitLabSettings) -> list[Route]:
             return Response(status_code=204)
         return JSONResponse(_token_json(found))
 
+    async def group_projects(request: Request) -> Response:
+        # GET /groups/:id/projects: the group's own projects (include_subgroups=false), a
+        # page at a time (per_page at most 100), the next page in a Link header as GitLab
+        # paginates offset lists.
+        state.requests.append(("GET", request.url.path, None))
+        if request.headers.get("private-token") != state.token:
+            return _bad("401 Unauthorized", 401)
+        group = request.path_params["group"]
+        if "GET /groups" in state.fail_on:
+            return _bad("500 Internal Server Error", 500)
+        paths = sorted(p for p in state.projects if p.rpartition("/")[0] == group)
+        if not paths and not any(p.startswith(f"{group}/") for p in state.projects):
+            return _bad("404 Group Not Found", 404)
+        per_page = min(int(request.query_params.get("per_page", 20)), 100)
+        page = int(request.query_params.get("page", 1))
+        chunk = paths[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(paths):
+            following = request.url.include_query_params(page=page + 1, per_page=per_page)
+            headers["Link"] = f'<{following}>; rel="next"'
+        body = [{"id": state.projects[p], "path_with_namespace": p,
+                 "path": p.rpartition("/")[2]} for p in chunk]
+        return JSONResponse(body, headers=headers)
+
     api = "/api/v4/projects/{project:path}"
     return [
+        Route("/api/v4/groups/{group:path}/projects", group_projects, methods=["GET"]),
         Route(f"{api}/variables/{{key}}", variable, methods=["GET", "PUT", "DELETE"]),
         Route(f"{api}/variables", variables, methods=["GET", "POST"]),
         Route(f"{api}/protected_branches/{{name}}", protected_branch, methods=["GET", "DELETE"]),

@@ -28,8 +28,10 @@ from goldpath.providers.git import NoGitIntegrationError
 from goldpath.runtime import Runtime
 from goldpath.scaffolder.actions._gitlab_tokens import (
     GITOPS_TOKEN_VARIABLE,
+    TokenTarget,
     gitlab_integration,
     pipeline_token_projects,
+    pipeline_token_targets,
     rotate_pipeline_tokens,
 )
 
@@ -148,6 +150,44 @@ def test_the_apps_are_the_components_of_the_app_group(runtime: Runtime) -> None:
                 component("team-x/tool"), component(None), component("apps/")]
     assert pipeline_token_projects(entities, runtime.settings) == [
         ("apps/orders", "gitops/orders"), ("apps/payments", "gitops/payments")]
+
+
+def test_an_app_the_catalog_no_longer_lists_is_found_in_the_gitops_group(
+    runtime: Runtime, fake: FakeGitLabSettings
+) -> None:
+    # payments' component left the catalog, its pipeline still deploys with its token
+    _configured(runtime, fake, days=5)
+    fake.add_project("gitops/platform")  # the platform repo: no app of its own
+    fake.add_project("gitops/orders")  # made by hand: no pipeline token, not in the catalog
+    fake.add_project("apps/checkout")
+    fake.add_project("gitops/checkout")
+    fake.add_project("gitops/team-x/nested")  # a subgroup's project is not the group's
+    registered = [{"kind": "Component", "metadata": {
+        "name": "checkout", "annotations": {"gitlab.com/project-slug": "apps/checkout"}}}]
+    targets = pipeline_token_targets(_api(runtime), registered, runtime.settings)
+    assert targets == [
+        TokenTarget("apps/checkout", "gitops/checkout", registered=True),
+        TokenTarget("apps/orders", "gitops/orders", registered=False),
+        TokenTarget(APP_PROJECT, GITOPS_PROJECT, registered=False),
+    ]
+    rotations = rotate_pipeline_tokens(_api(runtime), targets, within_days=30)
+    # checkout (in the catalog, no token) is reported; orders (neither) has no entry
+    assert [(r.project, r.status) for r in rotations] == [
+        ("apps/checkout", "missing"), (APP_PROJECT, "rotated")]
+    (new,) = fake.active_tokens(GITOPS_PROJECT)
+    assert fake.variables[APP_PROJECT][GITOPS_TOKEN_VARIABLE]["value"] == new.token
+
+
+def test_the_gitops_group_is_read_page_after_page(
+    runtime: Runtime, fake: FakeGitLabSettings
+) -> None:
+    names = [f"svc-{i:03d}" for i in range(130)]
+    for name in names:
+        fake.add_project(f"gitops/{name}")
+    listed = _api(runtime).group_projects("gitops")
+    assert listed == sorted([GITOPS_PROJECT, *(f"gitops/{n}" for n in names)])
+    pages = [path for method, path, _ in fake.requests if path.endswith("/projects")]
+    assert len(pages) == 2  # 100 a page
 
 
 def test_a_host_without_a_gitlab_integration_is_named(tmp_path: Path) -> None:

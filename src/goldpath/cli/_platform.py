@@ -359,15 +359,15 @@ def rotate_pipeline_tokens_command(
 ) -> None:
     """Replace app pipelines' GitOps tokens before they expire (run it from a schedule).
 
-    Each component a golden path made on GitLab has a token that lets its pipeline push
-    to its GitOps repository (GITOPS_DEPLOY_TOKEN). Exit 1 when any could not be rotated
-    or is missing.
+    Each app a golden path made on GitLab has a token that lets its pipeline push to its
+    GitOps repository (GITOPS_DEPLOY_TOKEN). The apps are the catalog's and every project
+    of the GitOps group. Exit 1 when any could not be rotated, or a catalog app has none.
     """
     from goldpath.providers import GitLabProjects
     from goldpath.scaffolder.actions._gitlab_tokens import (
         TokenRotation,
         gitlab_integration,
-        pipeline_token_projects,
+        pipeline_token_targets,
         rotate_pipeline_tokens,
     )
 
@@ -379,7 +379,7 @@ def rotate_pipeline_tokens_command(
         components = catalog_of(ctx).list_entities(filters={"kind": "component"})
         return rotate_pipeline_tokens(
             api,
-            pipeline_token_projects(components, settings),
+            pipeline_token_targets(api, components, settings),
             within_days=within_days,
             days=days,
             dry_run=dry_run,

@@ -80,14 +80,29 @@ class GitLabProjects:
         self._timeout = timeout
         self._client: Any = None
 
-    def _project(self, path: str) -> Any:
+    def _gitlab(self) -> Any:
         if self._client is None:
             import gitlab
 
             self._client = gitlab.Gitlab(
                 url=self._base_url, private_token=self._token or None, timeout=self._timeout
             )
-        return self._client.projects.get(path, lazy=True)
+        return self._client
+
+    def _project(self, path: str) -> Any:
+        return self._gitlab().projects.get(path, lazy=True)
+
+    def group_projects(self, group: str) -> list[str]:
+        """The paths of the projects right in ``group`` (not its subgroups, not archived),
+        every page of them."""
+        found = self._call(
+            f"listing the projects of {group}",
+            lambda: self._gitlab().groups.get(group, lazy=True).projects.list(
+                get_all=True, include_subgroups=False, archived=False, simple=True,
+                per_page=100,
+            ),
+        )
+        return sorted(str(item.attributes["path_with_namespace"]) for item in found or [])
 
     def _convert(self, exc: Exception, doing: str, hide: tuple[str, ...]) -> GitLabProjectError:
         import gitlab.exceptions

@@ -13,6 +13,11 @@ schedule) replaces each one that expires within a window:
 
 So the variable never holds a revoked token, and a failure in step 2 revokes the new token
 and leaves the old one working. The token's value is never logged or returned.
+
+The apps are found in the catalog (components whose GitLab project is in the app group)
+and in GitLab itself (every project of the GitOps group but the platform repo), so an app
+whose component left the catalog keeps deploying. Only a catalog app without a token is
+reported missing: a GitOps project may have no pipeline (made before its app, or by hand).
 """
 
 from __future__ import annotations
@@ -33,9 +38,11 @@ __all__ = [
     "GITOPS_TOKEN_VARIABLE",
     "MAX_TOKEN_DAYS",
     "TokenRotation",
+    "TokenTarget",
     "gitlab_integration",
     "pipeline_token_name",
     "pipeline_token_projects",
+    "pipeline_token_targets",
     "rotate_pipeline_tokens",
 ]
 
@@ -79,6 +86,35 @@ def pipeline_token_projects(
     return sorted(pairs)
 
 
+@dataclass(frozen=True, slots=True)
+class TokenTarget:
+    """An app whose pipeline token to look after: its project, its GitOps project, and
+    whether the catalog lists it (then a missing token is reported, not passed over)."""
+
+    project: str
+    gitops: str
+    registered: bool = True
+
+
+def pipeline_token_targets(
+    api: GitLabProjects, entities: Iterable[Mapping[str, Any]], settings: Settings
+) -> list[TokenTarget]:
+    """Every app with a pipeline token to look after: those of the catalog
+    (`pipeline_token_projects`) and, found by listing the GitOps group on GitLab, those
+    the catalog no longer lists. GitLabProjectError when the group cannot be listed."""
+    from goldpath.gitops import PLATFORM_REPO
+
+    platform = settings.platform
+    targets = {gitops: TokenTarget(project, gitops)
+               for project, gitops in pipeline_token_projects(entities, settings)}
+    for gitops in api.group_projects(platform.gitops_group):
+        name = gitops.rpartition("/")[2]
+        if name != PLATFORM_REPO and gitops not in targets:
+            targets[gitops] = TokenTarget(f"{platform.app_group}/{name}", gitops,
+                                          registered=False)
+    return sorted(targets.values(), key=lambda t: (t.project, t.gitops))
+
+
 def _is_pipeline_token(name: str, project: str) -> bool:
     return name.startswith(pipeline_token_name(project, ""))
 
@@ -107,12 +143,15 @@ def _expires(value: str | None) -> date | None:
 
 
 def _rotate_one(
-    api: GitLabProjects, project: str, gitops: str, *, within_days: int, days: int,
+    api: GitLabProjects, target: TokenTarget, *, within_days: int, days: int,
     dry_run: bool, today: date,
-) -> TokenRotation:
+) -> TokenRotation | None:
+    project, gitops = target.project, target.gitops
     tokens = [t for t in api.access_tokens(gitops)
               if t.active and _is_pipeline_token(t.name, project)]
     if not tokens:
+        if not target.registered:
+            return None  # a GitOps project no pipeline pushes to: nothing to look after
         return TokenRotation(project, gitops, "missing",
                              f"no active pipeline token on {gitops}: {project}'s pipeline "
                              "cannot deploy; run its Create's configure step again")
@@ -154,7 +193,7 @@ def _rotate_one(
 
 def rotate_pipeline_tokens(
     api: GitLabProjects,
-    projects: Iterable[tuple[str, str]],
+    projects: Iterable[TokenTarget | tuple[str, str]],
     *,
     within_days: int = 30,
     days: int = MAX_TOKEN_DAYS,
@@ -162,18 +201,22 @@ def rotate_pipeline_tokens(
     today: date | None = None,
 ) -> list[TokenRotation]:
     """Replace each pipeline token that expires within ``within_days`` by one that lives
-    ``days``; ``projects`` are (app project, GitOps project) path pairs. One app's failure
-    is reported in its entry and does not stop the others."""
+    ``days``; ``projects`` are `TokenTarget` (or (app project, GitOps project) path pairs,
+    taken as registered). One app's failure is reported in its entry and does not stop the
+    others; an unregistered app with no token has no entry."""
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ValueError(f"days must be 1-{MAX_TOKEN_DAYS}")
     if within_days < 0:
         raise ValueError("within_days must not be negative")
     day = today or date.today()
     out = []
-    for project, gitops in projects:
+    for item in projects:
+        target = item if isinstance(item, TokenTarget) else TokenTarget(*item)
         try:
-            out.append(_rotate_one(api, project, gitops, within_days=within_days, days=days,
-                                   dry_run=dry_run, today=day))
+            rotation = _rotate_one(api, target, within_days=within_days, days=days,
+                                   dry_run=dry_run, today=day)
         except GoldpathError as exc:
-            out.append(TokenRotation(project, gitops, "failed", exc.message))
+            rotation = TokenRotation(target.project, target.gitops, "failed", exc.message)
+        if rotation is not None:
+            out.append(rotation)
     return out
