@@ -45,15 +45,27 @@ APP = {"name": "payments", "owner": "group:default/team-a", "costCenter": "cc-04
 ROLE = "arn:aws:iam::111122223333:role/goldpath-poc-external-secrets"
 
 
-def _settings(home: Path, endpoint: str | None, **extra: Any) -> Settings:
+def _settings(
+    home: Path, endpoint: str | None, aws: dict[str, Any] | None = None, **extra: Any
+) -> Settings:
     aws_section: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
     return load_settings(
         home=home,
         catalog={"refresh_enabled": False},
         scaffolder={"workers": 0},
-        aws=aws_section,
+        aws={**aws_section, **(aws or {})},
         **extra,
     )
+
+
+def _run_once(settings: Settings, action: str, params: dict[str, Any]) -> None:
+    """Run one action on a runtime of its own."""
+    rt = Runtime(settings, action_providers=TEST_PROVIDERS)
+    rt.prepare()
+    try:
+        _run(rt, action, params)
+    finally:
+        rt.stop()
 
 
 @pytest.fixture
@@ -305,16 +317,8 @@ def test_a_gitlab_served_under_a_path_is_the_issuer_the_role_trusts(
 ) -> None:
     # GitLab's ID tokens name its external URL as their issuer, path included, and IAM
     # names the provider (and the condition keys) by that URL without its scheme.
-    settings = load_settings(
-        home=tmp_path / "home", catalog={"refresh_enabled": False}, scaffolder={"workers": 0},
-        aws={"endpoint_url": aws, "ci_oidc_issuer": "https://example.com/gitlab"},
-    )
-    rt = Runtime(settings, action_providers=TEST_PROVIDERS)
-    rt.prepare()
-    try:
-        _run(rt, "aws:ecr:create", APP)
-    finally:
-        rt.stop()
+    _run_once(_settings(tmp_path / "home", aws, {"ci_oidc_issuer": "https://example.com/gitlab"}),
+              "aws:ecr:create", APP)
     role = _boto(aws, "iam").get_role(RoleName="goldpath-ci-payments")["Role"]
     trust = role["AssumeRolePolicyDocument"]
     trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
@@ -402,13 +406,8 @@ def test_secret_is_made_at_the_key_the_external_secret_reads_tagged_and_locked_t
 
 
 def test_the_reader_is_the_role_terraform_makes_for_the_cluster(aws: str, tmp_path: Path) -> None:
-    settings = _settings(tmp_path / "home", aws, platform={"cluster_name": "prod-eks"})
-    rt = Runtime(settings, action_providers=TEST_PROVIDERS)
-    rt.prepare()
-    try:
-        _run(rt, "aws:secretsmanager:create", APP)
-    finally:
-        rt.stop()
+    _run_once(_settings(tmp_path / "home", aws, platform={"cluster_name": "prod-eks"}),
+              "aws:secretsmanager:create", APP)
     sm = _boto(aws, "secretsmanager")
     policy = json.loads(sm.get_resource_policy(SecretId="goldpath/apps/payments")["ResourcePolicy"])
     role = "arn:aws:iam::111122223333:role/prod-eks-external-secrets"
