@@ -28,6 +28,7 @@ TERRAFORM = Path(__file__).resolve().parents[2] / "infra" / "terraform"
 ECR = TERRAFORM / "modules" / "ecr"
 ROOT = TERRAFORM / "envs" / "poc"
 ACCOUNT = "${data.aws_caller_identity.current.account_id}"
+PARTITION = "${data.aws_partition.current.partition}"
 BOUNDARY = "${module.ecr.ci_push_boundary_arn}"
 # Actions with which a holder could lift, swap or bypass a role's permissions boundary.
 BOUNDARY_BYPASS = (
@@ -160,7 +161,7 @@ def test_push_policy_name_is_the_boundary_goldpath_looks_up(goldpath_home: Path)
 
 def test_portal_may_create_ci_roles_only_under_their_path_and_with_the_boundary() -> None:
     statements = _portal_statements()
-    ci_roles = f"arn:aws:iam::{ACCOUNT}:role{CI_ROLE_PATH}*"
+    ci_roles = f"arn:{PARTITION}:iam::{ACCOUNT}:role{CI_ROLE_PATH}*"
     for action in ("iam:CreateRole", "iam:PutRolePolicy"):
         granting = [s for s in statements if _grants(s, action)]
         assert granting, f"the portal cannot {action}"
@@ -176,13 +177,13 @@ def test_portal_iam_permissions_cover_goldpaths_calls_and_only_ci_roles() -> Non
     needed = _iam_calls_goldpath_makes() | {"iam:TagRole"}  # CreateRole with Tags
     for action in needed:
         assert any(_grants(s, action) for s in statements), f"the portal cannot {action}"
-    ci_roles = f"arn:aws:iam::{ACCOUNT}:role{CI_ROLE_PATH}*"
+    ci_roles = f"arn:{PARTITION}:iam::{ACCOUNT}:role{CI_ROLE_PATH}*"
     for statement in statements:
         assert "not_actions" not in statement and "not_resources" not in statement
         if any(a.lower().startswith("iam:") for a in _as_list(statement["actions"])):
             assert [_resolve(r) for r in _as_list(statement["resources"])] == [ci_roles]
     # The pattern takes goldpath's roles and nothing else of the account.
-    pattern = ci_roles.replace(ACCOUNT, "123456789012")
+    pattern = ci_roles.replace(ACCOUNT, "123456789012").replace(PARTITION, "aws")
     assert fnmatchcase(
         f"arn:aws:iam::123456789012:role{CI_ROLE_PATH}{CI_ROLE_PREFIX}payments", pattern
     )

@@ -339,3 +339,19 @@ def test_every_module_readme_is_up_to_date_with_its_variables_and_outputs(name: 
     assert (MODULES / name / "README.md").read_text() == tool.render(MODULES / name), (
         "run .venv/bin/python infra/terraform/tools/module_readmes.py"
     )
+
+
+def test_arns_name_the_partition_they_are_in() -> None:
+    # arn:aws: is wrong in GovCloud (aws-us-gov) and China (aws-cn): goldpath's own
+    # policies build ARNs from data.aws_partition. Only the AWS Load Balancer Controller's
+    # policy, kept as AWS publishes it, writes arn:aws: (its wildcards match no other
+    # partition's resources).
+    published = MODULES / "alb-controller" / "main.tf"
+    literal = [
+        f"{path.relative_to(TERRAFORM)}:{number}"
+        for path in TF_FILES
+        if path != published
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "arn:aws:" in line and not line.lstrip().startswith("#")
+    ]
+    assert literal == []

@@ -2,6 +2,7 @@
 # deploy/portal): it creates and deletes the apps/<name> ECR repositories, the per-app
 # secrets and the per-app CI roles of scaffolded applications, nothing else.
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 # The role used to be declared here; keep existing state when upgrading.
 moved {
@@ -35,7 +36,7 @@ data "aws_iam_policy_document" "portal_app_secrets" {
       "secretsmanager:PutSecretValue",
       "secretsmanager:TagResource",
     ]
-    resources = ["arn:aws:secretsmanager:${var.aws_region}:${data.aws_caller_identity.current.account_id}:secret:${var.secrets_prefix}/apps/*"]
+    resources = ["arn:${data.aws_partition.current.partition}:secretsmanager:${var.aws_region}:${data.aws_caller_identity.current.account_id}:secret:${var.secrets_prefix}/apps/*"]
   }
 }
 
@@ -54,7 +55,7 @@ resource "aws_iam_role_policy" "portal_app_secrets" {
 # iam:DeleteRolePermissionsBoundary or iam:AttachRolePolicy: with those it could lift or
 # bypass the boundary.
 locals {
-  ci_roles_arn = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/goldpath-ci/*"
+  ci_roles_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/goldpath-ci/*"
 }
 
 data "aws_iam_policy_document" "portal_ci_roles" {
