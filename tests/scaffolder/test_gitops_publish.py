@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -284,3 +285,114 @@ def test_no_environments_gives_a_base_only_repo(runtime: Runtime, tmp_path: Path
     ctx, _, _ = _publish(runtime, tmp_path, {**APP, "environments": []})
     assert not [p for p in ctx.outputs["files"] if p.startswith("overlays/")]
     assert "base/poddisruptionbudget.yaml" in ctx.outputs["files"]
+
+
+def _prepared_template(name_expression: str) -> Any:
+    """A Create's shape: a step first, then gitops:publish from the parameters alone."""
+    return parse_template(
+        {
+            "apiVersion": "scaffolder.backstage.io/v1beta3",
+            "kind": "Template",
+            "metadata": {"name": "gitops-prepared"},
+            "spec": {
+                "parameters": [],
+                "steps": [
+                    {"id": "hello", "action": "debug:log", "input": {"message": "first"}},
+                    {"id": "gitops", "action": "gitops:publish",
+                     "input": {"name": name_expression, "owner": "team-a",
+                               "port": "${{ parameters.port }}"}},
+                ],
+            },
+        }
+    )
+
+
+def _validations_by_thread(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    threads: list[str] = []
+    real = gitops.validation_started
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gitops, "validation_started", recorded)
+    return threads
+
+
+def test_a_create_validates_the_gitops_tree_while_earlier_steps_run(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = _validations_by_thread(monkeypatch)
+    outcome = run_template(
+        _prepared_template("${{ parameters.name }}"),
+        {"name": "orders", "port": 8080},
+        registry=runtime.actions,
+        workspace=tmp_path / "ws",
+        task_id="t",
+        sink=ListSink(),
+        settings=runtime.settings,
+    )
+    assert outcome.status == "completed", outcome.error
+    assert threads == ["prepare-gitops"]  # begun ahead, and not again at the step's turn
+    group = runtime.settings.platform.gitops_group
+    committed = sorted(runtime.git_hosts.local.list_files(group, "orders", "main"))
+    assert committed == sorted(outcome.steps["gitops"]["output"]["files"])
+    deployment = yaml.safe_load(
+        runtime.git_hosts.local.read_file(group, "orders", "main", "base/deployment.yaml")
+    )
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["ports"][0]["containerPort"] == 8080  # rendered from the parameters
+    assert not [p for p in process_scratch(runtime.settings.tmp_root).iterdir()
+                if p.name.startswith("validate-")]
+
+
+def test_a_prepared_tree_that_fails_validation_publishes_nothing_and_is_cleaned_up(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = _validations_by_thread(monkeypatch)
+    real = gitops.render_app
+
+    def privileged(spec: gitops.AppSpec) -> dict[PurePosixPath, str]:
+        files = dict(real(spec))
+        path = PurePosixPath("base/deployment.yaml")
+        deployment = yaml.safe_load(files[path])
+        deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"][
+            "privileged"] = True
+        files[path] = yaml.safe_dump(deployment)
+        return files
+
+    monkeypatch.setattr(gitops, "render_app", privileged)
+    sink = ListSink()
+    outcome = run_template(
+        _prepared_template("${{ parameters.name }}"),
+        {"name": "orders", "port": 8080},
+        registry=runtime.actions,
+        workspace=tmp_path / "ws",
+        task_id="t",
+        sink=sink,
+        settings=runtime.settings,
+    )
+    assert outcome.status == "failed"
+    assert isinstance(outcome.error, gitops.GitopsValidationError)
+    assert threads == ["prepare-gitops"]
+    assert runtime.git_hosts.local.list_repos() == []
+    assert not [p for p in process_scratch(runtime.settings.tmp_root).iterdir()
+                if p.name.startswith(("validate-", "create-"))]
+
+
+def test_a_reserved_name_is_refused_by_the_step_though_it_was_prepared(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    outcome = run_template(
+        _prepared_template("${{ parameters.name }}"),
+        {"name": gitops.PLATFORM_REPO, "port": 8080},
+        registry=runtime.actions,
+        workspace=tmp_path / "ws",
+        task_id="t",
+        sink=ListSink(),
+        settings=runtime.settings,
+    )
+    assert outcome.status == "failed"
+    assert isinstance(outcome.error, ActionInputError)
+    assert [(e.field, e.rule) for e in outcome.error.errors] == [("input.name", "reserved")]
+    assert runtime.git_hosts.local.list_repos() == []

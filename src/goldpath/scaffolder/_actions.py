@@ -23,6 +23,7 @@ import importlib
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -54,6 +55,7 @@ __all__ = [
     "ActionProvider",
     "ActionRegistry",
     "IdentityLike",
+    "Preparation",
     "RepoPlanner",
     "TaskIdentity",
     "UndoEnv",
@@ -151,6 +153,21 @@ class UndoRecord:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Preparation:
+    """The part of an action's work that can begin ahead of its step.
+
+    ``inputs`` are the input names (as a template spells them) that the work reads;
+    ``begin(values)`` gets those inputs rendered and returns a context manager whose
+    value the handler finds through ``ctx.prepared()``. It runs on a thread of its own,
+    may raise (the step then works without it), and must do nothing visible outside
+    this process before the step runs: leaving the context undoes all of it.
+    """
+
+    inputs: tuple[str, ...]
+    begin: Callable[[Mapping[str, Any]], AbstractContextManager[Any]]
+
+
 RepoPlanner = Callable[[Callable[[str], Any]], "str | None"]
 """``input -> repoUrl`` of the repository a step will create (see Action)."""
 
@@ -181,7 +198,8 @@ class Action:
     ``creates_repo`` names the repository a step of this action will create, as a repoUrl
     (``host?owner=o&repo=r``), from its input before the run: ``input(name)`` renders one
     input value (raising when it depends on earlier steps). Templates that reserve a name
-    are refused up front when that repository exists already.
+    are refused up front when that repository exists already. ``prepare`` is the part of
+    its work a step may begin at the task's start (see `Preparation`).
     """
 
     id: str
@@ -192,6 +210,7 @@ class Action:
     supports_dry_run: bool = False
     undo: Mapping[str, UndoHandler] = field(default_factory=dict)
     creates_repo: RepoPlanner | None = None
+    prepare: Preparation | None = None
 
     def __post_init__(self) -> None:
         if not ACTION_ID.match(self.id):
@@ -257,6 +276,7 @@ class ActionContext:
         logger: Callable[[str], None] | None = None,
         record_undo: Callable[[UndoRecord, Callable[[], None]], None] | None = None,
         is_cancelled: Callable[[], bool] | None = None,
+        prepared: Callable[[], Any] | None = None,
     ) -> None:
         self.action = action
         self.step_id = step_id
@@ -269,12 +289,18 @@ class ActionContext:
         self._logger = logger or (lambda message: log.info("%s: %s", step_id, message))
         self._record_undo = record_undo
         self._is_cancelled = is_cancelled or (lambda: False)
+        self._prepared = prepared or (lambda: None)
         self.outputs: dict[str, Any] = {}
         self.undo_records: list[UndoRecord] = []
 
     def log(self, message: str) -> None:
         """Append a line to the task's log (secrets are redacted when it is written)."""
         self._logger(message)
+
+    def prepared(self) -> Any:
+        """What this action's `Preparation` began ahead for this very input (waiting for
+        it to be ready), or None: not prepared, begun for other values, or failed."""
+        return self._prepared()
 
     def output(self, name: str, value: Any) -> None:
         """Set one of this step's outputs (``steps.<id>.output.<name>``)."""

@@ -58,6 +58,7 @@ __all__ = [
     "project_slug",
     "render_text",
     "render_value",
+    "truthy",
 ]
 
 _SINGLE = re.compile(r"^\s*\$\{\{(?P<expr>(?:(?!\}\}).)*)\}\}\s*$", re.DOTALL)
@@ -713,6 +714,13 @@ def _evaluate(expression: str, context: Mapping[str, Any], where: str) -> Any:
         except TemplateError as exc:
             raise _expression_error(where, exc) from None
     return result
+
+
+def truthy(value: Any) -> bool:
+    """Whether a rendered ``if`` is true: text is false when empty or a word for no."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "0", "no", "off", "none", "null")
+    return bool(value)
 
 
 def render_value(value: Any, context: Mapping[str, Any], *, where: str = "value") -> Any:

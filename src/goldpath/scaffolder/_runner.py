@@ -25,7 +25,8 @@ from goldpath.scaffolder._actions import (
     UndoEnv,
     UndoRecord,
 )
-from goldpath.scaffolder._expressions import render_value
+from goldpath.scaffolder._expressions import render_value, truthy
+from goldpath.scaffolder._preparing import StepPreparations
 from goldpath.scaffolder._task import NotUndone, RollbackReport, StepStatus, TaskStatus
 from goldpath.scaffolder._template import StepSpec, Template
 from goldpath.scaffolder.errors import ExpressionError, TaskCancelledError
@@ -151,17 +152,11 @@ def sample_output(action: Action) -> dict[str, Any]:
     }
 
 
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "false", "0", "no", "off", "none", "null")
-    return bool(value)
-
-
 def _condition(
     value: Any, context: Mapping[str, Any], step_id: str, step_log: Callable[[str], None]
 ) -> bool:
     try:
-        return _truthy(render_value(value, context, where=f"steps.{step_id}.if"))
+        return truthy(render_value(value, context, where=f"steps.{step_id}.if"))
     except ExpressionError as exc:
         # Backstage (nunjucks) reads an undefined value in ``if`` as false; so do we, and say so
         if any(error.rule == "undefined" for error in exc.errors):
@@ -230,6 +225,9 @@ def run_template(
     stack: list[tuple[UndoRecord, Callable[[], None] | None]] = []
     workspace.mkdir(parents=True, exist_ok=True)
     current: str | None = None
+    # Begun before the first step, so what needs only the parameters (the GitOps tree's
+    # validators) works while the earlier steps run.
+    preparations = StepPreparations.begin(template, context, registry)
 
     def record_undo(record: UndoRecord, undo: Callable[[], None]) -> None:
         sink.undo_recorded(record)
@@ -252,6 +250,7 @@ def run_template(
             logger=_step_logger(sink, step.id),
             record_undo=record_undo,
             sink=sink,
+            preparations=preparations,
         )
 
     try:
@@ -328,6 +327,8 @@ def run_template(
             log_line=lambda line: sink.log(line),
         )
         return RunOutcome(status, {}, step_outputs, error=exc, rollback=report)
+    finally:
+        preparations.close()
 
 
 class TemplateEachError(GoldpathError):
@@ -362,6 +363,7 @@ def _run_action(
     logger: Callable[[str], None],
     record_undo: Callable[[UndoRecord, Callable[[], None]], None],
     sink: RunSink,
+    preparations: StepPreparations,
 ) -> dict[str, Any]:
     rendered = render_value(dict(raw_input), context, where=f"steps.{step_id}.input")
     unknown = action.unknown_inputs(rendered)
@@ -381,6 +383,7 @@ def _run_action(
         logger=logger,
         record_undo=record_undo,
         is_cancelled=sink.cancelled,
+        prepared=preparations.prepared_for(step_id, rendered, action.prepare),
     )
     action.handler(ctx, params)
     return dict(ctx.outputs)

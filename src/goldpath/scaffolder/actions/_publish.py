@@ -9,8 +9,9 @@ only ever deletes what it created itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -35,6 +36,7 @@ from goldpath.scaffolder._actions import (
     ActionContext,
     ActionDeps,
     ActionInput,
+    Preparation,
     UndoEnv,
     UndoHandler,
 )
@@ -47,6 +49,7 @@ from goldpath.scaffolder.errors import ActionInputError
 
 if TYPE_CHECKING:
     from goldpath.config import Settings
+    from goldpath.gitops import AppSpec, Validation
 
 __all__ = ["gitops_publish", "publish_actions", "publish_github", "publish_gitlab"]
 
@@ -475,6 +478,7 @@ def _publish_github(ctx: ActionContext, hosts: GitHosts, params: PublishGithubIn
 # -- gitops:publish ---------------------------------------------------------------------------
 
 _ANSWERS_PATH = PurePosixPath(".goldpath/answers.yaml")
+_GITOPS_PUBLISH = "gitops:publish"
 
 
 def _input_errors(exc: ValidationError) -> list[FieldError]:
@@ -491,27 +495,40 @@ def _input_errors(exc: ValidationError) -> list[FieldError]:
     return errors
 
 
-def _gitops_publish(
-    ctx: ActionContext, hosts: GitHosts, settings: Settings, params: GitopsPublishInput
-) -> None:
+_PREPARED_INPUTS = (
+    "name", "owner", "port", "description", "system", "costCenter", "environments", "imageTag",
+)
+"""The inputs the GitOps tree is rendered from (the answers file is committed beside it,
+not validated), so a Create can render and validate it while its earlier steps run."""
+
+
+@dataclass(frozen=True, slots=True)
+class _GitopsTree:
+    """The app's GitOps tree rendered from the step's input, its validation under way."""
+
+    clone_url: str
+    spec: AppSpec
+    files: Mapping[PurePosixPath, str]
+    validation: Validation
+
+
+@contextmanager
+def _tree_validation_started(
+    hosts: GitHosts, settings: Settings, params: GitopsPublishInput
+) -> Iterator[_GitopsTree]:
+    """Render the app's tree and start validating it; leaving stops the validators."""
     # Imported here: the validators load Kubernetes schemas, which portal start-up skips.
     from goldpath import gitops
 
-    group = settings.platform.gitops_group
     if params.name == gitops.PLATFORM_REPO:
         raise ActionInputError(
             f"gitops:publish cannot use the name {params.name!r}",
             errors=[FieldError("input.name", "reserved",
                                f"{gitops.PLATFORM_REPO!r} is the platform GitOps repo's name")],
-            action=ctx.action.id,
+            action=_GITOPS_PUBLISH,
         )
-    host = hosts.platform_host()
-    if host.kind == "local":
-        ctx.log(
-            f"No integration is configured for {settings.platform.git_host}: the GitOps "
-            "repository goes to the local git host (development)"
-        )
-    clone_url = _with_git_suffix(host.clone_url(group, params.name))
+    group = settings.platform.gitops_group
+    clone_url = _with_git_suffix(hosts.platform_host().clone_url(group, params.name))
     try:
         data: dict[str, Any] = {
             "name": params.name,
@@ -533,21 +550,50 @@ def _gitops_publish(
         raise ActionInputError(
             f"gitops:publish cannot build the app spec for {params.name!r}",
             errors=_input_errors(exc),
-            action=ctx.action.id,
+            action=_GITOPS_PUBLISH,
         ) from None
     files = gitops.render_app(spec)
     tree_files: dict[PurePosixPath | str, str] = {path: text for path, text in files.items()}
-    contents = host.contents_url(group, params.name, params.default_branch)
-    paths = [str(p) for p in files]
-    with ExitStack() as stack:
-        validation = stack.enter_context(
-            gitops.validation_started(
-                tree_files,
-                kubernetes_version=spec.platform.kubernetes_version,
-                tmp_root=settings.tmp_root,
-                secrets_prefix=spec.platform.secrets_prefix,
-            )
+    with gitops.validation_started(
+        tree_files,
+        kubernetes_version=spec.platform.kubernetes_version,
+        tmp_root=settings.tmp_root,
+        secrets_prefix=spec.platform.secrets_prefix,
+    ) as validation:
+        yield _GitopsTree(clone_url, spec, files, validation)
+
+
+def _gitops_preparation(hosts: GitHosts, settings: Settings) -> Preparation:
+    """Rendering and validating the tree, begun at the task's start (see `Preparation`)."""
+
+    def begin(values: Mapping[str, Any]) -> AbstractContextManager[_GitopsTree]:
+        params = GitopsPublishInput.model_validate(dict(values))
+        return _tree_validation_started(hosts, settings, params)
+
+    return Preparation(inputs=_PREPARED_INPUTS, begin=begin)
+
+
+def _gitops_publish(
+    ctx: ActionContext, hosts: GitHosts, settings: Settings, params: GitopsPublishInput
+) -> None:
+    from goldpath import gitops
+
+    group = settings.platform.gitops_group
+    host = hosts.platform_host()
+    if host.kind == "local":
+        ctx.log(
+            f"No integration is configured for {settings.platform.git_host}: the GitOps "
+            "repository goes to the local git host (development)"
         )
+    contents = host.contents_url(group, params.name, params.default_branch)
+    with ExitStack() as stack:
+        tree = ctx.prepared()  # begun while the earlier steps ran, for this very input
+        if not isinstance(tree, _GitopsTree):
+            tree = stack.enter_context(_tree_validation_started(hosts, settings, params))
+        clone_url, spec, files, validation = (
+            tree.clone_url, tree.spec, tree.files, tree.validation,
+        )
+        paths = [str(p) for p in files]
         enrol: Callable[[], str] | None = None
         staged: StagedRepo | None = None
         if validation.so_far.ok:
@@ -681,7 +727,7 @@ def gitops_publish(hosts: GitHosts, settings: Settings) -> Action:
         return f"{platform.git_host}?owner={platform.gitops_group}&repo={name}"
 
     return Action(
-        id="gitops:publish",
+        id=_GITOPS_PUBLISH,
         description=(
             "Renders the app's GitOps repository from its AppSpec, validates it, and commits "
             "it to <gitops_group>/<name> on the platform's git host."
@@ -692,6 +738,7 @@ def gitops_publish(hosts: GitHosts, settings: Settings) -> Action:
         supports_dry_run=True,
         undo={**_undo_delete_repo(hosts), **platform_repo_undo(hosts, settings)},
         creates_repo=planned_repo,
+        prepare=_gitops_preparation(hosts, settings),
     )
 
 
