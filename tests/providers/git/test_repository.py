@@ -124,25 +124,66 @@ def test_a_commit_from_memory_is_the_tree_git_reads_and_stores_only_new_objects(
     assert _objects_stored(bare) - before <= 5
 
 
-def test_a_small_commit_adds_no_pack_and_a_big_one_adds_one(tmp_path: Path) -> None:
+def test_a_first_commit_is_one_pack_a_small_one_adds_none_and_a_big_one_adds_one(
+    tmp_path: Path,
+) -> None:
     from goldpath.providers.git._objects import UNPACK_LIMIT
 
     bare = Repository.init_bare(tmp_path / "repo.git")
-    packs = bare.git_dir / "objects" / "pack"
+    objects = bare.git_dir / "objects"
+    packs = objects / "pack"
 
     def pack_count() -> int:
         return len(list(packs.glob("*.pack"))) if packs.is_dir() else 0
 
-    parent = None
+    def loose_count() -> int:
+        return sum(1 for p in objects.glob("[0-9a-f][0-9a-f]/*"))
+
+    # a new repository's first commit: one pack, as a clone leaves it, no loose object
+    parent = bare.commit_files({f"f{i}.txt": f"{i}".encode() for i in range(30)},
+                               message="first", author=AUTHOR, parent=None)
+    assert (pack_count(), loose_count()) == (1, 0)
     for round_ in range(5):
         parent = bare.commit_files({"app.txt": f"v{round_}".encode(), "keep.txt": b"k"},
                                    message=f"r{round_}", author=AUTHOR, parent=parent)
-    assert pack_count() == 0
-    many = {f"f{i}.txt": f"{i}".encode() for i in range(UNPACK_LIMIT)}
+    assert pack_count() == 1 and loose_count() > 0
+    many = {f"g{i}.txt": f"g{i}".encode() for i in range(UNPACK_LIMIT)}
     sha = bare.commit_files(many, message="big", author=AUTHOR, parent=parent)
-    assert pack_count() == 1
+    assert pack_count() == 2
     assert sha is not None and bare.read_folder(sha, "") == {
         path: (data, 0o100644) for path, data in many.items()}
+    assert git("fsck", "--strict", "--no-dangling", cwd=bare.path) == ""
+
+
+def test_a_ref_moves_only_from_what_it_was_and_never_past_a_held_lock(tmp_path: Path) -> None:
+    bare = Repository.init_bare(tmp_path / "repo.git")
+    first = bare.commit_files({"a": b"1"}, message="one", author=AUTHOR, parent=None)
+    second = bare.commit_files({"a": b"2"}, message="two", author=AUTHOR, parent=first)
+    assert first is not None and second is not None
+    ref = "refs/heads/main"
+    assert bare.update_branch(ref, first, expected=None)
+    assert not bare.update_branch(ref, second, expected=None)  # exists already
+    assert not bare.update_branch(ref, second, expected=second)  # not what it is
+    lock = bare.git_dir / "refs" / "heads" / "main.lock"
+    lock.write_text("")  # another writer (git itself) holds the lock
+    assert not bare.update_branch(ref, second, expected=first)
+    assert lock.read_text() == ""  # the other writer's lock is left to it
+    lock.unlink()
+    assert bare.update_branch(ref, second, expected=first)
+    assert git("rev-parse", ref, cwd=bare.path).strip() == second
+    assert not lock.exists()
+    # a packed ref is what the ref is until a loose one is written over it
+    git("pack-refs", "--all", cwd=bare.path)
+    assert not (bare.git_dir / ref).exists()
+    assert not bare.update_branch(ref, first, expected=first)
+    assert bare.update_branch(ref, first, expected=second)
+    assert git("rev-parse", ref, cwd=bare.path).strip() == first
+    # nested under a ref, or not a ref name git takes: refused, nothing written
+    with pytest.raises(NotADirectoryError):
+        bare.update_branch("refs/heads/main/sub", first, expected=None)
+    for bad in ("refs/heads/a..b", "heads/main", "refs/heads/x.lock", "refs/heads/ sp"):
+        with pytest.raises(ValueError, match="not a ref name"):
+            bare.update_branch(bad, first, expected=None)
     assert git("fsck", "--strict", "--no-dangling", cwd=bare.path) == ""
 
 

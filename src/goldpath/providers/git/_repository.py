@@ -102,18 +102,9 @@ class Repository:
         return refs
 
     def _packed_refs(self) -> dict[str, str]:
-        refs: dict[str, str] = {}
-        try:
-            text = (self.git_dir / "packed-refs").read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return refs
-        for line in text.splitlines():
-            if not line or line[0] in "#^":
-                continue  # header, or the peeled object of the tag above
-            sha, _, name = line.partition(" ")
-            if _SHA.match(sha) and name.startswith("refs/"):
-                refs[name] = sha
-        return refs
+        from goldpath.providers.git import _objects
+
+        return _objects.packed_refs(self.git_dir)
 
     def resolve(self, ref: str) -> str | None:
         """The sha a full ref name (``refs/heads/main``) points at, or None.
