@@ -212,7 +212,7 @@ def commit_directory(
     commit, objects = _build_commit(source_dir, message=message, author=author, parent=parent)
     repo = Repo(str(git_dir))
     try:
-        _add_missing(repo, objects, root=parent is None)
+        _add_missing(repo, objects)
     finally:
         repo.close()
     return commit.id.decode()
@@ -240,7 +240,7 @@ def _store_unless_unchanged(
             previous = repo[ObjectID(parent.encode())]
             if isinstance(previous, Commit) and previous.tree == commit.tree:
                 return None
-        _add_missing(repo, objects, root=parent is None)
+        _add_missing(repo, objects)
     finally:
         repo.close()
     return commit.id.decode()
@@ -249,21 +249,16 @@ def _store_unless_unchanged(
 UNPACK_LIMIT = 100
 """Fewer new objects than this are stored loose, more go into one pack: git's own
 ``receive.unpackLimit``. A pack per commit would leave a repository changed a thousand
-times with a thousand packs, each of which every object lookup opens. A root commit (a
-new repository's first) always goes into one pack, as a clone leaves a repository: one
-file instead of a file and a folder per object (a Create's two new repositories wrote
-about 75 loose objects, 11-15 ms; one pack each, 3 ms)."""
+times with a thousand packs, each of which every object lookup opens."""
 
 
-def _add_missing(repo: Repo, objects: list[ShaFile], *, root: bool = False) -> None:
+def _add_missing(repo: Repo, objects: list[ShaFile]) -> None:
     # Only what the store lacks: a commit on top of a parent shares most of its files and
     # folders with it, and writing them again would grow the repository by a whole copy
     # of the tree at every commit.
     store = repo.object_store
     missing = [obj for obj in objects if obj.id not in store]
-    if not missing:
-        return
-    if len(missing) < UNPACK_LIMIT and not root:
+    if len(missing) < UNPACK_LIMIT:
         for obj in missing:
             store.add_object(obj)
     else:
@@ -326,7 +321,7 @@ def commit_folder(
         commit = _new_commit(spliced.id, parents=[parent] if parent else [], message=message,
                              author=author)
         objects.append(commit)
-        _add_missing(repo, objects, root=parent is None)
+        _add_missing(repo, objects)
         return commit.id.decode()
     finally:
         repo.close()
