@@ -211,6 +211,22 @@ def test_existing_gitops_repo_is_a_conflict_and_kept(runtime: Runtime, tmp_path:
     assert runtime.git_hosts.local.get_repo(group, "payments").id == theirs.id
 
 
+def _template_of(steps: list[dict[str, Any]], **spec: Any) -> Any:
+    return parse_template(
+        {
+            "apiVersion": "scaffolder.backstage.io/v1beta3",
+            "kind": "Template",
+            "metadata": {"name": "gitops-test"},
+            "spec": {"parameters": [], "steps": steps, **spec},
+        }
+    )
+
+
+def _run(runtime: Runtime, workspace: Path, template: Any, values: dict[str, Any]) -> Any:
+    return run_template(template, values, registry=runtime.actions, workspace=workspace,
+                        task_id="t", sink=ListSink(), settings=runtime.settings)
+
+
 def _template(name: str, *, fail_after: bool) -> Any:
     steps: list[dict[str, Any]] = [
         {
@@ -221,30 +237,11 @@ def _template(name: str, *, fail_after: bool) -> Any:
     ]
     if fail_after:
         steps.append({"id": "boom", "action": "fs:delete", "input": {"files": ["../../etc"]}})
-    return parse_template(
-        {
-            "apiVersion": "scaffolder.backstage.io/v1beta3",
-            "kind": "Template",
-            "metadata": {"name": "gitops-test"},
-            "spec": {
-                "parameters": [],
-                "steps": steps,
-                "output": {"gitopsRemoteUrl": "${{ steps.gitops.output.remoteUrl }}"},
-            },
-        }
-    )
+    return _template_of(steps, output={"gitopsRemoteUrl": "${{ steps.gitops.output.remoteUrl }}"})
 
 
 def test_template_output_carries_the_gitops_remote_url(runtime: Runtime, tmp_path: Path) -> None:
-    outcome = run_template(
-        _template("orders", fail_after=False),
-        {},
-        registry=runtime.actions,
-        workspace=tmp_path / "ws",
-        task_id="t",
-        sink=ListSink(),
-        settings=runtime.settings,
-    )
+    outcome = _run(runtime, tmp_path / "ws", _template("orders", fail_after=False), {})
     assert outcome.status == "completed", outcome.error
     assert outcome.output["gitopsRemoteUrl"].endswith("/orders.git")
 
@@ -257,15 +254,7 @@ _app_names = st.from_regex(r"[a-z][a-z0-9]{0,12}(-[a-z0-9]{1,8})?", fullmatch=Tr
 def test_a_failure_after_gitops_publish_leaves_no_repo(
     runtime: Runtime, tmp_path_factory: pytest.TempPathFactory, name: str
 ) -> None:
-    outcome = run_template(
-        _template(name, fail_after=True),
-        {},
-        registry=runtime.actions,
-        workspace=tmp_path_factory.mktemp("ws"),
-        task_id="t",
-        sink=ListSink(),
-        settings=runtime.settings,
-    )
+    outcome = _run(runtime, tmp_path_factory.mktemp("ws"), _template(name, fail_after=True), {})
     assert outcome.status == "failed"
     assert outcome.rollback is not None
     assert outcome.rollback.failed == []
@@ -287,24 +276,14 @@ def test_no_environments_gives_a_base_only_repo(runtime: Runtime, tmp_path: Path
     assert "base/poddisruptionbudget.yaml" in ctx.outputs["files"]
 
 
-def _prepared_template(name_expression: str) -> Any:
+def _prepared_template() -> Any:
     """A Create's shape: a step first, then gitops:publish from the parameters alone."""
-    return parse_template(
-        {
-            "apiVersion": "scaffolder.backstage.io/v1beta3",
-            "kind": "Template",
-            "metadata": {"name": "gitops-prepared"},
-            "spec": {
-                "parameters": [],
-                "steps": [
-                    {"id": "hello", "action": "debug:log", "input": {"message": "first"}},
-                    {"id": "gitops", "action": "gitops:publish",
-                     "input": {"name": name_expression, "owner": "team-a",
-                               "port": "${{ parameters.port }}"}},
-                ],
-            },
-        }
-    )
+    return _template_of([
+        {"id": "hello", "action": "debug:log", "input": {"message": "first"}},
+        {"id": "gitops", "action": "gitops:publish",
+         "input": {"name": "${{ parameters.name }}", "owner": "team-a",
+                   "port": "${{ parameters.port }}"}},
+    ])
 
 
 def _validations_by_thread(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -323,15 +302,7 @@ def test_a_create_validates_the_gitops_tree_while_earlier_steps_run(
     runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads = _validations_by_thread(monkeypatch)
-    outcome = run_template(
-        _prepared_template("${{ parameters.name }}"),
-        {"name": "orders", "port": 8080},
-        registry=runtime.actions,
-        workspace=tmp_path / "ws",
-        task_id="t",
-        sink=ListSink(),
-        settings=runtime.settings,
-    )
+    outcome = _run(runtime, tmp_path / "ws", _prepared_template(), {"name": "orders", "port": 8080})
     assert outcome.status == "completed", outcome.error
     assert threads == ["prepare-gitops"]  # begun ahead, and not again at the step's turn
     group = runtime.settings.platform.gitops_group
@@ -362,16 +333,7 @@ def test_a_prepared_tree_that_fails_validation_publishes_nothing_and_is_cleaned_
         return files
 
     monkeypatch.setattr(gitops, "render_app", privileged)
-    sink = ListSink()
-    outcome = run_template(
-        _prepared_template("${{ parameters.name }}"),
-        {"name": "orders", "port": 8080},
-        registry=runtime.actions,
-        workspace=tmp_path / "ws",
-        task_id="t",
-        sink=sink,
-        settings=runtime.settings,
-    )
+    outcome = _run(runtime, tmp_path / "ws", _prepared_template(), {"name": "orders", "port": 8080})
     assert outcome.status == "failed"
     assert isinstance(outcome.error, gitops.GitopsValidationError)
     assert threads == ["prepare-gitops"]
@@ -383,15 +345,8 @@ def test_a_prepared_tree_that_fails_validation_publishes_nothing_and_is_cleaned_
 def test_a_reserved_name_is_refused_by_the_step_though_it_was_prepared(
     runtime: Runtime, tmp_path: Path
 ) -> None:
-    outcome = run_template(
-        _prepared_template("${{ parameters.name }}"),
-        {"name": gitops.PLATFORM_REPO, "port": 8080},
-        registry=runtime.actions,
-        workspace=tmp_path / "ws",
-        task_id="t",
-        sink=ListSink(),
-        settings=runtime.settings,
-    )
+    values = {"name": gitops.PLATFORM_REPO, "port": 8080}
+    outcome = _run(runtime, tmp_path / "ws", _prepared_template(), values)
     assert outcome.status == "failed"
     assert isinstance(outcome.error, ActionInputError)
     assert [(e.field, e.rule) for e in outcome.error.errors] == [("input.name", "reserved")]
