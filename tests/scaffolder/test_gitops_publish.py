@@ -351,3 +351,24 @@ def test_a_reserved_name_is_refused_by_the_step_though_it_was_prepared(
     assert isinstance(outcome.error, ActionInputError)
     assert [(e.field, e.rule) for e in outcome.error.errors] == [("input.name", "reserved")]
     assert runtime.git_hosts.local.list_repos() == []
+
+
+@pytest.mark.parametrize("spelling", ["costCenter", "cost_center"])
+def test_the_tree_is_rendered_from_every_input_however_a_template_spells_it(
+    runtime: Runtime, tmp_path: Path, spelling: str
+) -> None:
+    # An input the preparation does not name as ignored is part of what it began with,
+    # so a field name used instead of its alias still reaches the tree.
+    template = _template_of([
+        {"id": "hello", "action": "debug:log", "input": {"message": "first"}},
+        {"id": "gitops", "action": "gitops:publish",
+         "input": {"name": "${{ parameters.name }}", "owner": "team-a",
+                   spelling: "${{ parameters.cc }}"}},
+    ])
+    outcome = _run(runtime, tmp_path / "ws", template, {"name": "orders", "cc": "cc-4711"})
+    assert outcome.status == "completed", outcome.error
+    group = runtime.settings.platform.gitops_group
+    deployment = yaml.safe_load(
+        runtime.git_hosts.local.read_file(group, "orders", "main", "base/deployment.yaml")
+    )
+    assert deployment["metadata"]["labels"]["goldpath.io/cost-center"] == "cc-4711"

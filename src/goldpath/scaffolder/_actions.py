@@ -157,14 +157,18 @@ class UndoRecord:
 class Preparation:
     """The part of an action's work that can begin ahead of its step.
 
-    ``inputs`` are the input names (as a template spells them) that the work reads;
-    ``begin(values)`` gets those inputs rendered and returns a context manager whose
-    value the handler finds through ``ctx.prepared()``. It runs on a thread of its own,
-    may raise (the step then works without it), and must do nothing visible outside
-    this process before the step runs: leaving the context undoes all of it.
+    ``ignores`` are the inputs the work does not read (each in every spelling a template
+    may use: alias and field name). Every other input of the step must render from the
+    parameters alone for the work to begin early: ``begin(values)`` gets those inputs
+    rendered and returns a context manager whose value the handler finds through
+    ``ctx.prepared()``, and the step's own rendered input must still have exactly those
+    values for it to be used. Naming what is *not* read keeps an input nobody listed on
+    the safe side. ``begin`` runs on a thread of its own, may raise (the step then works
+    without it), and must do nothing visible outside this process before the step runs:
+    leaving the context undoes all of it.
     """
 
-    inputs: tuple[str, ...]
+    ignores: tuple[str, ...]
     begin: Callable[[Mapping[str, Any]], AbstractContextManager[Any]]
 
 

@@ -1,10 +1,11 @@
 """Work a step begins at the task's start, while the steps before it run.
 
-A step's action may say which of its inputs some of its work reads (`Preparation`):
-when those inputs depend on nothing but the parameters, that work can begin before the
-step's turn. ``gitops:publish`` renders and validates the GitOps tree from the app's
-name, owner and port; its validators run for about a tenth of a second, and before this
-they started only after ``fetch:template`` and ``publish:gitlab`` had finished.
+A step's action may say which of its inputs some of its work does not read
+(`Preparation`): when all the others depend on nothing but the parameters, that work can
+begin before the step's turn. ``gitops:publish`` renders and validates the GitOps tree
+from the app's name, owner and port (not from the answers file an earlier step makes);
+its validators run for about a tenth of a second, and before this they started only
+after ``fetch:template`` and ``publish:gitlab`` had finished.
 
 A preparation has no effect anyone can see: it works in scratch folders and processes
 of its own, and its result is used only by the step it was begun for, and only when
@@ -99,10 +100,9 @@ class StepPreparations:
                 ):
                     continue
                 values = {
-                    name: render_value(step.input[name], context,
-                                       where=f"steps.{step.id}.input.{name}")
-                    for name in preparation.inputs
-                    if name in step.input
+                    name: render_value(raw, context, where=f"steps.{step.id}.input.{name}")
+                    for name, raw in step.input.items()
+                    if name not in preparation.ignores
                 }
             except GoldpathError:
                 continue  # reads what earlier steps make: the step works when its turn comes
@@ -117,7 +117,8 @@ class StepPreparations:
         prepared = self._by_step.get(step_id)
         if prepared is None or preparation is None:
             return _nothing
-        values = {name: rendered[name] for name in preparation.inputs if name in rendered}
+        values = {name: value for name, value in rendered.items()
+                  if name not in preparation.ignores}
         if values != prepared.values:
             return _nothing
         return prepared.result

@@ -495,11 +495,11 @@ def _input_errors(exc: ValidationError) -> list[FieldError]:
     return errors
 
 
-_PREPARED_INPUTS = (
-    "name", "owner", "port", "description", "system", "costCenter", "environments", "imageTag",
-)
-"""The inputs the GitOps tree is rendered from (the answers file is committed beside it,
-not validated), so a Create can render and validate it while its earlier steps run."""
+_NOT_IN_THE_TREE = ("answers", "default_branch", "git_commit_message", "git_author_name",
+                    "git_author_email")
+"""The inputs the GitOps tree is not rendered from (the answers file and the commit are
+made beside it, after the verdict), so a Create can render and validate the tree while
+its earlier steps make them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,7 +570,10 @@ def _gitops_preparation(hosts: GitHosts, settings: Settings) -> Preparation:
         params = GitopsPublishInput.model_validate(dict(values))
         return _tree_validation_started(hosts, settings, params)
 
-    return Preparation(inputs=_PREPARED_INPUTS, begin=begin)
+    fields = GitopsPublishInput.model_fields
+    ignores = tuple(name for field in _NOT_IN_THE_TREE
+                    for name in (field, fields[field].alias) if name)
+    return Preparation(ignores=ignores, begin=begin)
 
 
 def _gitops_publish(
