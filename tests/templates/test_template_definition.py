@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -11,10 +16,28 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from goldpath.catalog import entity_problems
+from goldpath.config import Settings
 from goldpath.gitops import MAX_APP_NAME_LENGTH
+from goldpath.providers.git import GitHosts
+from goldpath.scaffolder import (
+    ActionRegistry,
+    Preparation,
+    expression_context,
+    with_declared,
+    with_defaults,
+)
+from goldpath.scaffolder._preparing import StepPreparations
+from goldpath.scaffolder.actions._publish import gitops_publish
 from goldpath.templates import TEMPLATES_DIR, builtin_template_paths
 from goldpath.web.pages._scaffolder_views import template_card
-from tests.templates._render import GOLDEN_PATHS, NODEJS, PYTHON, GoldenPath, platform_facts
+from tests.templates._render import (
+    GOLDEN_PATHS,
+    NODEJS,
+    PYTHON,
+    GoldenPath,
+    _parsed,
+    platform_facts,
+)
 from tests.templates.strategies import app_names, parameters
 
 PLATFORM_NAMES = set(platform_facts())
@@ -300,3 +323,32 @@ def test_the_gitlab_step_hands_the_pipeline_its_repository_and_gitops_token(
     )
     variables = {v["key"]: v["value"] for v in configure["projectVariables"]}
     assert variables["ECR_REPOSITORY"] == "${{ steps.ecr.output.repositoryName }}"
+
+
+@pytest.mark.parametrize("path", GOLDEN_PATHS, ids=lambda path: path.name)
+@given(data=st.data())
+def test_the_gitops_step_begins_at_the_task_start(path: GoldenPath, data: st.DataObject) -> None:
+    """The golden paths' GitOps trees are rendered and validated while the earlier steps
+    run: every input of their gitops:publish step but those its preparation ignores comes
+    from the parameters (see goldpath.scaffolder._preparing)."""
+    settings = Settings(home=Path("/nonexistent-goldpath-home"))
+    real = gitops_publish(GitHosts(settings), settings)
+    assert real.prepare is not None
+    begun: list[str] = []
+
+    @contextmanager
+    def begin(values: Any) -> Iterator[Any]:
+        begun.append(threading.current_thread().name)
+        yield values
+
+    probe = replace(real, prepare=Preparation(ignores=real.prepare.ignores, begin=begin))
+    template = _parsed(path.template_dir)
+    drawn = data.draw(parameters(path), label="parameters")
+    values = with_declared(template, with_defaults(template, drawn))
+    context = expression_context(values=values, identity=None, secrets={}, settings=settings)
+    preparations = StepPreparations.begin(template, context, ActionRegistry([probe]))
+    try:
+        assert len(preparations) == 1
+    finally:
+        preparations.close()
+    assert begun == ["prepare-gitops"]
