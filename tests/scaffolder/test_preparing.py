@@ -232,3 +232,32 @@ def test_a_prepared_step_ends_as_an_unprepared_one_would(
             assert probe.exited_on == ["prepare-later"]
     assert results[0] == results[1]
 
+
+
+def test_a_preparation_that_fails_to_end_is_logged_and_the_run_still_ends(
+    tmp_path: Path, caplog: Any
+) -> None:
+    probe = Probe()
+
+    @contextmanager
+    def breaks_on_exit(values: Mapping[str, Any]) -> Iterator[str]:
+        yield "prepared"
+        raise RuntimeError("could not stop the tools")
+
+    registry = probe.registry()
+    action = registry.get("test:prepared")
+    broken = ActionRegistry(
+        [a for a in registry if a.id != action.id]
+        + [Action(id=action.id, description="", input=action.input, handler=action.handler,
+                  prepare=Preparation(ignores=(), begin=breaks_on_exit))]
+    )
+    with caplog.at_level("WARNING", logger="goldpath.scaffolder._preparing"):
+        outcome = run_template(
+            _template([{"id": "later", "action": "test:prepared",
+                        "input": {"value": "${{ parameters.name }}"}}]),
+            {"name": "orders"}, registry=broken, workspace=tmp_path / "ws", task_id="t",
+            sink=ListSink(),
+        )
+    assert outcome.status == "completed", outcome.error
+    assert probe.results == [("prepared", "orders")]
+    assert "could not be ended cleanly" in caplog.text

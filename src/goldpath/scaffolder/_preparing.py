@@ -50,15 +50,18 @@ class _Prepared:
         self._thread.start()
 
     def _run(self) -> None:
-        with ExitStack() as stack:
-            try:
-                self._value = stack.enter_context(self._begin(self.values))
-            except Exception:  # the step does the work itself and reports what went wrong
-                self._failed = True
-                log.debug("a preparation failed; its step works without it", exc_info=True)
-            finally:
-                self._entered.set()
-            self._release.wait()
+        try:
+            with ExitStack() as stack:
+                try:
+                    self._value = stack.enter_context(self._begin(self.values))
+                except Exception:  # the step does the work itself and reports what went wrong
+                    self._failed = True
+                    log.debug("a preparation failed; its step works without it", exc_info=True)
+                finally:
+                    self._entered.set()
+                self._release.wait()
+        except Exception:  # leaving it failed: nothing waits for this thread's outcome
+            log.warning("a step's preparation could not be ended cleanly", exc_info=True)
 
     def result(self) -> Any:
         """The context's value once entered, or None when beginning it failed."""
