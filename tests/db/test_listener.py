@@ -64,11 +64,13 @@ def test_a_lost_connection_is_reconnected_and_reported(postgres_url: str) -> Non
     listener.start()
     try:
         assert not reconnected.is_set()
-        # the server ends the listener's connection, as a restart or a network cut would
+        # the server ends the listener's connection, as a restart or a network cut would;
+        # only this test's database: the other tests' listeners share the server
         with psycopg.connect(_conninfo(postgres_url), autocommit=True) as admin:
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE query LIKE %s AND pid <> pg_backend_pid()",
+                "WHERE query LIKE %s AND pid <> pg_backend_pid() "
+                "AND datname = current_database()",
                 (f"LISTEN {CHANNEL}%",),
             )
         assert reconnected.wait(10)
