@@ -57,7 +57,12 @@ class Probe:
         finally:
             self.exited_on.append(threading.current_thread().name)
 
-    def registry(self) -> ActionRegistry:
+    def registry(self, prepare: bool | Preparation = True) -> ActionRegistry:
+        """The actions; ``test:prepared`` with the probe's preparation (True), none
+        (False), or the one given."""
+        if prepare is True:
+            prepare = Preparation(ignores=("other",), begin=self._prepared)
+
         def first(ctx: ActionContext, params: _OutInput) -> None:
             if self.wait_in_first:  # the later step's preparation runs while this one does
                 self.seen_by_first.append(self.began.wait(timeout=10))
@@ -80,17 +85,24 @@ class Probe:
                     description="",
                     input=_Input,
                     handler=prepared,
-                    prepare=Preparation(ignores=("other",), begin=self._prepared),
+                    prepare=prepare or None,
                 ),
             ]
         )
 
 
-def _run(probe: Probe, steps: list[dict[str, Any]], values: dict[str, Any], tmp_path: Path) -> Any:
+def _run(
+    probe: Probe,
+    steps: list[dict[str, Any]],
+    values: dict[str, Any],
+    tmp_path: Path,
+    *,
+    prepare: bool | Preparation = True,
+) -> Any:
     return run_template(
         _template(steps),
         values,
-        registry=probe.registry(),
+        registry=probe.registry(prepare),
         workspace=tmp_path / "ws",
         task_id="t",
         sink=ListSink(),
@@ -212,16 +224,7 @@ def test_a_prepared_step_ends_as_an_unprepared_one_would(
     results = []
     for prepare in (True, False):
         probe = Probe()
-        registry = probe.registry()
-        if not prepare:
-            action = registry.get("test:prepared")
-            registry = ActionRegistry(
-                [a for a in registry if a.id != action.id]
-                + [Action(id=action.id, description="", input=action.input,
-                          handler=action.handler)]
-            )
-        outcome = run_template(_template(steps), {"p": parameter}, registry=registry,
-                               workspace=tmp_path / "ws", task_id="t", sink=ListSink())
+        outcome = _run(probe, steps, {"p": parameter}, tmp_path, prepare=prepare)
         assert outcome.status == "completed", outcome.error
         results.append(outcome.steps["later"]["output"])
         if prepare:
@@ -231,7 +234,6 @@ def test_a_prepared_step_ends_as_an_unprepared_one_would(
             assert used == (expected == parameter)
             assert probe.exited_on == ["prepare-later"]
     assert results[0] == results[1]
-
 
 
 def test_a_preparation_that_fails_to_end_is_logged_and_the_run_still_ends(
@@ -244,19 +246,14 @@ def test_a_preparation_that_fails_to_end_is_logged_and_the_run_still_ends(
         yield "prepared"
         raise RuntimeError("could not stop the tools")
 
-    registry = probe.registry()
-    action = registry.get("test:prepared")
-    broken = ActionRegistry(
-        [a for a in registry if a.id != action.id]
-        + [Action(id=action.id, description="", input=action.input, handler=action.handler,
-                  prepare=Preparation(ignores=(), begin=breaks_on_exit))]
-    )
     with caplog.at_level("WARNING", logger="goldpath.scaffolder._preparing"):
-        outcome = run_template(
-            _template([{"id": "later", "action": "test:prepared",
-                        "input": {"value": "${{ parameters.name }}"}}]),
-            {"name": "orders"}, registry=broken, workspace=tmp_path / "ws", task_id="t",
-            sink=ListSink(),
+        outcome = _run(
+            probe,
+            [{"id": "later", "action": "test:prepared",
+              "input": {"value": "${{ parameters.name }}"}}],
+            {"name": "orders"},
+            tmp_path,
+            prepare=Preparation(ignores=(), begin=breaks_on_exit),
         )
     assert outcome.status == "completed", outcome.error
     assert probe.results == [("prepared", "orders")]
