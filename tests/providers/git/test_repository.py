@@ -124,23 +124,70 @@ def test_a_commit_from_memory_is_the_tree_git_reads_and_stores_only_new_objects(
     assert _objects_stored(bare) - before <= 5
 
 
-def test_a_small_commit_adds_no_pack_and_a_big_one_adds_one(tmp_path: Path) -> None:
-    from goldpath.providers.git._objects import UNPACK_LIMIT
+def test_a_pack_lists_equal_files_once_and_is_the_one_git_index_pack_would_accept(
+    tmp_path: Path,
+) -> None:
+    bare = Repository.init_bare(tmp_path / "repo.git")
+    packs = bare.git_dir / "objects" / "pack"
+    files = {"a.txt": b"same\n", "b/a.txt": b"same\n", "c.txt": b"other\n"}
+    sha = bare.commit_files(files, message="first", author=AUTHOR, parent=None)
+    assert sha is not None
+    (pack,) = packs.glob("*.pack")
+    (index,) = packs.glob("*.idx")
+    # named by the pack's checksum, read-only, no temporary file left beside them
+    assert pack.stem == index.stem == f"pack-{pack.read_bytes()[-20:].hex()}"
+    assert sorted(p.name for p in packs.iterdir()) == [index.name, pack.name]
+    assert {pack.stat().st_mode & 0o777, index.stat().st_mode & 0o777} == {0o444}
+    # two blobs (one for the two equal files), two trees and the commit, as git counts
+    verified = git("verify-pack", "-v", str(index))
+    assert "non delta: 5 objects" in verified
+    assert git("fsck", "--strict", "--no-dangling", cwd=bare.path) == ""
+    assert bare.read_folder(sha, "") == {path: (data, 0o100644) for path, data in files.items()}
+
+
+def test_a_pack_that_fails_half_written_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goldpath.providers.git import _objects
 
     bare = Repository.init_bare(tmp_path / "repo.git")
     packs = bare.git_dir / "objects" / "pack"
 
+    def index_fails(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_objects, "write_pack_index_v2", index_fails)
+    with pytest.raises(OSError, match="disk full"):
+        bare.commit_files({"a.txt": b"a\n"}, message="first", author=AUTHOR, parent=None)
+    assert list(packs.iterdir()) == []
+
+
+def test_a_first_commit_is_one_pack_a_small_one_adds_none_and_a_big_one_adds_one(
+    tmp_path: Path,
+) -> None:
+    from goldpath.providers.git._objects import UNPACK_LIMIT
+
+    bare = Repository.init_bare(tmp_path / "repo.git")
+    objects = bare.git_dir / "objects"
+    packs = objects / "pack"
+
     def pack_count() -> int:
         return len(list(packs.glob("*.pack"))) if packs.is_dir() else 0
 
-    parent = None
+    def loose_count() -> int:
+        return sum(1 for p in objects.glob("[0-9a-f][0-9a-f]/*"))
+
+    # a new repository's first commit: one pack, as a clone leaves it, no loose object
+    parent = bare.commit_files({f"f{i}.txt": f"{i}".encode() for i in range(30)},
+                               message="first", author=AUTHOR, parent=None)
+    assert (pack_count(), loose_count()) == (1, 0)
     for round_ in range(5):
         parent = bare.commit_files({"app.txt": f"v{round_}".encode(), "keep.txt": b"k"},
                                    message=f"r{round_}", author=AUTHOR, parent=parent)
-    assert pack_count() == 0
-    many = {f"f{i}.txt": f"{i}".encode() for i in range(UNPACK_LIMIT)}
+    assert pack_count() == 1 and loose_count() > 0
+    many = {f"g{i}.txt": f"g{i}".encode() for i in range(UNPACK_LIMIT)}
     sha = bare.commit_files(many, message="big", author=AUTHOR, parent=parent)
-    assert pack_count() == 1
+    assert pack_count() == 2
     assert sha is not None and bare.read_folder(sha, "") == {
         path: (data, 0o100644) for path, data in many.items()}
     assert git("fsck", "--strict", "--no-dangling", cwd=bare.path) == ""
