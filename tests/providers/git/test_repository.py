@@ -145,6 +145,20 @@ def test_a_pack_lists_equal_files_once_and_is_the_one_git_index_pack_would_accep
     assert bare.read_folder(sha, "") == {path: (data, 0o100644) for path, data in files.items()}
 
 
+def test_a_second_root_commit_packs_only_what_the_repository_lacks(tmp_path: Path) -> None:
+    bare = Repository.init_bare(tmp_path / "repo.git")
+    packs = bare.git_dir / "objects" / "pack"
+    bare.commit_files({"shared.txt": b"shared\n"}, message="first", author=AUTHOR, parent=None)
+    (first,) = packs.glob("*.idx")
+    orphan = bare.commit_files({"shared.txt": b"shared\n", "new.txt": b"new\n"},
+                               message="orphan", author=AUTHOR, parent=None)
+    assert orphan is not None
+    (second,) = set(packs.glob("*.idx")) - {first}
+    # the new blob, the new root tree and the commit; the shared blob is not packed again
+    assert "non delta: 3 objects" in git("verify-pack", "-v", str(second))
+    assert git("fsck", "--strict", "--no-dangling", cwd=bare.path) == ""
+
+
 def test_a_pack_that_fails_half_written_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

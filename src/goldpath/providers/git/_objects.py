@@ -265,8 +265,10 @@ def _add_missing(repo: Repo, objects: list[ShaFile], *, root: bool) -> None:
     # folders with it, and writing them again would grow the repository by a whole copy
     # of the tree at every commit.
     store = repo.object_store
-    # by id: two equal files are one blob, and a pack lists each object once
-    missing = list({obj.id: obj for obj in objects if obj.id not in store}.values())
+    # by id: two equal files are one blob, and a pack lists each object once; a store
+    # that holds nothing yet (a new repository) lacks every one of them
+    empty = root and _holds_nothing(Path(store.path))
+    missing = list({obj.id: obj for obj in objects if empty or obj.id not in store}.values())
     if not missing:
         return
     if root or len(missing) >= UNPACK_LIMIT:
@@ -274,6 +276,21 @@ def _add_missing(repo: Repo, objects: list[ShaFile], *, root: bool) -> None:
     else:
         for obj in missing:
             store.add_object(obj)
+
+
+def _holds_nothing(objects_dir: Path) -> bool:
+    """Whether an object folder has no object: no loose-object folder, no pack, no
+    alternates (two folder listings, where asking for each object costs two lookups)."""
+    for entry in os.scandir(objects_dir):
+        if entry.name == "pack":
+            if any(name.endswith(".pack") for name in os.listdir(entry.path)):
+                return False
+        elif entry.name == "info":
+            if os.path.exists(os.path.join(entry.path, "alternates")):
+                return False
+        else:
+            return False  # a loose-object folder, or something git would not leave here
+    return True
 
 
 def _write_pack(pack_dir: Path, objects: list[ShaFile], *, object_format: ObjectFormat) -> None:
