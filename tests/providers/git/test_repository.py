@@ -138,6 +138,10 @@ def test_a_pack_lists_equal_files_once_and_is_the_one_git_index_pack_would_accep
     assert pack.stem == index.stem == f"pack-{pack.read_bytes()[-20:].hex()}"
     assert sorted(p.name for p in packs.iterdir()) == [index.name, pack.name]
     assert {pack.stat().st_mode & 0o777, index.stat().st_mode & 0o777} == {0o444}
+    # compressed as git compresses new objects (level 1: a zlib header of 78 01)
+    first_entry = pack.read_bytes()[12:]
+    header_length = next(i for i, byte in enumerate(first_entry) if not byte & 0x80) + 1
+    assert first_entry[header_length:header_length + 2] == b"\x78\x01"
     # two blobs (one for the two equal files), two trees and the commit, as git counts
     verified = git("verify-pack", "-v", str(index))
     assert "non delta: 5 objects" in verified

@@ -260,6 +260,12 @@ Create's two new repositories held about 75 loose objects, 30 ms of CPU on a tes
 as two packs, 2 ms (docs/performance.md)."""
 
 
+PACK_COMPRESSION = 1
+"""zlib level of the packs goldpath writes: git's own for new objects (its
+``core.looseCompression`` defaults to 1, best speed), which is what ``git add`` spends
+on the same files; ``git gc`` recompresses at its level when it repacks."""
+
+
 def _add_missing(repo: Repo, objects: list[ShaFile], *, root: bool) -> None:
     # Only what the store lacks: a commit on top of a parent shares most of its files and
     # folders with it, and writing them again would grow the repository by a whole copy
@@ -308,7 +314,9 @@ def _write_pack(pack_dir: Path, objects: list[ShaFile], *, object_format: Object
     index_temp = pack_dir / f"tmp_idx_{token}"
     try:
         with _new_read_only(pack_temp) as out:
-            offsets, checksum = write_pack_objects(out, objects, object_format)
+            offsets, checksum = write_pack_objects(
+                out, objects, object_format, compression_level=PACK_COMPRESSION
+            )
         entries = sorted((sha, offset, crc) for sha, (offset, crc) in offsets.items())
         with _new_read_only(index_temp) as out:
             write_pack_index_v2(out, entries, checksum)
