@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -50,6 +50,15 @@ __all__ = [
 
 NOTIFY_CHANNEL = "goldpath_tasks"
 """The PostgreSQL channel task events and queued tasks are announced on."""
+
+# The statements a running task writes with, built once: a Create writes a few of each,
+# and building one (its clauses and cache key) cost about what running it does.
+_CHANGEABLE = (
+    select(tasks.c.steps, tasks.c.undo).where(tasks.c.id == bindparam("task")).with_for_update()
+)
+_CHANGE = update(tasks).where(tasks.c.id == bindparam("task"))
+"""Sets the columns its parameters name (besides ``task``)."""
+_APPEND_EVENTS = insert(task_events).returning(task_events.c.id, sort_by_parameter_order=True)
 
 
 def _now() -> datetime:
@@ -259,9 +268,7 @@ class TaskStore:
     ) -> None:
         """Apply step changes (in order), append an undo record and set ``values``."""
         if steps or undo is not None:
-            row = session.execute(
-                select(tasks.c.steps, tasks.c.undo).where(tasks.c.id == task_id).with_for_update()
-            ).first()
+            row = session.execute(_CHANGEABLE, {"task": task_id}).first()
             if row is None:
                 raise TaskNotFoundError(f"no task {task_id}", id=task_id)
             if steps:
@@ -274,7 +281,7 @@ class TaskStore:
                 values["steps"] = [state.as_dict() for state in states]
             if undo is not None:
                 values["undo"] = [*(row.undo or []), undo.as_dict()]
-        session.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
+        session.execute(_CHANGE, {"task": task_id, **values})
 
     def _insert_events(
         self,
@@ -297,9 +304,7 @@ class TaskStore:
             }
             for type_, body in events
         ]
-        ids = session.execute(
-            insert(task_events).returning(task_events.c.id, sort_by_parameter_order=True), rows
-        ).scalars()
+        ids = session.execute(_APPEND_EVENTS, rows).scalars()
         written = [
             TaskEvent(event_id, task_id, row["type"], row["body"], now)
             for event_id, row in zip(ids, rows, strict=True)
