@@ -287,15 +287,16 @@ def _add_missing(repo: Repo, objects: list[ShaFile], *, root: bool) -> None:
 def _holds_nothing(objects_dir: Path) -> bool:
     """Whether an object folder has no object: no loose-object folder, no pack, no
     alternates (two folder listings, where asking for each object costs two lookups)."""
-    for entry in os.scandir(objects_dir):
-        if entry.name == "pack":
-            if any(name.endswith(".pack") for name in os.listdir(entry.path)):
-                return False
-        elif entry.name == "info":
-            if os.path.exists(os.path.join(entry.path, "alternates")):
-                return False
-        else:
-            return False  # a loose-object folder, or something git would not leave here
+    with os.scandir(objects_dir) as entries:
+        for entry in entries:
+            if entry.name == "pack":
+                if any(name.endswith(".pack") for name in os.listdir(entry.path)):
+                    return False
+            elif entry.name == "info":
+                if os.path.exists(os.path.join(entry.path, "alternates")):
+                    return False
+            else:
+                return False  # a loose-object folder, or anything git would not leave here
     return True
 
 
