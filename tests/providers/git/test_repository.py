@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from goldpath import gitops
-from goldpath.providers.git import GitAuthor, GitCommandError, Repository
-from tests.providers.git.conftest import clean_git_env, git
+from goldpath.providers.git import GitAuthor, GitCommandError, Repository, clean_git_env
+from tests.providers.git.conftest import git
 
 AUTHOR = GitAuthor("Ada", "ada@example.org")
 
@@ -264,7 +264,7 @@ def test_resolving_one_ref_reads_what_git_and_the_full_listing_read(
     first = bare.commit_files({"a.txt": b"a"}, message="one", author=AUTHOR, parent=None)
     second = bare.commit_files({"a.txt": b"b"}, message="two", author=AUTHOR, parent=first)
     assert first is not None and second is not None
-    made = []
+    made: list[str] = []
     for name in names:
         # "refs/heads/x" and "refs/heads/x/y" cannot both exist (a file and a folder)
         if any(name.startswith(m + "/") or m.startswith(name + "/") for m in made):
