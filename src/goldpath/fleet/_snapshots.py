@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from goldpath.db import Database
@@ -45,9 +46,8 @@ class TemplateSnapshots:
         files: Mapping[PurePosixPath, SkeletonFile],
     ) -> None:
         """Keep this version (nothing happens when it is kept already)."""
-        with self._database.session() as session:
-            if session.get(TemplateSnapshotRow, version.digest) is not None:
-                return
+        if self.has(version.digest):
+            return
         encoded = {
             path.as_posix(): {
                 "content": base64.b64encode(file.content).decode(),
@@ -71,9 +71,13 @@ class TemplateSnapshots:
             return  # another process kept the same version first
 
     def has(self, digest: str) -> bool:
-        """Whether the version is kept."""
-        with self._database.session() as session:
-            return session.get(TemplateSnapshotRow, digest) is not None
+        """Whether the version is kept (its digest is read, not its files: every Create asks,
+        and a template's files are hundreds of kilobytes of JSON to decode)."""
+        with self._database.read() as connection:
+            found = connection.execute(
+                select(TemplateSnapshotRow.digest).where(TemplateSnapshotRow.digest == digest)
+            ).first()
+        return found is not None
 
     def get(self, digest: str) -> TemplateSnapshot:
         """The kept version; TemplateSnapshotNotFoundError when goldpath never saw it."""
