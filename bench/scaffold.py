@@ -169,7 +169,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="goldpath-bench-") as tmp:
         root = Path(tmp)
         settings = load_settings(
-            home=root / "home", catalog={"refresh_enabled": False}, scaffolder={"workers": 0}
+            home=root / "home",
+            catalog={"refresh_enabled": False, "file_roots": [str(root)]},
+            scaffolder={"workers": 0},
         )
         runtime = Runtime(settings)
         runtime.prepare()

@@ -104,7 +104,7 @@ def main() -> None:
         all_file = _write_components(root / "repos", args.components)
         settings = load_settings(
             home=root / "home",
-            catalog={"refresh_enabled": False},
+            catalog={"refresh_enabled": False, "file_roots": [str(root)]},
             scaffolder={"workers": 0},
             techdocs={"workers": args.workers},
         )
