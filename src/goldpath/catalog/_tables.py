@@ -1,4 +1,12 @@
-"""Catalog tables: locations, entities, a (key, value) search index and relations."""
+"""Catalog tables: locations, entities, a (key, value) search index and relations.
+
+The search, relation and full-text rows are derived from an entity's row and have no
+foreign key to it (catalog_0003). Only `goldpath.catalog._store` writes or deletes them,
+in the transaction that writes or deletes the entity, deleting them first; a test walks
+random adds, refreshes and removals and finds no row without its entity. A foreign key
+made PostgreSQL check and lock the entity row once per derived row: at 100,000 entities,
+2.4 million checks, a quarter of the ingest.
+"""
 
 from __future__ import annotations
 
@@ -52,12 +60,7 @@ entities = Table(
 search = Table(
     "catalog_search",
     metadata,
-    Column(
-        "entity_uid",
-        String(36),
-        ForeignKey("catalog_entities.uid", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    Column("entity_uid", String(36), nullable=False),
     Column("key", String(200), nullable=False),
     Column("value", String(200), nullable=True),
     Column("original_value", String(200), nullable=True),
@@ -68,12 +71,7 @@ search = Table(
 relations = Table(
     "catalog_relations",
     metadata,
-    Column(
-        "originating_uid",
-        String(36),
-        ForeignKey("catalog_entities.uid", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    Column("originating_uid", String(36), nullable=False),
     Column("source_ref", String(400), nullable=False),
     Column("type", String(63), nullable=False),
     Column("type_key", String(63), nullable=False),
@@ -87,11 +85,6 @@ relations = Table(
 fulltext = Table(
     "catalog_fulltext",
     metadata,
-    Column(
-        "entity_uid",
-        String(36),
-        ForeignKey("catalog_entities.uid", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    Column("entity_uid", String(36), primary_key=True),
     Column("text", Text, nullable=False),
 )
