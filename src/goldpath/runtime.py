@@ -459,10 +459,11 @@ class Runtime:
     def prepare(self) -> None:
         """Create the home folder, apply migrations and remove temporary folders that dead
         processes left; safe to call more than once."""
-        from goldpath.scratch import sweep
+        from goldpath.scratch import sweep, sweep_memory
 
         self.settings.home.mkdir(parents=True, exist_ok=True)
-        # git/.tmp, git/.trash, techdocs/scratch: where earlier versions kept scratch work
+        # git/.tmp, git/.trash, techdocs/scratch, workspaces: where earlier versions kept
+        # scratch work
         git_root = self.settings.git_root
         sweep(
             self.settings.tmp_root,
@@ -470,8 +471,11 @@ class Runtime:
                 git_root / ".tmp",
                 git_root / ".trash",
                 self.settings.home / "techdocs" / "scratch",
+                self.settings.home / "workspaces",
             ),
         )
+        scratch = self.settings.scratch
+        sweep_memory(scratch.memory, scratch.memory_min_free_mb * 1024 * 1024)
         self.database.migrate()
 
     def add_background(self, service: BackgroundService) -> None:

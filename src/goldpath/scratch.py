@@ -8,16 +8,25 @@ included, so `sweep` can tell a dead process's folder from a live one's for cert
 whatever else shares the home: it removes a folder only when it can take the lock
 itself. A folder without a lock file (a process killed between the two ``mkdir``\\s)
 is removed once it is older than `ORPHAN_AGE_SECONDS`.
+
+Short-lived trees (task workspaces, validation trees, clones) go to a memory-backed
+scratch root when there is one (`memory_scratch`, ``settings.scratch_root``): on a disk
+where making a file costs hundreds of microseconds, a Create makes about sixty files
+that never outlive it. That root is ``<memory>/goldpath-<uid>/<digest of the home>/``,
+with the same per-process folders and locks, and `sweep_memory` cleans every home's.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
+import hashlib
 import logging
 import os
 import queue
 import shutil
 import socket
+import stat
 import tempfile
 import threading
 import time
@@ -27,7 +36,15 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-__all__ = ["ORPHAN_AGE_SECONDS", "process_scratch", "scratch_dir", "sweep"]
+__all__ = [
+    "MEMORY_CANDIDATES",
+    "ORPHAN_AGE_SECONDS",
+    "memory_scratch",
+    "process_scratch",
+    "scratch_dir",
+    "sweep",
+    "sweep_memory",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +54,110 @@ _guard = threading.Lock()
 # (tmp root, pid) -> (this process's folder, its open lock file); the lock lives as long
 # as the file stays open, that is, as long as the process.
 _owned: dict[tuple[Path, int], tuple[Path, IO[bytes]]] = {}
+
+
+MEMORY_CANDIDATES = (Path("/dev/shm"),)
+"""Where ``scratch.memory: auto`` looks for a memory-backed file system."""
+_MEMORY_FILE_SYSTEMS = frozenset({"tmpfs", "ramfs"})
+
+
+def _file_system_type(path: Path) -> str | None:
+    """The type of the file system ``path`` is on (/proc/self/mounts), None if unknown."""
+    try:
+        mounts = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    target = os.path.realpath(path)
+    best, kind = "", None
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def _free_bytes(path: Path) -> int:
+    found = os.statvfs(path)
+    return found.f_bavail * found.f_frsize
+
+
+def _private_folder(parent: Path) -> Path | None:
+    """``parent/goldpath-<uid>``, made private (0700) and checked to be this user's own
+    real folder: ``/dev/shm`` is shared by every user, who could make the name first."""
+    folder = parent / f"goldpath-{os.geteuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        found = os.lstat(folder)
+    except OSError as exc:
+        log.warning("memory scratch: cannot use %s (%s); using the home's tmp/", folder, exc)
+        return None
+    if (
+        not stat.S_ISDIR(found.st_mode)
+        or found.st_uid != os.geteuid()
+        or found.st_mode & 0o077
+    ):
+        log.warning(
+            "memory scratch: %s is not a private folder of this user; using the home's tmp/",
+            folder,
+        )
+        return None
+    return folder
+
+
+@functools.lru_cache(maxsize=16)
+def _memory_base(choice: str, min_free_bytes: int) -> Path | None:
+    if choice == "off":
+        return None
+    if choice != "auto":
+        named = Path(choice)
+        if not named.is_dir():
+            log.warning("memory scratch: scratch.memory %s is not a folder; using tmp/", named)
+            return None
+        return _private_folder(named)
+    for candidate in MEMORY_CANDIDATES:
+        if (
+            candidate.is_dir()
+            and _file_system_type(candidate) in _MEMORY_FILE_SYSTEMS
+            and os.access(candidate, os.W_OK | os.X_OK)
+            and _free_bytes(candidate) >= min_free_bytes
+        ):
+            return _private_folder(candidate)
+    return None
+
+
+def memory_scratch(choice: str, min_free_bytes: int, home: Path) -> Path | None:
+    """The memory-backed scratch root of ``home`` (``settings.scratch.memory``), or None.
+
+    ``auto`` takes the first of `MEMORY_CANDIDATES` that is a tmpfs (or ramfs) with
+    ``min_free_bytes`` free; ``off`` none; an absolute path that folder, whatever its
+    file system. Decided once per process and choice, so every validation in a process
+    uses one root (the warm validator pool is kept per root).
+    """
+    base = _memory_base(choice, min_free_bytes)
+    if base is None:
+        return None
+    digest = hashlib.sha256(str(home.absolute()).encode("utf-8")).hexdigest()[:16]
+    return base / digest
+
+
+def sweep_memory(choice: str, min_free_bytes: int) -> list[Path]:
+    """`sweep` every home's memory scratch root (dead processes' folders go), and remove
+    the roots left empty: a home whose processes all died leaves nothing in memory."""
+    base = _memory_base(choice, min_free_bytes)
+    if base is None:
+        return []
+    removed: list[Path] = []
+    for home_root in sorted(base.iterdir()):
+        if not home_root.is_dir() or home_root.is_symlink():
+            continue
+        removed.extend(sweep(home_root))
+        with suppress(OSError):  # not empty: a live process works there
+            home_root.rmdir()
+    return removed
 
 
 def _host() -> str:
@@ -51,11 +172,15 @@ def process_scratch(tmp_root: Path) -> Path:
         owned = _owned.get(key)
         if owned is not None and owned[0].is_dir():
             return owned[0]
-        root.mkdir(parents=True, exist_ok=True)
         while True:
+            # inside the loop: another process's `sweep_memory` may remove an empty root
+            root.mkdir(parents=True, exist_ok=True)
             folder = root / f"{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             lock_path = folder.with_name(folder.name + _LOCK_SUFFIX)
-            lock = open(lock_path, "ab")  # noqa: SIM115 - kept open: the lock is the file
+            try:
+                lock = open(lock_path, "ab")  # noqa: SIM115 - kept open: the lock is the file
+            except FileNotFoundError:
+                continue
             try:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 # a sweep may have unlinked the file between open and flock: then retry
@@ -64,7 +189,7 @@ def process_scratch(tmp_root: Path) -> Path:
             except (BlockingIOError, FileNotFoundError):
                 pass
             lock.close()
-        folder.mkdir()
+        folder.mkdir()  # our lock file is in the root now: no sweep can remove it
         _owned[key] = (folder, lock)
         return folder
 

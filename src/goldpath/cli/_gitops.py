@@ -82,7 +82,7 @@ def platform_command(
         report = validate_tree(
             files,
             kubernetes_version=platform.kubernetes_version,
-            tmp_root=settings.tmp_root,
+            tmp_root=settings.scratch_root,
             secrets_prefix=platform.secrets_prefix,
         )
         report.raise_for_failures("the platform manifests")
@@ -115,7 +115,7 @@ def set_image_command(
             app,
             tag,
             environment=env,
-            tmp_root=cli_context(ctx).settings.tmp_root,
+            tmp_root=cli_context(ctx).settings.scratch_root,
             secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
         )
         if sha is None:
@@ -163,13 +163,13 @@ def render_all_command(
         repos = _repos(ctx)
         for path in repos:
             if direct and not check:
-                app, report, changed = rerender(path, platform, tmp_root=settings.tmp_root)
+                app, report, changed = rerender(path, platform, tmp_root=settings.scratch_root)
                 _print_report(app, report)
                 failed += 0 if report.ok else 1
                 if changed:
                     console.print(f"  [cyan]updated[/] {app}")
                 continue
-            result = rerender_tree(path, platform, tmp_root=settings.tmp_root)
+            result = rerender_tree(path, platform, tmp_root=settings.scratch_root)
             _print_report(result.app, result.report)
             failed += 0 if result.report.ok else 1
             if not result.changed:
@@ -213,7 +213,7 @@ def validate_all_command(ctx: typer.Context) -> None:
             report = validate_repo(
                 path,
                 kubernetes_version=version,
-                tmp_root=cli_context(ctx).settings.tmp_root,
+                tmp_root=cli_context(ctx).settings.scratch_root,
                 secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
             )
             _print_report(path.name.removesuffix(".git"), report)
@@ -245,7 +245,7 @@ def validate_command(
         report = validate_tree(
             files,
             kubernetes_version=version,
-            tmp_root=cli_context(ctx).settings.tmp_root,
+            tmp_root=cli_context(ctx).settings.scratch_root,
             secrets_prefix=cli_context(ctx).settings.platform.secrets_prefix,
         )
         if as_json:

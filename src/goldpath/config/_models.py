@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "ReadingAllowRule",
     "ScaffolderSettings",
     "ScorecardSettings",
+    "ScratchSettings",
     "ServerSettings",
     "ServiceEndpoint",
     "Settings",
@@ -336,6 +337,29 @@ class ScorecardSettings(_Section):
     )
 
 
+class ScratchSettings(_Section):
+    """Where short-lived work happens: task workspaces, validation trees, clones."""
+
+    memory: str = Field(
+        default="auto",
+        description=(
+            "'auto': a memory-backed file system (the tmpfs at /dev/shm) when there is one "
+            "with memory_min_free_mb free; 'off': always under <home>/tmp; or an absolute "
+            "path of a folder to use (a Kubernetes emptyDir with medium: Memory)."
+        ),
+    )
+    memory_min_free_mb: int = Field(
+        default=256, ge=0, description="'auto' uses a tmpfs only with this much free."
+    )
+
+    @field_validator("memory")
+    @classmethod
+    def _known_choice(cls, value: str) -> str:
+        if value not in ("auto", "off") and not os.path.isabs(value):
+            raise ValueError(f"must be 'auto', 'off' or an absolute path, not {value!r}")
+        return value
+
+
 class Settings(BaseSettings):
     """Every setting of goldpath, built once at start-up and passed down."""
 
@@ -367,6 +391,7 @@ class Settings(BaseSettings):
     live: LiveSettings = LiveSettings()
     techdocs: TechDocsSettings = TechDocsSettings()
     scorecards: ScorecardSettings = ScorecardSettings()
+    scratch: ScratchSettings = ScratchSettings()
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
@@ -457,13 +482,28 @@ class Settings(BaseSettings):
 
     @property
     def workspace_root(self) -> Path:
-        """Where scaffolder tasks get their working directories."""
-        return self.home / "workspaces"
+        """Where this process's scaffolder tasks get their working directories: inside its
+        own folder under `scratch_root`, so a start-up sweep removes a dead one's."""
+        from goldpath.scratch import process_scratch
+
+        return process_scratch(self.scratch_root) / "workspaces"
 
     @property
     def tmp_root(self) -> Path:
-        """Where every temporary file goldpath makes lives (one folder per process)."""
+        """Where temporary files that must share the home's file system live (staged
+        repositories are renamed into ``git/``; built sites into ``techdocs/``)."""
         return self.home / "tmp"
+
+    @property
+    def scratch_root(self) -> Path:
+        """Where short-lived trees live (workspaces, validation, clones): a memory-backed
+        folder when ``scratch.memory`` finds or names one, else `tmp_root`."""
+        from goldpath.scratch import memory_scratch
+
+        found = memory_scratch(
+            self.scratch.memory, self.scratch.memory_min_free_mb * 1024 * 1024, self.home
+        )
+        return found if found is not None else self.tmp_root
 
     def env_var_for(self, key: str) -> str:
         """The environment variable that sets a dotted key (``auth.github.client_id``)."""

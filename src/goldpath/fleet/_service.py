@@ -468,7 +468,7 @@ class FleetService:
     ) -> str:
         host = self._host(location.host)
         info = host.get_repo(location.owner, location.name)
-        with scratch_dir(self.settings.tmp_root, prefix="fleet-") as folder:
+        with scratch_dir(self.settings.scratch_root, prefix="fleet-") as folder:
             write_tree(folder, dict(tree))
             return host.push(
                 folder,
@@ -645,7 +645,7 @@ class FleetService:
         theirs = render_repository(self.dry_runner, template.entity, new_files, answers.values)
         ours = self._tree(location)
         ours.pop(ANSWERS_PATH, None)
-        merged = merge_trees(base, ours, theirs, tmp_root=self.settings.tmp_root)
+        merged = merge_trees(base, ours, theirs, tmp_root=self.settings.scratch_root)
         upgraded = Answers(answers.template_ref, current, dict(answers.values))
         tree = {**merged.files, ANSWERS_PATH: TreeFile(upgraded.dump().encode())}
         conflicts = merged.conflicts

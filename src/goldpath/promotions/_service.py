@@ -410,7 +410,7 @@ class PromotionService:
         report = validate_tree(
             changed,
             kubernetes_version=self._settings.platform.kubernetes_version,
-            tmp_root=self._settings.tmp_root,
+            tmp_root=self._settings.scratch_root,
             secrets_prefix=self._settings.platform.secrets_prefix,
         )
         report.raise_for_failures(f"the GitOps repo of {app} after promoting to {to}")
@@ -426,7 +426,7 @@ class PromotionService:
         branch = f"promote/{to}/{change.tag}-{uuid.uuid4().hex[:8]}"
         host.create_branch(group, app, branch, start=_DEFAULT_BRANCH)
         try:
-            with scratch_dir(self._settings.tmp_root, prefix="promote-") as tree:
+            with scratch_dir(self._settings.scratch_root, prefix="promote-") as tree:
                 write_tree(tree, changed)
                 sha = host.push(
                     tree,

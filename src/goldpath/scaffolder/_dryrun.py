@@ -273,7 +273,7 @@ class DryRunner:
             secrets=secrets,
             directory_contents=directory_contents,
             identity=identity,
-            work_root=process_scratch(self.settings.tmp_root),
+            work_root=process_scratch(self.settings.scratch_root),
         )
 
     def preview(self, template_ref: str, values: Mapping[str, Any]) -> DryRunResult:

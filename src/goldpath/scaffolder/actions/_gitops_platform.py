@@ -125,7 +125,7 @@ def _create_platform_repo(
     gitops.validate_tree(
         files,
         kubernetes_version=spec.platform.kubernetes_version,
-        tmp_root=settings.tmp_root,
+        tmp_root=settings.scratch_root,
         secrets_prefix=spec.platform.secrets_prefix,
     ).raise_for_failures("the platform GitOps repo")
     try:
@@ -144,7 +144,7 @@ def _create_platform_repo(
         kind=UNDO_DELETE_PLATFORM_REPO,
         params={**_host_params(host, owner, name), "repoId": info.id},
     )
-    with scratch_dir(settings.tmp_root, prefix="platform-") as tree:
+    with scratch_dir(settings.scratch_root, prefix="platform-") as tree:
         write_tree(tree, files)
         host.push(
             tree,
@@ -164,7 +164,7 @@ def _app_added(
 
     owner, name = settings.platform.gitops_group, gitops.PLATFORM_REPO
     return gitops.platform_app_added(
-        _source(host, owner, name), spec, tmp_root=settings.tmp_root,
+        _source(host, owner, name), spec, tmp_root=settings.scratch_root,
         auth=host.transport_auth(),
     )
 
@@ -211,7 +211,7 @@ def platform_repo_undo(hosts: GitHosts, settings: Settings) -> dict[str, UndoHan
             return
         sha = gitops.remove_platform_app(
             _source(host, owner, repo), app, gitops.PlatformSpec.from_settings(settings),
-            tmp_root=settings.tmp_root, auth=host.transport_auth(),
+            tmp_root=settings.scratch_root, auth=host.transport_auth(),
         )
         env.log(f"Removed apps/{app}/ from {owner}/{repo}" if sha else
                 f"apps/{app}/ was not in {owner}/{repo}")
@@ -224,7 +224,7 @@ def platform_repo_undo(hosts: GitHosts, settings: Settings) -> dict[str, UndoHan
         if not host.repo_exists(owner, repo):
             return
         left = gitops.platform_apps(
-            _source(host, owner, repo), tmp_root=settings.tmp_root, auth=host.transport_auth()
+            _source(host, owner, repo), tmp_root=settings.scratch_root, auth=host.transport_auth()
         )
         if left:
             env.log(f"{owner}/{repo} lists {', '.join(left)}; it stays")

@@ -557,7 +557,7 @@ def _tree_validation_started(
     with gitops.validation_started(
         tree_files,
         kubernetes_version=spec.platform.kubernetes_version,
-        tmp_root=settings.tmp_root,
+        tmp_root=settings.scratch_root,
         secrets_prefix=spec.platform.secrets_prefix,
     ) as validation:
         yield _GitopsTree(clone_url, spec, files, validation)
@@ -608,7 +608,7 @@ def _gitops_publish(
             if not ctx.dry_run:
                 staged = stack.enter_context(
                     staged_repo(host, _new_gitops_repo(group, params, files),
-                                tmp_root=settings.tmp_root)
+                                tmp_root=settings.scratch_root)
                 )
         report = validation.finish()
         if not report.ok:

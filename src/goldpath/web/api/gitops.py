@@ -35,7 +35,7 @@ def app_report(app: str, settings: SettingsDep, hosts: GitHostsDep) -> dict[str,
     report = validate_repo(
         source,
         kubernetes_version=platform.kubernetes_version,
-        tmp_root=settings.tmp_root,
+        tmp_root=settings.scratch_root,
         secrets_prefix=platform.secrets_prefix,
     )
     return {"app": app, "repository": host.web_url(owner, app), **report.as_dict()}
