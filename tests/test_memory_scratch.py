@@ -141,6 +141,19 @@ def test_the_private_folder_is_made_for_this_user_only(tmp_path: Path) -> None:
     assert made.st_mode & 0o777 == 0o700
 
 
+def test_a_private_folder_removed_from_under_a_process_is_made_private_again(
+    tmp_path: Path,
+) -> None:
+    named = tmp_path / "shm"
+    named.mkdir()
+    settings = _settings(tmp_path / "home", str(named))
+    first = settings.scratch_root
+    ours = named / f"goldpath-{os.geteuid()}"
+    ours.rmdir()
+    assert settings.scratch_root == first
+    assert os.lstat(ours).st_mode & 0o777 == 0o700
+
+
 @pytest.mark.parametrize("value", ["relative/path", "yes", ""])
 def test_scratch_memory_must_be_auto_off_or_an_absolute_path(
     tmp_path: Path, value: str

@@ -138,6 +138,11 @@ def memory_scratch(choice: str, min_free_bytes: int, home: Path) -> Path | None:
     uses one root (the warm validator pool is kept per root).
     """
     base = _memory_base(choice, min_free_bytes)
+    if base is not None and not base.is_dir():
+        # removed from under us (a reboot's tmpfs, a clean-up): decide again, so the
+        # folder is made private again rather than by a later mkdir(parents=True)
+        _memory_base.cache_clear()
+        base = _memory_base(choice, min_free_bytes)
     if base is None:
         return None
     digest = hashlib.sha256(str(home.absolute()).encode("utf-8")).hexdigest()[:16]
