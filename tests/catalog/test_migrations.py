@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from goldpath.db import Database
 from goldpath.db._database import MIGRATIONS_DIR
@@ -24,27 +24,33 @@ def _step_to(database: Database, revision: str, *, down: bool = True) -> None:
             command.upgrade(config, revision)
 
 
+def _insert_entity(connection: Connection, now: datetime, search_text: str | None = None) -> None:
+    """Location l1 and its entity u1; ``search_text`` for the schema before catalog_0002."""
+    connection.execute(
+        text(
+            "INSERT INTO catalog_locations (id, type, target, origin, created_at)"
+            " VALUES ('l1', 'file', '/x.yaml', 'api', :now)"
+        ),
+        {"now": now},
+    )
+    extra = ("", "") if search_text is None else (", search_text", ", :search_text")
+    connection.execute(
+        text(
+            "INSERT INTO catalog_entities (uid, entity_ref, kind, namespace, name, etag,"
+            f" location_id, location_key, updated_at, body{extra[0]}) VALUES ('u1',"
+            " 'component:default/a', 'component', 'default', 'a', 'e', 'l1', 'file:/x.yaml',"
+            f" :now, '{{}}'{extra[1]})"
+        ),
+        {"now": now, "search_text": search_text},
+    )
+
+
 def test_catalog_0002_moves_full_text_out_of_the_entity_rows(any_database: Database) -> None:
     # any_database is fully migrated; step the catalog branch back to 0001 with data in it
     _step_to(any_database, "catalog_0001")
     now = datetime.now(UTC)
     with any_database.engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO catalog_locations (id, type, target, origin, created_at)"
-                " VALUES ('l1', 'file', '/x.yaml', 'api', :now)"
-            ),
-            {"now": now},
-        )
-        connection.execute(
-            text(
-                "INSERT INTO catalog_entities (uid, entity_ref, kind, namespace, name, etag,"
-                " location_id, location_key, search_text, updated_at, body) VALUES ('u1',"
-                " 'component:default/a', 'component', 'default', 'a', 'e', 'l1', 'file:/x.yaml',"
-                " 'a payments service', :now, '{}')"
-            ),
-            {"now": now},
-        )
+        _insert_entity(connection, now, search_text="a payments service")
         connection.execute(
             text(
                 "INSERT INTO catalog_search (entity_uid, key, value) VALUES ('u1', 'kind',"
@@ -86,22 +92,7 @@ def test_catalog_0003_drops_the_derived_rows_foreign_keys_and_keeps_rows(
     assert indexes == upgraded_indexes
     now = datetime.now(UTC)
     with any_database.engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO catalog_locations (id, type, target, origin, created_at)"
-                " VALUES ('l1', 'file', '/x.yaml', 'api', :now)"
-            ),
-            {"now": now},
-        )
-        connection.execute(
-            text(
-                "INSERT INTO catalog_entities (uid, entity_ref, kind, namespace, name, etag,"
-                " location_id, location_key, updated_at, body) VALUES ('u1',"
-                " 'component:default/a', 'component', 'default', 'a', 'e', 'l1', 'file:/x.yaml',"
-                " :now, '{}')"
-            ),
-            {"now": now},
-        )
+        _insert_entity(connection, now)
         connection.execute(
             text("INSERT INTO catalog_search (entity_uid, key, value) VALUES ('u1', 'kind', 'c')")
         )
