@@ -182,13 +182,27 @@ def test_the_start_up_sweep_clears_every_home_s_memory_root(tmp_path: Path) -> N
     try:
         # the live home's process holds its lock (an open file description of its own)
         fcntl.flock(locks[1].fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        removed = sweep_memory(str(named), 0)
+        removed = sweep_memory(live_home)
         assert removed == [folders[0]]
         assert not dead_home.exists()  # left empty: removed too
         assert folders[1].is_dir()
     finally:
         for lock in locks:
             lock.close()
+
+
+def test_start_up_sweeps_the_memory_roots_of_other_homes(tmp_path: Path) -> None:
+    named = tmp_path / "shm"
+    named.mkdir()
+    gone = memory_scratch(str(named), 0, tmp_path / "gone-home")
+    assert gone is not None
+    dead = gone / "otherhost-99999-abcdabcd"
+    dead.mkdir(parents=True)
+    dead.with_name(dead.name + ".lock").touch()
+    runtime = Runtime(_settings(tmp_path / "home", str(named)))
+    runtime.prepare()
+    runtime.stop()
+    assert not gone.exists()
 
 
 def test_a_create_works_in_memory_and_leaves_nothing_under_the_home(

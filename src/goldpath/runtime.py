@@ -474,8 +474,9 @@ class Runtime:
                 self.settings.home / "workspaces",
             ),
         )
-        scratch = self.settings.scratch
-        sweep_memory(scratch.memory, scratch.memory_min_free_mb * 1024 * 1024)
+        scratch_root = self.settings.scratch_root
+        if scratch_root != self.settings.tmp_root:  # memory-backed: every home's, beside it
+            sweep_memory(scratch_root)
         self.database.migrate()
 
     def add_background(self, service: BackgroundService) -> None:

@@ -149,14 +149,12 @@ def memory_scratch(choice: str, min_free_bytes: int, home: Path) -> Path | None:
     return base / digest
 
 
-def sweep_memory(choice: str, min_free_bytes: int) -> list[Path]:
-    """`sweep` every home's memory scratch root (dead processes' folders go), and remove
-    the roots left empty: a home whose processes all died leaves nothing in memory."""
-    base = _memory_base(choice, min_free_bytes)
-    if base is None:
-        return []
+def sweep_memory(scratch_root: Path) -> list[Path]:
+    """`sweep` every home's memory scratch root beside ``scratch_root`` (one home's, as
+    `memory_scratch` gave it): dead processes' folders go, and the roots left empty, so a
+    home whose processes all died leaves nothing in memory."""
     removed: list[Path] = []
-    for home_root in sorted(base.iterdir()):
+    for home_root in sorted(scratch_root.parent.iterdir()):
         if not home_root.is_dir() or home_root.is_symlink():
             continue
         removed.extend(sweep(home_root))
